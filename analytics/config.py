@@ -1,0 +1,52 @@
+"""Paths and settings, with environment overrides.
+
+``ICONIC_WAREHOUSE`` moves the warehouse; ``ICONIC_MAX_QUARANTINE_SHARE`` changes the share of bad
+rows above which a whole batch is rejected; ``ICONIC_MAX_UPLOAD_MB`` caps dashboard uploads;
+``ICONIC_EXPECTATIONS`` points at another folder of expectation suites.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = Path("data") / "warehouse"
+DEFAULT_MAX_QUARANTINE_SHARE = 0.01
+DEFAULT_MAX_UPLOAD_MB = 200
+
+
+def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Return the warehouse directory: the argument, else ``ICONIC_WAREHOUSE``, else ``./data/warehouse``."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("ICONIC_WAREHOUSE")
+    return Path(env) if env else DEFAULT_WAREHOUSE
+
+
+def max_quarantine_share() -> float:
+    """Share of rows that may be quarantined before the whole batch is rejected instead."""
+    raw = os.environ.get("ICONIC_MAX_QUARANTINE_SHARE")
+    if raw is None:
+        return DEFAULT_MAX_QUARANTINE_SHARE
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"ICONIC_MAX_QUARANTINE_SHARE must be a number in [0, 1], got {raw!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"ICONIC_MAX_QUARANTINE_SHARE must be in [0, 1], got {value}")
+    return value
+
+
+def max_upload_mb() -> int:
+    """Largest file, in MB, that the dashboard's upload box accepts."""
+    return int(os.environ.get("ICONIC_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+
+
+def expectations_dir() -> Path:
+    """Folder holding one Great Expectations suite (JSON) per canonical table.
+
+    ``ICONIC_EXPECTATIONS`` overrides it; by default it is the repository's ``expectations/`` folder,
+    found from this package's location (never from the working directory).
+    """
+    env = os.environ.get("ICONIC_EXPECTATIONS")
+    return Path(env) if env else Path(__file__).resolve().parent.parent / "expectations"
