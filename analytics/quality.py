@@ -210,6 +210,8 @@ def _collect(result: Any, expectations: list[dict[str, Any]], offset: int) -> Va
 
 def _combine(partials: list[Validation]) -> Validation:
     """Merge the validations of consecutive chunks into one, check by check."""
+    if not partials:  # an empty table: nothing to check
+        return Validation((), {})
     if len(partials) == 1:
         return partials[0]
     merged: dict[tuple[str, str], CheckResult] = {}
@@ -266,3 +268,35 @@ def _fmt(value: Any) -> str:
     except ImportError:  # pragma: no cover - numpy ships with pandas
         pass
     return repr(value) if isinstance(value, str) else str(value)
+
+
+def check_stored(wh: Any, table: str, *, now: datetime | None = None) -> Validation:
+    """Re-validate what is stored in ``table`` (``iconic quality``): the key check, then the suite.
+
+    Parameters
+    ----------
+    wh
+        An open ``analytics.warehouse.Warehouse``.
+    table
+        Canonical table name.
+    """
+    spec = schema.table(table)
+    from ibis import _
+
+    t = wh.table(table)
+    dupes = t.filter(t[spec.key].notnull()).group_by(spec.key).agg(n=_.count()).filter(_.n > 1)
+    n_dupes = int(dupes.count().execute())
+    examples = tuple(str(k) for k in dupes.limit(EXAMPLES).execute()[spec.key])
+    key_check = CheckResult(
+        "unique_key",
+        spec.key,
+        n_dupes == 0,
+        "reject",
+        n_dupes,
+        examples,
+        f"{spec.key} must be unique" + (f": {n_dupes:,} value(s) repeat, e.g. {', '.join(examples)}" if n_dupes else ""),
+    )
+    columns = [c for c in t.columns if spec.is_canonical(c)]
+    batches = t.select(*columns).to_pyarrow_batches(chunk_size=1_000_000)
+    suite = validate(table, (b.to_pandas() for b in batches), now=now)
+    return Validation((key_check, *suite.checks), suite.row_reasons)
