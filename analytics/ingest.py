@@ -221,6 +221,36 @@ def ingest(
         return batch.run()
 
 
+def ingest_bytes(
+    table: str,
+    name: str,
+    data: bytes,
+    *,
+    mapping: Mapping | None = None,
+    warehouse_path: str | Path | None = None,
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest file contents held in memory (e.g. a dashboard upload) exactly as ``ingest`` would.
+
+    The bytes are written under their own ``name`` in a private temporary folder, so the format is
+    recognised from the name and the log records it.
+
+    Raises
+    ------
+    IngestError
+        If ``data`` is larger than ``max_bytes``, or as ``ingest`` does.
+    """
+    if max_bytes is not None and len(data) > max_bytes:
+        raise IngestError(
+            f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB upload limit", file=name, rule="size"
+        )
+    with tempfile.TemporaryDirectory(prefix="iconic-upload-") as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(data)
+        return ingest(table, path, mapping=mapping, warehouse_path=warehouse_path, progress=progress)
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes, read in 1 MB blocks."""
     h = hashlib.sha256()

@@ -72,11 +72,16 @@ def load_mapping(path: str | Path | None) -> Mapping:
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"mapping file not found: {path}", file=str(path), rule="mapping")
+    return parse_mapping_text(path.read_text(encoding="utf-8"), source=str(path))
+
+
+def parse_mapping_text(text: str, *, source: str = "<mapping>") -> Mapping:
+    """Parse mapping YAML given as text (e.g. an uploaded file)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
-        raise IngestError(f"{path}: not valid YAML ({exc})", file=str(path), rule="mapping") from None
-    return parse_mapping(raw, source=str(path))
+        raise IngestError(f"{source}: not valid YAML ({exc})", file=source, rule="mapping") from None
+    return parse_mapping(raw, source=source)
 
 
 def parse_mapping(raw: Any, *, source: str = "<mapping>") -> Mapping:

@@ -1,0 +1,50 @@
+# Two commands do everything from a fresh clone:
+#   make demo   install, build the demo warehouse, serve the dashboard on http://localhost:8501
+#   make test   install, then run the whole test suite (browser test included)
+# Both are idempotent.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+WAREHOUSE ?= data/warehouse
+
+.PHONY: demo test install browser warehouse app lint typecheck bench clean
+
+demo: warehouse app
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+warehouse: install
+	$(BIN)/iconic demo --warehouse $(WAREHOUSE)
+
+app: install
+	$(BIN)/iconic app --warehouse $(WAREHOUSE)
+
+# Debian's Chromium for the browser test; never a downloaded browser build.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install browser
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy analytics
+
+bench: install
+	$(BIN)/python benchmarks/ingest_benchmark.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

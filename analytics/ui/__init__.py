@@ -1,0 +1,1 @@
+"""The one place in ``analytics`` that imports streamlit: cached wrappers and the sidebar filters."""

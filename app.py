@@ -1,0 +1,15 @@
+"""Iconic dashboard entry point: global filters in the sidebar, pages routed with st.navigation."""
+
+import streamlit as st
+
+from analytics.ui import filters
+
+st.set_page_config(page_title="Iconic", page_icon="◆", layout="wide")
+
+pages = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
+]
+navigation = st.navigation(pages)
+filters.sidebar()
+navigation.run()
