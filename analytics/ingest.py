@@ -22,12 +22,15 @@ visible trace. Writers take the warehouse's file lock; readers never do.
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
 import json
 import re
 import tempfile
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -339,10 +342,13 @@ class _Batch:
                 con.execute("CREATE TEMP TABLE raw AS SELECT * FROM read_parquet(?)", [str(self.path)])
             else:
                 m = self.mapping
+                header = _csv_header(self.path, m)
+                columns = ", ".join(f"'{_sql_str(c)}': 'VARCHAR'" for c in header)
                 con.execute(
-                    "CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header = true, all_varchar = true, "
-                    "delim = ?, quote = ?, encoding = ?, compression = 'auto', max_line_size = ?)",
-                    [str(self.path), m.delimiter, m.quote, m.encoding, MAX_LINE_BYTES],
+                    "CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, "
+                    f"columns = {{{columns}}}, delim = ?, quote = ?, escape = ?, encoding = ?, "
+                    "compression = 'auto', max_line_size = ?, strict_mode = true)",
+                    [str(self.path), m.delimiter, m.quote, m.quote, m.encoding, MAX_LINE_BYTES],
                 )
         except duckdb.Error as exc:
             raise _Rejected(_structural("readable", None, _read_error(self.path, exc, self.mapping))) from None
@@ -701,6 +707,45 @@ def _structural(
 def _worst(checks: list[CheckResult]) -> str:
     failed = sorted((c for c in checks if not c.success), key=lambda c: -c.unexpected_count)
     return " ".join(f"[{c.message}]" for c in failed[:3])
+
+
+def _csv_header(path: Path, mapping: Mapping) -> list[str]:
+    """Read the header row ourselves, so DuckDB parses every row against it instead of guessing."""
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    try:
+        with (
+            gzip.open(path, "rt", encoding=mapping.encoding, newline="")
+            if gzipped
+            else path.open("r", encoding=mapping.encoding, newline="")
+        ) as fh:
+            header = next(csv.reader(fh, delimiter=mapping.delimiter, quotechar=mapping.quote), [])
+    except UnicodeDecodeError:
+        raise _Rejected(
+            _structural(
+                "readable",
+                None,
+                f"{path}: the header is not valid {mapping.encoding}; if the file was saved as "
+                "Latin-1/Windows-1252, set csv: encoding: latin-1 in a mapping",
+            )
+        ) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _Rejected(_structural("readable", None, f"{path}: the gzip stream is broken or truncated ({exc})")) from None
+    except csv.Error as exc:
+        raise _Rejected(_structural("readable", None, f"{path}: the header row cannot be parsed ({exc})")) from None
+    if not header or all(not h.strip() for h in header):
+        raise _Rejected(_structural("non_empty", None, f"{path}: the file has no header row"))
+    blanks = [i + 1 for i, h in enumerate(header) if not h.strip()]
+    if blanks:
+        raise _Rejected(
+            _structural("distinct_columns", None, f"{path}: header column(s) {blanks} have no name", examples=tuple(header[:5]))
+        )
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise _Rejected(
+            _structural("distinct_columns", ", ".join(repeated), f"{path}: the header repeats column(s) {repeated}")
+        )
+    return header
 
 
 def _read_error(path: Path, exc: duckdb.Error, mapping: Mapping) -> str:

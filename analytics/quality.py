@@ -110,9 +110,7 @@ def _runtime_expectations(table: str, columns: list[str]) -> list[dict[str, Any]
 def describe(rule: str, kwargs: dict[str, Any]) -> str:
     """Say in words what an expectation requires, for messages and the dashboard."""
     col = kwargs.get("column")
-    lo, hi = kwargs.get("min_value"), kwargs.get("max_value")
-    if isinstance(hi, dict):
-        hi = "now"
+    lo, hi = _bound(kwargs.get("min_value")), _bound(kwargs.get("max_value"))
     if rule == "expect_column_values_to_be_between":
         if lo is not None and hi is not None:
             return f"{col} must be between {lo} and {hi}"
@@ -129,6 +127,15 @@ def describe(rule: str, kwargs: dict[str, Any]) -> str:
     if rule == "expect_column_values_to_be_in_type_list":
         return f"{col} must have type {' or '.join(kwargs.get('type_list', []))}"
     return f"{rule} {kwargs}"
+
+
+def _bound(value: Any) -> Any:
+    """Show a range bound as written: 1 rather than 1.0, and a suite parameter by name."""
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return value["$PARAMETER"]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def validate(

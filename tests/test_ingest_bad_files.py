@@ -1,0 +1,228 @@
+"""Every kind of bad file gets the right outcome and a message naming the file, column, rule and values.
+
+For each case the row counts reconcile: rows in = committed + quarantined for a committed batch, and
+nothing reaches the table for a rejected one.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics import catalog, warehouse
+from analytics.ingest import ingest
+from tests.conftest import valid_customers, valid_interactions, valid_surveys
+
+
+def write_csv(frame: pd.DataFrame, path: Path, **kwargs: object) -> Path:
+    frame.to_csv(path, index=False, **kwargs)  # type: ignore[arg-type]
+    return path
+
+
+@dataclass(frozen=True)
+class Case:
+    table: str
+    make: Callable[[Path], Path]
+    status: str
+    rule: str
+    column: str | None
+    says: tuple[str, ...]  # fragments the message must contain
+    quarantined: int = 0
+
+
+def _missing_column(d: Path) -> Path:
+    return write_csv(valid_interactions().drop(columns=["channel"]), d / "missing.csv")
+
+
+def _semicolons(d: Path) -> Path:
+    return write_csv(valid_interactions(), d / "semicolon.csv", sep=";")
+
+
+def _latin1(d: Path) -> Path:
+    path = d / "latin1.csv"
+    frame = valid_interactions()
+    frame.loc[3, "contact_reason"] = "facturación"
+    frame.to_csv(path, index=False, encoding="latin-1")
+    return path
+
+
+def _non_numeric(d: Path) -> Path:
+    frame = valid_interactions().astype({"wait_seconds": object})
+    frame.loc[[4, 9], "wait_seconds"] = ["abc", "12 min"]
+    return write_csv(frame, d / "non_numeric.csv")
+
+
+def _fractional_ltr(d: Path) -> Path:
+    frame = valid_surveys().astype({"ltr": object})
+    frame.loc[2, "ltr"] = "7.5"
+    return write_csv(frame, d / "ltr_fraction.csv")
+
+
+def _one_out_of_range(d: Path) -> Path:
+    frame = valid_surveys()
+    frame.loc[5, "ltr"] = 11
+    return write_csv(frame, d / "ltr11.csv")
+
+
+def _many_out_of_range(d: Path) -> Path:
+    frame = valid_surveys()
+    frame.loc[:20, "csat"] = 9
+    return write_csv(frame, d / "csat9.csv")
+
+
+def _duplicate_keys(d: Path) -> Path:
+    frame = valid_interactions()
+    frame.loc[7, "interaction_id"] = frame.loc[6, "interaction_id"]
+    return write_csv(frame, d / "dupes.csv")
+
+
+def _unknown_code(d: Path) -> Path:
+    frame = valid_interactions()
+    frame.loc[11, "channel"] = "fax"
+    return write_csv(frame, d / "fax.csv")
+
+
+def _future_date(d: Path) -> Path:
+    frame = valid_interactions()
+    frame.loc[12, "started_at"] = "2099-01-01 09:00:00"
+    return write_csv(frame, d / "future.csv")
+
+
+def _empty(d: Path) -> Path:
+    path = d / "empty.csv"
+    path.write_bytes(b"")
+    return path
+
+
+def _header_only(d: Path) -> Path:
+    path = d / "header.csv"
+    path.write_text(",".join(valid_interactions().columns) + "\n")
+    return path
+
+
+def _truncated_gzip(d: Path) -> Path:
+    path = d / "cut.csv.gz"
+    data = gzip.compress(valid_interactions(5000).to_csv(index=False).encode())
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def _huge_field(d: Path) -> Path:
+    frame = valid_interactions(20)
+    frame.loc[3, "contact_reason"] = "x" * (3 * 1024 * 1024)
+    return write_csv(frame, d / "huge.csv")
+
+
+def _ragged(d: Path) -> Path:
+    path = write_csv(valid_interactions(20), d / "ragged.csv")
+    path.write_text(path.read_text() + "I999,C1,2024-01-01,voice,support,x,in_house,1,0,yes,EXTRA,MORE\n")
+    return path
+
+
+def _churn_before_signup(d: Path) -> Path:
+    frame = valid_customers(150)
+    frame.loc[8, "churned_at"] = "2022-06-01"
+    return write_csv(frame, d / "churn_early.csv")
+
+
+def _null_key(d: Path) -> Path:
+    frame = valid_interactions()
+    frame.loc[15, "interaction_id"] = ""
+    return write_csv(frame, d / "null_key.csv")
+
+
+def _bad_timestamp(d: Path) -> Path:
+    frame = valid_interactions()
+    frame.loc[1, "started_at"] = "31/12/2024"
+    return write_csv(frame, d / "bad_date.csv")
+
+
+def _corrupt_parquet(d: Path) -> Path:
+    path = d / "broken.parquet"
+    path.write_bytes(b"PAR1 this is not really parquet")
+    return path
+
+
+def _negative_wait(d: Path) -> Path:
+    frame = valid_interactions()
+    frame.loc[20, "wait_seconds"] = -5
+    return write_csv(frame, d / "negative.csv")
+
+
+CASES = {
+    "missing column": Case("interactions", _missing_column, "rejected", "required_columns", "channel", ("missing required column(s) channel",)),
+    "wrong delimiter": Case("interactions", _semicolons, "rejected", "required_columns", None, ("';'-delimited", "delimiter")),
+    "bad encoding": Case("interactions", _latin1, "rejected", "readable", None, ("not valid utf-8", "latin-1")),
+    "non-numeric values": Case("interactions", _non_numeric, "rejected", "castable", "wait_seconds", ("'wait_seconds'", "'abc' (row 5)", "'12 min'", "2 value(s)")),
+    "fractional integer": Case("surveys", _fractional_ltr, "rejected", "castable", "ltr", ("'7.5'", "whole numbers")),
+    "one out-of-range value": Case("surveys", _one_out_of_range, "committed", "expect_column_values_to_be_between", "ltr", ("quarantined",), 1),
+    "many out-of-range values": Case("surveys", _many_out_of_range, "rejected", "expect_column_values_to_be_between", "csat", ("21 of 200 rows", "above the 1.0% limit", "csat must be between 1 and 5", "9")),
+    "duplicate keys": Case("interactions", _duplicate_keys, "rejected", "unique_key", "interaction_id", ("'I7' ×2", "more than once")),
+    "unknown code": Case("interactions", _unknown_code, "committed", "expect_column_values_to_be_in_set", "channel", ("1 quarantined",), 1),
+    "future date": Case("interactions", _future_date, "committed", "expect_column_values_to_be_between", "started_at", ("1 quarantined",), 1),
+    "empty file": Case("interactions", _empty, "rejected", "non_empty", None, ("empty (0 bytes)",)),
+    "header only": Case("interactions", _header_only, "rejected", "non_empty", None, ("header but no data rows",)),
+    "truncated gzip": Case("interactions", _truncated_gzip, "rejected", "readable", None, ("cut.csv.gz",)),
+    "huge field": Case("interactions", _huge_field, "rejected", "readable", None, ("longer than the 2 MB limit",)),
+    "ragged rows": Case("interactions", _ragged, "rejected", "readable", None, ("ragged.csv",)),
+    "churned before signup": Case("customers", _churn_before_signup, "committed", "expect_column_pair_values_a_to_be_greater_than_b", "churned_at", ("1 quarantined",), 1),
+    "null key": Case("interactions", _null_key, "committed", "expect_column_values_to_not_be_null", "interaction_id", ("1 quarantined",), 1),
+    "unparseable timestamp": Case("interactions", _bad_timestamp, "rejected", "castable", "started_at", ("'31/12/2024'", "dates or timestamps")),
+    "corrupt parquet": Case("interactions", _corrupt_parquet, "rejected", "readable", None, ("broken.parquet",)),
+    "negative duration": Case("interactions", _negative_wait, "committed", "expect_column_values_to_be_between", "wait_seconds", ("1 quarantined",), 1),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_file(name: str, tmp_path: Path, wh_path: Path) -> None:
+    case = CASES[name]
+    path = case.make(tmp_path)
+    result = ingest(case.table, path, warehouse_path=wh_path)
+
+    assert result.status == case.status, result.message
+    failed = [c for c in result.checks if not c.success]
+    assert any(c.rule == case.rule and (case.column is None or c.column == case.column) for c in failed), failed
+    text = result.message + " " + " ".join(c.message for c in failed)
+    assert path.name in result.message or result.status == "committed"
+    for fragment in case.says:
+        assert fragment in text, f"{fragment!r} not in {text!r}"
+
+    wh = warehouse.open(wh_path)
+    stored = int(wh.table(case.table).count().execute()) if wh.has(case.table) else 0
+    if case.status == "rejected":
+        assert stored == 0
+        assert result.rows_committed == 0
+    else:
+        assert result.rows_quarantined == case.quarantined
+        assert result.rows_in == result.rows_committed + result.rows_quarantined
+        assert stored == result.rows_committed
+        quarantined = catalog.quarantined_rows(wh, case.table)
+        assert len(quarantined) == case.quarantined
+        assert quarantined["reasons"].str.len().gt(0).all()
+
+    log = catalog.ingest_history(wh)
+    assert log["batch_id"].tolist() == [result.batch_id]
+    assert log["status"].iloc[0] == case.status
+
+
+def test_examples_name_the_offending_rows(tmp_path: Path, wh_path: Path) -> None:
+    """The quarantined record keeps the row exactly as received, with its row number in the file."""
+    path = _unknown_code(tmp_path)
+    ingest("interactions", path, warehouse_path=wh_path)
+    rows = catalog.quarantined_rows(warehouse.open(wh_path), "interactions")
+    assert rows["row_number"].tolist() == [12]  # 0-based index 11 is the 12th data row
+    assert '"channel":"fax"' in rows["record"].iloc[0]
+    assert "channel must be one of" in rows["reasons"].iloc[0]
+
+
+def test_threshold_is_configurable(tmp_path: Path, wh_path: Path) -> None:
+    """21 of 200 bad rows (10.5%) are rejected at the default 1% but accepted at 20%."""
+    path = _many_out_of_range(tmp_path)
+    assert ingest("surveys", path, warehouse_path=wh_path).status == "rejected"
+    result = ingest("surveys", path, warehouse_path=wh_path, max_quarantine_share=0.2)
+    assert (result.status, result.rows_committed, result.rows_quarantined) == ("committed", 179, 21)
