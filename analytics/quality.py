@@ -24,10 +24,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
+import pyarrow as pa
 
 from analytics import config, schema
 
 Policy = Literal["reject", "quarantine"]
+
+#: Arrow -> pandas types for validation: nullable integers and booleans keep their type when a
+#: column is empty or has gaps (plain pandas would turn them into floats or objects).
+PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 #: How many example values a check keeps for messages and the ingest log.
 EXAMPLES = 5
@@ -305,5 +310,5 @@ def check_stored(wh: Any, table: str, *, now: datetime | None = None) -> Validat
     )
     columns = [c for c in t.columns if spec.is_canonical(c)]
     batches = t.select(*columns).to_pyarrow_batches(chunk_size=1_000_000)
-    suite = validate(table, (b.to_pandas() for b in batches), now=now)
+    suite = validate(table, (b.to_pandas(types_mapper=PANDAS_TYPES.get) for b in batches), now=now)
     return Validation((key_check, *suite.checks), suite.row_reasons)

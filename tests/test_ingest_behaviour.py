@@ -1,0 +1,182 @@
+"""Ingest behaviour: idempotence, upserts, fact keys, mappings, casting, extra columns, log recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics import catalog, ingest, warehouse
+from analytics.errors import IngestError
+from analytics.mapping import Mapping
+from tests.conftest import valid_customers, valid_interactions
+
+
+def csv(frame: pd.DataFrame, path: Path) -> Path:
+    frame.to_csv(path, index=False)
+    return path
+
+
+def rows(wh_path: Path, table: str) -> pd.DataFrame:
+    return warehouse.open(wh_path).table(table).execute()
+
+
+def test_reingest_is_a_noop_that_says_so(tmp_path: Path, wh_path: Path) -> None:
+    path = csv(valid_interactions(), tmp_path / "a.csv")
+    first = ingest.ingest("interactions", path, warehouse_path=wh_path)
+    version = warehouse.open(wh_path).versions["interactions"]
+    again = ingest.ingest("interactions", path, warehouse_path=wh_path)
+    assert again.status == "unchanged"
+    assert first.batch_id in again.message and "already ingested" in again.message
+    wh = warehouse.open(wh_path)
+    assert wh.versions["interactions"] == version
+    assert len(catalog.ingest_history(wh)) == 1
+    assert len(rows(wh_path, "interactions")) == 200
+
+
+def test_same_rows_under_another_name_are_quarantined_not_duplicated(tmp_path: Path, wh_path: Path) -> None:
+    """A different file repeating stored fact keys: the repeats are quarantined, never stored twice."""
+    ingest.ingest("interactions", csv(valid_interactions(100), tmp_path / "a.csv"), warehouse_path=wh_path)
+    overlap = valid_interactions(100, start=100)  # I100 is already stored; I101..I199 are new
+    result = ingest.ingest(
+        "interactions", csv(overlap, tmp_path / "b.csv"), warehouse_path=wh_path, max_quarantine_share=0.05
+    )
+    assert (result.rows_committed, result.rows_quarantined) == (99, 1)
+    stored = rows(wh_path, "interactions")
+    assert stored["interaction_id"].is_unique and len(stored) == 199
+    reasons = catalog.quarantined_rows(warehouse.open(wh_path), "interactions")["reasons"].tolist()
+    assert reasons == ["interaction_id is already in the warehouse"]
+
+
+def test_customers_are_upserted_by_key(tmp_path: Path, wh_path: Path) -> None:
+    ingest.ingest("customers", csv(valid_customers(10), tmp_path / "c1.csv"), warehouse_path=wh_path)
+    update = valid_customers(12).iloc[8:].copy()  # C8, C9 change; C10, C11 are new
+    update["plan"] = "annual"
+    result = ingest.ingest("customers", csv(update, tmp_path / "c2.csv"), warehouse_path=wh_path)
+    assert result.status == "committed"
+    stored = rows(wh_path, "customers").set_index("customer_id")
+    assert len(stored) == 12
+    assert stored.loc[["C8", "C9", "C10", "C11"], "plan"].eq("annual").all()
+    assert stored.loc[["C0", "C7"], "plan"].eq("monthly").all()
+
+
+def test_mapping_renames_recodes_and_parses_dates(tmp_path: Path, wh_path: Path) -> None:
+    theirs = pd.DataFrame(
+        {
+            "Contact ID": ["a1", "a2", "a3"],
+            "Customer": ["c1", "c2", "c3"],
+            "When": ["31/01/2024 14:05", "01/02/2024 09:00", "15/03/2024 23:59"],
+            "Medium": ["Phone", "Web chat", "EMAIL"],
+            "Stage": ["Support", "pay", "use"],
+            "Reason": ["billing", "billing", "outage"],
+            "Team": ["in_house", "partner_a", "partner_b"],
+            "Agent Notes": ["ok", "slow", ""],
+        }
+    )
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "rename:\n  Contact ID: interaction_id\n  Customer: customer_id\n  When: started_at\n"
+        "  Medium: channel\n  Stage: journey_stage\n  Reason: contact_reason\n  Team: handled_by\n"
+        "recode:\n  channel:\n    Phone: voice\n    Web chat: chat\n"
+        "date_formats:\n  started_at: '%d/%m/%Y %H:%M'\n"
+    )
+    result = ingest.ingest("interactions", csv(theirs, tmp_path / "theirs.csv"), warehouse_path=wh_path, mapping=mapping)
+    assert result.status == "committed", result.message
+    stored = rows(wh_path, "interactions").sort_values("interaction_id")
+    assert stored["channel"].tolist() == ["voice", "chat", "email"]  # recoded, and codes are case-insensitive
+    assert stored["journey_stage"].tolist() == ["support", "pay", "use"]
+    assert stored["started_at"].iloc[0] == pd.Timestamp("2024-01-31 14:05", tz="UTC")
+    assert stored["agent_notes"].tolist() == ["ok", "slow", None]  # extra column kept, name normalised
+    assert stored["wait_seconds"].isna().all()  # optional canonical column absent from the file
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("yes", True), ("Y", True), ("true", True), ("1", True),
+        ("no", False), ("F", False), ("0", False), ("", None),
+    ],
+)  # fmt: skip
+def test_booleans_cast_from_common_spellings(raw: str, expected: bool | None, tmp_path: Path, wh_path: Path) -> None:
+    frame = valid_interactions(1)
+    frame["is_resolved"] = [raw]
+    ingest.ingest("interactions", csv(frame, tmp_path / "b.csv"), warehouse_path=wh_path, max_quarantine_share=1)
+    value = rows(wh_path, "interactions")["is_resolved"].iloc[0]
+    assert (None if pd.isna(value) else bool(value)) == expected
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "1e400"])
+def test_non_finite_numbers_are_not_castable(raw: str, tmp_path: Path, wh_path: Path) -> None:
+    frame = valid_interactions(3).astype({"wait_seconds": object})
+    frame.loc[1, "wait_seconds"] = raw
+    result = ingest.ingest("interactions", csv(frame, tmp_path / "n.csv"), warehouse_path=wh_path)
+    assert result.status == "rejected"
+    assert result.failed_checks[0].rule == "castable" and result.failed_checks[0].column == "wait_seconds"
+
+
+def test_timestamps_with_offsets_are_stored_in_utc(tmp_path: Path, wh_path: Path) -> None:
+    frame = valid_interactions(2)
+    frame["started_at"] = ["2024-03-01T10:00:00+02:00", "2024-03-01"]
+    ingest.ingest("interactions", csv(frame, tmp_path / "t.csv"), warehouse_path=wh_path)
+    stored = rows(wh_path, "interactions").sort_values("interaction_id")["started_at"].tolist()
+    assert stored == [pd.Timestamp("2024-03-01 08:00", tz="UTC"), pd.Timestamp("2024-03-01 00:00", tz="UTC")]
+
+
+def test_parquet_and_gzip_csv_are_read(tmp_path: Path, wh_path: Path) -> None:
+    frame = valid_interactions(50)
+    frame.to_parquet(tmp_path / "x.parquet", index=False)
+    valid_interactions(50, start=51).to_csv(tmp_path / "y.csv.gz", index=False, compression="gzip")
+    assert ingest.ingest("interactions", tmp_path / "x.parquet", warehouse_path=wh_path).rows_committed == 50
+    assert ingest.ingest("interactions", tmp_path / "y.csv.gz", warehouse_path=wh_path).rows_committed == 50
+    assert len(rows(wh_path, "interactions")) == 100
+
+
+def test_user_errors_raise_ingest_error(tmp_path: Path, wh_path: Path) -> None:
+    with pytest.raises(IngestError, match="file not found"):
+        ingest.ingest("interactions", tmp_path / "nope.csv", warehouse_path=wh_path)
+    with pytest.raises(IngestError, match="unknown table 'calls'"):
+        ingest.ingest("calls", tmp_path / "nope.csv", warehouse_path=wh_path)
+    with pytest.raises(IngestError, match="max_quarantine_share"):
+        ingest.ingest("interactions", csv(valid_interactions(2), tmp_path / "a.csv"), warehouse_path=wh_path, max_quarantine_share=2)
+    assert not (wh_path / "interactions").exists()
+
+
+def test_log_is_restored_after_a_crash_between_commit_and_log(
+    tmp_path: Path, wh_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The table commit carries the log record, so a lost log write is recovered, not re-ingested."""
+    path = csv(valid_interactions(20), tmp_path / "a.csv")
+
+    def crash(*_args: object, **_kwargs: object) -> None:
+        raise SystemExit("killed after the commit")
+
+    monkeypatch.setattr(ingest, "_append_log", crash)
+    with pytest.raises(SystemExit):
+        ingest.ingest("interactions", path, warehouse_path=wh_path)
+    monkeypatch.undo()
+    assert len(rows(wh_path, "interactions")) == 20
+    assert not warehouse.open(wh_path).has("ingest_log")
+
+    again = ingest.ingest("interactions", path, warehouse_path=wh_path)
+    assert again.status == "unchanged"
+    history = catalog.ingest_history(warehouse.open(wh_path))
+    assert history["status"].tolist() == ["committed"]
+    assert "restored" in history["message"].iloc[0]
+    assert len(rows(wh_path, "interactions")) == 20
+
+
+def test_ingest_bytes_checks_the_size_limit(wh_path: Path) -> None:
+    data = valid_interactions(5).to_csv(index=False).encode()
+    with pytest.raises(IngestError, match="over the"):
+        ingest.ingest_bytes("interactions", "u.csv", data, warehouse_path=wh_path, max_bytes=10)
+    result = ingest.ingest_bytes("interactions", "u.csv", data, warehouse_path=wh_path, mapping=Mapping())
+    assert result.rows_committed == 5
+
+
+def test_progress_reports_each_stage(tmp_path: Path, wh_path: Path) -> None:
+    said: list[str] = []
+    ingest.ingest("interactions", csv(valid_interactions(5), tmp_path / "p.csv"), warehouse_path=wh_path, progress=said.append)
+    stages = " | ".join(said)
+    for stage in ("hashing", "reading", "casting", "validating", "committing", "committed 5 of 5"):
+        assert stage in stages
