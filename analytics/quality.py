@@ -188,21 +188,19 @@ def validate(
             expectation_parameters={"now": when},
             result_format={"result_format": "COMPLETE", "return_unexpected_index_query": False},
         )
-        partials.append(_collect(result, expectations, offset))
+        partials.append(_collect(result, offset, when))
         offset += len(frame)
     return _combine(partials)
 
 
-def _collect(result: Any, expectations: list[dict[str, Any]], offset: int) -> Validation:
+def _collect(result: Any, offset: int, now: pd.Timestamp) -> Validation:
     """Turn one GX validation result into ``CheckResult``s and row reasons (positions + ``offset``)."""
-    # GX returns results in its own order; match them back to the suite by type and kwargs.
-    by_key = {_key(e["type"], e["kwargs"]): e.get("meta", {}).get("policy", "quarantine") for e in expectations}
     checks: list[CheckResult] = []
     row_reasons: dict[int, list[str]] = {}
     for r in result.results:
         cfg = r.expectation_config
-        kwargs = {k: v for k, v in cfg.kwargs.items() if k not in {"batch_id", "result_format"}}
-        policy: Policy = by_key.get(_key(cfg.type, kwargs), "quarantine")  # type: ignore[assignment]
+        kwargs = {k: ("now" if _is_now(v, now) else v) for k, v in cfg.kwargs.items() if k not in {"batch_id", "result_format"}}
+        policy: Policy = "reject" if (cfg.meta or {}).get("policy") == "reject" else "quarantine"
         column = kwargs.get("column") or kwargs.get("column_A")
         words = describe(cfg.type, kwargs)
         if r.exception_info and r.exception_info.get("raised_exception"):
@@ -244,6 +242,11 @@ def _combine(partials: list[Validation]) -> Validation:
     for part in partials:
         reasons.update(part.row_reasons)
     return Validation(tuple(merged.values()), reasons)
+
+
+def _is_now(value: Any, now: pd.Timestamp) -> bool:
+    """GX substitutes the ``now`` suite parameter before reporting; show it by name again."""
+    return isinstance(value, (pd.Timestamp, datetime)) and pd.Timestamp(value) == now
 
 
 def _columns_present(expectation: dict[str, Any], frame: pd.DataFrame) -> bool:

@@ -1,0 +1,65 @@
+"""Mapping files: parsing, defaults, and clear errors for mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analytics.errors import IngestError
+from analytics.mapping import Mapping, load_mapping, normalise_name, parse_mapping, parse_mapping_text
+
+
+def test_default_mapping_keeps_canonical_names() -> None:
+    m = load_mapping(None)
+    assert m == Mapping()
+    assert m.target_name("interaction_id") == "interaction_id"
+
+
+@pytest.mark.parametrize(
+    ("header", "name"),
+    [("Contact Reason (L2)", "contact_reason_l2"), ("  NPS  ", "nps"), ("a--b", "a_b"), ("%%", "column")],
+)
+def test_extra_headers_are_normalised(header: str, name: str) -> None:
+    assert normalise_name(header) == name
+
+
+def test_full_mapping_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "rename: {Contact ID: interaction_id}\n"
+        "recode: {channel: {Phone: voice}}\n"
+        "date_formats: {started_at: '%d/%m/%Y'}\n"
+        "csv: {delimiter: tab, encoding: Latin1}\n"
+    )
+    m = load_mapping(path)
+    assert m.target_name("Contact ID") == "interaction_id"
+    assert m.recode == {"channel": {"Phone": "voice"}}
+    assert m.date_formats == {"started_at": "%d/%m/%Y"}
+    assert (m.delimiter, m.encoding) == ("\t", "latin-1")
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"renames": {}}, r"unknown section\(s\) \['renames'\]"),
+        ({"rename": {"a": "x", "b": "x"}}, r"rename maps several columns onto \['x'\]"),
+        ({"rename": ["a"]}, "rename must be a dictionary"),
+        ({"recode": {"channel": {"Phone": ["voice"]}}}, r"recode.channel.Phone must be a single value"),
+        ({"date_formats": {"started_at": "dd/mm/yyyy"}}, "not a strptime format"),
+        ({"csv": {"encoding": "cp1252"}}, "csv.encoding 'cp1252' is not supported"),
+        ({"csv": {"delimiter": ";;"}}, "csv.delimiter must be one character"),
+        ({"csv": {"sep": ";"}}, "csv takes only"),
+        ("just text", "must be a YAML dictionary"),
+    ],
+)
+def test_mapping_mistakes_are_named(raw: object, message: str) -> None:
+    with pytest.raises(IngestError, match=message):
+        parse_mapping(raw, source="m.yaml")
+
+
+def test_missing_and_malformed_mapping_files(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="mapping file not found"):
+        load_mapping(tmp_path / "none.yaml")
+    with pytest.raises(IngestError, match="not valid YAML"):
+        parse_mapping_text("rename: [unclosed", source="bad.yaml")
