@@ -173,8 +173,9 @@ def generate(directory: Path, *, customers: int = 2_000, months: int = 24, seed:
             "verbatim": np.where(ltr >= 9, "Quick and friendly, thanks", np.where(ltr <= 6, "Took too long to sort out", "")),
         }
     )
-    # A few deliberately bad responses (LTR out of range) so the quarantine has something real.
-    bad = rng.choice(k, size=max(1, k // 500), replace=False) if k else np.array([], int)
+    # A few deliberately bad responses (LTR out of range) so the quarantine has something real; about
+    # 0.2%, and none in a demo too small to stay under the default 1% rejection limit.
+    bad = rng.choice(k, size=max(1, k // 500), replace=False) if k >= 100 else np.array([], int)
     surveys.loc[bad, "ltr"] = 11
 
     files = {

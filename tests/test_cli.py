@@ -1,0 +1,94 @@
+"""The ``iconic`` command as a user runs it: exit codes, JSON, messages without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics.cli import main
+from tests.conftest import valid_interactions
+
+
+def iconic(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("command", [[], ["ingest"], ["status"], ["quality"], ["app"], ["demo"]])
+def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([*command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: iconic" in capsys.readouterr().out
+
+
+def test_ingest_status_quality_round_trip(tmp_path: Path) -> None:
+    wh = tmp_path / "wh"
+    good = tmp_path / "good.csv"
+    valid_interactions(30).to_csv(good, index=False)
+
+    out = iconic("ingest", "interactions", str(good), "--warehouse", str(wh), "--json")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert (result["status"], result["rows_in"], result["rows_committed"]) == ("committed", 30, 30)
+    assert {c["rule"] for c in result["checks"]} >= {"required_columns", "unique_key", "expect_column_values_to_be_in_set"}
+
+    again = iconic("ingest", "interactions", str(good), "--warehouse", str(wh))
+    assert again.returncode == 0 and "already ingested" in again.stdout
+
+    status = json.loads(iconic("status", "--warehouse", str(wh), "--json").stdout)
+    tables = {t["table"]: t for t in status["tables"]}
+    assert tables["interactions"]["rows"] == 30 and tables["surveys"]["rows"] == 0
+    assert status["last_ingests"][0]["status"] == "committed"
+
+    quality = iconic("quality", "--warehouse", str(wh), "--json")
+    assert quality.returncode == 0
+    assert all(c["success"] for c in json.loads(quality.stdout)["interactions"])
+
+
+def test_rejected_batch_exits_1_with_a_readable_reason(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    valid_interactions(10).drop(columns=["customer_id"]).to_csv(bad, index=False)
+    out = iconic("ingest", "interactions", str(bad), "--warehouse", str(tmp_path / "wh"))
+    assert out.returncode == 1
+    assert "rejected:" in out.stdout and "customer_id" in out.stdout and "bad.csv" in out.stdout
+    assert "Traceback" not in out.stderr
+
+
+def test_user_mistakes_exit_2_without_traceback(tmp_path: Path) -> None:
+    missing = iconic("ingest", "interactions", str(tmp_path / "nope.csv"), "--warehouse", str(tmp_path / "wh"))
+    assert missing.returncode == 2 and "file not found" in missing.stderr and "Traceback" not in missing.stderr
+    no_wh = iconic("status", "--warehouse", str(tmp_path / "empty"))
+    assert no_wh.returncode == 2 and "no warehouse at" in no_wh.stderr
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("renames: {}\n")
+    bad_map = iconic("ingest", "interactions", str(mapping), "--mapping", str(mapping), "--warehouse", str(tmp_path / "w"))
+    assert bad_map.returncode == 2 and "unknown section" in bad_map.stderr
+
+
+def test_quality_fails_when_stored_data_breaks_a_rule(tmp_path: Path) -> None:
+    """Data written around the ingest path (here: a stored key repeated) is caught by `iconic quality`."""
+    from analytics import warehouse
+    from analytics.ingest import ingest
+
+    wh = tmp_path / "wh"
+    path = tmp_path / "a.csv"
+    valid_interactions(5).to_csv(path, index=False)
+    ingest("interactions", path, warehouse_path=wh)
+    table = warehouse.open(wh).table("interactions").to_pyarrow()
+    warehouse.append(wh, "interactions", table.slice(0, 1))
+    out = iconic("quality", "--warehouse", str(wh), "--table", "interactions")
+    assert out.returncode == 1
+    assert "interaction_id must be unique: 1 value(s) repeat, e.g. I1" in out.stdout
+
+
+def test_demo_builds_once_and_is_idempotent(tmp_path: Path) -> None:
+    wh = tmp_path / "demo"
+    first = iconic("demo", "--warehouse", str(wh), "--customers", "100", "--months", "6")
+    assert first.returncode == 0, first.stderr
+    assert "surveys" in first.stdout and "committed" in first.stdout
+    second = iconic("demo", "--warehouse", str(wh), "--customers", "100", "--months", "6")
+    assert second.returncode == 0 and "already at" in second.stderr
