@@ -299,8 +299,8 @@ class _Batch:
 
     def _run(self, con: duckdb.DuckDBPyConnection) -> IngestResult:
         columns = self._read(con)
-        targets = self._resolve_columns(columns)
         self.rows_in = int(_scalar(con, "SELECT count(*) FROM raw"))
+        targets = self._resolve_columns(columns)
         if self.rows_in == 0:
             raise _Rejected(_structural("non_empty", None, f"{self.path}: the file has a header but no data rows"))
         self.say(f"read {self.rows_in:,} rows; casting to the {self.spec.name} schema")

@@ -56,6 +56,8 @@ def test_rejected_batch_exits_1_with_a_readable_reason(tmp_path: Path) -> None:
     assert out.returncode == 1
     assert "rejected:" in out.stdout and "customer_id" in out.stdout and "bad.csv" in out.stdout
     assert "Traceback" not in out.stderr
+    status = json.loads(iconic("status", "--warehouse", str(tmp_path / "wh"), "--json").stdout)
+    assert (status["last_ingests"][0]["status"], status["last_ingests"][0]["rows_in"]) == ("rejected", 10)
 
 
 def test_user_mistakes_exit_2_without_traceback(tmp_path: Path) -> None:

@@ -1,0 +1,75 @@
+"""A real browser loads every page of the served dashboard and finds no exception element.
+
+Runs Debian's Chromium (installed by `make browser`) through Playwright; no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+PAGES = {"": "Overview", "data_quality": "Data quality"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(demo_warehouse: Path) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "ICONIC_WAREHOUSE": str(demo_warehouse)}
+    cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the dashboard did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_loads_without_exceptions(served: str, path: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{served}/{path}", wait_until="domcontentloaded")
+            page.get_by_role("heading", name=PAGES[path]).first.wait_for(timeout=60_000)
+            # Wait for the script run to finish: the tables at the end of each page are rendered.
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert page.locator('[data-testid="stSidebar"]').get_by_text("Segment").count() >= 1
+        finally:
+            browser.close()
