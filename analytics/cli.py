@@ -203,9 +203,7 @@ def _demo(args: argparse.Namespace) -> int:
     if root.exists() and any(root.iterdir()) and not args.force:
         _err(f"demo warehouse already at {root}; use --force to rebuild it")
         return EXIT_OK
-    results = demo.build(
-        root, customers=args.customers, months=args.months, seed=args.seed, progress=_progress()
-    )
+    results = demo.build(root, customers=args.customers, months=args.months, seed=args.seed, progress=_progress())
     rejected = [r for r in results if not r.ok]
     for r in results:
         print(f"{r.table:<13} {r.status:<9} {r.rows_committed:>10,} rows  {r.rows_quarantined:>6,} quarantined")

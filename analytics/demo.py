@@ -170,7 +170,9 @@ def generate(directory: Path, *, customers: int = 2_000, months: int = 24, seed:
             "csat": np.clip(np.round(3 + 0.6 * mood), 1, 5).astype(int),
             "effort": np.clip(np.round(4 - 0.8 * mood), 1, 7).astype(int),
             **ratings,
-            "verbatim": np.where(ltr >= 9, "Quick and friendly, thanks", np.where(ltr <= 6, "Took too long to sort out", "")),
+            "verbatim": np.where(
+                ltr >= 9, "Quick and friendly, thanks", np.where(ltr <= 6, "Took too long to sort out", "")
+            ),
         }
     )
     # A few deliberately bad responses (LTR out of range) so the quarantine has something real; about
@@ -214,7 +216,9 @@ def build(
             p.name for p in root.iterdir() if not ((p / "_delta_log").is_dir() or p.name in {SOURCES, ".ingest.lock"})
         ]
         if strangers:
-            raise FileExistsError(f"{root} holds files that are not warehouse tables ({strangers[:3]}); not replacing it")
+            raise FileExistsError(
+                f"{root} holds files that are not warehouse tables ({strangers[:3]}); not replacing it"
+            )
         shutil.rmtree(root)
     say = progress or (lambda _m: None)
     say(f"generating demo data: {customers:,} customers over {months} months (seed {seed})")

@@ -246,7 +246,9 @@ def ingest_bytes(
     """
     if max_bytes is not None and len(data) > max_bytes:
         raise IngestError(
-            f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB upload limit", file=name, rule="size"
+            f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB upload limit",
+            file=name,
+            rule="size",
         )
     with tempfile.TemporaryDirectory(prefix="iconic-upload-") as folder:
         path = Path(folder) / Path(name).name
@@ -416,7 +418,9 @@ class _Batch:
             return
         counts = con.execute(
             "SELECT "
-            + ", ".join(f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {typed} IS NULL)" for _, raw, typed in cast_checks)
+            + ", ".join(
+                f"count(*) FILTER (WHERE {raw} IS NOT NULL AND {typed} IS NULL)" for _, raw, typed in cast_checks
+            )
             + " FROM raw"
         ).fetchone()
         assert counts is not None
@@ -456,7 +460,8 @@ class _Batch:
         ).fetchall()
         if dupes:
             total = _scalar(
-                con, f"SELECT count(*) FROM (SELECT {key} FROM staged WHERE {key} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)"
+                con,
+                f"SELECT count(*) FROM (SELECT {key} FROM staged WHERE {key} IS NOT NULL GROUP BY 1 HAVING count(*) > 1)",
             )
             examples = tuple(f"{k!r} ×{n}" for k, n in dupes)
             raise _Rejected(
@@ -469,7 +474,9 @@ class _Batch:
                     count=int(total),
                 )
             )
-        self.checks.append(CheckResult("unique_key", self.spec.key, True, "reject", message=f"{self.spec.key} is unique in the file"))
+        self.checks.append(
+            CheckResult("unique_key", self.spec.key, True, "reject", message=f"{self.spec.key} is unique in the file")
+        )
 
     def _check_existing_keys(self, con: duckdb.DuckDBPyConnection, row_reasons: dict[int, list[str]]) -> None:
         existing = warehouse.load_delta(self.root, self.spec.name)
@@ -526,7 +533,9 @@ class _Batch:
                 "FROM raw AS r JOIN bad AS b ON r.rowid = b.__row ORDER BY r.rowid",
                 [self.batch_id],
             ).arrow()
-            warehouse.append(self.root, schema.QUARANTINE_PREFIX + self.spec.name, _as_table(records).cast(QUARANTINE_SCHEMA))
+            warehouse.append(
+                self.root, schema.QUARANTINE_PREFIX + self.spec.name, _as_table(records).cast(QUARANTINE_SCHEMA)
+            )
 
         cols = [c for c in con.table("staged").columns if c != "__row"]
         select = f"SELECT {', '.join(map(_ident, cols))} FROM staged ANTI JOIN bad ON staged.__row = bad.__row ORDER BY staged.__row"
@@ -534,18 +543,39 @@ class _Batch:
             f"; {quarantined:,} quarantined" if quarantined else ""
         )
         record = self._log_record("committed", message, committed, quarantined, version=None)
-        metadata = {"iconic.batch_id": self.batch_id, "iconic.sha256": self.sha256, _LOG_KEY: json.dumps(record, default=str)}
+        metadata = {
+            "iconic.batch_id": self.batch_id,
+            "iconic.sha256": self.sha256,
+            _LOG_KEY: json.dumps(record, default=str),
+        }
         version: int | None = None
         if committed:
             self.say(f"committing {committed:,} rows to {self.spec.name}")
             if self.spec.kind == "fact":
-                version = warehouse.append(self.root, self.spec.name, con.execute(select).fetch_record_batch(), metadata=metadata)
+                version = warehouse.append(
+                    self.root, self.spec.name, con.execute(select).fetch_record_batch(), metadata=metadata
+                )
             else:
-                version = warehouse.upsert(self.root, self.spec.name, _as_table(con.execute(select).arrow()), key=self.spec.key, metadata=metadata)
-        return self._finish("committed", message, rows_committed=committed, rows_quarantined=quarantined, version=version)
+                version = warehouse.upsert(
+                    self.root,
+                    self.spec.name,
+                    _as_table(con.execute(select).arrow()),
+                    key=self.spec.key,
+                    metadata=metadata,
+                )
+        return self._finish(
+            "committed", message, rows_committed=committed, rows_quarantined=quarantined, version=version
+        )
 
     def _log_record(
-        self, status: Status, message: str, committed: int, quarantined: int, *, version: int | None, rows_in: int | None = None
+        self,
+        status: Status,
+        message: str,
+        committed: int,
+        quarantined: int,
+        *,
+        version: int | None,
+        rows_in: int | None = None,
     ) -> dict[str, Any]:
         return {
             "batch_id": self.batch_id,
@@ -730,7 +760,9 @@ def _csv_header(path: Path, mapping: Mapping) -> list[str]:
             )
         ) from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise _Rejected(_structural("readable", None, f"{path}: the gzip stream is broken or truncated ({exc})")) from None
+        raise _Rejected(
+            _structural("readable", None, f"{path}: the gzip stream is broken or truncated ({exc})")
+        ) from None
     except csv.Error as exc:
         raise _Rejected(_structural("readable", None, f"{path}: the header row cannot be parsed ({exc})")) from None
     if not header or all(not h.strip() for h in header):
@@ -738,7 +770,9 @@ def _csv_header(path: Path, mapping: Mapping) -> list[str]:
     blanks = [i + 1 for i, h in enumerate(header) if not h.strip()]
     if blanks:
         raise _Rejected(
-            _structural("distinct_columns", None, f"{path}: header column(s) {blanks} have no name", examples=tuple(header[:5]))
+            _structural(
+                "distinct_columns", None, f"{path}: header column(s) {blanks} have no name", examples=tuple(header[:5])
+            )
         )
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -143,9 +143,7 @@ def _bound(value: Any) -> Any:
     return value
 
 
-def validate(
-    table: str, frames: pd.DataFrame | Iterable[pd.DataFrame], *, now: datetime | None = None
-) -> Validation:
+def validate(table: str, frames: pd.DataFrame | Iterable[pd.DataFrame], *, now: datetime | None = None) -> Validation:
     """Run the suite of ``table`` on a batch with Great Expectations' pandas engine.
 
     Parameters
@@ -171,7 +169,9 @@ def validate(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     definition = (
-        context.data_sources.add_pandas("iconic").add_dataframe_asset(table).add_batch_definition_whole_dataframe("batch")
+        context.data_sources.add_pandas("iconic")
+        .add_dataframe_asset(table)
+        .add_batch_definition_whole_dataframe("batch")
     )
     when = pd.Timestamp(now or datetime.now(UTC))
     spec = load_suite(table)
@@ -199,7 +199,11 @@ def _collect(result: Any, offset: int, now: pd.Timestamp) -> Validation:
     row_reasons: dict[int, list[str]] = {}
     for r in result.results:
         cfg = r.expectation_config
-        kwargs = {k: ("now" if _is_now(v, now) else v) for k, v in cfg.kwargs.items() if k not in {"batch_id", "result_format"}}
+        kwargs = {
+            k: ("now" if _is_now(v, now) else v)
+            for k, v in cfg.kwargs.items()
+            if k not in {"batch_id", "result_format"}
+        }
         policy: Policy = "reject" if (cfg.meta or {}).get("policy") == "reject" else "quarantine"
         column = kwargs.get("column") or kwargs.get("column_A")
         words = describe(cfg.type, kwargs)
@@ -309,7 +313,8 @@ def check_stored(wh: Any, table: str, *, now: datetime | None = None) -> Validat
         "reject",
         n_dupes,
         examples,
-        f"{spec.key} must be unique" + (f": {n_dupes:,} value(s) repeat, e.g. {', '.join(examples)}" if n_dupes else ""),
+        f"{spec.key} must be unique"
+        + (f": {n_dupes:,} value(s) repeat, e.g. {', '.join(examples)}" if n_dupes else ""),
     )
     columns = [c for c in t.columns if spec.is_canonical(c)]
     batches = t.select(*columns).to_pyarrow_batches(chunk_size=1_000_000)

@@ -221,4 +221,3 @@ def history(root: Path, name: str) -> list[dict[str, Any]]:
     """Commit history of ``name``, newest first (empty if the table does not exist)."""
     dt = load_delta(root, name)
     return dt.history() if dt is not None else []
-

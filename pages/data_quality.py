@@ -14,13 +14,21 @@ st.caption("Every file passes the same checks, whether it comes from `iconic ing
 with st.expander("Bring in a file", expanded=cached.warehouse() is None):
     limit = config.max_upload_mb()
     table = st.selectbox("Table", list(schema.TABLES), key="upload_table")
-    upload = st.file_uploader(f"CSV, CSV.gz or Parquet (up to {limit} MB)", type=["csv", "gz", "parquet"], key="upload_file")
+    upload = st.file_uploader(
+        f"CSV, CSV.gz or Parquet (up to {limit} MB)", type=["csv", "gz", "parquet"], key="upload_file"
+    )
     mapping_file = st.file_uploader("Mapping (optional YAML)", type=["yaml", "yml"], key="upload_mapping")
     if st.button("Validate and ingest", disabled=upload is None, type="primary"):
         try:
-            mapping = parse_mapping_text(mapping_file.getvalue().decode("utf-8"), source=mapping_file.name) if mapping_file else None
+            mapping = (
+                parse_mapping_text(mapping_file.getvalue().decode("utf-8"), source=mapping_file.name)
+                if mapping_file
+                else None
+            )
             with st.spinner(f"Validating {upload.name} …"):
-                result = ingest_bytes(table, upload.name, upload.getvalue(), mapping=mapping, max_bytes=limit * 1024 * 1024)
+                result = ingest_bytes(
+                    table, upload.name, upload.getvalue(), mapping=mapping, max_bytes=limit * 1024 * 1024
+                )
         except (IconicError, UnicodeDecodeError) as exc:
             st.error(str(exc))
         else:
@@ -44,7 +52,16 @@ history = cached.ingest_history()
 st.dataframe(
     history,
     hide_index=True,
-    column_order=["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file", "message"],
+    column_order=[
+        "started_at",
+        "table_name",
+        "status",
+        "rows_in",
+        "rows_committed",
+        "rows_quarantined",
+        "source_file",
+        "message",
+    ],
     column_config={"started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss")},
 )
 

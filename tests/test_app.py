@@ -40,7 +40,11 @@ def test_overview_counts_match_the_library(demo_env: Path) -> None:
     wh = warehouse.open(demo_env)
     expected = filters.scope_counts(wh, filters.Filters()).set_index("table")["rows"]
     shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
-    assert shown == {"Customers": expected["customers"], "Interactions": expected["interactions"], "Surveys": expected["surveys"]}
+    assert shown == {
+        "Customers": expected["customers"],
+        "Interactions": expected["interactions"],
+        "Surveys": expected["surveys"],
+    }
 
 
 def test_segment_filter_changes_the_overview(demo_env: Path) -> None:

@@ -34,7 +34,11 @@ def test_ingest_status_quality_round_trip(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert (result["status"], result["rows_in"], result["rows_committed"]) == ("committed", 30, 30)
-    assert {c["rule"] for c in result["checks"]} >= {"required_columns", "unique_key", "expect_column_values_to_be_in_set"}
+    assert {c["rule"] for c in result["checks"]} >= {
+        "required_columns",
+        "unique_key",
+        "expect_column_values_to_be_in_set",
+    }
 
     again = iconic("ingest", "interactions", str(good), "--warehouse", str(wh))
     assert again.returncode == 0 and "already ingested" in again.stdout
@@ -67,7 +71,9 @@ def test_user_mistakes_exit_2_without_traceback(tmp_path: Path) -> None:
     assert no_wh.returncode == 2 and "no warehouse at" in no_wh.stderr
     mapping = tmp_path / "m.yaml"
     mapping.write_text("renames: {}\n")
-    bad_map = iconic("ingest", "interactions", str(mapping), "--mapping", str(mapping), "--warehouse", str(tmp_path / "w"))
+    bad_map = iconic(
+        "ingest", "interactions", str(mapping), "--mapping", str(mapping), "--warehouse", str(tmp_path / "w")
+    )
     assert bad_map.returncode == 2 and "unknown section" in bad_map.stderr
 
 

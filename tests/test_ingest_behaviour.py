@@ -81,7 +81,9 @@ def test_mapping_renames_recodes_and_parses_dates(tmp_path: Path, wh_path: Path)
         "recode:\n  channel:\n    Phone: voice\n    Web chat: chat\n"
         "date_formats:\n  started_at: '%d/%m/%Y %H:%M'\n"
     )
-    result = ingest.ingest("interactions", csv(theirs, tmp_path / "theirs.csv"), warehouse_path=wh_path, mapping=mapping)
+    result = ingest.ingest(
+        "interactions", csv(theirs, tmp_path / "theirs.csv"), warehouse_path=wh_path, mapping=mapping
+    )
     assert result.status == "committed", result.message
     stored = rows(wh_path, "interactions").sort_values("interaction_id")
     assert stored["channel"].tolist() == ["voice", "chat", "email"]  # recoded, and codes are case-insensitive
@@ -138,7 +140,12 @@ def test_user_errors_raise_ingest_error(tmp_path: Path, wh_path: Path) -> None:
     with pytest.raises(IngestError, match="unknown table 'calls'"):
         ingest.ingest("calls", tmp_path / "nope.csv", warehouse_path=wh_path)
     with pytest.raises(IngestError, match="max_quarantine_share"):
-        ingest.ingest("interactions", csv(valid_interactions(2), tmp_path / "a.csv"), warehouse_path=wh_path, max_quarantine_share=2)
+        ingest.ingest(
+            "interactions",
+            csv(valid_interactions(2), tmp_path / "a.csv"),
+            warehouse_path=wh_path,
+            max_quarantine_share=2,
+        )
     assert not (wh_path / "interactions").exists()
 
 
@@ -176,7 +183,9 @@ def test_ingest_bytes_checks_the_size_limit(wh_path: Path) -> None:
 
 def test_progress_reports_each_stage(tmp_path: Path, wh_path: Path) -> None:
     said: list[str] = []
-    ingest.ingest("interactions", csv(valid_interactions(5), tmp_path / "p.csv"), warehouse_path=wh_path, progress=said.append)
+    ingest.ingest(
+        "interactions", csv(valid_interactions(5), tmp_path / "p.csv"), warehouse_path=wh_path, progress=said.append
+    )
     stages = " | ".join(said)
     for stage in ("hashing", "reading", "casting", "validating", "committing", "committed 5 of 5"):
         assert stage in stages
