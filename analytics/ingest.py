@@ -512,7 +512,7 @@ class _Batch:
             if self.rows_in > VALIDATION_CHUNK_ROWS:
                 done = min((i + 1) * VALIDATION_CHUNK_ROWS, self.rows_in)
                 self.say(f"validating rows {i * VALIDATION_CHUNK_ROWS + 1:,}-{done:,} of {self.rows_in:,}")
-            yield chunk.to_pandas(types_mapper=quality.PANDAS_TYPES.get)
+            yield quality.to_frame(chunk)
 
     # --- writing ---
 
