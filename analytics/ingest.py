@@ -145,6 +145,7 @@ def ingest(
     progress: Progress | None = None,
     validate: bool = True,
     now: datetime | None = None,
+    source: str | None = None,
 ) -> IngestResult:
     """Ingest one CSV (optionally gzipped) or Parquet file into a canonical table.
 
@@ -168,6 +169,8 @@ def ingest(
         costs; structural checks always run.
     now
         The time that "not in the future" is checked against (default: now).
+    source
+        How messages and the ingest log name the file (default: its path), e.g. an upload's own name.
 
     Raises
     ------
@@ -187,6 +190,7 @@ def ingest(
     if not 0.0 <= share <= 1.0:
         raise IngestError(f"max_quarantine_share must be in [0, 1], got {share}", rule="threshold")
     root = config.warehouse_path(warehouse_path)
+    label = source or str(path)
     say = progress or (lambda _msg: None)
     started = datetime.now(UTC)
     clock = time.monotonic()
@@ -200,16 +204,17 @@ def ingest(
             return IngestResult(
                 batch_id=previous,
                 table=spec.name,
-                file=str(path),
+                file=label,
                 sha256=digest,
                 status="unchanged",
-                message=f"{path} was already ingested into {spec.name} (batch {previous}); nothing to do",
+                message=f"{label} was already ingested into {spec.name} (batch {previous}); nothing to do",
                 started_at=started,
                 duration_seconds=time.monotonic() - clock,
             )
         batch = _Batch(
             spec=spec,
             path=path,
+            label=label,
             mapping=resolved_mapping,
             root=root,
             batch_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -237,7 +242,7 @@ def ingest_bytes(
     """Ingest file contents held in memory (e.g. a dashboard upload) exactly as ``ingest`` would.
 
     The bytes are written under their own ``name`` in a private temporary folder, so the format is
-    recognised from the name and the log records it.
+    recognised from the name; messages and the ingest log call the file ``name``.
 
     Raises
     ------
@@ -253,7 +258,7 @@ def ingest_bytes(
     with tempfile.TemporaryDirectory(prefix="iconic-upload-") as folder:
         path = Path(folder) / Path(name).name
         path.write_bytes(data)
-        return ingest(table, path, mapping=mapping, warehouse_path=warehouse_path, progress=progress)
+        return ingest(table, path, mapping=mapping, warehouse_path=warehouse_path, progress=progress, source=name)
 
 
 def file_sha256(path: Path) -> str:
@@ -272,6 +277,7 @@ def file_sha256(path: Path) -> str:
 class _Batch:
     spec: schema.Table
     path: Path
+    label: str
     mapping: Mapping
     root: Path
     batch_id: str
@@ -304,7 +310,7 @@ class _Batch:
         self.rows_in = int(_scalar(con, "SELECT count(*) FROM raw"))
         targets = self._resolve_columns(columns)
         if self.rows_in == 0:
-            raise _Rejected(_structural("non_empty", None, f"{self.path}: the file has a header but no data rows"))
+            raise _Rejected(_structural("non_empty", None, f"{self.label}: the file has a header but no data rows"))
         self.say(f"read {self.rows_in:,} rows; casting to the {self.spec.name} schema")
         self._stage(con, targets)
         self._check_unique_key(con)
@@ -318,7 +324,7 @@ class _Batch:
             self.checks.extend(validation.checks)
             if validation.rejected_by:
                 failed = validation.rejected_by[0]
-                raise _Rejected(_structural(failed.rule, failed.column, f"{self.path}: {failed.message}"))
+                raise _Rejected(_structural(failed.rule, failed.column, f"{self.label}: {failed.message}"))
             # staged is ordered by rowid, so a row's position in the validated frames is its __row.
             for row, reasons in validation.row_reasons.items():
                 row_reasons.setdefault(row, []).extend(reasons)
@@ -327,7 +333,7 @@ class _Batch:
         if bad and bad / self.rows_in > self.share:
             return self._finish(
                 "rejected",
-                f"{self.path}: {bad:,} of {self.rows_in:,} rows ({bad / self.rows_in:.1%}) failed row-level checks, "
+                f"{self.label}: {bad:,} of {self.rows_in:,} rows ({bad / self.rows_in:.1%}) failed row-level checks, "
                 f"above the {self.share:.1%} limit; nothing was written. {_worst(self.checks)}",
             )
         return self._commit(con, row_reasons)
@@ -335,16 +341,16 @@ class _Batch:
     # --- reading and staging ---
 
     def _read(self, con: duckdb.DuckDBPyConnection) -> list[str]:
-        self.say(f"reading {self.path}")
+        self.say(f"reading {self.label}")
         if self.path.stat().st_size == 0:
-            raise _Rejected(_structural("non_empty", None, f"{self.path}: the file is empty (0 bytes)"))
+            raise _Rejected(_structural("non_empty", None, f"{self.label}: the file is empty (0 bytes)"))
         name = self.path.name.lower()
         try:
             if name.endswith((".parquet", ".pq")):
                 con.execute("CREATE TEMP TABLE raw AS SELECT * FROM read_parquet(?)", [str(self.path)])
             else:
                 m = self.mapping
-                header = _csv_header(self.path, m)
+                header = _csv_header(self.path, m, self.label)
                 columns = ", ".join(f"'{_sql_str(c)}': 'VARCHAR'" for c in header)
                 con.execute(
                     "CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, "
@@ -353,7 +359,7 @@ class _Batch:
                     [str(self.path), m.delimiter, m.quote, m.quote, m.encoding, MAX_LINE_BYTES],
                 )
         except duckdb.Error as exc:
-            raise _Rejected(_structural("readable", None, _read_error(self.path, exc, self.mapping))) from None
+            raise _Rejected(_structural("readable", None, _read_error(self.label, exc, self.mapping))) from None
         return [str(c) for c in con.table("raw").columns]
 
     def _resolve_columns(self, columns: list[str]) -> dict[str, str]:
@@ -367,7 +373,7 @@ class _Batch:
                     _structural(
                         "distinct_columns",
                         target,
-                        f"{self.path}: columns {other!r} and {source!r} both become {target!r}; "
+                        f"{self.label}: columns {other!r} and {source!r} both become {target!r}; "
                         "rename one of them in the mapping",
                     )
                 )
@@ -387,7 +393,7 @@ class _Batch:
                 _structural(
                     "required_columns",
                     ", ".join(missing),
-                    f"{self.path}: missing required column(s) {', '.join(missing)} for table {self.spec.name} "
+                    f"{self.label}: missing required column(s) {', '.join(missing)} for table {self.spec.name} "
                     f"(found: {', '.join(columns[:12])}{'…' if len(columns) > 12 else ''}).{hint}",
                     examples=tuple(columns[:5]),
                 )
@@ -437,7 +443,7 @@ class _Batch:
                     _structural(
                         "castable",
                         name,
-                        f"{self.path}: column {name!r} has {bad:,} value(s) that are not {expected}, "
+                        f"{self.label}: column {name!r} has {bad:,} value(s) that are not {expected}, "
                         f"e.g. {', '.join(examples)}",
                         examples=examples,
                         count=int(bad),
@@ -468,7 +474,7 @@ class _Batch:
                 _structural(
                     "unique_key",
                     self.spec.key,
-                    f"{self.path}: {total:,} {self.spec.key} value(s) appear more than once in the file, "
+                    f"{self.label}: {total:,} {self.spec.key} value(s) appear more than once in the file, "
                     f"e.g. {', '.join(examples)}",
                     examples=examples,
                     count=int(total),
@@ -580,7 +586,7 @@ class _Batch:
         return {
             "batch_id": self.batch_id,
             "table_name": self.spec.name,
-            "source_file": str(self.path),
+            "source_file": self.label,
             "sha256": self.sha256,
             "status": status,
             "rows_in": self.rows_in if rows_in is None else rows_in,
@@ -610,7 +616,7 @@ class _Batch:
         return IngestResult(
             batch_id=self.batch_id,
             table=self.spec.name,
-            file=str(self.path),
+            file=self.label,
             sha256=self.sha256,
             status=status,
             rows_in=record["rows_in"],
@@ -739,7 +745,7 @@ def _worst(checks: list[CheckResult]) -> str:
     return " ".join(f"[{c.message}]" for c in failed[:3])
 
 
-def _csv_header(path: Path, mapping: Mapping) -> list[str]:
+def _csv_header(path: Path, mapping: Mapping, label: str) -> list[str]:
     """Read the header row ourselves, so DuckDB parses every row against it instead of guessing."""
     with path.open("rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
@@ -755,48 +761,48 @@ def _csv_header(path: Path, mapping: Mapping) -> list[str]:
             _structural(
                 "readable",
                 None,
-                f"{path}: the header is not valid {mapping.encoding}; if the file was saved as "
+                f"{label}: the header is not valid {mapping.encoding}; if the file was saved as "
                 "Latin-1/Windows-1252, set csv: encoding: latin-1 in a mapping",
             )
         ) from None
     except (OSError, EOFError, zlib.error) as exc:
         raise _Rejected(
-            _structural("readable", None, f"{path}: the gzip stream is broken or truncated ({exc})")
+            _structural("readable", None, f"{label}: the gzip stream is broken or truncated ({exc})")
         ) from None
     except csv.Error as exc:
-        raise _Rejected(_structural("readable", None, f"{path}: the header row cannot be parsed ({exc})")) from None
+        raise _Rejected(_structural("readable", None, f"{label}: the header row cannot be parsed ({exc})")) from None
     if not header or all(not h.strip() for h in header):
-        raise _Rejected(_structural("non_empty", None, f"{path}: the file has no header row"))
+        raise _Rejected(_structural("non_empty", None, f"{label}: the file has no header row"))
     blanks = [i + 1 for i, h in enumerate(header) if not h.strip()]
     if blanks:
         raise _Rejected(
             _structural(
-                "distinct_columns", None, f"{path}: header column(s) {blanks} have no name", examples=tuple(header[:5])
+                "distinct_columns", None, f"{label}: header column(s) {blanks} have no name", examples=tuple(header[:5])
             )
         )
     repeated = sorted({h for h in header if header.count(h) > 1})
     if repeated:
         raise _Rejected(
-            _structural("distinct_columns", ", ".join(repeated), f"{path}: the header repeats column(s) {repeated}")
+            _structural("distinct_columns", ", ".join(repeated), f"{label}: the header repeats column(s) {repeated}")
         )
     return header
 
 
-def _read_error(path: Path, exc: duckdb.Error, mapping: Mapping) -> str:
+def _read_error(label: str, exc: duckdb.Error, mapping: Mapping) -> str:
     text = str(exc)
     line = re.search(r"[Ll]ine:? (\d+)", text)
     where = f" (near line {line.group(1)})" if line else ""
     if "Invalid unicode" in text or "byte sequence" in text:
         return (
-            f"{path}: the file is not valid {mapping.encoding}{where}; if it was saved as Latin-1/Windows-1252, "
+            f"{label}: the file is not valid {mapping.encoding}{where}; if it was saved as Latin-1/Windows-1252, "
             "set csv: encoding: latin-1 in a mapping"
         )
     if "Maximum line size" in text or "max_line_size" in text:
-        return f"{path}: a line is longer than the {MAX_LINE_BYTES // (1024 * 1024)} MB limit{where}; is a field unquoted or corrupt?"
+        return f"{label}: a line is longer than the {MAX_LINE_BYTES // (1024 * 1024)} MB limit{where}; is a field unquoted or corrupt?"
     if "gzip" in text.lower() or "zlib" in text.lower() or "inflate" in text.lower():
-        return f"{path}: the gzip stream is broken or truncated ({text.splitlines()[0]})"
+        return f"{label}: the gzip stream is broken or truncated ({text.splitlines()[0]})"
     if "Expected Number of Columns" in text or "columns" in text.lower():
-        return f"{path}: rows do not all have the same number of fields as the header{where}"
+        return f"{label}: rows do not all have the same number of fields as the header{where}"
     if "parquet" in text.lower() or "magic" in text.lower():
-        return f"{path}: not a readable Parquet file ({text.splitlines()[0]})"
-    return f"{path}: could not be read as CSV{where}: {text.splitlines()[0]}"
+        return f"{label}: not a readable Parquet file ({text.splitlines()[0]})"
+    return f"{label}: could not be read as CSV{where}: {text.splitlines()[0]}"

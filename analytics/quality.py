@@ -175,7 +175,9 @@ def validate(table: str, frames: pd.DataFrame | Iterable[pd.DataFrame], *, now: 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     definition = (
-        context.data_sources.add_pandas("iconic").add_dataframe_asset(table).add_batch_definition_whole_dataframe("batch")
+        context.data_sources.add_pandas("iconic")
+        .add_dataframe_asset(table)
+        .add_batch_definition_whole_dataframe("batch")
     )
     spec = load_suite(table)
     expectations = [e for e in spec["expectations"] if _columns_present(e, first)]

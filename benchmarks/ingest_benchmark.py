@@ -62,7 +62,9 @@ def run_one(file: Path, warehouse: Path, validate: bool) -> dict[str, float]:
 
     shutil.rmtree(warehouse, ignore_errors=True)
     start = time.perf_counter()
-    result = ingest("interactions", file, warehouse_path=warehouse, validate=validate, progress=lambda m: print(m, file=sys.stderr))
+    result = ingest(
+        "interactions", file, warehouse_path=warehouse, validate=validate, progress=lambda m: print(m, file=sys.stderr)
+    )
     seconds = time.perf_counter() - start
     assert result.status == "committed", result.message
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # Linux reports KiB

@@ -189,3 +189,11 @@ def test_progress_reports_each_stage(tmp_path: Path, wh_path: Path) -> None:
     stages = " | ".join(said)
     for stage in ("hashing", "reading", "casting", "validating", "committing", "committed 5 of 5"):
         assert stage in stages
+
+
+def test_uploads_are_named_by_their_own_name(wh_path: Path) -> None:
+    data = valid_interactions(5).drop(columns=["channel"]).to_csv(index=False).encode()
+    result = ingest.ingest_bytes("interactions", "march_contacts.csv", data, warehouse_path=wh_path)
+    assert result.status == "rejected"
+    assert result.message.startswith("march_contacts.csv: missing required column(s) channel")
+    assert catalog.ingest_history(warehouse.open(wh_path))["source_file"].tolist() == ["march_contacts.csv"]
