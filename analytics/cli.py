@@ -92,8 +92,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.set_defaults(run=_app)
 
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
-    sp.add_argument("--customers", type=int, default=2_000, metavar="N")
-    sp.add_argument("--months", type=int, default=24, metavar="M")
+    sp.add_argument("--customers", type=int, default=20_000, metavar="N")
+    sp.add_argument("--months", type=int, default=36, metavar="M")
     sp.add_argument("--seed", type=int, default=7, metavar="S")
     sp.add_argument("--force", action="store_true", help="rebuild even if the warehouse already exists")
     warehouse_arg(sp)

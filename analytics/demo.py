@@ -1,47 +1,150 @@
-"""Seeded synthetic demo data, ingested through the same validated path as a user's files.
+"""Seeded synthetic demo data with planted, documented truth, ingested through the validated path.
 
-This first version produces a small, realistic-looking contact-centre world (customers, interactions,
-surveys, attribute descriptions and a self-assessment) so that the dashboard, the notebooks and the
-tests have something to run on. It plants a small share of deliberately bad rows so the quarantine is
-never empty. Everything is vectorised numpy; the same seed gives the same files byte for byte.
+The demo is a contact-centre business that a CX strategist can explore, and that carries known
+effects which the analyses must rediscover. Everything planted is a constant in this module and is
+written to ``truth.json`` next to the generated files.
+
+How the world works
+-------------------
+- Every customer has a latent **attitude** (standard-normal scale, starting around +0.3). It drifts
+  back towards that level by ``ATTITUDE_REVERSION`` each month.
+- Each contact has a **tactile** quality (speed, resolution, transfers) and an **emotive** quality
+  (empathy and courtesy of whoever handled it). Its **experience** is
+  ``x = w_tactile[reason] * tactile + w_emotive[reason] * emotive``: the weights, which sum to 1, say
+  what matters in that moment (``DRIVER_WEIGHTS``).
+- The contact moves attitude by ``IMPORTANCE[reason] * x * SWING_SCALE``. A few reasons are true
+  **moments of truth** with large swings (billing dispute, service outage, cancellation request,
+  complaint). The highest-volume reasons barely move attitude (password reset, address change).
+- Post-contact CSAT is ``CSAT_INTERCEPT + CSAT_SLOPE * x`` plus noise. Tactile attribute ratings (speed,
+  resolution, clarity) measure the tactile quality, and emotive ones (empathy, courtesy, valued)
+  measure the emotive quality, so a driver analysis of CSAT per reason recovers ``DRIVER_WEIGHTS``.
+  LTR follows attitude after the contact.
+- **Churn** is a proportional-hazards model with a constant monthly baseline per plan, a hazard
+  ratio per segment and ``exp(ATTITUDE_LOG_HR * attitude)``:
+  ``h = BASE_HAZARD[plan] * SEGMENT_HR[segment] * exp(ATTITUDE_LOG_HR * attitude)`` per month.
+  Customers who signed up before the window enter it only if they survived to its start (left
+  truncation).
+- **Handlers** differ: partner_a is cheap and poor, partner_b is costly and good, and partner_c goes
+  live halfway through with a three-month ramp-up in quality (``HANDLERS``).
+- **Revenue** is log-normal within segment (``SEGMENT_REVENUE``), so the top fifth of customers makes
+  most of the revenue. ``truth.json`` also gives each segment's lifetime value at neutral attitude.
+
+Everything is vectorised numpy over customers and contacts, stepping month by month. The same seed
+gives the same files byte for byte.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analytics import schema
 from analytics.ingest import IngestResult, ingest
 
-#: The demo world ends here (a fixed date keeps builds reproducible and never in the future).
+#: The demo world ends here: a fixed date keeps builds reproducible and never in the future.
 WINDOW_END = pd.Timestamp("2026-06-30 23:59:59", tz="UTC")
+MONTH_SECONDS = 30.4375 * 86400
 SOURCES = "_sources"
+TRUTH_FILE = "truth.json"
 
 SEGMENTS = ("consumer", "smb", "enterprise")
-SEGMENT_SHARE = (0.72, 0.23, 0.05)
-SEGMENT_REVENUE = (35.0, 220.0, 2400.0)  # median monthly revenue
+SEGMENT_SHARE = (0.75, 0.20, 0.05)
+#: Median monthly revenue per segment; revenue is log-normal with sigma REVENUE_SIGMA.
+SEGMENT_REVENUE = {"consumer": 30.0, "smb": 180.0, "enterprise": 1500.0}
+REVENUE_SIGMA = 0.8
+SEGMENT_HR = {"consumer": 1.0, "smb": 0.8, "enterprise": 0.6}
+SEGMENT_CONTACT_RATE = {"consumer": 0.45, "smb": 0.65, "enterprise": 1.30}  # contacts per customer-month
 REGIONS = ("north", "south", "east", "west")
+REGION_SHARE = (0.30, 0.25, 0.25, 0.20)
 PLANS = ("monthly", "annual", "two_year")
-PLAN_MONTHLY_CHURN = (0.035, 0.015, 0.008)
-CHANNEL_SHARE = (0.38, 0.22, 0.12, 0.16, 0.04, 0.08)
-HANDLERS = ("in_house", "partner_a", "partner_b")
+PLAN_SHARE = {"consumer": (0.60, 0.30, 0.10), "smb": (0.35, 0.45, 0.20), "enterprise": (0.10, 0.40, 0.50)}
+BASE_HAZARD = {"monthly": 0.030, "annual": 0.012, "two_year": 0.006}  # per month at attitude 0
+ATTITUDE_LOG_HR = -0.5  # log hazard ratio per unit of attitude: unhappy customers leave faster
+ATTITUDE_START = 0.3
+ATTITUDE_REVERSION = 0.03
+SWING_SCALE = 0.5
+CSAT_INTERCEPT = 3.5
+CSAT_SLOPE = 1.1
+LTR_INTERCEPT = 7.3
+PRE_WINDOW_SHARE = 0.25  # of customers signed up before the window
+PRE_WINDOW_MONTHS = 36
+DISCOUNT_MONTHLY = 0.01
+
+CHANNELS = schema.CHANNELS  # voice, chat, email, web, social, ivr
+CHANNEL_SHARE = (0.36, 0.22, 0.12, 0.18, 0.04, 0.08)
+AUTOMATED_SHARE = {"web": 0.85, "ivr": 0.75, "chat": 0.25}  # the rest are handled by people
+CHANNEL_WAIT_MINUTES = {"voice": 3.0, "chat": 1.5, "email": 240.0, "web": 0.5, "social": 30.0, "ivr": 1.0}
+
+#: Contact reasons by volume rank; weight ~ 1 / rank^REASON_EXPONENT gives a Pareto-shaped mix.
+REASON_EXPONENT = 1.8
 REASONS = (
     "password_reset", "billing_question", "address_change", "order_status", "technical_fault",
-    "billing_dispute", "plan_change", "service_outage", "cancellation_request", "payment_failed",
-    "delivery_delay", "product_question", "complaint", "refund_request", "upgrade_offer",
+    "plan_change", "billing_dispute", "payment_failed", "delivery_delay", "service_outage",
+    "product_question", "refund_request", "cancellation_request", "complaint", "upgrade_offer",
 )  # fmt: skip
-REASON_STAGE = (
-    "use", "pay", "get", "get", "support", "pay", "buy", "support", "support", "pay",
-    "get", "learn", "support", "pay", "buy",
-)  # fmt: skip
+REASON_STAGE = {
+    "password_reset": "use", "billing_question": "pay", "address_change": "get", "order_status": "get",
+    "technical_fault": "support", "plan_change": "buy", "billing_dispute": "pay", "payment_failed": "pay",
+    "delivery_delay": "get", "service_outage": "support", "product_question": "learn", "refund_request": "pay",
+    "cancellation_request": "support", "complaint": "support", "upgrade_offer": "buy",
+}  # fmt: skip
+#: How far a contact for this reason moves attitude, per unit of experience.
+IMPORTANCE = {
+    "password_reset": 0.05, "billing_question": 0.3, "address_change": 0.05, "order_status": 0.2,
+    "technical_fault": 0.6, "plan_change": 0.3, "billing_dispute": 1.5, "payment_failed": 0.5,
+    "delivery_delay": 0.6, "service_outage": 1.4, "product_question": 0.2, "refund_request": 0.7,
+    "cancellation_request": 1.6, "complaint": 1.0, "upgrade_offer": 0.3,
+}  # fmt: skip
+#: Weight of the tactile quality in a contact's experience; the emotive weight is 1 minus this.
+TACTILE_WEIGHT = {
+    "password_reset": 0.9, "billing_question": 0.6, "address_change": 0.9, "order_status": 0.8,
+    "technical_fault": 0.75, "plan_change": 0.6, "billing_dispute": 0.3, "payment_failed": 0.6,
+    "delivery_delay": 0.7, "service_outage": 0.8, "product_question": 0.6, "refund_request": 0.5,
+    "cancellation_request": 0.25, "complaint": 0.35, "upgrade_offer": 0.5,
+}  # fmt: skip
+MOMENTS_OF_TRUTH = tuple(r for r, v in IMPORTANCE.items() if v >= 1.0)
+LOW_IMPACT = tuple(r for r, v in IMPORTANCE.items() if v <= 0.1)
+
+
+@dataclass(frozen=True)
+class Handler:
+    """Who handles live contacts: cost per handled minute, first-contact resolution, empathy."""
+
+    cost_per_minute: float
+    resolution: float
+    empathy: float
+    share_before: float
+    share_after: float  # share once partner_c is live
+    live_from_month: float = 0.0  # as a fraction of the window
+    ramp_months: float = 0.0
+
+
+HANDLERS = {
+    "in_house": Handler(1.00, 0.74, 0.30, 0.50, 0.35),
+    "partner_a": Handler(0.55, 0.60, -0.45, 0.30, 0.25),  # cheap and poor
+    "partner_b": Handler(1.35, 0.86, 0.60, 0.20, 0.20),  # costly and good
+    "partner_c": Handler(0.80, 0.74, 0.20, 0.00, 0.20, live_from_month=0.5, ramp_months=3.0),
+}
+AUTOMATED_RESOLUTION = 0.55
+AUTOMATED_COST = 0.35
+TRANSACTIONAL_RESPONSE = {"live": 0.14, "automated": 0.05}
+RELATIONSHIP_EVERY_MONTHS = 6
+RELATIONSHIP_RESPONSE = 0.20
+BAD_SURVEY_SHARE = 0.002  # LTR 11: quarantined on ingest
+BAD_INTERACTION_SHARE = 0.0005  # channel "fax": quarantined on ingest
+
 ATTRIBUTES = (
     ("speed", "Speed of response", "tactile"),
     ("resolution", "Problem resolved", "tactile"),
@@ -59,19 +162,37 @@ ASSESSMENT = (
     ("csr_brand", "Corporate social responsibility is among the most important parts of brand value", "no"),
     ("satisfaction_first", "Our CX strategy is driven by satisfaction rather than efficiency", "partly"),
 )
+VERBATIMS = {
+    "positive": ("{r} was sorted quickly, thank you", "Really helpful with my {r}", "Great service on {r}"),
+    "neutral": ("{r} handled, nothing special", "It took a while but my {r} is done", "OK experience with {r}"),
+    "negative": ("Still waiting on my {r}", "Nobody seemed to care about my {r}", "Passed around about {r}, fed up"),
+}
 
 
-def generate(directory: Path, *, customers: int = 2_000, months: int = 24, seed: int = 7) -> dict[str, Path]:
-    """Write the demo source files into ``directory`` and return ``{table: file}``.
+def _ids(prefix: str, n: int, start: int = 1) -> pa.Array:
+    numbers = pa.array(np.arange(start, start + n)).cast(pa.string())
+    return pc.binary_join_element_wise(prefix, pc.utf8_lpad(numbers, 8, "0"), "")
+
+
+def _timestamps(start_us: int, months: np.ndarray) -> pa.Array:
+    return pa.array(start_us + (months * MONTH_SECONDS * 1e6).astype(np.int64), pa.timestamp("us", tz="UTC"))
+
+
+def _pick(rng: np.random.Generator, labels: tuple[str, ...], p: Any, size: int) -> np.ndarray:
+    return rng.choice(len(labels), size, p=np.asarray(p) / np.sum(p))
+
+
+def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed: int = 7) -> dict[str, Path]:
+    """Write the demo source files and ``truth.json`` into ``directory``; return ``{table: file}``.
 
     Parameters
     ----------
     directory
-        Where to write the files (created if needed).
+        Where to write (created if needed).
     customers
-        Number of customers.
+        Customers in the data (signed up before or during the window and alive at its start).
     months
-        Length of the observation window, ending at ``WINDOW_END``.
+        Length of the observation window, which ends at ``WINDOW_END``.
     seed
         Seed for ``numpy.random.default_rng``.
     """
@@ -79,106 +200,220 @@ def generate(directory: Path, *, customers: int = 2_000, months: int = 24, seed:
         raise ValueError("the demo needs at least 10 customers and 2 months")
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
-    start = WINDOW_END - pd.DateOffset(months=months)
-    span = (WINDOW_END - start).total_seconds()
+    start_us = int((WINDOW_END.value // 1000) - months * MONTH_SECONDS * 1e6)
 
-    # Customers: a fifth signed up before the window (left-truncated for survival analysis).
-    n = customers
-    seg = rng.choice(len(SEGMENTS), n, p=SEGMENT_SHARE)
-    plan = rng.choice(len(PLANS), n, p=(0.5, 0.35, 0.15))
-    signup_offset = rng.uniform(-0.25 * span, 0.95 * span, n)
-    signup = start + pd.to_timedelta(signup_offset, unit="s")
-    monthly_churn = np.asarray(PLAN_MONTHLY_CHURN)[plan]
-    life_seconds = rng.exponential(1 / monthly_churn, n) * 30.4 * 86400
-    churn = signup + pd.to_timedelta(life_seconds, unit="s")
-    churned_at = pd.Series(churn).where(churn <= WINDOW_END)
-    revenue = np.round(np.asarray(SEGMENT_REVENUE)[seg] * rng.lognormal(0.0, 0.6, n), 2)
-    ids = np.char.add("C", np.char.zfill(np.arange(1, n + 1).astype(str), 7))
-    cust = pd.DataFrame(
+    # --- customers ---------------------------------------------------------------------------------
+    seg = _pick(rng, SEGMENTS, SEGMENT_SHARE, customers)
+    plan = np.empty(customers, dtype=np.int64)
+    for s, name in enumerate(SEGMENTS):
+        members = np.flatnonzero(seg == s)
+        plan[members] = _pick(rng, PLANS, PLAN_SHARE[name], members.size)
+    region = _pick(rng, REGIONS, REGION_SHARE, customers)
+    revenue = np.round(
+        np.array([SEGMENT_REVENUE[s] for s in SEGMENTS])[seg] * rng.lognormal(0, REVENUE_SIGMA, customers), 2
+    )
+    attitude = rng.normal(ATTITUDE_START, 1.0, customers)
+    base_h = np.array([BASE_HAZARD[p] for p in PLANS])[plan] * np.array([SEGMENT_HR[s] for s in SEGMENTS])[seg]
+
+    # Signup: some before the window. Those must have survived to its start (left truncation), so
+    # each pre-window candidate is redrawn until it did.
+    signup = rng.uniform(0, months, customers)
+    pre = np.flatnonzero(rng.uniform(0, 1, customers) < PRE_WINDOW_SHARE)
+    pending = pre
+    while pending.size:
+        signup[pending] = -rng.uniform(0, PRE_WINDOW_MONTHS, pending.size)
+        hazard = base_h[pending] * np.exp(ATTITUDE_LOG_HR * attitude[pending])
+        died = rng.uniform(0, 1, pending.size) > np.exp(hazard * signup[pending])
+        pending = pending[died]
+        attitude[pending] = rng.normal(ATTITUDE_START, 1.0, pending.size)
+    churn = np.full(customers, np.nan)
+
+    # --- month by month ----------------------------------------------------------------------------
+    reason_w = 1.0 / np.arange(1, len(REASONS) + 1) ** REASON_EXPONENT
+    importance = np.array([IMPORTANCE[r] for r in REASONS])
+    w_tactile = np.array([TACTILE_WEIGHT[r] for r in REASONS])
+    handler_names = tuple(HANDLERS)
+    h_cost = np.array([h.cost_per_minute for h in HANDLERS.values()])
+    h_res = np.array([h.resolution for h in HANDLERS.values()])
+    h_emp = np.array([h.empathy for h in HANDLERS.values()])
+    seg_rate = np.array([SEGMENT_CONTACT_RATE[s] for s in SEGMENTS])
+    wait_minutes = np.array([CHANNEL_WAIT_MINUTES[c] for c in CHANNELS])
+    automatable = np.array([AUTOMATED_SHARE.get(c, 0.0) for c in CHANNELS])
+    contacts: list[dict[str, np.ndarray]] = []
+    relationship: list[dict[str, np.ndarray]] = []
+
+    for m in range(months):
+        alive = np.isnan(churn) & (signup < m + 1)
+        idx = np.flatnonzero(alive)
+        begin = np.maximum(signup[idx], m)
+        exposure = (m + 1) - begin
+        k = rng.poisson(seg_rate[seg[idx]] * exposure)
+        owner = np.repeat(idx, k)
+        n = owner.size
+        at = np.repeat(begin, k) + rng.uniform(0, 1, n) * np.repeat(exposure, k)
+        reason = rng.choice(len(REASONS), n, p=reason_w / reason_w.sum())
+        channel = rng.choice(len(CHANNELS), n, p=CHANNEL_SHARE)
+        automated = rng.uniform(0, 1, n) < automatable[channel]
+        # Automated contacts that fail to resolve hand over to a person.
+        auto_resolved = automated & (rng.uniform(0, 1, n) < AUTOMATED_RESOLUTION)
+        live = ~auto_resolved
+        frac = (m + 0.5) / months
+        shares = np.array([h.share_after if frac >= h_live else h.share_before for h, h_live in
+                           ((h, HANDLERS["partner_c"].live_from_month) for h in HANDLERS.values())])  # fmt: skip
+        handler = rng.choice(len(handler_names), n, p=shares / shares.sum())
+        ramp = np.ones(n)
+        c = handler_names.index("partner_c")
+        months_live = (at - HANDLERS["partner_c"].live_from_month * months) / HANDLERS["partner_c"].ramp_months
+        ramp[handler == c] = np.clip(months_live[handler == c], 0.3, 1.0)
+        resolution_p = np.where(live, h_res[handler] * ramp, 1.0)
+        transfers = rng.poisson(np.where(live, 0.15 + 0.3 * (1 - ramp), 0.0)) + (automated & live)
+        resolved = rng.uniform(0, 1, n) < resolution_p - 0.06 * transfers
+        escalated = live & ~resolved & (rng.uniform(0, 1, n) < 0.45)
+        wait = np.where(live, rng.gamma(2.0, wait_minutes[channel] * 30.0) * (1.6 - 0.6 * ramp), 0.0)
+        handle = np.where(live, rng.gamma(3.0, 110.0, n), rng.gamma(2.0, 40.0, n))
+        cost = np.where(live, handle / 60 * h_cost[handler], 0.0) + AUTOMATED_COST * automated
+
+        tactile = (
+            1.2 * (resolved - 0.7) - 0.25 * (np.log1p(wait / 60.0) - 1.0) - 0.4 * transfers + rng.normal(0, 0.3, n)
+        )
+        emotive = np.where(live, h_emp[handler] * ramp - 0.3 * (1 - ramp), -0.3) + rng.normal(0, 0.6, n)
+        experience = w_tactile[reason] * tactile + (1 - w_tactile[reason]) * emotive
+        swing = importance[reason] * experience * SWING_SCALE
+        after = attitude[owner] + swing
+        np.add.at(attitude, owner, swing)
+        contacts.append(
+            {
+                "owner": owner, "at": at, "reason": reason, "channel": channel, "automated": automated,
+                "handler": np.where(live, handler, -1), "wait": wait, "handle": handle, "transfers": transfers,
+                "resolved": resolved, "escalated": escalated, "cost": cost, "tactile": tactile,
+                "emotive": emotive, "experience": experience, "attitude_after": after, "live": live,
+            }
+        )  # fmt: skip
+
+        if (m + 1) % RELATIONSHIP_EVERY_MONTHS == 0:
+            asked = idx[rng.uniform(0, 1, idx.size) < RELATIONSHIP_RESPONSE]
+            relationship.append({"owner": asked, "at": np.full(asked.size, m + 0.9), "attitude": attitude[asked]})
+
+        attitude[idx] += ATTITUDE_REVERSION * (ATTITUDE_START - attitude[idx])
+        hazard = base_h[idx] * np.exp(ATTITUDE_LOG_HR * attitude[idx])
+        leaves = rng.uniform(0, 1, idx.size) > np.exp(-hazard * exposure)
+        last = np.full(customers, -np.inf)
+        np.maximum.at(last, owner, at)
+        gone = idx[leaves]
+        floor = np.maximum(last[gone], begin[leaves])
+        churn[gone] = floor + rng.uniform(0, 1, gone.size) * ((m + 1) - floor)
+
+    # --- tables ------------------------------------------------------------------------------------
+    cust = pa.table(
         {
-            "customer_id": ids,
-            "signup_at": signup,
-            "churned_at": churned_at,
+            "customer_id": _ids("C", customers),
+            "signup_at": _timestamps(start_us, signup),
+            "churned_at": pa.array(
+                np.where(np.isnan(churn), 0, start_us + churn * MONTH_SECONDS * 1e6).astype(np.int64),
+                pa.timestamp("us", tz="UTC"),
+                mask=np.isnan(churn),
+            ),
             "segment": np.asarray(SEGMENTS)[seg],
-            "region": np.asarray(REGIONS)[rng.integers(0, len(REGIONS), n)],
+            "region": np.asarray(REGIONS)[region],
             "plan": np.asarray(PLANS)[plan],
             "monthly_revenue": revenue,
         }
     )
-
-    # Interactions: Poisson per customer-month of exposure; reasons follow a Pareto-like curve.
-    active_from = np.maximum(signup_offset, 0.0)
-    active_to = np.where(churned_at.isna(), span, (churn - start).total_seconds())
-    exposure_months = np.clip(active_to - active_from, 0, None) / (30.4 * 86400)
-    counts = rng.poisson(0.45 * exposure_months)
-    owner = np.repeat(np.arange(n), counts)
-    m = owner.size
-    at = active_from[owner] + rng.uniform(0, 1, m) * (active_to[owner] - active_from[owner])
-    weights = 1 / np.arange(1, len(REASONS) + 1) ** 1.3
-    reason = rng.choice(len(REASONS), m, p=weights / weights.sum())
-    channel = rng.choice(len(schema.CHANNELS), m, p=CHANNEL_SHARE)
-    handler = rng.choice(len(HANDLERS), m, p=(0.5, 0.3, 0.2))
-    automated = np.isin(channel, (3, 5)) & (rng.uniform(0, 1, m) < 0.8)
-    live = ~automated
-    wait = np.where(live, rng.gamma(2.0, 60.0, m) * np.asarray((1.0, 1.6, 0.8))[handler], 0.0)
-    handle = rng.gamma(3.0, 120.0, m) * np.where(automated, 0.2, 1.0)
-    transfers = rng.poisson(np.where(live, 0.25, 0.05))
-    resolved = rng.uniform(0, 1, m) < np.asarray((0.78, 0.64, 0.86))[handler] - 0.08 * transfers
-    escalated = ~resolved & (rng.uniform(0, 1, m) < 0.5)
-    cost = np.round(np.where(automated, 0.4, handle / 60 * np.asarray((0.9, 0.55, 1.3))[handler]), 2)
-    inter = pd.DataFrame(
+    cols = {k: np.concatenate([c[k] for c in contacts]) for k in contacts[0]}
+    n_int = cols["owner"].size
+    customer_ids = cust.column("customer_id").combine_chunks()
+    interaction_ids = _ids("I", n_int)
+    channel_labels = np.asarray(CHANNELS, dtype=object)[cols["channel"]]
+    fax = (
+        rng.choice(n_int, size=int(n_int * BAD_INTERACTION_SHARE), replace=False)
+        if n_int >= 2000
+        else np.array([], int)
+    )
+    channel_labels[fax] = "fax"
+    inter = pa.table(
         {
-            "interaction_id": np.char.add("I", np.char.zfill(np.arange(1, m + 1).astype(str), 9)),
-            "customer_id": ids[owner],
-            "started_at": start + pd.to_timedelta(at, unit="s"),
-            "channel": np.asarray(schema.CHANNELS)[channel],
-            "journey_stage": np.asarray(REASON_STAGE)[reason],
-            "contact_reason": np.asarray(REASONS)[reason],
-            "handled_by": np.asarray(HANDLERS)[handler],
-            "is_automated": automated,
-            "wait_seconds": np.round(wait, 1),
-            "handle_seconds": np.round(handle, 1),
-            "transfers": transfers,
-            "is_resolved": resolved,
-            "is_escalated": escalated,
-            "cost": cost,
+            "interaction_id": interaction_ids,
+            "customer_id": customer_ids.take(pa.array(cols["owner"])),
+            "started_at": _timestamps(start_us, cols["at"]),
+            "channel": channel_labels.astype(str),
+            "journey_stage": np.asarray([REASON_STAGE[r] for r in REASONS])[cols["reason"]],
+            "contact_reason": np.asarray(REASONS)[cols["reason"]],
+            "handled_by": np.where(cols["handler"] >= 0, np.asarray(handler_names)[cols["handler"]], "automation"),
+            "is_automated": cols["automated"],
+            "wait_seconds": np.round(cols["wait"], 1),
+            "handle_seconds": np.round(cols["handle"], 1),
+            "transfers": cols["transfers"].astype(np.int64),
+            "is_resolved": cols["resolved"],
+            "is_escalated": cols["escalated"],
+            "cost": np.round(cols["cost"], 2),
         }
     )
 
-    # Post-contact surveys for about a fifth of contacts.
-    answered = np.flatnonzero(rng.uniform(0, 1, m) < 0.2)
-    k = answered.size
-    mood = (
-        1.6 * resolved[answered]
-        - 0.004 * wait[answered]
-        - 0.5 * transfers[answered]
-        + np.asarray((0.0, -0.6, 0.5))[handler[answered]]
-        + rng.normal(0, 1.4, k)
+    # Transactional surveys after some contacts; relationship surveys every few months.
+    rate = np.where(cols["live"], TRANSACTIONAL_RESPONSE["live"], TRANSACTIONAL_RESPONSE["automated"])
+    ans = np.flatnonzero(rng.uniform(0, 1, n_int) < rate)
+    k = ans.size
+    x, t, e = cols["experience"][ans], cols["tactile"][ans], cols["emotive"][ans]
+    csat = np.clip(np.round(CSAT_INTERCEPT + CSAT_SLOPE * x + rng.normal(0, 0.5, k)), 1, 5)
+    ltr_t = np.clip(
+        np.round(LTR_INTERCEPT + 1.5 * cols["attitude_after"][ans] + 0.6 * x + rng.normal(0, 1.0, k)), 0, 10
     )
-    ltr = np.clip(np.round(6.5 + mood), 0, 10).astype(int)
+    effort = np.clip(np.round(3.5 - 1.2 * t + rng.normal(0, 0.8, k)), 1, 7)
+
+    def rating(signal: np.ndarray) -> np.ndarray:
+        return np.clip(np.round(3 + 1.0 * signal + rng.normal(0, 0.6, signal.size)), 1, 5)
+
+    wait_signal = -(np.log1p(cols["wait"][ans] / 60.0) - 1.0)
     ratings = {
-        f"{schema.RATING_PREFIX}{name}": np.clip(np.round(3 + 0.5 * mood + rng.normal(0, 0.7, k)), 1, 5)
-        for name, _, _ in ATTRIBUTES
+        "speed": rating(wait_signal),
+        "resolution": rating(1.6 * (cols["resolved"][ans] - 0.6)),
+        "clarity": rating(t),
+        "empathy": rating(e),
+        "courtesy": rating(0.8 * e + 0.2),
+        "valued": rating(e),
     }
-    surveys = pd.DataFrame(
+    rel = {
+        key: np.concatenate([r[key] for r in relationship]) if relationship else np.array([])
+        for key in ("owner", "at", "attitude")
+    }
+    r_n = rel["owner"].size
+    ltr_r = np.clip(np.round(LTR_INTERCEPT + 1.7 * rel["attitude"] + rng.normal(0, 1.2, r_n)), 0, 10)
+
+    sentiment = np.where(csat >= 4, 0, np.where(csat <= 2, 2, 1))
+    table = np.array(
+        [
+            [tpl.format(r=r.replace("_", " ")) for s in ("positive", "neutral", "negative") for tpl in VERBATIMS[s]]
+            for r in REASONS
+        ]
+    )
+    pick = sentiment * 3 + rng.integers(0, 3, k)
+    verbatim = table[cols["reason"][ans], pick]
+    has_text = rng.uniform(0, 1, k) < 0.4
+
+    n_surv = k + r_n
+    ltr = np.concatenate([ltr_t, ltr_r]).astype(np.int64)
+    if n_surv >= 200:  # one bad row in 200 stays under the default 1% rejection limit
+        ltr[rng.choice(n_surv, size=max(1, int(n_surv * BAD_SURVEY_SHARE)), replace=False)] = 11
+    missing = np.full(r_n, np.nan)
+    responded = np.minimum(np.concatenate([cols["at"][ans] + rng.gamma(1.5, 0.02, k), rel["at"]]), months - 1e-6)
+    surveys = pa.table(
         {
-            "survey_id": np.char.add("S", np.char.zfill(np.arange(1, k + 1).astype(str), 9)),
-            "customer_id": inter["customer_id"].to_numpy()[answered],
-            "interaction_id": inter["interaction_id"].to_numpy()[answered],
-            "responded_at": (inter["started_at"].iloc[answered] + pd.Timedelta(hours=2)).reset_index(drop=True),
+            "survey_id": _ids("S", n_surv),
+            "customer_id": customer_ids.take(pa.array(np.concatenate([cols["owner"][ans], rel["owner"]]))),
+            "interaction_id": pa.concat_arrays([interaction_ids.take(pa.array(ans)), pa.nulls(r_n, pa.string())]),
+            "responded_at": _timestamps(start_us, responded),
             "ltr": ltr,
-            "csat": np.clip(np.round(3 + 0.6 * mood), 1, 5).astype(int),
-            "effort": np.clip(np.round(4 - 0.8 * mood), 1, 7).astype(int),
-            **ratings,
-            "verbatim": np.where(
-                ltr >= 9, "Quick and friendly, thanks", np.where(ltr <= 6, "Took too long to sort out", "")
+            "csat": pa.array(np.concatenate([csat, missing]), pa.float64(), from_pandas=True).cast(pa.int64()),
+            "effort": pa.array(np.concatenate([effort, missing]), pa.float64(), from_pandas=True).cast(pa.int64()),
+            **{
+                f"{schema.RATING_PREFIX}{name}": pa.array(np.concatenate([v, missing]), from_pandas=True)
+                for name, v in ratings.items()
+            },
+            "verbatim": pa.array(
+                np.concatenate([np.where(has_text, verbatim, None), np.full(r_n, None)]).tolist(), pa.string()
             ),
         }
     )
-    # A few deliberately bad responses (LTR out of range) so the quarantine has something real; about
-    # 0.2%, and none in a demo too small to stay under the default 1% rejection limit.
-    bad = rng.choice(k, size=max(1, k // 500), replace=False) if k >= 100 else np.array([], int)
-    surveys.loc[bad, "ltr"] = 11
 
     files = {
         "customers": directory / "customers.parquet",
@@ -187,21 +422,88 @@ def generate(directory: Path, *, customers: int = 2_000, months: int = 24, seed:
         "attributes": directory / "attributes.csv",
         "assessment": directory / "assessment.csv",
     }
-    pq.write_table(pa.Table.from_pandas(cust, preserve_index=False), files["customers"])
-    pq.write_table(pa.Table.from_pandas(inter, preserve_index=False), files["interactions"])
-    pq.write_table(pa.Table.from_pandas(surveys, preserve_index=False), files["surveys"])
+    pq.write_table(cust, files["customers"])
+    pq.write_table(inter, files["interactions"])
+    pq.write_table(surveys, files["surveys"])
     attrs = pd.DataFrame(ATTRIBUTES, columns=["attribute", "label", "kind"]).assign(scale_min=1, scale_max=5)
     pacsv.write_csv(pa.Table.from_pandas(attrs, preserve_index=False), files["attributes"])
     answers = pd.DataFrame(ASSESSMENT, columns=["question_id", "question", "answer"])
     pacsv.write_csv(pa.Table.from_pandas(answers, preserve_index=False), files["assessment"])
+    (directory / TRUTH_FILE).write_text(
+        json.dumps(truth(customers=customers, months=months, seed=seed, revenue=revenue, seg=seg, plan=plan), indent=2)
+        + "\n"
+    )
     return files
+
+
+def truth(
+    *, customers: int, months: int, seed: int, revenue: np.ndarray, seg: np.ndarray, plan: np.ndarray
+) -> dict[str, Any]:
+    """The planted parameters, plus each segment's expected lifetime value at neutral attitude.
+
+    Lifetime value of one customer is ``revenue * sum_t (S(t) / (1 + d)^t)`` over future months, with
+    monthly survival ``S = exp(-h)`` at attitude 0 and discount rate ``d``:
+    ``revenue * q / (1 - q)`` with ``q = exp(-h) / (1 + d)``.
+    """
+    h = np.array([BASE_HAZARD[p] for p in PLANS])[plan] * np.array([SEGMENT_HR[s] for s in SEGMENTS])[seg]
+    q = np.exp(-h) / (1 + DISCOUNT_MONTHLY)
+    clv = revenue * q / (1 - q)
+    return {
+        "generator": {"customers": customers, "months": months, "seed": seed, "window_end": WINDOW_END.isoformat()},
+        "attitude": {
+            "start": ATTITUDE_START,
+            "monthly_reversion": ATTITUDE_REVERSION,
+            "swing": "importance[reason] * experience * swing_scale",
+            "swing_scale": SWING_SCALE,
+            "experience": "tactile_weight[reason] * tactile + (1 - tactile_weight[reason]) * emotive",
+        },
+        "importance": IMPORTANCE,
+        "tactile_weight": TACTILE_WEIGHT,
+        "emotive_weight": {r: round(1 - w, 10) for r, w in TACTILE_WEIGHT.items()},
+        "moments_of_truth": list(MOMENTS_OF_TRUTH),
+        "low_impact": list(LOW_IMPACT),
+        "csat": {
+            "form": "round(intercept + slope * experience + N(0, 0.5)), clipped to 1-5",
+            "intercept": CSAT_INTERCEPT,
+            "slope": CSAT_SLOPE,
+        },
+        "ltr": {
+            "transactional": "round(intercept + 1.5 * attitude_after_contact + 0.6 * experience + N(0, 1)), 0-10",
+            "relationship": "round(intercept + 1.7 * attitude + N(0, 1.2)), 0-10",
+            "intercept": LTR_INTERCEPT,
+        },
+        "churn": {
+            "form": "monthly hazard = base_hazard[plan] * segment_hr[segment] * exp(attitude_log_hr * attitude)",
+            "base_hazard": BASE_HAZARD,
+            "segment_hr": SEGMENT_HR,
+            "attitude_log_hr": ATTITUDE_LOG_HR,
+            "attitude_hr_per_unit": math.exp(ATTITUDE_LOG_HR),
+            "left_truncation": {"share_signed_up_before_window": PRE_WINDOW_SHARE, "months_before": PRE_WINDOW_MONTHS},
+        },
+        "handlers": {name: vars(h) for name, h in HANDLERS.items()},
+        "automation": {"resolution": AUTOMATED_RESOLUTION, "cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
+        "revenue": {"median_by_segment": SEGMENT_REVENUE, "lognormal_sigma": REVENUE_SIGMA},
+        "lifetime_value_at_neutral_attitude": {
+            "discount_monthly": DISCOUNT_MONTHLY,
+            "mean_by_segment": {
+                s: float(np.mean(clv[seg == i])) if np.any(seg == i) else None for i, s in enumerate(SEGMENTS)
+            },
+        },
+        "reasons": {"by_volume_rank": list(REASONS), "exponent": REASON_EXPONENT, "stage": REASON_STAGE},
+        "surveys": {
+            "transactional_response": TRANSACTIONAL_RESPONSE,
+            "relationship_every_months": RELATIONSHIP_EVERY_MONTHS,
+            "relationship_response": RELATIONSHIP_RESPONSE,
+        },
+        "bad_rows": {"surveys_ltr_11": BAD_SURVEY_SHARE, "interactions_channel_fax": BAD_INTERACTION_SHARE},
+    }
 
 
 def build(
     root: Path,
     *,
-    customers: int = 2_000,
-    months: int = 24,
+    customers: int = 20_000,
+    months: int = 36,
     seed: int = 7,
     progress: Callable[[str], None] | None = None,
 ) -> list[IngestResult]:
@@ -227,3 +529,9 @@ def build(
     for table in ("attributes", "assessment", "customers", "interactions", "surveys"):
         results.append(ingest(table, files[table], warehouse_path=root, progress=say))
     return results
+
+
+def load_truth(root: Path) -> dict[str, Any]:
+    """Read the planted truth of the demo warehouse at ``root``."""
+    data: dict[str, Any] = json.loads((Path(root) / SOURCES / TRUTH_FILE).read_text())
+    return data

@@ -93,10 +93,19 @@ def test_quality_fails_when_stored_data_breaks_a_rule(tmp_path: Path) -> None:
     assert "interaction_id must be unique: 1 value(s) repeat, e.g. I1" in out.stdout
 
 
-def test_demo_builds_once_and_is_idempotent(tmp_path: Path) -> None:
+def test_default_demo_builds_through_the_validated_path(tmp_path: Path) -> None:
+    """`iconic demo` with its defaults (20,000 customers, 36 months) builds, and is idempotent."""
+    from analytics import catalog, demo, warehouse
+
     wh = tmp_path / "demo"
-    first = iconic("demo", "--warehouse", str(wh), "--customers", "100", "--months", "6")
+    first = iconic("demo", "--warehouse", str(wh))
     assert first.returncode == 0, first.stderr
-    assert "surveys" in first.stdout and "committed" in first.stdout
-    second = iconic("demo", "--warehouse", str(wh), "--customers", "100", "--months", "6")
+    opened = warehouse.open(wh)
+    history = catalog.ingest_history(opened).set_index("table_name")
+    assert (history["status"] == "committed").all()
+    assert (history["rows_in"] == history["rows_committed"] + history["rows_quarantined"]).all()
+    assert history.loc["surveys", "rows_quarantined"] > 0 and history.loc["interactions", "rows_quarantined"] > 0
+    assert int(opened.table("customers").count().execute()) == 20_000
+    assert demo.load_truth(wh)["generator"]["customers"] == 20_000
+    second = iconic("demo", "--warehouse", str(wh))
     assert second.returncode == 0 and "already at" in second.stderr
