@@ -188,7 +188,7 @@ def _app(args: argparse.Namespace) -> int:
     if args.warehouse:
         env["ICONIC_WAREHOUSE"] = str(Path(args.warehouse).resolve())
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(app),
+        sys.executable, "-m", "analytics.ui.serve", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip

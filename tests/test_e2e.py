@@ -23,7 +23,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-PAGES = {"": "Overview", "data_quality": "Data quality"}
+# A deep link comes first: on a fresh server it must still get app.py's navigation and filters.
+PAGES = {"data_quality": "Data quality", "": "Overview"}
 
 
 def _free_port() -> int:
@@ -70,6 +71,9 @@ def test_page_loads_without_exceptions(served: str, path: str) -> None:
             page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
             page.wait_for_timeout(1000)
             assert page.locator('[data-testid="stException"]').count() == 0
-            assert page.locator('[data-testid="stSidebar"]').get_by_text("Segment").count() >= 1
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            assert sidebar.get_by_text("Segment").count() >= 1  # the global filters from app.py
+            assert sidebar.get_by_text("Overview", exact=True).count() >= 1
+            assert sidebar.get_by_text("overview", exact=True).count() == 0  # not the legacy pages/ listing
         finally:
             browser.close()
