@@ -91,6 +91,28 @@ def _parser() -> argparse.ArgumentParser:
     warehouse_arg(sp)
     sp.set_defaults(run=_app)
 
+    sp = sub.add_parser("analyze", help="run an analysis and print its numbers")
+    analyses = sp.add_subparsers(dest="analysis", metavar="ANALYSIS", required=True)
+    ap = analyses.add_parser(
+        "advocacy",
+        help="NPS with its 95%% interval, by a dimension, with Holm-adjusted tests",
+        description="Headline NPS (adjusted Wald interval, Rocks 2016) and NPS per group of a dimension, "
+        "each group tested against the rest with Holm-adjusted p-values.",
+    )
+    ap.add_argument(
+        "--by",
+        default="segment",
+        help="segment, region, plan, tenure_band, channel, handled_by, journey_stage or contact_reason",
+    )
+    ap.add_argument(
+        "--responses",
+        choices=["relationship", "transactional"],
+        help="which responses count (default: relationship; transactional for contact dimensions)",
+    )
+    ap.add_argument("--json", action="store_true", help="print as JSON")
+    warehouse_arg(ap)
+    ap.set_defaults(run=_analyze_advocacy)
+
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
     sp.add_argument("--customers", type=int, default=20_000, metavar="N")
     sp.add_argument("--months", type=int, default=36, metavar="M")
@@ -180,6 +202,45 @@ def _quality(args: argparse.Namespace) -> int:
             for c in bad:
                 print(f"  - {c['message']}")
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _analyze_advocacy(args: argparse.Namespace) -> int:
+    from analytics import advocacy, warehouse
+
+    wh = warehouse.open(args.warehouse)
+    try:
+        groups = advocacy.nps_by(wh, by=args.by, kind=args.responses)
+    except ValueError as exc:
+        _err(f"error: {exc}")
+        return EXIT_USAGE
+    kind: advocacy.Responses = args.responses or (
+        "transactional" if args.by in advocacy.CONTACT_DIMENSIONS else "relationship"
+    )
+    headline = advocacy.nps(wh, kind=kind)
+    fields = ["score", "low", "high", "n", "promoters", "passives", "detractors"]
+    if args.json:
+        out = {
+            "responses": kind,
+            "nps": {k: getattr(headline, k) for k in fields},
+            "by": args.by,
+            "groups": _records(groups[["group", *fields, "diff", "p_value", "p_adjusted", "significant", "small_n"]]),
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return EXIT_OK
+    print(
+        f"NPS ({kind} responses): {headline.score:+.1f} [{headline.low:+.1f}, {headline.high:+.1f}], n = {headline.n:,}"
+    )
+    shown = groups.assign(
+        nps=groups["score"].map("{:+.1f}".format),
+        interval=[f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(groups["low"], groups["high"], strict=True)],
+        vs_rest=groups["diff"].map("{:+.1f}".format),
+        p_holm=groups["p_adjusted"].map("{:.3f}".format),
+        flag=["*" if sig else "" for sig in groups["significant"]],
+        note=["small n" if small else "" for small in groups["small_n"]],
+    )
+    print(f"\nby {args.by} (each against the rest; * = significant after Holm at 5%):")
+    print(shown[["group", "n", "nps", "interval", "vs_rest", "p_holm", "flag", "note"]].to_string(index=False))
+    return EXIT_OK
 
 
 def _app(args: argparse.Namespace) -> int:

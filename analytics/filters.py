@@ -36,6 +36,10 @@ class Filters:
         return "; ".join(parts) or "all data"
 
 
+#: No filters: every row. Frozen, so it is safe as a default argument.
+ALL_DATA = Filters()
+
+
 @dataclass(frozen=True)
 class FilterOptions:
     """What the filters can choose from, read from the warehouse."""

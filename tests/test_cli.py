@@ -17,7 +17,9 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize("command", [[], ["ingest"], ["status"], ["quality"], ["app"], ["demo"]])
+@pytest.mark.parametrize(
+    "command", [[], ["ingest"], ["status"], ["quality"], ["app"], ["demo"], ["analyze"], ["analyze", "advocacy"]]
+)
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main([*command, "--help"])
@@ -109,3 +111,18 @@ def test_default_demo_builds_through_the_validated_path(tmp_path: Path) -> None:
     assert demo.load_truth(wh)["generator"]["customers"] == 20_000
     second = iconic("demo", "--warehouse", str(wh))
     assert second.returncode == 0 and "already at" in second.stderr
+
+
+def test_analyze_advocacy_json(demo_warehouse: Path) -> None:
+    from analytics import advocacy, warehouse
+
+    out = iconic("analyze", "advocacy", "--by", "plan", "--json", "--warehouse", str(demo_warehouse))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    headline = advocacy.nps(warehouse.open(demo_warehouse))
+    assert data["nps"]["score"] == pytest.approx(headline.score) and data["nps"]["n"] == headline.n
+    assert set(data["nps"]) == {"score", "low", "high", "n", "promoters", "passives", "detractors"}
+    assert {g["group"] for g in data["groups"]} == {"monthly", "annual", "two_year"}
+    assert all({"diff", "p_value", "significant"} <= set(g) for g in data["groups"])
+    bad = iconic("analyze", "advocacy", "--by", "colour", "--warehouse", str(demo_warehouse))
+    assert bad.returncode == 2 and "cannot cut NPS by 'colour'" in bad.stderr

@@ -1,0 +1,349 @@
+"""Advocacy: Net Promoter Score with honest uncertainty, by any dimension and over time.
+
+NPS = % promoters (LTR 9-10) minus % detractors (LTR 0-6). Its standard error treats each response as
+a trinomial draw scored +1, 0 or -1 (Rocks, B. 2016, "Interval estimation for the Net Promoter Score",
+The American Statistician 70(4)): with promoter share p and detractor share d the variance per response
+is ``p + d - (p - d)^2``. Treating promoters and detractors as two independent proportions, a common
+mistake, understates it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis import _
+
+from analytics import filters
+from analytics.filters import ALL_DATA, Filters
+from analytics.warehouse import Warehouse
+
+Method = Literal["adjusted_wald", "wald"]
+Correction = Literal["holm", "bh"]
+Responses = Literal["relationship", "transactional"]
+
+PROMOTER_MIN = 9
+DETRACTOR_MAX = 6
+#: Groups with fewer responses are flagged as small (still shown, never hidden).
+MIN_N = 30
+
+
+@dataclass(frozen=True)
+class NPSEstimate:
+    """An NPS in points (-100 to 100) with its interval and the counts behind it."""
+
+    score: float
+    low: float
+    high: float
+    n: int
+    promoters: int
+    passives: int
+    detractors: int
+    se: float
+    method: Method = "adjusted_wald"
+    confidence: float = 0.95
+
+
+@dataclass(frozen=True)
+class NPSDifference:
+    """The difference of two independent NPS values (first minus second), in points."""
+
+    diff: float
+    se: float
+    z: float
+    p_value: float
+    low: float
+    high: float
+
+
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    # Inverse normal CDF by bisection on erf: exact enough (1e-12) and no SciPy dependency here.
+    target = 0.5 + confidence / 2
+    lo, hi = 0.0, 10.0
+    for _step in range(100):
+        mid = (lo + hi) / 2
+        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < target:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def _variance(promoters: float, detractors: float, n: float) -> float:
+    p, d = promoters / n, detractors / n
+    return p + d - (p - d) ** 2
+
+
+def nps_estimate(
+    promoters: int,
+    passives: int,
+    detractors: int,
+    *,
+    method: Method = "adjusted_wald",
+    confidence: float = 0.95,
+) -> NPSEstimate:
+    """NPS with a confidence interval from counts (Rocks 2016).
+
+    ``wald``: score ± z·SE. ``adjusted_wald`` (default, better for small n): add 3/4 to the promoter
+    and detractor counts and 3 to n, then apply the Wald formula. It is defined even at n = 1. The
+    reported ``score`` is always the plain NPS of the counts; the interval is clipped to [-100, 100].
+
+    Raises
+    ------
+    ValueError
+        For negative counts, no responses with the Wald method, or an unknown method.
+    """
+    if min(promoters, passives, detractors) < 0:
+        raise ValueError("counts must be non-negative")
+    n = promoters + passives + detractors
+    if method == "wald":
+        if n == 0:
+            raise ValueError("the Wald interval needs at least one response; use method='adjusted_wald'")
+        centre_p, centre_d, centre_n = float(promoters), float(detractors), float(n)
+    elif method == "adjusted_wald":
+        centre_p, centre_d, centre_n = promoters + 0.75, detractors + 0.75, n + 3.0
+    else:
+        raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
+    centre = (centre_p - centre_d) / centre_n
+    se = math.sqrt(_variance(centre_p, centre_d, centre_n) / centre_n)
+    half = _z(confidence) * se
+    score = 100 * (promoters - detractors) / n if n else float("nan")
+    return NPSEstimate(
+        score=score,
+        low=max(-100.0, 100 * (centre - half)),
+        high=min(100.0, 100 * (centre + half)),
+        n=n,
+        promoters=promoters,
+        passives=passives,
+        detractors=detractors,
+        se=100 * se,
+        method=method,
+        confidence=confidence,
+    )
+
+
+def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEstimate:
+    """NPS of raw 0-10 likelihood-to-recommend scores (see ``nps_estimate`` for the options)."""
+    scores = np.asarray(ltr)
+    if scores.size and (scores.min() < 0 or scores.max() > 10):
+        raise ValueError("likelihood-to-recommend scores must be between 0 and 10")
+    promoters = int((scores >= PROMOTER_MIN).sum())
+    detractors = int((scores <= DETRACTOR_MAX).sum())
+    return nps_estimate(promoters, scores.size - promoters - detractors, detractors, **kwargs)  # type: ignore[arg-type]
+
+
+def nps_difference(a: NPSEstimate, b: NPSEstimate, *, confidence: float = 0.95) -> NPSDifference:
+    """Two-sided z test of NPS(a) - NPS(b) for independent samples (Rocks 2016).
+
+    Uses the plain counts: ``z = (NPS_a - NPS_b) / sqrt(var_a / n_a + var_b / n_b)``.
+    """
+    if a.n == 0 or b.n == 0:
+        raise ValueError("both samples need at least one response")
+    diff = (a.promoters - a.detractors) / a.n - (b.promoters - b.detractors) / b.n
+    se = math.sqrt(_variance(a.promoters, a.detractors, a.n) / a.n + _variance(b.promoters, b.detractors, b.n) / b.n)
+    z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+    p_value = math.erfc(abs(z) / math.sqrt(2))
+    half = _z(confidence) * se
+    return NPSDifference(100 * diff, 100 * se, z, p_value, 100 * (diff - half), 100 * (diff + half))
+
+
+def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -> np.ndarray:
+    """Adjust p-values for many comparisons: Holm's step-down (family-wise error) or
+    Benjamini-Hochberg (false discovery rate). Returns adjusted values in the input order.
+    """
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order]
+    if method == "holm":
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "bh":
+        adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    else:
+        raise ValueError(f"unknown correction {method!r}; use 'holm' or 'bh'")
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
+# --- warehouse-backed -------------------------------------------------------------------------------
+
+#: Dimensions NPS can be cut by, and where each comes from.
+CUSTOMER_DIMENSIONS = ("segment", "region", "plan", "tenure_band")
+CONTACT_DIMENSIONS = ("channel", "handled_by", "journey_stage", "contact_reason")
+TENURE_BANDS = ((0, 6, "0-6 months"), (6, 12, "6-12 months"), (12, 24, "1-2 years"), (24, 10_000, "2+ years"))
+
+
+def responses(wh: Warehouse, f: Filters, *, kind: Responses = "relationship") -> ibis.Table:
+    """The survey responses that count for NPS in scope, with customer (and contact) attributes.
+
+    ``relationship`` (default): each customer's latest relationship response in the date range.
+    ``transactional``: every post-contact response in the date range, with the contact's channel,
+    handler, journey stage and reason.
+
+    Columns: ``survey_id``, ``customer_id``, ``responded_at``, ``ltr``, ``segment``, ``region``,
+    ``plan``, ``tenure_band`` and, for transactional responses, the contact dimensions.
+    """
+    s = filters.surveys(wh, f)
+    if kind == "relationship":
+        s = s.filter(s.interaction_id.isnull())
+        latest = ibis.row_number().over(group_by=s.customer_id, order_by=ibis.desc(s.responded_at))
+        s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
+    elif kind == "transactional":
+        s = s.filter(s.interaction_id.notnull())
+        contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
+        s = s.join(contacts, "interaction_id")
+    else:
+        raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
+    customers = wh.table("customers").select("customer_id", "segment", "region", "plan", "signup_at")
+    s = s.join(customers, "customer_id")
+    months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / (30.4375 * 86400)
+    band = ibis.cases(*[((months >= lo) & (months < hi), label) for lo, hi, label in TENURE_BANDS], else_=None)
+    return s.mutate(tenure_band=band)
+
+
+def _counts(t: ibis.Table, by: Sequence[str] = ()) -> ibis.Table:
+    promoter = (t.ltr >= PROMOTER_MIN).cast("int64")
+    detractor = (t.ltr <= DETRACTOR_MAX).cast("int64")
+    metrics = {"n": t.count(), "promoters": promoter.sum(), "detractors": detractor.sum()}
+    return t.group_by(list(by)).aggregate(**metrics) if by else t.aggregate(**metrics)
+
+
+def nps(
+    wh: Warehouse, f: Filters = ALL_DATA, *, kind: Responses = "relationship", method: Method = "adjusted_wald"
+) -> NPSEstimate:
+    """Headline NPS of the responses in scope (see ``responses``)."""
+    row = _counts(responses(wh, f, kind=kind)).execute().iloc[0]
+    n, promoters, detractors = int(row["n"]), int(row["promoters"] or 0), int(row["detractors"] or 0)
+    return nps_estimate(promoters, n - promoters - detractors, detractors, method=method)
+
+
+def _estimates(counts: pd.DataFrame, method: Method) -> pd.DataFrame:
+    rows = []
+    for r in counts.itertuples(index=False):
+        est = nps_estimate(int(r.promoters), int(r.n - r.promoters - r.detractors), int(r.detractors), method=method)
+        rows.append({"score": est.score, "low": est.low, "high": est.high, "se": est.se, "passives": est.passives})
+    return pd.concat([counts.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+
+
+def nps_by(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    by: str = "segment",
+    kind: Responses | None = None,
+    baseline: str | None = None,
+    correction: Correction = "holm",
+    alpha: float = 0.05,
+    min_n: int = MIN_N,
+    method: Method = "adjusted_wald",
+) -> pd.DataFrame:
+    """NPS per group of a dimension, each tested against the rest (or against ``baseline``).
+
+    Contact dimensions (channel, handled_by, journey_stage, contact_reason) use transactional
+    responses; customer dimensions default to relationship responses.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``n``, ``promoters``, ``passives``, ``detractors``, ``score``, ``low``, ``high``,
+        ``se``, ``diff`` (points against the comparison), ``diff_low``, ``diff_high``, ``p_value``,
+        ``p_adjusted``, ``significant`` (after correction) and ``small_n`` (n < ``min_n``), sorted by
+        score.
+    """
+    if by not in CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS:
+        raise ValueError(
+            f"cannot cut NPS by {by!r}; choose one of {', '.join(CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS)}"
+        )
+    if kind is None:
+        kind = "transactional" if by in CONTACT_DIMENSIONS else "relationship"
+    elif kind == "relationship" and by in CONTACT_DIMENSIONS:
+        raise ValueError(f"{by} is a contact dimension; relationship responses have no contact")
+    counts = _counts(responses(wh, f, kind=kind).filter(_[by].notnull()), [by]).execute()
+    counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
+    table = _estimates(counts, method)
+    if baseline is not None and baseline not in set(table["group"]):
+        raise ValueError(f"baseline {baseline!r} is not a {by} in scope; found {', '.join(map(str, table['group']))}")
+
+    total = table[["n", "promoters", "detractors"]].sum()
+    diffs = []
+    for r in table.itertuples(index=False):
+        if baseline is not None:
+            ref = table.loc[table["group"] == baseline].iloc[0]
+            other = (
+                int(ref["promoters"]),
+                int(ref["n"] - ref["promoters"] - ref["detractors"]),
+                int(ref["detractors"]),
+            )
+        else:  # the rest of the responses
+            rp, rd, rn = total["promoters"] - r.promoters, total["detractors"] - r.detractors, total["n"] - r.n
+            other = (int(rp), int(rn - rp - rd), int(rd))
+        mine = nps_estimate(int(r.promoters), int(r.passives), int(r.detractors), method="adjusted_wald")
+        if r.group == baseline or sum(other) == 0:
+            diffs.append((0.0, float("nan"), float("nan"), float("nan")))
+            continue
+        d = nps_difference(mine, nps_estimate(*other, method="adjusted_wald"))
+        diffs.append((d.diff, d.low, d.high, d.p_value))
+    table[["diff", "diff_low", "diff_high", "p_value"]] = pd.DataFrame(diffs)
+    tested = table["p_value"].notna()
+    table["p_adjusted"] = np.nan
+    table.loc[tested, "p_adjusted"] = adjust_p_values(table.loc[tested, "p_value"].to_list(), method=correction)
+    table["significant"] = table["p_adjusted"] < alpha
+    table["small_n"] = table["n"] < min_n
+    columns = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high", "se"]
+    columns += ["diff", "diff_low", "diff_high", "p_value", "p_adjusted", "significant", "small_n"]
+    return table[columns].sort_values("score", ascending=False, ignore_index=True)
+
+
+def nps_trend(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    period: Literal["month", "quarter"] = "month",
+    kind: Responses = "transactional",
+    alpha: float = 0.05,
+    method: Method = "adjusted_wald",
+) -> pd.DataFrame:
+    """NPS per calendar period with interval bands, and period-over-period changes tested.
+
+    Transactional responses by default (every response counts in the period it was given).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period`` (start), ``n``, ``promoters``, ``passives``, ``detractors``, ``score``, ``low``,
+        ``high``, ``se``, ``change`` (points from the previous period), ``p_value`` and ``significant``
+        (Holm-adjusted across all the changes).
+    """
+    unit = {"month": "M", "quarter": "Q"}[period]
+    t = (
+        responses(wh, f, kind=kind)
+        if kind == "transactional"
+        else filters.surveys(wh, f).filter(_.interaction_id.isnull())
+    )
+    t = t.mutate(period=t.responded_at.truncate(unit))
+    table = _estimates(_counts(t, ["period"]).execute().sort_values("period", ignore_index=True), method)
+    changes, p_values = [float("nan")], [float("nan")]
+    for prev, cur in zip(table.iloc[:-1].itertuples(index=False), table.iloc[1:].itertuples(index=False), strict=True):
+        d = nps_difference(
+            nps_estimate(int(cur.promoters), int(cur.passives), int(cur.detractors)),
+            nps_estimate(int(prev.promoters), int(prev.passives), int(prev.detractors)),
+        )
+        changes.append(d.diff)
+        p_values.append(d.p_value)
+    table["change"] = changes
+    table["p_value"] = p_values
+    adjusted = np.full(len(table), np.nan)
+    if len(table) > 1:
+        adjusted[1:] = adjust_p_values(p_values[1:], method="holm")
+    table["significant"] = adjusted < alpha
+    return table

@@ -1,0 +1,136 @@
+"""NPS statistics pinned to Rocks (2016) and to hand calculation; NPS by dimension and over time."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import advocacy, warehouse
+from analytics.filters import Filters
+
+
+@pytest.mark.parametrize(
+    ("counts", "n", "score", "se", "low", "high"),
+    [
+        # Rocks (2016), worked examples as listed in reference/golden.md (Wald, 95%).
+        ((50, 100 / 3, 50 / 3), 100, 33.333, 7.454, 18.725, 47.942),
+        ((250, 675, 75), 1000, 17.500, 1.716, 14.137, 20.863),
+        ((15, 10, 5), 30, 33.333, 13.608, 6.662, 60.005),
+    ],
+)
+def test_wald_interval_matches_rocks(
+    counts: tuple[float, float, float], n: int, score: float, se: float, low: float, high: float
+) -> None:
+    p, _, d = counts
+    # The first example is stated in shares (50 / 33.3 / 16.7 % of 100), so it is not whole counts;
+    # the formula only needs the shares and n.
+    share_p, share_d = p / n, d / n
+    got_score = 100 * (share_p - share_d)
+    got_se = 100 * math.sqrt((share_p + share_d - (share_p - share_d) ** 2) / n)
+    assert (round(got_score, 3), round(got_se, 3)) == (score, se)
+    if float(p).is_integer() and float(d).is_integer():
+        est = advocacy.nps_estimate(int(p), n - int(p) - int(d), int(d), method="wald")
+        assert (est.score, est.se, est.low, est.high) == pytest.approx((score, se, low, high), abs=5e-4)
+
+
+def test_two_sample_difference_matches_rocks() -> None:
+    """40/30/30 vs 30/35/35 (n = 100 each): 15.0 points, SE 11.565, z 1.297, p 0.1946."""
+    d = advocacy.nps_difference(advocacy.nps_estimate(40, 30, 30), advocacy.nps_estimate(30, 35, 35))
+    assert d.diff == pytest.approx(15.0)
+    assert d.se == pytest.approx(11.565, abs=5e-4)
+    assert d.z == pytest.approx(1.297, abs=5e-4)
+    assert d.p_value == pytest.approx(0.1946, abs=5e-5)
+
+
+def test_adjusted_wald_by_hand() -> None:
+    """8 promoters, 1 passive, 1 detractor. Adjusted: P = 8.75/13, D = 1.75/13, NPS' = 7/13;
+    var = P + D - (P - D)^2 = 10.5/13 - 49/169 = 87.5/169 = 0.517751; SE = sqrt(0.517751/13) = 0.199567;
+    interval 53.846 ± 1.959964 * 19.9567 = [14.732, 92.961]."""
+    est = advocacy.nps_estimate(8, 1, 1)
+    assert est.score == pytest.approx(70.0)
+    assert est.se == pytest.approx(19.9567, abs=1e-4)
+    assert (est.low, est.high) == pytest.approx((14.732, 92.961), abs=1e-3)
+
+
+def test_adjusted_wald_is_defined_at_one_response_and_stays_in_range() -> None:
+    for counts in [(1, 0, 0), (0, 1, 0), (0, 0, 1), (0, 0, 0)]:
+        est = advocacy.nps_estimate(*counts)
+        assert -100 <= est.low < est.high <= 100
+    with pytest.raises(ValueError, match="Wald interval needs at least one response"):
+        advocacy.nps_estimate(0, 0, 0, method="wald")
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_invariants_on_random_samples(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 11, rng.integers(5, 400))
+    est = advocacy.nps_from_scores(scores)
+    assert -100 <= est.score <= 100 and est.n == scores.size
+    assert est.promoters + est.passives + est.detractors == est.n
+    assert est.low <= est.score <= est.high
+    assert advocacy.nps_from_scores(rng.permutation(scores)) == est  # row order does not matter
+    wald = advocacy.nps_from_scores(scores, method="wald")
+    assert wald.low == pytest.approx(max(-100, est.score - 1.959964 * wald.se), abs=1e-4)
+
+
+def test_holm_and_bh_adjustments_by_hand() -> None:
+    """p = (0.01, 0.04, 0.03, 0.005). Holm: sorted 0.005, 0.01, 0.03, 0.04 times 4, 3, 2, 1 ->
+    0.02, 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06. BH: 0.04·4/4, 0.03·4/3, 0.01·4/2,
+    0.005·4/1 -> 0.04, 0.04, 0.02, 0.02 (running min from the top)."""
+    p = [0.01, 0.04, 0.03, 0.005]
+    assert advocacy.adjust_p_values(p, method="holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert advocacy.adjust_p_values(p, method="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+
+
+def test_nps_by_segment_reconciles_and_flags(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    table = advocacy.nps_by(wh, by="plan", correction="bh")
+    headline = advocacy.nps(wh)
+    assert table["n"].sum() == headline.n
+    assert (table["promoters"] + table["passives"] + table["detractors"] == table["n"]).all()
+    assert ((table["low"] <= table["score"]) & (table["score"] <= table["high"])).all()
+    assert (table["small_n"] == (table["n"] < advocacy.MIN_N)).all()
+    assert set(table["group"]) == {"monthly", "annual", "two_year"}
+    # brute force: the headline equals the NPS of each customer's latest relationship answer
+    s = wh.table("surveys").execute()
+    latest = s[s["interaction_id"].isna()].sort_values("responded_at").groupby("customer_id").tail(1)
+    assert headline.n == len(latest)
+    assert headline.score == pytest.approx(advocacy.nps_from_scores(latest["ltr"].to_numpy()).score)
+
+
+def test_nps_by_contact_dimension_against_a_baseline(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    table = advocacy.nps_by(wh, by="handled_by", baseline="in_house")
+    base = table.set_index("group").loc["in_house"]
+    assert base["diff"] == 0 and math.isnan(base["p_value"])
+    others = table[table["group"] != "in_house"]
+    assert (others["diff"] - (others["score"] - base["score"])).abs().max() < 1e-9
+    with pytest.raises(ValueError, match="baseline 'nobody'"):
+        advocacy.nps_by(wh, by="handled_by", baseline="nobody")
+    with pytest.raises(ValueError, match="cannot cut NPS by 'colour'"):
+        advocacy.nps_by(wh, by="colour")
+
+
+def test_trend_periods_cover_all_transactional_responses(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    trend = advocacy.nps_trend(wh, period="quarter")
+    s = wh.table("surveys").execute()
+    assert trend["n"].sum() == s["interaction_id"].notna().sum()
+    assert trend["period"].is_monotonic_increasing
+    assert math.isnan(trend["change"].iloc[0])
+    assert trend["change"].iloc[1:].to_numpy() == pytest.approx(np.diff(trend["score"].to_numpy()))
+
+
+def test_filters_apply(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    smb = advocacy.nps(wh, Filters(segments=("smb",)))
+    everyone = advocacy.nps(wh)
+    assert 0 < smb.n < everyone.n
+    c = wh.table("customers").execute()
+    by_segment = advocacy.nps_by(wh, by="segment").set_index("group")
+    assert by_segment.loc["smb", "n"] == smb.n
+    assert pd.notna(c["segment"]).all()
