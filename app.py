@@ -8,6 +8,7 @@ st.set_page_config(page_title="Iconic", page_icon="◆", layout="wide")
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/advocacy.py", title="Advocacy", icon=":material/campaign:"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]
 navigation = st.navigation(pages)

@@ -347,3 +347,97 @@ def nps_trend(
         adjusted[1:] = adjust_p_values(p_values[1:], method="holm")
     table["significant"] = adjusted < alpha
     return table
+
+
+# --- value x advocacy ---------------------------------------------------------------------------------
+
+ADVOCACY_ORDER = ("promoter", "passive", "detractor", "no answer")
+TIER_ORDER = ("vital few", "middle", "tail")
+#: What to do with each cell of the value x advocacy grid.
+GRID_ACTIONS = {
+    ("vital few", "detractor"): "protect first",
+    ("vital few", "passive"): "win over",
+    ("vital few", "promoter"): "keep delighting",
+    ("tail", "promoter"): "serve efficiently",
+    ("tail", "detractor"): "fix at low cost",
+}
+
+
+def customer_advocacy(wh: Warehouse, f: Filters = ALL_DATA) -> ibis.Table:
+    """One row per customer in scope with ``advocacy`` (from the latest relationship answer in the date
+    range, or ``no answer``) and ``revenue_tier``: ``vital few`` (top 20% by monthly revenue),
+    ``middle`` (next 30%) or ``tail`` (bottom 50%).
+
+    Columns: ``customer_id``, ``segment``, ``region``, ``plan``, ``monthly_revenue``, ``signup_at``,
+    ``churned_at``, ``ltr``, ``advocacy``, ``revenue_tier``.
+    """
+    customers = filters.customers(wh, f)
+    latest = responses(wh, f, kind="relationship").select("customer_id", "ltr")
+    t = customers.left_join(latest, "customer_id").drop("customer_id_right")
+    rank = ibis.percent_rank().over(order_by=ibis.desc(t.monthly_revenue))
+    advocacy = ibis.cases(
+        (t.ltr >= PROMOTER_MIN, "promoter"),
+        (t.ltr <= DETRACTOR_MAX, "detractor"),
+        (t.ltr.notnull(), "passive"),
+        else_="no answer",
+    )
+    return t.mutate(
+        advocacy=advocacy,
+        revenue_tier=ibis.cases((rank < 0.2, "vital few"), (rank < 0.5, "middle"), else_="tail"),
+    )
+
+
+def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
+    """Revenue tier x advocacy: where value and advocacy meet, and which cells to act on.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``revenue_tier``, ``advocacy``, ``customers``, ``revenue`` (monthly), ``revenue_share``,
+        ``churn_rate`` (share of the cell's customers who have churned) and ``action`` (empty where
+        nothing specific is called for). Every customer in scope is in exactly one cell.
+    """
+    t = customer_advocacy(wh, f)
+    grid = (
+        t.group_by(["revenue_tier", "advocacy"])
+        .aggregate(customers=_.count(), revenue=_.monthly_revenue.sum(), churn_rate=_.churned_at.notnull().mean())
+        .execute()
+    )
+    grid["revenue_share"] = grid["revenue"] / grid["revenue"].sum()
+    grid["action"] = [GRID_ACTIONS.get((r, a), "") for r, a in zip(grid["revenue_tier"], grid["advocacy"], strict=True)]
+    grid["revenue_tier"] = pd.Categorical(grid["revenue_tier"], TIER_ORDER, ordered=True)
+    grid["advocacy"] = pd.Categorical(grid["advocacy"], ADVOCACY_ORDER, ordered=True)
+    columns = ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_rate", "action"]
+    return grid.sort_values(["revenue_tier", "advocacy"], ignore_index=True)[columns]
+
+
+def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
+    """Promoters against passives against detractors: are advocates worth more on this data?
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``advocacy``, ``customers``, ``monthly_revenue`` (mean), ``contacts_per_month`` (interactions
+        in scope over months as a customer within the interaction window), ``churn_rate``.
+    """
+    people = customer_advocacy(wh, f)
+    contacts = filters.interactions(wh, f)
+    window = contacts.aggregate(first=contacts.started_at.min(), last=contacts.started_at.max())
+    per_customer = contacts.group_by("customer_id").aggregate(contacts=_.count())
+    t = people.left_join(per_customer, "customer_id").drop("customer_id_right").cross_join(window)
+    start = ibis.greatest(t.signup_at, t.first)
+    end = ibis.least(t.churned_at.fill_null(t.last), t.last)
+    months = ((end.epoch_seconds() - start.epoch_seconds()) / (30.4375 * 86400)).clip(lower=1.0)
+    t = t.mutate(rate=t.contacts.fill_null(0) / months)
+    out = (
+        t.group_by("advocacy")
+        .aggregate(
+            customers=_.count(),
+            monthly_revenue=_.monthly_revenue.mean(),
+            contacts_per_month=_.rate.mean(),
+            churn_rate=_.churned_at.notnull().mean(),
+        )
+        .execute()
+    )
+    out["advocacy"] = pd.Categorical(out["advocacy"], ADVOCACY_ORDER, ordered=True)
+    return out.sort_values("advocacy", ignore_index=True)

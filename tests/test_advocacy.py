@@ -134,3 +134,31 @@ def test_filters_apply(demo_warehouse: Path) -> None:
     by_segment = advocacy.nps_by(wh, by="segment").set_index("group")
     assert by_segment.loc["smb", "n"] == smb.n
     assert pd.notna(c["segment"]).all()
+
+
+def test_value_advocacy_grid_reconciles_with_customers(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    grid = advocacy.value_advocacy_grid(wh)
+    customers = wh.table("customers").execute()
+    assert grid["customers"].sum() == len(customers)
+    assert grid["revenue"].sum() == pytest.approx(customers["monthly_revenue"].sum())
+    assert grid["revenue_share"].sum() == pytest.approx(1.0)
+    vital = grid[grid["revenue_tier"] == "vital few"]["customers"].sum()
+    assert vital == pytest.approx(0.2 * len(customers), abs=2)  # the top fifth by revenue
+    keys = zip(grid["revenue_tier"].astype(str), grid["advocacy"].astype(str), strict=True)
+    actions = dict(zip(keys, grid["action"], strict=True))
+    assert actions[("vital few", "detractor")] == "protect first"
+    assert actions[("tail", "promoter")] == "serve efficiently"
+
+
+def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
+    """Planted: hazard falls by a factor exp(-0.5) per unit of attitude, and LTR follows attitude, so
+    detractors churn more than promoters over the window."""
+    from analytics import demo
+
+    root = tmp_path / "wh"
+    demo.build(root, customers=6000, months=24, seed=21)
+    economics = advocacy.advocacy_economics(warehouse.open(root)).set_index("advocacy")
+    assert economics.loc["detractor", "churn_rate"] > 1.2 * economics.loc["promoter", "churn_rate"]
+    assert economics["customers"].sum() == 6000
+    assert (economics["contacts_per_month"] > 0).all()

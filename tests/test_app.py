@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import catalog, filters, warehouse
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/overview.py", "pages/data_quality.py"]
+PAGES = ["app.py", "pages/overview.py", "pages/advocacy.py", "pages/data_quality.py"]
 
 
 def run(script: str, **state: object) -> AppTest:
@@ -65,3 +65,28 @@ def test_data_quality_lists_batches_and_quarantine(demo_env: Path) -> None:
     counts = catalog.quarantine_counts(wh)
     assert counts["rows"].sum() > 0  # the demo plants a few bad survey rows
     assert any(len(df.value) == counts["rows"].sum() for df in at.dataframe)
+
+
+def test_advocacy_shows_the_library_numbers(demo_env: Path) -> None:
+    from analytics import advocacy
+
+    at = run("pages/advocacy.py", advocacy_by="plan")
+    assert not at.exception, [e.value for e in at.exception]
+    wh = warehouse.open(demo_env)
+    headline = advocacy.nps(wh)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["NPS"] == f"{headline.score:+.1f}" and shown["Responses"] == f"{headline.n:,}"
+    assert shown["95% interval"] == f"{headline.low:+.1f} … {headline.high:+.1f}"
+    by_plan = at.dataframe[0].value
+    assert set(by_plan["group"]) == {"monthly", "annual", "two_year"}
+    assert by_plan["n"].sum() == headline.n
+
+
+def test_advocacy_follows_the_global_filters(demo_env: Path) -> None:
+    from analytics import advocacy
+
+    at = run("app.py", filter_segments=["smb"])
+    at.switch_page("pages/advocacy.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    smb = advocacy.nps(warehouse.open(demo_env), filters.Filters(segments=("smb",)))
+    assert {m.label: m.value for m in at.metric}["Responses"] == f"{smb.n:,}"

@@ -24,7 +24,7 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 # A deep link comes first: on a fresh server it must still get app.py's navigation and filters.
-PAGES = {"data_quality": "Data quality", "": "Overview"}
+PAGES = {"data_quality": "Data quality", "": "Overview", "advocacy": "Advocacy"}
 
 
 def _free_port() -> int:

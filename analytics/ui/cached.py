@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 import pandas as pd
 import streamlit as st
 
-from analytics import catalog, config, filters
+from analytics import advocacy, catalog, config, filters
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -68,3 +68,8 @@ quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(catalog.quarantine
 quarantine_counts: Callable[[], pd.DataFrame] = _on_warehouse(catalog.quarantine_counts)
 filter_options: Callable[[], filters.FilterOptions] = _on_warehouse(filters.options)
 scope_counts: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(filters.scope_counts)
+nps: Callable[[filters.Filters], advocacy.NPSEstimate] = _on_warehouse(advocacy.nps)
+nps_by: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_by)
+nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_trend)
+value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.value_advocacy_grid)
+advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.advocacy_economics)
