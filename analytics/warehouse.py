@@ -194,6 +194,19 @@ def append(
     return dt.version()
 
 
+def replace(root: Path, name: str, data: pa.Table, *, metadata: dict[str, str] | None = None) -> int:
+    """Replace the contents (and schema) of table ``name`` in one Delta commit; return the version.
+
+    For derived tables such as saved segment assignments; the history keeps earlier versions.
+    """
+    write_deltalake(
+        str(table_path(root, name)), data, mode="overwrite", schema_mode="overwrite", commit_properties=_props(metadata)
+    )
+    dt = load_delta(root, name)
+    assert dt is not None
+    return dt.version()
+
+
 def upsert(root: Path, name: str, data: pa.Table, *, key: str, metadata: dict[str, str] | None = None) -> int:
     """Insert or update rows of ``name`` by ``key`` in one Delta commit; return the new version."""
     dt = load_delta(root, name)

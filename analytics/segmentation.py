@@ -1,0 +1,217 @@
+"""Multi-dimensional customer segmentation: k-means on standardised behaviour, value and attitude.
+
+Features per customer, one row each (``customer_features``):
+
+- life stage: ``tenure_months``;
+- product usage: plan (one column per plan), ``contacts_per_month``, ``self_service_share``,
+  ``voice_share``;
+- behaviour: ``escalations_per_month``;
+- profitability: ``log_revenue`` (log of monthly revenue);
+- attitude: ``ltr`` (latest relationship answer; customers without one get the median, and
+  ``answered`` says which).
+
+k is chosen by the silhouette score over a range (on a sample of at most ``SILHOUETTE_SAMPLE``
+customers) or fixed. Above ``MINIBATCH_FROM`` customers, mini-batch k-means is used. Everything is
+seeded through ``random_state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from ibis import _
+from sklearn.cluster import KMeans, MiniBatchKMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+
+from analytics import advocacy, filters, warehouse
+from analytics.filters import ALL_DATA, Filters
+from analytics.warehouse import Warehouse
+
+SILHOUETTE_SAMPLE = 10_000
+MINIBATCH_FROM = 100_000
+FEATURES = (
+    "tenure_months", "contacts_per_month", "self_service_share", "voice_share",
+    "escalations_per_month", "log_revenue", "ltr",
+)  # fmt: skip
+
+
+def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
+    """One row per customer in scope with the features listed in the module docstring.
+
+    Columns: ``customer_id``, ``plan``, ``monthly_revenue``, ``answered``, then ``FEATURES`` and one
+    ``plan_<name>`` column per plan.
+    """
+    people = advocacy.customer_advocacy(wh, f)
+    contacts = filters.interactions(wh, f)
+    window = contacts.aggregate(first=contacts.started_at.min(), last=contacts.started_at.max())
+    usage = contacts.group_by("customer_id").aggregate(
+        contacts=_.count(),
+        automated=_.is_automated.cast("int64").sum(),
+        voice=(_.channel == "voice").cast("int64").sum(),
+        escalations=_.is_escalated.cast("int64").sum(),
+    )
+    t = people.left_join(usage, "customer_id").drop("customer_id_right").cross_join(window)
+    start = ibis.greatest(t.signup_at, t.first)
+    end = ibis.least(t.churned_at.fill_null(t.last), t.last)
+    months = ((end.epoch_seconds() - start.epoch_seconds()) / (30.4375 * 86400)).clip(lower=1.0)
+    tenure = (end.epoch_seconds() - t.signup_at.epoch_seconds()) / (30.4375 * 86400)
+    n = t.contacts.fill_null(0)
+    frame = (
+        t.select(
+            "customer_id",
+            "plan",
+            "monthly_revenue",
+            "ltr",
+            tenure_months=tenure.clip(lower=0.0),
+            contacts_per_month=n / months,
+            self_service_share=(t.automated.fill_null(0) / ibis.greatest(n, 1)).cast("float64"),
+            voice_share=(t.voice.fill_null(0) / ibis.greatest(n, 1)).cast("float64"),
+            escalations_per_month=t.escalations.fill_null(0) / months,
+        )
+        .order_by("customer_id")
+        .execute()
+    )
+    frame["answered"] = frame["ltr"].notna()
+    frame["ltr"] = frame["ltr"].fillna(frame["ltr"].median() if frame["answered"].any() else 7.0).astype(float)
+    frame["log_revenue"] = np.log1p(frame["monthly_revenue"].clip(lower=0))
+    for plan in sorted(frame["plan"].dropna().unique()):
+        frame[f"plan_{plan}"] = (frame["plan"] == plan).astype(float)
+    return frame
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """A fitted segmentation: labels per customer, the chosen k, and how k was chosen."""
+
+    assignments: pd.DataFrame  # customer_id, segment_id, segment
+    k: int
+    silhouette_by_k: dict[int, float]
+    profiles: pd.DataFrame
+
+
+def segment_customers(
+    features: pd.DataFrame,
+    *,
+    k: int | None = None,
+    k_range: Sequence[int] = range(3, 8),
+    random_state: int = 0,
+) -> Segmentation:
+    """Cluster customers on standardised features; choose k by silhouette unless ``k`` is given.
+
+    Parameters
+    ----------
+    features
+        Output of ``customer_features`` (needs ``customer_id``, ``FEATURES``, ``plan_*`` columns and
+        ``monthly_revenue``).
+    k
+        Fixed number of segments; ``None`` picks the best silhouette over ``k_range``.
+    random_state
+        Seed for k-means and the silhouette sample.
+    """
+    missing = [c for c in ("customer_id", "monthly_revenue", *FEATURES) if c not in features.columns]
+    if missing:
+        raise ValueError(f"features lack column(s) {missing}; build them with customer_features()")
+    columns = [*FEATURES, *sorted(c for c in features.columns if c.startswith("plan_"))]
+    x = StandardScaler().fit_transform(features[columns].to_numpy(float))
+    candidates = [k] if k is not None else [c for c in k_range if 2 <= c < len(features)]
+    if not candidates:
+        raise ValueError(f"cannot make segments of {len(features)} customers with k in {list(k_range)}")
+    rng = np.random.default_rng(random_state)
+    sample = rng.choice(len(x), size=min(SILHOUETTE_SAMPLE, len(x)), replace=False)
+
+    def fit(n_clusters: int) -> np.ndarray:
+        if len(x) >= MINIBATCH_FROM:
+            model = MiniBatchKMeans(n_clusters, random_state=random_state, batch_size=4096, n_init=3)
+        else:
+            model = KMeans(n_clusters, random_state=random_state, n_init=10)
+        labels: np.ndarray = model.fit_predict(x)
+        return labels
+
+    scores: dict[int, float] = {}
+    fitted: dict[int, np.ndarray] = {}
+    for c in candidates:
+        fitted[c] = fit(c)
+        scores[c] = float(silhouette_score(x[sample], fitted[c][sample])) if len(set(fitted[c][sample])) > 1 else -1.0
+    best = max(scores, key=lambda c: scores[c]) if k is None else k
+    labels = fitted[best]
+    profiles = _profiles(features, labels)
+    names = dict(zip(profiles["segment_id"], profiles["segment"], strict=True))
+    assignments = pd.DataFrame(
+        {"customer_id": features["customer_id"].to_numpy(), "segment_id": labels, "segment": [names[i] for i in labels]}
+    )
+    return Segmentation(assignments=assignments, k=best, silhouette_by_k=scores, profiles=profiles)
+
+
+def _profiles(features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
+    """Size, feature means, NPS with interval and revenue share per segment, with a descriptive name."""
+    data = features.assign(segment_id=labels)
+    total_revenue = data["monthly_revenue"].sum()
+    overall = data[list(FEATURES)].mean()
+    rows = []
+    for seg_id, d in data.groupby("segment_id"):
+        answered = d.loc[d["answered"], "ltr"].round().astype(int).to_numpy() if "answered" in d else np.array([], int)
+        est = advocacy.nps_from_scores(answered)
+        means = d[[*FEATURES, *(c for c in d.columns if c.startswith("plan_"))]].mean()
+        rows.append(
+            {
+                "segment_id": int(seg_id),
+                "customers": len(d),
+                "share": len(d) / len(data),
+                "revenue_share": d["monthly_revenue"].sum() / total_revenue if total_revenue else np.nan,
+                **means.to_dict(),
+                "nps": est.score,
+                "nps_low": est.low,
+                "nps_high": est.high,
+                "nps_n": est.n,
+                "segment": _name(means, overall, est.score),
+            }
+        )
+    profiles = pd.DataFrame(rows)
+    # Names must be unique: number repeats ("… promoters 2").
+    seen: dict[str, int] = {}
+    unique = []
+    for name in profiles["segment"]:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} {seen[name]}")
+    profiles["segment"] = unique
+    return profiles.sort_values("revenue_share", ascending=False, ignore_index=True)
+
+
+def _name(means: pd.Series, overall: pd.Series, nps: float) -> str:
+    """A plain-words name from how a segment differs from everyone: value, channel habit, attitude."""
+    value_gap = means["log_revenue"] - overall["log_revenue"]
+    value = "high-value" if value_gap > 0.5 else "low-value" if value_gap < -0.5 else "mid-value"
+    if means["self_service_share"] > overall["self_service_share"] + 0.1:
+        habit = "digital"
+    elif means["voice_share"] > overall["voice_share"] + 0.1:
+        habit = "phone-first"
+    elif means["contacts_per_month"] > 1.5 * overall["contacts_per_month"]:
+        habit = "high-contact"
+    elif means["tenure_months"] < 0.6 * overall["tenure_months"]:
+        habit = "new"
+    else:
+        habit = "steady"
+    attitude = "promoters" if nps >= 20 else "detractors" if nps <= -10 else "passives"
+    if np.isnan(nps):
+        attitude = "customers"
+    plans = {c.removeprefix("plan_"): v for c, v in means.items() if str(c).startswith("plan_")}
+    plan = max(plans, key=lambda p: plans[p]) if plans else ""
+    on_plan = f" on {plan.replace('_', '-')}" if plans and plans[plan] > 0.8 else ""
+    return f"{value} {habit} {attitude}{on_plan}"
+
+
+#: Where saved segment assignments live in the warehouse.
+SEGMENT_TABLE = "customer_segments"
+
+
+def save_assignments(wh: Warehouse, seg: Segmentation) -> int:
+    """Write the assignments to the warehouse table ``customer_segments`` in one commit, replacing
+    earlier ones, so other analyses can join the segment as a dimension. Returns the new version."""
+    table = pa.Table.from_pandas(seg.assignments.astype({"segment_id": "int64"}), preserve_index=False)
+    return warehouse.replace(wh.root, SEGMENT_TABLE, table)
