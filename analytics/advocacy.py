@@ -31,6 +31,7 @@ PROMOTER_MIN = 9
 DETRACTOR_MAX = 6
 #: Groups with fewer responses are flagged as small (still shown, never hidden).
 MIN_N = 30
+MONTH_SECONDS = 30.4375 * 86400
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def responses(wh: Warehouse, f: Filters, *, kind: Responses = "relationship") ->
         raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
     customers = wh.table("customers").select("customer_id", "segment", "region", "plan", "signup_at")
     s = s.join(customers, "customer_id")
-    months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / (30.4375 * 86400)
+    months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / MONTH_SECONDS
     band = ibis.cases(*[((months >= lo) & (months < hi), label) for lo, hi, label in TENURE_BANDS], else_=None)
     return s.mutate(tenure_band=band)
 
@@ -411,6 +412,25 @@ def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     return grid.sort_values(["revenue_tier", "advocacy"], ignore_index=True)[columns]
 
 
+def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, **metrics: ibis.Deferred) -> ibis.Table:
+    """``people`` (one row per customer) with per-customer aggregates of their contacts in scope.
+
+    ``metrics`` are aggregations over the interactions (e.g. ``contacts=_.count()``); customers without
+    contacts get nulls. Adds ``months_observed``: months as a customer within the span of the
+    interaction data (at least 1), and ``tenure_months``: months from signup to the end of that span
+    or to churn.
+    """
+    contacts = filters.interactions(wh, f)
+    window = contacts.aggregate(first=contacts.started_at.min(), last=contacts.started_at.max())
+    usage = contacts.group_by("customer_id").aggregate(**metrics)
+    t = people.left_join(usage, "customer_id").drop("customer_id_right").cross_join(window)
+    start = ibis.greatest(t.signup_at, t.first)
+    end = ibis.least(t.churned_at.fill_null(t.last), t.last)
+    observed = ((end.epoch_seconds() - start.epoch_seconds()) / MONTH_SECONDS).clip(lower=1.0)
+    tenure = ((end.epoch_seconds() - t.signup_at.epoch_seconds()) / MONTH_SECONDS).clip(lower=0.0)
+    return t.mutate(months_observed=observed, tenure_months=tenure).drop("first", "last")
+
+
 def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     """Promoters against passives against detractors: are advocates worth more on this data?
 
@@ -420,15 +440,8 @@ def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         ``advocacy``, ``customers``, ``monthly_revenue`` (mean), ``contacts_per_month`` (interactions
         in scope over months as a customer within the interaction window), ``churn_rate``.
     """
-    people = customer_advocacy(wh, f)
-    contacts = filters.interactions(wh, f)
-    window = contacts.aggregate(first=contacts.started_at.min(), last=contacts.started_at.max())
-    per_customer = contacts.group_by("customer_id").aggregate(contacts=_.count())
-    t = people.left_join(per_customer, "customer_id").drop("customer_id_right").cross_join(window)
-    start = ibis.greatest(t.signup_at, t.first)
-    end = ibis.least(t.churned_at.fill_null(t.last), t.last)
-    months = ((end.epoch_seconds() - start.epoch_seconds()) / (30.4375 * 86400)).clip(lower=1.0)
-    t = t.mutate(rate=t.contacts.fill_null(0) / months)
+    t = with_contacts(wh, f, customer_advocacy(wh, f), contacts=_.count())
+    t = t.mutate(rate=t.contacts.fill_null(0) / t.months_observed)
     out = (
         t.group_by("advocacy")
         .aggregate(

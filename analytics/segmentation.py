@@ -29,7 +29,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from analytics import advocacy, filters, warehouse
+from analytics import advocacy, warehouse
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
@@ -47,20 +47,16 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     Columns: ``customer_id``, ``plan``, ``monthly_revenue``, ``answered``, then ``FEATURES`` and one
     ``plan_<name>`` column per plan.
     """
-    people = advocacy.customer_advocacy(wh, f)
-    contacts = filters.interactions(wh, f)
-    window = contacts.aggregate(first=contacts.started_at.min(), last=contacts.started_at.max())
-    usage = contacts.group_by("customer_id").aggregate(
+    t = advocacy.with_contacts(
+        wh,
+        f,
+        advocacy.customer_advocacy(wh, f),
         contacts=_.count(),
         automated=_.is_automated.cast("int64").sum(),
         voice=(_.channel == "voice").cast("int64").sum(),
         escalations=_.is_escalated.cast("int64").sum(),
     )
-    t = people.left_join(usage, "customer_id").drop("customer_id_right").cross_join(window)
-    start = ibis.greatest(t.signup_at, t.first)
-    end = ibis.least(t.churned_at.fill_null(t.last), t.last)
-    months = ((end.epoch_seconds() - start.epoch_seconds()) / (30.4375 * 86400)).clip(lower=1.0)
-    tenure = (end.epoch_seconds() - t.signup_at.epoch_seconds()) / (30.4375 * 86400)
+    months = t.months_observed
     n = t.contacts.fill_null(0)
     frame = (
         t.select(
@@ -68,7 +64,7 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
             "plan",
             "monthly_revenue",
             "ltr",
-            tenure_months=tenure.clip(lower=0.0),
+            "tenure_months",
             contacts_per_month=n / months,
             self_service_share=(t.automated.fill_null(0) / ibis.greatest(n, 1)).cast("float64"),
             voice_share=(t.voice.fill_null(0) / ibis.greatest(n, 1)).cast("float64"),
