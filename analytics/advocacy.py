@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Literal
 
 import ibis
@@ -65,16 +66,7 @@ class NPSDifference:
 def _z(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    # Inverse normal CDF by bisection on erf: exact enough (1e-12) and no SciPy dependency here.
-    target = 0.5 + confidence / 2
-    lo, hi = 0.0, 10.0
-    for _step in range(100):
-        mid = (lo + hi) / 2
-        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < target:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
 def _variance(promoters: float, detractors: float, n: float) -> float:

@@ -257,9 +257,8 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         # Automated contacts that fail to resolve hand over to a person.
         auto_resolved = automated & (rng.uniform(0, 1, n) < AUTOMATED_RESOLUTION)
         live = ~auto_resolved
-        frac = (m + 0.5) / months
-        shares = np.array([h.share_after if frac >= h_live else h.share_before for h, h_live in
-                           ((h, HANDLERS["partner_c"].live_from_month) for h in HANDLERS.values())])  # fmt: skip
+        c_live = (m + 0.5) / months >= HANDLERS["partner_c"].live_from_month
+        shares = np.array([h.share_after if c_live else h.share_before for h in HANDLERS.values()])
         handler = rng.choice(len(handler_names), n, p=shares / shares.sum())
         ramp = np.ones(n)
         c = handler_names.index("partner_c")

@@ -129,10 +129,9 @@ class IngestResult:
 class _Rejected(Exception):
     """Internal: a structural failure; carries the check that failed."""
 
-    def __init__(self, check: CheckResult, rows_in: int = 0) -> None:
+    def __init__(self, check: CheckResult) -> None:
         super().__init__(check.message)
         self.check = check
-        self.rows_in = rows_in
 
 
 def ingest(
@@ -301,7 +300,7 @@ class _Batch:
                 return self._run(con)
             except _Rejected as rej:
                 self.checks.append(rej.check)
-                return self._finish("rejected", rej.check.message, rows_in=rej.rows_in or self.rows_in)
+                return self._finish("rejected", rej.check.message)
             finally:
                 con.close()
 
@@ -447,8 +446,7 @@ class _Batch:
                         f"e.g. {', '.join(examples)}",
                         examples=examples,
                         count=int(bad),
-                    ),
-                    rows_in=self.rows_in,
+                    )
                 )
             self.checks.append(CheckResult("castable", name, True, "reject", message=f"{name} is {_TYPE_WORDS[dtype]}"))
 
