@@ -291,5 +291,20 @@ def _records(frame: Any) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
+def run() -> None:
+    """Console entry point: run the command, then leave without interpreter teardown.
+
+    Arrow's and DuckDB's native thread pools can still be alive when Python tears itself down, and
+    a worker outliving its pool aborts the process (SIGABRT, "terminate called without an active
+    exception") after the command has finished its work and printed its result; see
+    apache/arrow#34314 and delta-io/delta-rs#2184. Every command has committed, or cleaned up, by
+    the time ``main`` returns, so the exit code is final: flush what was printed and exit at once.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    run()
