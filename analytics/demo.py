@@ -26,6 +26,10 @@ How the world works
   truncation).
 - **Handlers** differ: partner_a is cheap and poor, partner_b is costly and good, and partner_c goes
   live halfway through with a three-month ramp-up in quality (``HANDLERS``).
+- Every customer has a hidden behavioural **persona** (``PERSONAS``): digital self-servers on
+  monthly plans, phone loyalists on annual plans and contract mixers on two-year plans, each with
+  its own channel mix and contact rate. Persona shares differ by segment. ``personas.parquet``
+  beside the truth says who is who, for checking that segmentation finds them.
 - **Revenue** is log-normal within segment (``SEGMENT_REVENUE``), so the top fifth of customers makes
   most of the revenue. ``truth.json`` also gives each segment's lifetime value at neutral attitude.
 
@@ -69,7 +73,23 @@ SEGMENT_CONTACT_RATE = {"consumer": 0.45, "smb": 0.65, "enterprise": 1.30}  # co
 REGIONS = ("north", "south", "east", "west")
 REGION_SHARE = (0.30, 0.25, 0.25, 0.20)
 PLANS = ("monthly", "annual", "two_year")
-PLAN_SHARE = {"consumer": (0.60, 0.30, 0.10), "smb": (0.35, 0.45, 0.20), "enterprise": (0.10, 0.40, 0.50)}
+#: Behavioural personas. The data never names them (only ``personas.parquet`` beside the truth does),
+#: but each one sets the plan a customer picks, the channels they use and how often they get in
+#: touch, so segmentation on behaviour should find them again.
+PERSONAS = ("digital_self_server", "phone_loyalist", "contract_mixer")
+PERSONA_SHARE = {"consumer": (0.50, 0.35, 0.15), "smb": (0.35, 0.35, 0.30), "enterprise": (0.15, 0.30, 0.55)}
+PLAN_SHARE = {  # monthly, annual, two_year
+    "digital_self_server": (0.95, 0.04, 0.01),
+    "phone_loyalist": (0.03, 0.94, 0.03),
+    "contract_mixer": (0.02, 0.04, 0.94),
+}
+PERSONA_CHANNEL_SHARE = {  # voice, chat, email, web, social, ivr
+    "digital_self_server": (0.06, 0.30, 0.06, 0.48, 0.04, 0.06),
+    "phone_loyalist": (0.72, 0.06, 0.12, 0.04, 0.02, 0.04),
+    "contract_mixer": (0.25, 0.35, 0.30, 0.04, 0.04, 0.02),
+}
+PERSONA_CONTACT_RATE = {"digital_self_server": 0.8, "phone_loyalist": 1.2, "contract_mixer": 1.8}  # x segment rate
+PERSONAS_FILE = "personas.parquet"
 BASE_HAZARD = {"monthly": 0.030, "annual": 0.012, "two_year": 0.006}  # per month at attitude 0
 ATTITUDE_LOG_HR = -0.5  # log hazard ratio per unit of attitude: unhappy customers leave faster
 ATTITUDE_START = 0.3
@@ -83,7 +103,6 @@ PRE_WINDOW_MONTHS = 36
 DISCOUNT_MONTHLY = 0.01
 
 CHANNELS = schema.CHANNELS  # voice, chat, email, web, social, ivr
-CHANNEL_SHARE = (0.36, 0.22, 0.12, 0.18, 0.04, 0.08)
 AUTOMATED_SHARE = {"web": 0.85, "ivr": 0.75, "chat": 0.25}  # the rest are handled by people
 CHANNEL_WAIT_MINUTES = {"voice": 3.0, "chat": 1.5, "email": 240.0, "web": 0.5, "social": 30.0, "ivr": 1.0}
 
@@ -204,9 +223,13 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
 
     # --- customers ---------------------------------------------------------------------------------
     seg = _pick(rng, SEGMENTS, SEGMENT_SHARE, customers)
-    plan = np.empty(customers, dtype=np.int64)
+    persona = np.empty(customers, dtype=np.int64)
     for s, name in enumerate(SEGMENTS):
         members = np.flatnonzero(seg == s)
+        persona[members] = _pick(rng, PERSONAS, PERSONA_SHARE[name], members.size)
+    plan = np.empty(customers, dtype=np.int64)
+    for p, name in enumerate(PERSONAS):
+        members = np.flatnonzero(persona == p)
         plan[members] = _pick(rng, PLANS, PLAN_SHARE[name], members.size)
     region = _pick(rng, REGIONS, REGION_SHARE, customers)
     revenue = np.round(
@@ -236,7 +259,11 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
     h_cost = np.array([h.cost_per_minute for h in HANDLERS.values()])
     h_res = np.array([h.resolution for h in HANDLERS.values()])
     h_emp = np.array([h.empathy for h in HANDLERS.values()])
-    seg_rate = np.array([SEGMENT_CONTACT_RATE[s] for s in SEGMENTS])
+    contact_rate = (
+        np.array([SEGMENT_CONTACT_RATE[s] for s in SEGMENTS])[seg]
+        * np.array([PERSONA_CONTACT_RATE[p] for p in PERSONAS])[persona]
+    )
+    channel_cum = np.cumsum([PERSONA_CHANNEL_SHARE[p] for p in PERSONAS], axis=1)
     wait_minutes = np.array([CHANNEL_WAIT_MINUTES[c] for c in CHANNELS])
     automatable = np.array([AUTOMATED_SHARE.get(c, 0.0) for c in CHANNELS])
     contacts: list[dict[str, np.ndarray]] = []
@@ -247,12 +274,13 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         idx = np.flatnonzero(alive)
         begin = np.maximum(signup[idx], m)
         exposure = (m + 1) - begin
-        k = rng.poisson(seg_rate[seg[idx]] * exposure)
+        k = rng.poisson(contact_rate[idx] * exposure)
         owner = np.repeat(idx, k)
         n = owner.size
         at = np.repeat(begin, k) + rng.uniform(0, 1, n) * np.repeat(exposure, k)
         reason = rng.choice(len(REASONS), n, p=reason_w / reason_w.sum())
-        channel = rng.choice(len(CHANNELS), n, p=CHANNEL_SHARE)
+        cum = channel_cum[persona[owner]]
+        channel = np.minimum((rng.uniform(0, 1, n)[:, None] >= cum / cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
         automated = rng.uniform(0, 1, n) < automatable[channel]
         # Automated contacts that fail to resolve hand over to a person.
         auto_resolved = automated & (rng.uniform(0, 1, n) < AUTOMATED_RESOLUTION)
@@ -424,6 +452,9 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
     pq.write_table(cust, files["customers"])
     pq.write_table(inter, files["interactions"])
     pq.write_table(surveys, files["surveys"])
+    pq.write_table(
+        pa.table({"customer_id": customer_ids, "persona": np.asarray(PERSONAS)[persona]}), directory / PERSONAS_FILE
+    )
     attrs = pd.DataFrame(ATTRIBUTES, columns=["attribute", "label", "kind"]).assign(scale_min=1, scale_max=5)
     pacsv.write_csv(pa.Table.from_pandas(attrs, preserve_index=False), files["attributes"])
     answers = pd.DataFrame(ASSESSMENT, columns=["question_id", "question", "answer"])
@@ -482,6 +513,13 @@ def truth(
         "handlers": {name: vars(h) for name, h in HANDLERS.items()},
         "automation": {"resolution": AUTOMATED_RESOLUTION, "cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
         "revenue": {"median_by_segment": SEGMENT_REVENUE, "lognormal_sigma": REVENUE_SIGMA},
+        "personas": {
+            "file": PERSONAS_FILE,
+            "share_by_segment": {s: dict(zip(PERSONAS, v, strict=True)) for s, v in PERSONA_SHARE.items()},
+            "plan_share": {p: dict(zip(PLANS, v, strict=True)) for p, v in PLAN_SHARE.items()},
+            "channel_share": {p: dict(zip(CHANNELS, v, strict=True)) for p, v in PERSONA_CHANNEL_SHARE.items()},
+            "contact_rate_multiplier": PERSONA_CONTACT_RATE,
+        },
         "lifetime_value_at_neutral_attitude": {
             "discount_monthly": DISCOUNT_MONTHLY,
             "mean_by_segment": {
@@ -528,6 +566,11 @@ def build(
     for table in ("attributes", "assessment", "customers", "interactions", "surveys"):
         results.append(ingest(table, files[table], warehouse_path=root, progress=say))
     return results
+
+
+def load_personas(root: Path) -> pd.DataFrame:
+    """The planted persona of every customer in the demo warehouse at ``root``: ``customer_id``, ``persona``."""
+    return pq.read_table(Path(root) / SOURCES / PERSONAS_FILE).to_pandas()
 
 
 def load_truth(root: Path) -> dict[str, Any]:

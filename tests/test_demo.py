@@ -32,6 +32,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
     folder = tmp_path_factory.mktemp("world")
     files = demo.generate(folder, customers=20_000, months=36, seed=7)
     frames = {t: pd.read_parquet(files[t]) for t in ("customers", "interactions", "surveys")}
+    frames["personas"] = pd.read_parquet(folder / demo.PERSONAS_FILE)
     return frames
 
 
@@ -52,6 +53,25 @@ def test_reasons_and_revenue_follow_the_pareto_shape(world: dict[str, pd.DataFra
     assert set(shares.index[:3]) >= {"password_reset", "address_change"}  # low-impact reasons dominate volume
     revenue = np.sort(world["customers"]["monthly_revenue"].to_numpy())[::-1]
     assert 0.60 <= revenue[: len(revenue) // 5].sum() / revenue.sum() <= 0.90
+
+
+def test_personas_shape_plan_channel_and_contact_rate(world: dict[str, pd.DataFrame]) -> None:
+    """Each hidden persona shows its planted plan, channel mix and contact rate in the data."""
+    c = world["customers"].merge(world["personas"], on="customer_id", validate="1:1")
+    assert len(c) == len(world["customers"])
+    for persona, shares in demo.PLAN_SHARE.items():
+        observed = c.loc[c["persona"] == persona, "plan"].value_counts(normalize=True)
+        for plan, share in zip(demo.PLANS, shares, strict=True):
+            assert observed.get(plan, 0.0) == pytest.approx(share, abs=0.02), (persona, plan)
+    contacts = world["interactions"].merge(c[["customer_id", "persona"]], on="customer_id")
+    contacts = contacts[contacts["channel"] != "fax"]  # the planted bad rows
+    for persona, shares in demo.PERSONA_CHANNEL_SHARE.items():
+        observed = contacts.loc[contacts["persona"] == persona, "channel"].value_counts(normalize=True)
+        for channel, share in zip(demo.CHANNELS, shares, strict=True):
+            assert observed.get(channel, 0.0) == pytest.approx(share, abs=0.015), (persona, channel)
+    per_customer = contacts.groupby("persona").size() / c.groupby("persona").size()
+    rates = demo.PERSONA_CONTACT_RATE
+    assert per_customer.sort_values().index.tolist() == sorted(rates, key=rates.__getitem__)
 
 
 def test_churn_differs_by_plan_and_left_truncation_is_present(world: dict[str, pd.DataFrame]) -> None:

@@ -10,7 +10,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from analytics import segmentation, warehouse
+from analytics import demo, segmentation, warehouse
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def test_k_is_the_best_silhouette_checked_directly(features) -> None:  # type: i
     seg = segmentation.segment_customers(features, k_range=range(2, 5), random_state=0)
     assert seg.k == max(seg.silhouette_by_k, key=seg.silhouette_by_k.__getitem__)
     columns = [*segmentation.FEATURES, *sorted(c for c in features.columns if c.startswith("plan_"))]
-    x = StandardScaler().fit_transform(features[columns].to_numpy(float))
+    x = StandardScaler().fit_transform(features[columns].to_numpy(float))  # the features as documented
     labels = KMeans(seg.k, random_state=0, n_init=10).fit_predict(x)  # scikit-learn called directly
     assert seg.silhouette_by_k[seg.k] == pytest.approx(silhouette_score(x, labels))
 
@@ -56,12 +56,20 @@ def test_profiles_reconcile_and_names_are_unique(features) -> None:  # type: ign
     assert p["nps_n"].sum() == features["answered"].sum()
 
 
-def test_plans_are_recovered_as_planted_groups(features, demo_warehouse: Path) -> None:  # type: ignore[no-untyped-def]
-    """The demo plants plans with different churn and segment mixes; at k = 3 the clusters recover
-    them (adjusted Rand index above 0.8)."""
-    seg = segmentation.segment_customers(features, k=3, random_state=0)
-    plans = features["plan"].to_numpy()
-    assert adjusted_rand_score(plans, seg.assignments["segment_id"].to_numpy()) > 0.8
+def test_planted_personas_are_recovered(features, demo_warehouse: Path) -> None:  # type: ignore[no-untyped-def]
+    """The demo hides three behavioural personas (plan, channel mix, contact rate). With k left to the
+    silhouette, the segments match them with an adjusted Rand index above 0.75 (a random split
+    scores 0), and each segment's profile shows its persona's planted habit."""
+    seg = segmentation.segment_customers(features, k_range=range(3, 7), random_state=0)
+    truth = demo.load_personas(demo_warehouse).merge(seg.assignments, on="customer_id", validate="1:1")
+    assert len(truth) == len(features)
+    assert adjusted_rand_score(truth["persona"], truth["segment_id"]) > 0.75
+
+    majority = truth.groupby("segment_id")["persona"].agg(lambda p: p.value_counts().index[0])
+    p = seg.profiles.set_index("segment_id")
+    assert majority[p["self_service_share"].idxmax()] == "digital_self_server"
+    assert majority[p["voice_share"].idxmax()] == "phone_loyalist"
+    assert majority[p["contacts_per_month"].idxmax()] == "contract_mixer"
 
 
 def test_assignments_are_saved_for_other_analyses(features, tmp_path: Path, demo_warehouse: Path) -> None:  # type: ignore[no-untyped-def]
