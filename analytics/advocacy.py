@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import filters
+from analytics import filters, schema
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
@@ -87,6 +87,9 @@ def nps_estimate(
     ``wald``: score ± z·SE. ``adjusted_wald`` (default, better for small n): add 3/4 to the promoter
     and detractor counts and 3 to n, then apply the Wald formula. It is defined even at n = 1. The
     reported ``score`` is always the plain NPS of the counts; the interval is clipped to [-100, 100].
+    Because the adjusted interval is centred on the adjusted estimate, it contains the plain score
+    for every split of two or more responses, but not for a single promoter (score 100, interval
+    up to 98.5) or a single detractor; such groups are far below any minimum n and flagged as small.
 
     Raises
     ------
@@ -119,6 +122,42 @@ def nps_estimate(
         se=100 * se,
         method=method,
         confidence=confidence,
+    )
+
+
+def nps_estimates(
+    promoters: np.ndarray,
+    passives: np.ndarray,
+    detractors: np.ndarray,
+    *,
+    method: Method = "adjusted_wald",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """``nps_estimate`` for many groups at once: columns ``score``, ``low``, ``high``, ``se`` (points).
+
+    Same formulas, vectorised. Groups without responses get a NaN score; with the Wald method their
+    interval is NaN too.
+    """
+    if method not in ("adjusted_wald", "wald"):
+        raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
+    p, m, d = (np.asarray(a, dtype=float) for a in (promoters, passives, detractors))
+    if (np.minimum(np.minimum(p, m), d) < 0).any():
+        raise ValueError("counts must be non-negative")
+    n = p + m + d
+    extra = 0.75 if method == "adjusted_wald" else 0.0
+    cp, cd, cn = p + extra, d + extra, n + 4 * extra
+    with np.errstate(invalid="ignore", divide="ignore"):
+        centre = (cp - cd) / cn
+        se = np.sqrt((cp / cn + cd / cn - centre**2) / cn)
+        score = np.where(n > 0, 100 * (p - d) / n, np.nan)
+    half = _z(confidence) * se
+    return pd.DataFrame(
+        {
+            "score": score,
+            "low": np.maximum(-100.0, 100 * (centre - half)),
+            "high": np.minimum(100.0, 100 * (centre + half)),
+            "se": 100 * se,
+        }
     )
 
 
@@ -170,8 +209,9 @@ def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -
 
 # --- warehouse-backed -------------------------------------------------------------------------------
 
-#: Dimensions NPS can be cut by, and where each comes from.
-CUSTOMER_DIMENSIONS = ("segment", "region", "plan", "tenure_band")
+#: Dimensions NPS can be cut by, and where each comes from. ``behaviour_segment`` is the saved
+#: segmentation (``analytics.segmentation``), null for customers it did not cover.
+CUSTOMER_DIMENSIONS = ("segment", "region", "plan", "tenure_band", "behaviour_segment")
 CONTACT_DIMENSIONS = ("channel", "handled_by", "journey_stage", "contact_reason")
 TENURE_BANDS = ((0, 6, "0-6 months"), (6, 12, "6-12 months"), (12, 24, "1-2 years"), (24, 10_000, "2+ years"))
 
@@ -184,7 +224,8 @@ def responses(wh: Warehouse, f: Filters, *, kind: Responses = "relationship") ->
     handler, journey stage and reason.
 
     Columns: ``survey_id``, ``customer_id``, ``responded_at``, ``ltr``, ``segment``, ``region``,
-    ``plan``, ``tenure_band`` and, for transactional responses, the contact dimensions.
+    ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional responses, the contact
+    dimensions.
     """
     s = filters.surveys(wh, f)
     if kind == "relationship":
@@ -197,11 +238,38 @@ def responses(wh: Warehouse, f: Filters, *, kind: Responses = "relationship") ->
         s = s.join(contacts, "interaction_id")
     else:
         raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
+    return _with_customer_dimensions(wh, s)
+
+
+def _with_customer_dimensions(wh: Warehouse, s: ibis.Table) -> ibis.Table:
+    """Responses ``s`` with the customer's segment, region, plan, tenure band and behaviour segment."""
     customers = wh.table("customers").select("customer_id", "segment", "region", "plan", "signup_at")
     s = s.join(customers, "customer_id")
     months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / MONTH_SECONDS
     band = ibis.cases(*[((months >= lo) & (months < hi), label) for lo, hi, label in TENURE_BANDS], else_=None)
-    return s.mutate(tenure_band=band)
+    s = s.mutate(tenure_band=band)
+    if wh.has(schema.SEGMENT_TABLE):
+        segments = wh.table(schema.SEGMENT_TABLE).select("customer_id", behaviour_segment="segment")
+        return s.left_join(segments, "customer_id").drop("customer_id_right")
+    return s.mutate(behaviour_segment=ibis.null("string"))
+
+
+def _check_dimension(wh: Warehouse, by: str, kind: Responses | None) -> Responses:
+    """Validate ``by`` and return the responses it is measured on."""
+    if by not in CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS:
+        raise ValueError(
+            f"cannot cut NPS by {by!r}; choose one of {', '.join(CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS)}"
+        )
+    if by == "behaviour_segment" and not wh.has(schema.SEGMENT_TABLE):
+        raise ValueError(
+            "no behavioural segmentation is saved in this warehouse; run `iconic analyze segments --save` "
+            "or analytics.segmentation.save_assignments() first"
+        )
+    if kind is None:
+        return "transactional" if by in CONTACT_DIMENSIONS else "relationship"
+    if kind == "relationship" and by in CONTACT_DIMENSIONS:
+        raise ValueError(f"{by} is a contact dimension; relationship responses have no contact")
+    return kind
 
 
 def _counts(t: ibis.Table, by: Sequence[str] = ()) -> ibis.Table:
@@ -221,11 +289,12 @@ def nps(
 
 
 def _estimates(counts: pd.DataFrame, method: Method) -> pd.DataFrame:
-    rows = []
-    for r in counts.itertuples(index=False):
-        est = nps_estimate(int(r.promoters), int(r.n - r.promoters - r.detractors), int(r.detractors), method=method)
-        rows.append({"score": est.score, "low": est.low, "high": est.high, "se": est.se, "passives": est.passives})
-    return pd.concat([counts.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+    out = counts.reset_index(drop=True)
+    for column in ("n", "promoters", "detractors"):
+        out[column] = out[column].fillna(0).astype("int64")
+    out["passives"] = out["n"] - out["promoters"] - out["detractors"]
+    est = nps_estimates(out["promoters"], out["passives"], out["detractors"], method=method)
+    return pd.concat([out, est], axis=1)
 
 
 def nps_by(
@@ -253,14 +322,7 @@ def nps_by(
         ``p_adjusted``, ``significant`` (after correction) and ``small_n`` (n < ``min_n``), sorted by
         score.
     """
-    if by not in CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS:
-        raise ValueError(
-            f"cannot cut NPS by {by!r}; choose one of {', '.join(CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS)}"
-        )
-    if kind is None:
-        kind = "transactional" if by in CONTACT_DIMENSIONS else "relationship"
-    elif kind == "relationship" and by in CONTACT_DIMENSIONS:
-        raise ValueError(f"{by} is a contact dimension; relationship responses have no contact")
+    kind = _check_dimension(wh, by, kind)
     counts = _counts(responses(wh, f, kind=kind).filter(_[by].notnull()), [by]).execute()
     counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
     table = _estimates(counts, method)
@@ -340,6 +402,49 @@ def nps_trend(
         adjusted[1:] = adjust_p_values(p_values[1:], method="holm")
     table["significant"] = adjusted < alpha
     return table
+
+
+def nps_by_period(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    by: str = "segment",
+    period: Literal["month", "quarter"] = "month",
+    kind: Responses | None = None,
+    min_n: int = MIN_N,
+    method: Method = "adjusted_wald",
+) -> pd.DataFrame:
+    """NPS with its interval for every group of a dimension in every period, in one query.
+
+    Each response counts in the period it was given. Relationship responses count once per
+    customer per period (the latest in that period); transactional ones all count. Contact
+    dimensions use transactional responses, customer dimensions relationship ones, unless ``kind``
+    says otherwise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``period`` (start), ``n``, ``promoters``, ``passives``, ``detractors``, ``score``,
+        ``low``, ``high``, ``se`` and ``small_n``, sorted by group and period. Periods where a group
+        had no responses are absent.
+    """
+    kind = _check_dimension(wh, by, kind)
+    unit = {"month": "M", "quarter": "Q"}[period]
+    if kind == "relationship":
+        s = filters.surveys(wh, f).filter(_.interaction_id.isnull())
+        s = s.mutate(period=s.responded_at.truncate(unit))
+        latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
+        s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
+        t = _with_customer_dimensions(wh, s)
+    else:
+        t = responses(wh, f, kind=kind)
+        t = t.mutate(period=t.responded_at.truncate(unit))
+    counts = _counts(t.filter(t[by].notnull()), [by, "period"]).execute()
+    counts = counts.rename(columns={by: "group"}).sort_values(["group", "period"], ignore_index=True)
+    table = _estimates(counts, method)
+    table["small_n"] = table["n"] < min_n
+    columns = ["group", "period", "n", "promoters", "passives", "detractors", "score", "low", "high", "se", "small_n"]
+    return table[columns]
 
 
 # --- value x advocacy ---------------------------------------------------------------------------------

@@ -190,6 +190,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INTERACTIONS, SURVEYS
 #: Tables the warehouse keeps about its own ingests.
 INGEST_LOG = "ingest_log"
 QUARANTINE_PREFIX = "quarantine_"
+#: Saved behavioural segmentation (``analytics.segmentation.save_assignments``): customer_id,
+#: segment_id, segment. Derived, not ingested; each save replaces the last.
+SEGMENT_TABLE = "customer_segments"
 
 
 def table(name: str) -> Table:

@@ -29,7 +29,7 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
-from analytics import advocacy, warehouse
+from analytics import advocacy, schema, warehouse
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
@@ -81,6 +81,13 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     return frame
 
 
+def feature_matrix(features: pd.DataFrame) -> np.ndarray:
+    """The standardised matrix k-means sees: ``FEATURES`` then one column per plan, each with unit variance."""
+    plans = sorted(c for c in features.columns if c.startswith("plan_"))
+    x: np.ndarray = StandardScaler().fit_transform(features[[*FEATURES, *plans]].to_numpy(float))
+    return x
+
+
 @dataclass(frozen=True)
 class Segmentation:
     """A fitted segmentation: labels per customer, the chosen k, and how k was chosen."""
@@ -113,8 +120,7 @@ def segment_customers(
     missing = [c for c in ("customer_id", "monthly_revenue", *FEATURES) if c not in features.columns]
     if missing:
         raise ValueError(f"features lack column(s) {missing}; build them with customer_features()")
-    columns = [*FEATURES, *sorted(c for c in features.columns if c.startswith("plan_"))]
-    x = StandardScaler().fit_transform(features[columns].to_numpy(float))
+    x = feature_matrix(features)
     candidates = [k] if k is not None else [c for c in k_range if 2 <= c < len(features)]
     if not candidates:
         raise ValueError(f"cannot make segments of {len(features)} customers with k in {list(k_range)}")
@@ -203,7 +209,7 @@ def _name(means: pd.Series, overall: pd.Series, nps: float) -> str:
 
 
 #: Where saved segment assignments live in the warehouse.
-SEGMENT_TABLE = "customer_segments"
+SEGMENT_TABLE = schema.SEGMENT_TABLE
 
 
 def save_assignments(wh: Warehouse, seg: Segmentation) -> int:

@@ -64,6 +64,19 @@ def test_adjusted_wald_is_defined_at_one_response_and_stays_in_range() -> None:
         advocacy.nps_estimate(0, 0, 0, method="wald")
 
 
+def test_adjusted_wald_interval_holds_the_score_for_every_split_from_two_responses() -> None:
+    """Exhaustive over every promoter/passive/detractor split with 2 to 40 responses. At n = 1 a
+    lone promoter scores 100 while the adjusted interval tops out at 98.5 (it is centred on
+    (1.75 - 0.75) / 4): the one split where the interval and the raw score part, as documented."""
+    for n in range(2, 41):
+        for promoters in range(n + 1):
+            for detractors in range(n + 1 - promoters):
+                est = advocacy.nps_estimate(promoters, n - promoters - detractors, detractors)
+                assert est.low <= est.score <= est.high, (promoters, detractors, n)
+    lone = advocacy.nps_estimate(1, 0, 0)
+    assert lone.score == 100 and lone.high == pytest.approx(98.5, abs=0.05)
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_invariants_on_random_samples(seed: int) -> None:
     rng = np.random.default_rng(seed)
