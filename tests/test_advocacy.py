@@ -138,6 +138,61 @@ def test_trend_periods_cover_all_transactional_responses(demo_warehouse: Path) -
     assert trend["change"].iloc[1:].to_numpy() == pytest.approx(np.diff(trend["score"].to_numpy()))
 
 
+@pytest.mark.parametrize("method", ["adjusted_wald", "wald"])
+def test_vectorised_estimates_equal_the_scalar_ones(method: str) -> None:
+    rng = np.random.default_rng(5)
+    counts = rng.integers(0, 60, size=(200, 3))
+    counts[counts.sum(axis=1) == 0, 0] = 1
+    many = advocacy.nps_estimates(counts[:, 0], counts[:, 1], counts[:, 2], method=method)  # type: ignore[arg-type]
+    for row, (p, m, d) in zip(many.itertuples(index=False), counts, strict=True):
+        one = advocacy.nps_estimate(int(p), int(m), int(d), method=method)  # type: ignore[arg-type]
+        assert (row.score, row.low, row.high, row.se) == pytest.approx((one.score, one.low, one.high, one.se))
+    empty = advocacy.nps_estimates(np.array([0]), np.array([0]), np.array([0]))
+    assert math.isnan(empty["score"].iloc[0]) and -100 <= empty["low"].iloc[0] < empty["high"].iloc[0] <= 100
+
+
+def test_nps_by_period_counts_each_response_once(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    s = wh.table("surveys").execute()
+    customers = wh.table("customers").execute().set_index("customer_id")
+    contact = advocacy.nps_by_period(wh, by="channel", period="quarter")
+    assert contact["n"].sum() == s["interaction_id"].notna().sum()
+    assert not contact.duplicated(["group", "period"]).any()
+
+    cut = advocacy.nps_by_period(wh, by="segment", period="month")
+    rel = s[s["interaction_id"].isna()].copy()
+    rel["period"] = rel["responded_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("M")
+    latest = rel.sort_values("responded_at").groupby(["customer_id", "period"]).tail(1)
+    latest = latest.assign(group=customers.loc[latest["customer_id"], "segment"].to_numpy())
+    expected = latest.groupby(["group", "period"])["ltr"].apply(lambda x: advocacy.nps_from_scores(x.to_numpy()).score)
+    assert cut["n"].sum() == len(latest)
+    got = cut.assign(period=cut["period"].dt.tz_localize(None).dt.to_period("M")).set_index(["group", "period"])
+    assert got["score"].to_numpy() == pytest.approx(expected.loc[got.index].to_numpy())
+    assert (got["small_n"] == (got["n"] < advocacy.MIN_N)).all()
+
+
+def test_saved_behaviour_segments_become_a_dimension(demo_warehouse: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from analytics import segmentation
+
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    with pytest.raises(ValueError, match="no behavioural segmentation is saved"):
+        advocacy.nps_by(warehouse.open(root), by="behaviour_segment")
+    wh = warehouse.open(root)
+    seg = segmentation.segment_customers(segmentation.customer_features(wh), k=3, random_state=0)
+    segmentation.save_assignments(wh, seg)
+    wh = warehouse.open(root)
+    table = advocacy.nps_by(wh, by="behaviour_segment")
+    assert set(table["group"]) == set(seg.profiles["segment"])
+    assert table["n"].sum() == advocacy.nps(wh).n
+    # the same numbers as the profiles, which score each segment's latest answers directly
+    profiles = seg.profiles.set_index("segment")
+    for r in table.itertuples(index=False):
+        assert r.n == profiles.loc[r.group, "nps_n"] and r.score == pytest.approx(profiles.loc[r.group, "nps"])
+
+
 def test_filters_apply(demo_warehouse: Path) -> None:
     wh = warehouse.open(demo_warehouse)
     smb = advocacy.nps(wh, Filters(segments=("smb",)))
