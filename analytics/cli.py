@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument(
         "--by",
         default="segment",
-        help="segment, region, plan, tenure_band, channel, handled_by, journey_stage or contact_reason",
+        help="segment, region, plan, tenure_band, behaviour_segment (after `analyze segments --save`), "
+        "channel, handled_by, journey_stage or contact_reason",
     )
     ap.add_argument(
         "--responses",
@@ -112,6 +113,19 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--json", action="store_true", help="print as JSON")
     warehouse_arg(ap)
     ap.set_defaults(run=_analyze_advocacy)
+    sg = analyses.add_parser(
+        "segments",
+        help="cluster customers into behavioural segments and profile them",
+        description="k-means on standardised tenure, usage, channel mix, contacts, escalations, revenue and "
+        "latest LTR. k is the best silhouette over 3-7 unless --k is given. --save stores the assignments "
+        "so `analyze advocacy --by behaviour_segment` and the dashboard can use them.",
+    )
+    sg.add_argument("--k", type=int, metavar="K", help="fixed number of segments (default: chosen by silhouette)")
+    sg.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+    sg.add_argument("--save", action="store_true", help="save the assignments to the warehouse")
+    sg.add_argument("--json", action="store_true", help="print as JSON")
+    warehouse_arg(sg)
+    sg.set_defaults(run=_analyze_segments)
 
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
     sp.add_argument("--customers", type=int, default=20_000, metavar="N")
@@ -240,6 +254,51 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     )
     print(f"\nby {args.by} (each against the rest; * = significant after Holm at 5%):")
     print(shown[["group", "n", "nps", "interval", "vs_rest", "p_holm", "flag", "note"]].to_string(index=False))
+    return EXIT_OK
+
+
+def _analyze_segments(args: argparse.Namespace) -> int:
+    from analytics import segmentation, warehouse
+
+    if args.k is not None and args.k < 2:
+        _err("error: --k must be at least 2")
+        return EXIT_USAGE
+    wh = warehouse.open(args.warehouse)
+    say = None if args.json else _progress()
+    if say:
+        say("building customer features")
+    features = segmentation.customer_features(wh)
+    if say:
+        say(f"clustering {len(features):,} customers")
+    try:
+        seg = segmentation.segment_customers(features, k=args.k, random_state=args.seed)
+    except ValueError as exc:
+        _err(f"error: {exc}")
+        return EXIT_USAGE
+    version = segmentation.save_assignments(wh, seg) if args.save else None
+    columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n"]
+    columns += list(segmentation.FEATURES)
+    if args.json:
+        out = {
+            "k": seg.k,
+            "silhouette_by_k": {str(k): v for k, v in seg.silhouette_by_k.items()},
+            "saved_version": version,
+            "segments": _records(seg.profiles[columns]),
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return EXIT_OK
+    scores = ", ".join(f"k={k}: {v:.3f}" for k, v in seg.silhouette_by_k.items())
+    print(f"{seg.k} segments of {len(features):,} customers (silhouette {scores})\n")
+    shown = seg.profiles.assign(
+        share=seg.profiles["share"].map("{:.0%}".format),
+        revenue_share=seg.profiles["revenue_share"].map("{:.0%}".format),
+        nps=[
+            f"{s:+.0f} [{lo:+.0f}, {hi:+.0f}]" for s, lo, hi in seg.profiles[["nps", "nps_low", "nps_high"]].to_numpy()
+        ],
+    )
+    print(shown[["segment", "customers", "share", "revenue_share", "nps"]].to_string(index=False))
+    if version is not None:
+        print(f"\nsaved to {segmentation.SEGMENT_TABLE} (version {version}); use --by behaviour_segment")
     return EXIT_OK
 
 

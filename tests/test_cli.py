@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from analytics.cli import main
@@ -18,7 +19,18 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize(
-    "command", [[], ["ingest"], ["status"], ["quality"], ["app"], ["demo"], ["analyze"], ["analyze", "advocacy"]]
+    "command",
+    [
+        [],
+        ["ingest"],
+        ["status"],
+        ["quality"],
+        ["app"],
+        ["demo"],
+        ["analyze"],
+        ["analyze", "advocacy"],
+        ["analyze", "segments"],
+    ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
@@ -126,3 +138,27 @@ def test_analyze_advocacy_json(demo_warehouse: Path) -> None:
     assert all({"diff", "p_value", "significant"} <= set(g) for g in data["groups"])
     bad = iconic("analyze", "advocacy", "--by", "colour", "--warehouse", str(demo_warehouse))
     assert bad.returncode == 2 and "cannot cut NPS by 'colour'" in bad.stderr
+
+
+def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    before = iconic("analyze", "advocacy", "--by", "behaviour_segment", "--warehouse", str(root))
+    assert before.returncode == 2 and "analyze segments --save" in before.stderr
+
+    out = iconic("analyze", "segments", "--k", "3", "--save", "--json", "--warehouse", str(root))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["k"] == 3 and data["saved_version"] is not None and len(data["segments"]) == 3
+    assert sum(s["customers"] for s in data["segments"]) == len(
+        pd.read_parquet(root / "_sources" / "customers.parquet")
+    )
+
+    after = iconic("analyze", "advocacy", "--by", "behaviour_segment", "--json", "--warehouse", str(root))
+    assert after.returncode == 0, after.stderr
+    groups = {g["group"]: g["n"] for g in json.loads(after.stdout)["groups"]}
+    assert groups == {s["segment"]: s["nps_n"] for s in data["segments"] if s["nps_n"]}
+    bad = iconic("analyze", "segments", "--k", "1", "--warehouse", str(root))
+    assert bad.returncode == 2 and "--k must be at least 2" in bad.stderr
