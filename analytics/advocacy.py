@@ -161,6 +161,23 @@ def nps_estimates(
     )
 
 
+def wilson_interval(
+    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions ``successes / n``, element-wise (Wilson 1927).
+
+    Stays inside [0, 1] and is sensible at 0 or n successes, unlike the Wald interval. Returns NaN
+    where ``n`` is 0.
+    """
+    k, m = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    z = _z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
 def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEstimate:
     """NPS of raw 0-10 likelihood-to-recommend scores (see ``nps_estimate`` for the options)."""
     scores = np.asarray(ltr)
@@ -492,8 +509,9 @@ def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``revenue_tier``, ``advocacy``, ``customers``, ``revenue`` (monthly), ``revenue_share``,
-        ``churn_rate`` (share of the cell's customers who have churned) and ``action`` (empty where
-        nothing specific is called for). Every customer in scope is in exactly one cell.
+        ``churn_rate`` (share of the cell's customers who have churned) with its 95% Wilson interval
+        ``churn_low`` / ``churn_high``, and ``action`` (empty where nothing specific is called for).
+        Every customer in scope is in exactly one cell.
     """
     t = customer_advocacy(wh, f)
     grid = (
@@ -502,10 +520,21 @@ def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         .execute()
     )
     grid["revenue_share"] = grid["revenue"] / grid["revenue"].sum()
+    grid["churn_low"], grid["churn_high"] = wilson_interval(grid["churn_rate"] * grid["customers"], grid["customers"])
     grid["action"] = [GRID_ACTIONS.get((r, a), "") for r, a in zip(grid["revenue_tier"], grid["advocacy"], strict=True)]
     grid["revenue_tier"] = pd.Categorical(grid["revenue_tier"], TIER_ORDER, ordered=True)
     grid["advocacy"] = pd.Categorical(grid["advocacy"], ADVOCACY_ORDER, ordered=True)
-    columns = ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_rate", "action"]
+    columns = [
+        "revenue_tier",
+        "advocacy",
+        "customers",
+        "revenue",
+        "revenue_share",
+        "churn_rate",
+        "churn_low",
+        "churn_high",
+    ]
+    columns += ["action"]
     return grid.sort_values(["revenue_tier", "advocacy"], ignore_index=True)[columns]
 
 

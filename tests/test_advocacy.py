@@ -217,6 +217,18 @@ def test_value_advocacy_grid_reconciles_with_customers(demo_warehouse: Path) -> 
     actions = dict(zip(keys, grid["action"], strict=True))
     assert actions[("vital few", "detractor")] == "protect first"
     assert actions[("tail", "promoter")] == "serve efficiently"
+    churned = round(grid["churn_rate"] * grid["customers"])
+    assert churned.sum() == customers["churned_at"].notna().sum()
+    assert ((grid["churn_low"] <= grid["churn_rate"]) & (grid["churn_rate"] <= grid["churn_high"])).all()
+
+
+def test_wilson_interval_matches_newcombe() -> None:
+    """Newcombe (1998), Statistics in Medicine 17:857, Table I, method 3 (Wilson score)."""
+    low, high = advocacy.wilson_interval(np.array([81, 15, 0, 1]), np.array([263, 148, 20, 29]))
+    assert low == pytest.approx([0.2553, 0.0624, 0.0, 0.0061], abs=5e-5)
+    assert high == pytest.approx([0.3662, 0.1605, 0.1611, 0.1718], abs=5e-5)
+    low, high = advocacy.wilson_interval(np.array([0]), np.array([0]))
+    assert np.isnan(low[0]) and np.isnan(high[0])
 
 
 def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
