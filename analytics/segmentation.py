@@ -150,6 +150,11 @@ def segment_customers(
     return Segmentation(assignments=assignments, k=best, silhouette_by_k=scores, profiles=profiles)
 
 
+def segment(wh: Warehouse, f: Filters = ALL_DATA, *, k: int | None = None, random_state: int = 0) -> Segmentation:
+    """Build the features of the customers in scope and cluster them (see ``segment_customers``)."""
+    return segment_customers(customer_features(wh, f), k=k, random_state=random_state)
+
+
 def _profiles(features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     """Size, feature means, NPS with interval and revenue share per segment, with a descriptive name."""
     data = features.assign(segment_id=labels)
@@ -216,4 +221,5 @@ def save_assignments(wh: Warehouse, seg: Segmentation) -> int:
     """Write the assignments to the warehouse table ``customer_segments`` in one commit, replacing
     earlier ones, so other analyses can join the segment as a dimension. Returns the new version."""
     table = pa.Table.from_pandas(seg.assignments.astype({"segment_id": "int64"}), preserve_index=False)
-    return warehouse.replace(wh.root, SEGMENT_TABLE, table)
+    with warehouse.write_lock(wh.root):
+        return warehouse.replace(wh.root, SEGMENT_TABLE, table)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import advocacy, charts
+from analytics import advocacy, charts, schema, segmentation
 from analytics.ui import cached, filters
 
 st.title("Advocacy")
@@ -22,7 +22,12 @@ points = st.column_config.NumberColumn(format="%+.1f")
 share = st.column_config.NumberColumn(format="percent")
 
 st.subheader("NPS by dimension")
-dimension = st.selectbox("Cut by", advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS, key="advocacy_by")
+wh = cached.warehouse()
+saved_segments = wh is not None and wh.has(schema.SEGMENT_TABLE)
+dimensions = [
+    d for d in advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS if saved_segments or d != "behaviour_segment"
+]
+dimension = st.selectbox("Cut by", dimensions, key="advocacy_by")
 groups = cached.nps_by(scope, by=dimension)
 st.altair_chart(charts.nps_by_group(groups, title=f"NPS by {dimension}"), use_container_width=True)
 st.caption("Each group against all the others; p-values Holm-adjusted. Groups under 30 responses are marked small.")
@@ -37,14 +42,47 @@ st.dataframe(
     },  # fmt: skip
 )
 
+by_quarter = cached.nps_by_period(scope, by=dimension, period="quarter")
+st.altair_chart(
+    charts.nps_by_group_over_time(by_quarter, title=f"NPS by {dimension} and quarter"), use_container_width=True
+)
+st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
+
 st.subheader("Trend")
 trend = cached.nps_trend(scope)
 st.altair_chart(charts.nps_trend(trend, title="Post-contact NPS by month"), use_container_width=True)
 
+st.subheader("Customer segments")
+st.caption(
+    "k-means on standardised tenure, plan, contacts per month, self-service and voice share, escalations, "
+    "revenue and latest likelihood to recommend, for the customers in scope."
+)
+k_choice = st.selectbox("Number of segments", ["best silhouette (3-7)", 3, 4, 5, 6, 7], key="segments_k")
+k = None if isinstance(k_choice, str) else int(k_choice)
+with st.spinner("Clustering customers…"):
+    seg = cached.segments(scope, k=k)
+scores = ", ".join(f"k={c}: {v:.2f}" for c, v in seg.silhouette_by_k.items())
+st.write(f"**{seg.k} segments** (silhouette {scores})")
+st.altair_chart(charts.segment_map(seg.profiles), use_container_width=True)
+profile_columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n"]
+st.dataframe(
+    seg.profiles[profile_columns + list(segmentation.FEATURES)],
+    hide_index=True,
+    column_config={"share": share, "revenue_share": share} | {c: points for c in ("nps", "nps_low", "nps_high")},
+)
+if st.button("Save these segments as the behaviour_segment dimension", key="save_segments"):
+    version = segmentation.save_assignments(wh, seg)
+    cached.refresh()
+    st.success(f"Saved {len(seg.assignments):,} customers' segments (version {version}); cut NPS by behaviour_segment.")
+
 st.subheader("Value × advocacy")
 grid = cached.value_advocacy_grid(scope)
 st.altair_chart(charts.value_advocacy_heatmap(grid), use_container_width=True)
-st.dataframe(grid, hide_index=True, column_config={"revenue_share": share, "churn_rate": share})
+st.dataframe(
+    grid,
+    hide_index=True,
+    column_config={c: share for c in ("revenue_share", "churn_rate", "churn_low", "churn_high")},
+)
 st.subheader("Are advocates worth more?")
 st.dataframe(
     cached.advocacy_economics(scope),

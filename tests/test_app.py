@@ -90,3 +90,32 @@ def test_advocacy_follows_the_global_filters(demo_env: Path) -> None:
     assert not at.exception, [e.value for e in at.exception]
     smb = advocacy.nps(warehouse.open(demo_env), filters.Filters(segments=("smb",)))
     assert {m.label: m.value for m in at.metric}["Responses"] == f"{smb.n:,}"
+
+
+def test_advocacy_segments_match_the_library_and_can_be_saved(
+    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from analytics import schema, segmentation
+
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    at = run("pages/advocacy.py", segments_k=4)
+    assert not at.exception, [e.value for e in at.exception]
+    expected = segmentation.segment(warehouse.open(root), k=4).profiles
+    profiles = next(df.value for df in at.dataframe if "revenue_share" in df.value.columns and "nps_n" in df.value)
+    assert list(profiles["segment"]) == list(expected["segment"])
+    assert list(profiles["customers"]) == list(expected["customers"])
+    assert "behaviour_segment" not in at.selectbox(key="advocacy_by").options
+
+    at.button(key="save_segments").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Saved" in s.value for s in at.success)
+    stored = warehouse.open(root).table(schema.SEGMENT_TABLE).execute()
+    assert set(stored["segment"]) == set(expected["segment"]) and len(stored) == expected["customers"].sum()
+
+    at = run("pages/advocacy.py", advocacy_by="behaviour_segment")
+    assert not at.exception, [e.value for e in at.exception]
+    assert set(at.dataframe[0].value["group"]) <= set(expected["segment"])

@@ -14,7 +14,7 @@ from typing import Any, ParamSpec, TypeVar
 import pandas as pd
 import streamlit as st
 
-from analytics import advocacy, catalog, config, filters
+from analytics import advocacy, catalog, config, filters, segmentation
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -73,3 +73,5 @@ nps_by: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_by)
 nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_trend)
 value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.value_advocacy_grid)
 advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.advocacy_economics)
+nps_by_period: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_by_period)
+segments: Callable[..., segmentation.Segmentation] = _on_warehouse(segmentation.segment)
