@@ -45,6 +45,7 @@ typecheck: install
 
 bench: install
 	$(BIN)/python benchmarks/ingest_benchmark.py
+	$(BIN)/python benchmarks/advocacy_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

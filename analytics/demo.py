@@ -88,7 +88,8 @@ PERSONA_CHANNEL_SHARE = {  # voice, chat, email, web, social, ivr
     "phone_loyalist": (0.72, 0.06, 0.12, 0.04, 0.02, 0.04),
     "contract_mixer": (0.25, 0.35, 0.30, 0.04, 0.04, 0.02),
 }
-PERSONA_CONTACT_RATE = {"digital_self_server": 0.8, "phone_loyalist": 1.2, "contract_mixer": 1.8}  # x segment rate
+#: Multiplies the segment's contact rate; averages about 1 over the consumer persona mix.
+PERSONA_CONTACT_RATE = {"digital_self_server": 0.75, "phone_loyalist": 1.1, "contract_mixer": 1.65}
 PERSONAS_FILE = "personas.parquet"
 BASE_HAZARD = {"monthly": 0.030, "annual": 0.012, "two_year": 0.006}  # per month at attitude 0
 ATTITUDE_LOG_HR = -0.5  # log hazard ratio per unit of attitude: unhappy customers leave faster

@@ -119,8 +119,10 @@ def test_moments_of_truth_carry_the_contact_into_ltr(world: dict[str, pd.DataFra
     slope = j.groupby("contact_reason").apply(lambda d: np.polyfit(d["csat"], d["ltr"], 1)[0], include_groups=False)
     moments, routine = slope[list(demo.MOMENTS_OF_TRUTH)], slope[list(demo.LOW_IMPACT)]
     # Noise in CSAT attenuates both slopes, so the bars sit below the planted ratios (2.1x to 3x).
+    # The rarest moments have a few hundred responses each: over seeds 7-10 the ratio of means runs
+    # from 1.77 to 2.28 and the min/max ratio from 1.40 to 1.65. Without the planted effect both are 1.
     assert moments.min() > 1.25 * routine.max()
-    assert moments.mean() > 1.8 * routine.mean()
+    assert moments.mean() > 1.6 * routine.mean()
 
 
 def test_emotive_ratings_drive_csat_where_planted(world: dict[str, pd.DataFrame]) -> None:

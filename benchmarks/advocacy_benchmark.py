@@ -1,0 +1,140 @@
+"""Advocacy benchmark: NPS by segment x month, and segmentation, at 1 M customers.
+
+    python benchmarks/advocacy_benchmark.py                      # builds the 1 M-customer demo if missing
+    python benchmarks/advocacy_benchmark.py --warehouse PATH     # any warehouse
+
+The demo is built with ``iconic demo --customers 1000000 --months 38``: about 10 M interactions and
+2 M survey responses. Each measurement runs in its own process so its peak memory (max RSS) is its
+own. Cold is the first call in a fresh process (the warehouse opened, nothing cached); warm is the
+median of five repeats. Results are printed as Markdown rows and JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE / "out" / "demo1m"
+
+
+def _nps_by_period(root: str, by: str, period: str, kind: str) -> dict[str, object]:
+    from analytics import advocacy, warehouse
+
+    wh = warehouse.open(root)
+    start = time.perf_counter()
+    table = advocacy.nps_by_period(wh, by=by, period=period, kind=kind)  # type: ignore[arg-type]
+    cold = time.perf_counter() - start
+    warm = []
+    for _ in range(5):
+        start = time.perf_counter()
+        advocacy.nps_by_period(wh, by=by, period=period, kind=kind)  # type: ignore[arg-type]
+        warm.append(time.perf_counter() - start)
+    surveys = wh.table("surveys").count().execute()
+    return {
+        "what": f"NPS by {by} x {period} ({kind} responses)",
+        "surveys": int(surveys),
+        "responses_counted": int(table["n"].sum()),
+        "cells": len(table),
+        "cold_s": round(cold, 3),
+        "warm_median_s": round(statistics.median(warm), 3),
+    }
+
+
+def _segmentation(root: str, k: int | None) -> dict[str, object]:
+    from analytics import segmentation, warehouse
+
+    wh = warehouse.open(root)
+    start = time.perf_counter()
+    features = segmentation.customer_features(wh)
+    built = time.perf_counter() - start
+    start = time.perf_counter()
+    seg = segmentation.segment_customers(features, k=k, random_state=0)
+    clustered = time.perf_counter() - start
+    out: dict[str, object] = {
+        "what": f"segmentation, k = {k if k else 'best silhouette over 3-7'}",
+        "customers": len(features),
+        "k": seg.k,
+        "features_s": round(built, 1),
+        "cluster_s": round(clustered, 1),
+        "total_s": round(built + clustered, 1),
+    }
+    personas = Path(root) / "_sources" / "personas.parquet"
+    if personas.exists():
+        import pandas as pd
+        from sklearn.metrics import adjusted_rand_score
+
+        truth = pd.read_parquet(personas).merge(seg.assignments, on="customer_id")
+        out["ari_vs_personas"] = round(float(adjusted_rand_score(truth["persona"], truth["segment_id"])), 3)
+    return out
+
+
+def _child(args: argparse.Namespace) -> None:
+    if args.task == "nps":
+        result = _nps_by_period(args.warehouse, args.by, args.period, args.kind)
+    else:
+        result = _segmentation(args.warehouse, args.k)
+    result["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2)
+    print(json.dumps(result))
+
+
+def _run(warehouse: Path, *extra: str) -> dict[str, object]:
+    cmd = [sys.executable, __file__, "--child", *extra, "--warehouse", str(warehouse)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result: dict[str, object] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--warehouse", type=Path, default=DEFAULT)
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--task", choices=["nps", "segments"], help=argparse.SUPPRESS)
+    p.add_argument("--by", default="segment", help=argparse.SUPPRESS)
+    p.add_argument("--period", default="month", help=argparse.SUPPRESS)
+    p.add_argument("--kind", default="relationship", help=argparse.SUPPRESS)
+    p.add_argument("--k", type=int, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        _child(args)
+        return
+    if not (args.warehouse / "customers").exists():
+        print(f"building the 1 M-customer demo at {args.warehouse} (about 2 minutes)", file=sys.stderr)
+        subprocess.run(
+            [sys.executable, "-m", "analytics.cli", "demo", "--customers", "1000000", "--months", "38"]
+            + ["--warehouse", str(args.warehouse)],
+            check=True,
+        )
+    runs = [
+        ("--task", "nps", "--by", "segment", "--period", "month", "--kind", "relationship"),
+        ("--task", "nps", "--by", "segment", "--period", "month", "--kind", "transactional"),
+        ("--task", "nps", "--by", "channel", "--period", "month", "--kind", "transactional"),
+        ("--task", "segments"),
+        ("--task", "segments", "--k", "3"),
+    ]
+    results = []
+    for extra in runs:
+        print(f"running {' '.join(extra)}", file=sys.stderr, flush=True)
+        results.append(_run(args.warehouse, *extra))
+    for r in results:
+        if "cold_s" in r:
+            print(
+                f"| {r['what']} | {r['responses_counted']:,} of {r['surveys']:,} | {r['cells']} | "
+                f"{r['cold_s']} s | {r['warm_median_s']} s | {r['peak_rss_gb']} GB |"
+            )
+        else:
+            print(
+                f"| {r['what']} | {r['customers']:,} | k = {r['k']} | {r['features_s']} s | {r['cluster_s']} s | "
+                f"**{r['total_s']} s** | {r['peak_rss_gb']} GB | {r.get('ari_vs_personas', '')} |"
+            )
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
