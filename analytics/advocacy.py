@@ -233,12 +233,16 @@ CONTACT_DIMENSIONS = ("channel", "handled_by", "journey_stage", "contact_reason"
 TENURE_BANDS = ((0, 6, "0-6 months"), (6, 12, "6-12 months"), (12, 24, "1-2 years"), (24, 10_000, "2+ years"))
 
 
-def responses(wh: Warehouse, f: Filters, *, kind: Responses = "relationship") -> ibis.Table:
+def responses(
+    wh: Warehouse, f: Filters, *, kind: Responses = "relationship", contact_dimensions: bool = True
+) -> ibis.Table:
     """The survey responses that count for NPS in scope, with customer (and contact) attributes.
 
     ``relationship`` (default): each customer's latest relationship response in the date range.
     ``transactional``: every post-contact response in the date range, with the contact's channel,
-    handler, journey stage and reason.
+    handler, journey stage and reason (null where the contact is not in the warehouse, e.g. because
+    it was quarantined). ``contact_dimensions=False`` skips looking them up, which saves a join
+    with every interaction when only customer dimensions are needed.
 
     Columns: ``survey_id``, ``customer_id``, ``responded_at``, ``ltr``, ``segment``, ``region``,
     ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional responses, the contact
@@ -251,8 +255,9 @@ def responses(wh: Warehouse, f: Filters, *, kind: Responses = "relationship") ->
         s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
     elif kind == "transactional":
         s = s.filter(s.interaction_id.notnull())
-        contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
-        s = s.join(contacts, "interaction_id")
+        if contact_dimensions:
+            contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
+            s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
     else:
         raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
     return _with_customer_dimensions(wh, s)
@@ -300,7 +305,7 @@ def nps(
     wh: Warehouse, f: Filters = ALL_DATA, *, kind: Responses = "relationship", method: Method = "adjusted_wald"
 ) -> NPSEstimate:
     """Headline NPS of the responses in scope (see ``responses``)."""
-    row = _counts(responses(wh, f, kind=kind)).execute().iloc[0]
+    row = _counts(responses(wh, f, kind=kind, contact_dimensions=False)).execute().iloc[0]
     n, promoters, detractors = int(row["n"]), int(row["promoters"] or 0), int(row["detractors"] or 0)
     return nps_estimate(promoters, n - promoters - detractors, detractors, method=method)
 
@@ -340,7 +345,9 @@ def nps_by(
         score.
     """
     kind = _check_dimension(wh, by, kind)
-    counts = _counts(responses(wh, f, kind=kind).filter(_[by].notnull()), [by]).execute()
+    counts = _counts(
+        responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS).filter(_[by].notnull()), [by]
+    ).execute()
     counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
     table = _estimates(counts, method)
     if baseline is not None and baseline not in set(table["group"]):
@@ -398,7 +405,7 @@ def nps_trend(
     """
     unit = {"month": "M", "quarter": "Q"}[period]
     t = (
-        responses(wh, f, kind=kind)
+        responses(wh, f, kind=kind, contact_dimensions=False)
         if kind == "transactional"
         else filters.surveys(wh, f).filter(_.interaction_id.isnull())
     )
@@ -454,7 +461,7 @@ def nps_by_period(
         s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
         t = _with_customer_dimensions(wh, s)
     else:
-        t = responses(wh, f, kind=kind)
+        t = responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS)
         t = t.mutate(period=t.responded_at.truncate(unit))
     counts = _counts(t.filter(t[by].notnull()), [by, "period"]).execute()
     counts = counts.rename(columns={by: "group"}).sort_values(["group", "period"], ignore_index=True)

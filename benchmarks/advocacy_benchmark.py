@@ -3,7 +3,7 @@
     python benchmarks/advocacy_benchmark.py                      # builds the 1 M-customer demo if missing
     python benchmarks/advocacy_benchmark.py --warehouse PATH     # any warehouse
 
-The demo is built with ``iconic demo --customers 1000000 --months 38``: about 10 M interactions and
+The demo is built with ``iconic demo --customers 1000000``: about 11 M interactions and
 2 M survey responses. Each measurement runs in its own process so its peak memory (max RSS) is its
 own. Cold is the first call in a fresh process (the warehouse opened, nothing cached); warm is the
 median of five repeats. Results are printed as Markdown rows and JSON.
@@ -107,7 +107,7 @@ def main() -> None:
     if not (args.warehouse / "customers").exists():
         print(f"building the 1 M-customer demo at {args.warehouse} (about 2 minutes)", file=sys.stderr)
         subprocess.run(
-            [sys.executable, "-m", "analytics.cli", "demo", "--customers", "1000000", "--months", "38"]
+            [sys.executable, "-m", "analytics.cli", "demo", "--customers", "1000000"]
             + ["--warehouse", str(args.warehouse)],
             check=True,
         )

@@ -233,12 +233,22 @@ def test_wilson_interval_matches_newcombe() -> None:
 
 def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
     """Planted: hazard falls by a factor exp(-0.5) per unit of attitude, and LTR follows attitude, so
-    detractors churn more than promoters over the window."""
+    detractors churn more than promoters over the window once plan is held fixed. (Plan confounds the
+    raw rates: digital self-servers are on high-churn monthly plans and lean promoter.)"""
     from analytics import demo
 
     root = tmp_path / "wh"
     demo.build(root, customers=6000, months=24, seed=21)
-    economics = advocacy.advocacy_economics(warehouse.open(root)).set_index("advocacy")
-    assert economics.loc["detractor", "churn_rate"] > 1.2 * economics.loc["promoter", "churn_rate"]
+    wh = warehouse.open(root)
+    people = advocacy.customer_advocacy(wh).execute()
+    people = people[people["advocacy"].isin(["promoter", "detractor"])].assign(churned=people["churned_at"].notna())
+    rates = people.groupby(["plan", "advocacy"])["churned"].mean().unstack()
+    weights = people.groupby("plan").size() / len(people)
+    standardised = (rates * weights.to_numpy()[:, None]).sum()
+    assert standardised["detractor"] > 1.2 * standardised["promoter"]  # 1.35 here; 1.56 and 1.66 at seeds 22, 23
+    economics = advocacy.advocacy_economics(wh).set_index("advocacy")
+    assert economics.loc[["promoter", "detractor"], "churn_rate"].to_numpy() == pytest.approx(
+        people.groupby("advocacy")["churned"].mean().loc[["promoter", "detractor"]].to_numpy()
+    )
     assert economics["customers"].sum() == 6000
     assert (economics["contacts_per_month"] > 0).all()
