@@ -96,30 +96,21 @@ def nps_estimate(
     ValueError
         For negative counts, no responses with the Wald method, or an unknown method.
     """
-    if min(promoters, passives, detractors) < 0:
-        raise ValueError("counts must be non-negative")
     n = promoters + passives + detractors
-    if method == "wald":
-        if n == 0:
-            raise ValueError("the Wald interval needs at least one response; use method='adjusted_wald'")
-        centre_p, centre_d, centre_n = float(promoters), float(detractors), float(n)
-    elif method == "adjusted_wald":
-        centre_p, centre_d, centre_n = promoters + 0.75, detractors + 0.75, n + 3.0
-    else:
-        raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
-    centre = (centre_p - centre_d) / centre_n
-    se = math.sqrt(_variance(centre_p, centre_d, centre_n) / centre_n)
-    half = _z(confidence) * se
-    score = 100 * (promoters - detractors) / n if n else float("nan")
+    if method == "wald" and n == 0 and min(promoters, passives, detractors) >= 0:
+        raise ValueError("the Wald interval needs at least one response; use method='adjusted_wald'")
+    row = nps_estimates(
+        np.array([promoters]), np.array([passives]), np.array([detractors]), method=method, confidence=confidence
+    ).iloc[0]
     return NPSEstimate(
-        score=score,
-        low=max(-100.0, 100 * (centre - half)),
-        high=min(100.0, 100 * (centre + half)),
+        score=float(row["score"]),
+        low=float(row["low"]),
+        high=float(row["high"]),
         n=n,
         promoters=promoters,
         passives=passives,
         detractors=detractors,
-        se=100 * se,
+        se=float(row["se"]),
         method=method,
         confidence=confidence,
     )
