@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
@@ -141,10 +142,34 @@ def open(path: str | os.PathLike[str] | None = None) -> Warehouse:  # noqa: A001
         dt = load_delta(root, name)
         if dt is None:  # removed between listing and loading
             continue
-        raw.register(name, dt.to_pyarrow_dataset())
+        _register(raw, name, dt)
         deltas[name] = dt
         versions[name] = dt.version()
     return Warehouse(root=root, versions=versions, con=con, _deltas=deltas)
+
+
+def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> None:
+    """Expose the pinned version of ``dt`` to DuckDB as ``name``.
+
+    The version's Parquet files are read by DuckDB's own Parquet reader, which runs in parallel and
+    skips row groups by their statistics: about a third faster than scanning through a PyArrow
+    dataset on the 11 M-row interactions table. Files written before a column was added lack it, so
+    columns are matched by name. A table with no files yet, or one using Delta features the plain
+    files cannot express (partition columns live in paths; deletion vectors hide rows), goes through
+    delta-rs's PyArrow dataset instead.
+    """
+    files = list(dt.file_uris())
+    plain = files and not dt.metadata().partition_columns and "deletionVectors" not in _features(dt)
+    if plain:
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        raw.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listing}], union_by_name = true)')
+    else:
+        raw.register(name, dt.to_pyarrow_dataset())
+
+
+def _features(dt: DeltaTable) -> set[str]:
+    protocol = dt.protocol()
+    return set(protocol.reader_features or []) | set(protocol.writer_features or [])
 
 
 # --- writing (used by analytics.ingest; readers never call these) -----------------------------------
