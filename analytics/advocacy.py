@@ -385,7 +385,8 @@ def nps_trend(
 ) -> pd.DataFrame:
     """NPS per calendar period with interval bands, and period-over-period changes tested.
 
-    Transactional responses by default (every response counts in the period it was given).
+    Transactional responses by default (every response counts in the period it was given); with
+    relationship responses, each customer's latest in each period counts.
 
     Returns
     -------
@@ -394,13 +395,7 @@ def nps_trend(
         ``high``, ``se``, ``change`` (points from the previous period), ``p_value`` and ``significant``
         (Holm-adjusted across all the changes).
     """
-    unit = {"month": "M", "quarter": "Q"}[period]
-    t = (
-        responses(wh, f, kind=kind, contact_dimensions=False)
-        if kind == "transactional"
-        else filters.surveys(wh, f).filter(_.interaction_id.isnull())
-    )
-    t = t.mutate(period=t.responded_at.truncate(unit))
+    t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=False)
     table = _estimates(_counts(t, ["period"]).execute().sort_values("period", ignore_index=True), method)
     changes, p_values = [float("nan")], [float("nan")]
     for prev, cur in zip(table.iloc[:-1].itertuples(index=False), table.iloc[1:].itertuples(index=False), strict=True):
@@ -417,6 +412,21 @@ def nps_trend(
         adjusted[1:] = adjust_p_values(p_values[1:], method="holm")
     table["significant"] = adjusted < alpha
     return table
+
+
+def _responses_by_period(
+    wh: Warehouse, f: Filters, *, kind: Responses, period: Literal["month", "quarter"], contact_dimensions: bool
+) -> ibis.Table:
+    """Responses with a ``period`` column: transactional ones all; relationship ones, each customer's
+    latest in the period (so a customer counts once per period, as in the headline)."""
+    unit = {"month": "M", "quarter": "Q"}[period]
+    if kind == "transactional":
+        t = responses(wh, f, kind=kind, contact_dimensions=contact_dimensions)
+        return t.mutate(period=t.responded_at.truncate(unit))
+    s = filters.surveys(wh, f).filter(_.interaction_id.isnull())
+    s = s.mutate(period=s.responded_at.truncate(unit))
+    latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
+    return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
 
 
 def nps_by_period(
@@ -444,16 +454,7 @@ def nps_by_period(
         had no responses are absent.
     """
     kind = _check_dimension(wh, by, kind)
-    unit = {"month": "M", "quarter": "Q"}[period]
-    if kind == "relationship":
-        s = filters.surveys(wh, f).filter(_.interaction_id.isnull())
-        s = s.mutate(period=s.responded_at.truncate(unit))
-        latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
-        s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
-        t = _with_customer_dimensions(wh, s)
-    else:
-        t = responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS)
-        t = t.mutate(period=t.responded_at.truncate(unit))
+    t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=by in CONTACT_DIMENSIONS)
     counts = _counts(t.filter(t[by].notnull()), [by, "period"]).execute()
     counts = counts.rename(columns={by: "group"}).sort_values(["group", "period"], ignore_index=True)
     table = _estimates(counts, method)

@@ -171,6 +171,13 @@ def test_nps_by_period_counts_each_response_once(demo_warehouse: Path) -> None:
     assert (got["small_n"] == (got["n"] < advocacy.MIN_N)).all()
 
 
+def test_relationship_trend_counts_what_the_segment_cut_counts(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    trend = advocacy.nps_trend(wh, kind="relationship", period="quarter").set_index("period")
+    by_segment = advocacy.nps_by_period(wh, by="segment", period="quarter").groupby("period")["n"].sum()
+    assert trend["n"].to_dict() == by_segment.to_dict()
+
+
 def test_saved_behaviour_segments_become_a_dimension(demo_warehouse: Path, tmp_path: Path) -> None:
     import shutil
 
