@@ -33,7 +33,7 @@ from analytics import advocacy, schema, warehouse
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
-SILHOUETTE_SAMPLE = 10_000
+SILHOUETTE_SAMPLE = 5_000
 MINIBATCH_FROM = 100_000
 FEATURES = (
     "tenure_months", "contacts_per_month", "self_service_share", "voice_share",

@@ -29,7 +29,7 @@ dimensions = [
 ]
 dimension = st.selectbox("Cut by", dimensions, key="advocacy_by")
 groups = cached.nps_by(scope, by=dimension)
-st.altair_chart(charts.nps_by_group(groups, title=f"NPS by {dimension}"), use_container_width=True)
+st.altair_chart(charts.nps_by_group(groups, title=f"NPS by {dimension}"), width="stretch")
 st.caption("Each group against all the others; p-values Holm-adjusted. Groups under 30 responses are marked small.")
 st.dataframe(
     groups,
@@ -43,14 +43,12 @@ st.dataframe(
 )
 
 by_quarter = cached.nps_by_period(scope, by=dimension, period="quarter")
-st.altair_chart(
-    charts.nps_by_group_over_time(by_quarter, title=f"NPS by {dimension} and quarter"), use_container_width=True
-)
+st.altair_chart(charts.nps_by_group_over_time(by_quarter, title=f"NPS by {dimension} and quarter"), width="stretch")
 st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
 
 st.subheader("Trend")
 trend = cached.nps_trend(scope)
-st.altair_chart(charts.nps_trend(trend, title="Post-contact NPS by month"), use_container_width=True)
+st.altair_chart(charts.nps_trend(trend, title="Post-contact NPS by month"), width="stretch")
 
 st.subheader("Customer segments")
 st.caption(
@@ -63,7 +61,7 @@ with st.spinner("Clustering customers…"):
     seg = cached.segments(scope, k=k)
 scores = ", ".join(f"k={c}: {v:.2f}" for c, v in seg.silhouette_by_k.items())
 st.write(f"**{seg.k} segments** (silhouette {scores})")
-st.altair_chart(charts.segment_map(seg.profiles), use_container_width=True)
+st.altair_chart(charts.segment_map(seg.profiles), width="stretch")
 profile_columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n"]
 st.dataframe(
     seg.profiles[profile_columns + list(segmentation.FEATURES)],
@@ -77,7 +75,7 @@ if st.button("Save these segments as the behaviour_segment dimension", key="save
 
 st.subheader("Value × advocacy")
 grid = cached.value_advocacy_grid(scope)
-st.altair_chart(charts.value_advocacy_heatmap(grid), use_container_width=True)
+st.altair_chart(charts.value_advocacy_heatmap(grid), width="stretch")
 st.dataframe(
     grid,
     hide_index=True,
