@@ -563,7 +563,9 @@ def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``advocacy``, ``customers``, ``monthly_revenue`` (mean), ``contacts_per_month`` (interactions
-        in scope over months as a customer within the interaction window), ``churn_rate``.
+        in scope over months as a customer within the interaction window) and ``churn_rate``, each
+        with a 95% interval (``_low`` / ``_high``; normal approximation for the means, Wilson for
+        churn). Raw rates: plan, tenure and segment are not held fixed.
     """
     t = with_contacts(wh, f, customer_advocacy(wh, f), contacts=_.count())
     t = t.mutate(rate=t.contacts.fill_null(0) / t.months_observed)
@@ -572,10 +574,21 @@ def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         .aggregate(
             customers=_.count(),
             monthly_revenue=_.monthly_revenue.mean(),
+            revenue_sd=_.monthly_revenue.std(),
             contacts_per_month=_.rate.mean(),
+            contacts_sd=_.rate.std(),
             churn_rate=_.churned_at.notnull().mean(),
         )
         .execute()
     )
+    half = _z(0.95) / np.sqrt(out["customers"])
+    for mean, sd in (("monthly_revenue", "revenue_sd"), ("contacts_per_month", "contacts_sd")):
+        out[f"{mean}_low"] = out[mean] - half * out[sd]
+        out[f"{mean}_high"] = out[mean] + half * out[sd]
+    out["churn_low"], out["churn_high"] = wilson_interval(out["churn_rate"] * out["customers"], out["customers"])
     out["advocacy"] = pd.Categorical(out["advocacy"], ADVOCACY_ORDER, ordered=True)
-    return out.sort_values("advocacy", ignore_index=True)
+    columns = ["advocacy", "customers"]
+    columns += ["monthly_revenue", "monthly_revenue_low", "monthly_revenue_high"]
+    columns += ["contacts_per_month", "contacts_per_month_low", "contacts_per_month_high"]
+    columns += ["churn_rate", "churn_low", "churn_high"]
+    return out.sort_values("advocacy", ignore_index=True)[columns]

@@ -82,8 +82,18 @@ st.dataframe(
     column_config={c: share for c in ("revenue_share", "churn_rate", "churn_low", "churn_high")},
 )
 st.subheader("Are advocates worth more?")
+money = st.column_config.NumberColumn(format="%.2f")
 st.dataframe(
     cached.advocacy_economics(scope),
     hide_index=True,
-    column_config={"churn_rate": share, "monthly_revenue": st.column_config.NumberColumn(format="%.2f")},
+    column_config={c: share for c in ("churn_rate", "churn_low", "churn_high")}
+    | {c: money for c in ("monthly_revenue", "monthly_revenue_low", "monthly_revenue_high")}
+    | {
+        c: st.column_config.NumberColumn(format="%.3f")
+        for c in ("contacts_per_month", "contacts_per_month_low", "contacts_per_month_high")
+    },
+)
+st.caption(
+    "Means and rates per customer with 95% intervals. These are raw comparisons: plan, tenure and segment "
+    "differ between the groups and are not held fixed."
 )

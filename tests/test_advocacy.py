@@ -258,4 +258,14 @@ def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
         people.groupby("advocacy")["churned"].mean().loc[["promoter", "detractor"]].to_numpy()
     )
     assert economics["customers"].sum() == 6000
+    for mean in ("monthly_revenue", "contacts_per_month"):
+        assert (economics[f"{mean}_low"] < economics[mean]).all() and (
+            economics[mean] < economics[f"{mean}_high"]
+        ).all()
+    promoters = people[people["advocacy"] == "promoter"]["monthly_revenue"]
+    half = 1.959964 * promoters.std() / np.sqrt(len(promoters))
+    assert economics.loc["promoter", "monthly_revenue_high"] == pytest.approx(promoters.mean() + half)
+    assert (
+        (economics["churn_low"] <= economics["churn_rate"]) & (economics["churn_rate"] <= economics["churn_high"])
+    ).all()
     assert (economics["contacts_per_month"] > 0).all()
