@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import ibis
 import pandas as pd
 
-from analytics import schema
+from analytics import quality, schema
 from analytics.warehouse import Warehouse
 
 #: The column that dates each canonical table's events, for freshness.
@@ -146,3 +146,26 @@ def quarantine_counts(wh: Warehouse) -> pd.DataFrame:
         return pd.DataFrame(columns=["table", "reasons", "rows"])
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["table", "rows"], ascending=[True, False], ignore_index=True)
+
+
+def reference_gaps(wh: Warehouse) -> pd.DataFrame:
+    """References between stored tables (``schema.REFERENCES``) and how many rows name a missing row.
+
+    Columns: ``table``, ``column``, ``references``, ``rows_missing``, ``examples``, ``message``. Only
+    pairs where both tables are stored appear.
+    """
+    rows = [
+        {
+            "table": table,
+            "column": check.column,
+            "references": check.kwargs["table"],
+            "rows_missing": check.unexpected_count,
+            "examples": ", ".join(check.examples),
+            "message": check.message,
+        }
+        for table in schema.TABLES
+        if wh.has(table)
+        for check in quality.reference_checks(wh, table)
+    ]
+    columns = ["table", "column", "references", "rows_missing", "examples", "message"]
+    return pd.DataFrame(rows, columns=columns)

@@ -29,7 +29,9 @@ import pyarrow as pa
 
 from analytics import config, schema
 
-Policy = Literal["reject", "quarantine"]
+#: What a failing check does at ingest: reject the batch, quarantine the rows, or (for checks on
+#: stored data only) warn.
+Policy = Literal["reject", "quarantine", "warn"]
 
 #: Arrow -> pandas types for validation: nullable integers and booleans keep their type when a
 #: column is empty or has gaps (plain pandas would turn them into floats or objects).
@@ -337,4 +339,36 @@ def check_stored(wh: Any, table: str, *, now: datetime | None = None) -> Validat
     columns = [c for c in t.columns if spec.is_canonical(c)]
     batches = t.select(*columns).to_pyarrow_batches(chunk_size=1_000_000)
     suite = validate(table, (to_frame(b) for b in batches), now=now)
-    return Validation((key_check, *suite.checks), suite.row_reasons)
+    return Validation((key_check, *reference_checks(wh, table), *suite.checks), suite.row_reasons)
+
+
+def reference_checks(wh: Any, table: str) -> tuple[CheckResult, ...]:
+    """One ``references`` check per column of ``table`` that names another table's key
+    (``schema.REFERENCES``), when both tables are stored: rows whose non-empty value is not found
+    there. A warning, not a failure: such rows stay, but cuts that join the other table omit them."""
+    checks = []
+    for (source, column), target in schema.REFERENCES.items():
+        if source != table or not (wh.has(source) and wh.has(target)):
+            continue
+        key = schema.table(target).key
+        t = wh.table(source)
+        t = t.filter(t[column].notnull())
+        missing = t.anti_join(wh.table(target).select(key), t[column] == wh.table(target)[key])
+        n = int(missing.count().execute())
+        examples = (
+            tuple(str(v) for v in missing.select(column).distinct().limit(EXAMPLES).execute()[column]) if n else ()
+        )
+        rule = f"{column} must name a row of {target}"
+        checks.append(
+            CheckResult(
+                "references",
+                column,
+                n == 0,
+                "warn",
+                n,
+                examples,
+                rule if not n else f"{rule}: {n:,} row(s) name one that is not stored, e.g. {', '.join(examples)}",
+                {"table": target, "key": key},
+            )
+        )
+    return tuple(checks)

@@ -190,6 +190,15 @@ TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INTERACTIONS, SURVEYS
 #: Tables the warehouse keeps about its own ingests.
 INGEST_LOG = "ingest_log"
 QUARANTINE_PREFIX = "quarantine_"
+#: References between tables: (table, column) -> the table whose key it names. Files may arrive in
+#: any order, so these are checked on what is stored (``iconic quality``), never at ingest, and a
+#: missing reference is a warning: the row stays, but cuts that join the other table leave it out.
+REFERENCES = {
+    ("interactions", "customer_id"): "customers",
+    ("surveys", "customer_id"): "customers",
+    ("surveys", "interaction_id"): "interactions",
+}
+
 #: Saved behavioural segmentation (``analytics.segmentation.save_assignments``): customer_id,
 #: segment_id, segment. Derived, not ingested; each save replaces the last.
 SEGMENT_TABLE = "customer_segments"

@@ -82,3 +82,18 @@ else:
     st.dataframe(counts, hide_index=True)
     q_table = st.selectbox("Rows from table", counts["table"].unique().tolist(), key="quarantine_table")
     st.dataframe(cached.quarantined_rows(q_table), hide_index=True)
+
+st.subheader("References between tables")
+gaps = cached.reference_gaps()
+if gaps.empty:
+    st.write("Nothing to cross-check yet: references are checked once both tables of a pair are stored.")
+else:
+    missing = gaps[gaps["rows_missing"] > 0]
+    if missing.empty:
+        st.success("Every stored reference names a stored row.")
+    else:
+        st.warning(
+            "Some rows name a customer or contact that is not stored (not loaded yet, or quarantined). They "
+            "stay in the warehouse, but cuts that join the other table leave them out."
+        )
+    st.dataframe(gaps.drop(columns="message"), hide_index=True)

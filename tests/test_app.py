@@ -65,6 +65,11 @@ def test_data_quality_lists_batches_and_quarantine(demo_env: Path) -> None:
     counts = catalog.quarantine_counts(wh)
     assert counts["rows"].sum() > 0  # the demo plants a few bad survey rows
     assert any(len(df.value) == counts["rows"].sum() for df in at.dataframe)
+    gaps = catalog.reference_gaps(wh)
+    shown = next(df.value for df in at.dataframe if "rows_missing" in df.value.columns)
+    assert shown["rows_missing"].tolist() == gaps["rows_missing"].tolist() and len(shown) == 3
+    # the demo's surveys of quarantined contacts name interactions that are not stored
+    assert (len(at.warning) > 0) == bool(gaps["rows_missing"].sum())
 
 
 def test_advocacy_shows_the_library_numbers(demo_env: Path) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analytics.cli import main
-from tests.conftest import valid_interactions
+from tests.conftest import valid_customers, valid_interactions
 
 
 def iconic(*args: str) -> subprocess.CompletedProcess[str]:
@@ -105,6 +105,36 @@ def test_quality_fails_when_stored_data_breaks_a_rule(tmp_path: Path) -> None:
     out = iconic("quality", "--warehouse", str(wh), "--table", "interactions")
     assert out.returncode == 1
     assert "interaction_id must be unique: 1 value(s) repeat, e.g. I1" in out.stdout
+
+
+def test_quality_warns_about_references_to_rows_that_are_not_stored(tmp_path: Path) -> None:
+    """Interactions for customers C0-C16 against a customer table that only has C0-C4: a warning
+    naming the missing customers, exit 0; once the customers arrive the warning is gone."""
+    from analytics.ingest import ingest
+
+    wh = tmp_path / "wh"
+    contacts = tmp_path / "contacts.csv"
+    valid_interactions(40).to_csv(contacts, index=False)
+    ingest("interactions", contacts, warehouse_path=wh)
+    some = tmp_path / "some.csv"
+    valid_customers(5).to_csv(some, index=False)
+    ingest("customers", some, warehouse_path=wh)
+
+    out = iconic("quality", "--warehouse", str(wh), "--table", "interactions", "--json")
+    assert out.returncode == 0, out.stderr
+    ref = next(c for c in json.loads(out.stdout)["interactions"] if c["rule"] == "references")
+    missing = {f"C{i % 17}" for i in range(1, 41)} - {f"C{i}" for i in range(5)}
+    expected_rows = sum(1 for i in range(1, 41) if f"C{i % 17}" in missing)
+    assert (ref["success"], ref["policy"], ref["unexpected_count"]) == (False, "warn", expected_rows)
+    assert set(ref["examples"]) <= missing and len(ref["examples"]) == 5
+    text = iconic("quality", "--warehouse", str(wh), "--table", "interactions")
+    assert text.returncode == 0 and "warning: customer_id must name a row of customers" in text.stdout
+
+    rest = tmp_path / "rest.csv"
+    valid_customers(17).to_csv(rest, index=False)
+    ingest("customers", rest, warehouse_path=wh)
+    again = json.loads(iconic("quality", "--warehouse", str(wh), "--table", "interactions", "--json").stdout)
+    assert next(c for c in again["interactions"] if c["rule"] == "references")["success"]
 
 
 def test_default_demo_builds_through_the_validated_path(tmp_path: Path) -> None:

@@ -66,6 +66,7 @@ ingest_history: Callable[..., pd.DataFrame] = _on_warehouse(catalog.ingest_histo
 batch_checks: Callable[[str], pd.DataFrame] = _on_warehouse(catalog.batch_checks)
 quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(catalog.quarantined_rows)
 quarantine_counts: Callable[[], pd.DataFrame] = _on_warehouse(catalog.quarantine_counts)
+reference_gaps: Callable[[], pd.DataFrame] = _on_warehouse(catalog.reference_gaps)
 filter_options: Callable[[], filters.FilterOptions] = _on_warehouse(filters.options)
 scope_counts: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(filters.scope_counts)
 nps: Callable[[filters.Filters], advocacy.NPSEstimate] = _on_warehouse(advocacy.nps)
