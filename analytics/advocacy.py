@@ -267,8 +267,16 @@ def _with_customer_dimensions(wh: Warehouse, s: ibis.Table) -> ibis.Table:
     return s.mutate(behaviour_segment=ibis.null("string"))
 
 
-def _check_dimension(wh: Warehouse, by: str, kind: Responses | None) -> Responses:
-    """Validate ``by`` and return the responses it is measured on."""
+def responses_for(wh: Warehouse, by: str, kind: Responses | None = None) -> Responses:
+    """Which responses NPS by ``by`` is measured on: ``kind`` if given and possible, else transactional
+    for contact dimensions and relationship for customer dimensions.
+
+    Raises
+    ------
+    ValueError
+        For an unknown dimension, ``behaviour_segment`` before segments are saved, or relationship
+        responses cut by a contact dimension.
+    """
     if by not in CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS:
         raise ValueError(
             f"cannot cut NPS by {by!r}; choose one of {', '.join(CUSTOMER_DIMENSIONS + CONTACT_DIMENSIONS)}"
@@ -335,7 +343,7 @@ def nps_by(
         ``p_adjusted``, ``significant`` (after correction) and ``small_n`` (n < ``min_n``), sorted by
         score.
     """
-    kind = _check_dimension(wh, by, kind)
+    kind = responses_for(wh, by, kind)
     counts = _counts(
         responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS).filter(_[by].notnull()), [by]
     ).execute()
@@ -453,7 +461,7 @@ def nps_by_period(
         ``low``, ``high``, ``se`` and ``small_n``, sorted by group and period. Periods where a group
         had no responses are absent.
     """
-    kind = _check_dimension(wh, by, kind)
+    kind = responses_for(wh, by, kind)
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=by in CONTACT_DIMENSIONS)
     counts = _counts(t.filter(t[by].notnull()), [by, "period"]).execute()
     counts = counts.rename(columns={by: "group"}).sort_values(["group", "period"], ignore_index=True)

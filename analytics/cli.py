@@ -229,9 +229,7 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _err(f"error: {exc}")
         return EXIT_USAGE
-    kind: advocacy.Responses = args.responses or (
-        "transactional" if args.by in advocacy.CONTACT_DIMENSIONS else "relationship"
-    )
+    kind = advocacy.responses_for(wh, args.by, args.responses)
     headline = advocacy.nps(wh, kind=kind)
     fields = ["score", "low", "high", "n", "promoters", "passives", "detractors"]
     if args.json:

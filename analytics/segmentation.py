@@ -121,6 +121,8 @@ def segment_customers(
     if missing:
         raise ValueError(f"features lack column(s) {missing}; build them with customer_features()")
     x = feature_matrix(features)
+    if k is not None and k < 2:
+        raise ValueError(f"k must be at least 2 to make segments, got {k}")
     candidates = [k] if k is not None else [c for c in k_range if 2 <= c < len(features)]
     if not candidates:
         raise ValueError(f"cannot make segments of {len(features)} customers with k in {list(k_range)}")

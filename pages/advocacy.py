@@ -68,6 +68,10 @@ st.dataframe(
     hide_index=True,
     column_config={"share": share, "revenue_share": share} | {c: points for c in ("nps", "nps_low", "nps_high")},
 )
+st.caption(
+    "Saving replaces any saved segments. Only the customers in the current scope get one; others have none, "
+    "so cuts by behaviour_segment leave them out."
+)
 if st.button("Save these segments as the behaviour_segment dimension", key="save_segments"):
     version = segmentation.save_assignments(wh, seg)
     cached.refresh()

@@ -89,3 +89,8 @@ def test_assignments_are_saved_for_other_analyses(features, tmp_path: Path, demo
 def test_bad_input_is_named(features) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="features lack column"):
         segmentation.segment_customers(features.drop(columns=["ltr"]))
+
+
+def test_a_fixed_k_below_two_is_refused(features) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValueError, match="k must be at least 2 to make segments, got 1"):
+        segmentation.segment_customers(features, k=1)
