@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import filters, schema
+from analytics import filters, periods, schema
 from analytics.filters import ALL_DATA, Filters
+from analytics.periods import Period
 from analytics.warehouse import Warehouse
 
 Method = Literal["adjusted_wald", "wald"]
@@ -33,22 +34,42 @@ DETRACTOR_MAX = 6
 #: Groups with fewer responses are flagged as small (still shown, never hidden).
 MIN_N = 30
 MONTH_SECONDS = 30.4375 * 86400
+#: The pooled group of the smaller values when only the largest few are shown.
+OTHER = "other"
 
 
 @dataclass(frozen=True)
 class NPSEstimate:
-    """An NPS in points (-100 to 100) with its interval and the counts behind it."""
+    """An NPS in points (-100 to 100) with its interval and the counts behind it.
 
-    score: float
-    low: float
-    high: float
+    With no responses there is no estimate: ``score``, ``low``, ``high`` and ``se`` are ``None`` and
+    ``n`` is 0.
+    """
+
+    score: float | None
+    low: float | None
+    high: float | None
     n: int
     promoters: int
     passives: int
     detractors: int
-    se: float
+    se: float | None
     method: Method = "adjusted_wald"
     confidence: float = 0.95
+
+    def to_dict(self) -> dict[str, object]:
+        """The estimate as plain JSON-ready values (``None`` where there is no estimate)."""
+        return {
+            "score": self.score,
+            "low": self.low,
+            "high": self.high,
+            "n": self.n,
+            "promoters": self.promoters,
+            "passives": self.passives,
+            "detractors": self.detractors,
+            "method": self.method,
+            "confidence": self.confidence,
+        }
 
 
 @dataclass(frozen=True)
@@ -91,14 +112,21 @@ def nps_estimate(
     for every split of two or more responses, but not for a single promoter (score 100, interval
     up to 98.5) or a single detractor; such groups are far below any minimum n and flagged as small.
 
+    With no responses there is nothing to estimate, and the result says so with ``None`` for the
+    score, interval and standard error (the adjusted interval of zero responses, -80 to +80, says
+    nothing about anyone).
+
     Raises
     ------
     ValueError
-        For negative counts, no responses with the Wald method, or an unknown method.
+        For negative counts or an unknown method.
     """
     n = promoters + passives + detractors
-    if method == "wald" and n == 0 and min(promoters, passives, detractors) >= 0:
-        raise ValueError("the Wald interval needs at least one response; use method='adjusted_wald'")
+    if n == 0 and min(promoters, passives, detractors) == 0:
+        _z(confidence)
+        if method not in ("adjusted_wald", "wald"):
+            raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
+        return NPSEstimate(None, None, None, 0, 0, 0, 0, None, method=method, confidence=confidence)
     row = nps_estimates(
         np.array([promoters]), np.array([passives]), np.array([detractors]), method=method, confidence=confidence
     ).iloc[0]
@@ -126,8 +154,7 @@ def nps_estimates(
 ) -> pd.DataFrame:
     """``nps_estimate`` for many groups at once: columns ``score``, ``low``, ``high``, ``se`` (points).
 
-    Same formulas, vectorised. Groups without responses get a NaN score; with the Wald method their
-    interval is NaN too.
+    Same formulas, vectorised. Groups without responses get NaN for all four.
     """
     if method not in ("adjusted_wald", "wald"):
         raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
@@ -142,12 +169,13 @@ def nps_estimates(
         se = np.sqrt((cp / cn + cd / cn - centre**2) / cn)
         score = np.where(n > 0, 100 * (p - d) / n, np.nan)
     half = _z(confidence) * se
+    none = n == 0
     return pd.DataFrame(
         {
             "score": score,
-            "low": np.maximum(-100.0, 100 * (centre - half)),
-            "high": np.minimum(100.0, 100 * (centre + half)),
-            "se": 100 * se,
+            "low": np.where(none, np.nan, np.maximum(-100.0, 100 * (centre - half))),
+            "high": np.where(none, np.nan, np.minimum(100.0, 100 * (centre + half))),
+            "se": np.where(none, np.nan, 100 * se),
         }
     )
 
@@ -239,18 +267,15 @@ def responses(
     ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional responses, the contact
     dimensions.
     """
-    s = filters.surveys(wh, f)
+    if kind not in ("relationship", "transactional"):
+        raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
+    s = filters.surveys(wh, f, kind=kind)
     if kind == "relationship":
-        s = s.filter(s.interaction_id.isnull())
         latest = ibis.row_number().over(group_by=s.customer_id, order_by=ibis.desc(s.responded_at))
         s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
-    elif kind == "transactional":
-        s = s.filter(s.interaction_id.notnull())
-        if contact_dimensions:
-            contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
-            s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
-    else:
-        raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
+    elif contact_dimensions:
+        contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
+        s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
     return _with_customer_dimensions(wh, s)
 
 
@@ -303,10 +328,103 @@ def _counts(t: ibis.Table, by: Sequence[str] = ()) -> ibis.Table:
 def nps(
     wh: Warehouse, f: Filters = ALL_DATA, *, kind: Responses = "relationship", method: Method = "adjusted_wald"
 ) -> NPSEstimate:
-    """Headline NPS of the responses in scope (see ``responses``)."""
+    """NPS of every response in scope (see ``responses``): for relationship responses, each
+    customer's latest answer in the scope's whole date range. ``headline`` gives the latest complete
+    period against the one before instead."""
     row = _counts(responses(wh, f, kind=kind, contact_dimensions=False)).execute().iloc[0]
-    n, promoters, detractors = int(row["n"]), int(row["promoters"] or 0), int(row["detractors"] or 0)
+    n, promoters, detractors = _count(row["n"]), _count(row["promoters"]), _count(row["detractors"])
     return nps_estimate(promoters, n - promoters - detractors, detractors, method=method)
+
+
+def _count(value: object) -> int:
+    """A count from a SQL aggregate: a sum over no rows is null, which counts as 0."""
+    return 0 if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One kind of NPS over one period, with the change from the period before.
+
+    ``period`` is the latest complete calendar period in scope with responses (see
+    ``analytics.periods``); when the scope holds no complete period it is the scope's whole date
+    range and there is no comparison. ``note`` says in words why a part is missing.
+    """
+
+    responses: Responses
+    estimate: NPSEstimate
+    period: Period | None
+    previous: NPSEstimate | None = None
+    previous_period: Period | None = None
+    change: NPSDifference | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the estimate with ``responses`` and ``period``, the previous one, the change."""
+        out: dict[str, object] = {
+            **self.estimate.to_dict(),
+            "responses": self.responses,
+            "period": self.period.to_dict() if self.period else None,
+        }
+        out["previous"] = (
+            {**self.previous.to_dict(), "period": self.previous_period.to_dict() if self.previous_period else None}
+            if self.previous
+            else None
+        )
+        out["change"] = (
+            {k: getattr(self.change, k) for k in ("diff", "low", "high", "p_value")} if self.change else None
+        )
+        out["note"] = self.note
+        return out
+
+
+RESPONSE_WORDS = {"relationship": "relationship", "transactional": "post-contact"}
+
+
+def headline(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    kind: Responses = "relationship",
+    unit: periods.Unit = "quarter",
+    method: Method = "adjusted_wald",
+) -> Headline:
+    """The headline NPS: the latest complete month or quarter in scope against the one before.
+
+    Relationship responses count each customer's latest answer in the period; a survey programme
+    that asks every six months has responses in every other quarter, so the comparison is with the
+    previous wave. Post-contact responses all count. The previous period is the latest earlier
+    complete period with responses. The change is tested as two independent samples (Rocks 2016);
+    a customer who answers in both periods makes the two correlate positively, which makes that
+    test conservative.
+    """
+    words = RESPONSE_WORDS[kind]
+    t = _responses_by_period(wh, f, kind=kind, period=unit, contact_dimensions=False)
+    counts = _counts(t, ["period"]).execute().sort_values("period", ignore_index=True)
+    counts = counts[counts["n"] > 0]
+    _, last_day = filters.data_span(wh)
+    spans = [periods.calendar_period(p, unit) for p in counts["period"]]
+    complete = [i for i, span in enumerate(spans) if periods.is_complete(span, f, last_day)]
+
+    def estimate(i: int) -> NPSEstimate:
+        row = counts.iloc[i]
+        n, p, d = _count(row["n"]), _count(row["promoters"]), _count(row["detractors"])
+        return nps_estimate(p, n - p - d, d, method=method)
+
+    if not complete:
+        whole = nps(wh, f, kind=kind, method=method)
+        note = (
+            f"No {words} responses in this scope."
+            if whole.n == 0
+            else f"No complete {unit} in this scope: the whole scope is counted, with nothing to compare it with."
+        )
+        return Headline(kind, whole, periods.scope_period(wh, f), note=note)
+    current = estimate(complete[-1])
+    if len(complete) < 2:
+        note = f"No earlier complete {unit} with {words} responses in this scope to compare with."
+        return Headline(kind, current, spans[complete[-1]], note=note)
+    previous = estimate(complete[-2])
+    change = nps_difference(current, previous)
+    return Headline(kind, current, spans[complete[-1]], previous, spans[complete[-2]], change)
 
 
 def _estimates(counts: pd.DataFrame, method: Method) -> pd.DataFrame:
@@ -349,8 +467,13 @@ def nps_by(
     ).execute()
     counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
     table = _estimates(counts, method)
+    columns = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high", "se"]
+    columns += ["diff", "diff_low", "diff_high", "p_value", "p_adjusted", "significant", "small_n"]
     if baseline is not None and baseline not in set(table["group"]):
-        raise ValueError(f"baseline {baseline!r} is not a {by} in scope; found {', '.join(map(str, table['group']))}")
+        found = ", ".join(map(str, table["group"])) or "none"
+        raise ValueError(f"baseline {baseline!r} is not a {by} with responses in scope; found {found}")
+    if table.empty:
+        return _empty(columns, significant=bool, small_n=bool)
 
     total = table[["n", "promoters", "detractors"]].sum()
     diffs = []
@@ -377,9 +500,14 @@ def nps_by(
     table.loc[tested, "p_adjusted"] = adjust_p_values(table.loc[tested, "p_value"].to_list(), method=correction)
     table["significant"] = table["p_adjusted"] < alpha
     table["small_n"] = table["n"] < min_n
-    columns = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high", "se"]
-    columns += ["diff", "diff_low", "diff_high", "p_value", "p_adjusted", "significant", "small_n"]
     return table[columns].sort_values("score", ascending=False, ignore_index=True)
+
+
+def _empty(columns: Sequence[str], **dtypes: type) -> pd.DataFrame:
+    """A frame with ``columns`` and no rows: numbers are float, ``group`` text, ``dtypes`` as given."""
+    return pd.DataFrame(
+        {c: pd.Series(dtype=dtypes.get(c, object if c in ("group", "advocacy", "segment") else float)) for c in columns}
+    )
 
 
 def nps_trend(
@@ -405,7 +533,7 @@ def nps_trend(
     """
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=False)
     table = _estimates(_counts(t, ["period"]).execute().sort_values("period", ignore_index=True), method)
-    changes, p_values = [float("nan")], [float("nan")]
+    changes, p_values = [float("nan")] * min(1, len(table)), [float("nan")] * min(1, len(table))
     for prev, cur in zip(table.iloc[:-1].itertuples(index=False), table.iloc[1:].itertuples(index=False), strict=True):
         d = nps_difference(
             nps_estimate(int(cur.promoters), int(cur.passives), int(cur.detractors)),
@@ -431,7 +559,7 @@ def _responses_by_period(
     if kind == "transactional":
         t = responses(wh, f, kind=kind, contact_dimensions=contact_dimensions)
         return t.mutate(period=t.responded_at.truncate(unit))
-    s = filters.surveys(wh, f).filter(_.interaction_id.isnull())
+    s = filters.surveys(wh, f, kind="relationship")
     s = s.mutate(period=s.responded_at.truncate(unit))
     latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
     return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
@@ -444,6 +572,7 @@ def nps_by_period(
     by: str = "segment",
     period: Literal["month", "quarter"] = "month",
     kind: Responses | None = None,
+    top: int | None = None,
     min_n: int = MIN_N,
     method: Method = "adjusted_wald",
 ) -> pd.DataFrame:
@@ -452,23 +581,35 @@ def nps_by_period(
     Each response counts in the period it was given. Relationship responses count once per
     customer per period (the latest in that period); transactional ones all count. Contact
     dimensions use transactional responses, customer dimensions relationship ones, unless ``kind``
-    says otherwise.
+    says otherwise. With ``top``, the ``top`` groups with the most responses keep their own rows and
+    the rest are pooled as ``other`` (their counts added, so ``other`` is a real NPS of those
+    responses), which keeps a chart of a dimension with many values readable.
 
     Returns
     -------
     pandas.DataFrame
         ``group``, ``period`` (start), ``n``, ``promoters``, ``passives``, ``detractors``, ``score``,
-        ``low``, ``high``, ``se`` and ``small_n``, sorted by group and period. Periods where a group
-        had no responses are absent.
+        ``low``, ``high``, ``se`` and ``small_n``, sorted by group and period (``other`` last).
+        Periods where a group had no responses are absent.
     """
     kind = responses_for(wh, by, kind)
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=by in CONTACT_DIMENSIONS)
     counts = _counts(t.filter(t[by].notnull()), [by, "period"]).execute()
-    counts = counts.rename(columns={by: "group"}).sort_values(["group", "period"], ignore_index=True)
+    counts = counts.rename(columns={by: "group"})
+    if top is not None and counts["group"].nunique() > top:
+        sizes = counts.groupby("group")["n"].sum().sort_values(ascending=False, kind="stable")
+        kept = set(sizes.index[:top])
+        counts["group"] = counts["group"].where(counts["group"].isin(kept), OTHER)
+        counts = counts.groupby(["group", "period"], as_index=False)[["n", "promoters", "detractors"]].sum()
+    counts = counts.sort_values(["group", "period"], key=_other_last, ignore_index=True)
     table = _estimates(counts, method)
     table["small_n"] = table["n"] < min_n
     columns = ["group", "period", "n", "promoters", "passives", "detractors", "score", "low", "high", "se", "small_n"]
     return table[columns]
+
+
+def _other_last(column: pd.Series) -> pd.Series:
+    return column.map(lambda v: (v == OTHER, v)) if column.name == "group" else column
 
 
 # --- value x advocacy ---------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -45,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
         description="Iconic: customer-experience analytics over a validated Delta warehouse.",
     )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def scope_args(sp: argparse.ArgumentParser) -> None:
+        g = sp.add_argument_group(
+            "scope", "the dashboard's global filters; repeat --segment, --region or --channel to keep several"
+        )
+        g.add_argument("--start", type=_day, metavar="YYYY-MM-DD", help="first day in scope (inclusive)")
+        g.add_argument("--end", type=_day, metavar="YYYY-MM-DD", help="last day in scope (inclusive)")
+        g.add_argument("--segment", action="append", default=[], metavar="NAME", help="keep this customer segment")
+        g.add_argument("--region", action="append", default=[], metavar="NAME", help="keep this region")
+        g.add_argument("--channel", action="append", default=[], metavar="NAME", help="keep this contact channel")
 
     def warehouse_arg(sp: argparse.ArgumentParser) -> None:
         sp.add_argument(
@@ -113,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         help="which responses count (default: relationship; transactional for contact dimensions)",
     )
     ap.add_argument("--json", action="store_true", help="print as JSON")
+    scope_args(ap)
     warehouse_arg(ap)
     ap.set_defaults(run=_analyze_advocacy)
     sg = analyses.add_parser(
@@ -126,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     sg.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     sg.add_argument("--save", action="store_true", help="save the assignments to the warehouse")
     sg.add_argument("--json", action="store_true", help="print as JSON")
+    scope_args(sg)
     warehouse_arg(sg)
     sg.set_defaults(run=_analyze_segments)
 
@@ -221,40 +232,84 @@ def _quality(args: argparse.Namespace) -> int:
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
-    from analytics import advocacy, warehouse
+    from analytics import advocacy, filters, periods, warehouse
 
+    scope = _scope(args)
     wh = warehouse.open(args.warehouse)
     try:
-        groups = advocacy.nps_by(wh, by=args.by, kind=args.responses)
+        kind = advocacy.responses_for(wh, args.by, args.responses)
+        groups = advocacy.nps_by(wh, scope, by=args.by, kind=kind)
     except ValueError as exc:
         _err(f"error: {exc}")
         return EXIT_USAGE
-    kind = advocacy.responses_for(wh, args.by, args.responses)
-    headline = advocacy.nps(wh, kind=kind)
-    fields = ["score", "low", "high", "n", "promoters", "passives", "detractors"]
+    overall = advocacy.nps(wh, scope, kind=kind)
+    headlines = {k: advocacy.headline(wh, scope, kind=k) for k in ("relationship", "transactional")}
+    span = periods.scope_period(wh, scope)
+    period = span.to_dict() if span else None
+    emptied = filters.emptied_by(wh, scope, kind=kind) if overall.n == 0 else None
+    note = _no_responses(advocacy.RESPONSE_WORDS[kind], emptied) if overall.n == 0 else ""
     if args.json:
+        fields = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high"]
+        fields += ["diff", "diff_low", "diff_high", "p_value", "p_adjusted", "significant", "small_n"]
         out = {
-            "responses": kind,
-            "nps": {k: getattr(headline, k) for k in fields},
+            "scope": _scope_dict(scope),
+            "headline": {k: h.to_dict() for k, h in headlines.items()},
+            "nps": {**overall.to_dict(), "responses": kind, "period": period},
             "by": args.by,
-            "groups": _records(groups[["group", *fields, "diff", "p_value", "p_adjusted", "significant", "small_n"]]),
+            "groups": [{**g, "responses": kind, "period": period} for g in _records(groups[fields])],
+            "note": note,
         }
         print(json.dumps(out, indent=2, default=str))
         return EXIT_OK
-    print(
-        f"NPS ({kind} responses): {headline.score:+.1f} [{headline.low:+.1f}, {headline.high:+.1f}], n = {headline.n:,}"
-    )
+    print(f"scope: {scope.describe()}")
+    for h in headlines.values():
+        print(_headline_line(h))
+    words = advocacy.RESPONSE_WORDS[kind]
+    where = f", {period['label']}" if period else ""
+    if overall.n == 0:
+        print(f"\n{note}")
+        return EXIT_OK
+    print(f"\nNPS by {args.by} ({words} responses{where}; each against the rest; * = significant after Holm at 5%):")
     shown = groups.assign(
         nps=groups["score"].map("{:+.1f}".format),
         interval=[f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(groups["low"], groups["high"], strict=True)],
-        vs_rest=groups["diff"].map("{:+.1f}".format),
-        p_holm=groups["p_adjusted"].map("{:.3f}".format),
+        vs_rest=[_signed(d) for d in groups["diff"]],
+        p_holm=[_p(p) for p in groups["p_adjusted"]],
         flag=["*" if sig else "" for sig in groups["significant"]],
         note=["small n" if small else "" for small in groups["small_n"]],
     )
-    print(f"\nby {args.by} (each against the rest; * = significant after Holm at 5%):")
     print(shown[["group", "n", "nps", "interval", "vs_rest", "p_holm", "flag", "note"]].to_string(index=False))
     return EXIT_OK
+
+
+def _headline_line(h: Any) -> str:
+    """One line for a ``Headline``: its NPS, interval, n and period, and the change from the one before."""
+    from analytics import advocacy
+
+    words = advocacy.RESPONSE_WORDS[h.responses].capitalize()
+    est = h.estimate
+    period = f" ({h.period.label})" if h.period else ""
+    if est.n == 0:
+        return f"{words} NPS{period}: no responses"
+    line = f"{words} NPS{period}: {est.score:+.1f} [{est.low:+.1f}, {est.high:+.1f}], n = {est.n:,}"
+    if h.change is not None and h.previous_period is not None:
+        c = h.change
+        line += f"; {c.diff:+.1f} [{c.low:+.1f}, {c.high:+.1f}] against {h.previous_period.label}"
+    elif h.note:
+        line += f"; {h.note[0].lower()}{h.note[1:]}"
+    return line
+
+
+def _no_responses(words: str, emptied: str | None) -> str:
+    return f"No {words} responses in this scope" + (f": {emptied} leaves none." if emptied else ".")
+
+
+def _signed(value: float) -> str:
+    return "" if value != value else f"{value:+.1f}"  # NaN for the baseline itself
+
+
+def _p(value: float) -> str:
+    return "" if value != value else "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:
@@ -263,11 +318,12 @@ def _analyze_segments(args: argparse.Namespace) -> int:
     if args.k is not None and args.k < 2:
         _err("error: --k must be at least 2")
         return EXIT_USAGE
+    scope = _scope(args)
     wh = warehouse.open(args.warehouse)
     say = None if args.json else _progress()
     if say:
-        say("building customer features")
-    features = segmentation.customer_features(wh)
+        say(f"building customer features ({scope.describe()})")
+    features = segmentation.customer_features(wh, scope)
     if say:
         say(f"clustering {len(features):,} customers")
     try:
@@ -275,11 +331,21 @@ def _analyze_segments(args: argparse.Namespace) -> int:
     except ValueError as exc:
         _err(f"error: {exc}")
         return EXIT_USAGE
+    if seg.is_empty:
+        if args.save:
+            _err(f"error: nothing saved: {seg.note}")
+            return EXIT_USAGE
+        if args.json:
+            print(json.dumps({"scope": _scope_dict(scope), "k": 0, "segments": [], "note": seg.note}, indent=2))
+        else:
+            print(seg.note)
+        return EXIT_OK
     version = segmentation.save_assignments(wh, seg) if args.save else None
     columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n"]
     columns += list(segmentation.FEATURES)
     if args.json:
         out = {
+            "scope": _scope_dict(scope),
             "k": seg.k,
             "silhouette_by_k": {str(k): v for k, v in seg.silhouette_by_k.items()},
             "saved_version": version,
@@ -293,7 +359,8 @@ def _analyze_segments(args: argparse.Namespace) -> int:
         share=seg.profiles["share"].map("{:.0%}".format),
         revenue_share=seg.profiles["revenue_share"].map("{:.0%}".format),
         nps=[
-            f"{s:+.0f} [{lo:+.0f}, {hi:+.0f}]" for s, lo, hi in seg.profiles[["nps", "nps_low", "nps_high"]].to_numpy()
+            "no answers" if n == 0 else f"{s:+.0f} [{lo:+.0f}, {hi:+.0f}]"
+            for s, lo, hi, n in seg.profiles[["nps", "nps_low", "nps_high", "nps_n"]].to_numpy()
         ],
     )
     print(shown[["segment", "customers", "share", "revenue_share", "nps"]].to_string(index=False))
@@ -311,9 +378,15 @@ def _app(args: argparse.Namespace) -> int:
         sys.executable, "-m", "analytics.ui.serve", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # A served app does not edit itself: no file watcher (it floods inotify on a busy machine).
+        "--server.fileWatcherType", "none", "--server.runOnSave", "false",
     ]  # fmt: skip
     _err(f"serving the dashboard on http://{args.host}:{args.port}")
-    return subprocess.call(cmd, env=env)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the server rather than start it as a child: a signal sent to `iconic app` (Ctrl-C, a
+    # service manager's SIGTERM) then reaches the server itself, and nothing is left orphaned.
+    os.execve(sys.executable, cmd, env)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -328,6 +401,49 @@ def _demo(args: argparse.Namespace) -> int:
     for r in results:
         print(f"{r.table:<13} {r.status:<9} {r.rows_committed:>10,} rows  {r.rows_quarantined:>6,} quarantined")
     return EXIT_FAILED if rejected else EXIT_OK
+
+
+# --- scope -------------------------------------------------------------------------------------------
+
+
+def _day(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
+
+
+def _scope(args: argparse.Namespace) -> Any:
+    """The ``Filters`` the dashboard's sidebar would build from the same choices."""
+    from analytics.errors import UsageError
+    from analytics.filters import Filters
+
+    try:
+        return Filters(
+            start=args.start,
+            end=args.end,
+            segments=tuple(dict.fromkeys(args.segment)),
+            regions=tuple(dict.fromkeys(args.region)),
+            channels=tuple(dict.fromkeys(args.channel)),
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _scope_dict(scope: Any) -> dict[str, Any]:
+    from analytics.filters import scope_rules
+
+    return {
+        "start": scope.start.isoformat() if scope.start else None,
+        "end": scope.end.isoformat() if scope.end else None,
+        "segments": list(scope.segments),
+        "regions": list(scope.regions),
+        "channels": list(scope.channels),
+        "description": scope.describe(),
+        "rules": scope_rules(scope),
+    }
 
 
 # --- output helpers ---------------------------------------------------------------------------------

@@ -32,3 +32,7 @@ class IngestError(IconicError):
 
 class WarehouseError(IconicError):
     """The warehouse is missing, or a table asked for is not in it."""
+
+
+class UsageError(IconicError):
+    """A command was asked for something that cannot be (e.g. a date range that ends before it starts)."""

@@ -1,18 +1,38 @@
 """The dashboard's global filters, as a value, and the Ibis expressions they select.
 
 Every analysis takes its rows through these functions, so a date range, segment, region or channel
-chosen in the sidebar applies everywhere, and a notebook can apply the very same scope.
+chosen in the sidebar (or given to ``iconic analyze``) applies everywhere, and a notebook can apply
+the very same scope.
+
+What a filter means depends on the kind of row. The rules, stated once here and shown on every page
+by ``scope_rules``:
+
+- **Customers**: the chosen segments and regions; with a date range, those who were customers at some
+  time in it; with a channel filter, those whose contacts in the range were mainly (most often) in a
+  chosen channel.
+- **Contacts**: started in the date range, in a chosen channel, by a customer in a chosen segment
+  and region.
+- **Post-contact responses**: given in the date range, about a contact in a chosen channel, by a
+  customer in a chosen segment and region.
+- **Relationship responses**: given in the date range, by a customer in scope as defined above. They
+  are about the company as a whole and have no channel of their own, so a channel filter keeps the
+  customers who mainly use that channel.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Literal
 
 import ibis
 import pandas as pd
+from ibis import _
 
 from analytics.warehouse import Warehouse
+
+ResponseKind = Literal["relationship", "transactional", "all"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +45,10 @@ class Filters:
     regions: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"the date range starts ({self.start}) after it ends ({self.end})")
+
     def describe(self) -> str:
         """A short human description, e.g. for captions and the PDF brief."""
         parts = []
@@ -35,9 +59,59 @@ class Filters:
                 parts.append(f"{label}: {', '.join(values)}")
         return "; ".join(parts) or "all data"
 
+    def slug(self) -> str:
+        """The scope as a file-name part, e.g. ``2024-01-01_to_2024-03-31_channel-voice`` or ``all-data``."""
+        parts = []
+        if self.start or self.end:
+            parts.append(f"{self.start or 'start'}_to_{self.end or 'end'}")
+        for label, values in (("segment", self.segments), ("region", self.regions), ("channel", self.channels)):
+            if values:
+                parts.append(f"{label}-{'+'.join(values)}")
+        text = "_".join(parts) or "all-data"
+        return re.sub(r"[^A-Za-z0-9_+.-]", "-", text)
+
+    @property
+    def is_all(self) -> bool:
+        return self == ALL_DATA
+
 
 #: No filters: every row. Frozen, so it is safe as a default argument.
 ALL_DATA = Filters()
+
+
+def scope_rules(f: Filters) -> dict[str, str]:
+    """How ``f`` applies to each kind of row, in plain words, for captions, the README and the brief.
+
+    Keys: ``customers``, ``contacts``, ``post-contact responses``, ``relationship responses``. The
+    sentences describe exactly what ``customers``, ``interactions`` and ``surveys`` select.
+    """
+    when = f"from {f.start or 'the start'} to {f.end or 'the end'}" if (f.start or f.end) else "at any time"
+    who = []
+    if f.segments:
+        who.append(f"in segment {_either(f.segments)}")
+    if f.regions:
+        who.append(f"in region {_either(f.regions)}")
+    by = f", by customers {' and '.join(who)}" if who else ""
+    qualities = []
+    if f.start or f.end:
+        qualities.append(f"who were customers at some time {when}")
+    if f.channels:
+        qualities.append(f"whose contacts{' in that time' if f.start or f.end else ''} were mainly {_either(f.channels)}")
+    customers = " ".join(["customers", " and ".join(who), " and ".join(qualities)]).replace("  ", " ").strip()
+    if customers == "customers":
+        customers = "all customers"
+    channel = f" in {_either(f.channels)}" if f.channels else ""
+    about = f"{_either(f.channels)} contacts" if f.channels else "contacts"
+    return {
+        "customers": customers[0].upper() + customers[1:] + ".",
+        "contacts": f"Contacts{channel} {when}{by}.",
+        "post-contact responses": f"Post-contact responses given {when} about {about}{by}.",
+        "relationship responses": f"Relationship responses given {when} by {customers}.",
+    }
+
+
+def _either(values: tuple[str, ...]) -> str:
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
 
 @dataclass(frozen=True)
@@ -51,22 +125,30 @@ class FilterOptions:
     channels: tuple[str, ...]
 
 
+def data_span(wh: Warehouse) -> tuple[date | None, date | None]:
+    """First and last day with a contact or a survey response in the warehouse (UTC)."""
+    firsts, lasts = [], []
+    for table, column in (("interactions", "started_at"), ("surveys", "responded_at")):
+        if not wh.has(table):
+            continue
+        t = wh.table(table)
+        span = t.aggregate(first=t[column].min(), last=t[column].max()).execute()
+        if not span.empty and pd.notna(span["first"].iloc[0]):
+            firsts.append(span["first"].iloc[0].date())
+            lasts.append(span["last"].iloc[0].date())
+    return (min(firsts), max(lasts)) if firsts else (None, None)
+
+
 def options(wh: Warehouse) -> FilterOptions:
-    """Distinct segments, regions and channels, and the span of interaction dates."""
+    """Distinct segments, regions and channels, and the span of contact and response dates."""
 
     def distinct(table: str, column: str) -> tuple[str, ...]:
         if not wh.has(table):
             return ()
-        t = wh.table(table)
-        values = t.select(column).distinct().execute()[column].dropna()
+        values = wh.table(table).select(column).distinct().execute()[column].dropna()
         return tuple(sorted(map(str, values)))
 
-    first = last = None
-    if wh.has("interactions"):
-        t = wh.table("interactions")
-        span = t.aggregate(first=t.started_at.min(), last=t.started_at.max()).execute()
-        if not span.empty and pd.notna(span["first"].iloc[0]):
-            first, last = span["first"].iloc[0].date(), span["last"].iloc[0].date()
+    first, last = data_span(wh)
     return FilterOptions(
         first_date=first,
         last_date=last,
@@ -76,67 +158,158 @@ def options(wh: Warehouse) -> FilterOptions:
     )
 
 
-def customers(wh: Warehouse, f: Filters) -> ibis.Table:
-    """Customers in the chosen segments and regions (dates do not drop customers)."""
-    t = wh.table("customers")
-    if f.segments:
-        t = t.filter(t.segment.isin(list(f.segments)))
-    if f.regions:
-        t = t.filter(t.region.isin(list(f.regions)))
-    return t
-
-
 def _in_range(column: ibis.Column, f: Filters) -> list[ibis.BooleanValue]:
     preds = []
     if f.start:
-        preds.append(column >= _utc(datetime.combine(f.start, time.min)))
+        preds.append(column >= _day_start(f.start))
     if f.end:
-        preds.append(column < _utc(datetime.combine(f.end, time.min) + pd.Timedelta(days=1)))
+        preds.append(column < _day_after(f.end))
     return preds
+
+
+def _day_start(day: date) -> ibis.Scalar:
+    return _utc(datetime.combine(day, time.min))
+
+
+def _day_after(day: date) -> ibis.Scalar:
+    return _utc(datetime.combine(day, time.min) + pd.Timedelta(days=1))
 
 
 def _utc(moment: datetime) -> ibis.Scalar:
     return ibis.literal(pd.Timestamp(moment, tz="UTC"), type="timestamp('UTC')")
 
 
-def _restrict_customers(wh: Warehouse, t: ibis.Table, f: Filters) -> ibis.Table:
-    if (f.segments or f.regions) and wh.has("customers"):
-        t = t.semi_join(customers(wh, f).select("customer_id"), "customer_id")
+def main_channels(wh: Warehouse, f: Filters) -> ibis.Table:
+    """Each customer's main channel in the date range: the one most of their contacts used (ties go
+    to the alphabetically first). Columns ``customer_id``, ``main_channel``; customers without a
+    contact in the range are absent."""
+    t = wh.table("interactions")
+    preds = _in_range(t.started_at, f)
+    if preds:
+        t = t.filter(*preds)
+    counts = t.group_by(["customer_id", "channel"]).aggregate(contacts=_.count())
+    rank = ibis.row_number().over(group_by=counts.customer_id, order_by=[ibis.desc(counts.contacts), counts.channel])
+    return counts.mutate(_rank=rank).filter(_._rank == 0).select("customer_id", main_channel=_.channel)
+
+
+def customers(wh: Warehouse, f: Filters) -> ibis.Table:
+    """Customers in scope (see the module docstring): segment and region; customers at some time in
+    the date range; with a channel filter, those whose contacts in the range were mainly in it."""
+    t = wh.table("customers")
+    preds = []
+    if f.segments:
+        preds.append(t.segment.isin(list(f.segments)))
+    if f.regions:
+        preds.append(t.region.isin(list(f.regions)))
+    if f.end:
+        preds.append(t.signup_at < _day_after(f.end))
+    if f.start:
+        preds.append(t.churned_at.isnull() | (t.churned_at >= _day_start(f.start)))
+    if preds:
+        t = t.filter(*preds)
+    if f.channels:
+        main = main_channels(wh, f)
+        t = t.semi_join(main.filter(main.main_channel.isin(list(f.channels))), "customer_id")
+    return t
+
+
+def _by_segment_and_region(wh: Warehouse, t: ibis.Table, f: Filters) -> ibis.Table:
+    """Rows of ``t`` whose customer is in the chosen segments and regions."""
+    if f.segments or f.regions:
+        c = wh.table("customers")
+        preds = []
+        if f.segments:
+            preds.append(c.segment.isin(list(f.segments)))
+        if f.regions:
+            preds.append(c.region.isin(list(f.regions)))
+        t = t.semi_join(c.filter(*preds).select("customer_id"), "customer_id")
     return t
 
 
 def interactions(wh: Warehouse, f: Filters) -> ibis.Table:
-    """Interactions in the date range and channels, by customers in the chosen segments and regions."""
+    """Contacts in the date range and channels, by customers in the chosen segments and regions."""
     t = wh.table("interactions")
     preds = _in_range(t.started_at, f)
     if f.channels:
         preds.append(t.channel.isin(list(f.channels)))
     if preds:
         t = t.filter(*preds)
-    return _restrict_customers(wh, t, f)
+    return _by_segment_and_region(wh, t, f)
 
 
-def surveys(wh: Warehouse, f: Filters) -> ibis.Table:
-    """Survey responses in the date range, by customers in scope.
+def surveys(wh: Warehouse, f: Filters, *, kind: ResponseKind = "all") -> ibis.Table:
+    """Survey responses in scope, by the rules in the module docstring.
 
-    With a channel filter, only transactional responses about contacts in those channels are kept
-    (relationship surveys have no channel).
+    ``kind``: ``relationship`` (no ``interaction_id``), ``transactional`` (post-contact) or ``all``.
+    Post-contact responses follow their contact's channel; relationship responses follow their
+    customer's main channel (``customers``).
     """
     t = wh.table("surveys")
     preds = _in_range(t.responded_at, f)
+    if kind == "relationship":
+        preds.append(t.interaction_id.isnull())
+    elif kind == "transactional":
+        preds.append(t.interaction_id.notnull())
     if preds:
         t = t.filter(*preds)
-    if f.channels and wh.has("interactions"):
-        contacts = wh.table("interactions")
-        contacts = contacts.filter(contacts.channel.isin(list(f.channels))).select("interaction_id")
-        t = t.semi_join(contacts, "interaction_id")
-    return _restrict_customers(wh, t, f)
+    if not f.channels:
+        return _by_segment_and_region(wh, t, f)
+    contacts = wh.table("interactions")
+    in_channel = contacts.filter(contacts.channel.isin(list(f.channels))).select("interaction_id")
+    post_contact = _by_segment_and_region(wh, t.filter(t.interaction_id.notnull()), f).semi_join(
+        in_channel, "interaction_id"
+    )
+    relationship = t.filter(t.interaction_id.isnull()).semi_join(customers(wh, f).select("customer_id"), "customer_id")
+    if kind == "transactional":
+        return post_contact
+    if kind == "relationship":
+        return relationship
+    return post_contact.union(relationship)
 
 
 def scope_counts(wh: Warehouse, f: Filters) -> pd.DataFrame:
-    """Rows in scope per table: ``table``, ``rows``. Tables not yet ingested count 0."""
+    """Rows in scope per table: ``table``, ``rows``, ``stored`` (rows stored in all). Tables not yet
+    ingested count 0."""
     counts = []
     for name, select in (("customers", customers), ("interactions", interactions), ("surveys", surveys)):
-        n = int(select(wh, f).count().execute()) if wh.has(name) else 0
-        counts.append({"table": name, "rows": n})
+        stored = int(wh.table(name).count().execute()) if wh.has(name) else 0
+        n = int(select(wh, f).count().execute()) if stored and not f.is_all else stored
+        counts.append({"table": name, "rows": n, "stored": stored})
     return pd.DataFrame(counts)
+
+
+def emptied_by(wh: Warehouse, f: Filters, *, rows: str = "surveys", kind: ResponseKind = "all") -> str | None:
+    """Which filter leaves no ``rows`` (``customers``, ``interactions`` or ``surveys`` of ``kind``) in
+    scope, in words (e.g. ``"the date range 2024-01-15 to 2024-03-31"``), or ``None`` if some are
+    left or none are stored at all.
+
+    Filters are dropped one at a time, in the order channel, region, segment, dates; the first whose
+    removal brings rows back is named. If no single one does, the answer is ``"the filters together"``.
+    """
+
+    def count(scope: Filters) -> int:
+        if rows == "surveys":
+            return int(surveys(wh, scope, kind=kind).count().execute())
+        pick = {"customers": customers, "interactions": interactions}[rows]
+        return int(pick(wh, scope).count().execute())
+
+    if not wh.has(rows) or count(f) > 0 or count(ALL_DATA) == 0:
+        return None
+    trials = [
+        (f.channels, f"the channel filter ({', '.join(f.channels)})", Filters(f.start, f.end, f.segments, f.regions)),
+        (f.regions, f"the region filter ({', '.join(f.regions)})", Filters(f.start, f.end, f.segments, (), f.channels)),
+        (
+            f.segments,
+            f"the segment filter ({', '.join(f.segments)})",
+            Filters(f.start, f.end, (), f.regions, f.channels),
+        ),
+        (
+            f.start or f.end,
+            f"the date range {f.start or '…'} to {f.end or '…'}",
+            Filters(None, None, f.segments, f.regions, f.channels),
+        ),
+    ]
+    for chosen, words, without in trials:
+        if chosen and count(without) > 0:
+            return words
+    return "the filters together"

@@ -28,12 +28,15 @@ from ibis import _
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from analytics import advocacy, schema, warehouse
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
 SILHOUETTE_SAMPLE = 5_000
+#: Native threads (OpenMP, BLAS) a model fit may use.
+FIT_THREADS = 1
 MINIBATCH_FROM = 100_000
 FEATURES = (
     "tenure_months", "contacts_per_month", "self_service_share", "voice_share",
@@ -73,6 +76,7 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         .order_by("customer_id")
         .execute()
     )
+    frame["ltr"] = pd.to_numeric(frame["ltr"], errors="coerce")
     frame["answered"] = frame["ltr"].notna()
     frame["ltr"] = frame["ltr"].fillna(frame["ltr"].median() if frame["answered"].any() else 7.0).astype(float)
     frame["log_revenue"] = np.log1p(frame["monthly_revenue"].clip(lower=0))
@@ -90,12 +94,43 @@ def feature_matrix(features: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Segmentation:
-    """A fitted segmentation: labels per customer, the chosen k, and how k was chosen."""
+    """A fitted segmentation: labels per customer, the chosen k, and how k was chosen.
+
+    When there are too few customers in scope to make segments, ``k`` is 0, the frames are empty and
+    ``note`` says why.
+    """
 
     assignments: pd.DataFrame  # customer_id, segment_id, segment
     k: int
     silhouette_by_k: dict[int, float]
     profiles: pd.DataFrame
+    note: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return self.k == 0
+
+
+PROFILE_COLUMNS: tuple[str, ...] = (
+    "segment_id", "customers", "share", "revenue_share", *FEATURES, "nps", "nps_low", "nps_high", "nps_n", "segment",
+)  # fmt: skip
+
+
+def no_segments(note: str) -> Segmentation:
+    """The empty segmentation, for a scope with too few customers; ``note`` says why."""
+    return Segmentation(
+        assignments=pd.DataFrame(
+            {
+                "customer_id": pd.Series(dtype=object),
+                "segment_id": pd.Series(dtype="int64"),
+                "segment": pd.Series(dtype=object),
+            }
+        ),
+        k=0,
+        silhouette_by_k={},
+        profiles=pd.DataFrame({c: pd.Series(dtype=object if c == "segment" else float) for c in PROFILE_COLUMNS}),
+        note=note,
+    )
 
 
 def segment_customers(
@@ -116,16 +151,30 @@ def segment_customers(
         Fixed number of segments; ``None`` picks the best silhouette over ``k_range``.
     random_state
         Seed for k-means and the silhouette sample.
+
+    Returns
+    -------
+    Segmentation
+        Empty, with a ``note``, when the customers are too few for the segments asked for (k needs
+        more than k customers).
+
+    Raises
+    ------
+    ValueError
+        For a fixed ``k`` below 2, or features without the needed columns.
     """
     missing = [c for c in ("customer_id", "monthly_revenue", *FEATURES) if c not in features.columns]
     if missing:
         raise ValueError(f"features lack column(s) {missing}; build them with customer_features()")
-    x = feature_matrix(features)
     if k is not None and k < 2:
         raise ValueError(f"k must be at least 2 to make segments, got {k}")
-    candidates = [k] if k is not None else [c for c in k_range if 2 <= c < len(features)]
-    if not candidates:
-        raise ValueError(f"cannot make segments of {len(features)} customers with k in {list(k_range)}")
+    candidates = [k] if k is not None and k < len(features) else [c for c in k_range if 2 <= c < len(features)]
+    if k is not None and k >= len(features) or not candidates:
+        asked = f"{k} segments" if k is not None else f"segments (k from {min(k_range)} to {max(k_range)})"
+        return no_segments(f"{len(features):,} customers in scope are too few to make {asked}.")
+    if features[list(FEATURES)].isna().any(axis=None):
+        return no_segments("No contacts in scope: segments are built from how customers get in touch.")
+    x = feature_matrix(features)
     rng = np.random.default_rng(random_state)
     sample = rng.choice(len(x), size=min(SILHOUETTE_SAMPLE, len(x)), replace=False)
 
@@ -139,9 +188,13 @@ def segment_customers(
 
     scores: dict[int, float] = {}
     fitted: dict[int, np.ndarray] = {}
-    for c in candidates:
-        fitted[c] = fit(c)
-        scores[c] = float(silhouette_score(x[sample], fitted[c][sample])) if len(set(fitted[c][sample])) > 1 else -1.0
+    # One native thread per fit: a dashboard serves several sessions on few cores, and k-means with a
+    # thread per core in every session oversubscribes them many times over (6x slower measured).
+    with threadpool_limits(limits=FIT_THREADS):
+        for c in candidates:
+            fitted[c] = fit(c)
+            labels_c = fitted[c][sample]
+            scores[c] = float(silhouette_score(x[sample], labels_c)) if len(set(labels_c)) > 1 else -1.0
     best = max(scores, key=lambda c: scores[c]) if k is None else k
     labels = fitted[best]
     profiles = _profiles(features, labels)
@@ -174,9 +227,9 @@ def _profiles(features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
                 "share": len(d) / len(data),
                 "revenue_share": d["monthly_revenue"].sum() / total_revenue if total_revenue else np.nan,
                 **means.to_dict(),
-                "nps": est.score,
-                "nps_low": est.low,
-                "nps_high": est.high,
+                "nps": np.nan if est.score is None else est.score,
+                "nps_low": np.nan if est.low is None else est.low,
+                "nps_high": np.nan if est.high is None else est.high,
                 "nps_n": est.n,
                 "segment": _name(means, overall, est.score),
             }
@@ -192,7 +245,7 @@ def _profiles(features: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
     return profiles.sort_values("revenue_share", ascending=False, ignore_index=True)
 
 
-def _name(means: pd.Series, overall: pd.Series, nps: float) -> str:
+def _name(means: pd.Series, overall: pd.Series, nps: float | None) -> str:
     """A plain-words name from how a segment differs from everyone: value, channel habit, attitude."""
     value_gap = means["log_revenue"] - overall["log_revenue"]
     value = "high-value" if value_gap > 0.5 else "low-value" if value_gap < -0.5 else "mid-value"
@@ -206,9 +259,7 @@ def _name(means: pd.Series, overall: pd.Series, nps: float) -> str:
         habit = "new"
     else:
         habit = "steady"
-    attitude = "promoters" if nps >= 20 else "detractors" if nps <= -10 else "passives"
-    if np.isnan(nps):
-        attitude = "customers"
+    attitude = "customers" if nps is None else "promoters" if nps >= 20 else "detractors" if nps <= -10 else "passives"
     plans = {c.removeprefix("plan_"): v for c, v in means.items() if str(c).startswith("plan_")}
     plan = max(plans, key=lambda p: plans[p]) if plans else ""
     on_plan = f" on {plan.replace('_', '-')}" if plans and plans[plan] > 0.8 else ""
@@ -221,7 +272,15 @@ SEGMENT_TABLE = schema.SEGMENT_TABLE
 
 def save_assignments(wh: Warehouse, seg: Segmentation) -> int:
     """Write the assignments to the warehouse table ``customer_segments`` in one commit, replacing
-    earlier ones, so other analyses can join the segment as a dimension. Returns the new version."""
+    earlier ones, so other analyses can join the segment as a dimension. Returns the new version.
+
+    Raises
+    ------
+    ValueError
+        For an empty segmentation: saving it would erase the saved segments and put nothing instead.
+    """
+    if seg.is_empty:
+        raise ValueError(f"there are no segments to save: {seg.note}")
     table = pa.Table.from_pandas(seg.assignments.astype({"segment_id": "int64"}), preserve_index=False)
     with warehouse.write_lock(wh.root):
         return warehouse.replace(wh.root, SEGMENT_TABLE, table)

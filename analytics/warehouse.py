@@ -28,7 +28,7 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
-from analytics import config
+from analytics import config, schema
 from analytics.errors import WarehouseError
 
 LOCK_FILE = ".ingest.lock"
@@ -94,8 +94,13 @@ class Warehouse:
         return name in self.versions
 
     def table(self, name: str) -> ibis.Table:
-        """The Ibis table ``name`` at the pinned version."""
-        if name not in self.versions:
+        """The Ibis table ``name`` at the pinned version.
+
+        A canonical table that has not been ingested yet reads as empty, with its canonical
+        columns: files may arrive in any order, and an analysis over a table not yet loaded has
+        nothing in scope rather than failing.
+        """
+        if name not in self.versions and name not in schema.TABLES:
             known = ", ".join(self.tables) or "none yet"
             raise WarehouseError(f"table {name!r} is not in the warehouse at {self.root} (tables: {known})")
         return self.con.table(name)
@@ -145,6 +150,9 @@ def open(path: str | os.PathLike[str] | None = None) -> Warehouse:  # noqa: A001
         _register(raw, name, dt)
         deltas[name] = dt
         versions[name] = dt.version()
+    for name, spec in schema.TABLES.items():
+        if name not in versions:
+            _register_empty(raw, spec)
     return Warehouse(root=root, versions=versions, con=con, _deltas=deltas)
 
 
@@ -165,6 +173,12 @@ def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> None
         raw.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listing}], union_by_name = true)')
     else:
         raw.register(name, dt.to_pyarrow_dataset())
+
+
+def _register_empty(raw: duckdb.DuckDBPyConnection, spec: schema.Table) -> None:
+    """Expose a canonical table that is not stored yet as an empty view with its canonical columns."""
+    columns = ", ".join(f'CAST(NULL AS {c.sql_type}) AS "{c.name}"' for c in spec.columns)
+    raw.execute(f'CREATE VIEW "{spec.name}" AS SELECT {columns} WHERE false')
 
 
 def _features(dt: DeltaTable) -> set[str]:

@@ -57,11 +57,20 @@ def test_adjusted_wald_by_hand() -> None:
 
 
 def test_adjusted_wald_is_defined_at_one_response_and_stays_in_range() -> None:
-    for counts in [(1, 0, 0), (0, 1, 0), (0, 0, 1), (0, 0, 0)]:
+    for counts in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]:
         est = advocacy.nps_estimate(*counts)
         assert -100 <= est.low < est.high <= 100
-    with pytest.raises(ValueError, match="Wald interval needs at least one response"):
-        advocacy.nps_estimate(0, 0, 0, method="wald")
+
+
+@pytest.mark.parametrize("method", ["adjusted_wald", "wald"])
+def test_no_responses_is_no_estimate(method: advocacy.Method) -> None:
+    """Zero responses give no score and no interval (the adjusted interval would read -80 to +80),
+    in the scalar and the vectorised form."""
+    est = advocacy.nps_estimate(0, 0, 0, method=method)
+    assert (est.score, est.low, est.high, est.se, est.n) == (None, None, None, None, 0)
+    assert est.to_dict()["score"] is None
+    many = advocacy.nps_estimates(np.array([0, 3]), np.array([0, 1]), np.array([0, 1]), method=method)
+    assert many.iloc[0].isna().all() and many.iloc[1].notna().all()
 
 
 def test_adjusted_wald_interval_holds_the_score_for_every_split_from_two_responses() -> None:
@@ -148,7 +157,7 @@ def test_vectorised_estimates_equal_the_scalar_ones(method: str) -> None:
         one = advocacy.nps_estimate(int(p), int(m), int(d), method=method)  # type: ignore[arg-type]
         assert (row.score, row.low, row.high, row.se) == pytest.approx((one.score, one.low, one.high, one.se))
     empty = advocacy.nps_estimates(np.array([0]), np.array([0]), np.array([0]))
-    assert math.isnan(empty["score"].iloc[0]) and -100 <= empty["low"].iloc[0] < empty["high"].iloc[0] <= 100
+    assert empty.iloc[0].isna().all()  # no responses, no estimate and no interval
 
 
 def test_nps_by_period_counts_each_response_once(demo_warehouse: Path) -> None:

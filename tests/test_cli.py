@@ -163,9 +163,16 @@ def test_analyze_advocacy_json(demo_warehouse: Path) -> None:
     data = json.loads(out.stdout)
     headline = advocacy.nps(warehouse.open(demo_warehouse))
     assert data["nps"]["score"] == pytest.approx(headline.score) and data["nps"]["n"] == headline.n
-    assert set(data["nps"]) == {"score", "low", "high", "n", "promoters", "passives", "detractors"}
+    assert {"score", "low", "high", "n", "promoters", "passives", "detractors"} <= set(data["nps"])
+    assert data["nps"]["responses"] == "relationship" and set(data["nps"]["period"]) == {"label", "start", "end"}
     assert {g["group"] for g in data["groups"]} == {"monthly", "annual", "two_year"}
-    assert all({"diff", "p_value", "significant"} <= set(g) for g in data["groups"])
+    assert all({"diff", "p_value", "significant", "responses", "period"} <= set(g) for g in data["groups"])
+    for kind in ("relationship", "transactional"):
+        expected = advocacy.headline(warehouse.open(demo_warehouse), kind=kind)
+        shown = data["headline"][kind]
+        assert shown["responses"] == kind and shown["period"]["label"] == expected.period.label
+        assert shown["score"] == pytest.approx(expected.estimate.score) and shown["n"] == expected.estimate.n
+        assert shown["change"]["diff"] == pytest.approx(expected.change.diff)
     bad = iconic("analyze", "advocacy", "--by", "colour", "--warehouse", str(demo_warehouse))
     assert bad.returncode == 2 and "cannot cut NPS by 'colour'" in bad.stderr
 

@@ -1,0 +1,74 @@
+"""Calendar periods: what span of time a number counts, said the same way everywhere.
+
+A headline number covers one period (the latest complete quarter in scope, say) and is compared
+with the one before. A period is *complete* when all of it lies inside the scope's date range and
+the data reaches its last day, so a quarter cut short by the filter or by the end of the data is
+never set against a whole one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+import pandas as pd
+
+from analytics.filters import Filters, data_span
+from analytics.warehouse import Warehouse
+
+Unit = Literal["month", "quarter"]
+#: pandas period codes for each unit, and Ibis' truncation units.
+PANDAS_FREQ = {"month": "M", "quarter": "Q"}
+TRUNCATE_UNIT = {"month": "M", "quarter": "Q"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of days, inclusive, with a label such as ``2025-Q3``, ``2025-07`` or a date range."""
+
+    start: date
+    end: date
+    label: str
+    complete: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def calendar_period(start: date | pd.Timestamp, unit: Unit) -> Period:
+    """The calendar month or quarter that starts on (or contains) ``start``."""
+    p = pd.Timestamp(start).tz_localize(None).to_period(PANDAS_FREQ[unit])
+    label = f"{p.year}-Q{p.quarter}" if unit == "quarter" else f"{p.year}-{p.month:02d}"
+    return Period(p.start_time.date(), p.end_time.date(), label)
+
+
+def scope_period(wh: Warehouse, f: Filters) -> Period | None:
+    """The days a scope covers: its date range, bounded by the data's first and last day.
+
+    ``None`` when the warehouse holds no dated rows.
+    """
+    first, last = data_span(wh)
+    if first is None or last is None:
+        return None
+    start = max(f.start, first) if f.start else first
+    end = min(f.end, last) if f.end else last
+    if start > end:  # a range outside the data: say what was asked for
+        start = f.start or first
+        end = f.end or max(start, last)
+    return Period(start, end, range_label(start, end), complete=True)
+
+
+def range_label(start: date, end: date) -> str:
+    """``2024-01-15 to 2024-03-31``, or a single day."""
+    return start.isoformat() if start == end else f"{start.isoformat()} to {end.isoformat()}"
+
+
+def is_complete(period: Period, f: Filters, last_day: date | None) -> bool:
+    """Whether all of ``period`` is in scope: it starts on or after the filter's first day and ends by
+    the filter's last day and by the last day of the data."""
+    if last_day is None or period.end > last_day:
+        return False
+    if f.start and period.start < f.start:
+        return False
+    return not (f.end and period.end > f.end)
