@@ -4,13 +4,13 @@ import streamlit as st
 
 from analytics.ui import filters
 
-st.set_page_config(page_title="Iconic", page_icon="◆", layout="wide")
-
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page("pages/advocacy.py", title="Advocacy", icon=":material/campaign:"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]
 navigation = st.navigation(pages)
+# The browser tab names the page, so several open tabs can be told apart.
+st.set_page_config(page_title=f"{navigation.title} · Iconic", page_icon="◆", layout="wide")
 filters.sidebar()
 navigation.run()

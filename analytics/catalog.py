@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 import ibis
 import pandas as pd
 
-from analytics import quality, schema
+from analytics import filters, quality, schema
+from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
 #: The column that dates each canonical table's events, for freshness.
@@ -37,16 +38,28 @@ HISTORY_COLUMNS = [
 ]
 
 
-def table_summary(wh: Warehouse) -> pd.DataFrame:
-    """One row per canonical table: ``table``, ``rows``, ``version``, ``updated_at``, ``latest_event_at``.
+def table_summary(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
+    """One row per canonical table: ``table``, ``rows``, ``rows_in_scope``, ``version``,
+    ``updated_at``, ``latest_event_at``.
 
-    Canonical tables not yet ingested appear with ``rows`` 0 and a null version, so a user sees what
-    is missing.
+    ``rows_in_scope`` counts what the scope ``f`` keeps of customers, interactions and surveys (see
+    ``analytics.filters``); the scope does not apply to the other tables, which count whole. Canonical
+    tables not yet ingested appear with ``rows`` 0 and a null version, so a user sees what is missing.
     """
+    in_scope = filters.scope_counts(wh, f).set_index("table")["rows"]
     rows = []
     for name in schema.TABLES:
         if not wh.has(name):
-            rows.append({"table": name, "rows": 0, "version": None, "updated_at": None, "latest_event_at": None})
+            rows.append(
+                {
+                    "table": name,
+                    "rows": 0,
+                    "rows_in_scope": 0,
+                    "version": None,
+                    "updated_at": None,
+                    "latest_event_at": None,
+                }
+            )
             continue
         t = wh.table(name)
         latest = None
@@ -56,7 +69,8 @@ def table_summary(wh: Warehouse) -> pd.DataFrame:
         rows.append(
             {
                 "table": name,
-                "rows": int(t.count().execute()),
+                "rows": (total := int(t.count().execute())),
+                "rows_in_scope": int(in_scope.get(name, total)),
                 "version": wh.versions[name],
                 "updated_at": datetime.fromtimestamp(commit["timestamp"] / 1000, UTC),
                 "latest_event_at": latest,

@@ -96,7 +96,9 @@ def scope_rules(f: Filters) -> dict[str, str]:
     if f.start or f.end:
         qualities.append(f"who were customers at some time {when}")
     if f.channels:
-        qualities.append(f"whose contacts{' in that time' if f.start or f.end else ''} were mainly {_either(f.channels)}")
+        qualities.append(
+            f"whose contacts{' in that time' if f.start or f.end else ''} were mainly {_either(f.channels)}"
+        )
     customers = " ".join(["customers", " and ".join(who), " and ".join(qualities)]).replace("  ", " ").strip()
     if customers == "customers":
         customers = "all customers"

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import ibis
 import numpy as np
@@ -284,3 +285,23 @@ def save_assignments(wh: Warehouse, seg: Segmentation) -> int:
     table = pa.Table.from_pandas(seg.assignments.astype({"segment_id": "int64"}), preserve_index=False)
     with warehouse.write_lock(wh.root):
         return warehouse.replace(wh.root, SEGMENT_TABLE, table)
+
+
+@dataclass(frozen=True)
+class SavedSegments:
+    """What the saved segmentation holds: how many customers and segments, and when it was saved."""
+
+    customers: int
+    segments: int
+    saved_at: datetime | None
+
+
+def saved_summary(wh: Warehouse) -> SavedSegments | None:
+    """The saved segmentation in the warehouse, or ``None`` if none is saved."""
+    if not wh.has(SEGMENT_TABLE):
+        return None
+    t = wh.table(SEGMENT_TABLE)
+    row = t.aggregate(customers=t.count(), segments=t.segment.nunique()).execute().iloc[0]
+    commit = wh.delta(SEGMENT_TABLE).history(limit=1)
+    saved_at = datetime.fromtimestamp(commit[0]["timestamp"] / 1000, UTC) if commit else None
+    return SavedSegments(int(row["customers"]), int(row["segments"]), saved_at)

@@ -1,103 +1,184 @@
-"""Advocacy: NPS with honest intervals, by dimension, over time, and where it meets value."""
+"""Advocacy: NPS with honest intervals, by dimension, over time, where it meets value, and customer segments."""
 
 import streamlit as st
 
-from analytics import advocacy, charts, schema, segmentation
-from analytics.ui import cached, filters
+from analytics import advocacy, charts, narrative, segmentation
+from analytics import filters as scopes
+from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui.columns import fmt, spec
 
 st.title("Advocacy")
-if cached.warehouse() is None:
-    st.info("No warehouse yet: run `make demo`, or bring your own files on the **Data quality** page.")
+wh = cached.warehouse()
+if wh is None:
+    onboarding.no_warehouse()
     st.stop()
 
 scope = filters.current()
-headline = cached.nps(scope)
-st.caption(f"Scope: {scope.describe()} · latest relationship answer per customer · 95% adjusted-Wald interval")
-cols = st.columns([1, 1.6, 1, 1.4])
-cols[0].metric("NPS", f"{headline.score:+.1f}")
-cols[1].metric("95% interval", f"{headline.low:+.1f} … {headline.high:+.1f}")
-cols[2].metric("Responses", f"{headline.n:,}")
-cols[3].metric("Promoters / detractors", f"{headline.promoters:,} / {headline.detractors:,}")
-points = st.column_config.NumberColumn(format="%+.1f")
-share = st.column_config.NumberColumn(format="percent")
+rules = scopes.scope_rules(scope)
+st.caption(f"Scope: {scope.describe()}. {rules['relationship responses']} {rules['post-contact responses']}")
+missing = [t for t in ("customers", "surveys") if not wh.has(t)]
+if missing:
+    st.info(
+        f"Advocacy needs survey responses and the customers who gave them, and the warehouse has no "
+        f"{' and no '.join(missing)} yet. Bring them in on the **Data quality** page."
+    )
+    st.stop()
+
+relationship = cached.headline(scope, kind="relationship")
+post_contact = cached.headline(scope, kind="transactional")
+if relationship.estimate.n == 0 and post_contact.estimate.n == 0:
+    emptied = cached.emptied_by(scope)
+    st.info("No responses in this scope" + (f": {emptied} leaves none." if emptied else "."))
+    st.stop()
+summary = st.container()
+
+cols = st.columns(2)
+for col, h in zip(cols, (relationship, post_contact), strict=True):
+    words = advocacy.RESPONSE_WORDS[h.responses].capitalize()
+    label = f"{words} NPS" + (f" · {h.period.label}" if h.period else "")
+    est = h.estimate
+    if est.n == 0:
+        col.metric(label, "—", help=h.note)
+        continue
+    delta = f"{fmt('diff', h.change.diff)} vs {h.previous_period.label}" if h.change and h.previous_period else None
+    significant = h.change is not None and h.change.p_value < 0.05
+    col.metric(
+        label,
+        fmt("score", est.score),
+        delta=delta,
+        delta_color="normal" if significant else "off",
+        help=spec("nps_ci").help,
+    )
+    detail = f"95% CI {fmt('score', est.low)} to {fmt('score', est.high)} · {est.n:,} responses"
+    if h.change:
+        verdict = "significant" if significant else "not significant"
+        detail += f" · change 95% CI {fmt('diff', h.change.low)} to {fmt('diff', h.change.high)} ({verdict})"
+    col.caption(detail + (f" · {h.note}" if h.note else ""))
 
 st.subheader("NPS by dimension")
-wh = cached.warehouse()
-saved_segments = wh is not None and wh.has(schema.SEGMENT_TABLE)
+saved = cached.saved_segments()
 dimensions = [
-    d for d in advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS if saved_segments or d != "behaviour_segment"
+    d
+    for d in advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS
+    if saved is not None or d != "behaviour_segment"
 ]
-dimension = st.selectbox("Cut by", dimensions, key="advocacy_by")
+dimension = filters.choice("Cut by", dimensions, key="by", format_func=lambda d: spec(d).label)
+label = spec(dimension).label
+kind = advocacy.responses_for(wh, dimension)
+span = cached.scope_period(scope)
+counted = f"{advocacy.RESPONSE_WORDS[kind]} responses" + (f", {span.label}" if span else "")
+if kind == "relationship":
+    counted += " (each customer's latest)"
 groups = cached.nps_by(scope, by=dimension)
-st.altair_chart(charts.nps_by_group(groups, title=f"NPS by {dimension}"), width="stretch")
-st.caption("Each group against all the others; p-values Holm-adjusted. Groups under 30 responses are marked small.")
-st.dataframe(
-    groups,
-    hide_index=True,
-    column_config={c: points for c in ("score", "low", "high", "diff", "diff_low", "diff_high")}
-    | {
-        "se": st.column_config.NumberColumn(format="%.2f"),
-        "p_value": st.column_config.NumberColumn(format="%.4f"),
-        "p_adjusted": st.column_config.NumberColumn(format="%.4f"),
-    },  # fmt: skip
-)
-
-by_quarter = cached.nps_by_period(scope, by=dimension, period="quarter")
-st.altair_chart(charts.nps_by_group_over_time(by_quarter, title=f"NPS by {dimension} and quarter"), width="stretch")
-st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
+with summary:
+    for sentence in narrative.advocacy_summary(relationship, post_contact, groups, dimension):
+        st.markdown(sentence)
+if groups.empty:
+    emptied = cached.emptied_by(scope, kind=kind)
+    st.info(f"No {counted.split(',')[0]} in this scope" + (f": {emptied} leaves none." if emptied else "."))
+else:
+    st.altair_chart(
+        charts.nps_by_group(groups, title=f"NPS by {label.lower()}: {counted}", by=dimension), width="stretch"
+    )
+    st.caption("Each group against all the others; p-values Holm-adjusted. Groups under 30 responses are marked small.")
+    tables.show(
+        groups,
+        ["group", "n", "nps_ci", "diff_ci", "p_adjusted", "significant", "small_n"],
+        name=f"nps_by_{dimension}",
+        scope=scope,
+        group=dimension,
+    )
+    by_quarter = cached.nps_by_period(scope, by=dimension, period="quarter", top=6)
+    title = f"NPS by {label.lower()} and quarter"
+    if by_quarter["group"].eq(advocacy.OTHER).any():
+        title += " (the six largest; the rest pooled as other)"
+    st.altair_chart(charts.nps_by_group_over_time(by_quarter, title=title, by=dimension), width="stretch")
+    st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
 
 st.subheader("Trend")
-trend = cached.nps_trend(scope)
-st.altair_chart(charts.nps_trend(trend, title="Post-contact NPS by month"), width="stretch")
+trend_cols = st.columns(2)
+trend_cols[0].altair_chart(
+    charts.nps_trend(
+        cached.nps_trend(scope, kind="relationship", period="quarter"), title="Relationship NPS by quarter"
+    ),
+    width="stretch",
+)
+trend_cols[1].altair_chart(
+    charts.nps_trend(cached.nps_trend(scope, kind="transactional"), title="Post-contact NPS by month"),
+    width="stretch",
+)
+st.caption(
+    "Relationship NPS counts each customer's latest answer in the quarter; post-contact NPS counts every "
+    "response. Bands are 95% intervals; diamonds mark a significant change from the period before (Holm)."
+)
+
+st.subheader("Value × advocacy")
+grid = cached.value_advocacy_grid(scope)
+if grid.empty:
+    st.info("No customers in this scope.")
+else:
+    st.altair_chart(charts.value_advocacy_heatmap(grid), width="stretch")
+    tables.show(
+        grid,
+        ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_ci", "action"],
+        name="value_advocacy",
+        scope=scope,
+    )
+    st.subheader("Are advocates worth more?")
+    tables.show(
+        cached.advocacy_economics(scope),
+        ["advocacy", "customers", "monthly_revenue_ci", "contacts_per_month_ci", "churn_ci"],
+        name="advocacy_economics",
+        scope=scope,
+    )
+    st.caption(
+        "Means and rates per customer with 95% intervals. These are raw comparisons: plan, tenure and segment "
+        "differ between the groups and are not held fixed."
+    )
 
 st.subheader("Customer segments")
 st.caption(
     "k-means on standardised tenure, plan, contacts per month, self-service and voice share, escalations, "
-    "revenue and latest likelihood to recommend, for the customers in scope."
+    "revenue and latest likelihood to recommend, for the customers in scope. Fitted when asked for, then kept "
+    "for everyone until the data changes."
 )
 k_choice = st.selectbox("Number of segments", ["best silhouette (3-7)", 3, 4, 5, 6, 7], key="segments_k")
 k = None if isinstance(k_choice, str) else int(k_choice)
-with st.spinner("Clustering customers…"):
-    seg = cached.segments(scope, k=k)
-scores = ", ".join(f"k={c}: {v:.2f}" for c, v in seg.silhouette_by_k.items())
-st.write(f"**{seg.k} segments** (silhouette {scores})")
-st.altair_chart(charts.segment_map(seg.profiles), width="stretch")
-profile_columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n"]
-st.dataframe(
-    seg.profiles[profile_columns + list(segmentation.FEATURES)],
-    hide_index=True,
-    column_config={"share": share, "revenue_share": share} | {c: points for c in ("nps", "nps_low", "nps_high")},
-)
-st.caption(
-    "Saving replaces any saved segments. Only the customers in the current scope get one; others have none, "
-    "so cuts by behaviour_segment leave them out."
-)
-if st.button("Save these segments as the behaviour_segment dimension", key="save_segments"):
-    version = segmentation.save_assignments(wh, seg)
-    cached.refresh()
-    st.success(f"Saved {len(seg.assignments):,} customers' segments (version {version}); cut NPS by behaviour_segment.")
-
-st.subheader("Value × advocacy")
-grid = cached.value_advocacy_grid(scope)
-st.altair_chart(charts.value_advocacy_heatmap(grid), width="stretch")
-st.dataframe(
-    grid,
-    hide_index=True,
-    column_config={c: share for c in ("revenue_share", "churn_rate", "churn_low", "churn_high")},
-)
-st.subheader("Are advocates worth more?")
-money = st.column_config.NumberColumn(format="%.2f")
-st.dataframe(
-    cached.advocacy_economics(scope),
-    hide_index=True,
-    column_config={c: share for c in ("churn_rate", "churn_low", "churn_high")}
-    | {c: money for c in ("monthly_revenue", "monthly_revenue_low", "monthly_revenue_high")}
-    | {
-        c: st.column_config.NumberColumn(format="%.3f")
-        for c in ("contacts_per_month", "contacts_per_month_low", "contacts_per_month_high")
-    },
-)
-st.caption(
-    "Means and rates per customer with 95% intervals. These are raw comparisons: plan, tenure and segment "
-    "differ between the groups and are not held fixed."
-)
+if st.button("Find segments", key="find_segments"):
+    st.session_state["segments_requested"] = True
+if st.session_state.get("segments_requested"):
+    with st.spinner("Clustering customers…"):
+        seg = cached.segments(scope, k=k)
+    if seg.is_empty:
+        st.info(seg.note)
+    else:
+        scores = ", ".join(f"k={c}: {v:.2f}" for c, v in seg.silhouette_by_k.items())
+        st.write(f"**{seg.k} segments** (silhouette {scores})")
+        st.altair_chart(charts.segment_map(seg.profiles), width="stretch")
+        tables.show(
+            seg.profiles.rename(columns={"segment": "segment_name"}),
+            ["segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", *segmentation.FEATURES],
+            name="segments",
+            scope=scope,
+        )
+        confirmed = True
+        if saved is not None:
+            when = f", saved {saved.saved_at:%Y-%m-%d %H:%M} UTC" if saved.saved_at else ""
+            st.caption(
+                f"Saved segments exist ({saved.segments} segments covering {saved.customers:,} customers{when}). "
+                "Saving replaces them for everyone; only the customers in the current scope get a segment."
+            )
+            confirmed = st.checkbox("Replace the saved segments", key="confirm_replace")
+        if st.button(
+            "Save these segments as the behaviour segment dimension", key="save_segments", disabled=not confirmed
+        ):
+            segmentation.save_assignments(wh, seg)
+            cached.refresh()
+            st.session_state["segments_saved"] = (
+                f"Saved {len(seg.assignments):,} customers' segments. “Behaviour segment” is now a choice under "
+                "**Cut by** above."
+            )
+            st.rerun()
+message = st.session_state.pop("segments_saved", None)
+if message:
+    st.success(message)

@@ -1,15 +1,17 @@
 """Data quality: ingest history, each batch's checks, quarantined rows, and an upload box."""
 
+import pandas as pd
 import streamlit as st
 
-from analytics import config, schema
+from analytics import config, narrative, schema
 from analytics.errors import IconicError
 from analytics.ingest import ingest_bytes
 from analytics.mapping import parse_mapping_text
-from analytics.ui import cached
+from analytics.ui import cached, filters, tables
 
 st.title("Data quality")
 st.caption("Every file passes the same checks, whether it comes from `iconic ingest`, the demo or this page.")
+scope = filters.current()
 
 with st.expander("Bring in a file", expanded=cached.warehouse() is None):
     limit = config.max_upload_mb()
@@ -39,30 +41,28 @@ with st.expander("Bring in a file", expanded=cached.warehouse() is None):
                 st.info(result.message)
             else:
                 st.success(result.message)
-            failed = [c.to_dict() for c in result.failed_checks]
-            if failed:
-                st.dataframe(failed, hide_index=True, column_order=["rule", "column", "unexpected_count", "message"])
+            failed = pd.DataFrame([c.to_dict() for c in result.failed_checks])
+            if not failed.empty:
+                tables.show(
+                    failed, ["rule", "column", "unexpected_count", "message"], name="failed_checks", scope=scope
+                )
 
 if cached.warehouse() is None:
-    st.info(f"No warehouse at `{config.warehouse_path()}` yet: ingest a file above, or run `make demo`.")
+    st.info(f"No warehouse at `{config.warehouse_path()}` yet: ingest a file above, or build the demo on the Overview.")
     st.stop()
 
-st.subheader("Ingest history")
 history = cached.ingest_history()
-st.dataframe(
+counts = cached.quarantine_counts()
+gaps = cached.reference_gaps()
+for sentence in narrative.quality_summary(history, counts, gaps):
+    st.markdown(sentence)
+
+st.subheader("Ingest history")
+tables.show(
     history,
-    hide_index=True,
-    column_order=[
-        "started_at",
-        "table_name",
-        "status",
-        "rows_in",
-        "rows_committed",
-        "rows_quarantined",
-        "source_file",
-        "message",
-    ],
-    column_config={"started_at": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss")},
+    ["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file", "message"],
+    name="ingest_history",
+    scope=scope,
 )
 
 if not history.empty:
@@ -72,19 +72,32 @@ if not history.empty:
         for row in history.itertuples()
     }
     batch = st.selectbox("Batch", list(labels), format_func=labels.__getitem__, key="batch")
-    st.dataframe(cached.batch_checks(batch), hide_index=True)
+    tables.show(
+        cached.batch_checks(batch),
+        ["rule", "column", "success", "policy", "unexpected_count", "examples", "message"],
+        name="batch_checks",
+        scope=scope,
+    )
 
 st.subheader("Quarantine")
-counts = cached.quarantine_counts()
 if counts.empty:
     st.write("No rows have been quarantined.")
 else:
-    st.dataframe(counts, hide_index=True)
+    tables.show(
+        counts.rename(columns={"rows": "rows_quarantined"}),
+        ["table", "reasons", "rows_quarantined"],
+        name="quarantine_counts",
+        scope=scope,
+    )
     q_table = st.selectbox("Rows from table", counts["table"].unique().tolist(), key="quarantine_table")
-    st.dataframe(cached.quarantined_rows(q_table), hide_index=True)
+    tables.show(
+        cached.quarantined_rows(q_table),
+        ["batch_id", "row_number", "reasons", "record"],
+        name=f"quarantine_{q_table}",
+        scope=scope,
+    )
 
 st.subheader("References between tables")
-gaps = cached.reference_gaps()
 if gaps.empty:
     st.write("Nothing to cross-check yet: references are checked once both tables of a pair are stored.")
 else:
@@ -96,4 +109,4 @@ else:
             "Some rows name a customer or contact that is not stored (not loaded yet, or quarantined). They "
             "stay in the warehouse, but cuts that join the other table leave them out."
         )
-    st.dataframe(gaps.drop(columns="message"), hide_index=True)
+    tables.show(gaps, ["table", "column", "references", "rows_missing", "examples"], name="references", scope=scope)

@@ -1,45 +1,40 @@
-"""Overview: what the warehouse holds, how fresh it is, and how the last ingest went."""
+"""Overview: what the warehouse holds in scope and in all, how fresh it is, and how the last ingest went."""
 
 import streamlit as st
 
-from analytics import config
-from analytics.ui import cached, filters
+from analytics import filters as scopes
+from analytics import narrative
+from analytics.ui import cached, filters, onboarding, tables
 
 st.title("Overview")
 wh = cached.warehouse()
 if wh is None:
-    st.info(
-        f"No warehouse at `{config.warehouse_path()}` yet. Run `make demo` (or `iconic demo`), "
-        "or bring your own files on the **Data quality** page."
-    )
+    onboarding.no_warehouse()
     st.stop()
 
 scope = filters.current()
-summary = cached.table_summary()
-in_scope = cached.scope_counts(scope)
+summary = cached.table_summary(scope)
 history = cached.ingest_history(limit=1)
+last = None if history.empty else history.iloc[0].to_dict()
 
 st.caption(f"Warehouse `{wh.root}` · data version `{wh.data_version}` · scope: {scope.describe()}")
-cols = st.columns(3)
-for col, (_, row) in zip(cols, in_scope.iterrows(), strict=True):
-    total = int(summary.loc[summary["table"] == row["table"], "rows"].iloc[0])
-    col.metric(row["table"].capitalize(), f"{row['rows']:,}", help=f"{total:,} stored in all")
+for sentence in narrative.overview_summary(summary, last):
+    st.markdown(sentence)
 
 st.subheader("Tables")
-st.dataframe(
+tables.show(
     summary,
-    hide_index=True,
-    column_config={
-        "rows": st.column_config.NumberColumn("Rows", format="localized"),
-        "updated_at": st.column_config.DatetimeColumn("Last commit (UTC)"),
-        "latest_event_at": st.column_config.DatetimeColumn("Latest event (UTC)"),
-    },
+    ["table", "rows", "rows_in_scope", "version", "updated_at", "latest_event_at"],
+    name="tables",
+    scope=scope,
 )
+with st.expander("What the scope keeps"):
+    for kind, rule in scopes.scope_rules(scope).items():
+        st.markdown(f"- **{kind.capitalize()}**: {rule}")
 
 st.subheader("Last ingest")
-if history.empty:
+if last is None:
     st.write("Nothing ingested yet.")
 else:
-    last = history.iloc[0]
-    show = st.success if last["status"] == "committed" else st.error
+    show = st.success if last["status"] == "committed" else st.info if last["status"] == "unchanged" else st.error
     show(f"**{last['table_name']}** · {last['status']} · {last['started_at']:%Y-%m-%d %H:%M} UTC — {last['message']}")

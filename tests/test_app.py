@@ -1,16 +1,28 @@
-"""AppTest over every page, plus behaviour tests that set a widget and check a number."""
+"""AppTest over every page, under several scopes, plus behaviour tests that set a widget and check a number."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import catalog, filters, warehouse
+from analytics import advocacy, catalog, filters, narrative, schema, segmentation, warehouse
+from analytics.ui import columns
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["app.py", "pages/overview.py", "pages/advocacy.py", "pages/data_quality.py"]
+#: Scopes a user picks: each single channel, an empty range, a range between two relationship
+#: waves (the test demo asks every six months), a day in the future of the data, a segment.
+SCOPES = {
+    **{f"channel {c}": {"channel": [c]} for c in schema.CHANNELS},
+    "one day": {"dates": (date(2026, 1, 10), date(2026, 1, 10))},
+    "between waves": {"dates": (date(2026, 1, 15), date(2026, 3, 31))},
+    "enterprise in the east by email": {"segment": ["enterprise"], "region": ["east"], "channel": ["email"]},
+}
 
 
 def run(script: str, **state: object) -> AppTest:
@@ -20,45 +32,128 @@ def run(script: str, **state: object) -> AppTest:
     return at.run()
 
 
+def on_page(page: str, **state: object) -> AppTest:
+    """Run ``app.py`` (sidebar filters included) with ``state``, then switch to ``page``."""
+    at = run("app.py", **state)
+    return at.switch_page(page).run()
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def shown_labels(at: AppTest) -> set[str]:
+    return {str(c) for df in at.dataframe for c in df.value.columns}
+
+
 @pytest.mark.parametrize("script", PAGES)
 def test_every_page_renders_on_the_demo(script: str, demo_env: Path) -> None:
     at = run(script)
-    assert not at.exception, [e.value for e in at.exception]
+    no_exception(at)
     assert at.title
 
 
+@pytest.mark.parametrize("scope", list(SCOPES))
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_every_page_renders_under_the_scopes_users_pick(page: str, scope: str, demo_env: Path) -> None:
+    at = on_page(page, **SCOPES[scope])
+    no_exception(at)
+    assert not any("nan" in m.value.lower() for m in at.metric)
+    assert not any("nan" in str(md.value) for md in at.markdown)
+    assert shown_labels(at) <= columns.labels()
+
+
+def test_a_scope_without_responses_says_which_filter_emptied_it(demo_env: Path) -> None:
+    wh = warehouse.open(demo_env)
+    first, last = filters.data_span(wh)
+    day = next(
+        d.date()
+        for d in pd.date_range(first, last)[1:-1]
+        if int(filters.surveys(wh, filters.Filters(d.date(), d.date())).count().execute()) == 0
+    )
+    at = on_page("pages/advocacy.py", dates=(day, day))
+    no_exception(at)
+    assert any(f"No responses in this scope: the date range {day} to {day} leaves none." in i.value for i in at.info)
+    assert not at.metric and not at.dataframe
+
+
+def test_between_waves_the_page_says_relationship_nps_is_missing(demo_env: Path) -> None:
+    at = on_page("pages/advocacy.py", **SCOPES["between waves"])
+    no_exception(at)
+    metrics = {m.label: m.value for m in at.metric}
+    relationship = next(v for k, v in metrics.items() if k.startswith("Relationship NPS"))
+    assert relationship == "—"
+    assert any("There are no relationship responses" in md.value for md in at.markdown)
+
+
 @pytest.mark.parametrize("script", PAGES)
-def test_every_page_explains_a_missing_warehouse(script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_table_on_every_page_uses_the_registry(script: str, demo_env: Path) -> None:
+    at = run(script)
+    if script == "pages/advocacy.py":
+        at.button(key="find_segments").click().run()
+    no_exception(at)
+    assert at.dataframe, "the page shows no table"
+    unknown = shown_labels(at) - columns.labels()
+    assert not unknown, f"columns shown that the registry does not know: {unknown}"
+    assert len(at.get("download_button")) == len(at.dataframe)  # every table can be downloaded
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_every_page_offers_the_demo_on_a_missing_warehouse(
+    script: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ICONIC_WAREHOUSE", str(tmp_path / "none"))
     at = run(script)
-    assert not at.exception, [e.value for e in at.exception]
+    no_exception(at)
     assert any("No warehouse" in i.value for i in at.info)
 
 
-def test_overview_counts_match_the_library(demo_env: Path) -> None:
-    at = run("app.py")
-    wh = warehouse.open(demo_env)
-    expected = filters.scope_counts(wh, filters.Filters()).set_index("table")["rows"]
-    shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
-    assert shown == {
-        "Customers": expected["customers"],
-        "Interactions": expected["interactions"],
-        "Surveys": expected["surveys"],
-    }
+def test_the_demo_can_be_built_from_an_empty_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "fresh"
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    at = run("app.py", demo_customers=300)
+    at.button(key="build_demo").click().run()
+    no_exception(at)
+    wh = warehouse.open(root)
+    assert int(wh.table("customers").count().execute()) == 300
+    assert not any("No warehouse" in i.value for i in at.info)
+    assert at.dataframe  # the Overview now shows the tables
 
 
-def test_segment_filter_changes_the_overview(demo_env: Path) -> None:
-    at = run("app.py", filter_segments=["enterprise"])
+def test_surveys_without_customers_is_a_state_not_a_traceback(
+    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "surveys_only"
+    root.mkdir()
+    for table in ("surveys", "interactions", "ingest_log"):
+        shutil.copytree(demo_warehouse / table, root / table)
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    at = on_page("pages/advocacy.py")
+    no_exception(at)
+    assert any("no customers" in i.value for i in at.info)
+    at = on_page("pages/overview.py")
+    no_exception(at)
+
+
+def test_overview_counts_each_table_once_and_match_the_library(demo_env: Path) -> None:
+    at = run("app.py", segment=["enterprise"])
+    no_exception(at)
     wh = warehouse.open(demo_env)
-    expected = filters.scope_counts(wh, filters.Filters(segments=("enterprise",))).set_index("table")["rows"]
-    shown = {m.label: int(m.value.replace(",", "")) for m in at.metric}
-    assert shown["Customers"] == expected["customers"] < int(wh.table("customers").count().execute())
-    assert shown["Interactions"] == expected["interactions"]
+    scope = filters.Filters(segments=("enterprise",))
+    expected = catalog.table_summary(wh, scope).set_index("table")
+    shown = at.dataframe[0].value.set_index("Table")
+    assert not at.metric  # counted once, in the table
+    assert shown["Rows stored"].to_dict() == expected["rows"].to_dict()
+    assert shown["Rows in scope"].to_dict() == expected["rows_in_scope"].to_dict()
+    assert shown.loc["customers", "Rows in scope"] < shown.loc["customers", "Rows stored"]
     assert "segment: enterprise" in at.caption[0].value
+    sentences = narrative.overview_summary(expected.reset_index(), catalog.last_ingest(wh))
+    assert [md.value for md in at.markdown[: len(sentences)]] == sentences
 
 
 def test_data_quality_lists_batches_and_quarantine(demo_env: Path) -> None:
     at = run("pages/data_quality.py")
+    no_exception(at)
     wh = warehouse.open(demo_env)
     history = at.dataframe[0].value
     assert len(history) == len(catalog.ingest_history(wh)) == 5
@@ -66,61 +161,103 @@ def test_data_quality_lists_batches_and_quarantine(demo_env: Path) -> None:
     assert counts["rows"].sum() > 0  # the demo plants a few bad survey rows
     assert any(len(df.value) == counts["rows"].sum() for df in at.dataframe)
     gaps = catalog.reference_gaps(wh)
-    shown = next(df.value for df in at.dataframe if "rows_missing" in df.value.columns)
-    assert shown["rows_missing"].tolist() == gaps["rows_missing"].tolist() and len(shown) == 3
+    shown = next(df.value for df in at.dataframe if "Rows naming a missing row" in df.value.columns)
+    assert shown["Rows naming a missing row"].tolist() == gaps["rows_missing"].tolist() and len(shown) == 3
     # the demo's surveys of quarantined contacts name interactions that are not stored
     assert (len(at.warning) > 0) == bool(gaps["rows_missing"].sum())
+    sentences = narrative.quality_summary(catalog.ingest_history(wh), counts, gaps)
+    assert [md.value for md in at.markdown[: len(sentences)]] == sentences
 
 
 def test_advocacy_shows_the_library_numbers(demo_env: Path) -> None:
-    from analytics import advocacy
-
-    at = run("pages/advocacy.py", advocacy_by="plan")
-    assert not at.exception, [e.value for e in at.exception]
+    at = run("pages/advocacy.py", by="plan")
+    no_exception(at)
     wh = warehouse.open(demo_env)
-    headline = advocacy.nps(wh)
     shown = {m.label: m.value for m in at.metric}
-    assert shown["NPS"] == f"{headline.score:+.1f}" and shown["Responses"] == f"{headline.n:,}"
-    assert shown["95% interval"] == f"{headline.low:+.1f} … {headline.high:+.1f}"
+    for kind, words in (("relationship", "Relationship"), ("transactional", "Post-contact")):
+        h = advocacy.headline(wh, kind=kind)
+        assert shown[f"{words} NPS · {h.period.label}"] == columns.fmt("score", h.estimate.score)
     by_plan = at.dataframe[0].value
-    assert set(by_plan["group"]) == {"monthly", "annual", "two_year"}
-    assert by_plan["n"].sum() == headline.n
+    expected = advocacy.nps_by(wh, by="plan")
+    assert list(by_plan["Plan"]) == list(expected["group"])
+    assert by_plan["Responses"].sum() == advocacy.nps(wh).n
+    assert list(by_plan["NPS (95% CI)"]) == [
+        columns.fmt_interval("nps_ci", s, lo, hi) for s, lo, hi in expected[["score", "low", "high"]].to_numpy()
+    ]
+    rel, tx = advocacy.headline(wh), advocacy.headline(wh, kind="transactional")
+    sentences = narrative.advocacy_summary(rel, tx, expected, "plan")
+    assert [md.value for md in at.markdown[:3]] == sentences
 
 
 def test_advocacy_follows_the_global_filters(demo_env: Path) -> None:
-    from analytics import advocacy
-
-    at = run("app.py", filter_segments=["smb"])
-    at.switch_page("pages/advocacy.py").run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = on_page("pages/advocacy.py", segment=["smb"])
+    no_exception(at)
     smb = advocacy.nps(warehouse.open(demo_env), filters.Filters(segments=("smb",)))
-    assert {m.label: m.value for m in at.metric}["Responses"] == f"{smb.n:,}"
+    assert at.dataframe[0].value["Responses"].sum() == smb.n
 
 
-def test_advocacy_segments_match_the_library_and_can_be_saved(
+def test_the_scope_and_the_cut_come_from_the_url(demo_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["channel"] = "voice"
+    at.query_params["segment"] = ["smb", "consumer"]
+    at.run()
+    no_exception(at)
+    assert "segment: smb, consumer; channel: voice" in at.caption[0].value
+    at.switch_page("pages/advocacy.py").run()
+    assert "segment: smb, consumer; channel: voice" in at.caption[0].value
+    scope = filters.Filters(segments=("smb", "consumer"), channels=("voice",))
+    expected = advocacy.nps_by(warehouse.open(demo_env), scope, by="segment")
+    assert at.dataframe[0].value["Responses"].sum() == expected["n"].sum()
+
+    # The page's own choice: the URL holds the label shown in the box.
+    at = AppTest.from_file(str(ROOT / "pages/advocacy.py"), default_timeout=120)
+    at.query_params["by"] = "Region"
+    at.run()
+    assert "Region" in at.dataframe[0].value.columns
+
+
+def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(
     demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import shutil
-
-    from analytics import schema, segmentation
-
     root = tmp_path / "wh"
     shutil.copytree(demo_warehouse, root)
     monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
     at = run("pages/advocacy.py", segments_k=4)
-    assert not at.exception, [e.value for e in at.exception]
+    no_exception(at)
+    assert not any("Behaviour segment" in df.value.columns for df in at.dataframe)  # not fitted until asked
+    at.button(key="find_segments").click().run()
+    no_exception(at)
     expected = segmentation.segment(warehouse.open(root), k=4).profiles
-    profiles = next(df.value for df in at.dataframe if "revenue_share" in df.value.columns and "nps_n" in df.value)
-    assert list(profiles["segment"]) == list(expected["segment"])
-    assert list(profiles["customers"]) == list(expected["customers"])
-    assert "behaviour_segment" not in at.selectbox(key="advocacy_by").options
+    profiles = next(df.value for df in at.dataframe if "Behaviour segment" in df.value.columns)
+    assert list(profiles["Behaviour segment"]) == list(expected["segment"])
+    assert list(profiles["Customers"]) == list(expected["customers"])
+    assert "behaviour_segment" not in at.selectbox(key="by").options
 
     at.button(key="save_segments").click().run()
-    assert not at.exception, [e.value for e in at.exception]
+    no_exception(at)
     assert any("Saved" in s.value for s in at.success)
+    assert "Behaviour segment" in at.selectbox(key="by").options  # at once, without another rerun
     stored = warehouse.open(root).table(schema.SEGMENT_TABLE).execute()
     assert set(stored["segment"]) == set(expected["segment"]) and len(stored) == expected["customers"].sum()
 
-    at = run("pages/advocacy.py", advocacy_by="behaviour_segment")
-    assert not at.exception, [e.value for e in at.exception]
-    assert set(at.dataframe[0].value["group"]) <= set(expected["segment"])
+    # Saving again replaces what is saved, so it asks first.
+    assert at.button(key="save_segments").disabled
+    at.checkbox(key="confirm_replace").check().run()
+    assert not at.button(key="save_segments").disabled
+
+    at = run("pages/advocacy.py", by="behaviour_segment")
+    no_exception(at)
+    assert set(at.dataframe[0].value["Behaviour segment"]) <= set(expected["segment"])
+
+
+def test_a_save_keeps_the_cached_results_of_other_tables(demo_env: Path) -> None:
+    """Only calls that read a changed table are computed again: the cache key holds the versions of
+    the tables a call reads, and saving segments changes only the segment table."""
+    from analytics.ui import cached
+
+    wh = warehouse.open(demo_env)
+    plain = cached.CALLS["nps_by"].reads
+    assert callable(plain)
+    assert schema.SEGMENT_TABLE not in plain(filters.ALL_DATA, by="plan")
+    assert schema.SEGMENT_TABLE in plain(filters.ALL_DATA, by="behaviour_segment")
+    assert cached._versions(wh, ("customers",)) == (("customers", wh.versions["customers"]),)

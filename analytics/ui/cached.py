@@ -1,26 +1,51 @@
 """Cached calls for the pages: each wraps one public ``analytics`` function.
 
 The warehouse handle is reopened at most every few seconds, so a new ingest shows up without a
-restart. Results are cached on the handle's ``data_version`` plus the call's arguments, so a commit
-invalidates exactly what it changed.
+restart. A result is cached on the call's arguments and on the versions of just the tables the
+function reads, so a commit invalidates what it changed and nothing else: saving segments does not
+throw away every NPS, and a second browser session gets the first one's results.
+
+Every wrapper is also listed in ``CALLS`` with the arguments pages pass it, so the property-based
+tests (``tests/test_scopes.py``) exercise every function a page uses over generated scopes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import wraps
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from analytics import advocacy, catalog, config, filters, segmentation
+from analytics import advocacy, catalog, config, filters, periods, schema, segmentation
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
 
-P = ParamSpec("P")
-R = TypeVar("R")
+#: The tables most analyses read.
+FACTS = ("customers", "interactions", "surveys")
+#: Tables that describe the warehouse itself.
+LOGS = (schema.INGEST_LOG, *(schema.QUARANTINE_PREFIX + t for t in schema.TABLES))
+
+Reads = tuple[str, ...] | Callable[..., tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A library function a page calls: the tables it reads (to key its cache) and the keyword
+    arguments pages call it with (for the scope tests). ``scoped`` functions take ``Filters``
+    after the warehouse."""
+
+    fn: Callable[..., Any]
+    reads: Reads
+    variants: tuple[Mapping[str, Any], ...] = field(default=({},))
+    scoped: bool = True
+
+
+#: Every cached library call, by the wrapper's name.
+CALLS: dict[str, Call] = {}
 
 
 @st.cache_resource(ttl=5, show_spinner=False)
@@ -37,42 +62,82 @@ def warehouse() -> Warehouse | None:
 
 
 def refresh() -> None:
-    """Drop cached handles and results, e.g. after an upload was ingested."""
+    """Reopen the warehouse after a write from this app (an upload, saved segments).
+
+    Cached results stay: each is keyed on the versions of the tables it read, so only those that
+    read a changed table are computed again.
+    """
     _open.clear()
-    st.cache_data.clear()
 
 
-def _on_warehouse(fn: Callable[..., R]) -> Callable[..., R]:
-    """Cache ``fn(wh, *args)`` on (function, warehouse folder, data version, args)."""
+def _versions(wh: Warehouse, tables: tuple[str, ...]) -> tuple[tuple[str, int | None], ...]:
+    return tuple((t, wh.versions.get(t)) for t in tables)
+
+
+def _on_warehouse(
+    fn: Callable[..., Any],
+    *,
+    reads: Reads = FACTS,
+    variants: tuple[Mapping[str, Any], ...] = ({},),
+    scoped: bool = True,
+) -> Callable[..., Any]:
+    """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments)."""
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     # Every wrapper shares this code, so the function's name must be part of the cache key.
-    @st.cache_data(show_spinner=False, max_entries=128)
-    def run(_wh: Warehouse, function: str, root: str, data_version: str, *args: Any, **kwargs: Any) -> R:
+    @st.cache_data(show_spinner=False, max_entries=256)
+    def run(_wh: Warehouse, function: str, root: str, versions: tuple[Any, ...], *args: Any, **kwargs: Any) -> Any:
         return fn(_wh, *args, **kwargs)
 
     @wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> R:
+    def call(*args: Any, **kwargs: Any) -> Any:
         wh = warehouse()
         if wh is None:
             raise WarehouseError(f"no warehouse at {config.warehouse_path()}")
-        return run(wh, name, str(wh.root), wh.data_version, *args, **kwargs)
+        tables = reads(*args[1:], **kwargs) if callable(reads) else reads
+        return run(wh, name, str(wh.root), _versions(wh, tables), *args, **kwargs)
 
+    CALLS[fn.__name__] = Call(fn, reads, variants, scoped)
     return call
 
 
-table_summary: Callable[[], pd.DataFrame] = _on_warehouse(catalog.table_summary)
-ingest_history: Callable[..., pd.DataFrame] = _on_warehouse(catalog.ingest_history)
-batch_checks: Callable[[str], pd.DataFrame] = _on_warehouse(catalog.batch_checks)
-quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(catalog.quarantined_rows)
-quarantine_counts: Callable[[], pd.DataFrame] = _on_warehouse(catalog.quarantine_counts)
-reference_gaps: Callable[[], pd.DataFrame] = _on_warehouse(catalog.reference_gaps)
-filter_options: Callable[[], filters.FilterOptions] = _on_warehouse(filters.options)
-scope_counts: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(filters.scope_counts)
-nps: Callable[[filters.Filters], advocacy.NPSEstimate] = _on_warehouse(advocacy.nps)
-nps_by: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_by)
-nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_trend)
+def _with_segments(*_: Any, by: str = "", **__: Any) -> tuple[str, ...]:
+    """Cuts by the saved segmentation also read it."""
+    return (*FACTS, schema.SEGMENT_TABLE) if by == "behaviour_segment" else FACTS
+
+
+_DIMENSIONS = advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS
+_KINDS = ({"kind": "relationship"}, {"kind": "transactional"})
+
+table_summary: Callable[..., pd.DataFrame] = _on_warehouse(catalog.table_summary, reads=(*schema.TABLES,))
+ingest_history: Callable[..., pd.DataFrame] = _on_warehouse(catalog.ingest_history, reads=LOGS, scoped=False)
+batch_checks: Callable[[str], pd.DataFrame] = _on_warehouse(catalog.batch_checks, reads=LOGS, scoped=False)
+quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(catalog.quarantined_rows, reads=LOGS, scoped=False)
+quarantine_counts: Callable[[], pd.DataFrame] = _on_warehouse(catalog.quarantine_counts, reads=LOGS, scoped=False)
+reference_gaps: Callable[[], pd.DataFrame] = _on_warehouse(catalog.reference_gaps, scoped=False)
+filter_options: Callable[[], filters.FilterOptions] = _on_warehouse(filters.options, scoped=False)
+emptied_by: Callable[..., str | None] = _on_warehouse(
+    filters.emptied_by, variants=({"kind": "all"}, *_KINDS, {"rows": "customers"}, {"rows": "interactions"})
+)
+scope_period: Callable[[filters.Filters], periods.Period | None] = _on_warehouse(periods.scope_period)
+headline: Callable[..., advocacy.Headline] = _on_warehouse(advocacy.headline, variants=_KINDS)
+nps: Callable[..., advocacy.NPSEstimate] = _on_warehouse(advocacy.nps, variants=_KINDS)
+nps_by: Callable[..., pd.DataFrame] = _on_warehouse(
+    advocacy.nps_by, reads=_with_segments, variants=tuple({"by": d} for d in _DIMENSIONS)
+)
+nps_by_period: Callable[..., pd.DataFrame] = _on_warehouse(
+    advocacy.nps_by_period,
+    reads=_with_segments,
+    variants=tuple({"by": d, "period": "quarter", "top": 6} for d in _DIMENSIONS),
+)
+nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(
+    advocacy.nps_trend, variants=({"kind": "transactional"}, {"kind": "relationship", "period": "quarter"})
+)
 value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.value_advocacy_grid)
 advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.advocacy_economics)
-nps_by_period: Callable[..., pd.DataFrame] = _on_warehouse(advocacy.nps_by_period)
-segments: Callable[..., segmentation.Segmentation] = _on_warehouse(segmentation.segment)
+segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
+    segmentation.segment, variants=({}, {"k": 3}, {"k": 7})
+)
+saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
+    segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False
+)

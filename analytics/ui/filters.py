@@ -1,8 +1,16 @@
-"""The global sidebar filters. ``app.py`` draws them once per run; pages read ``current()``."""
+"""The global sidebar filters. ``app.py`` draws them once per run; pages read ``current()``.
+
+The scope lives in the URL as well as in the session (``?dates=2024-01-01&dates=2024-03-31&channel=voice``):
+every filter widget is bound to a query parameter named after its key, so a view can be shared as a
+link and survives a reload. A page's own choices (``choice``) are bound the same way, e.g. ``&by=plan``
+on the Advocacy page.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -10,6 +18,7 @@ from analytics.filters import Filters
 from analytics.ui import cached
 
 _KEY = "iconic_filters"
+T = TypeVar("T")
 
 
 def sidebar() -> Filters:
@@ -23,21 +32,35 @@ def sidebar() -> Filters:
     start: date | None = None
     end: date | None = None
     if opts.first_date and opts.last_date:
-        picked = st.sidebar.date_input(
+        picked: Any = st.sidebar.date_input(
             "Date range",
             value=(opts.first_date, opts.last_date),
             min_value=opts.first_date,
             max_value=opts.last_date,
-            key="filter_dates",
+            key="dates",
+            bind="query-params",
+            help="Contacts and responses dated in the range; customers who were customers at some time in it.",
         )
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
-    segments = st.sidebar.multiselect("Segment", opts.segments, key="filter_segments", placeholder="All segments")
-    regions = st.sidebar.multiselect("Region", opts.regions, key="filter_regions", placeholder="All regions")
-    channels = st.sidebar.multiselect("Channel", opts.channels, key="filter_channels", placeholder="All channels")
+    segments = st.sidebar.multiselect(
+        "Segment", opts.segments, key="segment", bind="query-params", placeholder="All segments"
+    )
+    regions = st.sidebar.multiselect(
+        "Region", opts.regions, key="region", bind="query-params", placeholder="All regions"
+    )
+    channels = st.sidebar.multiselect(
+        "Channel",
+        opts.channels,
+        key="channel",
+        bind="query-params",
+        placeholder="All channels",
+        help="Post-contact responses about contacts in the channel; relationship responses from customers "
+        "whose contacts were mainly in it.",
+    )
     chosen = Filters(
-        start=start if start != opts.first_date else None,
-        end=end if end != opts.last_date else None,
+        start=start if start and start != opts.first_date else None,
+        end=end if end and end != opts.last_date else None,
         segments=tuple(segments),
         regions=tuple(regions),
         channels=tuple(channels),
@@ -50,3 +73,9 @@ def current() -> Filters:
     """The filters chosen in the sidebar this run (all data when a page runs on its own)."""
     value = st.session_state.get(_KEY)
     return value if isinstance(value, Filters) else Filters()
+
+
+def choice(label: str, options: Sequence[T], *, key: str, **kwargs: Any) -> T:
+    """A selectbox whose choice is kept in the URL, under its ``key``."""
+    picked: T = st.selectbox(label, options, key=key, bind="query-params", **kwargs)
+    return picked

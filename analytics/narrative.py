@@ -1,0 +1,131 @@
+"""Plain sentences from the numbers: the two or three lines that open each page and the brief.
+
+Every sentence is a template filled from a library result, with the result's uncertainty, so the
+words can never say more than the numbers do: a difference is called significant only where the
+test says so, and an estimate without responses is said to be missing, not zero.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.advocacy import RESPONSE_WORDS, Headline
+from analytics.ui.columns import fmt, spec
+
+#: How a group of each dimension is named in a sentence ("{}" is the group).
+SUBJECTS = {
+    "segment": "{} customers",
+    "region": "customers in the {} region",
+    "plan": "customers on the {} plan",
+    "tenure_band": "customers with {} of tenure",
+    "behaviour_segment": "the {} segment",
+    "channel": "{} contacts",
+    "handled_by": "contacts handled by {}",
+    "journey_stage": "contacts at the {} stage",
+    "contact_reason": "{} contacts",
+}
+
+
+def _words(value: object) -> str:
+    return str(value).replace("_", " ")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def headline_sentence(h: Headline) -> str:
+    """E.g. "Relationship NPS for 2026-Q2 is +12.5 (95% CI +10.8 to +14.2, 1,234 responses), 2.1
+    points up on 2025-Q4; the change (95% CI -3.0 to +7.2) is not significant."""
+    words = RESPONSE_WORDS[h.responses]
+    where = f" for {h.period.label}" if h.period else ""
+    est = h.estimate
+    if est.n == 0:
+        return f"There are no {words} responses{where} in this scope."
+    text = (
+        f"{_cap(words)} NPS{where} is {fmt('score', est.score)} (95% CI {fmt('score', est.low)} to "
+        f"{fmt('score', est.high)}, {est.n:,} responses)"
+    )
+    if h.change is not None and h.previous_period is not None:
+        c = h.change
+        direction = "up" if c.diff > 0 else "down" if c.diff < 0 else "unchanged"
+        moved = f"{abs(c.diff):.1f} points {direction} on" if direction != "unchanged" else "unchanged from"
+        verdict = "significant" if c.p_value < 0.05 else "not significant"
+        return (
+            f"{text}, {moved} {h.previous_period.label}; the change (95% CI {fmt('diff', c.low)} to "
+            f"{fmt('diff', c.high)}) is {verdict}."
+        )
+    return f"{text}. {h.note}" if h.note else f"{text}."
+
+
+def group_sentence(groups: pd.DataFrame, by: str) -> str:
+    """The largest significant gap in ``advocacy.nps_by`` output, or that there is none.
+
+    E.g. "NPS for enterprise customers (-7.0, 95% CI -14.0 to -1.0) is 19.0 points below the rest;
+    the gap is significant after Holm's correction."
+    """
+    label = spec(by).label.lower()
+    if groups.empty:
+        return f"There are no responses to cut by {label} in this scope."
+    significant = groups[groups["significant"].fillna(False).astype(bool)]
+    small = int(groups["small_n"].sum())
+    caveat = f" {small} of the {len(groups)} groups have fewer than 30 responses." if small else ""
+    if significant.empty:
+        return f"No {label} differs significantly from the rest (Holm-adjusted, 5%).{caveat}"
+    row = significant.loc[significant["diff"].abs().idxmax()]
+    subject = SUBJECTS.get(by, "{}").format(_words(row["group"]))
+    side = "above" if row["diff"] > 0 else "below"
+    more = f" {len(significant) - 1} other group(s) also differ." if len(significant) > 1 else ""
+    return (
+        f"NPS for {subject} ({fmt('score', row['score'])}, 95% CI {fmt('score', row['low'])} to "
+        f"{fmt('score', row['high'])}) is {abs(row['diff']):.1f} points {side} the rest; the gap is "
+        f"significant after Holm's correction.{more}"
+    )
+
+
+def advocacy_summary(relationship: Headline, post_contact: Headline, groups: pd.DataFrame, by: str) -> list[str]:
+    """The sentences that open the Advocacy page: both headlines and the cut chosen."""
+    return [headline_sentence(relationship), headline_sentence(post_contact), group_sentence(groups, by)]
+
+
+def overview_summary(summary: pd.DataFrame, last_ingest: dict[str, object] | None) -> list[str]:
+    """What the warehouse holds in scope and in all (``catalog.table_summary``), and the last ingest."""
+    by_table = summary.set_index("table")
+    names = {"customers": "customers", "interactions": "contacts", "surveys": "survey responses"}
+    parts = []
+    for table, noun in names.items():
+        stored = int(by_table.loc[table, "rows"]) if table in by_table.index else 0
+        kept = int(by_table.loc[table, "rows_in_scope"]) if table in by_table.index else 0
+        parts.append(f"{kept:,} {noun}" if kept == stored else f"{kept:,} of {stored:,} {noun}")
+    sentences = [f"In this scope: {parts[0]}, {parts[1]} and {parts[2]}."]
+    latest = by_table["latest_event_at"].dropna() if "latest_event_at" in by_table else pd.Series(dtype=object)
+    if not latest.empty:
+        sentences.append(f"The latest dated row is from {pd.Timestamp(latest.max()):%Y-%m-%d}.")
+    if last_ingest:
+        sentences.append(
+            f"The last ingest ({last_ingest['table_name']}, {pd.Timestamp(last_ingest['started_at']):%Y-%m-%d %H:%M} "
+            f"UTC) was {last_ingest['status']}: {last_ingest['message']}"
+        )
+    return sentences
+
+
+def quality_summary(history: pd.DataFrame, quarantine: pd.DataFrame, gaps: pd.DataFrame) -> list[str]:
+    """Batches and their outcome, rows in quarantine, and references that name missing rows."""
+    if history.empty:
+        return ["Nothing has been ingested yet."]
+    rejected = int((history["status"] == "rejected").sum())
+    received = int(history["rows_in"].sum())
+    held = int(quarantine["rows"].sum()) if not quarantine.empty else 0
+    share = f" ({held / received:.2%} of {received:,} rows received)" if received else ""
+    sentences = [
+        f"{len(history):,} batches ingested; {rejected:,} rejected whole.",
+        f"{held:,} rows are in quarantine{share}." if held else "No rows are in quarantine.",
+    ]
+    if not gaps.empty:
+        missing = int(gaps["rows_missing"].sum())
+        sentences.append(
+            f"{missing:,} stored rows name a customer or contact that is not stored."
+            if missing
+            else "Every stored reference names a stored row."
+        )
+    return sentences

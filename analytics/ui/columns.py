@@ -1,0 +1,323 @@
+"""Every column a page, a chart or the brief shows: its label, unit, format and a line of help.
+
+One registry, so that a number reads the same everywhere: "NPS (95% CI)" is ``+12.5 (+10.8 to
++14.2)`` on the Advocacy page, in a chart tooltip and in the PDF brief, and a monthly revenue of
+457,807.28 is ``$457.8k``. A column the registry does not know cannot be shown (``present`` raises),
+and the app tests check every table on every page against it.
+
+This module has no streamlit import, so the brief and the chart builders can use it too.
+``analytics.ui.tables`` renders it in the dashboard.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import altair as alt
+import pandas as pd
+
+Kind = Literal["text", "count", "points", "share", "money", "number", "p", "flag", "datetime", "interval"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column is shown.
+
+    ``kind`` decides the format; ``digits`` the decimals of a number. An ``interval`` column is
+    shown from three source columns (``parts``: estimate, lower and upper bound), each of which is
+    a column of its own in a CSV download.
+    """
+
+    label: str
+    kind: Kind
+    help: str = ""
+    unit: str = ""
+    digits: int = 1
+    parts: tuple[str, str, str] | None = None
+    #: What an interval column says when its estimate is missing (e.g. "no responses").
+    missing: str = "—"
+
+    @property
+    def d3(self) -> str:
+        """The d3 format string for this column in an Altair tooltip or axis."""
+        return {
+            "points": f"+.{self.digits}f",
+            "share": f".{self.digits}%",
+            "money": "$,.2f",
+            "number": f",.{self.digits}f",
+            "p": ".3f",
+            "count": ",d",
+        }.get(self.kind, "")
+
+
+def _c(label: str, kind: Kind, help: str = "", **kw: object) -> Column:  # noqa: A002 - the natural word
+    return Column(label, kind, help, **kw)  # type: ignore[arg-type]
+
+
+_NPS_HELP = "% promoters (9-10) minus % detractors (0-6), in points from -100 to +100."
+_CI = "95% adjusted-Wald interval (Rocks 2016)."
+
+COLUMNS: dict[str, Column] = {
+    # dimensions
+    "group": _c("Group", "text"),
+    "segment": _c("Segment", "text", "The customer segment in the CRM."),
+    "region": _c("Region", "text"),
+    "plan": _c("Plan", "text"),
+    "tenure_band": _c("Tenure", "text", "Time from signup to the response."),
+    "behaviour_segment": _c("Behaviour segment", "text", "From the saved customer segmentation."),
+    "channel": _c("Channel", "text"),
+    "handled_by": _c("Handled by", "text", "In-house team or outsourcing partner."),
+    "journey_stage": _c("Journey stage", "text"),
+    "contact_reason": _c("Contact reason", "text"),
+    "period": _c("Period", "datetime", "First day of the period."),
+    # NPS
+    "n": _c("Responses", "count", "Responses counted."),
+    "promoters": _c("Promoters", "count", "Responses scoring 9 or 10."),
+    "passives": _c("Passives", "count", "Responses scoring 7 or 8."),
+    "detractors": _c("Detractors", "count", "Responses scoring 0 to 6."),
+    "score": _c("NPS", "points", _NPS_HELP, unit="points"),
+    "low": _c("NPS, lower 95% bound", "points", _CI, unit="points"),
+    "high": _c("NPS, upper 95% bound", "points", _CI, unit="points"),
+    "nps_ci": _c(
+        "NPS (95% CI)",
+        "interval",
+        f"{_NPS_HELP} {_CI}",
+        unit="points",
+        parts=("score", "low", "high"),
+        missing="no responses",
+    ),
+    "se": _c("Standard error", "number", "Standard error of the NPS, in points.", unit="points", digits=2),
+    "diff": _c(
+        "Difference from the rest", "points", "This group's NPS minus that of all other responses.", unit="points"
+    ),
+    "diff_low": _c("Difference, lower 95% bound", "points", unit="points"),
+    "diff_high": _c("Difference, upper 95% bound", "points", unit="points"),
+    "diff_ci": _c(
+        "Difference from the rest (95% CI)",
+        "interval",
+        "This group's NPS minus that of all other responses, with a 95% Wald interval (Rocks 2016).",
+        unit="points",
+        parts=("diff", "diff_low", "diff_high"),
+    ),
+    "p_value": _c("p", "p", "Two-sided z test against the rest, before correction."),
+    "p_adjusted": _c("p (Holm)", "p", "p-value adjusted for testing every group (Holm's step-down)."),
+    "significant": _c("Significant", "flag", "The difference is significant at 5% after Holm's correction."),
+    "small_n": _c("Small group", "flag", "Fewer than 30 responses: read with care."),
+    "change": _c("Change from the previous period", "points", unit="points"),
+    # value x advocacy
+    "revenue_tier": _c(
+        "Revenue tier", "text", "Vital few: top 20% by monthly revenue; middle: next 30%; tail: the rest."
+    ),
+    "advocacy": _c("Advocacy", "text", "From the customer's latest relationship answer in scope."),
+    "customers": _c("Customers", "count"),
+    "revenue": _c("Monthly revenue", "money", "Sum of the customers' monthly revenue.", unit="$"),
+    "revenue_share": _c("Share of revenue", "share", "Share of all monthly revenue in scope."),
+    "churn_rate": _c("Churned", "share", "Share of the customers who have churned."),
+    "churn_low": _c("Churned, lower 95% bound", "share"),
+    "churn_high": _c("Churned, upper 95% bound", "share"),
+    "churn_ci": _c(
+        "Churned (95% CI)",
+        "interval",
+        "Share of the customers who have churned, with a 95% Wilson interval.",
+        parts=("churn_rate", "churn_low", "churn_high"),
+        missing="no customers",
+    ),
+    "action": _c("Suggested action", "text"),
+    "monthly_revenue": _c("Mean monthly revenue", "money", unit="$"),
+    "monthly_revenue_low": _c("Mean monthly revenue, lower 95% bound", "money", unit="$"),
+    "monthly_revenue_high": _c("Mean monthly revenue, upper 95% bound", "money", unit="$"),
+    "monthly_revenue_ci": _c(
+        "Mean monthly revenue (95% CI)",
+        "interval",
+        "Mean per customer, with a 95% normal-approximation interval.",
+        unit="$",
+        parts=("monthly_revenue", "monthly_revenue_low", "monthly_revenue_high"),
+    ),
+    "contacts_per_month": _c("Contacts per month", "number", "Contacts per month as a customer.", digits=2),
+    "contacts_per_month_low": _c("Contacts per month, lower 95% bound", "number", digits=2),
+    "contacts_per_month_high": _c("Contacts per month, upper 95% bound", "number", digits=2),
+    "contacts_per_month_ci": _c(
+        "Contacts per month (95% CI)",
+        "interval",
+        "Mean contacts per month as a customer within the contact data, with a 95% interval.",
+        digits=2,
+        parts=("contacts_per_month", "contacts_per_month_low", "contacts_per_month_high"),
+    ),
+    # segments
+    "segment_name": _c("Behaviour segment", "text", "Named by how the segment differs from everyone in scope."),
+    "share": _c("Share of customers", "share"),
+    "nps": _c("NPS", "points", _NPS_HELP, unit="points"),
+    "nps_low": _c("NPS, lower 95% bound", "points", unit="points"),
+    "nps_high": _c("NPS, upper 95% bound", "points", unit="points"),
+    "segment_nps_ci": _c(
+        "NPS of those who answered (95% CI)",
+        "interval",
+        f"From each customer's latest relationship answer. {_CI}",
+        unit="points",
+        parts=("nps", "nps_low", "nps_high"),
+        missing="no answers",
+    ),
+    "nps_n": _c("Answers", "count", "Customers with a relationship answer in scope."),
+    "tenure_months": _c("Tenure (months)", "number", "Months from signup to churn or the end of the data."),
+    "self_service_share": _c("Self-service share", "share", "Share of contacts handled without a person."),
+    "voice_share": _c("Voice share", "share", "Share of contacts by phone."),
+    "escalations_per_month": _c("Escalations per month", "number", digits=3),
+    "log_revenue": _c("Log monthly revenue", "number", "Natural log of 1 + monthly revenue.", digits=2),
+    "ltr": _c("Likelihood to recommend", "number", "Latest relationship answer, 0-10 (median where none)."),
+    # warehouse and ingest
+    "table": _c("Table", "text"),
+    "table_name": _c("Table", "text"),
+    "rows": _c("Rows stored", "count"),
+    "rows_in_scope": _c("Rows in scope", "count", "Rows the sidebar's filters keep (see the scope rules)."),
+    "version": _c("Version", "count", "Delta table version; every commit adds one."),
+    "updated_at": _c("Last commit (UTC)", "datetime"),
+    "latest_event_at": _c("Latest event (UTC)", "datetime", "Latest signup, contact or response date in the table."),
+    "batch_id": _c("Batch", "text"),
+    "started_at": _c("Started (UTC)", "datetime"),
+    "status": _c("Status", "text", "committed, rejected (nothing written) or unchanged (already ingested)."),
+    "rows_in": _c("Rows in", "count", "Rows read from the file."),
+    "rows_committed": _c("Rows committed", "count"),
+    "rows_quarantined": _c("Rows quarantined", "count", "Rows set aside with their reasons."),
+    "source_file": _c("File", "text"),
+    "message": _c("Message", "text"),
+    "duration_seconds": _c("Duration (s)", "number", unit="s"),
+    "rule": _c("Rule", "text"),
+    "column": _c("Column", "text"),
+    "success": _c("Passed", "flag"),
+    "policy": _c("On failure", "text", "What a failure does: reject the batch, quarantine the rows, or warn."),
+    "unexpected_count": _c("Rows failing", "count"),
+    "examples": _c("Examples", "text", "Some of the values that failed."),
+    "reasons": _c("Reasons", "text"),
+    "row_number": _c("Row in file", "count"),
+    "record": _c("Row as received", "text", "The row exactly as it was in the file."),
+    "references": _c("Names a row of", "text"),
+    "rows_missing": _c("Rows naming a missing row", "count"),
+}
+
+
+def spec(name: str) -> Column:
+    """The registry entry for ``name``; a ``KeyError`` names the column if it is not registered."""
+    try:
+        return COLUMNS[name]
+    except KeyError:
+        raise KeyError(f"column {name!r} is not in the display registry (analytics/ui/columns.py)") from None
+
+
+def labels() -> set[str]:
+    """Every label the registry can put on screen."""
+    return {c.label for c in COLUMNS.values()}
+
+
+# --- formatting --------------------------------------------------------------------------------------
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+
+
+def fmt(name: str, value: object) -> str:
+    """``value`` of column ``name`` as text, e.g. ``fmt("score", 12.46)`` is ``+12.5``; missing is ``—``."""
+    c = spec(name)
+    if _missing(value):
+        return "—"
+    if c.kind == "points":
+        return f"{float(value):+.{c.digits}f}"  # type: ignore[arg-type]
+    if c.kind == "share":
+        return f"{float(value):.{c.digits}%}"  # type: ignore[arg-type]
+    if c.kind == "money":
+        return money(float(value))  # type: ignore[arg-type]
+    if c.kind == "number":
+        return f"{float(value):,.{c.digits}f}"  # type: ignore[arg-type]
+    if c.kind == "count":
+        return f"{int(value):,}"  # type: ignore[call-overload]
+    if c.kind == "p":
+        return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"  # type: ignore[arg-type]
+    if c.kind == "flag":
+        return "yes" if bool(value) else ""
+    if c.kind == "datetime":
+        return f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+def money(value: float) -> str:
+    """Dollars, compact above a thousand: ``$30.25``, ``$457.8k``, ``$1.2M``."""
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 1e6:
+        return f"{sign}${v / 1e6:.1f}M"
+    if v >= 1e3:
+        return f"{sign}${v / 1e3:.1f}k"
+    return f"{sign}${v:.2f}"
+
+
+def fmt_interval(name: str, estimate: object, low: object, high: object) -> str:
+    """An estimate with its interval, e.g. ``+12.5 (+10.8 to +14.2)``, in the format of ``name``'s parts."""
+    c = spec(name)
+    if c.parts is None:
+        raise ValueError(f"column {name!r} is not an interval")
+    part = c.parts[0]
+    if _missing(estimate):
+        return c.missing
+    if _missing(low) or _missing(high):
+        return f"{fmt(part, estimate)} (too few to bound)"
+    return f"{fmt(part, estimate)} ({fmt(part, low)} to {fmt(part, high)})"
+
+
+def present(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = None) -> pd.DataFrame:
+    """The table as shown: registered labels as headers, values formatted as text (counts and
+    dates stay typed so they sort), intervals joined into one cell.
+
+    ``group`` names the dimension that fills a ``group`` column (its label heads the column).
+    """
+    out = {}
+    for name in columns:
+        c = spec(group if name == "group" and group else name)
+        if c.parts is not None:
+            est, lo, hi = (frame[p] for p in c.parts)
+            out[c.label] = [fmt_interval(name, *v) for v in zip(est, lo, hi, strict=True)]
+        elif c.kind == "count":
+            out[c.label] = frame[name].astype("Int64")
+        elif c.kind == "datetime":
+            out[c.label] = pd.to_datetime(frame[name], utc=True).dt.tz_localize(None)
+        else:
+            out[c.label] = [fmt(name, v) for v in frame[name]]
+    return pd.DataFrame(out, index=range(len(frame)))
+
+
+def export(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = None) -> pd.DataFrame:
+    """The table for a CSV download: the same columns with their labels, raw numbers, and each
+    interval split into its estimate and bounds."""
+    names: list[str] = []
+    for name in columns:
+        parts = spec(name).parts
+        names.extend(parts if parts else [name])
+    return pd.DataFrame(
+        {spec(group if n == "group" and group else n).label: frame[n].to_numpy() for n in names},
+        index=range(len(frame)),
+    )
+
+
+def tooltip(name: str, *, field: str | None = None, title: str | None = None) -> alt.Tooltip:
+    """An Altair tooltip for column ``name`` with its label and format."""
+    c = spec(name)
+    kind = {"text": "N", "datetime": "T", "flag": "N"}.get(c.kind, "Q")
+    fmt_ = "%b %Y" if c.kind == "datetime" else c.d3
+    return alt.Tooltip(f"{field or name}:{kind}", title=title or c.label, format=fmt_ or alt.Undefined)
+
+
+def axis_title(name: str) -> str:
+    """The axis title for column ``name``: its label with its unit, e.g. ``NPS (points)``."""
+    c = spec(name)
+    return f"{c.label} ({c.unit})" if c.unit and c.unit not in c.label else c.label
+
+
+def help_texts(columns: Sequence[str], *, group: str | None = None) -> Mapping[str, str]:
+    """Label -> help text for the columns shown (for column headers' tooltips)."""
+    out = {}
+    for name in columns:
+        c = spec(group if name == "group" and group else name)
+        out[c.label] = c.help
+    return out
