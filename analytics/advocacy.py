@@ -690,19 +690,23 @@ def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, **metrics: ibis
     """``people`` (one row per customer) with per-customer aggregates of their contacts in scope.
 
     ``metrics`` are aggregations over the interactions (e.g. ``contacts=_.count()``); customers without
-    contacts get nulls. Adds ``months_observed``: months as a customer within the span of the
-    interaction data (at least 1), and ``tenure_months``: months from signup to the end of that span
-    or to churn.
+    contacts get nulls. Adds ``months_observed``: months as a customer within the scope's days (its
+    date range, bounded by the data; at least 1), and ``tenure_months``: months from signup to the
+    end of those days or to churn. With no dated data at all, both are 1 and 0.
     """
     contacts = filters.interactions(wh, f)
-    window = contacts.aggregate(first=contacts.started_at.min(), last=contacts.started_at.max())
     usage = contacts.group_by("customer_id").aggregate(**metrics)
-    t = people.left_join(usage, "customer_id").drop("customer_id_right").cross_join(window)
-    start = ibis.greatest(t.signup_at, t.first)
-    end = ibis.least(t.churned_at.fill_null(t.last), t.last)
+    t = people.left_join(usage, "customer_id").drop("customer_id_right")
+    span = periods.scope_period(wh, f)
+    if span is None:
+        return t.mutate(months_observed=ibis.literal(1.0), tenure_months=ibis.literal(0.0))
+    first = ibis.literal(pd.Timestamp(span.start, tz="UTC"), type="timestamp('UTC')")
+    last = ibis.literal(pd.Timestamp(span.end, tz="UTC") + pd.Timedelta(days=1), type="timestamp('UTC')")
+    start = ibis.greatest(t.signup_at, first)
+    end = ibis.least(t.churned_at.fill_null(last), last)
     observed = ((end.epoch_seconds() - start.epoch_seconds()) / MONTH_SECONDS).clip(lower=1.0)
     tenure = ((end.epoch_seconds() - t.signup_at.epoch_seconds()) / MONTH_SECONDS).clip(lower=0.0)
-    return t.mutate(months_observed=observed, tenure_months=tenure).drop("first", "last")
+    return t.mutate(months_observed=observed, tenure_months=tenure)
 
 
 def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -89,6 +93,50 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+# Every process the suite starts inherits this mark, so the run can find what it left behind.
+RUN_MARK = "ICONIC_TEST_RUN"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(RUN_MARK, f"{os.getpid()}-{time.time_ns()}")
+
+
+def leftover_processes() -> list[tuple[int, str]]:
+    """Live processes (other than this one) started by this test run: pid and command line."""
+    mark = f"{RUN_MARK}={os.environ.get(RUN_MARK, '')}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if mark not in (entry / "environ").read_bytes().split(b"\0"):
+                continue
+            if (entry / "stat").read_text().split(") ", 1)[1].startswith("Z"):
+                continue  # a zombie holds no resources; its parent reaps it
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, IndexError):
+            continue
+        found.append((int(entry.name), command))
+    return found
+
+
+def _stop_leftovers(session: pytest.Session) -> None:
+    """Fail the run if a process it started is still alive once the tests are done, and stop it."""
+    deadline = time.monotonic() + 10
+    left = leftover_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = leftover_processes()
+    if not left:
+        return
+    lines = "\n".join(f"  pid {pid}: {command[:200]}" for pid, command in left)
+    print(f"\nThe test run left {len(left)} process(es) running; stopping them:\n{lines}", file=sys.stderr)
+    for pid, _ in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 # Arrow's and DuckDB's native thread pools can outlive Python's own teardown and abort a process
 # that has already finished (see analytics.cli.run). Once pytest has reported, leave the same way
 # the CLI does, keeping pytest's exit status, so a finished run cannot turn red at exit.
@@ -97,14 +145,14 @@ _exit_status: list[int] = []
 
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exit_status.append(int(exitstatus))
+    if not hasattr(session.config, "workerinput"):
+        _stop_leftovers(session)
+    _exit_status.append(int(session.exitstatus))
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _exit_status and not hasattr(config, "workerinput"):
-        import sys
-
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(_exit_status[-1])

@@ -199,3 +199,120 @@ def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, t
     assert groups == {s["segment"]: s["nps_n"] for s in data["segments"] if s["nps_n"]}
     bad = iconic("analyze", "segments", "--k", "1", "--warehouse", str(root))
     assert bad.returncode == 2 and "--k must be at least 2" in bad.stderr
+
+
+SCOPE = [
+    "--channel",
+    "voice",
+    "--segment",
+    "smb",
+    "--segment",
+    "consumer",
+    "--start",
+    "2025-10-01",
+    "--end",
+    "2026-06-30",
+]
+
+
+def test_analyze_takes_the_scope_the_sidebar_builds(demo_warehouse: Path) -> None:
+    from datetime import date
+
+    from analytics import advocacy, segmentation, warehouse
+    from analytics.filters import Filters
+
+    scope = Filters(date(2025, 10, 1), date(2026, 6, 30), ("smb", "consumer"), (), ("voice",))
+    wh = warehouse.open(demo_warehouse)
+    out = iconic("analyze", "advocacy", "--by", "plan", "--json", *SCOPE, "--warehouse", str(demo_warehouse))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["scope"]["channels"] == ["voice"] and data["scope"]["segments"] == ["smb", "consumer"]
+    assert data["scope"]["rules"]["relationship responses"].endswith("were mainly voice.")
+    expected = advocacy.nps_by(wh, scope, by="plan")
+    assert {g["group"]: g["n"] for g in data["groups"]} == dict(zip(expected["group"], expected["n"], strict=True))
+    assert data["nps"]["n"] == advocacy.nps(wh, scope).n
+    assert (
+        data["groups"][0]["period"]
+        == data["nps"]["period"]
+        == {
+            "label": "2025-10-01 to 2026-06-30",
+            "start": "2025-10-01",
+            "end": "2026-06-30",
+        }
+    )
+    seg = iconic("analyze", "segments", "--k", "3", "--json", *SCOPE, "--warehouse", str(demo_warehouse))
+    assert seg.returncode == 0, seg.stderr
+    customers = sum(s["customers"] for s in json.loads(seg.stdout)["segments"])
+    assert customers == len(segmentation.customer_features(wh, scope))
+
+
+def test_an_empty_scope_is_null_estimates_not_an_error(demo_warehouse: Path) -> None:
+    args = ["--start", "2026-01-15", "--end", "2026-03-31", "--warehouse", str(demo_warehouse)]
+    out = iconic("analyze", "advocacy", "--json", *args)
+    assert out.returncode == 0, out.stderr
+    assert "NaN" not in out.stdout
+    data = json.loads(out.stdout)
+    assert data["nps"]["n"] == 0 and data["nps"]["score"] is None and data["nps"]["low"] is None
+    assert data["groups"] == [] and data["headline"]["relationship"]["score"] is None
+    assert (
+        data["note"] == "No relationship responses in this scope: the date range 2026-01-15 to 2026-03-31 leaves none."
+    )
+    text = iconic("analyze", "advocacy", *args)
+    assert text.returncode == 0 and "Relationship NPS (2026-01-15 to 2026-03-31): no responses" in text.stdout
+    assert "leaves none" in text.stdout and "Traceback" not in text.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "2026-13-01"], "not a date: '2026-13-01' (use YYYY-MM-DD)"),
+        (
+            ["--start", "2026-03-01", "--end", "2026-01-01"],
+            "the date range starts (2026-03-01) after it ends (2026-01-01)",
+        ),
+    ],
+)
+def test_a_bad_scope_is_a_usage_error(demo_warehouse: Path, args: list[str], message: str) -> None:
+    for analysis in ("advocacy", "segments"):
+        out = iconic("analyze", analysis, *args, "--warehouse", str(demo_warehouse))
+        assert out.returncode == 2 and message in out.stderr and "Traceback" not in out.stderr
+
+
+def test_iconic_app_is_the_server_and_stops_on_sigterm(demo_warehouse: Path) -> None:
+    """A service manager's SIGTERM to `iconic app` stops the server: the port is free within 5 s."""
+    import os
+    import signal
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    env = {**os.environ, "ICONIC_WAREHOUSE": str(demo_warehouse)}
+    cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the dashboard did not start"
+                time.sleep(0.3)
+        os.kill(proc.pid, signal.SIGTERM)
+        stopped = time.monotonic() + 5
+        while time.monotonic() < stopped:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) != 0:
+                    break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the port is still served 5 s after SIGTERM")
+        assert proc.wait(timeout=5) is not None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -75,5 +75,33 @@ def test_page_loads_without_exceptions(served: str, path: str) -> None:
             assert sidebar.get_by_text("Segment").count() >= 1  # the global filters from app.py
             assert sidebar.get_by_text("Overview", exact=True).count() >= 1
             assert sidebar.get_by_text("overview", exact=True).count() == 0  # not the legacy pages/ listing
+            assert page.title() == f"{PAGES[path]} · Iconic"  # the tab names the page
+        finally:
+            browser.close()
+
+
+def test_a_channel_picked_in_the_sidebar_scopes_advocacy_and_the_url(served: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(f"{served}/advocacy", wait_until="domcontentloaded")
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+            sidebar = page.locator('[data-testid="stSidebar"]')
+            sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Channel").click()
+            page.get_by_role("option", name="voice", exact=True).click()
+            page.keyboard.press("Escape")
+            page.get_by_text("channel: voice").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+            page.wait_for_timeout(1500)
+            assert page.locator('[data-testid="stException"]').count() == 0
+            assert "channel=voice" in page.url
+            # The view survives a reload, and a shared link opens it as it was.
+            page.reload(wait_until="domcontentloaded")
+            page.get_by_text("channel: voice").first.wait_for(timeout=60_000)
+            page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
         finally:
             browser.close()

@@ -30,18 +30,23 @@ FACTS = ("customers", "interactions", "surveys")
 LOGS = (schema.INGEST_LOG, *(schema.QUARANTINE_PREFIX + t for t in schema.TABLES))
 
 Reads = tuple[str, ...] | Callable[..., tuple[str, ...]]
+Variants = tuple[Mapping[str, Any], ...] | Callable[[Warehouse], tuple[Mapping[str, Any], ...]]
 
 
 @dataclass(frozen=True)
 class Call:
     """A library function a page calls: the tables it reads (to key its cache) and the keyword
-    arguments pages call it with (for the scope tests). ``scoped`` functions take ``Filters``
-    after the warehouse."""
+    arguments pages call it with (for the scope tests; a function of the warehouse where they
+    depend on the data, e.g. a batch id). ``scoped`` functions take ``Filters`` after the warehouse."""
 
     fn: Callable[..., Any]
     reads: Reads
-    variants: tuple[Mapping[str, Any], ...] = field(default=({},))
+    variants: Variants = field(default=({},))
     scoped: bool = True
+
+    def arguments(self, wh: Warehouse) -> tuple[Mapping[str, Any], ...]:
+        """The keyword arguments pages call ``fn`` with, on this warehouse."""
+        return self.variants(wh) if callable(self.variants) else self.variants
 
 
 #: Every cached library call, by the wrapper's name.
@@ -78,7 +83,7 @@ def _on_warehouse(
     fn: Callable[..., Any],
     *,
     reads: Reads = FACTS,
-    variants: tuple[Mapping[str, Any], ...] = ({},),
+    variants: Variants = ({},),
     scoped: bool = True,
 ) -> Callable[..., Any]:
     """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments)."""
@@ -111,8 +116,15 @@ _KINDS = ({"kind": "relationship"}, {"kind": "transactional"})
 
 table_summary: Callable[..., pd.DataFrame] = _on_warehouse(catalog.table_summary, reads=(*schema.TABLES,))
 ingest_history: Callable[..., pd.DataFrame] = _on_warehouse(catalog.ingest_history, reads=LOGS, scoped=False)
-batch_checks: Callable[[str], pd.DataFrame] = _on_warehouse(catalog.batch_checks, reads=LOGS, scoped=False)
-quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(catalog.quarantined_rows, reads=LOGS, scoped=False)
+batch_checks: Callable[[str], pd.DataFrame] = _on_warehouse(
+    catalog.batch_checks,
+    reads=LOGS,
+    scoped=False,
+    variants=lambda wh: tuple({"batch_id": b} for b in catalog.ingest_history(wh)["batch_id"]),
+)
+quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(
+    catalog.quarantined_rows, reads=LOGS, scoped=False, variants=tuple({"table": t} for t in schema.TABLES)
+)
 quarantine_counts: Callable[[], pd.DataFrame] = _on_warehouse(catalog.quarantine_counts, reads=LOGS, scoped=False)
 reference_gaps: Callable[[], pd.DataFrame] = _on_warehouse(catalog.reference_gaps, scoped=False)
 filter_options: Callable[[], filters.FilterOptions] = _on_warehouse(filters.options, scoped=False)

@@ -1,0 +1,196 @@
+"""Every function a page uses holds under every scope a user can pick (property-based).
+
+Scopes are drawn by Hypothesis: date ranges of any length (empty, a single day, between two
+relationship waves, outside the data), any subset of segments, regions and channels. For each scope
+every call registered in ``analytics.ui.cached.CALLS`` runs with every argument set pages use, and
+its result must be well formed: no NaN where a number is shown, intervals that hold their estimates,
+counts that add up. A page added later registers its calls there and is covered without editing
+this file.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from analytics import advocacy, filters, narrative, periods, segmentation, warehouse
+from analytics.filters import Filters
+from analytics.ui import cached
+from analytics.warehouse import Warehouse
+
+#: (estimate, lower bound, upper bound) columns that results may carry.
+INTERVALS = [
+    ("score", "low", "high"),
+    ("diff", "diff_low", "diff_high"),
+    ("nps", "nps_low", "nps_high"),
+    ("churn_rate", "churn_low", "churn_high"),
+    ("monthly_revenue", "monthly_revenue_low", "monthly_revenue_high"),
+    ("contacts_per_month", "contacts_per_month_low", "contacts_per_month_high"),
+]
+#: The column that says how many observations stand behind a row.
+SIZES = ("n", "nps_n", "customers")
+
+# The test demo covers 2025-07 to 2026-06 and asks for relationship answers every six months.
+FIRST, LAST = date(2025, 6, 25), date(2026, 7, 5)
+
+
+@pytest.fixture(scope="module")
+def wh(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+    """The test demo with a saved segmentation, so that every dimension can be cut."""
+    root = tmp_path_factory.mktemp("scopes") / "warehouse"
+    shutil.copytree(demo_warehouse, root)
+    opened = warehouse.open(root)
+    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
+    handle = warehouse.open(root)
+    yield handle
+    handle.close()
+
+
+OPTIONS = {
+    "segments": ("consumer", "smb", "enterprise"),
+    "regions": ("north", "south", "east", "west"),
+    "channels": ("voice", "chat", "email", "web", "social", "ivr"),
+}
+
+
+@st.composite
+def scopes(draw: st.DrawFn) -> Filters:
+    start = end = None
+    if draw(st.booleans()):
+        start = FIRST + timedelta(days=draw(st.integers(-60, (LAST - FIRST).days + 60)))
+        end = start + timedelta(days=draw(st.integers(0, 400)))
+        if draw(st.booleans()):
+            start, end = (start, None) if draw(st.booleans()) else (None, end)
+    picks = {k: tuple(draw(st.lists(st.sampled_from(v), unique=True, max_size=len(v)))) for k, v in OPTIONS.items()}
+    return Filters(start=start, end=end, **picks)
+
+
+def check_estimate(est: advocacy.NPSEstimate, where: str) -> None:
+    assert est.promoters + est.passives + est.detractors == est.n, where
+    if est.n == 0:
+        assert (est.score, est.low, est.high, est.se) == (None, None, None, None), where
+        return
+    assert est.score is not None and est.low is not None and est.high is not None, where
+    assert -100 <= est.low <= est.high <= 100, where
+    if est.n > 1:  # a lone answer is the documented exception (see nps_estimate)
+        assert est.low - 1e-9 <= est.score <= est.high + 1e-9, where
+
+
+def check_frame(frame: pd.DataFrame, where: str) -> None:
+    size = next((c for c in SIZES if c in frame.columns), None)
+    for est, low, high in INTERVALS:
+        if est not in frame.columns:
+            continue
+        rows = frame if size is None else frame[frame[size] > 0]
+        with_estimate = rows[est].notna()
+        if est not in ("diff",):  # the baseline group has no difference from itself
+            assert with_estimate.all(), f"{where}: {est} is missing where there are observations"
+        if low not in frame.columns:
+            continue
+        bounded = rows[with_estimate & rows[low].notna() & rows[high].notna()]
+        if size is not None:
+            unbounded = rows[with_estimate & (rows[low].isna() | rows[high].isna())]
+            assert (unbounded[size] < 2).all() or est == "diff", f"{where}: {est} has no interval at n >= 2"
+            bounded = bounded[bounded[size] > 1]
+        values = bounded[[low, est, high]].to_numpy(float)
+        assert (values[:, 0] <= values[:, 1] + 1e-9).all() and (values[:, 1] <= values[:, 2] + 1e-9).all(), (
+            f"{where}: {est} outside its interval"
+        )
+    if {"promoters", "passives", "detractors", "n"} <= set(frame.columns):
+        assert (frame["promoters"] + frame["passives"] + frame["detractors"] == frame["n"]).all(), where
+    numeric = frame.select_dtypes("number")
+    assert not np.isinf(numeric.to_numpy(float)).any(), f"{where}: infinite values"
+
+
+def check(result: Any, where: str) -> None:
+    if isinstance(result, advocacy.NPSEstimate):
+        check_estimate(result, where)
+    elif isinstance(result, advocacy.Headline):
+        check_estimate(result.estimate, where)
+        if result.estimate.n == 0 or result.change is None:
+            assert result.note or result.estimate.n > 0, f"{where}: says nothing about what is missing"
+        if result.change is not None:
+            assert result.previous is not None and result.previous.n > 0, where
+            assert result.previous_period is not None and result.period is not None, where
+            assert result.previous_period.end < result.period.start, where
+            assert result.change.low <= result.change.diff <= result.change.high, where
+        if result.period is not None:
+            assert "nan" not in narrative.headline_sentence(result).lower(), where
+    elif isinstance(result, segmentation.Segmentation):
+        if result.is_empty:
+            assert result.note and result.profiles.empty, where
+        else:
+            assert int(result.profiles["customers"].sum()) == len(result.assignments), where
+            assert result.assignments["customer_id"].is_unique, where
+            check_frame(result.profiles, where)
+    elif isinstance(result, pd.DataFrame):
+        check_frame(result, where)
+    elif isinstance(result, periods.Period):
+        assert result.start <= result.end, where
+    else:
+        assert result is None or isinstance(result, str | filters.FilterOptions | segmentation.SavedSegments), where
+
+
+def run_every_call(wh: Warehouse, scope: Filters) -> dict[tuple[str, str], Any]:
+    results = {}
+    for name, call in cached.CALLS.items():
+        for variant in call.arguments(wh):
+            where = f"{name}({scope!r}, {variant})"
+            result = call.fn(wh, scope, **variant) if call.scoped else call.fn(wh, **variant)
+            check(result, where)
+            results[(name, repr(sorted(variant.items())))] = result
+    return results
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scope=scopes())
+@example(scope=Filters(channels=("voice",)))
+@example(scope=Filters(start=date(2026, 1, 15), end=date(2026, 3, 31)))  # between two relationship waves
+@example(scope=Filters(start=date(2026, 2, 2), end=date(2026, 2, 2)))  # one day
+@example(scope=Filters(start=date(2030, 1, 1)))  # after the data
+@example(scope=Filters(segments=("enterprise",), regions=("west",), channels=("social",)))
+def test_every_page_call_is_well_formed_under_any_scope(wh: Warehouse, scope: Filters) -> None:
+    results = run_every_call(wh, scope)
+
+    def get(name: str, **variant: Any) -> Any:
+        return results[(name, repr(sorted(variant.items())))]
+
+    # Counts add up across the calls a page puts side by side.
+    relationship = get("nps", kind="relationship")
+    post_contact = get("nps", kind="transactional")
+    for by in ("segment", "region", "plan"):  # every responding customer has one
+        assert int(get("nps_by", by=by)["n"].sum()) == relationship.n
+    assert int(get("nps_by", by="channel")["n"].sum()) <= post_contact.n  # contacts may be quarantined
+    summary = get("table_summary").set_index("table")
+    assert (summary["rows_in_scope"] <= summary["rows"]).all()
+    grid = get("value_advocacy_grid")
+    assert int(grid["customers"].sum()) == int(summary.loc["customers", "rows_in_scope"])
+    if len(grid) and grid["revenue"].sum() > 0:
+        assert math.isclose(grid["revenue_share"].sum(), 1.0)
+    economics = get("advocacy_economics")
+    assert int(economics["customers"].sum()) == int(grid["customers"].sum())
+    for by in ("contact_reason", "segment"):
+        over_time = get("nps_by_period", by=by, period="quarter", top=6)
+        assert over_time["group"].nunique() <= 7
+    # An empty scope says which filter emptied it.
+    if relationship.n == 0 and post_contact.n == 0 and not scope.is_all:
+        assert get("emptied_by", kind="all") is not None or int(summary.loc["surveys", "rows"]) == 0
+
+
+def test_every_cached_call_is_registered_for_these_tests() -> None:
+    wrappers = [
+        name
+        for name, value in vars(cached).items()
+        if callable(value) and getattr(value, "__wrapped__", None) is not None and not name.startswith("_")
+    ]
+    assert wrappers and {getattr(cached, w).__wrapped__.__name__ for w in wrappers} <= set(cached.CALLS)
