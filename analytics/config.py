@@ -10,17 +10,31 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from analytics.errors import WarehouseError
+
 DEFAULT_WAREHOUSE = Path("data") / "warehouse"
 DEFAULT_MAX_QUARANTINE_SHARE = 0.01
 DEFAULT_MAX_UPLOAD_MB = 200
 
 
 def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
-    """Return the warehouse directory: the argument, else ``ICONIC_WAREHOUSE``, else ``./data/warehouse``."""
-    if path is not None:
-        return Path(path)
-    env = os.environ.get("ICONIC_WAREHOUSE")
-    return Path(env) if env else DEFAULT_WAREHOUSE
+    """Return the warehouse directory: the argument, else ``ICONIC_WAREHOUSE``, else ``./data/warehouse``.
+
+    Raises
+    ------
+    WarehouseError
+        If the path is empty, is a file, or lies under a file: no command can use it.
+    """
+    if path is None:
+        path = os.environ.get("ICONIC_WAREHOUSE") or DEFAULT_WAREHOUSE
+    if not str(path).strip():
+        raise WarehouseError("the warehouse path is empty: give a folder, e.g. --warehouse data/warehouse")
+    root = Path(path)
+    for p in (root, *root.parents):
+        if p.exists() and not p.is_dir():
+            where = "is a file" if p == root else f"is under {p}, which is a file"
+            raise WarehouseError(f"the warehouse path {root} {where}, not a folder: give a folder for the warehouse")
+    return root
 
 
 def max_quarantine_share() -> float:

@@ -30,6 +30,7 @@ import re
 import tempfile
 import time
 import uuid
+import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -182,6 +183,8 @@ def ingest(
     except KeyError as exc:
         raise IngestError(str(exc.args[0]), rule="table") from None
     path = Path(file)
+    if path.is_dir():
+        raise IngestError(f"{path} is a folder, not a file: name one file in it", file=str(path), rule="file")
     if not path.is_file():
         raise IngestError(f"file not found: {path}", file=str(path), rule="file")
     resolved_mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
@@ -344,8 +347,11 @@ class _Batch:
         if self.path.stat().st_size == 0:
             raise _Rejected(_structural("non_empty", None, f"{self.label}: the file is empty (0 bytes)"))
         name = self.path.name.lower()
+        kind = sniff(self.path)
+        if kind in UNREADABLE:
+            raise _Rejected(_structural("readable", None, f"{self.label}: {UNREADABLE[kind]}"))
         try:
-            if name.endswith((".parquet", ".pq")):
+            if kind == "parquet" or (kind == "text" and name.endswith((".parquet", ".pq"))):
                 con.execute("CREATE TEMP TABLE raw AS SELECT * FROM read_parquet(?)", [str(self.path)])
             else:
                 m = self.mapping
@@ -354,8 +360,16 @@ class _Batch:
                 con.execute(
                     "CREATE TEMP TABLE raw AS SELECT * FROM read_csv(?, header = true, auto_detect = false, "
                     f"columns = {{{columns}}}, delim = ?, quote = ?, escape = ?, encoding = ?, "
-                    "compression = 'auto', max_line_size = ?, strict_mode = true)",
-                    [str(self.path), m.delimiter, m.quote, m.quote, m.encoding, MAX_LINE_BYTES],
+                    "compression = ?, max_line_size = ?, strict_mode = true)",
+                    [
+                        str(self.path),
+                        m.delimiter,
+                        m.quote,
+                        m.quote,
+                        m.encoding,
+                        "gzip" if kind == "gzip" else "none",
+                        MAX_LINE_BYTES,
+                    ],
                 )
         except duckdb.Error as exc:
             raise _Rejected(_structural("readable", None, _read_error(self.label, exc, self.mapping))) from None
@@ -741,6 +755,45 @@ def _structural(
 def _worst(checks: list[CheckResult]) -> str:
     failed = sorted((c for c in checks if not c.success), key=lambda c: -c.unexpected_count)
     return " ".join(f"[{c.message}]" for c in failed[:3])
+
+
+#: Formats recognised by their first bytes that cannot be ingested, and what to do instead.
+UNREADABLE = {
+    "xlsx": "this is an Excel workbook (.xlsx), not a CSV: export the sheet as CSV (UTF-8)",
+    "zip": "this is a zip archive, not a CSV: unzip it and ingest the CSV inside",
+    "xls": "this is an old Excel workbook (.xls) or another Office file: export the sheet as CSV (UTF-8)",
+    "utf16": "this is UTF-16 text: save it as CSV UTF-8",
+    "gzip-binary": "this is a gzip archive, but what it holds is not text: a CSV inside gzip is read, other "
+    "contents are not",
+    "binary": "this is not a text file (it holds NUL bytes): ingest a CSV or a Parquet file",
+}
+
+
+def sniff(path: Path) -> str:
+    """What a file is, by its first bytes rather than its name: ``parquet``, ``gzip`` (of text),
+    ``text``, or one of the ``UNREADABLE`` kinds."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                return "xlsx" if any(n.startswith("xl/") for n in z.namelist()) else "zip"
+        except zipfile.BadZipFile:
+            return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf16"
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            with gzip.open(path, "rb") as fh:
+                inner = fh.read(4096)
+        except (OSError, EOFError, zlib.error):
+            return "gzip"  # broken streams are reported when the header is read
+        return "gzip-binary" if b"\x00" in inner or inner.startswith(b"PAR1") else "gzip"
+    return "binary" if b"\x00" in head else "text"
 
 
 def _csv_header(path: Path, mapping: Mapping, label: str) -> list[str]:

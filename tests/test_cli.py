@@ -316,3 +316,35 @@ def test_iconic_app_is_the_server_and_stops_on_sigterm(demo_warehouse: Path) -> 
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["quality"],
+        ["analyze", "advocacy"],
+        ["analyze", "segments"],
+        ["demo", "--customers", "300"],
+        ["ingest", "customers", "CUSTOMERS"],
+    ],
+)
+def test_a_warehouse_path_that_is_a_file_is_refused_by_every_command(command: list[str], tmp_path: Path) -> None:
+    customers = tmp_path / "c.csv"
+    valid_customers().to_csv(customers, index=False)
+    command = [str(customers) if c == "CUSTOMERS" else c for c in command]
+    not_a_folder = tmp_path / "warehouse.txt"
+    not_a_folder.write_text("not a folder")
+    for path, says in ((not_a_folder, "is a file, not a folder"), (not_a_folder / "wh", "which is a file")):
+        out = iconic(*command, "--warehouse", str(path))
+        assert out.returncode == 2, out.stderr
+        assert says in out.stderr and "Traceback" not in out.stderr
+    assert not_a_folder.read_text() == "not a folder"
+    empty = iconic(*command, "--warehouse", "")
+    assert empty.returncode == 2 and "the warehouse path is empty" in empty.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.csv", "warehouse.txt"]
+
+
+def test_a_folder_given_as_the_file_is_named_a_folder(tmp_path: Path) -> None:
+    out = iconic("ingest", "customers", str(tmp_path), "--warehouse", str(tmp_path / "wh"))
+    assert out.returncode == 2 and f"{tmp_path} is a folder, not a file" in out.stderr
