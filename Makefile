@@ -43,9 +43,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy analytics
 
-bench: install
+bench: install browser
 	$(BIN)/python benchmarks/ingest_benchmark.py
 	$(BIN)/python benchmarks/advocacy_benchmark.py
+	$(BIN)/python benchmarks/pages_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
