@@ -49,4 +49,11 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
     headline = advocacy.nps(warehouse.open(demo_env))
     assert f"NPS {headline.score:+.1f}  adjusted Wald [{headline.low:+.1f}, {headline.high:+.1f}]" in text
     assert "adjusted Rand index against the planted personas: 0." in text
+    from analytics import narrative
+    from analytics.filters import Filters
+
+    wh = warehouse.open(demo_env)
+    for kind in ("relationship", "transactional"):
+        assert narrative.headline_sentence(advocacy.headline(wh, kind=kind)) in text
+    assert narrative.headline_sentence(advocacy.headline(wh, Filters(channels=("voice",)))) in text
     assert "saved as" not in text  # read-only unless the analyst asks
