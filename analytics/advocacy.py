@@ -252,6 +252,10 @@ CONTACT_DIMENSIONS = ("channel", "handled_by", "journey_stage", "contact_reason"
 TENURE_BANDS = ((0, 6, "0-6 months"), (6, 12, "6-12 months"), (12, 24, "1-2 years"), (24, 10_000, "2+ years"))
 
 
+#: The survey columns NPS needs; kept narrow so that a scope's responses are cheap to hold.
+RESPONSE_COLUMNS = ("survey_id", "customer_id", "interaction_id", "responded_at", "ltr")
+
+
 def responses(
     wh: Warehouse, f: Filters, *, kind: Responses = "relationship", contact_dimensions: bool = True
 ) -> ibis.Table:
@@ -263,33 +267,46 @@ def responses(
     it was quarantined). ``contact_dimensions=False`` skips looking them up, which saves a join
     with every interaction when only customer dimensions are needed.
 
-    Columns: ``survey_id``, ``customer_id``, ``responded_at``, ``ltr``, ``segment``, ``region``,
-    ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional responses, the contact
-    dimensions.
+    Columns: ``survey_id``, ``customer_id``, ``interaction_id``, ``responded_at``, ``ltr``,
+    ``segment``, ``region``, ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional
+    responses, the contact dimensions.
+    Computed once per warehouse handle and scope (``Warehouse.materialize``): every cut of a page
+    reads the same rows.
     """
     if kind not in ("relationship", "transactional"):
         raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
-    s = filters.surveys(wh, f, kind=kind)
-    if kind == "relationship":
-        latest = ibis.row_number().over(group_by=s.customer_id, order_by=ibis.desc(s.responded_at))
-        s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
-    elif contact_dimensions:
-        contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
-        s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
-    return _with_customer_dimensions(wh, s)
+
+    def build() -> ibis.Table:
+        s = filters.surveys(wh, f, kind=kind).select(*RESPONSE_COLUMNS)
+        if kind == "relationship":
+            latest = ibis.row_number().over(group_by=s.customer_id, order_by=ibis.desc(s.responded_at))
+            s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
+        elif contact_dimensions:
+            contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
+            s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
+        return _with_customer_dimensions(wh, s)
+
+    return _with_tenure_band(
+        wh.materialize(("responses", f, kind, contact_dimensions and kind == "transactional"), build)
+    )
 
 
 def _with_customer_dimensions(wh: Warehouse, s: ibis.Table) -> ibis.Table:
-    """Responses ``s`` with the customer's segment, region, plan, tenure band and behaviour segment."""
+    """Responses ``s`` with the customer's segment, region, plan, signup and behaviour segment (the
+    tenure band is added by ``_with_tenure_band``, after any materialisation: computed only when used)."""
     customers = wh.table("customers").select("customer_id", "segment", "region", "plan", "signup_at")
     s = s.join(customers, "customer_id")
-    months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / MONTH_SECONDS
-    band = ibis.cases(*[((months >= lo) & (months < hi), label) for lo, hi, label in TENURE_BANDS], else_=None)
-    s = s.mutate(tenure_band=band)
     if wh.has(schema.SEGMENT_TABLE):
         segments = wh.table(schema.SEGMENT_TABLE).select("customer_id", behaviour_segment="segment")
         return s.left_join(segments, "customer_id").drop("customer_id_right")
     return s.mutate(behaviour_segment=ibis.null("string"))
+
+
+def _with_tenure_band(s: ibis.Table) -> ibis.Table:
+    """``tenure_band``: time from signup to the response, in the bands of ``TENURE_BANDS``."""
+    months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / MONTH_SECONDS
+    band = ibis.cases(*[((months >= lo) & (months < hi), label) for lo, hi, label in TENURE_BANDS], else_=None)
+    return s.mutate(tenure_band=band)
 
 
 def responses_for(wh: Warehouse, by: str, kind: Responses | None = None) -> Responses:
@@ -559,10 +576,14 @@ def _responses_by_period(
     if kind == "transactional":
         t = responses(wh, f, kind=kind, contact_dimensions=contact_dimensions)
         return t.mutate(period=t.responded_at.truncate(unit))
-    s = filters.surveys(wh, f, kind="relationship")
-    s = s.mutate(period=s.responded_at.truncate(unit))
-    latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
-    return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
+
+    def build() -> ibis.Table:
+        s = filters.surveys(wh, f, kind="relationship").select(*RESPONSE_COLUMNS)
+        s = s.mutate(period=s.responded_at.truncate(unit))
+        latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
+        return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
+
+    return _with_tenure_band(wh.materialize(("relationship_by_period", f, period), build))
 
 
 def nps_by_period(
@@ -634,20 +655,24 @@ def customer_advocacy(wh: Warehouse, f: Filters = ALL_DATA) -> ibis.Table:
     Columns: ``customer_id``, ``segment``, ``region``, ``plan``, ``monthly_revenue``, ``signup_at``,
     ``churned_at``, ``ltr``, ``advocacy``, ``revenue_tier``.
     """
-    customers = filters.customers(wh, f)
-    latest = responses(wh, f, kind="relationship").select("customer_id", "ltr")
-    t = customers.left_join(latest, "customer_id").drop("customer_id_right")
-    rank = ibis.percent_rank().over(order_by=ibis.desc(t.monthly_revenue))
-    advocacy = ibis.cases(
-        (t.ltr >= PROMOTER_MIN, "promoter"),
-        (t.ltr <= DETRACTOR_MAX, "detractor"),
-        (t.ltr.notnull(), "passive"),
-        else_="no answer",
-    )
-    return t.mutate(
-        advocacy=advocacy,
-        revenue_tier=ibis.cases((rank < 0.2, "vital few"), (rank < 0.5, "middle"), else_="tail"),
-    )
+
+    def build() -> ibis.Table:
+        customers = filters.customers(wh, f)
+        latest = responses(wh, f, kind="relationship").select("customer_id", "ltr")
+        t = customers.left_join(latest, "customer_id").drop("customer_id_right")
+        rank = ibis.percent_rank().over(order_by=ibis.desc(t.monthly_revenue))
+        advocacy = ibis.cases(
+            (t.ltr >= PROMOTER_MIN, "promoter"),
+            (t.ltr <= DETRACTOR_MAX, "detractor"),
+            (t.ltr.notnull(), "passive"),
+            else_="no answer",
+        )
+        return t.mutate(
+            advocacy=advocacy,
+            revenue_tier=ibis.cases((rank < 0.2, "vital few"), (rank < 0.5, "middle"), else_="tail"),
+        )
+
+    return wh.materialize(("customer_advocacy", f), build)
 
 
 def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
@@ -695,7 +720,8 @@ def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, **metrics: ibis
     end of those days or to churn. With no dated data at all, both are 1 and 0.
     """
     contacts = filters.interactions(wh, f)
-    usage = contacts.group_by("customer_id").aggregate(**metrics)
+    key = ("contacts_per_customer", f, tuple((name, repr(m)) for name, m in sorted(metrics.items())))
+    usage = wh.materialize(key, lambda: contacts.group_by("customer_id").aggregate(**metrics))
     t = people.left_join(usage, "customer_id").drop("customer_id_right")
     span = periods.scope_period(wh, f)
     if span is None:

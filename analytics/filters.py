@@ -184,14 +184,19 @@ def _utc(moment: datetime) -> ibis.Scalar:
 def main_channels(wh: Warehouse, f: Filters) -> ibis.Table:
     """Each customer's main channel in the date range: the one most of their contacts used (ties go
     to the alphabetically first). Columns ``customer_id``, ``main_channel``; customers without a
-    contact in the range are absent."""
-    t = wh.table("interactions")
-    preds = _in_range(t.started_at, f)
-    if preds:
-        t = t.filter(*preds)
-    counts = t.group_by(["customer_id", "channel"]).aggregate(contacts=_.count())
-    rank = ibis.row_number().over(group_by=counts.customer_id, order_by=[ibis.desc(counts.contacts), counts.channel])
-    return counts.mutate(_rank=rank).filter(_._rank == 0).select("customer_id", main_channel=_.channel)
+    contact in the range are absent. Computed once per warehouse handle and date range."""
+
+    def build() -> ibis.Table:
+        t = wh.table("interactions")
+        preds = _in_range(t.started_at, f)
+        if preds:
+            t = t.filter(*preds)
+        counts = t.group_by(["customer_id", "channel"]).aggregate(contacts=_.count())
+        order = [ibis.desc(counts.contacts), counts.channel]
+        rank = ibis.row_number().over(group_by=counts.customer_id, order_by=order)
+        return counts.mutate(_rank=rank).filter(_._rank == 0).select("customer_id", main_channel=_.channel)
+
+    return wh.materialize(("main_channels", f.start, f.end), build)
 
 
 def customers(wh: Warehouse, f: Filters) -> ibis.Table:

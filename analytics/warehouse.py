@@ -16,7 +16,10 @@ import contextlib
 import fcntl
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +35,8 @@ from analytics import config, schema
 from analytics.errors import WarehouseError
 
 LOCK_FILE = ".ingest.lock"
+#: Intermediate results a handle keeps (``Warehouse.materialize``), most recently used first.
+MEMO_ENTRIES = 24
 
 
 def table_path(root: Path, name: str) -> Path:
@@ -79,6 +84,8 @@ class Warehouse:
     con: Any
     _deltas: dict[str, DeltaTable] = field(repr=False)
     opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _memo: OrderedDict[Hashable, tuple[str, ibis.Table]] = field(default_factory=OrderedDict, repr=False)
+    _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @property
     def data_version(self) -> str:
@@ -114,6 +121,31 @@ class Warehouse:
     def file_uris(self, name: str) -> list[str]:
         """The Parquet files that make up the pinned version of ``name``, for other engines."""
         return list(self.delta(name).file_uris())
+
+    def materialize(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
+        """The rows of ``build()``, computed once per handle and ``key`` and kept in the engine.
+
+        For intermediate results that several analyses of one scope share (the responses in scope
+        with their dimensions, each customer's main channel): the first call computes them into a
+        temporary table and later calls read it. The handle pins table versions, so what is kept
+        never goes stale. The ``MEMO_ENTRIES`` most recently used are kept; older ones are dropped.
+        """
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key][1]
+            name = f"_memo_{uuid.uuid4().hex[:12]}"
+            table = self.con.create_table(name, build(), temp=True)
+            self._memo[key] = (name, table)
+            while len(self._memo) > MEMO_ENTRIES:
+                _, (old, _) = self._memo.popitem(last=False)
+                self._drop_temporary(old)
+            return table
+
+    def _drop_temporary(self, name: str) -> None:
+        # Ibis' drop_table emits SQL this DuckDB rejects for temporary tables; say it directly.
+        with contextlib.suppress(duckdb.Error):
+            self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
