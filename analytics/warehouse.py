@@ -85,7 +85,10 @@ class Warehouse:
     _deltas: dict[str, DeltaTable] = field(repr=False)
     opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _memo: OrderedDict[Hashable, tuple[str, ibis.Table]] = field(default_factory=OrderedDict, repr=False)
-    _memo_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        _serialise(self.con, self._lock)
 
     @property
     def data_version(self) -> str:
@@ -130,7 +133,7 @@ class Warehouse:
         temporary table and later calls read it. The handle pins table versions, so what is kept
         never goes stale. The ``MEMO_ENTRIES`` most recently used are kept; older ones are dropped.
         """
-        with self._memo_lock:
+        with self._lock:
             if key in self._memo:
                 self._memo.move_to_end(key)
                 return self._memo[key][1]
@@ -186,6 +189,29 @@ def open(path: str | os.PathLike[str] | None = None) -> Warehouse:  # noqa: A001
         if name not in versions:
             _register_empty(raw, spec)
     return Warehouse(root=root, versions=versions, con=con, _deltas=deltas)
+
+
+#: The engine calls that run a query or create a table; ``_serialise`` wraps each in the handle's lock.
+_ENGINE_CALLS = ("execute", "to_pyarrow", "to_pyarrow_batches", "to_pandas", "raw_sql", "sql", "create_table")
+
+
+def _serialise(con: Any, lock: threading.RLock) -> None:
+    """Let one query at a time run on this handle's connection.
+
+    A dashboard serves every browser session from one handle, from several threads, and a DuckDB
+    connection fails ("Attempting to execute an unsuccessful or closed pending query result") when
+    two queries run on it at once. Each query still uses every core.
+    """
+    for name in _ENGINE_CALLS:
+        call = getattr(con, name, None)
+        if call is None:
+            continue
+
+        def locked(*args: Any, __call: Callable[..., Any] = call, **kwargs: Any) -> Any:
+            with lock:
+                return __call(*args, **kwargs)
+
+        setattr(con, name, locked)
 
 
 def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> None:

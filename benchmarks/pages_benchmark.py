@@ -8,7 +8,8 @@ Playwright; no browser is downloaded. For each page it measures the time from na
 page's script run has finished and everything it drew is on screen (Streamlit marks the app
 ``notRunning``):
 
-- **cold**: the first visit after the server starts, nothing cached;
+- **cold**: the first visit after the server starts, nothing cached (the server is restarted for
+  each page, so no page profits from another's work);
 - **warm**: a second visit in a new browser tab (results come from the server's cache);
 - **filter**: on that tab, one channel picked in the sidebar (a scope nothing has computed yet).
 
@@ -117,15 +118,16 @@ def measure(root: Path, channel: str) -> list[dict[str, object]]:
     from playwright.sync_api import sync_playwright
 
     rows = []
-    with serve(root) as url, sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name, path in PAGES.items():
-                first, cold = visit(browser, f"{url}/{path}")
-                first.close()
-                second, warm = visit(browser, f"{url}/{path}")
-                after = pick_channel(second, channel)
-                second.close()
+                with serve(root) as url:
+                    first, cold = visit(browser, f"{url}/{path}")
+                    first.close()
+                    second, warm = visit(browser, f"{url}/{path}")
+                    after = pick_channel(second, channel)
+                    second.close()
                 row = {"page": name, "cold_s": round(cold, 2), "warm_s": round(warm, 2), "filter_s": round(after, 2)}
                 print(json.dumps(row), file=sys.stderr, flush=True)
                 rows.append(row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -36,3 +37,58 @@ def test_upserts_and_replacements_show_only_the_current_rows(tmp_path: Path) -> 
     warehouse.replace(tmp_path, "things", pa.table({"id": ["z"], "y": [1.5]}))
     replaced = warehouse.open(tmp_path).table("things").execute()
     assert replaced.columns.tolist() == ["id", "y"] and replaced["id"].tolist() == ["z"]
+
+
+def test_one_handle_serves_several_threads_at_once(demo_warehouse: Path) -> None:
+    """The dashboard shares one handle between browser sessions; queries from several threads at
+    once must neither fail nor mix up their results."""
+    import threading
+
+    from analytics import advocacy, filters
+
+    wh = warehouse.open(demo_warehouse)
+    scopes = [filters.Filters(segments=(s,)) for s in ("consumer", "smb", "enterprise")] * 2
+    expected = [advocacy.nps_by(warehouse.open(demo_warehouse), f, by="region")["n"].sum() for f in scopes]
+    got: dict[int, int] = {}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            for _ in range(3):
+                got[i] = int(advocacy.nps_by(wh, scopes[i], by="region")["n"].sum())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(scopes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert [got[i] for i in range(len(scopes))] == expected
+
+
+def test_materialised_results_are_reused_and_the_oldest_dropped(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    built: list[int] = []
+
+    def build(i: int) -> Any:
+        built.append(i)
+        return wh.table("customers").limit(i + 1)
+
+    first = wh.materialize(("test", 0), lambda: build(0))
+    assert wh.materialize(("test", 0), lambda: build(0)) is first and built == [0]
+    assert int(first.count().execute()) == 1
+    for i in range(1, warehouse.MEMO_ENTRIES + 1):
+        wh.materialize(("test", i), lambda i=i: build(i))
+    wh.materialize(("test", 0), lambda: build(0))  # dropped as the oldest, so built again
+    assert built.count(0) == 2
+
+
+def test_a_canonical_table_not_ingested_yet_reads_as_empty(tmp_path: Path) -> None:
+    """Files may arrive in any order: surveys without customers is nothing in scope, not an error."""
+    warehouse.append(tmp_path, "things", pa.table({"id": ["a"]}))
+    wh = warehouse.open(tmp_path)
+    assert not wh.has("customers")
+    assert int(wh.table("customers").count().execute()) == 0
+    assert "monthly_revenue" in wh.table("customers").columns

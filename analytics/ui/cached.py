@@ -61,9 +61,22 @@ def _open(path: str) -> Warehouse | None:
         return None
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _stable(path: str, data_version: str, _fresh: Warehouse) -> Warehouse:
+    """The first handle opened on this data version. It keeps what it has materialised (a scope's
+    responses, customers' main channels) for every session until the data changes."""
+    return _fresh
+
+
 def warehouse() -> Warehouse | None:
-    """The current warehouse, or ``None`` if none has been built yet."""
-    return _open(str(config.warehouse_path().resolve()))
+    """The current warehouse, or ``None`` if none has been built yet.
+
+    Looked at again every few seconds, so a commit from another process shows up without a
+    restart; while the data is unchanged, every session gets the same handle.
+    """
+    path = str(config.warehouse_path().resolve())
+    fresh = _open(path)
+    return None if fresh is None else _stable(path, fresh.data_version, fresh)
 
 
 def refresh() -> None:
