@@ -9,6 +9,7 @@ mistake, understates it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -275,20 +276,39 @@ def responses(
     """
     if kind not in ("relationship", "transactional"):
         raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
+    wide = contact_dimensions and kind == "transactional"
+    base = without_channels(f)
 
     def build() -> ibis.Table:
-        s = filters.surveys(wh, f, kind=kind).select(*RESPONSE_COLUMNS)
+        s = filters.surveys(wh, base, kind=kind).select(*RESPONSE_COLUMNS)
         if kind == "relationship":
             latest = ibis.row_number().over(group_by=s.customer_id, order_by=ibis.desc(s.responded_at))
             s = s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank")
-        elif contact_dimensions:
-            contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
+        else:
+            contacts = wh.table("interactions").select("interaction_id", *(CONTACT_DIMENSIONS if wide else ["channel"]))
             s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
         return _with_customer_dimensions(wh, s)
 
-    return _with_tenure_band(
-        wh.materialize(("responses", f, kind, contact_dimensions and kind == "transactional"), build)
-    )
+    kept = wh.materialize(("responses", base, kind, wide), build)
+    return _with_tenure_band(_in_channels(wh, f, kept, kind))
+
+
+def without_channels(f: Filters) -> Filters:
+    """``f`` without its channel filter: responses are gathered for that wider scope once, and each
+    channel choice is a cheap filter on them (``_in_channels``)."""
+    return dataclasses.replace(f, channels=())
+
+
+def _in_channels(wh: Warehouse, f: Filters, t: ibis.Table, kind: Responses) -> ibis.Table:
+    """Responses ``t`` (gathered for ``without_channels(f)``) kept by ``f``'s channel filter, by the
+    rule of ``filters.surveys``: post-contact ones by their contact's channel, relationship ones by
+    their customer's main channel."""
+    if not f.channels:
+        return t
+    if kind == "transactional":
+        return t.filter(t.channel.isin(list(f.channels)))
+    main = filters.main_channels(wh, f)
+    return t.semi_join(main.filter(main.main_channel.isin(list(f.channels))), "customer_id")
 
 
 def _with_customer_dimensions(wh: Warehouse, s: ibis.Table) -> ibis.Table:
@@ -577,13 +597,16 @@ def _responses_by_period(
         t = responses(wh, f, kind=kind, contact_dimensions=contact_dimensions)
         return t.mutate(period=t.responded_at.truncate(unit))
 
+    base = without_channels(f)
+
     def build() -> ibis.Table:
-        s = filters.surveys(wh, f, kind="relationship").select(*RESPONSE_COLUMNS)
+        s = filters.surveys(wh, base, kind="relationship").select(*RESPONSE_COLUMNS)
         s = s.mutate(period=s.responded_at.truncate(unit))
         latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
         return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
 
-    return _with_tenure_band(wh.materialize(("relationship_by_period", f, period), build))
+    kept = wh.materialize(("relationship_by_period", base, period), build)
+    return _with_tenure_band(_in_channels(wh, f, kept, "relationship"))
 
 
 def nps_by_period(
@@ -711,17 +734,33 @@ def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     return grid.sort_values(["revenue_tier", "advocacy"], ignore_index=True)[columns]
 
 
-def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, **metrics: ibis.Deferred) -> ibis.Table:
-    """``people`` (one row per customer) with per-customer aggregates of their contacts in scope.
+def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool = False) -> ibis.Table:
+    """``people`` (one row per customer) with ``contacts``, their number of contacts in scope (null
+    for customers without any). ``detail`` adds ``automated`` (handled without a person), ``voice``
+    and ``escalations``.
 
-    ``metrics`` are aggregations over the interactions (e.g. ``contacts=_.count()``); customers without
-    contacts get nulls. Adds ``months_observed``: months as a customer within the scope's days (its
-    date range, bounded by the data; at least 1), and ``tenure_months``: months from signup to the
-    end of those days or to churn. With no dated data at all, both are 1 and 0.
+    Adds ``months_observed``: months as a customer within the scope's days (its date range, bounded
+    by the data; at least 1), and ``tenure_months``: months from signup to the end of those days or
+    to churn. With no dated data at all, both are 1 and 0. Plain counts come from
+    ``filters.contact_counts``, so every cut of one date range shares a single pass over the contacts.
     """
-    contacts = filters.interactions(wh, f)
-    key = ("contacts_per_customer", f, tuple((name, repr(m)) for name, m in sorted(metrics.items())))
-    usage = wh.materialize(key, lambda: contacts.group_by("customer_id").aggregate(**metrics))
+    if detail:
+        contacts = filters.interactions(wh, f)
+        key = ("contact_detail", f)
+        usage = wh.materialize(
+            key,
+            lambda: contacts.group_by("customer_id").aggregate(
+                contacts=_.count(),
+                automated=_.is_automated.cast("int64").sum(),
+                voice=(_.channel == "voice").cast("int64").sum(),
+                escalations=_.is_escalated.cast("int64").sum(),
+            ),
+        )
+    else:
+        counts = filters.contact_counts(wh, f)
+        if f.channels:
+            counts = counts.filter(counts.channel.isin(list(f.channels)))
+        usage = counts.group_by("customer_id").aggregate(contacts=_.contacts.sum())
     t = people.left_join(usage, "customer_id").drop("customer_id_right")
     span = periods.scope_period(wh, f)
     if span is None:
@@ -746,7 +785,7 @@ def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         with a 95% interval (``_low`` / ``_high``; normal approximation for the means, Wilson for
         churn). Raw rates: plan, tenure and segment are not held fixed.
     """
-    t = with_contacts(wh, f, customer_advocacy(wh, f), contacts=_.count())
+    t = with_contacts(wh, f, customer_advocacy(wh, f))
     t = t.mutate(rate=t.contacts.fill_null(0) / t.months_observed)
     out = (
         t.group_by("advocacy")

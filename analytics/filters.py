@@ -14,9 +14,10 @@ by ``scope_rules``:
   and region.
 - **Post-contact responses**: given in the date range, about a contact in a chosen channel, by a
   customer in a chosen segment and region.
-- **Relationship responses**: given in the date range, by a customer in scope as defined above. They
-  are about the company as a whole and have no channel of their own, so a channel filter keeps the
-  customers who mainly use that channel.
+- **Relationship responses**: given in the date range, by a customer in a chosen segment and region;
+  with a channel filter, by a customer whose contacts in the range were mainly in a chosen channel.
+  They are about the company as a whole and have no channel of their own, so a channel filter keeps
+  the customers who mainly use that channel.
 """
 
 from __future__ import annotations
@@ -91,24 +92,21 @@ def scope_rules(f: Filters) -> dict[str, str]:
         who.append(f"in segment {_either(f.segments)}")
     if f.regions:
         who.append(f"in region {_either(f.regions)}")
-    by = f", by customers {' and '.join(who)}" if who else ""
-    qualities = []
-    if f.start or f.end:
-        qualities.append(f"who were customers at some time {when}")
+    mainly = []
     if f.channels:
-        qualities.append(
-            f"whose contacts{' in that time' if f.start or f.end else ''} were mainly {_either(f.channels)}"
-        )
-    customers = " ".join(["customers", " and ".join(who), " and ".join(qualities)]).replace("  ", " ").strip()
-    if customers == "customers":
-        customers = "all customers"
+        mainly.append(f"whose contacts{' in that time' if f.start or f.end else ''} were mainly {_either(f.channels)}")
+    lifetime = [f"who were customers at some time {when}"] if (f.start or f.end) else []
+    customers = " and ".join([*who, *lifetime, *mainly])
+    by = f", by customers {' and '.join(who)}" if who else ""
+    answering = " and ".join([*who, *mainly])
     channel = f" in {_either(f.channels)}" if f.channels else ""
     about = f"{_either(f.channels)} contacts" if f.channels else "contacts"
     return {
-        "customers": customers[0].upper() + customers[1:] + ".",
+        "customers": f"Customers {customers}." if customers else "All customers.",
         "contacts": f"Contacts{channel} {when}{by}.",
         "post-contact responses": f"Post-contact responses given {when} about {about}{by}.",
-        "relationship responses": f"Relationship responses given {when} by {customers}.",
+        "relationship responses": f"Relationship responses given {when}"
+        + (f" by customers {answering}." if answering else "."),
     }
 
 
@@ -181,17 +179,31 @@ def _utc(moment: datetime) -> ibis.Scalar:
     return ibis.literal(pd.Timestamp(moment, tz="UTC"), type="timestamp('UTC')")
 
 
-def main_channels(wh: Warehouse, f: Filters) -> ibis.Table:
-    """Each customer's main channel in the date range: the one most of their contacts used (ties go
-    to the alphabetically first). Columns ``customer_id``, ``main_channel``; customers without a
-    contact in the range are absent. Computed once per warehouse handle and date range."""
+def contact_counts(wh: Warehouse, f: Filters) -> ibis.Table:
+    """Contacts per customer and channel in the date range (every channel; the other filters do not
+    apply): ``customer_id``, ``channel``, ``contacts``.
+
+    One pass over the interactions, computed once per warehouse handle and date range; each
+    customer's main channel and the per-customer contact rates are read from it.
+    """
 
     def build() -> ibis.Table:
         t = wh.table("interactions")
         preds = _in_range(t.started_at, f)
         if preds:
             t = t.filter(*preds)
-        counts = t.group_by(["customer_id", "channel"]).aggregate(contacts=_.count())
+        return t.group_by(["customer_id", "channel"]).aggregate(contacts=_.count())
+
+    return wh.materialize(("contact_counts", f.start, f.end), build)
+
+
+def main_channels(wh: Warehouse, f: Filters) -> ibis.Table:
+    """Each customer's main channel in the date range: the one most of their contacts used (ties go
+    to the alphabetically first). Columns ``customer_id``, ``main_channel``; customers without a
+    contact in the range are absent."""
+
+    def build() -> ibis.Table:
+        counts = contact_counts(wh, f)
         order = [ibis.desc(counts.contacts), counts.channel]
         rank = ibis.row_number().over(group_by=counts.customer_id, order_by=order)
         return counts.mutate(_rank=rank).filter(_._rank == 0).select("customer_id", main_channel=_.channel)
@@ -266,7 +278,10 @@ def surveys(wh: Warehouse, f: Filters, *, kind: ResponseKind = "all") -> ibis.Ta
     post_contact = _by_segment_and_region(wh, t.filter(t.interaction_id.notnull()), f).semi_join(
         in_channel, "interaction_id"
     )
-    relationship = t.filter(t.interaction_id.isnull()).semi_join(customers(wh, f).select("customer_id"), "customer_id")
+    main = main_channels(wh, f)
+    relationship = _by_segment_and_region(wh, t.filter(t.interaction_id.isnull()), f).semi_join(
+        main.filter(main.main_channel.isin(list(f.channels))), "customer_id"
+    )
     if kind == "transactional":
         return post_contact
     if kind == "relationship":

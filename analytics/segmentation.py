@@ -25,7 +25,6 @@ import ibis
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from ibis import _
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
@@ -51,15 +50,7 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     Columns: ``customer_id``, ``plan``, ``monthly_revenue``, ``answered``, then ``FEATURES`` and one
     ``plan_<name>`` column per plan.
     """
-    t = advocacy.with_contacts(
-        wh,
-        f,
-        advocacy.customer_advocacy(wh, f),
-        contacts=_.count(),
-        automated=_.is_automated.cast("int64").sum(),
-        voice=(_.channel == "voice").cast("int64").sum(),
-        escalations=_.is_escalated.cast("int64").sum(),
-    )
+    t = advocacy.with_contacts(wh, f, advocacy.customer_advocacy(wh, f), detail=True)
     months = t.months_observed
     n = t.contacts.fill_null(0)
     frame = (

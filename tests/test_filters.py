@@ -98,6 +98,21 @@ def test_channel_keeps_contacts_and_their_responses_and_customers_by_main_channe
     assert ids(filters.surveys(small, chat, kind="relationship"), "survey_id") == {"r2", "r3"}
 
 
+def test_responses_gathered_without_the_channel_filter_then_filtered_match_the_rule(small: Warehouse) -> None:
+    """The analyses gather a scope's responses once without its channel filter and apply it after;
+    that must keep exactly what ``filters.surveys`` keeps."""
+    for channel in ("voice", "chat", "email"):
+        scope = Filters(channels=(channel,))
+        for kind in ("relationship", "transactional"):
+            kept = set(advocacy.responses(small, scope, kind=kind)["survey_id"].execute())
+            if kind == "relationship":  # each customer's latest answer
+                rule = filters.surveys(small, scope, kind=kind).execute()
+                expected = set(rule.sort_values("responded_at").groupby("customer_id").tail(1)["survey_id"])
+            else:
+                expected = ids(filters.surveys(small, scope, kind=kind), "survey_id")
+            assert kept == expected, (channel, kind)
+
+
 def test_main_channel_is_read_in_the_date_range(small: Warehouse) -> None:
     # From 2024-02-03 on, A's only contact is chat.
     scope = Filters(start=date(2024, 2, 3), channels=("chat",))
@@ -123,8 +138,11 @@ def test_the_rules_in_words_name_every_filter() -> None:
     rules = filters.scope_rules(scope)
     assert rules["relationship responses"] == (
         "Relationship responses given from 2024-01-01 to 2024-03-31 by customers in segment smb and in region "
-        "north who were customers at some time from 2024-01-01 to 2024-03-31 and whose contacts in that time "
-        "were mainly voice or chat."
+        "north and whose contacts in that time were mainly voice or chat."
+    )
+    assert rules["customers"] == (
+        "Customers in segment smb and in region north and who were customers at some time from 2024-01-01 to "
+        "2024-03-31 and whose contacts in that time were mainly voice or chat."
     )
     assert rules["post-contact responses"] == (
         "Post-contact responses given from 2024-01-01 to 2024-03-31 about voice or chat contacts, by customers "
