@@ -12,7 +12,7 @@ import pandas as pd
 from analytics.ui.columns import axis_title, spec, tooltip
 
 #: Date axes name the year: "Jan 2025", not "January".
-MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0)
+MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")
 #: Legends never cut a name short.
 LEGEND = alt.Legend(labelLimit=0, orient="bottom", columns=3, title=None)
 SIGNIFICANCE = ("differs from the rest", "no clear difference")
@@ -76,7 +76,11 @@ def nps_by_group_over_time(
 ) -> alt.Chart:
     """One line per group with its 95% band (``advocacy.nps_by_period`` output); small-n points hollow."""
     data = table.assign(size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}))
-    color = alt.Color("group:N", legend=LEGEND)
+    # Solid swatches: without this the faint bands make the legend's swatches faint too.
+    color = alt.Color(
+        "group:N", legend=alt.Legend(labelLimit=0, orient="bottom", columns=3, title=None, symbolOpacity=1)
+    )
+    quiet = color
     tips = [
         _group_tooltip(by),
         tooltip("period"),
@@ -86,15 +90,15 @@ def nps_by_group_over_time(
         tooltip("n"),
         alt.Tooltip("size_note:N", title="Note"),
     ]
-    base = alt.Chart(data, title=title).encode(
-        x=alt.X("period:T", title=axis_title("period"), axis=MONTH_AXIS), color=color
+    base = alt.Chart(data, title=title).encode(x=alt.X("period:T", title=axis_title("period"), axis=MONTH_AXIS))
+    band = base.mark_area(opacity=0.12).encode(
+        y=alt.Y("low:Q", title=axis_title("score")), y2="high:Q", color=quiet, tooltip=tips
     )
-    band = base.mark_area(opacity=0.12).encode(y=alt.Y("low:Q", title=axis_title("score")), y2="high:Q", tooltip=tips)
-    line = base.mark_line().encode(y="score:Q", tooltip=tips)
+    line = base.mark_line().encode(y="score:Q", color=color, tooltip=tips)
     points = base.mark_point(size=50).encode(
-        y="score:Q", fill=alt.condition(alt.datum.small_n, alt.value("white"), color), tooltip=tips
+        y="score:Q", color=quiet, fill=alt.condition(alt.datum.small_n, alt.value("white"), quiet), tooltip=tips
     )
-    return band + line + points
+    return (band + line + points).properties(height=300)
 
 
 def segment_map(profiles: pd.DataFrame, *, title: str = "Segments: value against advocacy") -> alt.Chart:
@@ -130,7 +134,12 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
         label=[f"{c:,} · churn {r:.0%}" for c, r in zip(grid["customers"], grid["churn_rate"], strict=True)],
     )
     base = alt.Chart(data, title=title).encode(
-        x=alt.X("advocacy:N", sort=["promoter", "passive", "detractor", "no answer"], title=spec("advocacy").label),
+        x=alt.X(
+            "advocacy:N",
+            sort=["promoter", "passive", "detractor", "no answer"],
+            title=spec("advocacy").label,
+            axis=alt.Axis(labelAngle=0),
+        ),
         y=alt.Y("revenue_tier:N", sort=["vital few", "middle", "tail"], title=spec("revenue_tier").label),
     )
     cells = base.mark_rect().encode(
