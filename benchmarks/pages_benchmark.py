@@ -14,7 +14,7 @@ page's script run has finished and everything it drew is on screen (Streamlit ma
 - **filter**: on that tab, one channel picked in the sidebar (a scope nothing has computed yet).
 
 Targets: warm under 2 s, after a filter change under 3 s, cold under 10 s. The server is stopped
-at the end, on an error or on Ctrl-C. Results are printed as Markdown rows and JSON.
+however the run ends (``analytics.ui.serve.running``). Results are printed as Markdown rows and JSON.
 """
 
 from __future__ import annotations
@@ -22,17 +22,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from analytics.ui.serve import running
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "out" / "demo1m"
@@ -43,43 +40,6 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 PAGES = {"overview": "", "advocacy": "advocacy", "data quality": "data_quality"}
 STATE = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serve(root: Path) -> Iterator[str]:
-    """``iconic app`` on a free port; stopped (SIGTERM, then SIGKILL) however the block ends."""
-    port = _free_port()
-    env = {**os.environ, "ICONIC_WAREHOUSE": str(root)}
-    cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the dashboard did not start") from None
-                time.sleep(0.5)
-        yield url
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _settled(page: Any, *, timeout_s: float = 300) -> None:
@@ -122,7 +82,7 @@ def measure(root: Path, channel: str) -> list[dict[str, object]]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name, path in PAGES.items():
-                with serve(root) as url:
+                with running(root) as (url, _):
                     first, cold = visit(browser, f"{url}/{path}")
                     first.close()
                     second, warm = visit(browser, f"{url}/{path}")
@@ -142,6 +102,8 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=1_000_000, help="demo size if the warehouse is built")
     parser.add_argument("--channel", default="email", help="the channel picked for the filter change")
     args = parser.parse_args()
+    # A SIGTERM unwinds like Ctrl-C, so the server started below is stopped too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if not args.warehouse.exists():
         print(f"building the demo at {args.warehouse} ({args.customers:,} customers)", file=sys.stderr)
         subprocess.run(

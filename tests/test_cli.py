@@ -284,24 +284,11 @@ def test_iconic_app_is_the_server_and_stops_on_sigterm(demo_warehouse: Path) -> 
     import signal
     import socket
     import time
-    import urllib.request
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {**os.environ, "ICONIC_WAREHOUSE": str(demo_warehouse)}
-    cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the dashboard did not start"
-                time.sleep(0.3)
+    from analytics.ui.serve import running
+
+    with running(demo_warehouse) as (url, proc):
+        port = int(url.rsplit(":", 1)[1])
         os.kill(proc.pid, signal.SIGTERM)
         stopped = time.monotonic() + 5
         while time.monotonic() < stopped:
@@ -312,10 +299,6 @@ def test_iconic_app_is_the_server_and_stops_on_sigterm(demo_warehouse: Path) -> 
         else:
             pytest.fail("the port is still served 5 s after SIGTERM")
         assert proc.wait(timeout=5) is not None
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.mark.parametrize(

@@ -5,16 +5,12 @@ Runs Debian's Chromium (installed by `make browser`) through Playwright; no brow
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from analytics.ui.serve import running
 
 pytestmark = pytest.mark.e2e
 
@@ -27,34 +23,10 @@ CHROMIUM_ARGS = [
 PAGES = {"data_quality": "Data quality", "": "Overview", "advocacy": "Advocacy"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def served(demo_warehouse: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "ICONIC_WAREHOUSE": str(demo_warehouse)}
-    cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the dashboard did not start") from None
-                time.sleep(0.5)
+    with running(demo_warehouse) as (url, _):
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 @pytest.mark.parametrize("path", list(PAGES))

@@ -12,8 +12,15 @@ server starts listening, so the first page a visitor opens does not pay for them
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
@@ -31,3 +38,45 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(
+    warehouse: str | os.PathLike[str], *, port: int | None = None, start_timeout: float = 90
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Serve the dashboard on ``warehouse`` in a child process, as ``iconic app`` does, for tests and
+    benchmarks. Yields its URL once it answers its health check, and the process. However the block
+    ends, the server is stopped: SIGTERM, then SIGKILL if it has not left within 15 s.
+    """
+    port = port or free_port()
+    env = {**os.environ, "ICONIC_WAREHOUSE": str(warehouse)}
+    cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the dashboard did not start on {url}") from None
+                time.sleep(0.3)
+        yield url, proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
