@@ -124,9 +124,7 @@ def nps_estimate(
     """
     n = promoters + passives + detractors
     if n == 0 and min(promoters, passives, detractors) == 0:
-        _z(confidence)
-        if method not in ("adjusted_wald", "wald"):
-            raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
+        nps_estimates(np.zeros(0), np.zeros(0), np.zeros(0), method=method, confidence=confidence)  # checks options
         return NPSEstimate(None, None, None, 0, 0, 0, 0, None, method=method, confidence=confidence)
     row = nps_estimates(
         np.array([promoters]), np.array([passives]), np.array([detractors]), method=method, confidence=confidence
@@ -265,8 +263,8 @@ def responses(
     ``relationship`` (default): each customer's latest relationship response in the date range.
     ``transactional``: every post-contact response in the date range, with the contact's channel,
     handler, journey stage and reason (null where the contact is not in the warehouse, e.g. because
-    it was quarantined). ``contact_dimensions=False`` skips looking them up, which saves a join
-    with every interaction when only customer dimensions are needed.
+    it was quarantined). ``contact_dimensions=False`` looks up only the contact's channel, which
+    keeps the rows narrow when only customer dimensions are needed.
 
     Columns: ``survey_id``, ``customer_id``, ``interaction_id``, ``responded_at``, ``ltr``,
     ``segment``, ``region``, ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional
