@@ -590,7 +590,7 @@ def _responses_by_period(
 ) -> ibis.Table:
     """Responses with a ``period`` column: transactional ones all; relationship ones, each customer's
     latest in the period (so a customer counts once per period, as in the headline)."""
-    unit = {"month": "M", "quarter": "Q"}[period]
+    unit = periods.PANDAS_FREQ[period]
     if kind == "transactional":
         t = responses(wh, f, kind=kind, contact_dimensions=contact_dimensions)
         return t.mutate(period=t.responded_at.truncate(unit))

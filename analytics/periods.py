@@ -18,9 +18,8 @@ from analytics.filters import Filters, data_span
 from analytics.warehouse import Warehouse
 
 Unit = Literal["month", "quarter"]
-#: pandas period codes for each unit, and Ibis' truncation units.
+#: pandas' period codes, which are also Ibis' truncation units.
 PANDAS_FREQ = {"month": "M", "quarter": "Q"}
-TRUNCATE_UNIT = {"month": "M", "quarter": "Q"}
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,6 @@ class Period:
     start: date
     end: date
     label: str
-    complete: bool = True
 
     def to_dict(self) -> dict[str, object]:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat()}
@@ -56,7 +54,7 @@ def scope_period(wh: Warehouse, f: Filters) -> Period | None:
     if start > end:  # a range outside the data: say what was asked for
         start = f.start or first
         end = f.end or max(start, last)
-    return Period(start, end, range_label(start, end), complete=True)
+    return Period(start, end, range_label(start, end))
 
 
 def range_label(start: date, end: date) -> str:
