@@ -111,7 +111,8 @@ def nps_estimate(
     reported ``score`` is always the plain NPS of the counts; the interval is clipped to [-100, 100].
     Because the adjusted interval is centred on the adjusted estimate, it contains the plain score
     for every split of two or more responses, but not for a single promoter (score 100, interval
-    up to 98.5) or a single detractor; such groups are far below any minimum n and flagged as small.
+    up to 98.5) or a single detractor. An interval that leaves out its own estimate only confuses,
+    so there the interval is widened to reach the score; such groups are flagged as small anyway.
 
     With no responses there is nothing to estimate, and the result says so with ``None`` for the
     score, interval and standard error (the adjusted interval of zero responses, -80 to +80, says
@@ -169,11 +170,14 @@ def nps_estimates(
         score = np.where(n > 0, 100 * (p - d) / n, np.nan)
     half = _z(confidence) * se
     none = n == 0
+    with np.errstate(invalid="ignore"):
+        low = np.fmin(np.maximum(-100.0, 100 * (centre - half)), score)
+        high = np.fmax(np.minimum(100.0, 100 * (centre + half)), score)
     return pd.DataFrame(
         {
             "score": score,
-            "low": np.where(none, np.nan, np.maximum(-100.0, 100 * (centre - half))),
-            "high": np.where(none, np.nan, np.minimum(100.0, 100 * (centre + half))),
+            "low": np.where(none, np.nan, low),
+            "high": np.where(none, np.nan, high),
             "se": np.where(none, np.nan, 100 * se),
         }
     )
@@ -209,7 +213,9 @@ def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEst
 def nps_difference(a: NPSEstimate, b: NPSEstimate, *, confidence: float = 0.95) -> NPSDifference:
     """Two-sided z test of NPS(a) - NPS(b) for independent samples (Rocks 2016).
 
-    Uses the plain counts: ``z = (NPS_a - NPS_b) / sqrt(var_a / n_a + var_b / n_b)``.
+    Uses the plain counts: ``z = (NPS_a - NPS_b) / sqrt(var_a / n_a + var_b / n_b)``. The interval
+    is clipped to the possible range, -200 to +200 points. The approximation needs responses on
+    both sides; callers test only groups of at least ``MIN_N`` (see ``comparable``).
     """
     if a.n == 0 or b.n == 0:
         raise ValueError("both samples need at least one response")
@@ -218,7 +224,16 @@ def nps_difference(a: NPSEstimate, b: NPSEstimate, *, confidence: float = 0.95) 
     z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
     p_value = math.erfc(abs(z) / math.sqrt(2))
     half = _z(confidence) * se
-    return NPSDifference(100 * diff, 100 * se, z, p_value, 100 * (diff - half), 100 * (diff + half))
+    low, high = max(-200.0, 100 * (diff - half)), min(200.0, 100 * (diff + half))
+    return NPSDifference(100 * diff, 100 * se, z, p_value, low, high)
+
+
+def comparable(a: NPSEstimate, b: NPSEstimate, *, min_n: int | None = None) -> bool:
+    """Whether the normal approximation behind ``nps_difference`` can be trusted for ``a`` against
+    ``b``: at least ``min_n`` (default ``MIN_N``) responses on each side. Below that a difference is
+    shown as a plain difference, without an interval or a significance flag."""
+    least = MIN_N if min_n is None else min_n
+    return a.n >= least and b.n >= least
 
 
 def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -> np.ndarray:
@@ -458,6 +473,12 @@ def headline(
         note = f"No earlier complete {unit} with {words} responses in this scope to compare with."
         return Headline(kind, current, spans[complete[-1]], note=note)
     previous = estimate(complete[-2])
+    if not comparable(current, previous):
+        note = (
+            f"Too few responses to test the change from {spans[complete[-2]].label} "
+            f"(n = {current.n:,} and {previous.n:,}; at least {MIN_N} each are needed)."
+        )
+        return Headline(kind, current, spans[complete[-1]], previous, spans[complete[-2]], note=note)
     change = nps_difference(current, previous)
     return Headline(kind, current, spans[complete[-1]], previous, spans[complete[-2]], change)
 
@@ -492,9 +513,11 @@ def nps_by(
     -------
     pandas.DataFrame
         ``group``, ``n``, ``promoters``, ``passives``, ``detractors``, ``score``, ``low``, ``high``,
-        ``se``, ``diff`` (points against the comparison), ``diff_low``, ``diff_high``, ``p_value``,
-        ``p_adjusted``, ``significant`` (after correction) and ``small_n`` (n < ``min_n``), sorted by
-        score.
+        ``se``, ``diff`` (points against the comparison; null for the baseline itself, or with no
+        other responses), ``diff_low``, ``diff_high``, ``p_value``, ``p_adjusted``, ``significant``
+        (after correction) and ``small_n`` (n < ``min_n``), sorted by score. A group, or a
+        comparison, with fewer than ``min_n`` responses gets its difference without an interval or
+        a test (``comparable``), so it is never flagged significant.
     """
     kind = responses_for(wh, by, kind)
     counts = _counts(
@@ -524,11 +547,15 @@ def nps_by(
             rp, rd, rn = total["promoters"] - r.promoters, total["detractors"] - r.detractors, total["n"] - r.n
             other = (int(rp), int(rn - rp - rd), int(rd))
         mine = nps_estimate(int(r.promoters), int(r.passives), int(r.detractors), method="adjusted_wald")
-        if r.group == baseline or sum(other) == 0:
-            diffs.append((0.0, float("nan"), float("nan"), float("nan")))
+        if r.group == baseline or sum(other) == 0:  # nothing to compare with
+            diffs.append((float("nan"),) * 4)
             continue
-        d = nps_difference(mine, nps_estimate(*other, method="adjusted_wald"))
-        diffs.append((d.diff, d.low, d.high, d.p_value))
+        theirs = nps_estimate(*other, method="adjusted_wald")
+        d = nps_difference(mine, theirs)
+        if comparable(mine, theirs, min_n=min_n):
+            diffs.append((d.diff, d.low, d.high, d.p_value))
+        else:  # too few to test: the difference alone
+            diffs.append((d.diff, float("nan"), float("nan"), float("nan")))
     table[["diff", "diff_low", "diff_high", "p_value"]] = pd.DataFrame(diffs)
     tested = table["p_value"].notna()
     table["p_adjusted"] = np.nan
@@ -564,23 +591,24 @@ def nps_trend(
     pandas.DataFrame
         ``period`` (start), ``n``, ``promoters``, ``passives``, ``detractors``, ``score``, ``low``,
         ``high``, ``se``, ``change`` (points from the previous period), ``p_value`` and ``significant``
-        (Holm-adjusted across all the changes).
+        (Holm-adjusted across all the changes tested; a change with fewer than ``MIN_N`` responses
+        on either side is not tested).
     """
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=False)
     table = _estimates(_counts(t, ["period"]).execute().sort_values("period", ignore_index=True), method)
     changes, p_values = [float("nan")] * min(1, len(table)), [float("nan")] * min(1, len(table))
     for prev, cur in zip(table.iloc[:-1].itertuples(index=False), table.iloc[1:].itertuples(index=False), strict=True):
-        d = nps_difference(
-            nps_estimate(int(cur.promoters), int(cur.passives), int(cur.detractors)),
-            nps_estimate(int(prev.promoters), int(prev.passives), int(prev.detractors)),
-        )
+        now = nps_estimate(int(cur.promoters), int(cur.passives), int(cur.detractors))
+        before = nps_estimate(int(prev.promoters), int(prev.passives), int(prev.detractors))
+        d = nps_difference(now, before)
         changes.append(d.diff)
-        p_values.append(d.p_value)
+        p_values.append(d.p_value if comparable(now, before) else float("nan"))
     table["change"] = changes
     table["p_value"] = p_values
+    tested = table["p_value"].notna().to_numpy()
     adjusted = np.full(len(table), np.nan)
-    if len(table) > 1:
-        adjusted[1:] = adjust_p_values(p_values[1:], method="holm")
+    if tested.any():
+        adjusted[tested] = adjust_p_values(table.loc[tested, "p_value"].to_list(), method="holm")
     table["significant"] = adjusted < alpha
     return table
 

@@ -7,6 +7,7 @@ stored data fails its checks, 2 a usage or input error (file, mapping, table not
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -177,6 +178,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from analytics import catalog, warehouse
 
     wh = warehouse.open(args.warehouse)
@@ -197,7 +200,10 @@ def _status(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"warehouse {wh.root}  (data version {wh.data_version})\n")
-    print(summary.to_string(index=False))
+    shown = summary.drop(columns="rows_in_scope")
+    for column in ("updated_at", "latest_event_at"):
+        shown[column] = shown[column].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:%Y-%m-%d %H:%M}")
+    print(shown.astype(object).where(shown.notna(), "—").to_string(index=False))
     print("\nlast ingests:")
     if history.empty:
         print("  none yet")
@@ -236,6 +242,7 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
 
     scope = _scope(args)
     wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
     try:
         kind = advocacy.responses_for(wh, args.by, args.responses)
         groups = advocacy.nps_by(wh, scope, by=args.by, kind=kind)
@@ -320,6 +327,7 @@ def _analyze_segments(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     scope = _scope(args)
     wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
     say = None if args.json else _progress()
     if say:
         say(f"building customer features ({scope.describe()})")
@@ -372,8 +380,9 @@ def _analyze_segments(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent.parent / "app.py"
     env = dict(os.environ)
+    root = config.warehouse_path(args.warehouse)  # refuses a path no command could use, before serving
     if args.warehouse:
-        env["ICONIC_WAREHOUSE"] = str(Path(args.warehouse).resolve())
+        env["ICONIC_WAREHOUSE"] = str(root.resolve())
     cmd = [
         sys.executable, "-m", "analytics.ui.serve", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
@@ -432,6 +441,24 @@ def _scope(args: argparse.Namespace) -> Any:
         raise UsageError(str(exc)) from None
 
 
+def _check_scope(wh: Any, scope: Any) -> None:
+    """Refuse a segment, region or channel the warehouse has never seen (a typo would otherwise
+    read as an empty scope), naming the values it has."""
+    from analytics.errors import UsageError
+    from analytics.filters import options
+
+    known = options(wh)
+    for option, chosen, values in (
+        ("--segment", scope.segments, known.segments),
+        ("--region", scope.regions, known.regions),
+        ("--channel", scope.channels, known.channels),
+    ):
+        unknown = [v for v in chosen if v not in values]
+        if unknown:
+            has = ", ".join(values) if values else "none yet"
+            raise UsageError(f"{option} {unknown[0]!r} is not in the warehouse; it has: {has}")
+
+
 def _scope_dict(scope: Any) -> dict[str, Any]:
     from analytics.filters import scope_rules
 
@@ -475,9 +502,13 @@ def run() -> None:
     apache/arrow#34314 and delta-io/delta-rs#2184. Every command has committed, or cleaned up, by
     the time ``main`` returns, so the exit code is final: flush what was printed and exit at once.
     """
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left early (`iconic status | head`): nothing more to say
+        code = 141
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
     os._exit(code)
 
 

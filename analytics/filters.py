@@ -110,6 +110,11 @@ def scope_rules(f: Filters) -> dict[str, str]:
     }
 
 
+def _data_runs(wh: Warehouse) -> str:
+    first, last = data_span(wh)
+    return f" (the data runs from {first} to {last})" if first and last else ""
+
+
 def _either(values: tuple[str, ...]) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
 
@@ -327,7 +332,7 @@ def emptied_by(wh: Warehouse, f: Filters, *, rows: str = "surveys", kind: Respon
         ),
         (
             f.start or f.end,
-            f"the date range {f.start or '…'} to {f.end or '…'}",
+            f"the date range {f.start or '…'} to {f.end or '…'}{_data_runs(wh)}",
             Filters(None, None, f.segments, f.regions, f.channels),
         ),
     ]

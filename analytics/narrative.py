@@ -69,18 +69,24 @@ def group_sentence(groups: pd.DataFrame, by: str) -> str:
         return f"There are no responses to cut by {label} in this scope."
     significant = groups[groups["significant"].fillna(False).astype(bool)]
     small = int(groups["small_n"].sum())
-    caveat = f" {small} of the {len(groups)} groups have fewer than 30 responses." if small else ""
+    caveat = f" {_count(small, 'of the', len(groups))} fewer than 30 responses." if small else ""
     if significant.empty:
         return f"No {label} differs significantly from the rest (Holm-adjusted, 5%).{caveat}"
     row = significant.loc[significant["diff"].abs().idxmax()]
     subject = SUBJECTS.get(by, "{}").format(_words(row["group"]))
     side = "above" if row["diff"] > 0 else "below"
-    more = f" {len(significant) - 1} other group(s) also differ." if len(significant) > 1 else ""
+    others = len(significant) - 1
+    more = f" {others} other group{' also differs' if others == 1 else 's also differ'}." if others else ""
     return (
         f"NPS for {subject} ({fmt('score', row['score'])}, 95% CI {fmt('score', row['low'])} to "
         f"{fmt('score', row['high'])}) is {abs(row['diff']):.1f} points {side} the rest; the gap is "
         f"significant after Holm's correction.{more}"
     )
+
+
+def _count(k: int, of: str, n: int) -> str:
+    """``1 of the 3 groups has`` / ``2 of the 3 groups have``."""
+    return f"{k} {of} {n} groups {'has' if k == 1 else 'have'}"
 
 
 def advocacy_summary(relationship: Headline, post_contact: Headline, groups: pd.DataFrame, by: str) -> list[str]:
@@ -102,10 +108,8 @@ def overview_summary(summary: pd.DataFrame, last_ingest: dict[str, object] | Non
     if not latest.empty:
         sentences.append(f"The latest dated row is from {pd.Timestamp(latest.max()):%Y-%m-%d}.")
     if last_ingest:
-        sentences.append(
-            f"The last ingest ({last_ingest['table_name']}, {pd.Timestamp(last_ingest['started_at']):%Y-%m-%d %H:%M} "
-            f"UTC) was {last_ingest['status']}: {last_ingest['message']}"
-        )
+        when = f"{pd.Timestamp(last_ingest['started_at']):%Y-%m-%d %H:%M}"
+        sentences.append(f"Last ingest ({last_ingest['table_name']}, {when} UTC): {last_ingest['message']}")
     return sentences
 
 
@@ -117,14 +121,18 @@ def quality_summary(history: pd.DataFrame, quarantine: pd.DataFrame, gaps: pd.Da
     received = int(history["rows_in"].sum())
     held = int(quarantine["rows"].sum()) if not quarantine.empty else 0
     share = f" ({held / received:.2%} of {received:,} rows received)" if received else ""
+    batches = "1 batch" if len(history) == 1 else f"{len(history):,} batches"
     sentences = [
-        f"{len(history):,} batches ingested; {rejected:,} rejected whole.",
-        f"{held:,} rows are in quarantine{share}." if held else "No rows are in quarantine.",
+        f"{batches} ingested; {rejected:,} rejected whole.",
+        (f"1 row is in quarantine{share}." if held == 1 else f"{held:,} rows are in quarantine{share}.")
+        if held
+        else "No rows are in quarantine.",
     ]
     if not gaps.empty:
         missing = int(gaps["rows_missing"].sum())
+        rows = "1 stored row names" if missing == 1 else f"{missing:,} stored rows name"
         sentences.append(
-            f"{missing:,} stored rows name a customer or contact that is not stored."
+            f"{rows} a customer or contact that is not stored."
             if missing
             else "Every stored reference names a stored row."
         )

@@ -52,8 +52,8 @@ def scope_period(wh: Warehouse, f: Filters) -> Period | None:
     start = max(f.start, first) if f.start else first
     end = min(f.end, last) if f.end else last
     if start > end:  # a range outside the data: say what was asked for
-        start = f.start or first
-        end = f.end or max(start, last)
+        start, end = f.start or f.end or first, f.end or f.start or last
+        return Period(start, end, f"{f.start or '…'} to {f.end or '…'}")
     return Period(start, end, range_label(start, end))
 
 

@@ -80,7 +80,16 @@ else:
     st.altair_chart(
         charts.nps_by_group(groups, title=f"NPS by {label.lower()}: {counted}", by=dimension), width="stretch"
     )
-    st.caption("Each group against all the others; p-values Holm-adjusted. Groups under 30 responses are marked small.")
+    st.caption(
+        "Each group against all the others. Intervals are 95% for each group on its own; significance allows "
+        "for testing every group (Holm), so an interval can leave out zero without the difference counting as "
+        "significant. Groups under 30 responses are marked small and get no test."
+    )
+    if dimension == "behaviour_segment" and saved is not None:
+        st.caption(
+            f"The saved segments cover {saved.customers:,} customers; responses of customers without a segment "
+            "are left out of this cut."
+        )
     tables.show(
         groups,
         ["group", "n", "nps_ci", "diff_ci", "p_adjusted", "significant", "small_n"],
@@ -142,6 +151,9 @@ st.caption(
     "revenue and latest likelihood to recommend, for the customers in scope. Fitted when asked for, then kept "
     "for everyone until the data changes."
 )
+message = st.session_state.pop("segments_saved", None)
+if message:
+    st.success(message)
 k_choice = st.selectbox("Number of segments", ["best silhouette (3-7)", 3, 4, 5, 6, 7], key="segments_k")
 k = None if isinstance(k_choice, str) else int(k_choice)
 if st.button("Find segments", key="find_segments"):
@@ -179,6 +191,3 @@ if st.session_state.get("segments_requested"):
                 "**Cut by** above."
             )
             st.rerun()
-message = st.session_state.pop("segments_saved", None)
-if message:
-    st.success(message)

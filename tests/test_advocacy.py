@@ -74,16 +74,34 @@ def test_no_responses_is_no_estimate(method: advocacy.Method) -> None:
 
 
 def test_adjusted_wald_interval_holds_the_score_for_every_split_from_two_responses() -> None:
-    """Exhaustive over every promoter/passive/detractor split with 2 to 40 responses. At n = 1 a
-    lone promoter scores 100 while the adjusted interval tops out at 98.5 (it is centred on
-    (1.75 - 0.75) / 4): the one split where the interval and the raw score part, as documented."""
+    """Exhaustive over every promoter/passive/detractor split with 2 to 40 responses: the reported
+    interval is the published adjusted-Wald interval (recomputed here from Rocks 2016: add 3/4 to
+    promoters and detractors and 3 to n), unchanged, and it holds the score. At n = 1 a lone
+    promoter scores 100 while that interval tops out at 98.5 (it is centred on (1.75 - 0.75) / 4);
+    only there is the interval widened to reach its estimate."""
+    z = 1.959963984540054
     for n in range(2, 41):
         for promoters in range(n + 1):
             for detractors in range(n + 1 - promoters):
                 est = advocacy.nps_estimate(promoters, n - promoters - detractors, detractors)
+                p, d, m = (promoters + 0.75), (detractors + 0.75), n + 3
+                centre = (p - d) / m
+                half = z * math.sqrt((p / m + d / m - centre**2) / m)
+                published = (max(-100, 100 * (centre - half)), min(100, 100 * (centre + half)))
+                assert (est.low, est.high) == pytest.approx(published, abs=1e-9), (promoters, detractors, n)
                 assert est.low <= est.score <= est.high, (promoters, detractors, n)
     lone = advocacy.nps_estimate(1, 0, 0)
-    assert lone.score == 100 and lone.high == pytest.approx(98.5, abs=0.05)
+    assert lone.score == 100 and lone.high == 100 and lone.low == pytest.approx(-48.5, abs=0.05)
+
+
+def test_small_groups_get_a_difference_but_no_test() -> None:
+    """Below MIN_N responses on either side the normal approximation fails (a lone promoter against
+    the rest came out significant at p < 0.001): the difference is shown without an interval or a
+    flag. The difference interval never leaves the possible range of -200 to +200."""
+    lone, rest = advocacy.nps_estimate(1, 0, 0), advocacy.nps_estimate(300, 400, 300)
+    assert not advocacy.comparable(lone, rest) and advocacy.comparable(rest, rest)
+    wide = advocacy.nps_difference(advocacy.nps_estimate(2, 0, 1), advocacy.nps_estimate(0, 0, 2))
+    assert -200 <= wide.low <= wide.high <= 200
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -128,7 +146,7 @@ def test_nps_by_contact_dimension_against_a_baseline(demo_warehouse: Path) -> No
     wh = warehouse.open(demo_warehouse)
     table = advocacy.nps_by(wh, by="handled_by", baseline="in_house")
     base = table.set_index("group").loc["in_house"]
-    assert base["diff"] == 0 and math.isnan(base["p_value"])
+    assert math.isnan(base["diff"]) and math.isnan(base["p_value"])
     others = table[table["group"] != "in_house"]
     assert (others["diff"] - (others["score"] - base["score"])).abs().max() < 1e-9
     with pytest.raises(ValueError, match="baseline 'nobody'"):

@@ -73,7 +73,10 @@ def test_a_scope_without_responses_says_which_filter_emptied_it(demo_env: Path) 
     )
     at = on_page("pages/advocacy.py", dates=(day, day))
     no_exception(at)
-    assert any(f"No responses in this scope: the date range {day} to {day} leaves none." in i.value for i in at.info)
+    runs = f"(the data runs from {first} to {last})"
+    assert any(
+        f"No responses in this scope: the date range {day} to {day} {runs} leaves none." in i.value for i in at.info
+    )
     assert not at.metric and not at.dataframe
 
 

@@ -255,7 +255,8 @@ def test_an_empty_scope_is_null_estimates_not_an_error(demo_warehouse: Path) -> 
     assert data["nps"]["n"] == 0 and data["nps"]["score"] is None and data["nps"]["low"] is None
     assert data["groups"] == [] and data["headline"]["relationship"]["score"] is None
     assert (
-        data["note"] == "No relationship responses in this scope: the date range 2026-01-15 to 2026-03-31 leaves none."
+        data["note"] == "No relationship responses in this scope: the date range 2026-01-15 to 2026-03-31 "
+        "(the data runs from 2025-06-30 to 2026-06-30) leaves none."
     )
     text = iconic("analyze", "advocacy", *args)
     assert text.returncode == 0 and "Relationship NPS (2026-01-15 to 2026-03-31): no responses" in text.stdout

@@ -157,52 +157,59 @@ def test_the_rules_in_words_name_every_filter() -> None:
 def test_emptied_by_names_the_filter_that_leaves_nothing(small: Warehouse) -> None:
     assert filters.emptied_by(small, Filters(channels=("social",))) == "the channel filter (social)"
     assert filters.emptied_by(small, Filters(start=date(2024, 4, 1), end=date(2024, 5, 1))) == (
-        "the date range 2024-04-01 to 2024-05-01"
+        "the date range 2024-04-01 to 2024-05-01 (the data runs from 2024-01-05 to 2024-06-30)"
     )
     assert filters.emptied_by(small, Filters(segments=("smb",), regions=("south",))) == "the region filter (south)"
     assert filters.emptied_by(small, Filters(segments=("smb",))) is None
 
 
 def test_headline_compares_the_latest_complete_wave_with_the_one_before(tmp_path: Path) -> None:
-    """Relationship waves in 2024-Q1 (2 promoters, 1 detractor: +33.3) and 2024-Q3 (1 promoter,
-    2 detractors: -33.3); data to 2024-09-30. The headline is Q3 against Q1: -66.7 points, tested
-    as two independent samples (Rocks 2016): var_Q1 = var_Q3 = 1 - 1/9 = 8/9, SE = sqrt(2 * 8/9 / 3)
-    = 0.7698, so the change's 95% interval is -66.7 +/- 150.9."""
+    """Thirty customers answer a relationship wave in 2024-Q1 (20 promoters, 5 passives, 5
+    detractors: +50) and another in 2024-Q3 (10 / 10 / 10: 0); data to 2024-09-30. The headline
+    is Q3 against Q1: -50 points, tested as two independent samples (Rocks 2016):
+    var_Q1 = 25/30 - (15/30)^2 = 0.58333, var_Q3 = 20/30 = 0.66667,
+    SE = sqrt(0.58333/30 + 0.66667/30) = 0.204124, so the change's 95% interval is -50 +/- 40.0."""
+    ids_ = [f"C{i:02d}" for i in range(30)]
     customers = pd.DataFrame(
         {
-            "customer_id": ["A", "B", "C"],
-            "signup_at": ["2023-01-01"] * 3,
-            "churned_at": [""] * 3,
-            "segment": ["smb"] * 3,
-            "region": ["north"] * 3,
-            "plan": ["monthly"] * 3,
-            "monthly_revenue": [10.0] * 3,
+            "customer_id": ids_,
+            "signup_at": ["2023-01-01"] * 30,
+            "churned_at": [""] * 30,
+            "segment": ["smb"] * 30,
+            "region": ["north"] * 30,
+            "plan": ["monthly"] * 30,
+            "monthly_revenue": [10.0] * 30,
         }
     )
+    q1 = [10] * 20 + [7] * 5 + [3] * 5
+    q3 = [9] * 10 + [8] * 10 + [0] * 10
     surveys = pd.DataFrame(
-        [
-            response("q1a", "A", "2024-02-10", 10),
-            response("q1b", "B", "2024-02-11", 9),
-            response("q1c", "C", "2024-02-12", 1),
-            response("q3a", "A", "2024-08-10", 10),
-            response("q3b", "B", "2024-08-11", 5),
-            response("q3c", "C", "2024-08-12", 0),
-        ]
+        [response(f"q1{c}", c, "2024-02-10", ltr) for c, ltr in zip(ids_, q1, strict=True)]
+        + [response(f"q3{c}", c, "2024-08-10", ltr) for c, ltr in zip(ids_, q3, strict=True)]
     )
-    interactions = pd.DataFrame([contact("end", "A", "2024-09-30 12:00", "voice")])
+    interactions = pd.DataFrame([contact("end", "C00", "2024-09-30 12:00", "voice")])
     wh = load(tmp_path / "wh", tmp_path, customers=customers, surveys=surveys, interactions=interactions)
     h = advocacy.headline(wh)
     assert (h.period.label, h.previous_period.label) == ("2024-Q3", "2024-Q1")
-    assert h.estimate.score == pytest.approx(-100 / 3) and h.previous.score == pytest.approx(100 / 3)
-    assert h.change.diff == pytest.approx(-200 / 3)
-    assert h.change.se == pytest.approx(100 * (2 * (8 / 9) / 3) ** 0.5)
+    assert h.estimate.score == pytest.approx(0.0) and h.previous.score == pytest.approx(50.0)
+    assert h.change.diff == pytest.approx(-50.0)
+    assert h.change.se == pytest.approx(20.4124, abs=1e-4)
+    assert (h.change.low, h.change.high) == pytest.approx(
+        (-50 - 1.959964 * 20.4124, -50 + 1.959964 * 20.4124), abs=1e-3
+    )
+
+    # Fewer than 30 answers on a side: the two periods are shown, the change is not tested.
+    few = advocacy.headline(wh, Filters(segments=("smb",), regions=("north",)), kind="relationship")
+    assert few.change is not None  # the same thirty customers: still testable
+    thin = advocacy.headline(wh, Filters(channels=("voice",)))  # only C00 has a contact
+    assert thin.previous is not None and thin.change is None and thin.note.startswith("Too few responses")
 
     # Cut the scope in mid-September: Q3 is no longer complete, so Q1 stands alone.
     cut = advocacy.headline(wh, Filters(end=date(2024, 9, 15)))
     assert cut.period.label == "2024-Q1" and cut.change is None and "No earlier complete quarter" in cut.note
     # A scope inside one quarter: no complete period; the whole scope is counted.
     inside = advocacy.headline(wh, Filters(start=date(2024, 8, 1), end=date(2024, 8, 31)))
-    assert inside.period.label == "2024-08-01 to 2024-08-31" and inside.estimate.n == 3 and inside.change is None
+    assert inside.period.label == "2024-08-01 to 2024-08-31" and inside.estimate.n == 30 and inside.change is None
     # Between the waves: nothing, said in words.
     between = advocacy.headline(wh, Filters(start=date(2024, 4, 1), end=date(2024, 6, 30)))
     assert between.estimate.n == 0 and between.estimate.score is None

@@ -64,14 +64,14 @@ def test_the_largest_significant_gap_is_named_with_its_interval() -> None:
     text = narrative.group_sentence(groups([True, False, True], [-19.0, -1.0, 4.0]), "segment")
     assert text == (
         "NPS for enterprise customers (-7.0, 95% CI -14.0 to -1.0) is 19.0 points below the rest; the gap is "
-        "significant after Holm's correction. 1 other group(s) also differ."
+        "significant after Holm's correction. 1 other group also differs."
     )
 
 
 def test_no_gap_is_claimed_where_none_is_significant() -> None:
     text = narrative.group_sentence(groups([False, False, False], [-19.0, -1.0, 4.0]), "plan")
     assert text == (
-        "No plan differs significantly from the rest (Holm-adjusted, 5%). 1 of the 3 groups have fewer than 30 "
+        "No plan differs significantly from the rest (Holm-adjusted, 5%). 1 of the 3 groups has fewer than 30 "
         "responses."
     )
     assert narrative.group_sentence(groups([], []), "channel") == (

@@ -267,8 +267,9 @@ def fmt_interval(name: str, estimate: object, low: object, high: object) -> str:
 
 
 def present(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = None) -> pd.DataFrame:
-    """The table as shown: registered labels as headers, values formatted as text (counts and
-    dates stay typed so they sort), intervals joined into one cell.
+    """The table as shown: registered labels as headers, values formatted as text (counts stay
+    numbers so they sort; dates read ``YYYY-MM-DD HH:MM``, which sorts as text), intervals joined
+    into one cell. Missing values read ``—``.
 
     ``group`` names the dimension that fills a ``group`` column (its label heads the column).
     """
@@ -280,8 +281,6 @@ def present(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = 
             out[c.label] = [fmt_interval(name, *v) for v in zip(est, lo, hi, strict=True)]
         elif c.kind == "count":
             out[c.label] = frame[name].astype("Int64")
-        elif c.kind == "datetime":
-            out[c.label] = pd.to_datetime(frame[name], utc=True).dt.tz_localize(None)
         else:
             out[c.label] = [fmt(name, v) for v in frame[name]]
     return pd.DataFrame(out, index=range(len(frame)))

@@ -24,7 +24,7 @@ def no_warehouse() -> None:
         value=20_000,
         step=1_000,
         key="demo_customers",
-        help="20,000 customers over 36 months build in about 15 seconds.",
+        help="20,000 customers over 36 months build in about 10 seconds.",
     )
     try:
         cols[1].page_link("pages/data_quality.py", label="Bring your own files", icon=":material/upload:")

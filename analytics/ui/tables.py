@@ -28,8 +28,6 @@ def show(
     for column, text in cols.help_texts(columns, group=group).items():
         if shown[column].dtype == "Int64":
             config[column] = st.column_config.NumberColumn(column, help=text or None, format="localized")
-        elif pd.api.types.is_datetime64_any_dtype(shown[column]):
-            config[column] = st.column_config.DatetimeColumn(column, help=text or None, format="YYYY-MM-DD HH:mm")
         else:
             config[column] = st.column_config.TextColumn(column, help=text or None)
     st.dataframe(shown, hide_index=True, column_config=config, height=height or "auto")
