@@ -197,38 +197,62 @@ def ingest(
     started = datetime.now(UTC)
     clock = time.monotonic()
 
-    say(f"hashing {path.name}")
-    digest = file_sha256(path)
-    with warehouse.write_lock(root, on_wait=say):
-        recover_log(root)
-        previous = _committed_batch(root, spec.name, digest)
-        if previous is not None:
-            return IngestResult(
-                batch_id=previous,
-                table=spec.name,
-                file=label,
+    with tempfile.TemporaryDirectory(prefix="iconic-read-") as folder:
+        # Read exactly the file named, once: a private copy under a plain name, hashed as it is
+        # copied. DuckDB's readers take a path as a glob pattern (`batch[1].csv` would read
+        # `batch1.csv`), and a file that changes after hashing must not be logged as what was read.
+        say(f"hashing {path.name} as it is read")
+        copy, digest = _private_copy(path, Path(folder), label)
+        with warehouse.write_lock(root, on_wait=say):
+            recover_log(root)
+            previous = _committed_batch(root, spec.name, digest)
+            if previous is not None:
+                return IngestResult(
+                    batch_id=previous,
+                    table=spec.name,
+                    file=label,
+                    sha256=digest,
+                    status="unchanged",
+                    message=f"{label} was already ingested into {spec.name} (batch {previous}); nothing to do",
+                    started_at=started,
+                    duration_seconds=time.monotonic() - clock,
+                )
+            batch = _Batch(
+                spec=spec,
+                path=copy,
+                label=label,
+                mapping=resolved_mapping,
+                root=root,
+                batch_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
                 sha256=digest,
-                status="unchanged",
-                message=f"{label} was already ingested into {spec.name} (batch {previous}); nothing to do",
-                started_at=started,
-                duration_seconds=time.monotonic() - clock,
+                share=share,
+                say=say,
+                started=started,
+                clock=clock,
+                validate=validate,
+                now=now,
             )
-        batch = _Batch(
-            spec=spec,
-            path=path,
-            label=label,
-            mapping=resolved_mapping,
-            root=root,
-            batch_id=f"{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
-            sha256=digest,
-            share=share,
-            say=say,
-            started=started,
-            clock=clock,
-            validate=validate,
-            now=now,
-        )
-        return batch.run()
+            return batch.run()
+
+
+def _private_copy(path: Path, folder: Path, label: str) -> tuple[Path, str]:
+    """Copy ``path`` into ``folder`` under a name no reader takes for a pattern (``input`` plus the
+    original extensions), hashing the bytes as they are copied. Returns the copy and its SHA-256."""
+    suffix = "".join(s for s in Path(path.name).suffixes if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", s))
+    copy = folder / f"input{suffix}"
+    h = hashlib.sha256()
+    try:
+        with path.open("rb") as src, copy.open("wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                h.update(block)
+                dst.write(block)
+    except PermissionError:
+        raise IngestError(f"{label}: you may not read this file (permission denied)", file=label, rule="file") from None
+    except OSError as exc:
+        raise IngestError(
+            f"{label}: the file cannot be read ({exc.strerror or exc})", file=label, rule="file"
+        ) from None
+    return copy, h.hexdigest()
 
 
 def ingest_bytes(
@@ -261,15 +285,6 @@ def ingest_bytes(
         path = Path(folder) / Path(name).name
         path.write_bytes(data)
         return ingest(table, path, mapping=mapping, warehouse_path=warehouse_path, progress=progress, source=name)
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 of a file's bytes, read in 1 MB blocks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # --- one batch -------------------------------------------------------------------------------------

@@ -197,3 +197,53 @@ def test_uploads_are_named_by_their_own_name(wh_path: Path) -> None:
     assert result.status == "rejected"
     assert result.message.startswith("march_contacts.csv: missing required column(s) channel")
     assert catalog.ingest_history(warehouse.open(wh_path))["source_file"].tolist() == ["march_contacts.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "decoy"),
+    [
+        ("batch[1].csv", "batch1.csv"),
+        ("march*.csv", "march2024.csv"),
+        ("part?.csv", "partA.csv"),
+        ("x{a,b}.csv", "xa.csv"),
+        ("with space & 'quotes' ü.csv", "with space & 'quotes' u.csv"),
+        ("part[1].parquet", "part1.parquet"),
+    ],
+)
+def test_the_file_named_is_the_file_read(name: str, decoy: str, tmp_path: Path, wh_path: Path) -> None:
+    """Characters a reader could take for a glob pattern are read literally, beside a decoy the
+    pattern would match, and the log holds the hash of the bytes that were read."""
+    import hashlib
+
+    wanted, other = valid_interactions(20), valid_interactions(30, start=1000)
+    for frame, file in ((wanted, tmp_path / name), (other, tmp_path / decoy)):
+        if file.suffix == ".parquet":
+            frame.to_parquet(file, index=False)
+        else:
+            frame.to_csv(file, index=False)
+    result = ingest.ingest("interactions", tmp_path / name, warehouse_path=wh_path)
+    assert result.status == "committed", result.message
+    assert (result.rows_in, result.rows_committed) == (20, 20)
+    stored = rows(wh_path, "interactions")
+    assert set(stored["interaction_id"]) == set(wanted["interaction_id"])
+    assert result.sha256 == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+    assert catalog.ingest_history(warehouse.open(wh_path))["source_file"].tolist() == [str(tmp_path / name)]
+
+
+def test_a_file_that_may_not_be_read_is_a_clear_error(
+    tmp_path: Path, wh_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Permission to read is refused by the operating system (simulated, as the tests may run as
+    root, who may read anything); the user gets one line naming the file, and nothing is written."""
+    path = csv(valid_interactions(), tmp_path / "secret.csv")
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self == path:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(IngestError, match=r"secret.csv: you may not read this file \(permission denied\)"):
+        ingest.ingest("interactions", path, warehouse_path=wh_path)
+    assert not wh_path.exists() or not warehouse.open(wh_path).has("interactions")
