@@ -1,7 +1,9 @@
 """The ``iconic`` command: bring data in, check it, see what the warehouse holds, serve the dashboard.
 
-Exit codes: 0 success (including a re-ingest that had nothing to do), 1 a batch was rejected or
-stored data fails its checks, 2 a usage or input error (file, mapping, table not found).
+Exit codes: 0 done (including a re-ingest that had nothing to do), 1 a batch was rejected, stored
+data fails its checks, or something unexpected went wrong, 2 a usage or environment problem (a file,
+mapping, setting or warehouse that cannot be used). ``main`` is the one boundary where failures
+become one line each; ``--debug`` shows the traceback instead.
 """
 
 from __future__ import annotations
@@ -31,12 +33,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
         return code
-    except IconicError as exc:
-        _err(f"error: {exc}")
-        return EXIT_USAGE
     except KeyboardInterrupt:
         _err("interrupted; nothing partial was committed")
         return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        message, code = _failure(exc)
+        _err(f"error: {message}")
+        return code
+
+
+def _failure(exc: Exception) -> tuple[str, int]:
+    """One line for a failure, and its exit code."""
+    from deltalake.exceptions import DeltaError
+
+    if isinstance(exc, IconicError):
+        return str(exc), EXIT_USAGE
+    if isinstance(exc, PermissionError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"permission denied{where}; check who may read and write there", EXIT_USAGE
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror.lower()}{where}", EXIT_USAGE
+    if isinstance(exc, DeltaError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"the warehouse could not be read or written ({first}); nothing partial was committed", EXIT_USAGE
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return (
+        f"unexpected {type(exc).__name__}{': ' + detail if detail else ''}. Run again with --debug for the traceback",
+        EXIT_FAILED,
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="iconic",
         description="Iconic: customer-experience analytics over a validated Delta warehouse.",
     )
+    p.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def scope_args(sp: argparse.ArgumentParser) -> None:
@@ -57,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
         g.add_argument("--channel", action="append", default=[], metavar="NAME", help="keep this contact channel")
 
     def warehouse_arg(sp: argparse.ArgumentParser) -> None:
+        # Also accepted after the command (`iconic status --debug`); SUPPRESS keeps the global value.
+        sp.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an unexpected error"
+        )
         sp.add_argument(
             "--warehouse",
             metavar="PATH",
@@ -85,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("status", help="tables, row counts, versions and the last ingests")
     sp.add_argument("--json", action="store_true", help="print as JSON")
-    sp.add_argument("--last", type=int, default=5, metavar="N", help="how many recent ingests to show (default 5)")
+    sp.add_argument(
+        "--last", type=_at_least(0), default=5, metavar="N", help="how many recent ingests to show (default 5)"
+    )
     warehouse_arg(sp)
     sp.set_defaults(run=_status)
 
@@ -142,8 +176,8 @@ def _parser() -> argparse.ArgumentParser:
     sg.set_defaults(run=_analyze_segments)
 
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
-    sp.add_argument("--customers", type=int, default=20_000, metavar="N")
-    sp.add_argument("--months", type=int, default=36, metavar="M")
+    sp.add_argument("--customers", type=_at_least(100), default=20_000, metavar="N", help="at least 100")
+    sp.add_argument("--months", type=_at_least(12), default=36, metavar="M", help="at least 12")
     sp.add_argument("--seed", type=int, default=7, metavar="S")
     sp.add_argument("--force", action="store_true", help="rebuild even if the warehouse already exists")
     warehouse_arg(sp)
@@ -413,6 +447,19 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 # --- scope -------------------------------------------------------------------------------------------
+
+
+def _at_least(least: int) -> Any:
+    def whole(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+        return value
+
+    return whole
 
 
 def _day(text: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from analytics.errors import WarehouseError
+from analytics.errors import UsageError, WarehouseError
 
 DEFAULT_WAREHOUSE = Path("data") / "warehouse"
 DEFAULT_MAX_QUARANTINE_SHARE = 0.01
@@ -45,15 +45,22 @@ def max_quarantine_share() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"ICONIC_MAX_QUARANTINE_SHARE must be a number in [0, 1], got {raw!r}") from None
+        raise UsageError(f"ICONIC_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got {raw!r}") from None
     if not 0.0 <= value <= 1.0:
-        raise ValueError(f"ICONIC_MAX_QUARANTINE_SHARE must be in [0, 1], got {value}")
+        raise UsageError(f"ICONIC_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got {value}")
     return value
 
 
 def max_upload_mb() -> int:
     """Largest file, in MB, that the dashboard's upload box accepts."""
-    return int(os.environ.get("ICONIC_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB))
+    raw = os.environ.get("ICONIC_MAX_UPLOAD_MB", str(DEFAULT_MAX_UPLOAD_MB))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"ICONIC_MAX_UPLOAD_MB must be a whole number of megabytes, got {raw!r}") from None
+    if value < 1:
+        raise UsageError(f"ICONIC_MAX_UPLOAD_MB must be at least 1, got {value}")
+    return value
 
 
 def expectations_dir() -> Path:
@@ -63,4 +70,8 @@ def expectations_dir() -> Path:
     found from this package's location (never from the working directory).
     """
     env = os.environ.get("ICONIC_EXPECTATIONS")
-    return Path(env) if env else Path(__file__).resolve().parent.parent / "expectations"
+    if not env:
+        return Path(__file__).resolve().parent.parent / "expectations"
+    if not Path(env).is_dir():
+        raise UsageError(f"ICONIC_EXPECTATIONS points at {env}, which is not a folder of expectation suites")
+    return Path(env)

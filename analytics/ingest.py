@@ -189,6 +189,8 @@ def ingest(
         raise IngestError(f"file not found: {path}", file=str(path), rule="file")
     resolved_mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
     share = config.max_quarantine_share() if max_quarantine_share is None else max_quarantine_share
+    if validate:
+        config.expectations_dir()  # a misconfigured folder is refused before any work
     if not 0.0 <= share <= 1.0:
         raise IngestError(f"max_quarantine_share must be in [0, 1], got {share}", rule="threshold")
     root = config.warehouse_path(warehouse_path)

@@ -72,7 +72,20 @@ def load_mapping(path: str | Path | None) -> Mapping:
     path = Path(path)
     if not path.is_file():
         raise IngestError(f"mapping file not found: {path}", file=str(path), rule="mapping")
-    return parse_mapping_text(path.read_text(encoding="utf-8"), source=str(path))
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(
+            f"{path}: the mapping is not UTF-8 text (byte {exc.object[exc.start]:#04x} at position {exc.start}); "
+            "save it as UTF-8",
+            file=str(path),
+            rule="mapping",
+        ) from None
+    except OSError as exc:
+        raise IngestError(
+            f"{path}: the mapping cannot be read ({exc.strerror})", file=str(path), rule="mapping"
+        ) from None
+    return parse_mapping_text(text, source=str(path))
 
 
 def parse_mapping_text(text: str, *, source: str = "<mapping>") -> Mapping:

@@ -249,9 +249,20 @@ def _features(dt: DeltaTable) -> set[str]:
 
 @contextlib.contextmanager
 def write_lock(root: Path, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Hold the warehouse's writer lock. Only writers take it; the OS frees it if the process dies."""
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK_FILE).open("a") as handle:
+    """Hold the warehouse's writer lock. Only writers take it; the OS frees it if the process dies.
+
+    Raises
+    ------
+    WarehouseError
+        If the warehouse folder cannot be created, or its lock file cannot be opened for writing.
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        handle = (root / LOCK_FILE).open("a")
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise WarehouseError(f"cannot write to the warehouse at {root}: {reason}") from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
