@@ -36,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted; nothing partial was committed")
         return 130
+    except BrokenPipeError:
+        raise  # the reader left (`| head`); `run` ends quietly
     except Exception as exc:
         if args.debug:
             raise

@@ -124,6 +124,13 @@ def parse_mapping(raw: Any, *, source: str = "<mapping>") -> Mapping:
     for col, fmt in date_formats.items():
         if "%" not in fmt:
             raise fail(f"date_formats.{col}: {fmt!r} is not a strptime format (e.g. '%d/%m/%Y')")
+        unknown_codes = sorted({code for code in re.findall(r"%-?(.)", fmt) if code not in _DATE_CODES})
+        if unknown_codes:
+            codes = ", ".join(f"%{c}" for c in unknown_codes)
+            raise fail(
+                f"date_formats.{col}: {fmt!r} uses {codes}, which is not a date or time code; use codes such as "
+                "%Y-%m-%d %H:%M:%S or %d/%m/%Y"
+            )
 
     csv = raw.get("csv") or {}
     if not isinstance(csv, dict) or set(csv) - _CSV_KEYS:
@@ -141,7 +148,16 @@ def parse_mapping(raw: Any, *, source: str = "<mapping>") -> Mapping:
     if len(delimiter) != 1:
         raise fail(f"csv.delimiter must be one character, got {delimiter!r}")
     quote = str(csv.get("quote", '"'))
+    if len(quote) != 1:
+        raise fail(f"csv.quote must be one character, got {quote!r}")
+    if quote == delimiter:
+        raise fail(f"csv.quote and csv.delimiter are both {quote!r}")
     return Mapping(rename, recode, date_formats, delimiter, encoding, quote)
+
+
+#: The strptime codes DuckDB's reader understands (``%-d`` and the like drop a leading zero), as
+#: listed by asking DuckDB 1.5 to parse with each letter.
+_DATE_CODES = set("abcdfghjmnpuwxyzABGHIMSTUVWXYZ%")
 
 
 def _string_dict(value: Any, where: str, fail: Any) -> dict[str, str]:

@@ -29,7 +29,7 @@ import duckdb
 import ibis
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from analytics import config, schema
 from analytics.errors import WarehouseError
@@ -63,6 +63,25 @@ def load_delta(root: Path, name: str, version: int | None = None) -> DeltaTable 
         return DeltaTable(str(path), version=version)
     except TableNotFoundError:
         return None
+    except DeltaError as exc:
+        raise WarehouseError(_damaged(path, name, exc)) from None
+
+
+def _damaged(path: Path, name: str, exc: Exception) -> str:
+    """Say which table and commit cannot be read, and how to go back to the version before it."""
+    commits = sorted((path / "_delta_log").glob("[0-9]*.json"))
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if not commits:
+        return f"table {name!r} at {path} cannot be read ({reason})"
+    latest = commits[-1]
+    version = int(latest.stem)
+    back = (
+        f"To go back to version {version - 1}, move {latest.name} out of {latest.parent}; the table then reads "
+        "as it was before that commit"
+        if version > 0
+        else "It has no earlier version: move the table's folder aside and ingest its files again"
+    )
+    return f"table {name!r} cannot be read: its latest commit, version {version} ({latest}), is damaged ({reason}). {back}."
 
 
 @dataclass

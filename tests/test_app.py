@@ -264,3 +264,19 @@ def test_a_save_keeps_the_cached_results_of_other_tables(demo_env: Path) -> None
     assert schema.SEGMENT_TABLE not in plain(filters.ALL_DATA, by="plan")
     assert schema.SEGMENT_TABLE in plain(filters.ALL_DATA, by="behaviour_segment")
     assert cached._versions(wh, ("customers",)) == (("customers", wh.versions["customers"]),)
+
+
+def test_a_damaged_warehouse_is_reported_never_offered_for_replacement(
+    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    latest = sorted((root / "customers" / "_delta_log").glob("*.json"))[-1]
+    latest.write_bytes(latest.read_bytes()[:40])
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    for script in PAGES:
+        at = run(script)
+        no_exception(at)
+        assert any("The warehouse cannot be opened: table 'customers' cannot be read" in e.value for e in at.error)
+        assert not at.button  # in particular, no offer to build the demo over it
+    assert latest.exists()

@@ -92,3 +92,33 @@ def test_an_unexpected_failure_is_one_line_pointing_to_debug(
     for argv in (["--debug", "status"], ["status", "--debug"]):
         with pytest.raises(RuntimeError, match="something nobody expected"):
             cli.main([*argv, "--warehouse", str(demo_warehouse)])
+
+
+def test_a_damaged_commit_names_the_table_and_version_and_the_way_back(demo_warehouse: Path, tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    log = root / "ingest_log" / "_delta_log"
+    latest = sorted(log.glob("*.json"))[-1]
+    version = int(latest.stem)
+    latest.write_bytes(latest.read_bytes()[: latest.stat().st_size // 2])  # a commit cut short
+    data = tmp_path / "contacts.csv"
+    valid_interactions(20, start=900_000).to_csv(data, index=False)
+    for args in (["status"], ["ingest", "interactions", str(data)]):
+        out = iconic(*args, "--warehouse", str(root))
+        assert out.returncode == 2, out.stderr
+        last = out.stderr.splitlines()[-1]
+        assert last.startswith(f"error: table 'ingest_log' cannot be read: its latest commit, version {version} (")
+        assert f"To go back to version {version - 1}, move {latest.name} out of {log}" in last
+        assert "Traceback" not in out.stderr
+    # Following the advice brings the table back as it was before that commit.
+    latest.rename(tmp_path / latest.name)
+    out = iconic("status", "--warehouse", str(root))
+    assert out.returncode == 0, out.stderr
+
+
+def test_a_reader_that_leaves_early_ends_the_command_quietly(demo_warehouse: Path) -> None:
+    cmd = f"{sys.executable} -m analytics.cli status --warehouse {demo_warehouse} | head -1"
+    out = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert out.stdout.startswith("warehouse ") and out.stderr == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,35 @@ def test_missing_and_malformed_mapping_files(tmp_path: Path) -> None:
         load_mapping(tmp_path / "none.yaml")
     with pytest.raises(IngestError, match="not valid YAML"):
         parse_mapping_text("rename: [unclosed", source="bad.yaml")
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "says"),
+    [
+        ('date_formats:\n  started_at: "%Q-%d"\n', "'%Q-%d' uses %Q, which is not a date or time code"),
+        ("csv: {quote: \"''\"}\n", "csv.quote must be one character, got \"''\""),
+        ('csv: {quote: ";", delimiter: ";"}\n', "csv.quote and csv.delimiter are both ';'"),
+    ],
+)
+def test_settings_the_reader_cannot_use_are_refused_when_the_mapping_is_read(yaml_text: str, says: str) -> None:
+    with pytest.raises(IngestError, match=re.escape(says)):
+        parse_mapping_text(yaml_text, source="m.yaml")
+
+
+def test_every_date_code_the_mapping_accepts_is_one_the_reader_parses() -> None:
+    """The accepted codes are exactly those DuckDB's strptime knows: checked against DuckDB itself."""
+    import string
+
+    import duckdb
+
+    from analytics.mapping import _DATE_CODES
+
+    con = duckdb.connect()
+    understood = set()
+    for code in string.ascii_letters + "%":
+        try:
+            con.execute(f"SELECT try_strptime('x', '%{code}')").fetchall()
+            understood.add(code)
+        except duckdb.Error:
+            pass
+    assert understood == _DATE_CODES

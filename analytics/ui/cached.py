@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -55,10 +56,9 @@ CALLS: dict[str, Call] = {}
 
 @st.cache_resource(ttl=5, show_spinner=False)
 def _open(path: str) -> Warehouse | None:
-    try:
-        return warehouse_mod.open(path)
-    except WarehouseError:
+    if not Path(path).is_dir():
         return None
+    return warehouse_mod.open(path)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -74,8 +74,12 @@ def warehouse() -> Warehouse | None:
     Looked at again every few seconds, so a commit from another process shows up without a
     restart; while the data is unchanged, every session gets the same handle.
     """
-    path = str(config.warehouse_path().resolve())
-    fresh = _open(path)
+    try:
+        path = str(config.warehouse_path().resolve())
+        fresh = _open(path)
+    except WarehouseError as exc:  # a warehouse that is there but cannot be read: say why, touch nothing
+        st.error(f"The warehouse cannot be opened: {exc}")
+        st.stop()
     return None if fresh is None else _stable(path, fresh.data_version, fresh)
 
 
