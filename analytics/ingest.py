@@ -22,7 +22,9 @@ visible trace. Writers take the warehouse's file lock; readers never do.
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import gzip
 import hashlib
 import json
@@ -205,6 +207,10 @@ def ingest(
         # `batch1.csv`), and a file that changes after hashing must not be logged as what was read.
         say(f"hashing {path.name} as it is read")
         copy, digest = _private_copy(path, Path(folder), label)
+        if _needs_transcoding(copy, resolved_mapping):
+            say(f"re-encoding {path.name} from {_source_encoding(copy, resolved_mapping)} to UTF-8")
+            copy = _transcode(copy, _source_encoding(copy, resolved_mapping), label)
+            resolved_mapping = dataclasses.replace(resolved_mapping, encoding="utf-8")
         with warehouse.write_lock(root, on_wait=say):
             recover_log(root)
             previous = _committed_batch(root, spec.name, digest)
@@ -235,6 +241,55 @@ def ingest(
                 now=now,
             )
             return batch.run()
+
+
+#: Encodings read by re-encoding to UTF-8 first. "latin-1" is read as Windows-1252, as browsers do:
+#: files labelled Latin-1 are nearly always Windows-1252 (€, –, “), and the two agree on every other
+#: printable character.
+_TRANSCODED = {"latin-1": "cp1252", "cp1252": "cp1252", "utf-16": "utf-16"}
+
+
+def _source_encoding(path: Path, mapping: Mapping) -> str:
+    if sniff(path) == "utf16":
+        return "utf-16"
+    return _TRANSCODED.get(mapping.encoding, mapping.encoding)
+
+
+def _needs_transcoding(path: Path, mapping: Mapping) -> bool:
+    kind = sniff(path)
+    return kind == "utf16" or (kind in ("text", "gzip") and mapping.encoding in _TRANSCODED)
+
+
+def _cp1252_or_latin1(error: UnicodeError) -> tuple[str, int]:
+    """The five bytes Windows-1252 leaves undefined read as Latin-1, so that no byte is refused."""
+    assert isinstance(error, UnicodeDecodeError)
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error("iconic-latin-1", _cp1252_or_latin1)
+
+
+def _transcode(path: Path, encoding: str, label: str) -> Path:
+    """Re-encode a text file (gzipped or not) as UTF-8 beside itself, in 1 MB steps; return the new file."""
+    out = path.with_name(f"utf8-{path.name.removesuffix('.gz').removesuffix('.GZ')}")
+    if not out.suffix:
+        out = out.with_suffix(".csv")
+    opener = gzip.open if sniff(path) == "gzip" else open
+    decoder = codecs.getincrementaldecoder(encoding)(errors="iconic-latin-1" if encoding == "cp1252" else "strict")
+    try:
+        with opener(path, "rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                dst.write(decoder.decode(block))
+            dst.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        raise _Rejected(
+            _structural("readable", None, f"{label}: the file is not valid {encoding} (byte {exc.start:,})")
+        ) from None
+    except (OSError, EOFError, zlib.error) as exc:
+        raise _Rejected(
+            _structural("readable", None, f"{label}: the gzip stream is broken or truncated ({exc})")
+        ) from None
+    return out
 
 
 def _private_copy(path: Path, folder: Path, label: str) -> tuple[Path, str]:
@@ -309,6 +364,8 @@ class _Batch:
     now: datetime | None
     checks: list[CheckResult] = field(default_factory=list)
     rows_in: int = 0
+    #: Target columns the file has (the rest are staged as nulls).
+    present: set[str] = field(default_factory=set)
 
     def run(self) -> IngestResult:
         with tempfile.TemporaryDirectory(prefix="iconic-ingest-") as spill:
@@ -328,6 +385,7 @@ class _Batch:
         columns = self._read(con)
         self.rows_in = int(_scalar(con, "SELECT count(*) FROM raw"))
         targets = self._resolve_columns(columns)
+        self.present = set(targets.values())
         if self.rows_in == 0:
             raise _Rejected(_structural("non_empty", None, f"{self.label}: the file has a header but no data rows"))
         self.say(f"read {self.rows_in:,} rows; casting to the {self.spec.name} schema")
@@ -577,6 +635,9 @@ class _Batch:
         message = f"committed {committed:,} of {self.rows_in:,} rows to {self.spec.name}" + (
             f"; {quarantined:,} quarantined" if quarantined else ""
         )
+        kept = [c for c in self.spec.column_names if c not in self.present]
+        if self.spec.kind == "dimension" and kept and warehouse.load_delta(self.root, self.spec.name) is not None:
+            message += f"; the file has no {', '.join(kept)}, so stored values there are kept"
         record = self._log_record("committed", message, committed, quarantined, version=None)
         metadata = {
             "iconic.batch_id": self.batch_id,
@@ -596,6 +657,7 @@ class _Batch:
                     self.spec.name,
                     _as_table(con.execute(select).arrow()),
                     key=self.spec.key,
+                    update=sorted(c for c in cols if c in self.present or not self.spec.is_canonical(c)),
                     metadata=metadata,
                 )
         return self._finish(
@@ -779,7 +841,6 @@ UNREADABLE = {
     "xlsx": "this is an Excel workbook (.xlsx), not a CSV: export the sheet as CSV (UTF-8)",
     "zip": "this is a zip archive, not a CSV: unzip it and ingest the CSV inside",
     "xls": "this is an old Excel workbook (.xls) or another Office file: export the sheet as CSV (UTF-8)",
-    "utf16": "this is UTF-16 text: save it as CSV UTF-8",
     "gzip-binary": "this is a gzip archive, but what it holds is not text: a CSV inside gzip is read, other "
     "contents are not",
     "binary": "this is not a text file (it holds NUL bytes): ingest a CSV or a Parquet file",

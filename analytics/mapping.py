@@ -13,7 +13,7 @@ A mapping is a small YAML file::
       started_at: "%d/%m/%Y %H:%M"
     csv:
       delimiter: ";"
-      encoding: latin-1     # utf-8 (default), utf-16 or latin-1
+      encoding: latin-1     # utf-8 (default), utf-16, latin-1 or cp1252 (Latin-1 is read as Windows-1252)
 
 Every section is optional. Columns that are neither canonical nor renamed are kept as extra string
 columns, with their names normalised to ``lower_snake_case``.
@@ -32,7 +32,7 @@ from analytics.errors import IngestError
 
 _SECTIONS = {"rename", "recode", "date_formats", "csv"}
 _CSV_KEYS = {"delimiter", "encoding", "quote"}
-_ENCODINGS = {"utf-8", "utf-16", "latin-1"}
+_ENCODINGS = {"utf-8", "utf-16", "latin-1", "cp1252"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,8 @@ def parse_mapping(raw: Any, *, source: str = "<mapping>") -> Mapping:
     encoding = str(csv.get("encoding", "utf-8")).lower().replace("_", "-")
     if encoding in {"latin1", "iso-8859-1"}:
         encoding = "latin-1"
+    if encoding in {"windows-1252", "cp-1252"}:
+        encoding = "cp1252"
     if encoding in {"utf8"}:
         encoding = "utf-8"
     if encoding not in _ENCODINGS:

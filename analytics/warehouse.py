@@ -334,8 +334,21 @@ def replace(root: Path, name: str, data: pa.Table, *, metadata: dict[str, str] |
     return dt.version()
 
 
-def upsert(root: Path, name: str, data: pa.Table, *, key: str, metadata: dict[str, str] | None = None) -> int:
-    """Insert or update rows of ``name`` by ``key`` in one Delta commit; return the new version."""
+def upsert(
+    root: Path,
+    name: str,
+    data: pa.Table,
+    *,
+    key: str,
+    update: list[str] | None = None,
+    metadata: dict[str, str] | None = None,
+) -> int:
+    """Insert or update rows of ``name`` by ``key`` in one Delta commit; return the new version.
+
+    ``update`` names the columns a matched row takes from ``data`` (default: all). A file that
+    lacks an optional column must not blank what is stored there, so ingest passes the columns the
+    file has. New rows are inserted whole.
+    """
     dt = load_delta(root, name)
     if dt is None:
         return append(root, name, data, metadata=metadata)
@@ -348,7 +361,7 @@ def upsert(root: Path, name: str, data: pa.Table, *, key: str, metadata: dict[st
             merge_schema=True,
             commit_properties=_props(metadata),
         )
-        .when_matched_update_all()
+        .when_matched_update({c: f'source."{c}"' for c in (update or data.column_names)})
         .when_not_matched_insert_all()
         .execute()
     )

@@ -226,7 +226,7 @@ CASES = {
     "excel named .csv": Case("interactions", _excel_named_csv, "rejected", "readable", None, ("this is an Excel workbook (.xlsx)", "export the sheet as CSV")),
     "old excel named .csv": Case("interactions", _old_excel_named_csv, "rejected", "readable", None, ("old Excel workbook (.xls)",)),
     "gzip of binary": Case("interactions", _gzip_of_binary, "rejected", "readable", None, ("gzip archive", "not text")),
-    "utf-16": Case("interactions", _utf16, "rejected", "readable", None, ("UTF-16",)),
+    "utf-16 with a byte-order mark": Case("interactions", _utf16, "committed", "readable", None, (), 0),
     "negative duration": Case("interactions", _negative_wait, "committed", "expect_column_values_to_be_between", "wait_seconds", ("1 quarantined",), 1),
 }  # fmt: skip
 

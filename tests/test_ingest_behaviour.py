@@ -9,7 +9,7 @@ import pytest
 
 from analytics import catalog, ingest, warehouse
 from analytics.errors import IngestError
-from analytics.mapping import Mapping
+from analytics.mapping import Mapping, parse_mapping
 from tests.conftest import valid_customers, valid_interactions
 
 
@@ -247,3 +247,42 @@ def test_a_file_that_may_not_be_read_is_a_clear_error(
     with pytest.raises(IngestError, match=r"secret.csv: you may not read this file \(permission denied\)"):
         ingest.ingest("interactions", path, warehouse_path=wh_path)
     assert not wh_path.exists() or not warehouse.open(wh_path).has("interactions")
+
+
+def test_an_update_without_an_optional_column_keeps_what_is_stored_there(tmp_path: Path, wh_path: Path) -> None:
+    """A customers file without churned_at must not turn churned customers active: matched rows take
+    only the columns the file has, and the result says which were kept."""
+    first = valid_customers(10)
+    first.loc[3, "churned_at"] = "2024-03-01"
+    ingest.ingest("customers", csv(first, tmp_path / "all.csv"), warehouse_path=wh_path)
+    update = first.drop(columns=["churned_at"]).assign(monthly_revenue=99.0)
+    update.loc[len(update)] = ["C99", "2024-01-01", "smb", "east", "annual", 50.0]
+    result = ingest.ingest("customers", csv(update, tmp_path / "update.csv"), warehouse_path=wh_path)
+    assert result.status == "committed", result.message
+    assert "the file has no churned_at, so stored values there are kept" in result.message
+    stored = rows(wh_path, "customers").set_index("customer_id")
+    assert stored["churned_at"].notna().sum() == 2  # C3 and C9 (valid_customers churns the last one)
+    assert str(stored.loc["C3", "churned_at"].date()) == "2024-03-01"
+    assert (stored.loc[[f"C{i}" for i in range(10)], "monthly_revenue"] == 99.0).all()
+    assert stored.loc["C99", "segment"] == "smb" and pd.isna(stored.loc["C99", "churned_at"])
+
+
+@pytest.mark.parametrize(("encoding", "gzipped"), [("latin-1", False), ("cp1252", False), ("windows-1252", True)])
+def test_windows_1252_files_load_with_the_encoding_the_readme_advises(
+    encoding: str, gzipped: bool, tmp_path: Path, wh_path: Path
+) -> None:
+    """€, – and “ exist in Windows-1252 but not in Latin-1; a file labelled either reads whole."""
+    import gzip as gz
+
+    frame = valid_interactions(10)
+    frame.loc[0, "contact_reason"] = "refund “€5” – facturación"
+    data = frame.to_csv(index=False).encode("cp1252")
+    path = tmp_path / ("w.csv.gz" if gzipped else "w.csv")
+    path.write_bytes(gz.compress(data) if gzipped else data)
+    result = ingest.ingest("interactions", path, warehouse_path=wh_path, mapping=parse_mapping({"csv": {"encoding": encoding}}))
+    assert result.status == "committed", result.message
+    stored = rows(wh_path, "interactions").set_index("interaction_id")
+    assert stored.loc["I1", "contact_reason"] == "refund “€5” – facturación"
+    import hashlib
+
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # the bytes read, not the re-encoding

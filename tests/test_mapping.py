@@ -48,7 +48,7 @@ def test_full_mapping_is_parsed(tmp_path: Path) -> None:
         ({"rename": ["a"]}, "rename must be a dictionary"),
         ({"recode": {"channel": {"Phone": ["voice"]}}}, r"recode.channel.Phone must be a single value"),
         ({"date_formats": {"started_at": "dd/mm/yyyy"}}, "not a strptime format"),
-        ({"csv": {"encoding": "cp1252"}}, "csv.encoding 'cp1252' is not supported"),
+        ({"csv": {"encoding": "shift-jis"}}, "csv.encoding 'shift-jis' is not supported"),
         ({"csv": {"delimiter": ";;"}}, "csv.delimiter must be one character"),
         ({"csv": {"sep": ";"}}, "csv takes only"),
         ("just text", "must be a YAML dictionary"),
