@@ -254,6 +254,11 @@ def _quality(args: argparse.Namespace) -> int:
 
     wh = warehouse.open(args.warehouse)
     tables = [args.table] if args.table else [t for t in schema.TABLES if wh.has(t)]
+    if not tables or (args.table and not wh.has(args.table)):
+        what = f"no {args.table} table" if args.table else "nothing"
+        message = f"{what} is stored in {wh.root} yet: ingest a file first (`iconic ingest TABLE FILE`)"
+        print(json.dumps({}) if args.json else message)
+        return EXIT_OK
     report: dict[str, Any] = {}
     failed = False
     for table in tables:

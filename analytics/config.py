@@ -2,7 +2,8 @@
 
 ``ICONIC_WAREHOUSE`` moves the warehouse; ``ICONIC_MAX_QUARANTINE_SHARE`` changes the share of bad
 rows above which a whole batch is rejected; ``ICONIC_MAX_UPLOAD_MB`` caps dashboard uploads;
-``ICONIC_EXPECTATIONS`` points at another folder of expectation suites.
+``ICONIC_EXPECTATIONS`` points at another folder of expectation suites;
+``ICONIC_MAX_EXTRA_COLUMNS`` caps the extra columns a file may bring.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from analytics.errors import UsageError, WarehouseError
 DEFAULT_WAREHOUSE = Path("data") / "warehouse"
 DEFAULT_MAX_QUARANTINE_SHARE = 0.01
 DEFAULT_MAX_UPLOAD_MB = 200
+#: Extra (non-canonical) columns a file may bring; each widens every later update of the table.
+DEFAULT_MAX_EXTRA_COLUMNS = 200
 
 
 def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -60,6 +63,18 @@ def max_upload_mb() -> int:
         raise UsageError(f"ICONIC_MAX_UPLOAD_MB must be a whole number of megabytes, got {raw!r}") from None
     if value < 1:
         raise UsageError(f"ICONIC_MAX_UPLOAD_MB must be at least 1, got {value}")
+    return value
+
+
+def max_extra_columns() -> int:
+    """Most extra columns a file may bring (``ICONIC_MAX_EXTRA_COLUMNS``, default 200)."""
+    raw = os.environ.get("ICONIC_MAX_EXTRA_COLUMNS", str(DEFAULT_MAX_EXTRA_COLUMNS))
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UsageError(f"ICONIC_MAX_EXTRA_COLUMNS must be a whole number, got {raw!r}") from None
+    if value < 0:
+        raise UsageError(f"ICONIC_MAX_EXTRA_COLUMNS must be 0 or more, got {value}")
     return value
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import difflib
 import gzip
 import hashlib
 import json
@@ -44,6 +45,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from analytics import config, quality, schema, warehouse
 from analytics.errors import IngestError
@@ -57,6 +59,9 @@ Progress = Callable[[str], None]
 VALIDATION_CHUNK_ROWS = 1_000_000
 #: Longest CSV line accepted, in bytes.
 MAX_LINE_BYTES = 2 * 1024 * 1024
+#: Every Unicode whitespace character: values are trimmed of all of them alike, so a key that is only
+#: a tab or a no-break space is empty (and quarantined), like one of plain spaces.
+WHITESPACE = "".join(ch for ch in map(chr, range(0x110000)) if ch.isspace())
 #: Columns whose codes are compared case-insensitively (they are lower-cased on the way in).
 CODE_COLUMNS = {"channel", "journey_stage", "kind"}
 
@@ -424,8 +429,20 @@ class _Batch:
         name = self.path.name.lower()
         kind = sniff(self.path)
         if kind in UNREADABLE:
-            raise _Rejected(_structural("readable", None, f"{self.label}: {UNREADABLE[kind]}"))
+            reason = UNREADABLE[kind]
+            if kind == "binary":
+                with self.path.open("rb") as fh:
+                    first = fh.readline(1 << 16)
+                if b"\x00" in first:
+                    reason = "the header contains a NUL byte; re-export the file as plain CSV text"
+            raise _Rejected(_structural("readable", None, f"{self.label}: {reason}"))
         try:
+            if kind == "parquet":
+                try:
+                    names = pq.read_schema(self.path).names
+                except (pa.ArrowException, OSError):
+                    names = []  # unreadable: DuckDB's reader says why, below
+                _check_distinct(names, self.label)
             if kind == "parquet" or (kind == "text" and name.endswith((".parquet", ".pq"))):
                 con.execute("CREATE TEMP TABLE raw AS SELECT * FROM read_parquet(?)", [str(self.path)])
             else:
@@ -466,11 +483,32 @@ class _Batch:
                     )
                 )
             targets[source] = target
+        extras = [t for t in targets.values() if not self.spec.is_canonical(t)]
+        cap = config.max_extra_columns()
+        if len(extras) > cap:
+            raise _Rejected(
+                _structural(
+                    "column_count",
+                    None,
+                    f"{self.label}: {len(extras):,} columns are not columns of {self.spec.name} and would be kept "
+                    f"as extras, over the limit of {cap:,}; drop them from the file, or raise "
+                    "ICONIC_MAX_EXTRA_COLUMNS",
+                    examples=tuple(extras[:5]),
+                )
+            )
         present = set(targets.values())
         missing = [c for c in self.spec.required_columns if c not in present]
         if missing:
             hint = ""
-            if len(columns) == 1:
+            for source, target in self.mapping.rename.items():
+                if source in columns and not self.spec.is_canonical(target):
+                    meant = difflib.get_close_matches(target, missing, n=1) or [c for c in missing if c == source]
+                    if meant:
+                        hint = (
+                            f" The mapping renames {source!r} to {target!r}, which is not a column of "
+                            f"{self.spec.name}; did you mean {meant[0]!r}?"
+                        )
+            if not hint and len(columns) == 1:
                 found = [d for d in (";", "\t", "|", ",") if d in columns[0] and d != self.mapping.delimiter]
                 if found:
                     hint = (
@@ -498,7 +536,7 @@ class _Batch:
             if source is None:
                 selects.append(f"CAST(NULL AS {col.sql_type}) AS {_ident(col.name)}")
                 continue
-            raw = f"NULLIF(TRIM(CAST({_ident(source)} AS VARCHAR)), '')"
+            raw = f"NULLIF(TRIM(CAST({_ident(source)} AS VARCHAR), '{_sql_str(WHITESPACE)}'), '')"
             typed = _typed_expr(raw, col, self.mapping)
             selects.append(f"{typed} AS {_ident(col.name)}")
             if col.dtype != "string":
@@ -909,12 +947,17 @@ def _csv_header(path: Path, mapping: Mapping, label: str) -> list[str]:
                 "distinct_columns", None, f"{label}: header column(s) {blanks} have no name", examples=tuple(header[:5])
             )
         )
-    repeated = sorted({h for h in header if header.count(h) > 1})
+    _check_distinct(header, label)
+    return header
+
+
+def _check_distinct(names: list[str], label: str) -> None:
+    """Reject a file whose columns repeat a name (CSV header or Parquet schema alike)."""
+    repeated = sorted({h for h in names if names.count(h) > 1})
     if repeated:
         raise _Rejected(
             _structural("distinct_columns", ", ".join(repeated), f"{label}: the header repeats column(s) {repeated}")
         )
-    return header
 
 
 def _read_error(label: str, exc: duckdb.Error, mapping: Mapping) -> str:
@@ -925,6 +968,12 @@ def _read_error(label: str, exc: duckdb.Error, mapping: Mapping) -> str:
         return (
             f"{label}: the file is not valid {mapping.encoding}{where}; if it was saved as Latin-1/Windows-1252, "
             "set csv: encoding: latin-1 in a mapping"
+        )
+    if "unterminated quote" in text:
+        number = line.group(1) if line else "?"
+        return (
+            f"{label}: a value opened with the quote {mapping.quote} on line {number} is never closed; close it, or "
+            f"if {mapping.quote} is not a quote in this file, set csv: quote to another character in a mapping"
         )
     if "Maximum line size" in text or "max_line_size" in text:
         return f"{label}: a line is longer than the {MAX_LINE_BYTES // (1024 * 1024)} MB limit{where}; is a field unquoted or corrupt?"

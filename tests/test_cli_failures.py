@@ -122,3 +122,12 @@ def test_a_reader_that_leaves_early_ends_the_command_quietly(demo_warehouse: Pat
     cmd = f"{sys.executable} -m analytics.cli status --warehouse {demo_warehouse} | head -1"
     out = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=120)
     assert out.stdout.startswith("warehouse ") and out.stderr == ""
+
+
+def test_quality_on_an_empty_warehouse_says_nothing_is_stored(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    root.mkdir()
+    out = iconic("quality", "--warehouse", str(root))
+    assert out.returncode == 0 and out.stdout.strip() == (
+        f"nothing is stored in {root} yet: ingest a file first (`iconic ingest TABLE FILE`)"
+    )

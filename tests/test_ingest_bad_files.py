@@ -282,3 +282,61 @@ def test_threshold_is_configurable(tmp_path: Path, wh_path: Path) -> None:
     assert ingest("surveys", path, warehouse_path=wh_path).status == "rejected"
     result = ingest("surveys", path, warehouse_path=wh_path, max_quarantine_share=0.2)
     assert (result.status, result.rows_committed, result.rows_quarantined) == ("committed", 179, 21)
+
+
+def _parquet_with_two_channels(d: Path) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = valid_interactions(20)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = table.append_column("channel", pa.array(["chat"] * len(frame)))
+    path = d / "twice.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def _many_extra_columns(d: Path) -> Path:
+    frame = valid_customers(20)
+    extras = pd.DataFrame({f"extra_{i}": range(20) for i in range(250)})
+    return write_csv(pd.concat([frame, extras], axis=1), d / "wide.csv")
+
+
+def _misspelt_rename(d: Path) -> Path:
+    return write_csv(valid_interactions(20), d / "renamed.csv")
+
+
+def _unterminated_quote(d: Path) -> Path:
+    path = write_csv(valid_interactions(20), d / "quote.csv")
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3].replace(",support,", ',"support,', 1)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _nul_in_header(d: Path) -> Path:
+    path = write_csv(valid_interactions(20), d / "nul.csv")
+    path.write_bytes(path.read_bytes().replace(b"is_resolved", b"is_res\x00olved", 1))
+    return path
+
+
+MORE_CASES = {
+    "NUL byte in the header": ("interactions", _nul_in_header, None, "readable", "the header contains a NUL byte"),
+    "unterminated quote": ("interactions", _unterminated_quote, None, "readable", 'a value opened with the quote " on line 4 is never closed'),
+    "parquet repeating a column": ("interactions", _parquet_with_two_channels, None, "distinct_columns", "the header repeats column(s) ['channel']"),
+    "too many extra columns": ("customers", _many_extra_columns, None, "column_count", "250 columns are not columns of customers"),
+    "rename to a misspelling": ("interactions", _misspelt_rename, {"rename": {"channel": "chanel"}}, "required_columns", "The mapping renames 'channel' to 'chanel', which is not a column of interactions; did you mean 'channel'?"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(MORE_CASES))
+def test_bad_shapes_are_rejected_the_same_way_for_every_format(name: str, tmp_path: Path, wh_path: Path) -> None:
+    from analytics.mapping import parse_mapping
+
+    table, make, mapping, rule, says = MORE_CASES[name]
+    result = ingest(table, make(tmp_path), warehouse_path=wh_path, mapping=parse_mapping(mapping or {}))
+    assert result.status == "rejected"
+    assert any(c.rule == rule and not c.success for c in result.checks), result.checks
+    assert says in result.message, result.message
+    wh = warehouse.open(wh_path)
+    assert not wh.has(table)

@@ -279,10 +279,22 @@ def test_windows_1252_files_load_with_the_encoding_the_readme_advises(
     data = frame.to_csv(index=False).encode("cp1252")
     path = tmp_path / ("w.csv.gz" if gzipped else "w.csv")
     path.write_bytes(gz.compress(data) if gzipped else data)
-    result = ingest.ingest("interactions", path, warehouse_path=wh_path, mapping=parse_mapping({"csv": {"encoding": encoding}}))
+    result = ingest.ingest(
+        "interactions", path, warehouse_path=wh_path, mapping=parse_mapping({"csv": {"encoding": encoding}})
+    )
     assert result.status == "committed", result.message
     stored = rows(wh_path, "interactions").set_index("interaction_id")
     assert stored.loc["I1", "contact_reason"] == "refund “€5” – facturación"
     import hashlib
 
     assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # the bytes read, not the re-encoding
+
+
+@pytest.mark.parametrize("blank", ["\t", " ", "\u00a0", "\u3000", " \t\u2028 "])
+def test_a_key_of_any_whitespace_is_empty_and_quarantined(blank: str, tmp_path: Path, wh_path: Path) -> None:
+    frame = valid_interactions(200)
+    frame.loc[7, "interaction_id"] = blank
+    result = ingest.ingest("interactions", csv(frame, tmp_path / "ws.csv"), warehouse_path=wh_path)
+    assert (result.status, result.rows_committed, result.rows_quarantined) == ("committed", 199, 1)
+    stored = rows(wh_path, "interactions")["interaction_id"]
+    assert not stored.str.strip().eq("").any() and stored.notna().all()
