@@ -131,3 +131,33 @@ def test_quality_on_an_empty_warehouse_says_nothing_is_stored(tmp_path: Path) ->
     assert out.returncode == 0 and out.stdout.strip() == (
         f"nothing is stored in {root} yet: ingest a file first (`iconic ingest TABLE FILE`)"
     )
+
+
+def test_a_full_disk_during_the_commit_is_one_line_and_the_warehouse_stays_whole(
+    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from deltalake.exceptions import DeltaError
+
+    from analytics import warehouse
+
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    before = warehouse.open(root)
+    versions, contacts = dict(before.versions), int(before.table("interactions").count().execute())
+
+    def full(*_: object, **__: object) -> int:
+        raise DeltaError("Generic LocalFileSystem error: No space left on device (os error 28)")
+
+    monkeypatch.setattr(warehouse, "append", full)
+    data = tmp_path / "contacts.csv"
+    valid_interactions(20, start=900_000).to_csv(data, index=False)
+    assert cli.main(["ingest", "interactions", str(data), "--warehouse", str(root)]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == (
+        "error: the warehouse could not be read or written (Generic LocalFileSystem error: No space left on "
+        "device (os error 28)); nothing partial was committed"
+    )
+    after = warehouse.open(root)
+    assert after.versions == versions and int(after.table("interactions").count().execute()) == contacts
