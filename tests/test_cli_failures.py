@@ -32,8 +32,19 @@ def _latin1_mapping(d: Path) -> list[str]:
     return ["--mapping", str(mapping)]
 
 
+def _mapping(text: str) -> Callable[[Path], list[str]]:
+    def write(d: Path) -> list[str]:
+        path = d / "map.yaml"
+        path.write_text(text)
+        return ["--mapping", str(path)]
+
+    return write
+
+
 CASES: dict[str, tuple[Callable[[Path], list[str]], dict[str, str], str]] = {
     "mapping saved as Latin-1": (_latin1_mapping, {}, "the mapping is not UTF-8 text"),
+    "date format DuckDB cannot parse": (_mapping('date_formats:\n  started_at: "%Q-%d"\n'), {}, "uses %Q, which is not a date or time code"),
+    "quote of two characters": (_mapping("csv: {quote: \"''\"}\n"), {}, "csv.quote must be one character"),
     "quarantine share not a number": (lambda d: [], {"ICONIC_MAX_QUARANTINE_SHARE": "abc"}, "must be a number from 0 to 1"),
     "expectations folder missing": (lambda d: [], {"ICONIC_EXPECTATIONS": "/no/such/folder"}, "not a folder of expectation suites"),
 }  # fmt: skip
