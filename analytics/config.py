@@ -55,26 +55,23 @@ def max_quarantine_share() -> float:
 
 
 def max_upload_mb() -> int:
-    """Largest file, in MB, that the dashboard's upload box accepts."""
-    raw = os.environ.get("ICONIC_MAX_UPLOAD_MB", str(DEFAULT_MAX_UPLOAD_MB))
-    try:
-        value = int(raw)
-    except ValueError:
-        raise UsageError(f"ICONIC_MAX_UPLOAD_MB must be a whole number of megabytes, got {raw!r}") from None
-    if value < 1:
-        raise UsageError(f"ICONIC_MAX_UPLOAD_MB must be at least 1, got {value}")
-    return value
+    """Largest file, in MB, that the dashboard's upload box accepts (``ICONIC_MAX_UPLOAD_MB``)."""
+    return _whole_number("ICONIC_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB, least=1)
 
 
 def max_extra_columns() -> int:
     """Most extra columns a file may bring (``ICONIC_MAX_EXTRA_COLUMNS``, default 200)."""
-    raw = os.environ.get("ICONIC_MAX_EXTRA_COLUMNS", str(DEFAULT_MAX_EXTRA_COLUMNS))
+    return _whole_number("ICONIC_MAX_EXTRA_COLUMNS", DEFAULT_MAX_EXTRA_COLUMNS, least=0)
+
+
+def _whole_number(setting: str, default: int, *, least: int) -> int:
+    raw = os.environ.get(setting, str(default))
     try:
         value = int(raw)
     except ValueError:
-        raise UsageError(f"ICONIC_MAX_EXTRA_COLUMNS must be a whole number, got {raw!r}") from None
-    if value < 0:
-        raise UsageError(f"ICONIC_MAX_EXTRA_COLUMNS must be 0 or more, got {value}")
+        raise UsageError(f"{setting} must be a whole number, got {raw!r}") from None
+    if value < least:
+        raise UsageError(f"{setting} must be at least {least}, got {value}")
     return value
 
 
