@@ -303,25 +303,13 @@ def responses(
         return _with_customer_dimensions(wh, s)
 
     kept = wh.materialize(("responses", base, kind, wide), build)
-    return _with_tenure_band(_in_channels(wh, f, kept, kind))
+    return _with_tenure_band(filters.in_channels(wh, f, kept, kind=kind))
 
 
 def without_channels(f: Filters) -> Filters:
     """``f`` without its channel filter: responses are gathered for that wider scope once, and each
-    channel choice is a cheap filter on them (``_in_channels``)."""
+    channel choice is a cheap filter on them (``filters.in_channels``)."""
     return dataclasses.replace(f, channels=())
-
-
-def _in_channels(wh: Warehouse, f: Filters, t: ibis.Table, kind: Responses) -> ibis.Table:
-    """Responses ``t`` (gathered for ``without_channels(f)``) kept by ``f``'s channel filter, by the
-    rule of ``filters.surveys``: post-contact ones by their contact's channel, relationship ones by
-    their customer's main channel."""
-    if not f.channels:
-        return t
-    if kind == "transactional":
-        return t.filter(t.channel.isin(list(f.channels)))
-    main = filters.main_channels(wh, f)
-    return t.semi_join(main.filter(main.main_channel.isin(list(f.channels))), "customer_id")
 
 
 def _with_customer_dimensions(wh: Warehouse, s: ibis.Table) -> ibis.Table:
@@ -632,7 +620,7 @@ def _responses_by_period(
         return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
 
     kept = wh.materialize(("relationship_by_period", base, period), build)
-    return _with_tenure_band(_in_channels(wh, f, kept, "relationship"))
+    return _with_tenure_band(filters.in_channels(wh, f, kept, kind="relationship"))
 
 
 def nps_by_period(

@@ -131,17 +131,21 @@ class FilterOptions:
 
 
 def data_span(wh: Warehouse) -> tuple[date | None, date | None]:
-    """First and last day with a contact or a survey response in the warehouse (UTC)."""
-    firsts, lasts = [], []
-    for table, column in (("interactions", "started_at"), ("surveys", "responded_at")):
-        if not wh.has(table):
-            continue
-        t = wh.table(table)
-        span = t.aggregate(first=t[column].min(), last=t[column].max()).execute()
-        if not span.empty and pd.notna(span["first"].iloc[0]):
-            firsts.append(span["first"].iloc[0].date())
-            lasts.append(span["last"].iloc[0].date())
-    return (min(firsts), max(lasts)) if firsts else (None, None)
+    """First and last day with a contact or a survey response in the warehouse (UTC). Computed once
+    per warehouse handle: every headline, period and rate of a page asks for it."""
+
+    def build() -> ibis.Table:
+        spans = [
+            wh.table(table).aggregate(first=_[column].min(), last=_[column].max())
+            for table, column in (("interactions", "started_at"), ("surveys", "responded_at"))
+        ]
+        both = spans[0].union(spans[1])
+        return both.aggregate(first=both["first"].min(), last=both["last"].max())
+
+    span = wh.materialize(("data_span",), build).execute()
+    if span.empty or pd.isna(span["first"].iloc[0]):
+        return None, None
+    return span["first"].iloc[0].date(), span["last"].iloc[0].date()
 
 
 def options(wh: Warehouse) -> FilterOptions:
@@ -276,22 +280,35 @@ def surveys(wh: Warehouse, f: Filters, *, kind: ResponseKind = "all") -> ibis.Ta
         preds.append(t.interaction_id.notnull())
     if preds:
         t = t.filter(*preds)
+    t = _by_segment_and_region(wh, t, f)
     if not f.channels:
-        return _by_segment_and_region(wh, t, f)
-    contacts = wh.table("interactions")
-    in_channel = contacts.filter(contacts.channel.isin(list(f.channels))).select("interaction_id")
-    post_contact = _by_segment_and_region(wh, t.filter(t.interaction_id.notnull()), f).semi_join(
-        in_channel, "interaction_id"
-    )
-    main = main_channels(wh, f)
-    relationship = _by_segment_and_region(wh, t.filter(t.interaction_id.isnull()), f).semi_join(
-        main.filter(main.main_channel.isin(list(f.channels))), "customer_id"
-    )
-    if kind == "transactional":
-        return post_contact
-    if kind == "relationship":
-        return relationship
+        return t
+    if kind != "all":
+        return in_channels(wh, f, t, kind=kind)
+    post_contact = in_channels(wh, f, t.filter(t.interaction_id.notnull()), kind="transactional")
+    relationship = in_channels(wh, f, t.filter(t.interaction_id.isnull()), kind="relationship")
     return post_contact.union(relationship)
+
+
+def in_channels(
+    wh: Warehouse, f: Filters, t: ibis.Table, *, kind: Literal["relationship", "transactional"]
+) -> ibis.Table:
+    """The responses ``t`` that ``f``'s channel filter keeps: the one statement of that rule.
+
+    Post-contact responses are kept by their contact's channel (read from a ``channel`` column when
+    ``t`` carries one, as the analyses' gathered responses do, else looked up by ``interaction_id``);
+    relationship responses by their customer's main channel (``main_channels``).
+    """
+    if not f.channels:
+        return t
+    chosen = list(f.channels)
+    if kind == "relationship":
+        main = main_channels(wh, f)
+        return t.semi_join(main.filter(main.main_channel.isin(chosen)), "customer_id")
+    if "channel" in t.columns:
+        return t.filter(t.channel.isin(chosen))
+    contacts = wh.table("interactions")
+    return t.semi_join(contacts.filter(contacts.channel.isin(chosen)).select("interaction_id"), "interaction_id")
 
 
 def scope_counts(wh: Warehouse, f: Filters) -> pd.DataFrame:

@@ -29,15 +29,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analytics.ui.serve import running
+from analytics.ui.serve import CHROMIUM, CHROMIUM_ARGS, running
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "out" / "demo1m"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PAGES = {"overview": "", "advocacy": "advocacy", "data quality": "data_quality"}
 STATE = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState"
 
@@ -79,7 +74,7 @@ def measure(root: Path, channel: str) -> list[dict[str, object]]:
 
     rows = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             for name, path in PAGES.items():
                 with running(root) as (url, _):

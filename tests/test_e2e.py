@@ -10,15 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from analytics.ui.serve import running
+from analytics.ui.serve import CHROMIUM, CHROMIUM_ARGS, running
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 # A deep link comes first: on a fresh server it must still get app.py's navigation and filters.
 PAGES = {"data_quality": "Data quality", "": "Overview", "advocacy": "Advocacy"}
 
@@ -34,7 +29,7 @@ def test_page_loads_without_exceptions(served: str, path: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             page = browser.new_page()
             page.goto(f"{served}/{path}", wait_until="domcontentloaded")
@@ -56,7 +51,7 @@ def test_a_channel_picked_in_the_sidebar_scopes_advocacy_and_the_url(served: str
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             page = browser.new_page()
             page.goto(f"{served}/advocacy", wait_until="domcontentloaded")

@@ -48,6 +48,15 @@ if __name__ == "__main__":
     main()
 
 
+#: Debian's Chromium (``make browser``) and the flags it needs on a machine with no outside network;
+#: the browser tests and the page benchmark launch it through Playwright with these.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)  # fmt: skip
+
+
 def free_port() -> int:
     """A TCP port on the loopback interface that nothing listens on right now."""
     with socket.socket() as s:
