@@ -1,0 +1,206 @@
+"""Inference behind the advocacy numbers, kept apart from the warehouse: pure numpy and scipy.
+
+- ``exact_nps_p_value``: a permutation test of two NPS values that holds at any size, for groups too
+  small for the normal approximation.
+- ``cluster_variance`` and ``cluster_difference_variance``: the variance of an NPS, and of a
+  difference of two, when one customer gives several responses (linearisation of the ratio
+  estimator with customers as clusters; Cochran 1977, *Sampling Techniques*, 6.11; the same
+  sandwich a cluster-robust regression of the score on group indicators gives).
+- ``poisson_interval`` and ``rate_ratio_test``: exact intervals for event rates per time at risk
+  (Garwood 1936) and the conditional binomial test of two rates (Przyborowski and Wilenski 1940).
+- ``kish_effective_n``: the effective sample size of a weighted estimate (Kish 1965).
+
+Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1 detractor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special, stats
+
+
+def exact_nps_p_value(a: tuple[int, int, int], b: tuple[int, int, int]) -> float:
+    """Two-sided exact p-value for "NPS of ``a`` equals NPS of ``b``", from (promoters, passives,
+    detractors) counts.
+
+    Under the null hypothesis every response is equally likely to carry either label, so given the
+    pooled counts the smaller sample's counts are a multivariate hypergeometric draw from them. For
+    fixed pooled counts the difference of the two NPS values increases with ``promoters -
+    detractors`` of one sample, so that is the statistic; the p-value is the probability of a value
+    at least as far from its expectation as the one observed. All draws are enumerated: the cost is
+    quadratic in the smaller sample's size, so this is meant for small groups.
+    """
+    if min(*a, *b) < 0:
+        raise ValueError("counts must be non-negative")
+    small, large = (a, b) if sum(a) <= sum(b) else (b, a)
+    n = sum(small)
+    if n == 0 or sum(large) == 0:
+        raise ValueError("both samples need at least one response")
+    pooled_p, pooled_m, pooled_d = (x + y for x, y in zip(small, large, strict=True))
+    total = pooled_p + pooled_m + pooled_d
+    p = np.arange(0, min(n, pooled_p) + 1)[:, None]
+    d = np.arange(0, min(n, pooled_d) + 1)[None, :]
+    m = n - p - d
+    possible = (m >= 0) & (m <= pooled_m)
+    log_prob = (
+        _log_comb(pooled_p, p)
+        + _log_comb(pooled_d, d)
+        + _log_comb(pooled_m, np.clip(m, 0, pooled_m))
+        - _log_comb(total, n)
+    )
+    prob = np.where(possible, np.exp(log_prob), 0.0)
+    statistic = (p - d).astype(float)
+    expected = float((prob * statistic).sum())
+    observed = abs(small[0] - small[2] - expected)
+    extreme = np.abs(statistic - expected) >= observed - 1e-9
+    return float(min(1.0, prob[extreme].sum()))
+
+
+def _log_comb(n: float, k: np.ndarray | int) -> np.ndarray:
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
+
+
+def cluster_variance(
+    n: np.ndarray, total: np.ndarray, clusters: np.ndarray, suu: np.ndarray, suv: np.ndarray, svv: np.ndarray
+) -> np.ndarray:
+    """Variance of the mean score (NPS as a share, -1 to 1) allowing for repeat responses.
+
+    Per group: ``n`` responses with score sum ``total`` from ``clusters`` customers; with ``u`` a
+    customer's score sum and ``v`` their number of responses in the group, ``suu = sum u^2``,
+    ``suv = sum u v`` and ``svv = sum v^2``. The linearised variance of the ratio ``r = total / n`` is
+    ``C / (C - 1) * sum (u - r v)^2 / n^2``. A group from one customer has no between-customer
+    variation to measure: NaN.
+    """
+    n, total, clusters = (np.asarray(x, dtype=float) for x in (n, total, clusters))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = total / n
+        spread = np.asarray(suu, float) - 2 * r * np.asarray(suv, float) + r**2 * np.asarray(svv, float)
+        out: np.ndarray = np.where(clusters > 1, clusters / (clusters - 1) * spread / n**2, np.nan)
+    return out
+
+
+@dataclass(frozen=True)
+class PairMoments:
+    """Per-customer sums behind the clustered variance of NPS(group) - NPS(other).
+
+    Over the customers with responses in the group: ``u``/``v`` are each customer's score sum and
+    count in the group, ``T``/``M`` the same over the *pool* the other sample comes from; fields are
+    sums of products (``uT`` = sum of u * T, ...). ``pool_*`` are sums over every customer in the pool.
+    ``shared`` counts the group's customers who also answered in the pool. ``in_pool`` says whether
+    the group's own responses are part of the pool (comparison with the rest) or not (comparison with
+    a baseline group), in which case the other sample is the pool itself.
+    """
+
+    n: np.ndarray
+    total: np.ndarray
+    clusters: np.ndarray
+    uu: np.ndarray
+    uv: np.ndarray
+    vv: np.ndarray
+    uT: np.ndarray  # noqa: N815 - the notation of the docstring
+    uM: np.ndarray  # noqa: N815
+    vT: np.ndarray  # noqa: N815
+    vM: np.ndarray  # noqa: N815
+    TT: np.ndarray
+    TM: np.ndarray
+    MM: np.ndarray
+    shared: np.ndarray
+    pool_total: float
+    pool_n: float
+    pool_clusters: float
+    pool_TT: float  # noqa: N815
+    pool_TM: float  # noqa: N815
+    pool_MM: float  # noqa: N815
+    in_pool: bool
+
+
+def cluster_difference_variance(m: PairMoments) -> np.ndarray:
+    """Variance of NPS(group) - NPS(other) (as shares) with customers as clusters, for every group.
+
+    Each customer ``i`` contributes ``z_i = a_i / n_g - c_i / n_o`` with ``a_i = u_i - r_g v_i`` in the
+    group and ``c_i = U_i - r_o V_i`` in the other sample; the variance is ``C / (C - 1) * sum z_i^2``
+    over the ``C`` customers in either. A customer in both makes ``a`` and ``c`` correlate, which the
+    cross term carries. ``U``/``V`` are the pool's sums less the group's own when the group is part of
+    the pool (the rest), and the pool's sums when it is not (a baseline group).
+    """
+    f = {k: np.asarray(getattr(m, k), dtype=float) for k in ("n", "total", "clusters", "uu", "uv", "vv")}
+    uT, uM, vT, vM = (np.asarray(x, float) for x in (m.uT, m.uM, m.vT, m.vM))
+    TT, TM, MM = (np.asarray(x, float) for x in (m.TT, m.TM, m.MM))
+    uu, uv, vv, n_g = f["uu"], f["uv"], f["vv"], f["n"]
+    if m.in_pool:  # U = T - u and V = M - v for the group's customers
+        UU, UV, VV = TT - 2 * uT + uu, TM - uM - vT + uv, MM - 2 * vM + vv
+        uU, uV, vU, vV = uT - uu, uM - uv, vT - uv, vM - vv
+        n_o = m.pool_n - n_g
+        total_o = m.pool_total - f["total"]
+        clusters = m.pool_clusters + 0 * n_g
+    else:
+        UU, UV, VV = TT, TM, MM
+        uU, uV, vU, vV = uT, uM, vT, vM
+        n_o = m.pool_n + 0 * n_g
+        total_o = m.pool_total + 0 * n_g
+        clusters = f["clusters"] + m.pool_clusters - np.asarray(m.shared, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_g, r_o = f["total"] / n_g, total_o / n_o
+        aa = uu - 2 * r_g * uv + r_g**2 * vv
+        ac = uU - r_o * uV - r_g * vU + r_g * r_o * vV
+        cc_in = UU - 2 * r_o * UV + r_o**2 * VV
+        # The pool's customers outside the group keep the pool's sums as they are.
+        cc_out = (m.pool_TT - TT) - 2 * r_o * (m.pool_TM - TM) + r_o**2 * (m.pool_MM - MM)
+        spread = aa / n_g**2 - 2 * ac / (n_g * n_o) + (cc_in + cc_out) / n_o**2
+        out: np.ndarray = np.where(clusters > 1, clusters / (clusters - 1) * spread, np.nan)
+    return out
+
+
+def poisson_interval(
+    events: np.ndarray, exposure: np.ndarray, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood) interval for the rate ``events / exposure``, element-wise; NaN without exposure."""
+    k, t = np.asarray(events, dtype=float), np.asarray(exposure, dtype=float)
+    alpha = 1 - confidence
+    with np.errstate(invalid="ignore", divide="ignore"):
+        low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0) / t
+        high = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2 / t
+    bad = ~(t > 0)
+    return np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+
+
+@dataclass(frozen=True)
+class RateRatio:
+    """Rate of a group over the rate of another, with its exact interval and two-sided p-value."""
+
+    ratio: float
+    low: float
+    high: float
+    p_value: float
+
+
+def rate_ratio_test(
+    events_a: int, exposure_a: float, events_b: int, exposure_b: float, *, confidence: float = 0.95
+) -> RateRatio:
+    """Compare two Poisson rates exactly: given the total events, ``a``'s events are binomial with
+    probability ``exposure_a / (exposure_a + exposure_b)`` when the rates are equal. The p-value is
+    that binomial test's; the ratio's interval comes from the Clopper-Pearson interval of the
+    binomial share. NaN throughout when there are no events at all or no exposure on a side.
+    """
+    if exposure_a <= 0 or exposure_b <= 0 or events_a + events_b == 0:
+        return RateRatio(float("nan"), float("nan"), float("nan"), float("nan"))
+    share = exposure_a / (exposure_a + exposure_b)
+    test = stats.binomtest(int(events_a), int(events_a + events_b), share)
+    ci = test.proportion_ci(confidence_level=confidence, method="exact")
+    scale = exposure_b / exposure_a
+
+    def ratio(q: float) -> float:
+        return float("inf") if q >= 1 else q / (1 - q) * scale
+
+    rate_b = events_b / exposure_b
+    point = float("inf") if rate_b == 0 else (events_a / exposure_a) / rate_b
+    return RateRatio(point, ratio(ci.low), ratio(ci.high), float(test.pvalue))
+
+
+def kish_effective_n(weights: np.ndarray) -> float:
+    """Kish's effective sample size of weights ``w``: ``(sum w)^2 / sum w^2`` (n when all are equal)."""
+    w = np.asarray(weights, dtype=float)
+    square = float((w**2).sum())
+    return float(w.sum() ** 2 / square) if square > 0 else 0.0
