@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from analytics.ui.columns import axis_title, spec, tooltip
+from analytics.ui.columns import axis_title, fmt, spec, tooltip
 
 #: Date axes name the year: "Jan 2025", not "January".
 MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")
@@ -127,11 +127,15 @@ def segment_map(profiles: pd.DataFrame, *, title: str = "Segments: value against
 
 
 def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocacy") -> alt.Chart:
-    """Revenue tier × advocacy cells shaded by revenue share, labelled with customers and churn."""
+    """Revenue tier × advocacy cells shaded by revenue share, labelled with customers and churn per
+    100 customer-months at risk (``advocacy.value_advocacy_grid``)."""
     data = grid.assign(
         revenue_tier=grid["revenue_tier"].astype(str),
         advocacy=grid["advocacy"].astype(str),
-        label=[f"{c:,} · churn {r:.0%}" for c, r in zip(grid["customers"], grid["churn_rate"], strict=True)],
+        label=[
+            f"{c:,} · churn {fmt('churn_rate', r)}/100 mo"
+            for c, r in zip(grid["customers"], grid["churn_rate"], strict=True)
+        ],
     )
     base = alt.Chart(data, title=title).encode(
         x=alt.X(
@@ -157,6 +161,8 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
             tooltip("churn_rate"),
             tooltip("churn_low"),
             tooltip("churn_high"),
+            tooltip("rate_ratio"),
+            tooltip("p_adjusted"),
             tooltip("action"),
         ],
     )

@@ -296,15 +296,24 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     period = span.to_dict() if span else None
     emptied = filters.emptied_by(wh, scope, kind=kind) if overall.n == 0 else None
     note = _no_responses(advocacy.RESPONSE_WORDS[kind], emptied) if overall.n == 0 else ""
+    grid = advocacy.value_advocacy_grid(wh, scope)
+    economics = advocacy.advocacy_economics(wh, scope)
     if args.json:
-        fields = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high"]
-        fields += ["diff", "diff_low", "diff_high", "p_value", "p_adjusted", "significant", "small_n"]
+        fields = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high", "design_effect"]
+        fields += ["effective_n", "diff", "diff_low", "diff_high", "test", "p_value", "p_adjusted", "significant"]
+        fields += ["small_n"]
         out = {
             "scope": _scope_dict(scope),
             "headline": {k: h.to_dict() for k, h in headlines.items()},
             "nps": {**overall.to_dict(), "responses": kind, "period": period},
             "by": args.by,
             "groups": [{**g, "responses": kind, "period": period} for g in _records(groups[fields])],
+            "churn": {
+                "measure": f"churn events per {advocacy.CHURN_PER} customer-months at risk, by the state each "
+                "customer was in (their latest relationship answer so far, or no answer yet); exact Poisson intervals",
+                "by_advocacy": _records(economics),
+                "value_advocacy": _records(grid),
+            },
             "note": note,
         }
         print(json.dumps(out, indent=2, default=str))
@@ -326,7 +335,38 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         flag=["*" if sig else "" for sig in groups["significant"]],
         note=["small n" if small else "" for small in groups["small_n"]],
     )
-    print(shown[["group", "n", "nps", "interval", "vs_rest", "p_holm", "flag", "note"]].to_string(index=False))
+    columns = ["group", "n", "nps", "interval", "vs_rest", "p_holm", "flag", "note"]
+    if (groups["design_effect"] > advocacy.DEFF_SHOWN).any():
+        shown["eff_n"] = [
+            f"{e:,.0f}" if d > advocacy.DEFF_SHOWN else ""
+            for e, d in zip(shown["effective_n"], shown["design_effect"], strict=True)
+        ]
+        columns.insert(2, "eff_n")
+        print("(eff_n: responses worth this many independent ones, allowing for repeat answers by one customer)")
+    shown["note"] = [
+        ", ".join(x for x in ("small n" if small else "", "exact test" if test == "exact" else "") if x)
+        for small, test in zip(groups["small_n"], groups["test"], strict=True)
+    ]
+    print(shown[columns].to_string(index=False))
+    if not economics.empty:
+        print(f"\nChurn per {advocacy.CHURN_PER} customer-months at risk, by what the customer last said:")
+        rates = economics.assign(
+            rate=[
+                f"{r:.2f} [{lo:.2f}, {hi:.2f}]"
+                for r, lo, hi in zip(
+                    economics["churn_rate"], economics["churn_low"], economics["churn_high"], strict=True
+                )
+            ],
+            months=economics["months_at_risk"].map("{:,.0f}".format),
+        )
+        print(rates[["advocacy", "customers", "churned", "months", "rate"]].to_string(index=False))
+        actions = grid[grid["action"] != ""]
+        for r in actions.itertuples(index=False):
+            print(
+                f"  {r.revenue_tier} {r.advocacy}s: {r.action} (churn x{r.rate_ratio:.2f} the rest of the tier, p = {_p(r.p_adjusted)})"
+            )
+        if actions.empty:
+            print("  No value x advocacy cell churns significantly differently from the rest of its tier.")
     return EXIT_OK
 
 
@@ -340,9 +380,12 @@ def _headline_line(h: Any) -> str:
     if est.n == 0:
         return f"{words} NPS{period}: no responses"
     line = f"{words} NPS{period}: {est.score:+.1f} [{est.low:+.1f}, {est.high:+.1f}], n = {est.n:,}"
+    if est.design_effect > advocacy.DEFF_SHOWN:
+        line += f" (effective n = {est.effective_n:,.0f}, design effect {est.design_effect:.2f})"
     if h.change is not None and h.previous_period is not None:
         c = h.change
-        line += f"; {c.diff:+.1f} [{c.low:+.1f}, {c.high:+.1f}] against {h.previous_period.label}"
+        bounds = f"[{c.low:+.1f}, {c.high:+.1f}]" if c.low == c.low else f"(exact test, p = {_p(c.p_value)})"
+        line += f"; {c.diff:+.1f} {bounds} against {h.previous_period.label}"
     elif h.note:
         line += f"; {h.note[0].lower()}{h.note[1:]}"
     return line

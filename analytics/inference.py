@@ -182,7 +182,8 @@ def rate_ratio_test(
     """Compare two Poisson rates exactly: given the total events, ``a``'s events are binomial with
     probability ``exposure_a / (exposure_a + exposure_b)`` when the rates are equal. The p-value is
     that binomial test's; the ratio's interval comes from the Clopper-Pearson interval of the
-    binomial share. NaN throughout when there are no events at all or no exposure on a side.
+    binomial share. NaN throughout when there are no events at all or no exposure on a side; the
+    ratio and its upper bound are NaN (no finite value) when ``b`` has no events.
     """
     if exposure_a <= 0 or exposure_b <= 0 or events_a + events_b == 0:
         return RateRatio(float("nan"), float("nan"), float("nan"), float("nan"))
@@ -192,10 +193,10 @@ def rate_ratio_test(
     scale = exposure_b / exposure_a
 
     def ratio(q: float) -> float:
-        return float("inf") if q >= 1 else q / (1 - q) * scale
+        return float("nan") if q >= 1 else q / (1 - q) * scale
 
     rate_b = events_b / exposure_b
-    point = float("inf") if rate_b == 0 else (events_a / exposure_a) / rate_b
+    point = float("nan") if rate_b == 0 else (events_a / exposure_a) / rate_b
     return RateRatio(point, ratio(ci.low), ratio(ci.high), float(test.pvalue))
 
 

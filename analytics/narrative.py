@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.advocacy import RESPONSE_WORDS, Headline
+from analytics.advocacy import DEFF_SHOWN, RESPONSE_WORDS, Headline, NPSEstimate
 from analytics.ui.columns import fmt, spec
 
 #: How a group of each dimension is named in a sentence ("{}" is the group).
@@ -44,18 +44,29 @@ def headline_sentence(h: Headline) -> str:
         return f"There are no {words} responses{where} in this scope."
     text = (
         f"{_cap(words)} NPS{where} is {fmt('score', est.score)} (95% CI {fmt('score', est.low)} to "
-        f"{fmt('score', est.high)}, {est.n:,} responses)"
+        f"{fmt('score', est.high)}, {responses_phrase(est)})"
     )
     if h.change is not None and h.previous_period is not None:
         c = h.change
         direction = "up" if c.diff > 0 else "down" if c.diff < 0 else "unchanged"
         moved = f"{abs(c.diff):.1f} points {direction} on" if direction != "unchanged" else "unchanged from"
         verdict = "significant" if c.p_value < 0.05 else "not significant"
-        return (
-            f"{text}, {moved} {h.previous_period.label}; the change (95% CI {fmt('diff', c.low)} to "
-            f"{fmt('diff', c.high)}) is {verdict}."
+        bounds = (
+            f"95% CI {fmt('diff', c.low)} to {fmt('diff', c.high)}"
+            if c.low == c.low and c.high == c.high
+            else f"exact test, p = {fmt('p_value', c.p_value)}"
         )
+        return f"{text}, {moved} {h.previous_period.label}; the change ({bounds}) is {verdict}."
     return f"{text}. {h.note}" if h.note else f"{text}."
+
+
+def responses_phrase(est: NPSEstimate) -> str:
+    """ "1,234 responses", with the effective number where repeat answers by one customer make the
+    responses worth clearly fewer independent ones: "1,234 responses, worth 610 independent ones"."""
+    text = f"{est.n:,} responses"
+    if est.design_effect > DEFF_SHOWN:
+        text += f", worth {est.effective_n:,.0f} independent ones"
+    return text
 
 
 def group_sentence(groups: pd.DataFrame, by: str) -> str:

@@ -49,10 +49,13 @@ for col, h in zip(cols, (relationship, post_contact), strict=True):
         delta_color="normal" if significant else "off",
         help=spec("nps_ci").help,
     )
-    detail = f"95% CI {fmt('score', est.low)} to {fmt('score', est.high)} · {est.n:,} responses"
+    detail = f"95% CI {fmt('score', est.low)} to {fmt('score', est.high)} · {narrative.responses_phrase(est)}"
     if h.change:
         verdict = "significant" if significant else "not significant"
-        detail += f" · change 95% CI {fmt('diff', h.change.low)} to {fmt('diff', h.change.high)} ({verdict})"
+        if h.change.test == "exact":
+            detail += f" · change tested exactly, p = {fmt('p_value', h.change.p_value)} ({verdict})"
+        else:
+            detail += f" · change 95% CI {fmt('diff', h.change.low)} to {fmt('diff', h.change.high)} ({verdict})"
     col.caption(detail + (f" · {h.note}" if h.note else ""))
 
 st.subheader("NPS by dimension")
@@ -83,7 +86,9 @@ else:
     st.caption(
         "Each group against all the others. Intervals are 95% for each group on its own; significance allows "
         "for testing every group (Holm), so an interval can leave out zero without the difference counting as "
-        "significant. Groups under 30 responses are marked small and get no test."
+        "significant. Under 100 responses on a side the difference is tested exactly; under 30 it has no "
+        "interval. Post-contact intervals and tests allow for customers who answered several times; the "
+        "effective responses say what those answers are worth as independent ones."
     )
     if dimension == "behaviour_segment" and saved is not None:
         st.caption(
@@ -92,7 +97,8 @@ else:
         )
     tables.show(
         groups,
-        ["group", "n", "nps_ci", "diff_ci", "p_adjusted", "significant", "small_n"],
+        ["group", "n", *(["effective_n"] if kind == "transactional" else []), "nps_ci", "diff_ci", "test"]
+        + ["p_adjusted", "significant", "small_n"],
         name=f"nps_by_{dimension}",
         scope=scope,
         group=dimension,
@@ -129,20 +135,30 @@ else:
     st.altair_chart(charts.value_advocacy_heatmap(grid), width="stretch")
     tables.show(
         grid,
-        ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_ci", "action"],
+        ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_ci", "rate_ratio_ci"]
+        + ["p_adjusted", "action"],
         name="value_advocacy",
         scope=scope,
+    )
+    st.caption(
+        "Churn is counted per 100 customer-months at risk from each customer's latest relationship answer in "
+        "scope (for those who did not answer, from signup or the start of the scope): a customer has to still be "
+        "there to answer, so the share who ever churned would flatter everyone who answered. Each answered cell "
+        "is compared with the other answers in its tier (exact test, Holm-adjusted); an action is suggested only "
+        "where that difference is significant."
     )
     st.subheader("Are advocates worth more?")
     tables.show(
         cached.advocacy_economics(scope),
-        ["advocacy", "customers", "monthly_revenue_ci", "contacts_per_month_ci", "churn_ci"],
+        ["advocacy", "customers", "monthly_revenue_ci", "contacts_per_month_ci", "churned", "months_at_risk"]
+        + ["churn_ci"],
         name="advocacy_economics",
         scope=scope,
     )
     st.caption(
-        "Means and rates per customer with 95% intervals. These are raw comparisons: plan, tenure and segment "
-        "differ between the groups and are not held fixed."
+        "Means per customer with 95% intervals; churn per 100 customer-months at risk after the answer, with an "
+        "exact interval. These are raw comparisons: plan, tenure and segment differ between the groups and are "
+        "not held fixed."
     )
 
 st.subheader("Customer segments")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import demo
+from analytics import demo, ingest, warehouse
+from analytics.warehouse import Warehouse
 
 
 def valid_interactions(n: int = 200, *, start: int = 1) -> pd.DataFrame:
@@ -59,6 +60,16 @@ def valid_customers(n: int = 50) -> pd.DataFrame:
             "monthly_revenue": [20.0] * n,
         }
     )
+
+
+def load_tables(root: Path, tmp: Path, **tables: pd.DataFrame) -> Warehouse:
+    """Ingest each frame as the named table (nothing may be quarantined) and open the warehouse."""
+    for name, frame in tables.items():
+        path = tmp / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        result = ingest.ingest(name, path, warehouse_path=root, max_quarantine_share=0.0)
+        assert result.status == "committed", result.message
+    return warehouse.open(root)
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, warehouse
+from analytics import advocacy, inference, periods, warehouse
 from analytics.filters import Filters
+from tests.conftest import load_tables as load
 
 
 @pytest.mark.parametrize(
@@ -239,6 +240,9 @@ def test_filters_apply(demo_warehouse: Path) -> None:
 
 
 def test_value_advocacy_grid_reconciles_with_customers(demo_warehouse: Path) -> None:
+    """Every customer in one cell; churn events and months at risk equal a customer-by-customer
+    count (from the latest answer, or from signup or the data's start for those who did not answer,
+    to churn or the data's end); actions only on significant differences in the assumed direction."""
     wh = warehouse.open(demo_warehouse)
     grid = advocacy.value_advocacy_grid(wh)
     customers = wh.table("customers").execute()
@@ -247,13 +251,99 @@ def test_value_advocacy_grid_reconciles_with_customers(demo_warehouse: Path) -> 
     assert grid["revenue_share"].sum() == pytest.approx(1.0)
     vital = grid[grid["revenue_tier"] == "vital few"]["customers"].sum()
     assert vital == pytest.approx(0.2 * len(customers), abs=2)  # the top fifth by revenue
-    keys = zip(grid["revenue_tier"].astype(str), grid["advocacy"].astype(str), strict=True)
-    actions = dict(zip(keys, grid["action"], strict=True))
-    assert actions[("vital few", "detractor")] == "protect first"
-    assert actions[("tail", "promoter")] == "serve efficiently"
-    churned = round(grid["churn_rate"] * grid["customers"])
-    assert churned.sum() == customers["churned_at"].notna().sum()
+
+    people = advocacy.customer_advocacy(wh).execute().set_index("customer_id")
+    span = periods.scope_period(wh, Filters())
+    first, last = pd.Timestamp(span.start, tz="UTC"), pd.Timestamp(span.end, tz="UTC") + pd.Timedelta(days=1)
+    surveys = wh.table("surveys").execute()
+    answers = surveys[surveys["interaction_id"].isna()].sort_values("responded_at")
+    month = 30.4375 * 86400
+    tally: dict[tuple[str, str], list[float]] = {}
+    for customer, person in people.iterrows():  # one customer at a time, spell by spell
+        mine = answers[answers["customer_id"] == customer]
+        starts = [max(person["signup_at"], first), *mine["responded_at"]]
+        states = ["no answer", *["promoter" if x >= 9 else "detractor" if x <= 6 else "passive" for x in mine["ltr"]]]
+        stops = [*mine["responded_at"], last]
+        churn = person["churned_at"]
+        for begin, stop, state in zip(starts, stops, states, strict=True):
+            end_at = min(stop, last) if pd.isna(churn) else min(stop, last, churn)
+            event = not pd.isna(churn) and begin <= churn < min(stop, last)
+            row = tally.setdefault((person["revenue_tier"], state), [0, 0.0])
+            row[0] += event
+            row[1] += max((end_at - begin).total_seconds() / month, 0.0)
+    cells = pd.DataFrame(tally, index=["churned", "months"]).T
+    got = grid.set_index([grid["revenue_tier"].astype(str), grid["advocacy"].astype(str)])
+    assert got["churned"].to_dict() == cells["churned"].astype(int).to_dict()
+    assert got["months_at_risk"].to_numpy() == pytest.approx(cells.loc[got.index, "months"].to_numpy())
+    assert got["customers"].to_dict() == people.groupby(["revenue_tier", "advocacy"]).size().to_dict()
+    assert got["churn_rate"].to_numpy() == pytest.approx(100 * got["churned"] / got["months_at_risk"])
     assert ((grid["churn_low"] <= grid["churn_rate"]) & (grid["churn_rate"] <= grid["churn_high"])).all()
+
+    answered = grid["advocacy"] != "no answer"
+    assert grid.loc[~answered, "p_value"].isna().all() and grid.loc[answered, "p_value"].notna().all()
+    assert grid.loc[grid["action"] != "", "significant"].all()
+    for r in grid.itertuples(index=False):
+        assumed = r.rate_ratio < 1 if r.advocacy == "promoter" else not r.rate_ratio <= 1  # NaN: the rest never churned
+        wanted = advocacy.GRID_ACTIONS.get((r.revenue_tier, r.advocacy), "")
+        assert r.action == (wanted if r.significant and assumed else "")
+
+
+def _survivors_answer_world(seed: int, customers: int = 4000) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every customer leaves at the same constant hazard, whatever they think; surveys go out every six
+    months to those still there, so answering needs surviving to a wave. LTR is drawn independently."""
+    rng = np.random.default_rng(seed)
+    origin = pd.Timestamp("2022-01-01", tz="UTC")
+    end = pd.Timestamp("2024-12-31", tz="UTC")
+    month = pd.Timedelta(days=30.4375)
+    signup_months = rng.uniform(0, 30, customers)
+    lifetime_months = rng.exponential(1 / 0.03, customers)
+    signup = pd.DatetimeIndex(origin + signup_months * month)
+    churn = pd.DatetimeIndex(origin + (signup_months + lifetime_months) * month)
+    churned = np.asarray(churn <= end)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i}" for i in range(customers)],
+            "signup_at": signup.strftime("%Y-%m-%d %H:%M:%S"),
+            "churned_at": np.where(churned, churn.strftime("%Y-%m-%d %H:%M:%S"), ""),
+            "segment": "consumer",
+            "region": "north",
+            "plan": "monthly",
+            "monthly_revenue": np.round(rng.lognormal(3, 0.8, customers), 2),
+        }
+    )
+    answers = []
+    for wave in range(6, 36, 6):
+        at = origin + wave * month
+        alive = np.asarray(signup <= at) & (~churned | np.asarray(churn > at))
+        asked = np.flatnonzero(alive & (rng.uniform(0, 1, customers) < 0.3))
+        for i in asked:
+            answers.append(
+                {
+                    "survey_id": f"S{wave}-{i}",
+                    "customer_id": f"C{i}",
+                    "responded_at": (at + pd.Timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S"),
+                    "ltr": int(rng.integers(0, 11)),
+                    "interaction_id": "",
+                }
+            )
+    return frame, pd.DataFrame(answers)
+
+
+def test_answering_needs_surviving_but_the_grid_finds_no_churn_difference(tmp_path: Path) -> None:
+    """Issue 9's test: advocacy has no effect on churn, but only survivors can answer. The share who
+    ever churned still makes answerers look loyal (the naive comparison fails), while the rates per
+    month at risk show no significant difference and the grid suggests no action."""
+    customers, surveys = _survivors_answer_world(seed=8)
+    wh = load(tmp_path / "wh", tmp_path, customers=customers, surveys=surveys)
+    people = advocacy.customer_advocacy(wh).execute()
+    ever = people.assign(churned=people["churned_at"].notna()).groupby("advocacy")["churned"].mean()
+    assert ever["no answer"] > 1.3 * ever[["promoter", "passive", "detractor"]].max()  # the bias is there
+    grid = advocacy.value_advocacy_grid(wh)
+    assert not grid["significant"].any() and (grid["action"] == "").all()
+    economics = advocacy.advocacy_economics(wh).set_index("advocacy")
+    answered = economics.loc[["promoter", "passive", "detractor"], ["churned", "months_at_risk"]].sum()
+    low, high = inference.poisson_interval(np.array([answered["churned"]]), np.array([answered["months_at_risk"]]))
+    assert 100 * low[0] < 3.0 < 100 * high[0]  # the planted 3 per 100 customer-months
 
 
 def test_wilson_interval_matches_newcombe() -> None:
@@ -281,9 +371,10 @@ def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
     standardised = (rates * weights.to_numpy()[:, None]).sum()
     assert standardised["detractor"] > 1.2 * standardised["promoter"]  # 1.35 here; 1.56 and 1.66 at seeds 22, 23
     economics = advocacy.advocacy_economics(wh).set_index("advocacy")
-    assert economics.loc[["promoter", "detractor"], "churn_rate"].to_numpy() == pytest.approx(
-        people.groupby("advocacy")["churned"].mean().loc[["promoter", "detractor"]].to_numpy()
-    )
+    # Per month at risk in each state, detractors leave faster than promoters, significantly.
+    d, p = economics.loc["detractor"], economics.loc["promoter"]
+    ratio = inference.rate_ratio_test(int(d["churned"]), d["months_at_risk"], int(p["churned"]), p["months_at_risk"])
+    assert ratio.ratio > 1.2 and ratio.p_value < 0.05
     assert economics["customers"].sum() == 6000
     for mean in ("monthly_revenue", "contacts_per_month"):
         assert (economics[f"{mean}_low"] < economics[mean]).all() and (

@@ -8,18 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import advocacy, filters, ingest, periods, warehouse
+from analytics import advocacy, filters, periods
 from analytics.filters import Filters
 from analytics.warehouse import Warehouse
-
-
-def load(root: Path, tmp: Path, **tables: pd.DataFrame) -> Warehouse:
-    for name, frame in tables.items():
-        path = tmp / f"{name}.csv"
-        frame.to_csv(path, index=False)
-        result = ingest.ingest(name, path, warehouse_path=root, max_quarantine_share=0.0)
-        assert result.status == "committed", result.message
-    return warehouse.open(root)
+from tests.conftest import load_tables as load
 
 
 def contact(i: str, customer: str, at: str, channel: str) -> dict[str, object]:

@@ -59,6 +59,7 @@ def _c(label: str, kind: Kind, help: str = "", **kw: object) -> Column:  # noqa:
 
 _NPS_HELP = "% promoters (9-10) minus % detractors (0-6), in points from -100 to +100."
 _CI = "95% adjusted-Wald interval (Rocks 2016)."
+_CHURN = "Churn events per 100 customer-months at risk."
 
 COLUMNS: dict[str, Column] = {
     # dimensions
@@ -102,10 +103,23 @@ COLUMNS: dict[str, Column] = {
         unit="points",
         parts=("diff", "diff_low", "diff_high"),
     ),
-    "p_value": _c("p", "p", "Two-sided z test against the rest, before correction."),
+    "p_value": _c("p", "p", "Two-sided p-value against the rest, before correction."),
+    "test": _c(
+        "Test",
+        "text",
+        "normal: z test (Rocks 2016), clustered by customer for post-contact responses; exact: permutation test, "
+        "used below 100 responses on a side.",
+    ),
+    "design_effect": _c(
+        "Design effect",
+        "number",
+        "Variance allowing for several answers from one customer over the variance if all were independent.",
+        digits=2,
+    ),
+    "effective_n": _c("Effective responses", "number", "Responses divided by the design effect.", digits=0),
     "p_adjusted": _c("p (Holm)", "p", "p-value adjusted for testing every group (Holm's step-down)."),
     "significant": _c("Significant", "flag", "The difference is significant at 5% after Holm's correction."),
-    "small_n": _c("Small group", "flag", "Fewer than 30 responses: read with care."),
+    "small_n": _c("Small group", "flag", "Fewer than 30 responses: no interval for the difference; tested exactly."),
     "change": _c("Change from the previous period", "points", unit="points"),
     # value x advocacy
     "revenue_tier": _c(
@@ -115,15 +129,39 @@ COLUMNS: dict[str, Column] = {
     "customers": _c("Customers", "count"),
     "revenue": _c("Monthly revenue", "money", "Sum of the customers' monthly revenue.", unit="$"),
     "revenue_share": _c("Share of revenue", "share", "Share of all monthly revenue in scope."),
-    "churn_rate": _c("Churned", "share", "Share of the customers who have churned."),
-    "churn_low": _c("Churned, lower 95% bound", "share"),
-    "churn_high": _c("Churned, upper 95% bound", "share"),
+    "churned": _c("Churned", "count", "Customers who churned while at risk in scope."),
+    "months_at_risk": _c(
+        "Customer-months at risk",
+        "number",
+        "Months at risk of churning: from the customer's latest relationship answer in scope (from signup or the "
+        "start of the scope for those who did not answer) to churn or the end of the scope.",
+        digits=0,
+    ),
+    "churn_rate": _c("Churn per 100 customer-months", "number", _CHURN, digits=2),
+    "churn_low": _c("Churn per 100 customer-months, lower 95% bound", "number", digits=2),
+    "churn_high": _c("Churn per 100 customer-months, upper 95% bound", "number", digits=2),
     "churn_ci": _c(
-        "Churned (95% CI)",
+        "Churn per 100 customer-months (95% CI)",
         "interval",
-        "Share of the customers who have churned, with a 95% Wilson interval.",
+        f"{_CHURN} At risk from the latest relationship answer, so that answering, which needs the customer to "
+        "still be there, does not make answerers look loyal. Exact Poisson interval.",
+        digits=2,
         parts=("churn_rate", "churn_low", "churn_high"),
-        missing="no customers",
+        missing="no time at risk",
+    ),
+    "rate_ratio": _c(
+        "Churn rate ratio", "number", "This cell's churn rate over that of the other answers in its tier.", digits=2
+    ),
+    "rate_ratio_low": _c("Churn rate ratio, lower 95% bound", "number", digits=2),
+    "rate_ratio_high": _c("Churn rate ratio, upper 95% bound", "number", digits=2),
+    "rate_ratio_ci": _c(
+        "Churn against the rest of the tier (95% CI)",
+        "interval",
+        "Rate ratio against the other customers of the revenue tier who answered, with an exact interval "
+        "(conditional binomial test). Above 1: churns faster.",
+        digits=2,
+        parts=("rate_ratio", "rate_ratio_low", "rate_ratio_high"),
+        missing="not tested",
     ),
     "action": _c("Suggested action", "text"),
     "monthly_revenue": _c("Mean monthly revenue", "money", unit="$"),
