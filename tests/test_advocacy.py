@@ -279,7 +279,7 @@ def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
     rates = people.groupby(["plan", "advocacy"])["churned"].mean().unstack()
     weights = people.groupby("plan").size() / len(people)
     standardised = (rates * weights.to_numpy()[:, None]).sum()
-    assert standardised["detractor"] > 1.2 * standardised["promoter"]  # 1.35 here; 1.56 and 1.66 at seeds 22, 23
+    assert standardised["detractor"] > 1.2 * standardised["promoter"]  # 1.54 here; 1.58 and 1.66 at seeds 22, 23
     economics = advocacy.advocacy_economics(wh).set_index("advocacy")
     assert economics.loc[["promoter", "detractor"], "churn_rate"].to_numpy() == pytest.approx(
         people.groupby("advocacy")["churned"].mean().loc[["promoter", "detractor"]].to_numpy()
