@@ -649,8 +649,11 @@ def population_nps(
     ``relationship_at`` (months into the window) describe every relationship invitation.
     """
 
+    def points(values: np.ndarray) -> float | None:  # None rather than NaN, which JSON lacks
+        return round(nps_points(values), 4) if values.size else None
+
     def cell(mask: np.ndarray) -> dict[str, Any]:
-        return {"nps": round(nps_points(ltr[mask]), 4), "invited": int(mask.sum())}
+        return {"nps": points(ltr[mask]), "invited": int(mask.sum())}
 
     by_channel: dict[str, Any] = {}
     by_handler: dict[str, Any] = {}
@@ -666,7 +669,7 @@ def population_nps(
     for at in np.unique(relationship_at):
         wave = relationship_ltr[relationship_at == at]
         sent = pd.Timestamp(start_us + int(at * MONTH_SECONDS * 1e6), unit="us", tz="UTC")
-        waves.append({"sent_at": sent.isoformat(), "nps": round(nps_points(wave), 4), "invited": int(wave.size)})
+        waves.append({"sent_at": sent.isoformat(), "nps": points(wave), "invited": int(wave.size)})
     return {
         "meaning": (
             "NPS (promoters minus detractors, in points) of every invitation, as if everyone invited had "
