@@ -21,6 +21,7 @@ EVENT_COLUMNS = {
     "customers": "signup_at",
     "interactions": "started_at",
     "surveys": "responded_at",
+    "invitations": "sent_at",
 }
 
 HISTORY_COLUMNS = [

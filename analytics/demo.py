@@ -10,15 +10,23 @@ How the world works
   back towards that level by ``ATTITUDE_REVERSION`` each month.
 - Each contact has a **tactile** quality (speed, resolution, transfers) and an **emotive** quality
   (empathy and courtesy of whoever handled it). Its **experience** is
-  ``x = w_tactile[reason] * tactile + w_emotive[reason] * emotive``: the weights, which sum to 1, say
-  what matters in that moment (``DRIVER_WEIGHTS``).
-- The contact moves attitude by ``IMPORTANCE[reason] * x * SWING_SCALE``. A few reasons are true
-  **moments of truth** with large swings (billing dispute, service outage, cancellation request,
-  complaint). The highest-volume reasons barely move attitude (password reset, address change).
-- Post-contact CSAT is ``CSAT_INTERCEPT + CSAT_SLOPE * x`` plus noise. Tactile attribute ratings (speed,
-  resolution, clarity) measure the tactile quality, and emotive ones (empathy, courtesy, valued)
-  measure the emotive quality, so a driver analysis of CSAT per reason recovers ``DRIVER_WEIGHTS``.
-  LTR follows attitude after the contact.
+  ``x = w_tactile[reason] * tactile + (1 - w_tactile[reason]) * emotive``: ``TACTILE_WEIGHT`` says
+  what matters in that moment, and the emotive weight is the rest.
+- The contact moves attitude by ``IMPORTANCE[reason] * x * SWING_SCALE``, on top of the swings of
+  the customer's earlier contacts. A few reasons are true **moments of truth** with large swings
+  (billing dispute, service outage, cancellation request, complaint). The highest-volume reasons
+  barely move attitude (password reset, address change). ``REASON_SHARE`` sets the volume of each.
+- Every rating is a rounded, clipped linear function of the contact's latent quantities plus normal
+  noise (``EQUATIONS``). Post-contact CSAT follows experience; tactile attribute ratings (speed,
+  resolution, clarity) measure the tactile quality and emotive ones (empathy, courtesy, valued) the
+  emotive quality, so a driver analysis of CSAT per reason recovers ``TACTILE_WEIGHT``. LTR follows
+  attitude after the contact.
+- **Surveys**: every contact is followed by an invitation, answered with probability
+  ``TRANSACTIONAL_RESPONSE`` (automated contacts answer less often). Every
+  ``RELATIONSHIP_EVERY_MONTHS`` months each customer alive at that moment is invited to a
+  relationship survey. Responses are a subset of the invitations, and every survey is dated within
+  its customer's lifetime. The LTR of every invited contact is drawn, answered or not, so
+  ``truth.json`` knows the NPS of the whole invited population, not only of those who replied.
 - **Churn** is a proportional-hazards model with a constant monthly baseline per plan, a hazard
   ratio per segment and ``exp(ATTITUDE_LOG_HR * attitude)``:
   ``h = BASE_HAZARD[plan] * SEGMENT_HR[segment] * exp(ATTITUDE_LOG_HR * attitude)`` per month.
@@ -32,6 +40,8 @@ How the world works
   beside the truth says who is who, for checking that segmentation finds them.
 - **Revenue** is log-normal within segment (``SEGMENT_REVENUE``), so the top fifth of customers makes
   most of the revenue. ``truth.json`` also gives each segment's lifetime value at neutral attitude.
+- ``contacts_truth.parquet`` beside the truth holds each contact's latent tactile and emotive
+  quality, experience, attitude before and after, and the LTR it would have given.
 
 Everything is vectorised numpy over customers and contacts, stepping month by month. The same seed
 gives the same files byte for byte.
@@ -99,6 +109,15 @@ SWING_SCALE = 0.5
 CSAT_INTERCEPT = 3.5
 CSAT_SLOPE = 1.1
 LTR_INTERCEPT = 7.3
+#: Noise in a contact's latent qualities: ``tactile`` and ``emotive`` each get N(0, sd).
+TACTILE_NOISE_SD = 0.3
+EMOTIVE_NOISE_SD = 0.6
+#: Noise standard deviations of the observed scores (see ``EQUATIONS``).
+RATING_NOISE_SD = 0.6
+CSAT_NOISE_SD = 0.5
+EFFORT_NOISE_SD = 0.8
+LTR_NOISE_SD = 1.0
+RELATIONSHIP_LTR_NOISE_SD = 1.2
 PRE_WINDOW_SHARE = 0.25  # of customers signed up before the window
 PRE_WINDOW_MONTHS = 36
 DISCOUNT_MONTHLY = 0.01
@@ -107,13 +126,16 @@ CHANNELS = schema.CHANNELS  # voice, chat, email, web, social, ivr
 AUTOMATED_SHARE = {"web": 0.85, "ivr": 0.75, "chat": 0.25}  # the rest are handled by people
 CHANNEL_WAIT_MINUTES = {"voice": 3.0, "chat": 1.5, "email": 240.0, "web": 0.5, "social": 30.0, "ivr": 1.0}
 
-#: Contact reasons by volume rank; weight ~ 1 / rank^REASON_EXPONENT gives a Pareto-shaped mix.
-REASON_EXPONENT = 1.8
-REASONS = (
-    "password_reset", "billing_question", "address_change", "order_status", "technical_fault",
-    "plan_change", "billing_dispute", "payment_failed", "delivery_delay", "service_outage",
-    "product_question", "refund_request", "cancellation_request", "complaint", "upgrade_offer",
-)  # fmt: skip
+#: Share of contacts per reason, by volume rank. Pareto-shaped: the top fifth of reasons makes about
+#: 80% of the volume, yet no reason passes 30%, and the long tail is thick enough that every moment
+#: of truth gets several hundred post-contact responses at the default size.
+REASON_SHARE = {
+    "password_reset": 0.27, "billing_question": 0.26, "address_change": 0.24, "order_status": 0.035,
+    "technical_fault": 0.025, "plan_change": 0.022, "billing_dispute": 0.019, "payment_failed": 0.018,
+    "delivery_delay": 0.017, "service_outage": 0.016, "product_question": 0.016, "refund_request": 0.016,
+    "cancellation_request": 0.016, "complaint": 0.016, "upgrade_offer": 0.014,
+}  # fmt: skip
+REASONS = tuple(REASON_SHARE)
 REASON_STAGE = {
     "password_reset": "use", "billing_question": "pay", "address_change": "get", "order_status": "get",
     "technical_fault": "support", "plan_change": "buy", "billing_dispute": "pay", "payment_failed": "pay",
@@ -162,6 +184,22 @@ AUTOMATED_COST = 0.35
 TRANSACTIONAL_RESPONSE = {"live": 0.14, "automated": 0.05}
 RELATIONSHIP_EVERY_MONTHS = 6
 RELATIONSHIP_RESPONSE = 0.20
+#: A relationship wave's invitations go out this far (in months) into the wave's last month.
+RELATIONSHIP_SENT_AT = 0.85
+#: Delay from invitation to answer, in months: gamma(shape, scale), about a day on average.
+RESPONSE_DELAY = (1.5, 0.02)
+#: How a post-contact invitation reaches the customer, by the contact's channel; relationship
+#: invitations go by email.
+INVITATION_MEDIUM = {
+    "voice": "sms",
+    "chat": "in_app",
+    "email": "email",
+    "web": "in_app",
+    "social": "email",
+    "ivr": "sms",
+}
+RELATIONSHIP_MEDIUM = "email"
+CONTACTS_TRUTH_FILE = "contacts_truth.parquet"
 BAD_SURVEY_SHARE = 0.002  # LTR 11: quarantined on ingest
 BAD_INTERACTION_SHARE = 0.0005  # channel "fax": quarantined on ingest
 
@@ -187,6 +225,74 @@ VERBATIMS = {
     "neutral": ("{r} handled, nothing special", "It took a while but my {r} is done", "OK experience with {r}"),
     "negative": ("Still waiting on my {r}", "Nobody seemed to care about my {r}", "Passed around about {r}, fed up"),
 }
+
+
+@dataclass(frozen=True)
+class Score:
+    """An observed score: ``round(intercept + sum(coefficient * signal) + N(0, noise_sd))``, clipped to
+    ``[low, high]``.
+
+    The signals are a contact's latent quantities: ``tactile``, ``emotive``, ``experience``,
+    ``attitude_after`` (attitude once the contact's swing is in), ``resolved`` (1 if resolved on first
+    contact), ``wait_signal`` (``1 - ln(1 + wait_seconds / 60)``); for a relationship answer,
+    ``attitude`` at the wave.
+    """
+
+    intercept: float
+    coefficients: dict[str, float]
+    noise_sd: float
+    low: int
+    high: int
+
+    def draw(self, rng: np.random.Generator, signals: dict[str, np.ndarray], n: int) -> np.ndarray:
+        value = np.full(n, self.intercept) + rng.normal(0, self.noise_sd, n)
+        for name, coefficient in self.coefficients.items():
+            value += coefficient * signals[name]
+        return np.clip(np.round(value), self.low, self.high)
+
+    def to_dict(self) -> dict[str, Any]:
+        terms = " + ".join(f"{c} * {name}" for name, c in self.coefficients.items())
+        form = f"round({self.intercept} + {terms} + N(0, {self.noise_sd})), clipped to {self.low}-{self.high}"
+        return {"form": form, **vars(self)}
+
+
+def _rating(coefficients: dict[str, float], intercept: float = 3.0) -> Score:
+    return Score(intercept, coefficients, RATING_NOISE_SD, 1, 5)
+
+
+#: How each observed score is generated. The attribute ratings share one 1-5 scale and noise.
+EQUATIONS = {
+    "speed": _rating({"wait_signal": 1.0}),
+    "resolution": _rating({"resolved": 1.6}, intercept=3.0 - 1.6 * 0.6),
+    "clarity": _rating({"tactile": 1.0}),
+    "empathy": _rating({"emotive": 1.0}),
+    "courtesy": _rating({"emotive": 0.8}, intercept=3.2),
+    "valued": _rating({"emotive": 1.0}),
+    "csat": Score(CSAT_INTERCEPT, {"experience": CSAT_SLOPE}, CSAT_NOISE_SD, 1, 5),
+    "effort": Score(3.5, {"tactile": -1.2}, EFFORT_NOISE_SD, 1, 7),
+    "ltr": Score(LTR_INTERCEPT, {"attitude_after": 1.5, "experience": 0.6}, LTR_NOISE_SD, 0, 10),
+    "ltr_relationship": Score(LTR_INTERCEPT, {"attitude": 1.7}, RELATIONSHIP_LTR_NOISE_SD, 0, 10),
+}
+RATINGS = ("speed", "resolution", "clarity", "empathy", "courtesy", "valued")
+
+
+def nps_points(ltr: np.ndarray) -> float:
+    """Promoters (9-10) minus detractors (0-6), in points; NaN for no answers."""
+    if ltr.size == 0:
+        return float("nan")
+    return float(100 * (np.mean(ltr >= 9) - np.mean(ltr <= 6)))
+
+
+def _earlier_swings(owner: np.ndarray, at: np.ndarray, swing: np.ndarray) -> np.ndarray:
+    """For each contact, the sum of the swings of the same owner's earlier contacts (by time)."""
+    order = np.lexsort((at, owner))
+    s = swing[order]
+    running = np.cumsum(s) - s  # swings strictly before, across all owners
+    first = np.r_[True, owner[order][1:] != owner[order][:-1]]
+    group = np.cumsum(first) - 1
+    out = np.empty_like(swing)
+    out[order] = running - running[np.flatnonzero(first)][group]
+    return out
 
 
 def _ids(prefix: str, n: int, start: int = 1) -> pa.Array:
@@ -253,7 +359,7 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
     churn = np.full(customers, np.nan)
 
     # --- month by month ----------------------------------------------------------------------------
-    reason_w = 1.0 / np.arange(1, len(REASONS) + 1) ** REASON_EXPONENT
+    reason_p = np.array([REASON_SHARE[r] for r in REASONS])
     importance = np.array([IMPORTANCE[r] for r in REASONS])
     w_tactile = np.array([TACTILE_WEIGHT[r] for r in REASONS])
     handler_names = tuple(HANDLERS)
@@ -279,7 +385,7 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         owner = np.repeat(idx, k)
         n = owner.size
         at = np.repeat(begin, k) + rng.uniform(0, 1, n) * np.repeat(exposure, k)
-        reason = rng.choice(len(REASONS), n, p=reason_w / reason_w.sum())
+        reason = rng.choice(len(REASONS), n, p=reason_p / reason_p.sum())
         cum = channel_cum[persona[owner]]
         channel = np.minimum((rng.uniform(0, 1, n)[:, None] >= cum / cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
         automated = rng.uniform(0, 1, n) < automatable[channel]
@@ -302,26 +408,29 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         cost = np.where(live, handle / 60 * h_cost[handler], 0.0) + AUTOMATED_COST * automated
 
         tactile = (
-            1.2 * (resolved - 0.7) - 0.25 * (np.log1p(wait / 60.0) - 1.0) - 0.4 * transfers + rng.normal(0, 0.3, n)
+            1.2 * (resolved - 0.7)
+            - 0.25 * (np.log1p(wait / 60.0) - 1.0)
+            - 0.4 * transfers
+            + rng.normal(0, TACTILE_NOISE_SD, n)
         )
-        emotive = np.where(live, h_emp[handler] * ramp - 0.3 * (1 - ramp), -0.3) + rng.normal(0, 0.6, n)
+        emotive = np.where(live, h_emp[handler] * ramp - 0.3 * (1 - ramp), -0.3) + rng.normal(0, EMOTIVE_NOISE_SD, n)
         experience = w_tactile[reason] * tactile + (1 - w_tactile[reason]) * emotive
         swing = importance[reason] * experience * SWING_SCALE
-        after = attitude[owner] + swing
+        # A customer's contacts in one month build on each other, in time order.
+        before = attitude[owner] + _earlier_swings(owner, at, swing)
         np.add.at(attitude, owner, swing)
         contacts.append(
             {
                 "owner": owner, "at": at, "reason": reason, "channel": channel, "automated": automated,
                 "handler": np.where(live, handler, -1), "wait": wait, "handle": handle, "transfers": transfers,
                 "resolved": resolved, "escalated": escalated, "cost": cost, "tactile": tactile,
-                "emotive": emotive, "experience": experience, "attitude_after": after, "live": live,
+                "emotive": emotive, "experience": experience, "attitude_before": before,
+                "attitude_after": before + swing, "live": live,
             }
         )  # fmt: skip
 
-        if (m + 1) % RELATIONSHIP_EVERY_MONTHS == 0:
-            asked = idx[rng.uniform(0, 1, idx.size) < RELATIONSHIP_RESPONSE]
-            relationship.append({"owner": asked, "at": np.full(asked.size, m + 0.9), "attitude": attitude[asked]})
-
+        wave = (m + 1) % RELATIONSHIP_EVERY_MONTHS == 0
+        wave_attitude = attitude[idx] if wave else np.empty(0)  # fancy indexing copies: reversion won't touch it
         attitude[idx] += ATTITUDE_REVERSION * (ATTITUDE_START - attitude[idx])
         hazard = base_h[idx] * np.exp(ATTITUDE_LOG_HR * attitude[idx])
         leaves = rng.uniform(0, 1, idx.size) > np.exp(-hazard * exposure)
@@ -330,6 +439,14 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         gone = idx[leaves]
         floor = np.maximum(last[gone], begin[leaves])
         churn[gone] = floor + rng.uniform(0, 1, gone.size) * ((m + 1) - floor)
+
+        if wave:
+            # Invite only customers alive when the wave goes out: signed up, and not (yet) gone.
+            sent = m + RELATIONSHIP_SENT_AT
+            invited = (signup[idx] <= sent) & ~(churn[idx] < sent)
+            relationship.append(
+                {"owner": idx[invited], "at": np.full(int(invited.sum()), sent), "attitude": wave_attitude[invited]}
+            )
 
     # --- tables ------------------------------------------------------------------------------------
     cust = pa.table(
@@ -377,35 +494,48 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         }
     )
 
-    # Transactional surveys after some contacts; relationship surveys every few months.
+    # Every contact is followed by an invitation and some are answered; every customer alive at a
+    # relationship wave is invited and some answer. The LTR of everyone invited is drawn, so the
+    # answers are a subset of a known population with identical values.
+    signals = {
+        "tactile": cols["tactile"],
+        "emotive": cols["emotive"],
+        "experience": cols["experience"],
+        "attitude_after": cols["attitude_after"],
+        "resolved": cols["resolved"].astype(float),
+        "wait_signal": 1.0 - np.log1p(cols["wait"] / 60.0),
+    }
+    ltr_all = EQUATIONS["ltr"].draw(rng, signals, n_int)
     rate = np.where(cols["live"], TRANSACTIONAL_RESPONSE["live"], TRANSACTIONAL_RESPONSE["automated"])
     ans = np.flatnonzero(rng.uniform(0, 1, n_int) < rate)
     k = ans.size
-    x, t, e = cols["experience"][ans], cols["tactile"][ans], cols["emotive"][ans]
-    csat = np.clip(np.round(CSAT_INTERCEPT + CSAT_SLOPE * x + rng.normal(0, 0.5, k)), 1, 5)
-    ltr_t = np.clip(
-        np.round(LTR_INTERCEPT + 1.5 * cols["attitude_after"][ans] + 0.6 * x + rng.normal(0, 1.0, k)), 0, 10
-    )
-    effort = np.clip(np.round(3.5 - 1.2 * t + rng.normal(0, 0.8, k)), 1, 7)
+    answered = {name: v[ans] for name, v in signals.items()}
+    csat = EQUATIONS["csat"].draw(rng, answered, k)
+    effort = EQUATIONS["effort"].draw(rng, answered, k)
+    ratings = {name: EQUATIONS[name].draw(rng, answered, k) for name in RATINGS}
 
-    def rating(signal: np.ndarray) -> np.ndarray:
-        return np.clip(np.round(3 + 1.0 * signal + rng.normal(0, 0.6, signal.size)), 1, 5)
-
-    wait_signal = -(np.log1p(cols["wait"][ans] / 60.0) - 1.0)
-    ratings = {
-        "speed": rating(wait_signal),
-        "resolution": rating(1.6 * (cols["resolved"][ans] - 0.6)),
-        "clarity": rating(t),
-        "empathy": rating(e),
-        "courtesy": rating(0.8 * e + 0.2),
-        "valued": rating(e),
-    }
     rel = {
         key: np.concatenate([r[key] for r in relationship]) if relationship else np.array([])
         for key in ("owner", "at", "attitude")
     }
-    r_n = rel["owner"].size
-    ltr_r = np.clip(np.round(LTR_INTERCEPT + 1.7 * rel["attitude"] + rng.normal(0, 1.2, r_n)), 0, 10)
+    rel["owner"] = rel["owner"].astype(np.int64)
+    rel_invited = rel["owner"].size
+    ltr_rel_all = EQUATIONS["ltr_relationship"].draw(rng, {"attitude": rel["attitude"]}, rel_invited)
+    rel_ans = np.flatnonzero(rng.uniform(0, 1, rel_invited) < RELATIONSHIP_RESPONSE)
+    r_n = rel_ans.size
+
+    # Dates stay within each customer's lifetime and the window: an invitation goes out when the
+    # contact ends and the answer follows after a short delay, both clipped to the customer's churn.
+    end_of_life = np.fmin(churn, months - 1e-6)
+
+    def within(t: np.ndarray, lo: np.ndarray, owner: np.ndarray) -> np.ndarray:
+        return np.maximum(lo, np.minimum(t, end_of_life[owner]))
+
+    sent_t = within(cols["at"] + cols["handle"] / MONTH_SECONDS, cols["at"], cols["owner"])
+    answered_t = within(sent_t[ans] + rng.gamma(*RESPONSE_DELAY, k), sent_t[ans], cols["owner"][ans])
+    rel_owner = rel["owner"][rel_ans]
+    rel_sent = rel["at"][rel_ans]
+    answered_r = within(rel_sent + rng.gamma(*RESPONSE_DELAY, r_n), rel_sent, rel_owner)
 
     sentiment = np.where(csat >= 4, 0, np.where(csat <= 2, 2, 1))
     table = np.array(
@@ -419,17 +549,16 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
     has_text = rng.uniform(0, 1, k) < 0.4
 
     n_surv = k + r_n
-    ltr = np.concatenate([ltr_t, ltr_r]).astype(np.int64)
+    ltr = np.concatenate([ltr_all[ans], ltr_rel_all[rel_ans]]).astype(np.int64)
     if n_surv >= 200:  # one bad row in 200 stays under the default 1% rejection limit
         ltr[rng.choice(n_surv, size=max(1, int(n_surv * BAD_SURVEY_SHARE)), replace=False)] = 11
     missing = np.full(r_n, np.nan)
-    responded = np.minimum(np.concatenate([cols["at"][ans] + rng.gamma(1.5, 0.02, k), rel["at"]]), months - 1e-6)
     surveys = pa.table(
         {
             "survey_id": _ids("S", n_surv),
-            "customer_id": customer_ids.take(pa.array(np.concatenate([cols["owner"][ans], rel["owner"]]))),
+            "customer_id": customer_ids.take(pa.array(np.concatenate([cols["owner"][ans], rel_owner]))),
             "interaction_id": pa.concat_arrays([interaction_ids.take(pa.array(ans)), pa.nulls(r_n, pa.string())]),
-            "responded_at": _timestamps(start_us, responded),
+            "responded_at": _timestamps(start_us, np.concatenate([answered_t, answered_r])),
             "ltr": ltr,
             "csat": pa.array(np.concatenate([csat, missing]), pa.float64(), from_pandas=True).cast(pa.int64()),
             "effort": pa.array(np.concatenate([effort, missing]), pa.float64(), from_pandas=True).cast(pa.int64()),
@@ -442,6 +571,28 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
             ),
         }
     )
+    medium = np.asarray([INVITATION_MEDIUM[c] for c in CHANNELS])[cols["channel"]]
+    invitations = pa.table(
+        {
+            "invitation_id": _ids("V", n_int + rel_invited),
+            "customer_id": customer_ids.take(pa.array(np.concatenate([cols["owner"], rel["owner"]]))),
+            "interaction_id": pa.concat_arrays([interaction_ids, pa.nulls(rel_invited, pa.string())]),
+            "sent_at": _timestamps(start_us, np.concatenate([sent_t, rel["at"]])),
+            "channel": np.concatenate([medium, np.full(rel_invited, RELATIONSHIP_MEDIUM)]),
+        }
+    )
+    contacts_truth = pa.table(
+        {
+            "interaction_id": interaction_ids,
+            "tactile": cols["tactile"],
+            "emotive": cols["emotive"],
+            "experience": cols["experience"],
+            "attitude_before": cols["attitude_before"],
+            "attitude_after": cols["attitude_after"],
+            "ltr": ltr_all.astype(np.int64),
+        }
+    )
+    population = population_nps(ltr_all, cols["channel"], cols["live"], ltr_rel_all, rel["at"], start_us=start_us)
 
     files = {
         "customers": directory / "customers.parquet",
@@ -449,10 +600,13 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         "surveys": directory / "surveys.parquet",
         "attributes": directory / "attributes.csv",
         "assessment": directory / "assessment.csv",
+        "invitations": directory / "invitations.parquet",
     }
     pq.write_table(cust, files["customers"])
     pq.write_table(inter, files["interactions"])
     pq.write_table(surveys, files["surveys"])
+    pq.write_table(invitations, files["invitations"])
+    pq.write_table(contacts_truth, directory / CONTACTS_TRUTH_FILE)
     pq.write_table(
         pa.table({"customer_id": customer_ids, "persona": np.asarray(PERSONAS)[persona]}), directory / PERSONAS_FILE
     )
@@ -461,16 +615,90 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
     answers = pd.DataFrame(ASSESSMENT, columns=["question_id", "question", "answer"])
     pacsv.write_csv(pa.Table.from_pandas(answers, preserve_index=False), files["assessment"])
     (directory / TRUTH_FILE).write_text(
-        json.dumps(truth(customers=customers, months=months, seed=seed, revenue=revenue, seg=seg, plan=plan), indent=2)
+        json.dumps(
+            truth(
+                customers=customers,
+                months=months,
+                seed=seed,
+                revenue=revenue,
+                seg=seg,
+                plan=plan,
+                population=population,
+            ),
+            indent=2,
+        )
         + "\n"
     )
     return files
 
 
-def truth(
-    *, customers: int, months: int, seed: int, revenue: np.ndarray, seg: np.ndarray, plan: np.ndarray
+def population_nps(
+    ltr: np.ndarray,
+    channel: np.ndarray,
+    live: np.ndarray,
+    relationship_ltr: np.ndarray,
+    relationship_at: np.ndarray,
+    *,
+    start_us: int,
 ) -> dict[str, Any]:
-    """The planted parameters, plus each segment's expected lifetime value at neutral attitude.
+    """NPS of everyone invited, had they all answered: post-contact overall, by channel and by channel
+    and who handled the contact (automation or a person), and relationship by wave.
+
+    ``ltr`` is the drawn LTR of every contact, ``channel`` its index in ``CHANNELS`` (the true channel,
+    before any planted bad label) and ``live`` whether a person handled it; ``relationship_ltr`` and
+    ``relationship_at`` (months into the window) describe every relationship invitation.
+    """
+
+    def points(values: np.ndarray) -> float | None:  # None rather than NaN, which JSON lacks
+        return round(nps_points(values), 4) if values.size else None
+
+    def cell(mask: np.ndarray) -> dict[str, Any]:
+        return {"nps": points(ltr[mask]), "invited": int(mask.sum())}
+
+    by_channel: dict[str, Any] = {}
+    by_handler: dict[str, Any] = {}
+    for c, name in enumerate(CHANNELS):
+        here = channel == c
+        if not here.any():
+            continue
+        by_channel[name] = cell(here)
+        by_handler[name] = {
+            who: cell(here & mask) for who, mask in (("automation", ~live), ("person", live)) if (here & mask).any()
+        }
+    waves = []
+    for at in np.unique(relationship_at):
+        wave = relationship_ltr[relationship_at == at]
+        sent = pd.Timestamp(start_us + int(at * MONTH_SECONDS * 1e6), unit="us", tz="UTC")
+        waves.append({"sent_at": sent.isoformat(), "nps": points(wave), "invited": int(wave.size)})
+    return {
+        "meaning": (
+            "NPS (promoters minus detractors, in points) of every invitation, as if everyone invited had "
+            "answered: each contact's LTR is drawn from the same equation as the answers (equations.ltr), "
+            "and those who answered are a random subset with identical values (the surveys file also "
+            "holds a few planted bad LTRs of 11). Channel is the true channel of the contact; "
+            "'automation' means handled by automation with no hand-over to a person."
+        ),
+        "post_contact": {
+            "overall": cell(np.ones(ltr.size, bool)),
+            "by_channel": by_channel,
+            "by_channel_and_handler": by_handler,
+        },
+        "relationship_by_wave": waves,
+    }
+
+
+def truth(
+    *,
+    customers: int,
+    months: int,
+    seed: int,
+    revenue: np.ndarray,
+    seg: np.ndarray,
+    plan: np.ndarray,
+    population: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The planted parameters, each segment's expected lifetime value at neutral attitude and, when
+    given, the NPS of the whole invited population (``population_nps``).
 
     Lifetime value of one customer is ``revenue * sum_t (S(t) / (1 + d)^t)`` over future months, with
     monthly survival ``S = exp(-h)`` at attitude 0 and discount rate ``d``:
@@ -493,16 +721,20 @@ def truth(
         "emotive_weight": {r: round(1 - w, 10) for r, w in TACTILE_WEIGHT.items()},
         "moments_of_truth": list(MOMENTS_OF_TRUTH),
         "low_impact": list(LOW_IMPACT),
-        "csat": {
-            "form": "round(intercept + slope * experience + N(0, 0.5)), clipped to 1-5",
-            "intercept": CSAT_INTERCEPT,
-            "slope": CSAT_SLOPE,
+        "latent": {
+            "tactile": (
+                f"1.2 * (resolved - 0.7) - 0.25 * (ln(1 + wait_seconds / 60) - 1) - 0.4 * transfers"
+                f" + N(0, {TACTILE_NOISE_SD})"
+            ),
+            "emotive": (
+                "handler empathy * ramp - 0.3 * (1 - ramp) for a person (ramp is 1 except while partner_c"
+                f" ramps up), -0.3 for automation; plus N(0, {EMOTIVE_NOISE_SD})"
+            ),
+            "tactile_noise_sd": TACTILE_NOISE_SD,
+            "emotive_noise_sd": EMOTIVE_NOISE_SD,
+            "file": CONTACTS_TRUTH_FILE,
         },
-        "ltr": {
-            "transactional": "round(intercept + 1.5 * attitude_after_contact + 0.6 * experience + N(0, 1)), 0-10",
-            "relationship": "round(intercept + 1.7 * attitude + N(0, 1.2)), 0-10",
-            "intercept": LTR_INTERCEPT,
-        },
+        "equations": {name: score.to_dict() for name, score in EQUATIONS.items()},
         "churn": {
             "form": "monthly hazard = base_hazard[plan] * segment_hr[segment] * exp(attitude_log_hr * attitude)",
             "base_hazard": BASE_HAZARD,
@@ -527,12 +759,26 @@ def truth(
                 s: float(np.mean(clv[seg == i])) if np.any(seg == i) else None for i, s in enumerate(SEGMENTS)
             },
         },
-        "reasons": {"by_volume_rank": list(REASONS), "exponent": REASON_EXPONENT, "stage": REASON_STAGE},
+        "reasons": {"by_volume_rank": list(REASONS), "share": REASON_SHARE, "stage": REASON_STAGE},
+        "contacts": {
+            "segment_contact_rate_per_month": SEGMENT_CONTACT_RATE,
+            "channel_wait_minutes": {
+                "form": (
+                    "a person's contact waits gamma(2, 30 * minutes) seconds (mean: minutes), times"
+                    " 1.6 - 0.6 * ramp; automation does not wait"
+                ),
+                "mean_by_channel": CHANNEL_WAIT_MINUTES,
+            },
+        },
         "surveys": {
             "transactional_response": TRANSACTIONAL_RESPONSE,
             "relationship_every_months": RELATIONSHIP_EVERY_MONTHS,
             "relationship_response": RELATIONSHIP_RESPONSE,
+            "relationship_sent_months_into_wave_month": RELATIONSHIP_SENT_AT,
+            "response_delay_months_gamma_shape_scale": list(RESPONSE_DELAY),
+            "invitation_medium": {**INVITATION_MEDIUM, "relationship": RELATIONSHIP_MEDIUM},
         },
+        "population_nps": population,
         "bad_rows": {"surveys_ltr_11": BAD_SURVEY_SHARE, "interactions_channel_fax": BAD_INTERACTION_SHARE},
     }
 
@@ -564,7 +810,7 @@ def build(
     say(f"generating demo data: {customers:,} customers over {months} months (seed {seed})")
     files = generate(root / SOURCES, customers=customers, months=months, seed=seed)
     results = []
-    for table in ("attributes", "assessment", "customers", "interactions", "surveys"):
+    for table in ("attributes", "assessment", "customers", "interactions", "invitations", "surveys"):
         results.append(ingest(table, files[table], warehouse_path=root, progress=say))
     return results
 

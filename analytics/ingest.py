@@ -160,7 +160,7 @@ def ingest(
     ----------
     table
         Canonical table name (``customers``, ``interactions``, ``surveys``, ``attributes``,
-        ``assessment``).
+        ``assessment``, ``invitations``).
     file
         The file to read.
     warehouse_path

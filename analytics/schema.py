@@ -68,7 +68,7 @@ class Table:
     """One canonical table.
 
     Dimensions (customers, attributes, assessment) are upserted by key. Facts (interactions,
-    surveys) are append-only: a key already stored is a row-level failure, never a silent duplicate.
+    surveys, invitations) are append-only: a key already stored is a row-level failure, never a silent duplicate.
     """
 
     name: str
@@ -185,7 +185,24 @@ ASSESSMENT = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INTERACTIONS, SURVEYS, ATTRIBUTES, ASSESSMENT)}
+INVITATIONS = Table(
+    name="invitations",
+    key="invitation_id",
+    kind="fact",
+    description=(
+        "Optional: survey invitations sent, answered or not; interaction_id is null for a relationship "
+        "survey. With it, response rates can be measured and responses weighted."
+    ),
+    columns=(
+        Column("invitation_id", "string"),
+        Column("customer_id", "string"),
+        Column("interaction_id", "string", required=False, description="null for a relationship-survey invitation"),
+        Column("sent_at", "timestamp"),
+        Column("channel", "string", required=False, description="how the invitation was sent, e.g. email, sms, in_app"),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INTERACTIONS, SURVEYS, ATTRIBUTES, ASSESSMENT, INVITATIONS)}
 
 #: Tables the warehouse keeps about its own ingests.
 INGEST_LOG = "ingest_log"
@@ -197,6 +214,8 @@ REFERENCES = {
     ("interactions", "customer_id"): "customers",
     ("surveys", "customer_id"): "customers",
     ("surveys", "interaction_id"): "interactions",
+    ("invitations", "customer_id"): "customers",
+    ("invitations", "interaction_id"): "interactions",
 }
 
 #: Saved behavioural segmentation (``analytics.segmentation.save_assignments``): customer_id,

@@ -48,6 +48,19 @@ def valid_surveys(n: int = 200) -> pd.DataFrame:
     )
 
 
+def valid_invitations(n: int = 200) -> pd.DataFrame:
+    """``n`` valid invitations: every third one a relationship invitation (no interaction)."""
+    return pd.DataFrame(
+        {
+            "invitation_id": [f"V{i}" for i in range(n)],
+            "customer_id": [f"C{i % 17}" for i in range(n)],
+            "interaction_id": ["" if i % 3 == 0 else f"I{i}" for i in range(n)],
+            "sent_at": [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} 09:30:00" for i in range(n)],
+            "channel": ["email", "sms", "in_app", "email"] * (n // 4) + ["email"] * (n % 4),
+        }
+    )
+
+
 def valid_customers(n: int = 50) -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -369,7 +369,7 @@ def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
     rates = people.groupby(["plan", "advocacy"])["churned"].mean().unstack()
     weights = people.groupby("plan").size() / len(people)
     standardised = (rates * weights.to_numpy()[:, None]).sum()
-    assert standardised["detractor"] > 1.2 * standardised["promoter"]  # 1.35 here; 1.56 and 1.66 at seeds 22, 23
+    assert standardised["detractor"] > 1.2 * standardised["promoter"]  # 1.54 here; 1.58 and 1.66 at seeds 22, 23
     economics = advocacy.advocacy_economics(wh).set_index("advocacy")
     # Per month at risk in each state, detractors leave faster than promoters, significantly.
     d, p = economics.loc["detractor"], economics.loc["promoter"]

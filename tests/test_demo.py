@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import demo
+from analytics import demo, warehouse
 
 
 def digest(files: dict[str, Path]) -> dict[str, str]:
@@ -26,13 +26,33 @@ def test_same_seed_same_bytes(tmp_path: Path) -> None:
     assert digest(a)["interactions"] != digest(c)["interactions"]
 
 
+TABLES = ("customers", "interactions", "surveys", "invitations")
+
+
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
-    """The default-size world (20,000 customers, 36 months), read back from its files."""
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default-size world (20,000 customers, 36 months, seed 7), as generated files."""
     folder = tmp_path_factory.mktemp("world")
-    files = demo.generate(folder, customers=20_000, months=36, seed=7)
-    frames = {t: pd.read_parquet(files[t]) for t in ("customers", "interactions", "surveys")}
-    frames["personas"] = pd.read_parquet(folder / demo.PERSONAS_FILE)
+    demo.generate(folder, customers=20_000, months=36, seed=7)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def world(world_dir: Path) -> dict[str, pd.DataFrame]:
+    """The default-size world read back from its files."""
+    frames = {t: pd.read_parquet(world_dir / f"{t}.parquet") for t in TABLES}
+    frames["personas"] = pd.read_parquet(world_dir / demo.PERSONAS_FILE)
+    frames["contacts_truth"] = pd.read_parquet(world_dir / demo.CONTACTS_TRUTH_FILE)
+    return frames
+
+
+@pytest.fixture(scope="module")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, pd.DataFrame]:
+    """A 3,000-customer world over 36 months (seed 5), read back from its files without ingest."""
+    folder = tmp_path_factory.mktemp("small_world")
+    files = demo.generate(folder, customers=3_000, months=36, seed=5)
+    frames = {t: pd.read_parquet(files[t]) for t in TABLES}
+    frames["contacts_truth"] = pd.read_parquet(folder / demo.CONTACTS_TRUTH_FILE)
     return frames
 
 
@@ -119,8 +139,8 @@ def test_moments_of_truth_carry_the_contact_into_ltr(world: dict[str, pd.DataFra
     slope = j.groupby("contact_reason").apply(lambda d: np.polyfit(d["csat"], d["ltr"], 1)[0], include_groups=False)
     moments, routine = slope[list(demo.MOMENTS_OF_TRUTH)], slope[list(demo.LOW_IMPACT)]
     # Noise in CSAT attenuates both slopes, so the bars sit below the planted ratios (2.1x to 3x).
-    # The rarest moments have a few hundred responses each: over seeds 7-10 the ratio of means runs
-    # from 1.77 to 2.28 and the min/max ratio from 1.40 to 1.65. Without the planted effect both are 1.
+    # The rarest moments have 410 to 450 responses each: over seeds 7-10 the ratio of means runs
+    # from 1.80 to 2.03 and the min/max ratio from 1.36 to 1.76. Without the planted effect both are 1.
     assert moments.min() > 1.25 * routine.max()
     assert moments.mean() > 1.6 * routine.mean()
 
@@ -156,6 +176,33 @@ def test_truth_file_records_the_generating_parameters(tmp_path: Path) -> None:
     assert truth["handlers"]["partner_a"]["cost_per_minute"] < truth["handlers"]["in_house"]["cost_per_minute"]
     clv = truth["lifetime_value_at_neutral_attitude"]["mean_by_segment"]
     assert clv["enterprise"] > clv["smb"] > clv["consumer"] > 0
+    assert truth["reasons"]["share"] == demo.REASON_SHARE
+    assert truth["contacts"]["segment_contact_rate_per_month"] == demo.SEGMENT_CONTACT_RATE
+    assert truth["contacts"]["channel_wait_minutes"]["mean_by_channel"] == demo.CHANNEL_WAIT_MINUTES
+    equations = truth["equations"]
+    assert set(equations) == {*demo.RATINGS, "csat", "effort", "ltr", "ltr_relationship"}
+    assert equations["csat"]["coefficients"] == {"experience": demo.CSAT_SLOPE}
+    assert equations["csat"]["noise_sd"] == demo.CSAT_NOISE_SD
+    assert equations["ltr"]["intercept"] == demo.LTR_INTERCEPT and equations["ltr"]["noise_sd"] == demo.LTR_NOISE_SD
+    assert equations["empathy"]["noise_sd"] == demo.RATING_NOISE_SD
+    assert truth["latent"]["tactile_noise_sd"] == demo.TACTILE_NOISE_SD
+    population = truth["population_nps"]
+    assert "as if everyone invited had answered" in population["meaning"]
+    assert -100 <= population["post_contact"]["overall"]["nps"] <= 100
+    contacts = pd.read_parquet(tmp_path / demo.CONTACTS_TRUTH_FILE)
+    assert list(contacts.columns) == [
+        "interaction_id", "tactile", "emotive", "experience", "attitude_before", "attitude_after", "ltr"
+    ]  # fmt: skip
+    assert population["post_contact"]["overall"]["invited"] == len(contacts)
+
+
+def test_scores_follow_their_recorded_equations() -> None:
+    """A score with no noise is its linear form, rounded and clipped: 3.5 + 1.1 * 0.8 = 4.38 -> 4, and
+    3.5 + 1.1 * 2 = 5.7 -> clipped to 5."""
+    score = demo.Score(3.5, {"experience": 1.1}, 0.0, 1, 5)
+    drawn = score.draw(np.random.default_rng(0), {"experience": np.array([0.8, 2.0, -3.0])}, 3)
+    assert drawn.tolist() == [4.0, 5.0, 1.0]
+    assert score.to_dict()["form"] == "round(3.5 + 1.1 * experience + N(0, 0.0)), clipped to 1-5"
 
 
 def test_lifetime_value_matches_the_closed_form() -> None:
@@ -166,3 +213,119 @@ def test_lifetime_value_matches_the_closed_form() -> None:
     # brute force: the discounted sum of survival over 2,000 months
     months = np.arange(1, 2001)
     assert 100 * np.sum(q**months) == pytest.approx(100 * q / (1 - q), rel=1e-9)
+
+
+def outside_lifetime(events: pd.DataFrame, column: str, customers: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``events`` dated (by ``column``) before their customer's signup or after their churn."""
+    j = events.merge(customers[["customer_id", "signup_at", "churned_at"]], on="customer_id", validate="m:1")
+    return j[(j[column] < j["signup_at"]) | (j[column] > j["churned_at"])]  # NaT (still active) never compares
+
+
+def test_no_response_falls_outside_its_customers_lifetime(
+    demo_warehouse: Path, small_world: dict[str, pd.DataFrame]
+) -> None:
+    """Before this was enforced, the 3,000-customer world (seed 5) had 21 relationship answers after
+    churn, 7 before signup and 4 post-contact answers after churn; the fixture had 6, 1 and 2."""
+    wh = warehouse.open(demo_warehouse)
+    stored = {t: wh.table(t).execute() for t in TABLES}
+    for frames in (stored, small_world):
+        customers = frames["customers"]
+        assert outside_lifetime(frames["surveys"], "responded_at", customers).empty
+        assert outside_lifetime(frames["invitations"], "sent_at", customers).empty
+        assert outside_lifetime(frames["interactions"], "started_at", customers).empty
+        post = frames["surveys"].merge(frames["interactions"], on="interaction_id", suffixes=("", "_contact"))
+        assert len(post) > 0 and (post["responded_at"] >= post["started_at"]).all()
+        assert (frames["surveys"]["responded_at"] <= demo.WINDOW_END).all()
+
+
+def test_contacts_in_one_month_build_on_each_other(small_world: dict[str, pd.DataFrame]) -> None:
+    """Within a customer's month, each contact starts from the attitude the previous one left; every
+    contact moves attitude by importance * experience * swing scale."""
+    i = small_world["interactions"][["interaction_id", "customer_id", "started_at", "contact_reason"]]
+    c = small_world["contacts_truth"].merge(i, on="interaction_id", validate="1:1")
+    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * demo.MONTH_SECONDS)
+    c["month"] = ((c["started_at"] - window_start).dt.total_seconds() // demo.MONTH_SECONDS).astype(int)
+    c = c.sort_values(["customer_id", "started_at"], ignore_index=True)
+    swing = c["contact_reason"].map(demo.IMPORTANCE) * c["experience"] * demo.SWING_SCALE
+    np.testing.assert_allclose(c["attitude_after"] - c["attitude_before"], swing, atol=1e-12)
+    follows = (c["customer_id"] == c["customer_id"].shift()) & (c["month"] == c["month"].shift())
+    assert follows.sum() > 1_000  # plenty of customers contact more than once in a month
+    np.testing.assert_allclose(c.loc[follows, "attitude_before"], c["attitude_after"].shift()[follows], atol=1e-12)
+
+
+def test_no_reason_dominates_yet_a_fifth_of_reasons_make_most_contacts(small_world: dict[str, pd.DataFrame]) -> None:
+    shares = small_world["interactions"]["contact_reason"].value_counts(normalize=True)
+    assert sum(demo.REASON_SHARE.values()) == pytest.approx(1.0)
+    assert shares.max() < 0.30
+    assert 0.74 <= shares.iloc[: len(shares) // 5].sum() <= 0.85
+    for reason, share in demo.REASON_SHARE.items():  # 32,000 contacts: about ±0.005 at two standard errors
+        assert shares[reason] == pytest.approx(share, abs=0.008), reason
+
+
+def test_every_moment_of_truth_gets_enough_post_contact_responses(world: dict[str, pd.DataFrame]) -> None:
+    s, i = world["surveys"], world["interactions"]
+    per_reason = s[s["ltr"] <= 10].merge(i, on="interaction_id").groupby("contact_reason").size()
+    assert per_reason[list(demo.MOMENTS_OF_TRUTH)].min() >= 300, per_reason
+
+
+def test_every_response_answers_an_invitation(world: dict[str, pd.DataFrame]) -> None:
+    s, v, i = world["surveys"], world["invitations"], world["interactions"]
+    assert v["invitation_id"].is_unique
+    assert set(v["interaction_id"].dropna()) == set(i["interaction_id"])  # every contact is followed by one
+    post = s[s["interaction_id"].notna()].merge(
+        v[v["interaction_id"].notna()], on="interaction_id", suffixes=("", "_invited"), validate="1:1"
+    )
+    assert len(post) == s["interaction_id"].notna().sum()
+    assert (post["customer_id"] == post["customer_id_invited"]).all()
+    assert (post["sent_at"] <= post["responded_at"]).all()
+
+    # A relationship answer follows an invitation of the same customer in the same wave.
+    waves = v.loc[v["interaction_id"].isna(), ["invitation_id", "customer_id", "sent_at"]]
+    answers = s.loc[s["interaction_id"].isna(), ["survey_id", "customer_id", "responded_at"]]
+    matched = pd.merge_asof(
+        answers.sort_values("responded_at"),
+        waves.sort_values("sent_at"),
+        left_on="responded_at",
+        right_on="sent_at",
+        by="customer_id",
+        direction="backward",
+    )
+    assert len(matched) > 5_000 and matched["sent_at"].notna().all()
+    assert (matched["responded_at"] - matched["sent_at"] < pd.Timedelta(days=30)).all()
+    assert matched["invitation_id"].is_unique  # one answer per invitation
+    assert len(answers) / len(waves) == pytest.approx(demo.RELATIONSHIP_RESPONSE, abs=0.01)
+
+
+def test_automated_contacts_answer_less_often(world: dict[str, pd.DataFrame]) -> None:
+    """The response rates are the planted ones: about 24,000 automated and 200,000 live contacts give
+    standard errors of 0.0014 and 0.0008."""
+    i, s = world["interactions"], world["surveys"]
+    answered = i["interaction_id"].isin(s["interaction_id"])
+    rate = answered.groupby(i["handled_by"] == "automation").mean()
+    assert rate[True] == pytest.approx(demo.TRANSACTIONAL_RESPONSE["automated"], abs=0.005)
+    assert rate[False] == pytest.approx(demo.TRANSACTIONAL_RESPONSE["live"], abs=0.003)
+
+
+def test_population_nps_is_that_of_every_invited_contact(world_dir: Path, world: dict[str, pd.DataFrame]) -> None:
+    """Responders are a subset of the population with identical LTRs, and the truth's population NPS
+    is recomputed from every contact's LTR."""
+    truth = json.loads((world_dir / demo.TRUTH_FILE).read_text())["population_nps"]
+    i, s = world["interactions"], world["surveys"]
+    c = world["contacts_truth"].merge(i[["interaction_id", "channel", "handled_by"]], on="interaction_id")
+    answers = s[s["interaction_id"].notna()].merge(c, on="interaction_id", suffixes=("", "_population"))
+    planted_bad = answers["ltr"] > 10
+    assert planted_bad.sum() < 0.005 * len(answers)
+    assert (answers.loc[~planted_bad, "ltr"] == answers.loc[~planted_bad, "ltr_population"]).all()
+
+    assert truth["post_contact"]["overall"]["invited"] == len(c)
+    assert truth["post_contact"]["overall"]["nps"] == pytest.approx(demo.nps_points(c["ltr"].to_numpy()), abs=1e-3)
+    clean = c[c["channel"] != "fax"]  # the planted bad labels hide a few contacts' channel
+    for channel, cell in truth["post_contact"]["by_channel"].items():
+        here = clean[clean["channel"] == channel]
+        assert cell["nps"] == pytest.approx(demo.nps_points(here["ltr"].to_numpy()), abs=0.5), channel
+        for who, sub in truth["post_contact"]["by_channel_and_handler"][channel].items():
+            mask = (here["handled_by"] == "automation") == (who == "automation")
+            assert sub["nps"] == pytest.approx(demo.nps_points(here.loc[mask, "ltr"].to_numpy()), abs=0.5)
+    waves = truth["relationship_by_wave"]
+    assert len(waves) == 36 // demo.RELATIONSHIP_EVERY_MONTHS
+    assert all(-100 <= w["nps"] <= 100 and w["invited"] > 0 for w in waves)

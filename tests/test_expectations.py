@@ -36,6 +36,10 @@ def frame(table: str, **overrides: list[object]) -> pd.DataFrame:
             "scale_min": [1, 1, 0], "scale_max": [5, 5, 10],
         },
         "assessment": {"question_id": ["q1", "q2", "q3"], "answer": ["yes", "no", "partly"]},
+        "invitations": {
+            "invitation_id": ["a", "b", "c"], "customer_id": ["x"] * 3, "interaction_id": ["i", None, "j"],
+            "sent_at": [ts] * 3, "channel": ["email", "sms", "in_app"],
+        },
     }  # fmt: skip
     data = dict(base[table])
     data.update(overrides)
@@ -73,6 +77,9 @@ BAD = [
     ("attributes", {"kind": ["tactile", "visceral", "emotive"]}, "kind must be one of tactile, emotive", 1),
     ("attributes", {"scale_max": [5, 1, 10]}, "scale_max must be > scale_min", 1),
     ("assessment", {"answer": ["yes", None, "no"]}, "answer must not be empty", 1),
+    ("invitations", {"customer_id": ["x", "x", None]}, "customer_id must not be empty", 2),
+    ("invitations", {"sent_at": [TS, LATER, TS]}, "sent_at must be ≤ now", 1),
+    ("invitations", {"sent_at": [TS, pd.NaT, TS]}, "sent_at must not be empty", 1),
 ]
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from analytics import catalog, warehouse
 from analytics.ingest import ingest
-from tests.conftest import valid_customers, valid_interactions, valid_surveys
+from tests.conftest import valid_customers, valid_interactions, valid_invitations, valid_surveys
 
 
 def write_csv(frame: pd.DataFrame, path: Path, **kwargs: object) -> Path:
@@ -200,6 +200,34 @@ def _utf16(d: Path) -> Path:
     return path
 
 
+def _invitations_without_sent_at(d: Path) -> Path:
+    return write_csv(valid_invitations().drop(columns=["sent_at"]), d / "invitations_no_date.csv")
+
+
+def _invitation_sent_in_the_future(d: Path) -> Path:
+    frame = valid_invitations()
+    frame.loc[9, "sent_at"] = "2099-03-01 09:30:00"
+    return write_csv(frame, d / "invitations_future.csv")
+
+
+def _invitation_bad_timestamp(d: Path) -> Path:
+    frame = valid_invitations()
+    frame.loc[4, "sent_at"] = "yesterday"
+    return write_csv(frame, d / "invitations_bad_date.csv")
+
+
+def _invitations_without_customer(d: Path) -> Path:
+    frame = valid_invitations()
+    frame.loc[:9, "customer_id"] = ""
+    return write_csv(frame, d / "invitations_no_customer.csv")
+
+
+def _invitation_keys_repeated(d: Path) -> Path:
+    frame = valid_invitations()
+    frame.loc[5, "invitation_id"] = frame.loc[4, "invitation_id"]
+    return write_csv(frame, d / "invitations_dupes.csv")
+
+
 CASES = {
     "missing column": Case("interactions", _missing_column, "rejected", "required_columns", "channel", ("missing required column(s) channel",)),
     "wrong delimiter": Case("interactions", _semicolons, "rejected", "required_columns", None, ("';'-delimited", "delimiter")),
@@ -228,6 +256,11 @@ CASES = {
     "gzip of binary": Case("interactions", _gzip_of_binary, "rejected", "readable", None, ("gzip archive", "not text")),
     "utf-16 with a byte-order mark": Case("interactions", _utf16, "committed", "readable", None, (), 0),
     "negative duration": Case("interactions", _negative_wait, "committed", "expect_column_values_to_be_between", "wait_seconds", ("1 quarantined",), 1),
+    "invitations without sent_at": Case("invitations", _invitations_without_sent_at, "rejected", "required_columns", "sent_at", ("missing required column(s) sent_at",)),
+    "invitation sent in the future": Case("invitations", _invitation_sent_in_the_future, "committed", "expect_column_values_to_be_between", "sent_at", ("1 quarantined",), 1),
+    "invitation with a bad timestamp": Case("invitations", _invitation_bad_timestamp, "rejected", "castable", "sent_at", ("'sent_at'", "'yesterday'", "dates or timestamps")),
+    "invitations without a customer": Case("invitations", _invitations_without_customer, "rejected", "expect_column_values_to_not_be_null", "customer_id", ("10 of 200 rows", "above the 1.0% limit", "customer_id must not be empty")),
+    "invitation keys repeated": Case("invitations", _invitation_keys_repeated, "rejected", "unique_key", "invitation_id", ("'V4' ×2", "more than once")),
 }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from analytics import warehouse
+from analytics import schema, warehouse
 
 
 def test_a_table_without_rows_reads_as_empty(tmp_path: Path) -> None:
@@ -92,3 +92,14 @@ def test_a_canonical_table_not_ingested_yet_reads_as_empty(tmp_path: Path) -> No
     assert not wh.has("customers")
     assert int(wh.table("customers").count().execute()) == 0
     assert "monthly_revenue" in wh.table("customers").columns
+
+
+def test_a_warehouse_without_the_optional_invitations_reads_them_as_empty(tmp_path: Path) -> None:
+    """Invitations are optional: a warehouse that never had them reads an empty table with their columns."""
+    warehouse.append(tmp_path, "things", pa.table({"id": ["a"]}))
+    wh = warehouse.open(tmp_path)
+    assert not wh.has("invitations")
+    t = wh.table("invitations")
+    assert int(t.count().execute()) == 0
+    assert list(t.columns) == list(schema.INVITATIONS.column_names)
+    assert str(t.schema()["sent_at"]).startswith("timestamp")
