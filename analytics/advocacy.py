@@ -401,11 +401,15 @@ def _with_customer_dimensions(wh: Warehouse, s: ibis.Table) -> ibis.Table:
     """Responses ``s`` with the customer's segment, region, plan, signup and behaviour segment (the
     tenure band is added by ``_with_tenure_band``, after any materialisation: computed only when used)."""
     customers = wh.table("customers").select("customer_id", "segment", "region", "plan", "signup_at")
-    s = s.join(customers, "customer_id")
+    return with_behaviour_segment(wh, s.join(customers, "customer_id"))
+
+
+def with_behaviour_segment(wh: Warehouse, t: ibis.Table) -> ibis.Table:
+    """``t`` with ``behaviour_segment``: the saved segment of its ``customer_id`` (null if none)."""
     if wh.has(schema.SEGMENT_TABLE):
         segments = wh.table(schema.SEGMENT_TABLE).select("customer_id", behaviour_segment="segment")
-        return s.left_join(segments, "customer_id").drop("customer_id_right")
-    return s.mutate(behaviour_segment=ibis.null("string"))
+        return t.left_join(segments, "customer_id").drop("customer_id_right")
+    return t.mutate(behaviour_segment=ibis.null("string"))
 
 
 def _with_tenure_band(s: ibis.Table) -> ibis.Table:
@@ -441,7 +445,7 @@ def responses_for(wh: Warehouse, by: str, kind: Responses | None = None) -> Resp
     return kind
 
 
-def _counts(t: ibis.Table, by: Sequence[str] = (), *, clustered: bool = False) -> ibis.Table:
+def nps_counts(t: ibis.Table, by: Sequence[str] = (), *, clustered: bool = False) -> ibis.Table:
     """Responses, promoters and detractors per group of ``by``. ``clustered`` adds what the variance
     with customers as clusters needs (``inference.cluster_variance``): ``clusters`` (customers) and
     the sums ``suu``, ``suv``, ``svv`` of each customer's score sum ``u`` and response count ``v``."""
@@ -465,7 +469,7 @@ def _counts(t: ibis.Table, by: Sequence[str] = (), *, clustered: bool = False) -
 
 
 def cluster_design_effect(counts: pd.DataFrame) -> np.ndarray:
-    """Design effect per row of clustered counts (``_counts(..., clustered=True)``): the variance
+    """Design effect per row of clustered counts (``nps_counts(..., clustered=True)``): the variance
     with customers as clusters over the variance if every response were independent. 1 without the
     cluster columns or where the scores do not vary; ``n`` (all answers worth one) for one customer."""
     n = counts["n"].to_numpy(float)
@@ -488,7 +492,7 @@ def nps(
     """NPS of every response in scope (see ``responses``): for relationship responses, each
     customer's latest answer in the scope's whole date range. ``headline`` gives the latest complete
     period against the one before instead."""
-    counts = _counts(responses(wh, f, kind=kind, contact_dimensions=False), clustered=kind == "transactional")
+    counts = nps_counts(responses(wh, f, kind=kind, contact_dimensions=False), clustered=kind == "transactional")
     return _estimate_of(counts.execute().iloc[0], method)
 
 
@@ -562,7 +566,7 @@ def headline(
     """
     words = RESPONSE_WORDS[kind]
     t = _responses_by_period(wh, f, kind=kind, period=unit, contact_dimensions=False)
-    counts = _counts(t, ["period"], clustered=kind == "transactional").execute()
+    counts = nps_counts(t, ["period"], clustered=kind == "transactional").execute()
     counts = counts.sort_values("period", ignore_index=True)
     counts = counts[counts["n"] > 0]
     _, last_day = filters.data_span(wh)
@@ -657,7 +661,7 @@ def nps_by(
     kind = responses_for(wh, by, kind)
     clustered = kind == "transactional"
     rows = responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS).filter(_[by].notnull())
-    counts = _counts(rows, [by], clustered=clustered).execute()
+    counts = nps_counts(rows, [by], clustered=clustered).execute()
     counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
     table = _estimates(counts, method)
     columns = ["group", "n", "promoters", "passives", "detractors", "score", "low", "high", "se"]
@@ -785,7 +789,7 @@ def nps_trend(
         ``compare`` for the test used at each size).
     """
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=False)
-    counts = _counts(t, ["period"], clustered=kind == "transactional").execute()
+    counts = nps_counts(t, ["period"], clustered=kind == "transactional").execute()
     table = _estimates(counts.sort_values("period", ignore_index=True), method)
     changes, p_values = [float("nan")] * min(1, len(table)), [float("nan")] * min(1, len(table))
     for prev, cur in zip(table.iloc[:-1].itertuples(index=False), table.iloc[1:].itertuples(index=False), strict=True):
@@ -860,11 +864,11 @@ def nps_by_period(
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=by in CONTACT_DIMENSIONS)
     rows = t.filter(t[by].notnull())
     if top is not None:
-        sizes = _counts(rows, [by]).execute().sort_values(["n", by], ascending=[False, True], kind="stable")
+        sizes = nps_counts(rows, [by]).execute().sort_values(["n", by], ascending=[False, True], kind="stable")
         if len(sizes) > top:
             kept = list(sizes[by].iloc[:top])
             rows = rows.mutate(**{by: ibis.ifelse(rows[by].isin(kept), rows[by], ibis.literal(OTHER))})
-    counts = _counts(rows, [by, "period"], clustered=kind == "transactional").execute()
+    counts = nps_counts(rows, [by, "period"], clustered=kind == "transactional").execute()
     counts = counts.rename(columns={by: "group"})
     counts = counts.sort_values(["group", "period"], key=_other_last, ignore_index=True)
     table = _estimates(counts, method)

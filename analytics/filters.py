@@ -290,6 +290,21 @@ def surveys(wh: Warehouse, f: Filters, *, kind: ResponseKind = "all") -> ibis.Ta
     return post_contact.union(relationship)
 
 
+def invitations(wh: Warehouse, f: Filters, *, kind: Literal["relationship", "transactional"]) -> ibis.Table:
+    """Survey invitations in scope (the optional ``invitations`` table; empty when it is not stored).
+
+    Kept by their ``sent_at`` in the date range and their customer's segment and region. Under a
+    channel filter, post-contact invitations follow their contact's channel and relationship ones
+    their customer's main channel, as responses do (``in_channels``). The invitation's own
+    ``channel`` (email, sms, ...) is renamed ``medium``, so it is never taken for the contact's.
+    """
+    t = wh.table("invitations").rename(medium="channel")  # how it was sent, not the contact's channel
+    preds = _in_range(t.sent_at, f)
+    preds.append(t.interaction_id.notnull() if kind == "transactional" else t.interaction_id.isnull())
+    t = _by_segment_and_region(wh, t.filter(*preds), f)
+    return in_channels(wh, f, t, kind=kind) if f.channels else t
+
+
 def in_channels(
     wh: Warehouse, f: Filters, t: ibis.Table, *, kind: Literal["relationship", "transactional"]
 ) -> ibis.Table:

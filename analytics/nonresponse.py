@@ -1,0 +1,216 @@
+"""Non-response: who is asked, who answers, and NPS reweighted to everyone asked.
+
+Needs the optional ``invitations`` table. Every invitation in scope is matched to its answer:
+
+- a post-contact invitation by its ``interaction_id``;
+- a relationship invitation by the customer's relationship response given after it was sent and
+  before their next relationship invitation.
+
+The response rate of a group is its answered invitations over its invitations. When some kinds of
+contact answer less (automated ones, say) and feel differently, the plain NPS of the answers leans
+towards those who answer. The weighted NPS undoes that within weighting cells: each answer counts
+for ``invited / answered`` of its cell (inverse response-rate weighting, the adjustment-cell
+method of survey non-response; Little and Rubin 2019, *Statistical Analysis with Missing Data*,
+3.3). It is right if, within a cell, those who answer feel like those who do not.
+
+The interval of a weighted NPS uses Kish's effective sample size of the weights (weights that
+vary make the answers worth fewer), divided in turn by the design effect of repeat answers for
+post-contact responses, as the unweighted intervals do (``analytics.advocacy``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis import _
+
+from analytics import advocacy, filters
+from analytics.advocacy import CONTACT_DIMENSIONS, DETRACTOR_MAX, PROMOTER_MIN, Method
+from analytics.filters import ALL_DATA, Filters
+from analytics.warehouse import Warehouse
+
+Kind = Literal["relationship", "transactional"]
+
+#: Cells within which answers are reweighted: response propensity differs most by channel and by
+#: whether a person or automation handled the contact (post-contact), and by customer segment and
+#: plan (relationship).
+WEIGHT_CELLS: dict[Kind, tuple[str, ...]] = {
+    "transactional": ("channel", "handled_by"),
+    "relationship": ("segment", "plan"),
+}
+CUSTOMER_COLUMNS = ("segment", "region", "plan")
+#: The "dimension" with one group, everything in scope.
+WHOLE = "_all"
+
+
+def available(wh: Warehouse) -> bool:
+    """Whether response rates and weights can be measured: invitations are stored."""
+    return wh.has("invitations")
+
+
+def invited(wh: Warehouse, f: Filters = ALL_DATA, *, kind: Kind = "transactional") -> ibis.Table:
+    """Every invitation in scope with its answer, if any: ``invitation_id``, ``customer_id``,
+    ``sent_at``, ``medium``, ``ltr`` (null when unanswered), ``answered``, the customer's segment,
+    region, plan and saved behaviour segment, and for post-contact invitations the contact's
+    channel, handler, journey stage and reason."""
+    if kind not in WEIGHT_CELLS:
+        raise ValueError(f"unknown kind {kind!r}; use 'relationship' or 'transactional'")
+
+    def build() -> ibis.Table:
+        inv = filters.invitations(wh, f, kind=kind)
+        answers = wh.table("surveys")
+        if kind == "transactional":
+            first = answers.filter(answers.interaction_id.notnull())
+            first = first.group_by("interaction_id").aggregate(ltr=first.ltr.max())
+            t = inv.left_join(first, "interaction_id").drop("interaction_id_right")
+            contacts = wh.table("interactions").select("interaction_id", *CONTACT_DIMENSIONS)
+            t = t.left_join(contacts, "interaction_id").drop("interaction_id_right")
+        else:
+            following = inv.sent_at.lead().over(group_by=inv.customer_id, order_by=inv.sent_at)
+            waves = inv.mutate(until=following)
+            rel = answers.filter(answers.interaction_id.isnull()).select("customer_id", "responded_at", "ltr")
+            pairs = waves.join(
+                rel,
+                (waves.customer_id == rel.customer_id)
+                & (rel.responded_at >= waves.sent_at)
+                & (waves.until.isnull() | (rel.responded_at < waves.until)),
+                how="left",
+            )
+            latest = ibis.row_number().over(group_by=pairs.invitation_id, order_by=ibis.desc(pairs.responded_at))
+            t = pairs.mutate(_rank=latest).filter(_._rank == 0)
+            t = t.select(*[c for c in inv.columns], "ltr")
+        customers = wh.table("customers").select("customer_id", *CUSTOMER_COLUMNS)
+        t = t.left_join(customers, "customer_id").drop("customer_id_right")
+        t = advocacy.with_behaviour_segment(wh, t)
+        return t.mutate(answered=t.ltr.notnull())
+
+    return wh.materialize(("invited", f, kind), build)
+
+
+def response_rates(
+    wh: Warehouse, f: Filters = ALL_DATA, *, by: str = "channel", kind: Kind | None = None
+) -> pd.DataFrame:
+    """Invitations, answers and the response rate per group of ``by``, with a 95% Wilson interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``invited``, ``answered``, ``response_rate``, ``response_low``, ``response_high``,
+        sorted by group; empty without invitations in scope.
+    """
+    kind = _kind(by, kind)
+    t = invited(wh, f, kind=kind)
+    t = t.filter(t[by].notnull())
+    out = (
+        t.group_by(by)
+        .aggregate(invited=_.count(), answered=_.answered.cast("int64").sum())
+        .execute()
+        .rename(columns={by: "group"})
+        .sort_values("group", ignore_index=True)
+    )
+    out["answered"] = out["answered"].fillna(0).astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["response_rate"] = out["answered"] / out["invited"]
+    out["response_low"], out["response_high"] = advocacy.wilson_interval(out["answered"], out["invited"])
+    return out
+
+
+def weighted_nps_by(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    by: str = "channel",
+    kind: Kind | None = None,
+    cells: Sequence[str] | None = None,
+    method: Method = "adjusted_wald",
+) -> pd.DataFrame:
+    """NPS per group of ``by`` weighted to everyone invited, beside the plain NPS of the answers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``invited``, ``n`` (answers), ``score`` (weighted), ``low``, ``high``,
+        ``effective_n`` (Kish, and for post-contact answers divided by the design effect of repeat
+        answers), ``unweighted`` (plain NPS of the same answers) and ``uncovered`` (share of the
+        group's invitations in cells where nobody answered: no weight can stand for them).
+    """
+    kind = _kind(by, kind)
+    cells = tuple(WEIGHT_CELLS[kind] if cells is None else cells)
+    t = invited(wh, f, kind=kind)
+    t = t.mutate(_all=ibis.literal("all")) if by == WHOLE else t.filter(t[by].notnull())
+    keys = list(dict.fromkeys([by, *cells]))
+    counts = (
+        t.group_by(keys)
+        .aggregate(
+            invited=_.count(),
+            n=_.answered.cast("int64").sum(),
+            promoters=(_.ltr >= PROMOTER_MIN).cast("int64").sum(),
+            detractors=(_.ltr <= DETRACTOR_MAX).cast("int64").sum(),
+        )
+        .execute()
+    )
+    columns = ["group", "invited", "n", "score", "low", "high", "effective_n", "unweighted", "uncovered"]
+    if counts.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "group" else float) for c in columns})
+    for c in ("n", "promoters", "detractors"):
+        counts[c] = counts[c].fillna(0).astype("int64")
+    totals = counts.groupby(list(cells), dropna=False)[["invited", "n"]].transform("sum")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        counts["w"] = np.where(totals["n"] > 0, totals["invited"] / totals["n"], np.nan)
+    covered = counts["w"].notna()
+    counts["wn"] = np.where(covered, counts["n"] * counts["w"], 0.0)
+    counts["wp"] = np.where(covered, counts["promoters"] * counts["w"], 0.0)
+    counts["wd"] = np.where(covered, counts["detractors"] * counts["w"], 0.0)
+    counts["ww"] = np.where(covered, counts["n"] * counts["w"] ** 2, 0.0)
+    counts["lost"] = np.where(covered, 0, counts["invited"])
+    g = counts.groupby(by, dropna=False)[["invited", "n", "promoters", "detractors", "wn", "wp", "wd", "ww", "lost"]]
+    out = g.sum().reset_index().rename(columns={by: "group"})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kish = np.where(out["ww"] > 0, out["wn"] ** 2 / out["ww"], 0.0)
+        deff = _repeat_design_effect(t, by, out["group"]) if kind == "transactional" else np.ones(len(out))
+        effective = kish / np.fmax(deff, 1.0)
+        share_p, share_d = out["wp"] / out["wn"], out["wd"] / out["wn"]
+        est = advocacy.nps_estimates(
+            share_p * effective, (1 - share_p - share_d) * effective, share_d * effective, method=method
+        )
+        out["unweighted"] = 100 * (out["promoters"] - out["detractors"]) / out["n"]
+        out["uncovered"] = out["lost"] / out["invited"]
+    out["score"], out["low"], out["high"] = est["score"], est["low"], est["high"]
+    out["effective_n"] = effective
+    return out[columns].sort_values("group", ignore_index=True)
+
+
+def weighted_nps(
+    wh: Warehouse, f: Filters = ALL_DATA, *, kind: Kind = "transactional", method: Method = "adjusted_wald"
+) -> pd.Series:
+    """The weighted NPS of every invitation in scope (one row of ``weighted_nps_by`` for the whole
+    scope); NaN score without answers."""
+    frame = weighted_nps_by(wh, f, by=WHOLE, kind=kind, method=method)
+    if frame.empty:
+        return pd.Series({c: np.nan for c in frame.columns}).drop("group")
+    return frame.iloc[0].drop("group")
+
+
+def _kind(by: str, kind: Kind | None) -> Kind:
+    if by == WHOLE:
+        return kind or "transactional"
+    known = (*CUSTOMER_COLUMNS, "behaviour_segment", *CONTACT_DIMENSIONS)
+    if by not in known:
+        raise ValueError(f"cannot cut response rates by {by!r}; choose one of {', '.join(known)}")
+    if kind is None:
+        return "transactional" if by in CONTACT_DIMENSIONS else "relationship"
+    if kind == "relationship" and by in CONTACT_DIMENSIONS:
+        raise ValueError(f"{by} is a contact dimension; relationship invitations have no contact")
+    return kind
+
+
+def _repeat_design_effect(t: ibis.Table, by: str, groups: pd.Series) -> np.ndarray:
+    """The design effect of repeat answers by one customer, per group, from the answered invitations."""
+    answers = t.filter(t.answered)
+    counts = advocacy.nps_counts(answers, [by], clustered=True).execute()
+    deff = pd.Series(advocacy.cluster_design_effect(counts), index=counts[by].to_numpy())
+    return deff.reindex(groups.to_numpy()).fillna(1.0).to_numpy(float)
