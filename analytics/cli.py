@@ -158,6 +158,11 @@ def _parser() -> argparse.ArgumentParser:
         choices=["relationship", "transactional"],
         help="which responses count (default: relationship; transactional for contact dimensions)",
     )
+    ap.add_argument(
+        "--weighted",
+        action="store_true",
+        help="also show NPS weighted to everyone invited, and response rates (needs the invitations table)",
+    )
     ap.add_argument("--json", action="store_true", help="print as JSON")
     scope_args(ap)
     warehouse_arg(ap)
@@ -279,14 +284,21 @@ def _quality(args: argparse.Namespace) -> int:
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
-    from analytics import advocacy, filters, periods, warehouse
+    from analytics import advocacy, filters, nonresponse, periods, warehouse
 
     scope = _scope(args)
     wh = warehouse.open(args.warehouse)
     _check_scope(wh, scope)
+    if args.weighted and not nonresponse.available(wh):
+        _err(
+            "error: --weighted needs survey invitations, and this warehouse has none; `iconic ingest invitations FILE`"
+        )
+        return EXIT_USAGE
     try:
         kind = advocacy.responses_for(wh, args.by, args.responses)
         groups = advocacy.nps_by(wh, scope, by=args.by, kind=kind)
+        weighted = nonresponse.weighted_nps_by(wh, scope, by=args.by, kind=kind) if args.weighted else None
+        rates = nonresponse.response_rates(wh, scope, by=args.by, kind=kind) if args.weighted else None
     except ValueError as exc:
         _err(f"error: {exc}")
         return EXIT_USAGE
@@ -316,6 +328,12 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
             },
             "note": note,
         }
+        if weighted is not None and rates is not None:
+            out["weighted"] = {
+                "cells": list(nonresponse.WEIGHT_CELLS[kind]),
+                "groups": _records(weighted),
+                "response_rates": _records(rates),
+            }
         print(json.dumps(out, indent=2, default=str))
         return EXIT_OK
     print(f"scope: {scope.describe()}")
@@ -348,6 +366,22 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         for small, test in zip(groups["small_n"], groups["test"], strict=True)
     ]
     print(shown[columns].to_string(index=False))
+    if weighted is not None and rates is not None and not weighted.empty:
+        cells = " x ".join(nonresponse.WEIGHT_CELLS[kind])
+        print(f"\nWeighted to everyone invited (inverse response rate within {cells}; Kish effective n):")
+        both = weighted.merge(rates[["group", "response_rate"]], on="group", how="left")
+        print(
+            both.assign(
+                rate=both["response_rate"].map(lambda r: "" if r != r else f"{r:.1%}"),
+                nps=[f"{x:+.1f}" if x == x else "" for x in both["score"]],
+                interval=[
+                    f"[{lo:+.1f}, {hi:+.1f}]" if lo == lo else ""
+                    for lo, hi in zip(both["low"], both["high"], strict=True)
+                ],
+                eff_n=both["effective_n"].map("{:,.0f}".format),
+                unweighted=[_signed(x) for x in both["unweighted"]],
+            )[["group", "invited", "rate", "n", "eff_n", "nps", "interval", "unweighted"]].to_string(index=False)
+        )
     if not economics.empty:
         print(f"\nChurn per {advocacy.CHURN_PER} customer-months at risk, by what the customer last said:")
         rates = economics.assign(

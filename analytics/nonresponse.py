@@ -43,6 +43,8 @@ WEIGHT_CELLS: dict[Kind, tuple[str, ...]] = {
     "relationship": ("segment", "plan"),
 }
 CUSTOMER_COLUMNS = ("segment", "region", "plan")
+#: What response rates and weighted NPS can be cut by.
+DIMENSIONS = (*CUSTOMER_COLUMNS, "behaviour_segment", *CONTACT_DIMENSIONS)
 #: The "dimension" with one group, everything in scope.
 WHOLE = "_all"
 
@@ -198,9 +200,8 @@ def weighted_nps(
 def _kind(by: str, kind: Kind | None) -> Kind:
     if by == WHOLE:
         return kind or "transactional"
-    known = (*CUSTOMER_COLUMNS, "behaviour_segment", *CONTACT_DIMENSIONS)
-    if by not in known:
-        raise ValueError(f"cannot cut response rates by {by!r}; choose one of {', '.join(known)}")
+    if by not in DIMENSIONS:
+        raise ValueError(f"cannot cut response rates by {by!r}; choose one of {', '.join(DIMENSIONS)}")
     if kind is None:
         return "transactional" if by in CONTACT_DIMENSIONS else "relationship"
     if kind == "relationship" and by in CONTACT_DIMENSIONS:

@@ -2,10 +2,31 @@
 
 import streamlit as st
 
-from analytics import advocacy, charts, narrative, segmentation
+from analytics import advocacy, charts, narrative, nonresponse, segmentation
 from analytics import filters as scopes
 from analytics.ui import cached, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
+
+METHODS = """
+- **NPS** is the share of promoters (9-10) minus the share of detractors (0-6), in points. Its interval is
+  the adjusted Wald interval for the three-way split of answers (Rocks 2016).
+- **Relationship NPS** counts each customer's latest answer in the period; **post-contact NPS** counts every
+  answer after a contact. Post-contact customers often answer several times, and one customer's answers are
+  alike, so their intervals and tests treat the customer, not the answer, as the unit (a variance with
+  customers as clusters). Where that matters, the number of *effective* responses is shown beside the count.
+- **Differences** between a group and the rest use a z test with at least 100 answers on each side.
+  Smaller groups get an exact permutation test, which keeps false alarms at 5% or below; under 30 answers a
+  difference has no interval. Many groups at once are corrected by Holm's method.
+- **Churn by advocacy** is counted per 100 customer-months at risk. Each month a customer is a customer is
+  counted in the state they were in then: their latest answer so far, or "no answer" before their first.
+  Comparing who ever churned would flatter those who answered, because answering needs still being a
+  customer. Rates have exact Poisson intervals; a value-by-advocacy cell is compared with the rest of its
+  revenue tier by an exact test, and gets a suggested action only where the difference is significant.
+- **Weighted NPS** (when invitations are loaded) lets each answer stand for the invitations of its cell
+  that went unanswered, so channels or handlers that answer less count as much as they should. Its interval
+  uses Kish's effective number of answers.
+- **Segments** are found from behaviour and value, then described by attitude; see the note under them.
+"""
 
 st.title("Advocacy")
 wh = cached.warehouse()
@@ -58,6 +79,9 @@ for col, h in zip(cols, (relationship, post_contact), strict=True):
             detail += f" · change 95% CI {fmt('diff', h.change.low)} to {fmt('diff', h.change.high)} ({verdict})"
     col.caption(detail + (f" · {h.note}" if h.note else ""))
 
+with st.expander("Methods: how each number is estimated"):
+    st.markdown(METHODS)
+
 st.subheader("NPS by dimension")
 saved = cached.saved_segments()
 dimensions = [
@@ -103,6 +127,36 @@ else:
         scope=scope,
         group=dimension,
     )
+    if nonresponse.available(wh) and dimension in nonresponse.DIMENSIONS:
+        cells = " and ".join(spec(c).label.lower() for c in nonresponse.WEIGHT_CELLS[kind])
+        weighted = st.toggle(
+            "Weight to everyone invited",
+            key="weighted",
+            help=f"Each answer counts for the invitations of its {cells} that it stands for, so groups that "
+            "answer less are not under-represented.",
+        )
+        if weighted:
+            table = cached.weighted_nps_by(scope, by=dimension, kind=kind)
+            tables.show(
+                table,
+                ["group", "invited", "n", "effective_n", "weighted_nps_ci", "unweighted", "uncovered"],
+                name=f"weighted_nps_by_{dimension}",
+                scope=scope,
+                group=dimension,
+            )
+            st.caption(
+                f"Weighted within {cells}: right if, within each of those, the customers who answer feel like "
+                "those who do not. Effective responses allow for the weights (Kish) and, for post-contact "
+                "surveys, for customers answering several times."
+            )
+        with st.expander(f"Response rates by {label.lower()}"):
+            tables.show(
+                cached.response_rates(scope, by=dimension, kind=kind),
+                ["group", "invited", "answered", "response_ci"],
+                name=f"response_rates_by_{dimension}",
+                scope=scope,
+                group=dimension,
+            )
     by_quarter = cached.nps_by_period(scope, by=dimension, period="quarter", top=6)
     title = f"NPS by {label.lower()} and quarter"
     if by_quarter["group"].eq(advocacy.OTHER).any():

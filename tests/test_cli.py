@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -175,6 +176,44 @@ def test_analyze_advocacy_json(demo_warehouse: Path) -> None:
         assert shown["change"]["diff"] == pytest.approx(expected.change.diff)
     bad = iconic("analyze", "advocacy", "--by", "colour", "--warehouse", str(demo_warehouse))
     assert bad.returncode == 2 and "cannot cut NPS by 'colour'" in bad.stderr
+
+
+def test_analyze_advocacy_weighted_and_churn_at_risk(demo_warehouse: Path, tmp_path: Path) -> None:
+    """--weighted adds the weighted NPS and response rates the library gives; churn by advocacy is
+    per customer-month at risk, as the library counts it. Without invitations --weighted is refused."""
+    from analytics import advocacy, nonresponse, warehouse
+
+    args = ["analyze", "advocacy", "--by", "channel", "--weighted", "--json", "--warehouse", str(demo_warehouse)]
+    out = iconic(*args)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    wh = warehouse.open(demo_warehouse)
+    expected = nonresponse.weighted_nps_by(wh, by="channel").set_index("group")
+    shown = {g["group"]: g for g in data["weighted"]["groups"]}
+    assert set(shown) == set(expected.index) and data["weighted"]["cells"] == ["channel", "handled_by"]
+    for group, row in shown.items():
+        assert row["score"] == pytest.approx(expected.loc[group, "score"], nan_ok=True)
+    rates = {r["group"]: r["response_rate"] for r in data["weighted"]["response_rates"]}
+    assert rates == pytest.approx(
+        nonresponse.response_rates(wh, by="channel").set_index("group")["response_rate"].to_dict()
+    )
+    churn = {r["advocacy"]: r for r in data["churn"]["by_advocacy"]}
+    economics = advocacy.advocacy_economics(wh).set_index("advocacy")
+    assert churn["detractor"]["churn_rate"] == pytest.approx(economics.loc["detractor", "churn_rate"])
+    assert "customer-months at risk" in data["churn"]["measure"]
+    assert all("design_effect" in g and "test" in g for g in data["groups"])
+    text = iconic(*[a for a in args if a != "--json"])
+    assert (
+        text.returncode == 0
+        and "Weighted to everyone invited" in text.stdout
+        and "per 100 customer-months" in text.stdout
+    )
+
+    bare = tmp_path / "bare"
+    shutil.copytree(demo_warehouse, bare)
+    shutil.rmtree(bare / "invitations")
+    refused = iconic("analyze", "advocacy", "--weighted", "--warehouse", str(bare))
+    assert refused.returncode == 2 and "invitations" in refused.stderr and "Traceback" not in refused.stderr
 
 
 def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, tmp_path: Path) -> None:

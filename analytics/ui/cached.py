@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import advocacy, catalog, config, filters, periods, schema, segmentation
+from analytics import advocacy, catalog, config, filters, nonresponse, periods, schema, segmentation
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -128,6 +128,11 @@ def _with_segments(*_: Any, by: str = "", **__: Any) -> tuple[str, ...]:
     return (*FACTS, schema.SEGMENT_TABLE) if by == "behaviour_segment" else FACTS
 
 
+def _invitations(*args: Any, **kwargs: Any) -> tuple[str, ...]:
+    """Response rates and weights also read the invitations."""
+    return (*_with_segments(*args, **kwargs), "invitations")
+
+
 _DIMENSIONS = advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS
 _KINDS = ({"kind": "relationship"}, {"kind": "transactional"})
 
@@ -164,6 +169,12 @@ nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(
 )
 value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.value_advocacy_grid)
 advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.advocacy_economics)
+response_rates: Callable[..., pd.DataFrame] = _on_warehouse(
+    nonresponse.response_rates, reads=_invitations, variants=tuple({"by": d} for d in nonresponse.DIMENSIONS)
+)
+weighted_nps_by: Callable[..., pd.DataFrame] = _on_warehouse(
+    nonresponse.weighted_nps_by, reads=_invitations, variants=tuple({"by": d} for d in nonresponse.DIMENSIONS)
+)
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
     segmentation.segment, variants=({}, {"k": 3}, {"k": 7})
 )

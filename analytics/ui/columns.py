@@ -121,6 +121,35 @@ COLUMNS: dict[str, Column] = {
     "significant": _c("Significant", "flag", "The difference is significant at 5% after Holm's correction."),
     "small_n": _c("Small group", "flag", "Fewer than 30 responses: no interval for the difference; tested exactly."),
     "change": _c("Change from the previous period", "points", unit="points"),
+    # non-response
+    "invited": _c("Invited", "count", "Survey invitations sent in scope."),
+    "answered": _c("Answered", "count", "Invitations that got an answer."),
+    "response_rate": _c("Response rate", "share", "Answered invitations over invitations."),
+    "response_low": _c("Response rate, lower 95% bound", "share"),
+    "response_high": _c("Response rate, upper 95% bound", "share"),
+    "response_ci": _c(
+        "Response rate (95% CI)",
+        "interval",
+        "Answered invitations over invitations, with a 95% Wilson interval.",
+        parts=("response_rate", "response_low", "response_high"),
+        missing="no invitations",
+    ),
+    "weighted_nps_ci": _c(
+        "Weighted NPS (95% CI)",
+        "interval",
+        "NPS with each answer counting for the invitations of its cell (channel and handler for post-contact "
+        "surveys, segment and plan for relationship ones) that it stands for: an estimate of what everyone "
+        "invited would have said. The interval uses Kish's effective number of answers.",
+        unit="points",
+        parts=("score", "low", "high"),
+        missing="no answers",
+    ),
+    "unweighted": _c("NPS of the answers", "points", "Plain NPS of the same answers, unweighted.", unit="points"),
+    "uncovered": _c(
+        "Invitations no answer stands for",
+        "share",
+        "Share of the invitations in cells where nobody answered: the weighted NPS cannot speak for them.",
+    ),
     # value x advocacy
     "revenue_tier": _c(
         "Revenue tier", "text", "Vital few: top 20% by monthly revenue; middle: next 30%; tail: the rest."
