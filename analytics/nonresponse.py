@@ -176,9 +176,8 @@ def weighted_nps_by(
         deff = _repeat_design_effect(t, by, out["group"]) if kind == "transactional" else np.ones(len(out))
         effective = kish / np.fmax(deff, 1.0)
         share_p, share_d = out["wp"] / out["wn"], out["wd"] / out["wn"]
-        est = advocacy.nps_estimates(
-            share_p * effective, (1 - share_p - share_d) * effective, share_d * effective, method=method
-        )
+        share_m = np.clip(1 - share_p - share_d, 0.0, 1.0)  # no negative rounding residue
+        est = advocacy.nps_estimates(share_p * effective, share_m * effective, share_d * effective, method=method)
         out["unweighted"] = 100 * (out["promoters"] - out["detractors"]) / out["n"]
         out["uncovered"] = out["lost"] / out["invited"]
     out["score"], out["low"], out["high"] = est["score"], est["low"], est["high"]

@@ -23,7 +23,7 @@ METHODS = """
   customer. Rates have exact Poisson intervals; a value-by-advocacy cell is compared with the rest of its
   revenue tier by an exact test, and gets a suggested action only where the difference is significant.
 - **Weighted NPS** (when invitations are loaded) lets each answer stand for the invitations of its cell
-  that went unanswered, so channels or handlers that answer less count as much as they should. Its interval
+  that got no answer, so channels or handlers that answer less count as much as they should. Its interval
   uses Kish's effective number of answers.
 - **Segments** are found from behaviour and value, then described by attitude; see the note under them.
 """

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from analytics import advocacy, filters, periods
+from analytics import advocacy, filters, inference, periods
 from analytics.filters import Filters
 from analytics.warehouse import Warehouse
 from tests.conftest import load_tables as load
@@ -190,11 +191,16 @@ def test_headline_compares_the_latest_complete_wave_with_the_one_before(tmp_path
         (-50 - 1.959964 * 20.4124, -50 + 1.959964 * 20.4124), abs=1e-3
     )
 
-    # Fewer than 30 answers on a side: the two periods are shown, the change is not tested.
+    # Under 100 answers on a side the change is tested exactly (the z interval is still shown from 30).
+    assert h.change.test == "exact" and h.change.p_value == pytest.approx(
+        inference.exact_nps_p_value((10, 10, 10), (20, 5, 5))
+    )
     few = advocacy.headline(wh, Filters(segments=("smb",), regions=("north",)), kind="relationship")
     assert few.change is not None  # the same thirty customers: still testable
+    # Fewer than 30 answers on a side: the change is tested exactly, without an interval, and says so.
     thin = advocacy.headline(wh, Filters(channels=("voice",)))  # only C00 has a contact
-    assert thin.previous is not None and thin.change is None and thin.note.startswith("Too few responses")
+    assert thin.previous is not None and thin.change is not None and thin.change.test == "exact"
+    assert math.isnan(thin.change.low) and thin.note.startswith("Few responses")
 
     # Cut the scope in mid-September: Q3 is no longer complete, so Q1 stands alone.
     cut = advocacy.headline(wh, Filters(end=date(2024, 9, 15)))

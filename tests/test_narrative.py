@@ -96,7 +96,8 @@ def test_quality_summary_counts_batches_quarantine_and_references() -> None:
 def test_the_registry_formats_intervals_and_money_as_a_reader_expects() -> None:
     assert columns.fmt_interval("nps_ci", 12.46, 10.8, 14.2) == "+12.5 (+10.8 to +14.2)"
     assert columns.fmt_interval("nps_ci", None, None, None) == "no responses"
-    assert columns.fmt_interval("churn_ci", 0.2, float("nan"), float("nan")) == "20.0% (too few to bound)"
+    assert columns.fmt_interval("response_ci", 0.2, float("nan"), float("nan")) == "20.0% (too few to bound)"
+    assert columns.fmt_interval("churn_ci", 1.234, 1.1, 1.4) == "1.23 (1.10 to 1.40)"  # per 100 customer-months
     assert columns.fmt("revenue", 457807.28) == "$457.8k"
     assert columns.fmt("revenue", 30.25) == "$30.25"
     assert columns.fmt("revenue", 2_400_000) == "$2.4M"

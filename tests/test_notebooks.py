@@ -57,3 +57,10 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
         assert narrative.headline_sentence(advocacy.headline(wh, kind=kind)) in text
     assert narrative.headline_sentence(advocacy.headline(wh, Filters(channels=("voice",)))) in text
     assert "saved as" not in text  # read-only unless the analyst asks
+    from analytics import demo, nonresponse
+
+    whole = nonresponse.weighted_nps(wh)
+    population = demo.load_truth(demo_env)["population_nps"]["post_contact"]["overall"]["nps"]
+    assert (
+        f"population {population:+.1f}, weighted {whole['score']:+.1f}, unweighted {whole['unweighted']:+.1f}" in text
+    )
