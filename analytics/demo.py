@@ -9,7 +9,8 @@ How the world works
 - Every customer has a latent **attitude** (standard-normal scale, starting around +0.3). It drifts
   back towards that level by ``ATTITUDE_REVERSION`` each month.
 - Each contact has a **tactile** quality (speed, resolution, transfers) and an **emotive** quality
-  (empathy and courtesy of whoever handled it). Its **experience** is
+  (empathy and courtesy of whoever handled it; being left unresolved or passed around also feels
+  uncaring, ``EMOTIVE_FROM_OUTCOME``). Its **experience** is
   ``x = w_tactile[reason] * tactile + (1 - w_tactile[reason]) * emotive``: ``TACTILE_WEIGHT`` says
   what matters in that moment, and the emotive weight is the rest.
 - The contact moves attitude by ``IMPORTANCE[reason] * x * SWING_SCALE``, on top of the swings of
@@ -19,8 +20,9 @@ How the world works
 - Every rating is a rounded, clipped linear function of the contact's latent quantities plus normal
   noise (``EQUATIONS``). Post-contact CSAT follows experience; tactile attribute ratings (speed,
   resolution, clarity) measure the tactile quality and emotive ones (empathy, courtesy, valued) the
-  emotive quality, so a driver analysis of CSAT per reason recovers ``TACTILE_WEIGHT``. LTR follows
-  attitude after the contact.
+  emotive quality, so a driver analysis of CSAT per reason recovers ``TACTILE_WEIGHT``. Post-contact
+  LTR follows attitude after the contact, plus a little of the experience itself
+  (``LTR_EXPERIENCE``), so how far LTR moves with experience is what marks a moment of truth.
 - **Surveys**: every contact is followed by an invitation, answered with probability
   ``TRANSACTIONAL_RESPONSE`` (automated contacts answer less often). Every
   ``RELATIONSHIP_EVERY_MONTHS`` months each customer alive at that moment is invited to a
@@ -145,9 +147,9 @@ REASON_STAGE = {
 #: How far a contact for this reason moves attitude, per unit of experience.
 IMPORTANCE = {
     "password_reset": 0.05, "billing_question": 0.3, "address_change": 0.05, "order_status": 0.2,
-    "technical_fault": 0.6, "plan_change": 0.3, "billing_dispute": 1.5, "payment_failed": 0.5,
-    "delivery_delay": 0.6, "service_outage": 1.4, "product_question": 0.2, "refund_request": 0.7,
-    "cancellation_request": 1.6, "complaint": 1.0, "upgrade_offer": 0.3,
+    "technical_fault": 0.6, "plan_change": 0.3, "billing_dispute": 2.0, "payment_failed": 0.5,
+    "delivery_delay": 0.6, "service_outage": 1.8, "product_question": 0.2, "refund_request": 0.7,
+    "cancellation_request": 2.0, "complaint": 1.5, "upgrade_offer": 0.3,
 }  # fmt: skip
 #: Weight of the tactile quality in a contact's experience; the emotive weight is 1 minus this.
 TACTILE_WEIGHT = {
@@ -156,6 +158,12 @@ TACTILE_WEIGHT = {
     "delivery_delay": 0.7, "service_outage": 0.8, "product_question": 0.6, "refund_request": 0.5,
     "cancellation_request": 0.25, "complaint": 0.35, "upgrade_offer": 0.5,
 }  # fmt: skip
+#: How much of the emotive quality follows whether the contact was resolved and how often it was
+#: transferred (``bounced`` in ``generate``).
+EMOTIVE_FROM_OUTCOME = 0.5
+#: Post-contact LTR's own response to the contact's experience, beyond the attitude it moved: small,
+#: so that a routine contact barely shows in the rating and moments of truth stand out by swing.
+LTR_EXPERIENCE = 0.15
 MOMENTS_OF_TRUTH = tuple(r for r, v in IMPORTANCE.items() if v >= 1.0)
 LOW_IMPACT = tuple(r for r, v in IMPORTANCE.items() if v <= 0.1)
 
@@ -270,7 +278,7 @@ EQUATIONS = {
     "valued": _rating({"emotive": 1.0}),
     "csat": Score(CSAT_INTERCEPT, {"experience": CSAT_SLOPE}, CSAT_NOISE_SD, 1, 5),
     "effort": Score(3.5, {"tactile": -1.2}, EFFORT_NOISE_SD, 1, 7),
-    "ltr": Score(LTR_INTERCEPT, {"attitude_after": 1.5, "experience": 0.6}, LTR_NOISE_SD, 0, 10),
+    "ltr": Score(LTR_INTERCEPT, {"attitude_after": 1.5, "experience": LTR_EXPERIENCE}, LTR_NOISE_SD, 0, 10),
     "ltr_relationship": Score(LTR_INTERCEPT, {"attitude": 1.7}, RELATIONSHIP_LTR_NOISE_SD, 0, 10),
 }
 RATINGS = ("speed", "resolution", "clarity", "empathy", "courtesy", "valued")
@@ -413,7 +421,14 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
             - 0.4 * transfers
             + rng.normal(0, TACTILE_NOISE_SD, n)
         )
-        emotive = np.where(live, h_emp[handler] * ramp - 0.3 * (1 - ramp), -0.3) + rng.normal(0, EMOTIVE_NOISE_SD, n)
+        # Being left unresolved or passed around also feels uncaring: part of the emotive quality
+        # follows the resolution and transfer terms of the tactile one.
+        bounced = 1.2 * (resolved - 0.7) - 0.4 * transfers
+        emotive = (
+            np.where(live, h_emp[handler] * ramp - 0.3 * (1 - ramp), -0.3)
+            + EMOTIVE_FROM_OUTCOME * bounced
+            + rng.normal(0, EMOTIVE_NOISE_SD, n)
+        )
         experience = w_tactile[reason] * tactile + (1 - w_tactile[reason]) * emotive
         swing = importance[reason] * experience * SWING_SCALE
         # A customer's contacts in one month build on each other, in time order.
@@ -728,8 +743,10 @@ def truth(
             ),
             "emotive": (
                 "handler empathy * ramp - 0.3 * (1 - ramp) for a person (ramp is 1 except while partner_c"
-                f" ramps up), -0.3 for automation; plus N(0, {EMOTIVE_NOISE_SD})"
+                f" ramps up), -0.3 for automation; plus {EMOTIVE_FROM_OUTCOME} * (1.2 * (resolved - 0.7)"
+                f" - 0.4 * transfers); plus N(0, {EMOTIVE_NOISE_SD})"
             ),
+            "emotive_from_outcome": EMOTIVE_FROM_OUTCOME,
             "tactile_noise_sd": TACTILE_NOISE_SD,
             "emotive_noise_sd": EMOTIVE_NOISE_SD,
             "file": CONTACTS_TRUTH_FILE,

@@ -99,6 +99,15 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def default_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo at its default size (what `make demo` builds), for checks that need its volume."""
+    root = tmp_path_factory.mktemp("default_demo") / "warehouse"
+    results = demo.build(root)
+    assert all(r.status == "committed" for r in results), [r.message for r in results]
+    return root
+
+
 @pytest.fixture
 def demo_env(demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Point ICONIC_WAREHOUSE at the demo warehouse for code that reads the environment."""

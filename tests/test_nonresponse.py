@@ -111,14 +111,6 @@ def test_without_invitations_nothing_is_invented(demo_warehouse: Path, tmp_path:
     assert nonresponse.weighted_nps_by(wh, by="channel").empty
 
 
-@pytest.fixture(scope="module")
-def default_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo at its default size: automated contacts answer at 5% and people-handled ones at 14%."""
-    root = tmp_path_factory.mktemp("default_demo") / "warehouse"
-    demo.build(root)
-    return root
-
-
 def test_weighting_moves_nps_towards_the_planted_population(default_demo: Path) -> None:
     """The population NPS (every invited contact's LTR, in truth.json) against the plain NPS of the
     answers and the weighted one, overall and for web, where automation answers least."""
