@@ -6,6 +6,7 @@ from analytics.ui import filters
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page("pages/moments.py", title="Moments of truth", icon=":material/bolt:"),
     st.Page("pages/advocacy.py", title="Advocacy", icon=":material/campaign:"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]

@@ -172,3 +172,71 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
     text = base.mark_text(fontSize=11).encode(text="label:N", color=ink)
     actions = base.mark_text(dy=14, fontSize=10, fontStyle="italic").encode(text="action:N", color=ink)
     return (cells + text + actions).properties(height=alt.Step(70))
+
+
+#: Colours of the moment-of-truth actions, the same on every chart.
+ACTION_COLOURS = {
+    "Fix": "#d1495b",
+    "Delight": "#2a9d8f",
+    "Maintain": "#457b9d",
+    "Right-size": "#e9c46a",
+    "too few responses": "#bbbbbb",
+}
+
+
+def moment_bubbles(table: pd.DataFrame, *, title: str = "Moments of truth: swing against delivery") -> alt.Chart:
+    """Attitude swing against met rate per moment (``moments.moment_map`` output), sized by volume and
+    coloured by action, with the swing's interval as a vertical rule."""
+    data = table.assign(moment=table["journey_stage"].astype(str) + " · " + table["contact_reason"].astype(str))
+    tips = [
+        tooltip("moment"),
+        tooltip("volume"),
+        tooltip("met_rate"),
+        tooltip("swing"),
+        tooltip("swing_low"),
+        tooltip("swing_high"),
+        tooltip("ltr_slope"),
+        tooltip("at_stake"),
+        tooltip("action"),
+    ]
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("met_rate:Q", title=axis_title("met_rate"), axis=alt.Axis(format="%")),
+    )
+    rules = base.mark_rule(color="#999").encode(y=alt.Y("swing_low:Q", title=axis_title("swing")), y2="swing_high:Q")
+    colour = alt.Color(
+        "action:N",
+        scale=alt.Scale(domain=list(ACTION_COLOURS), range=list(ACTION_COLOURS.values())),
+        legend=LEGEND,
+    )
+    points = base.mark_circle(opacity=0.85).encode(
+        y="swing:Q", size=alt.Size("volume:Q", title=spec("volume").label, legend=None), color=colour, tooltip=tips
+    )
+    return (rules + points).properties(height=380)
+
+
+def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volume") -> alt.Chart:
+    """Bars of each reason's share of contacts, largest first, with the cumulative share as a line;
+    the vital few (first 80% of volume) in a darker colour (``moments.pareto`` output)."""
+    order = table["contact_reason"].astype(str).tolist()
+    data = table.assign(group=table["vital_few"].map({True: "vital few", False: "the rest"}))
+    tips = [
+        tooltip("contact_reason"),
+        tooltip("volume"),
+        tooltip("volume_share"),
+        tooltip("cumulative_share"),
+        tooltip("escalation_rate"),
+        tooltip("repeat_rate"),
+        tooltip("cost_per_contact"),
+    ]
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("contact_reason:N", sort=order, title=spec("contact_reason").label, axis=alt.Axis(labelAngle=-40))
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("volume_share:Q", title=axis_title("volume_share"), axis=alt.Axis(format="%")),
+        color=alt.Color(
+            "group:N", scale=alt.Scale(domain=["vital few", "the rest"], range=["#1d3557", "#a8dadc"]), legend=LEGEND
+        ),
+        tooltip=tips,
+    )
+    line = base.mark_line(point=True, color="#e76f51").encode(y="cumulative_share:Q", tooltip=tips)
+    return (bars + line).properties(height=320)

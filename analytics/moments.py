@@ -186,7 +186,7 @@ def moment_map(
     table = table.merge(_slopes(answers, keys), on=keys, how="left")
     table = table.merge(_value(wh, f, c, keys), on=keys, how="left")
     for side in ("met", "not_met"):
-        table[f"n_{side}"] = table[f"n_{side}"].fillna(0).astype("int64")
+        table[f"n_{side}"] = pd.to_numeric(table[f"n_{side}"]).fillna(0).astype("int64")
     table["n"] = table["n_met"] + table["n_not_met"]
     table["at_stake"] = table["volume"] * (1 - table["met_rate"]) * table["swing"] / 100
     table["action"] = [_action(r, actions) for r in table.itertuples(index=False)]
@@ -257,7 +257,10 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
         TT=(per.u0 * per.u0).sum(), TM=(per.u0 * per.v0).sum(), MM=(per.v0 * per.v0).sum(),
     ).execute()  # fmt: skip
     if sums.empty:
-        return pd.DataFrame(columns=[*keys, "n_met", "n_not_met"])
+        columns = ["swing", "swing_low", "swing_high", "swing_p"]
+        for side in ("met", "not_met"):
+            columns += [f"n_{side}", f"nps_{side}", f"nps_{side}_low", f"nps_{side}_high"]
+        return pd.DataFrame({c: pd.Series(dtype=object if c in keys else float) for c in [*keys, *columns]})
     g = {k: sums[k].fillna(0).to_numpy(float) for k in sums.columns if k not in keys}
     rows = []
     for i in range(len(sums)):

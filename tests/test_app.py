@@ -14,7 +14,7 @@ from analytics import advocacy, catalog, filters, narrative, schema, segmentatio
 from analytics.ui import columns
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/overview.py", "pages/advocacy.py", "pages/data_quality.py"]
+PAGES = ["app.py", "pages/overview.py", "pages/moments.py", "pages/advocacy.py", "pages/data_quality.py"]
 #: Scopes a user picks: each single channel, an empty range, a range between two relationship
 #: waves (the test demo asks every six months), a day in the future of the data, a segment.
 SCOPES = {
@@ -281,3 +281,36 @@ def test_a_damaged_warehouse_is_reported_never_offered_for_replacement(
         assert any("The warehouse cannot be opened: table 'customers' cannot be read" in e.value for e in at.error)
         assert not at.button  # in particular, no offer to build the demo over it
     assert latest.exists()
+
+
+def test_moments_shows_the_library_map_and_the_met_rule_can_be_changed(demo_env: Path) -> None:
+    from analytics import moments
+
+    at = run("pages/moments.py")
+    no_exception(at)
+    wh = warehouse.open(demo_env)
+    expected = moments.moment_map(wh)
+    shown = at.dataframe[0].value
+    assert list(shown["Contact reason"]) == list(expected["contact_reason"])
+    assert list(shown["Attitude swing (95% CI)"]) == [
+        columns.fmt_interval("swing_ci", s, lo, hi)
+        for s, lo, hi in expected[["swing", "swing_low", "swing_high"]].to_numpy()
+    ]
+    assert list(shown["Suggested action"]) == list(expected["action"])
+    assert [md.value for md in at.markdown if md.value.startswith("- **")] == [
+        f"- {x}" for x in moments.what_to_do(expected)
+    ]
+
+    # Dropping the wait criterion: more contacts meet expectations, on the page as in the library.
+    at.checkbox(key="met_wait_on").uncheck().run()
+    no_exception(at)
+    relaxed = moments.moment_map(wh, rule=moments.MetRule(wait_targets={}))
+    assert list(at.dataframe[0].value["Expectations met"]) == [columns.fmt("met_rate", m) for m in relaxed["met_rate"]]
+    assert (
+        relaxed["met_rate"].to_numpy()
+        >= expected.set_index("contact_reason").loc[relaxed["contact_reason"], "met_rate"].to_numpy()
+    ).all()
+
+    split = run("pages/moments.py", split="handled_by")
+    no_exception(split)
+    assert "Handled by" in split.dataframe[0].value.columns

@@ -36,10 +36,16 @@ INTERVALS = [
     ("churn_rate", "churn_low", "churn_high"),
     ("monthly_revenue", "monthly_revenue_low", "monthly_revenue_high"),
     ("contacts_per_month", "contacts_per_month_low", "contacts_per_month_high"),
+    ("swing", "swing_low", "swing_high"),
+    ("nps_met", "nps_met_low", "nps_met_high"),
+    ("nps_not_met", "nps_not_met_low", "nps_not_met_high"),
+    ("response_rate", "response_low", "response_high"),
 ]
 #: The column that says how many observations stand behind a row.
 SIZES = ("n", "nps_n", "customers")
 RATE_SIZE = {"churn_rate": "months_at_risk"}
+#: Estimates that stand on two counts (both must be positive) and have an interval only from 30 each.
+TWO_SIDED = {"swing": ("n_met", "n_not_met"), "nps_met": ("n_met",), "nps_not_met": ("n_not_met",)}
 
 # The test demo covers 2025-07 to 2026-06 and asks for relationship answers every six months.
 FIRST, LAST = date(2025, 6, 25), date(2026, 7, 5)
@@ -95,6 +101,15 @@ def check_frame(frame: pd.DataFrame, where: str) -> None:
         # day has none, and no rate.
         size = next((c for c in (RATE_SIZE.get(est), *SIZES) if c in frame.columns), None)
         rows = frame if size is None else frame[frame[size] > 0]
+        if est in TWO_SIDED:
+            sides = TWO_SIDED[est]
+            rows = frame[(frame[list(sides)] > 0).all(axis=1)]
+            assert rows[est].notna().all(), f"{where}: {est} is missing where there are observations"
+            bounded = rows[rows[low].notna()]
+            assert ((bounded[low] <= bounded[est] + 1e-9) & (bounded[est] <= bounded[high] + 1e-9)).all(), where
+            if est == "swing":
+                assert (rows[low].notna() == (rows[list(sides)] >= advocacy.MIN_N).all(axis=1)).all(), where
+            continue
         with_estimate = rows[est].notna()
         if est not in ("diff",):  # the baseline group has no difference from itself
             assert with_estimate.all(), f"{where}: {est} is missing where there are observations"

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import advocacy, catalog, config, filters, nonresponse, periods, schema, segmentation
+from analytics import advocacy, catalog, config, filters, moments, nonresponse, periods, schema, segmentation
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -175,6 +175,10 @@ response_rates: Callable[..., pd.DataFrame] = _on_warehouse(
 weighted_nps_by: Callable[..., pd.DataFrame] = _on_warehouse(
     nonresponse.weighted_nps_by, reads=_invitations, variants=tuple({"by": d} for d in nonresponse.DIMENSIONS)
 )
+moment_map: Callable[..., pd.DataFrame] = _on_warehouse(
+    moments.moment_map, variants=({}, *({"by": b} for b in moments.SPLITS))
+)
+pareto: Callable[..., pd.DataFrame] = _on_warehouse(moments.pareto)
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
     segmentation.segment, variants=({}, {"k": 3}, {"k": 7})
 )
