@@ -181,6 +181,23 @@ def _parser() -> argparse.ArgumentParser:
     scope_args(sg)
     warehouse_arg(sg)
     sg.set_defaults(run=_analyze_segments)
+    mo = analyses.add_parser(
+        "moments",
+        help="moments of truth: attitude swing, met rate, and Fix / Delight / Maintain / Right-size",
+        description="One row per journey stage x contact reason: volume, the share of contacts that met "
+        "expectations (resolved, waited no longer than the channel's target, at most one transfer), NPS when met "
+        "and when not, the swing between them with a customer-clustered 95%% interval, advocacy at stake and the "
+        "action.",
+    )
+    mo.add_argument("--by", choices=["channel", "handled_by"], help="split each moment by channel or handler")
+    mo.add_argument("--any-wait", action="store_true", help="leave waiting time out of the met rule")
+    mo.add_argument(
+        "--max-transfers", type=int, default=1, metavar="N", help="transfers a met contact may have (default 1)"
+    )
+    mo.add_argument("--json", action="store_true", help="print as JSON")
+    scope_args(mo)
+    warehouse_arg(mo)
+    mo.set_defaults(run=_analyze_moments)
 
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
     sp.add_argument("--customers", type=_at_least(100), default=20_000, metavar="N", help="at least 100")
@@ -435,6 +452,55 @@ def _signed(value: float) -> str:
 
 def _p(value: float) -> str:
     return "" if value != value else "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _analyze_moments(args: argparse.Namespace) -> int:
+    from analytics import filters, moments, warehouse
+
+    scope = _scope(args)
+    wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
+    if args.max_transfers < 0:
+        _err("error: --max-transfers cannot be negative")
+        return EXIT_USAGE
+    rule = moments.MetRule(max_transfers=args.max_transfers, wait_targets={} if args.any_wait else moments.WAIT_TARGETS)
+    table = moments.moment_map(wh, scope, by=args.by, rule=rule)
+    emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
+    note = ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if table.empty else ""
+    if args.json:
+        fields = [*moments.MOMENT, *([args.by] if args.by else []), "volume", "met_rate", "n", "n_met", "nps_met"]
+        fields += ["n_not_met", "nps_not_met", "swing", "swing_low", "swing_high", "swing_p", "ltr_slope"]
+        fields += ["ltr_slope_low", "ltr_slope_high", "at_stake", "action"]
+        out = {
+            "scope": _scope_dict(scope),
+            "met_rule": rule.describe(),
+            "moments": _records(table[fields]),
+            "what_to_do": moments.what_to_do(table),
+            "note": note,
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return EXIT_OK
+    print(f"scope: {scope.describe()}")
+    print(rule.describe())
+    if table.empty:
+        print(f"\n{note}")
+        return EXIT_OK
+    shown = table.assign(
+        met=table["met_rate"].map(lambda v: "" if v != v else f"{v:.0%}"),
+        swing_ci=[
+            "" if s != s else f"{s:+.1f} [{lo:+.1f}, {hi:+.1f}]" if lo == lo else f"{s:+.1f} (too few to bound)"
+            for s, lo, hi in zip(table["swing"], table["swing_low"], table["swing_high"], strict=True)
+        ],
+        stake=table["at_stake"].map(lambda v: "" if v != v else f"{v:,.0f}"),
+    )
+    columns = [*moments.MOMENT, *([args.by] if args.by else []), "volume", "met", "n", "swing_ci", "stake", "action"]
+    print("\n" + shown[columns].to_string(index=False))
+    lines = moments.what_to_do(table)
+    if lines:
+        print("\nWhat to do:")
+        for line in lines:
+            print("  - " + line.replace("**", ""))
+    return EXIT_OK
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:

@@ -191,7 +191,9 @@ def moment_map(
     table["at_stake"] = table["volume"] * (1 - table["met_rate"]) * table["swing"] / 100
     table["action"] = [_action(r, actions) for r in table.itertuples(index=False)]
     order = table["action"].eq("too few responses")
-    table = table.assign(_last=order).sort_values(["_last", "swing"], ascending=[True, False], ignore_index=True)
+    table = table.assign(_last=order).sort_values(
+        ["_last", "swing", *keys], ascending=[True, False, *[True] * len(keys)], ignore_index=True, kind="stable"
+    )
     return table[_MAP_COLUMNS(keys)]
 
 

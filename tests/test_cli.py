@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
         ["demo"],
         ["analyze"],
         ["analyze", "advocacy"],
+        ["analyze", "moments"],
         ["analyze", "segments"],
     ],
 )
@@ -214,6 +216,38 @@ def test_analyze_advocacy_weighted_and_churn_at_risk(demo_warehouse: Path, tmp_p
     shutil.rmtree(bare / "invitations")
     refused = iconic("analyze", "advocacy", "--weighted", "--warehouse", str(bare))
     assert refused.returncode == 2 and "invitations" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_analyze_moments_json_is_the_library_map(demo_warehouse: Path) -> None:
+    from analytics import moments, warehouse
+
+    out = iconic("analyze", "moments", "--json", "--warehouse", str(demo_warehouse))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    expected = moments.moment_map(warehouse.open(demo_warehouse))
+    keys = {"journey_stage", "contact_reason", "volume", "met_rate", "nps_met", "nps_not_met", "swing", "swing_low"}
+    keys |= {"swing_high", "at_stake", "action", "n"}
+    assert all(keys <= set(m) for m in data["moments"])
+    assert [m["contact_reason"] for m in data["moments"]] == list(expected["contact_reason"])
+    assert [math.nan if m["swing"] is None else m["swing"] for m in data["moments"]] == pytest.approx(
+        list(expected["swing"]), nan_ok=True
+    )
+    assert [m["action"] for m in data["moments"]] == list(expected["action"])
+    assert data["met_rule"] == moments.MetRule().describe()
+
+    split = iconic(
+        "analyze", "moments", "--by", "handled_by", "--any-wait", "--json", "--warehouse", str(demo_warehouse)
+    )
+    assert split.returncode == 0, split.stderr
+    rows = json.loads(split.stdout)["moments"]
+    relaxed = moments.moment_map(warehouse.open(demo_warehouse), by="handled_by", rule=moments.MetRule(wait_targets={}))
+    assert {(m["contact_reason"], m["handled_by"]) for m in rows} == set(
+        zip(relaxed["contact_reason"], relaxed["handled_by"], strict=True)
+    )
+    empty = iconic(
+        "analyze", "moments", "--start", "2001-01-01", "--end", "2001-01-31", "--warehouse", str(demo_warehouse)
+    )
+    assert empty.returncode == 0 and "No contacts in this scope" in empty.stdout
 
 
 def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, tmp_path: Path) -> None:
