@@ -73,6 +73,10 @@ class MetRule:
     max_transfers: int | None = 1
     wait_targets: Mapping[str, float] = field(default_factory=lambda: dict(WAIT_TARGETS))
 
+    def key(self) -> tuple[object, ...]:
+        """A hashable identity of the rule, for keeping results computed under it."""
+        return (self.resolved, self.max_transfers, tuple(sorted(self.wait_targets.items())))
+
     def describe(self) -> str:
         """The rule in words, for the page and the JSON."""
         parts = []
@@ -181,7 +185,10 @@ def moment_map(
     with np.errstate(invalid="ignore", divide="ignore"):
         volume["met_rate"] = np.where(volume["judged"] > 0, volume["met"] / volume["judged"], np.nan)
 
-    answers = _answers(wh, f, c, keys, experience)
+    # Swings and slopes both read the answers joined to their contacts: join them once.
+    answers = wh.materialize(
+        ("moment_answers", f, rule.key(), tuple(keys), experience), lambda: _answers(wh, f, c, keys, experience)
+    )
     table = volume.merge(_swings(answers, keys), on=keys, how="left")
     table = table.merge(_slopes(answers, keys), on=keys, how="left")
     table = table.merge(_value(wh, f, c, keys), on=keys, how="left")

@@ -1,0 +1,95 @@
+"""Moments-of-truth benchmark: the whole moment map and the contact-reason Pareto at 1 M customers.
+
+    python benchmarks/moments_benchmark.py                      # builds the 1 M-customer demo if missing
+    python benchmarks/moments_benchmark.py --warehouse PATH     # any warehouse
+
+Each measurement runs in its own process, so its peak memory (max RSS) is its own. Cold is the first
+call in a fresh process (warehouse opened, nothing cached); warm is the median of three repeats on
+the same handle. Prints Markdown rows and JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE / "out" / "demo1m"
+
+
+def _child(root: str, task: str) -> dict[str, object]:
+    from analytics import moments, warehouse
+
+    wh = warehouse.open(root)
+    call = {
+        "map": lambda: moments.moment_map(wh),
+        "map by handler": lambda: moments.moment_map(wh, by="handled_by"),
+        "pareto": lambda: moments.pareto(wh),
+    }[task]
+    start = time.perf_counter()
+    table = call()
+    cold = time.perf_counter() - start
+    warm = []
+    for _ in range(3):
+        start = time.perf_counter()
+        call()
+        warm.append(time.perf_counter() - start)
+    return {
+        "what": task,
+        "interactions": int(wh.table("interactions").count().execute()),
+        "rows": len(table),
+        "cold_s": round(cold, 2),
+        "warm_median_s": round(statistics.median(warm), 2),
+        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--warehouse", type=Path, default=DEFAULT)
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(_child(str(args.warehouse), args.child)))
+        return
+    if not (args.warehouse / "customers").exists():
+        print(f"building the 1 M-customer demo at {args.warehouse} (about 2 minutes)", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analytics.cli",
+                "demo",
+                "--customers",
+                "1000000",
+                "--warehouse",
+                str(args.warehouse),
+            ],
+            check=True,
+        )
+    results = []
+    for task in ("map", "map by handler", "pareto"):
+        print(f"running {task}", file=sys.stderr, flush=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", task, "--warehouse", str(args.warehouse)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for r in results:
+        print(
+            f"| {r['what']} | {r['interactions']:,} | {r['rows']} | {r['cold_s']} s | {r['warm_median_s']} s | "
+            f"{r['peak_rss_gb']} GB |"
+        )
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
