@@ -29,7 +29,23 @@ def run_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_env: Path
 
 def test_every_notebook_is_executed_by_a_test() -> None:
     """Each notebook below has its own test; a new notebook must get one too."""
-    assert [p.name for p in NOTEBOOKS] == ["00_bring_your_own_data.ipynb", "02_advocacy_segmentation.ipynb"]
+    assert [p.name for p in NOTEBOOKS] == [
+        "00_bring_your_own_data.ipynb",
+        "01_moments_of_truth.ipynb",
+        "02_advocacy_segmentation.ipynb",
+    ]
+
+
+def test_moments_notebook_shows_the_library_map(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+    from analytics import moments, warehouse
+
+    path = next(p for p in NOTEBOOKS if p.name.startswith("01_"))
+    errors, text = run_notebook(path)
+    assert not errors, errors
+    table = moments.moment_map(warehouse.open(demo_env))
+    for line in moments.what_to_do(table):
+        assert line.replace("**", "") in text
+    assert moments.MetRule(max_transfers=0, wait_targets={**moments.WAIT_TARGETS, "voice": 60.0}).describe() in text
 
 
 def test_bring_your_own_data_shows_a_quarantined_row(run_notebook) -> None:  # type: ignore[no-untyped-def]
