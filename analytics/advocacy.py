@@ -26,6 +26,7 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
+from scipy import stats
 
 from analytics import filters, inference, periods, schema
 from analytics.filters import ALL_DATA, Filters
@@ -74,6 +75,8 @@ class NPSEstimate:
     #: independent (1 for one answer per customer). The interval is widened by its square root
     #: when above 1.
     design_effect: float = 1.0
+    #: Customers behind the answers when they are clustered (post-contact), else ``None``.
+    customers: int | None = None
 
     @property
     def effective_n(self) -> float:
@@ -94,6 +97,7 @@ class NPSEstimate:
             "confidence": self.confidence,
             "design_effect": self.design_effect,
             "effective_n": self.effective_n,
+            "customers": self.customers,
         }
 
 
@@ -120,6 +124,18 @@ def _z(confidence: float) -> float:
     return NormalDist().inv_cdf(0.5 + confidence / 2)
 
 
+def _critical(confidence: float, df: np.ndarray | float | None) -> np.ndarray | float:
+    """The two-sided critical value: normal, or Student's t with ``df`` degrees of freedom where the
+    answers are clustered (``df`` = customers - 1, at least 1): with few customers the normal value
+    makes clustered intervals too narrow (91% coverage at five customers, measured)."""
+    z = _z(confidence)
+    if df is None:
+        return z
+    dfs = np.asarray(df, dtype=float)
+    out = np.where(np.isfinite(dfs), stats.t.ppf(0.5 + confidence / 2, np.fmax(dfs, 1.0)), z)
+    return float(out) if out.ndim == 0 else out
+
+
 def _variance(promoters: float, detractors: float, n: float) -> float:
     p, d = promoters / n, detractors / n
     return p + d - (p - d) ** 2
@@ -133,6 +149,7 @@ def nps_estimate(
     method: Method = "adjusted_wald",
     confidence: float = 0.95,
     design_effect: float = 1.0,
+    customers: int | None = None,
 ) -> NPSEstimate:
     """NPS with a confidence interval from counts (Rocks 2016).
 
@@ -149,7 +166,9 @@ def nps_estimate(
     nothing about anyone).
 
     ``design_effect`` (from ``cluster_design_effect``) widens the interval of responses that are not
-    independent: the standard error is multiplied by its square root when it is above 1.
+    independent: the standard error is multiplied by its square root when it is above 1. With
+    ``customers`` (the clusters behind clustered answers) the interval uses Student's t with
+    ``customers - 1`` degrees of freedom.
 
     Raises
     ------
@@ -167,6 +186,7 @@ def nps_estimate(
         method=method,
         confidence=confidence,
         design_effect=np.array([design_effect]),
+        df=None if customers is None else np.array([customers - 1.0]),
     ).iloc[0]
     return NPSEstimate(
         score=float(row["score"]),
@@ -180,6 +200,7 @@ def nps_estimate(
         method=method,
         confidence=confidence,
         design_effect=float(design_effect),
+        customers=customers,
     )
 
 
@@ -191,10 +212,12 @@ def nps_estimates(
     method: Method = "adjusted_wald",
     confidence: float = 0.95,
     design_effect: np.ndarray | float = 1.0,
+    df: np.ndarray | float | None = None,
 ) -> pd.DataFrame:
     """``nps_estimate`` for many groups at once: columns ``score``, ``low``, ``high``, ``se`` (points).
 
-    Same formulas, vectorised. Groups without responses get NaN for all four.
+    Same formulas, vectorised; ``df`` (customers - 1 per group, for clustered answers) switches the
+    critical value to Student's t. Groups without responses get NaN for all four.
     """
     if method not in ("adjusted_wald", "wald"):
         raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
@@ -208,7 +231,7 @@ def nps_estimates(
         centre = (cp - cd) / cn
         se = np.sqrt((cp / cn + cd / cn - centre**2) / cn) * np.sqrt(np.fmax(np.asarray(design_effect, float), 1.0))
         score = np.where(n > 0, 100 * (p - d) / n, np.nan)
-    half = _z(confidence) * se
+    half = _critical(confidence, df) * se
     none = n == 0
     with np.errstate(invalid="ignore"):
         low = np.fmin(np.maximum(-100.0, 100 * (centre - half)), score)
@@ -251,15 +274,21 @@ def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEst
 
 
 def nps_difference(
-    a: NPSEstimate, b: NPSEstimate, *, confidence: float = 0.95, variance: float | None = None
+    a: NPSEstimate,
+    b: NPSEstimate,
+    *,
+    confidence: float = 0.95,
+    variance: float | None = None,
+    df: float | None = None,
 ) -> NPSDifference:
     """Two-sided z test of NPS(a) - NPS(b) (Rocks 2016).
 
     Uses the plain counts: ``z = (NPS_a - NPS_b) / sqrt(var_a / n_a + var_b / n_b)`` for independent
     samples, or ``variance`` (of the difference of the two shares, e.g. with customers as clusters,
     ``inference.cluster_difference_variance``) when given. The interval is clipped to the possible
-    range, -200 to +200 points. The approximation needs enough responses on both sides: ``compare``
-    chooses the test that holds at the samples' sizes.
+    range, -200 to +200 points. With ``df`` (fewest customers on a side - 1, for clustered
+    answers) the p-value and interval use Student's t. The approximation needs enough responses on
+    both sides: ``compare`` chooses the test that holds at the samples' sizes.
     """
     if a.n == 0 or b.n == 0:
         raise ValueError("both samples need at least one response")
@@ -267,8 +296,11 @@ def nps_difference(
     independent = _variance(a.promoters, a.detractors, a.n) / a.n + _variance(b.promoters, b.detractors, b.n) / b.n
     se = math.sqrt(independent if variance is None or not math.isfinite(variance) else max(variance, 0.0))
     z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
-    p_value = math.erfc(abs(z) / math.sqrt(2))
-    half = _z(confidence) * se
+    if df is None or not math.isfinite(df):
+        p_value = math.erfc(abs(z) / math.sqrt(2))
+    else:
+        p_value = float(2 * stats.t.sf(abs(z), max(df, 1.0)))
+    half = float(_critical(confidence, df)) * se
     low, high = max(-200.0, 100 * (diff - half)), min(200.0, 100 * (diff + half))
     return NPSDifference(100 * diff, 100 * se, z, p_value, low, high)
 
@@ -280,6 +312,7 @@ def compare(
     min_n: int | None = None,
     confidence: float = 0.95,
     variance: float | None = None,
+    df: float | None = None,
 ) -> NPSDifference:
     """NPS(a) - NPS(b) with the test that holds at the samples' sizes.
 
@@ -290,7 +323,7 @@ def compare(
     for independent evidence. The interval is given only with at least ``min_n`` (default
     ``MIN_N``) responses on each side (``comparable``).
     """
-    d = nps_difference(a, b, confidence=confidence, variance=variance)
+    d = nps_difference(a, b, confidence=confidence, variance=variance, df=df)
     if min(a.n, b.n) >= EXACT_BELOW:
         return d
     deff = 1.0
@@ -499,8 +532,12 @@ def nps(
 def _estimate_of(row: pd.Series, method: Method) -> NPSEstimate:
     """The ``NPSEstimate`` of one row of ``_counts``, with its design effect when clustered."""
     n, promoters, detractors = _count(row["n"]), _count(row["promoters"]), _count(row["detractors"])
-    deff = float(cluster_design_effect(row.to_frame().T.astype(float))[0]) if n and "clusters" in row else 1.0
-    return nps_estimate(promoters, n - promoters - detractors, detractors, method=method, design_effect=deff)
+    clustered = bool(n) and "clusters" in row
+    deff = float(cluster_design_effect(row.to_frame().T.astype(float))[0]) if clustered else 1.0
+    customers = _count(row["clusters"]) if clustered else None
+    return nps_estimate(
+        promoters, n - promoters - detractors, detractors, method=method, design_effect=deff, customers=customers
+    )
 
 
 def _count(value: object) -> int:
@@ -560,9 +597,9 @@ def headline(
     Relationship responses count each customer's latest answer in the period; a survey programme
     that asks every six months has responses in every other quarter, so the comparison is with the
     previous wave. Post-contact responses all count. The previous period is the latest earlier
-    complete period with responses. The change is tested as two independent samples (Rocks 2016);
-    a customer who answers in both periods makes the two correlate positively, which makes that
-    test conservative.
+    complete period with responses. The change's variance allows for the customers who answered in
+    both periods, whose answers correlate (``inference.cluster_difference_variance``, customers as
+    clusters; for post-contact answers also repeat answers within a period, with a t reference).
     """
     words = RESPONSE_WORDS[kind]
     t = _responses_by_period(wh, f, kind=kind, period=unit, contact_dimensions=False)
@@ -589,7 +626,10 @@ def headline(
         note = f"No earlier complete {unit} with {words} responses in this scope to compare with."
         return Headline(kind, current, spans[complete[-1]], note=note)
     previous = estimate(complete[-2])
-    change = compare(current, previous, variance=_independent_periods(current, previous))
+    pair = t.filter(t.period.isin([counts["period"].iloc[complete[-1]], counts["period"].iloc[complete[-2]]]))
+    shared = _difference_variances(pair, "period", counts["period"].iloc[complete[-2]])
+    variance, df = shared.get(counts["period"].iloc[complete[-1]], (None, None))
+    change = compare(current, previous, variance=variance, df=df if kind == "transactional" else None)
     note = ""
     if not comparable(current, previous):
         note = (
@@ -601,9 +641,10 @@ def headline(
 
 def _independent_periods(a: NPSEstimate, b: NPSEstimate) -> float | None:
     """Variance of NPS(a) - NPS(b) (as shares) for two periods, each with its own design effect and
-    no covariance between them: a customer answering in both makes them correlate positively, so
-    leaving the covariance out overstates the variance (a conservative test). ``None`` when neither
-    has repeat answers (the plain formula applies)."""
+    no covariance between them, for the trend's many period-on-period changes: a customer answering
+    in both makes them correlate positively, so leaving the covariance out overstates the variance
+    (a conservative test; the headline's single change allows for it). ``None`` when neither has
+    repeat answers (the plain formula applies)."""
     if a.design_effect == 1.0 and b.design_effect == 1.0:
         return None
     va = _variance(a.promoters, a.detractors, a.n) / a.n * max(a.design_effect, 1.0)
@@ -619,7 +660,10 @@ def _estimates(counts: pd.DataFrame, method: Method) -> pd.DataFrame:
         out[column] = out[column].fillna(0).astype("int64")
     out["passives"] = out["n"] - out["promoters"] - out["detractors"]
     deff = cluster_design_effect(out) if len(out) else np.ones(0)
-    est = nps_estimates(out["promoters"], out["passives"], out["detractors"], method=method, design_effect=deff)
+    df = out["clusters"].to_numpy(float) - 1 if "clusters" in out else None
+    est = nps_estimates(out["promoters"], out["passives"], out["detractors"], method=method, design_effect=deff, df=df)
+    if "clusters" in out:
+        out["customers"] = out["clusters"].fillna(0).astype("int64")
     out = out.drop(columns=[c for c in CLUSTER_COLUMNS if c in out])
     out["design_effect"] = deff
     out["effective_n"] = out["n"] / np.fmax(deff, 1.0)
@@ -691,7 +735,8 @@ def nps_by(
             diffs.append((math.nan, math.nan, math.nan, None, math.nan))
             continue
         mine = nps_estimate(int(r.promoters), int(r.passives), int(r.detractors))
-        d = compare(mine, nps_estimate(*other), min_n=min_n, variance=variances.get(r.group))
+        variance, df = variances.get(r.group, (None, None))
+        d = compare(mine, nps_estimate(*other), min_n=min_n, variance=variance, df=df)
         diffs.append((d.diff, d.low, d.high, d.test, d.p_value))
     table[["diff", "diff_low", "diff_high", "test", "p_value"]] = pd.DataFrame(diffs, dtype=object)
     for column in ("diff", "diff_low", "diff_high", "p_value"):
@@ -704,10 +749,14 @@ def nps_by(
     return table[columns].sort_values("score", ascending=False, ignore_index=True)
 
 
-def _difference_variances(rows: ibis.Table, by: str, baseline: str | None) -> dict[object, float]:
+def _difference_variances(
+    rows: ibis.Table, by: str, baseline: object | None
+) -> dict[object, tuple[float, float | None]]:
     """For each group of ``by``, the variance (as shares) of its NPS minus that of the rest, or of
     ``baseline``, with customers as clusters: a customer who answered in both counts once, with the
-    covariance their answers carry (``inference.cluster_difference_variance``)."""
+    covariance their answers carry (``inference.cluster_difference_variance``). With it, the degrees
+    of freedom for a t reference: the fewest customers on a side, less one (``None`` when each
+    customer answered once, where the normal reference applies)."""
     score = ibis.cases((rows.ltr >= PROMOTER_MIN, 1), (rows.ltr <= DETRACTOR_MAX, -1), else_=0).cast("int64")
     scored = rows.mutate(_score=score)
     per = scored.group_by([by, "customer_id"]).aggregate(v=_.count(), u=_._score.sum())
@@ -756,7 +805,11 @@ def _difference_variances(rows: ibis.Table, by: str, baseline: str | None) -> di
         in_pool=baseline is None,
     )
     variance = inference.cluster_difference_variance(moments)
-    return dict(zip(groups[by], variance, strict=True))
+    mine = columns["clusters"]
+    others = moments.pool_clusters - mine if baseline is None else np.full(len(mine), moments.pool_clusters)
+    repeat = (columns["n"] > mine).any() or moments.pool_n > moments.pool_clusters
+    df = [float(min(a, b) - 1) if repeat else None for a, b in zip(mine, others, strict=True)]
+    return {g: (float(v), d) for g, v, d in zip(groups[by], variance, df, strict=True)}
 
 
 def _empty(columns: Sequence[str], **dtypes: type) -> pd.DataFrame:
@@ -794,10 +847,17 @@ def nps_trend(
     changes, p_values = [float("nan")] * min(1, len(table)), [float("nan")] * min(1, len(table))
     for prev, cur in zip(table.iloc[:-1].itertuples(index=False), table.iloc[1:].itertuples(index=False), strict=True):
         now, before = (
-            nps_estimate(int(r.promoters), int(r.passives), int(r.detractors), design_effect=float(r.design_effect))
+            nps_estimate(
+                int(r.promoters),
+                int(r.passives),
+                int(r.detractors),
+                design_effect=float(r.design_effect),
+                customers=int(r.customers) if "customers" in table else None,
+            )
             for r in (cur, prev)
         )
-        d = compare(now, before, variance=_independent_periods(now, before))
+        fewest = min(now.customers or 0, before.customers or 0)
+        d = compare(now, before, variance=_independent_periods(now, before), df=fewest - 1 if fewest else None)
         changes.append(d.diff)
         p_values.append(d.p_value)
     table["change"] = changes

@@ -55,9 +55,7 @@ def exact_nps_p_value(a: tuple[int, int, int], b: tuple[int, int, int]) -> float
     )
     prob = np.where(possible, np.exp(log_prob), 0.0)
     statistic = _studentised(p, d, n, pooled_p - p, pooled_d - d, rest)
-    observed = _studentised(
-        np.array(small[0]), np.array(small[2]), n, np.array(large[0]), np.array(large[2]), rest
-    )
+    observed = _studentised(np.array(small[0]), np.array(small[2]), n, np.array(large[0]), np.array(large[2]), rest)
     extreme = possible & (statistic >= observed - 1e-9)
     return float(min(1.0, prob[extreme].sum()))
 

@@ -159,9 +159,12 @@ def test_emptied_by_names_the_filter_that_leaves_nothing(small: Warehouse) -> No
 def test_headline_compares_the_latest_complete_wave_with_the_one_before(tmp_path: Path) -> None:
     """Thirty customers answer a relationship wave in 2024-Q1 (20 promoters, 5 passives, 5
     detractors: +50) and another in 2024-Q3 (10 / 10 / 10: 0); data to 2024-09-30. The headline
-    is Q3 against Q1: -50 points, tested as two independent samples (Rocks 2016):
-    var_Q1 = 25/30 - (15/30)^2 = 0.58333, var_Q3 = 20/30 = 0.66667,
-    SE = sqrt(0.58333/30 + 0.66667/30) = 0.204124, so the change's 95% interval is -50 +/- 40.0."""
+    is Q3 against Q1: -50 points. The same customers answered both waves, so the variance is taken
+    customer by customer: with scores s1 (Q1) and s3 (Q3), z_i = (s3_i - 0) / 30 - (s1_i - 0.5) / 30,
+    which is +-0.5 / 30 for every customer (C00-09: +1, +1; C10-19: +1, 0; C20-24: 0, -1; C25-29:
+    -1, -1). var = 30/29 * 30 * (0.5/30)^2 = 0.0086207, SE = 9.2848 points, so the interval is
+    -50 +/- 18.20. Treated as independent samples (Rocks 2016) the SE would be 20.41: answers that
+    move together make a change better measured."""
     ids_ = [f"C{i:02d}" for i in range(30)]
     customers = pd.DataFrame(
         {
@@ -186,10 +189,9 @@ def test_headline_compares_the_latest_complete_wave_with_the_one_before(tmp_path
     assert (h.period.label, h.previous_period.label) == ("2024-Q3", "2024-Q1")
     assert h.estimate.score == pytest.approx(0.0) and h.previous.score == pytest.approx(50.0)
     assert h.change.diff == pytest.approx(-50.0)
-    assert h.change.se == pytest.approx(20.4124, abs=1e-4)
-    assert (h.change.low, h.change.high) == pytest.approx(
-        (-50 - 1.959964 * 20.4124, -50 + 1.959964 * 20.4124), abs=1e-3
-    )
+    assert h.change.se == pytest.approx(100 * math.sqrt(30 / 29 * 30 * (0.5 / 30) ** 2), abs=1e-6)
+    assert h.change.se == pytest.approx(9.2848, abs=1e-4)
+    assert (h.change.low, h.change.high) == pytest.approx((-50 - 1.959964 * 9.2848, -50 + 1.959964 * 9.2848), abs=1e-3)
 
     # Under 100 answers on a side the change is tested exactly (the z interval is still shown from 30).
     assert h.change.test == "exact" and h.change.p_value == pytest.approx(
