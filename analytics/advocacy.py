@@ -750,8 +750,9 @@ def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
 
 def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool = False) -> ibis.Table:
     """``people`` (one row per customer) with ``contacts``, their number of contacts in scope (null
-    for customers without any). ``detail`` adds ``automated`` (handled without a person), ``voice``
-    and ``escalations``.
+    for customers without any). ``detail`` adds ``automated`` (handled without a person),
+    ``escalations`` and a count per channel, named after it (``voice``, ``chat``, ... as in
+    ``schema.CHANNELS``).
 
     Adds ``months_observed``: months as a customer within the scope's days (its date range, bounded
     by the data; at least 1), and ``tenure_months``: months from signup to the end of those days or
@@ -766,8 +767,8 @@ def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool
             lambda: contacts.group_by("customer_id").aggregate(
                 contacts=_.count(),
                 automated=_.is_automated.cast("int64").sum(),
-                voice=(_.channel == "voice").cast("int64").sum(),
                 escalations=_.is_escalated.cast("int64").sum(),
+                **{c: (_.channel == c).cast("int64").sum() for c in schema.CHANNELS},
             ),
         )
     else:
