@@ -165,7 +165,7 @@ nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(
 value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.value_advocacy_grid)
 advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.advocacy_economics)
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
-    segmentation.segment, variants=({}, {"k": 3}, {"k": 7})
+    segmentation.segment, variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"})
 )
 saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
     segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False
