@@ -197,7 +197,9 @@ def wilson_interval(
         p = k / m
         centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
         half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+        # The interval always holds p; at 0 or n successes rounding can leave a bound a hair past it.
+        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
 def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEstimate:
