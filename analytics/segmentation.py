@@ -73,6 +73,7 @@ matter.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -416,9 +417,13 @@ def segment(
 
 def _welch_p(a: np.ndarray, b: np.ndarray) -> float:
     """Two-sided Welch t test p-value; 1 where it is undefined (fewer than two values, no spread)."""
-    if a.size < 2 or b.size < 2:
+    if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
         return 1.0
-    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    with warnings.catch_warnings():
+        # Near-constant samples (a scope of one channel) only warn of precision; the effect-size bar
+        # that a name also needs keeps such a p-value from naming anything.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
     return 1.0 if math.isnan(p) else p
 
 
