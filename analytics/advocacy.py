@@ -260,7 +260,9 @@ def wilson_interval(
         p = k / m
         centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
         half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+        # The interval always holds p; at 0 or n successes rounding can leave a bound a hair past it.
+        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 
 def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEstimate:
@@ -1121,8 +1123,9 @@ def _churn_by(wh: Warehouse, f: Filters, people: ibis.Table, by: Sequence[str]) 
 
 def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool = False) -> ibis.Table:
     """``people`` (one row per customer) with ``contacts``, their number of contacts in scope (null
-    for customers without any). ``detail`` adds ``automated`` (handled without a person), ``voice``
-    and ``escalations``.
+    for customers without any). ``detail`` adds ``automated`` (handled without a person),
+    ``escalations`` and a count per channel, named after it (``voice``, ``chat``, ... as in
+    ``schema.CHANNELS``).
 
     Adds ``months_observed``: months as a customer within the scope's days (its date range, bounded
     by the data; at least 1), and ``tenure_months``: months from signup to the end of those days or
@@ -1137,8 +1140,8 @@ def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool
             lambda: contacts.group_by("customer_id").aggregate(
                 contacts=_.count(),
                 automated=_.is_automated.cast("int64").sum(),
-                voice=(_.channel == "voice").cast("int64").sum(),
                 escalations=_.is_escalated.cast("int64").sum(),
+                **{c: (_.channel == c).cast("int64").sum() for c in schema.CHANNELS},
             ),
         )
     else:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import os
 import sys
 import time
@@ -170,11 +171,18 @@ def _parser() -> argparse.ArgumentParser:
     sg = analyses.add_parser(
         "segments",
         help="cluster customers into behavioural segments and profile them",
-        description="k-means on standardised tenure, usage, channel mix, contacts, escalations, revenue and "
-        "latest LTR. k is the best silhouette over 3-7 unless --k is given. --save stores the assignments "
-        "so `analyze advocacy --by behaviour_segment` and the dashboard can use them.",
+        description="Clusters customers on how they get in touch (voice, chat, email and web shares, contacts "
+        "per month) and what they are worth (revenue), then profiles each segment's NPS from those who "
+        "answered. --method kmeans picks k by silhouette over 3-7, --method gmm (a Gaussian mixture with "
+        "soft memberships) by BIC, unless --k is given. Reports silhouette and bootstrap stability. --save "
+        "stores the assignments so `analyze advocacy --by behaviour_segment` and the dashboard can use them.",
     )
-    sg.add_argument("--k", type=int, metavar="K", help="fixed number of segments (default: chosen by silhouette)")
+    sg.add_argument(
+        "--method", choices=["kmeans", "gmm"], default="kmeans", help="k-means (default) or a Gaussian mixture"
+    )
+    sg.add_argument(
+        "--k", type=int, metavar="K", help="fixed number of segments (default: silhouette for kmeans, BIC for gmm)"
+    )
     sg.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
     sg.add_argument("--save", action="store_true", help="save the assignments to the warehouse")
     sg.add_argument("--json", action="store_true", help="print as JSON")
@@ -519,7 +527,7 @@ def _analyze_segments(args: argparse.Namespace) -> int:
     if say:
         say(f"clustering {len(features):,} customers")
     try:
-        seg = segmentation.segment_customers(features, k=args.k, random_state=args.seed)
+        seg = segmentation.segment_customers(features, method=args.method, k=args.k, random_state=args.seed)
     except ValueError as exc:
         _err(f"error: {exc}")
         return EXIT_USAGE
@@ -528,34 +536,53 @@ def _analyze_segments(args: argparse.Namespace) -> int:
             _err(f"error: nothing saved: {seg.note}")
             return EXIT_USAGE
         if args.json:
-            print(json.dumps({"scope": _scope_dict(scope), "k": 0, "segments": [], "note": seg.note}, indent=2))
+            empty: dict[str, Any] = {
+                "scope": _scope_dict(scope),
+                "method": seg.method,
+                "k": 0,
+                "segments": [],
+                "note": seg.note,
+            }
+            print(json.dumps(empty, indent=2))
         else:
             print(seg.note)
         return EXIT_OK
     version = segmentation.save_assignments(wh, seg) if args.save else None
-    columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n"]
-    columns += list(segmentation.FEATURES)
+    columns = ["segment", "customers", "share", "revenue_share", "nps", "nps_low", "nps_high", "nps_n", "nps_diff"]
+    columns += [*segmentation.DESCRIBED, "membership", "named_for"]
     if args.json:
         out = {
             "scope": _scope_dict(scope),
+            "method": seg.method,
             "k": seg.k,
+            "silhouette": seg.silhouette,
             "silhouette_by_k": {str(k): v for k, v in seg.silhouette_by_k.items()},
+            "bic_by_k": {str(k): v for k, v in seg.bic_by_k.items()},
+            "stability": None if math.isnan(seg.stability) else seg.stability,
+            "loose": seg.is_loose,
+            "structure": seg.structure_note,
             "saved_version": version,
             "segments": _records(seg.profiles[columns]),
         }
         print(json.dumps(out, indent=2, default=str))
         return EXIT_OK
+    chosen = "fixed" if args.k else "by BIC" if seg.method == "gmm" else "by silhouette"
     scores = ", ".join(f"k={k}: {v:.3f}" for k, v in seg.silhouette_by_k.items())
-    print(f"{seg.k} segments of {len(features):,} customers (silhouette {scores})\n")
+    print(f"{seg.k} segments of {len(features):,} customers ({seg.method}, k {chosen}; silhouette {scores})")
+    print(f"{seg.structure_note}\n")
     shown = seg.profiles.assign(
         share=seg.profiles["share"].map("{:.0%}".format),
         revenue_share=seg.profiles["revenue_share"].map("{:.0%}".format),
         nps=[
-            "no answers" if n == 0 else f"{s:+.0f} [{lo:+.0f}, {hi:+.0f}]"
+            "no answers" if n == 0 else f"{round(s):+d} [{round(lo):+d}, {round(hi):+d}]"
             for s, lo, hi, n in seg.profiles[["nps", "nps_low", "nps_high", "nps_n"]].to_numpy()
         ],
     )
-    print(shown[["segment", "customers", "share", "revenue_share", "nps"]].to_string(index=False))
+    shown_columns = ["segment", "customers", "share", "revenue_share", "nps"]
+    if seg.method == "gmm":
+        shown = shown.assign(membership=seg.profiles["membership"].map("{:.2f}".format))
+        shown_columns.append("membership")
+    print(shown[shown_columns].to_string(index=False))
     if version is not None:
         print(f"\nsaved to {segmentation.SEGMENT_TABLE} (version {version}); use --by behaviour_segment")
     return EXIT_OK

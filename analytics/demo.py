@@ -36,8 +36,9 @@ How the world works
   truncation).
 - **Handlers** differ: partner_a is cheap and poor, partner_b is costly and good, and partner_c goes
   live halfway through with a three-month ramp-up in quality (``HANDLERS``).
-- Every customer has a hidden behavioural **persona** (``PERSONAS``): digital self-servers on
-  monthly plans, phone loyalists on annual plans and contract mixers on two-year plans, each with
+- Every customer has a hidden behavioural **persona** (``PERSONAS``): digital self-servers (who
+  lean to monthly plans), phone loyalists (annual) and contract mixers (two-year), each taking its
+  own plan only 60% of the time (``PLAN_SHARE``) so that plan alone does not give it away, and each with
   its own channel mix and contact rate. Persona shares differ by segment. ``personas.parquet``
   beside the truth says who is who, for checking that segmentation finds them.
 - **Revenue** is log-normal within segment (``SEGMENT_REVENUE``), so the top fifth of customers makes
@@ -90,10 +91,13 @@ PLANS = ("monthly", "annual", "two_year")
 #: touch, so segmentation on behaviour should find them again.
 PERSONAS = ("digital_self_server", "phone_loyalist", "contract_mixer")
 PERSONA_SHARE = {"consumer": (0.50, 0.35, 0.15), "smb": (0.35, 0.35, 0.30), "enterprise": (0.15, 0.30, 0.55)}
-PLAN_SHARE = {  # monthly, annual, two_year
-    "digital_self_server": (0.95, 0.04, 0.01),
-    "phone_loyalist": (0.03, 0.94, 0.03),
-    "contract_mixer": (0.02, 0.04, 0.94),
+#: Plan by persona (monthly, annual, two_year): each persona leans to its own plan (0.6) and takes
+#: either other one with 0.2, so plan hints at the persona without giving it away and a
+#: segmentation has to read behaviour to find it.
+PLAN_SHARE = {
+    "digital_self_server": (0.6, 0.2, 0.2),
+    "phone_loyalist": (0.2, 0.6, 0.2),
+    "contract_mixer": (0.2, 0.2, 0.6),
 }
 PERSONA_CHANNEL_SHARE = {  # voice, chat, email, web, social, ivr
     "digital_self_server": (0.06, 0.30, 0.06, 0.48, 0.04, 0.06),

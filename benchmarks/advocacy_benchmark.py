@@ -47,7 +47,7 @@ def _nps_by_period(root: str, by: str, period: str, kind: str) -> dict[str, obje
     }
 
 
-def _segmentation(root: str, k: int | None) -> dict[str, object]:
+def _segmentation(root: str, k: int | None, method: str) -> dict[str, object]:
     from analytics import segmentation, warehouse
 
     wh = warehouse.open(root)
@@ -55,15 +55,18 @@ def _segmentation(root: str, k: int | None) -> dict[str, object]:
     features = segmentation.customer_features(wh)
     built = time.perf_counter() - start
     start = time.perf_counter()
-    seg = segmentation.segment_customers(features, k=k, random_state=0)
+    seg = segmentation.segment_customers(features, method=method, k=k, random_state=0)  # type: ignore[arg-type]
     clustered = time.perf_counter() - start
+    chosen = "BIC over 3-7" if method == "gmm" else "best silhouette over 3-7"
     out: dict[str, object] = {
-        "what": f"segmentation, k = {k if k else 'best silhouette over 3-7'}",
+        "what": f"segmentation ({method}), k = {k if k else chosen}",
         "customers": len(features),
         "k": seg.k,
         "features_s": round(built, 1),
         "cluster_s": round(clustered, 1),
         "total_s": round(built + clustered, 1),
+        "silhouette": round(seg.silhouette, 3),
+        "stability": round(seg.stability, 3),
     }
     personas = Path(root) / "_sources" / "personas.parquet"
     if personas.exists():
@@ -71,7 +74,9 @@ def _segmentation(root: str, k: int | None) -> dict[str, object]:
         from sklearn.metrics import adjusted_rand_score
 
         truth = pd.read_parquet(personas).merge(seg.assignments, on="customer_id")
+        truth = truth.merge(features[["customer_id", "plan"]], on="customer_id")
         out["ari_vs_personas"] = round(float(adjusted_rand_score(truth["persona"], truth["segment_id"])), 3)
+        out["ari_plan_alone"] = round(float(adjusted_rand_score(truth["persona"], truth["plan"])), 3)
     return out
 
 
@@ -79,7 +84,7 @@ def _child(args: argparse.Namespace) -> None:
     if args.task == "nps":
         result = _nps_by_period(args.warehouse, args.by, args.period, args.kind)
     else:
-        result = _segmentation(args.warehouse, args.k)
+        result = _segmentation(args.warehouse, args.k, args.method)
     result["peak_rss_gb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2)
     print(json.dumps(result))
 
@@ -100,6 +105,7 @@ def main() -> None:
     p.add_argument("--period", default="month", help=argparse.SUPPRESS)
     p.add_argument("--kind", default="relationship", help=argparse.SUPPRESS)
     p.add_argument("--k", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--method", default="kmeans", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.child:
         _child(args)
@@ -117,6 +123,7 @@ def main() -> None:
         ("--task", "nps", "--by", "channel", "--period", "month", "--kind", "transactional"),
         ("--task", "segments"),
         ("--task", "segments", "--k", "3"),
+        ("--task", "segments", "--method", "gmm"),
     ]
     results = []
     for extra in runs:
@@ -131,7 +138,8 @@ def main() -> None:
         else:
             print(
                 f"| {r['what']} | {r['customers']:,} | k = {r['k']} | {r['features_s']} s | {r['cluster_s']} s | "
-                f"**{r['total_s']} s** | {r['peak_rss_gb']} GB | {r.get('ari_vs_personas', '')} |"
+                f"**{r['total_s']} s** | {r['silhouette']} | {r['stability']} | {r['peak_rss_gb']} GB | "
+                f"{r.get('ari_vs_personas', '')} | {r.get('ari_plan_alone', '')} |"
             )
     print(json.dumps(results, indent=2))
 

@@ -217,31 +217,50 @@ else:
 
 st.subheader("Customer segments")
 st.caption(
-    "k-means on standardised tenure, plan, contacts per month, self-service and voice share, escalations, "
-    "revenue and latest likelihood to recommend, for the customers in scope. Fitted when asked for, then kept "
-    "for everyone until the data changes."
+    "Customers clustered on how they get in touch (voice, chat, email and web shares, contacts per month) and "
+    "what they are worth (revenue), for the customers in scope; plan and attitude are left out, and each "
+    "segment's NPS is then measured from those who answered. Fitted when asked for, then kept for everyone "
+    "until the data changes."
 )
 message = st.session_state.pop("segments_saved", None)
 if message:
     st.success(message)
-k_choice = st.selectbox("Number of segments", ["best silhouette (3-7)", 3, 4, 5, 6, 7], key="segments_k")
+method = st.selectbox(
+    "Method",
+    ["kmeans", "gmm"],
+    key="segments_method",
+    format_func=lambda m: {"kmeans": "k-means", "gmm": "Gaussian mixture (soft membership)"}[m],
+)
+k_choice = st.selectbox(
+    "Number of segments",
+    ["best (3-7)", 3, 4, 5, 6, 7],
+    key="segments_k",
+    help="Best: the highest silhouette for k-means, the lowest BIC for the Gaussian mixture.",
+)
 k = None if isinstance(k_choice, str) else int(k_choice)
 if st.button("Find segments", key="find_segments"):
     st.session_state["segments_requested"] = True
 if st.session_state.get("segments_requested"):
     with st.spinner("Clustering customers…"):
-        seg = cached.segments(scope, k=k)
+        seg = cached.segments(scope, method=method, k=k)
     if seg.is_empty:
         st.info(seg.note)
     else:
         scores = ", ".join(f"k={c}: {v:.2f}" for c, v in seg.silhouette_by_k.items())
-        st.write(f"**{seg.k} segments** (silhouette {scores})")
+        chosen = "fixed" if k else "by BIC" if method == "gmm" else "by silhouette"
+        st.write(f"**{seg.k} segments** (k {chosen}; silhouette {scores})")
+        if seg.is_loose:
+            st.warning(seg.structure_note)
+        else:
+            st.caption(seg.structure_note)
         st.altair_chart(charts.segment_map(seg.profiles), width="stretch")
-        tables.show(
-            seg.profiles.rename(columns={"segment": "segment_name"}),
-            ["segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", *segmentation.FEATURES],
-            name="segments",
-            scope=scope,
+        shown = ["segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", "nps_diff"]
+        shown += ["named_for", *segmentation.DESCRIBED] + (["membership"] if method == "gmm" else [])
+        tables.show(seg.profiles.rename(columns={"segment": "segment_name"}), shown, name="segments", scope=scope)
+        st.caption(
+            "A segment is named only by differences from the other customers that are significant after Holm's "
+            "correction (Welch t tests for revenue, contacts and channel shares; the NPS difference test where "
+            "both sides have 30 answers or more) and large enough to matter."
         )
         confirmed = True
         if saved is not None:

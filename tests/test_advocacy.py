@@ -353,6 +353,9 @@ def test_wilson_interval_matches_newcombe() -> None:
     assert high == pytest.approx([0.3662, 0.1605, 0.1611, 0.1718], abs=5e-5)
     low, high = advocacy.wilson_interval(np.array([0]), np.array([0]))
     assert np.isnan(low[0]) and np.isnan(high[0])
+    # None or all of 17: the interval reaches 0 or 1 exactly (the plain formula rounds to 1.4e-17 at 0 of 17).
+    low, high = advocacy.wilson_interval(np.array([0, 17]), np.array([17, 17]))
+    assert low[0] == 0.0 and high[1] == 1.0
 
 
 def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:

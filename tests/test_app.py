@@ -236,6 +236,9 @@ def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(
     assert list(profiles["Behaviour segment"]) == list(expected["segment"])
     assert list(profiles["Customers"]) == list(expected["customers"])
     assert "behaviour_segment" not in at.selectbox(key="by").options
+    fitted = segmentation.segment(warehouse.open(root), k=4)
+    assert any(w.value == fitted.structure_note for w in at.warning)  # loose on the test demo: said plainly
+    assert "Membership" not in profiles.columns  # k-means assigns outright
 
     at.button(key="save_segments").click().run()
     no_exception(at)
@@ -252,6 +255,16 @@ def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(
     at = run("pages/advocacy.py", by="behaviour_segment")
     no_exception(at)
     assert set(at.dataframe[0].value["Behaviour segment"]) <= set(expected["segment"])
+
+
+def test_the_gaussian_mixture_shows_memberships_from_the_library(demo_env: Path) -> None:
+    at = run("pages/advocacy.py", segments_method="gmm", segments_k=3)
+    at.button(key="find_segments").click().run()
+    no_exception(at)
+    expected = segmentation.segment(warehouse.open(demo_env), method="gmm", k=3).profiles
+    profiles = next(df.value for df in at.dataframe if "Behaviour segment" in df.value.columns)
+    assert list(profiles["Behaviour segment"]) == list(expected["segment"])
+    assert list(profiles["Membership"]) == [f"{m:.2f}" for m in expected["membership"]]
 
 
 def test_a_save_keeps_the_cached_results_of_other_tables(demo_env: Path) -> None:

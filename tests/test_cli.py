@@ -274,6 +274,31 @@ def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, t
     assert bad.returncode == 2 and "--k must be at least 2" in bad.stderr
 
 
+def test_analyze_segments_reports_method_stability_and_structure(demo_warehouse: Path) -> None:
+    import math
+
+    from analytics import segmentation, warehouse
+
+    out = iconic("analyze", "segments", "--method", "gmm", "--k", "3", "--json", "--warehouse", str(demo_warehouse))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    seg = segmentation.segment(warehouse.open(demo_warehouse), method="gmm", k=3)
+    assert data["method"] == "gmm" and data["k"] == seg.k
+    assert data["stability"] == pytest.approx(seg.stability) and data["silhouette"] == pytest.approx(seg.silhouette)
+    assert data["bic_by_k"] == {str(k): pytest.approx(v) for k, v in seg.bic_by_k.items()}
+    assert data["loose"] == seg.is_loose and data["structure"] == seg.structure_note
+    assert [s["membership"] for s in data["segments"]] == pytest.approx(list(seg.profiles["membership"]))
+    assert all(s["named_for"] for s in data["segments"])
+
+    text = iconic("analyze", "segments", "--warehouse", str(demo_warehouse))
+    assert text.returncode == 0, text.stderr
+    kmeans = segmentation.segment(warehouse.open(demo_warehouse))
+    assert f"{kmeans.k} segments of" in text.stdout and "kmeans, k by silhouette" in text.stdout
+    assert kmeans.structure_note in text.stdout and not math.isnan(kmeans.stability)
+    bad = iconic("analyze", "segments", "--method", "dbscan", "--warehouse", str(demo_warehouse))
+    assert bad.returncode == 2 and "invalid choice: 'dbscan'" in bad.stderr
+
+
 SCOPE = [
     "--channel",
     "voice",

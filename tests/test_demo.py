@@ -138,11 +138,20 @@ def test_moments_of_truth_carry_the_contact_into_ltr(world: dict[str, pd.DataFra
     j = s[s["ltr"] <= 10].merge(i, on="interaction_id")
     slope = j.groupby("contact_reason").apply(lambda d: np.polyfit(d["csat"], d["ltr"], 1)[0], include_groups=False)
     moments, routine = slope[list(demo.MOMENTS_OF_TRUTH)], slope[list(demo.LOW_IMPACT)]
+
+    def pooled(reasons: tuple[str, ...]) -> float:
+        """One slope over the reasons together, each centred on its own means (within-reason slope)."""
+        d = j[j["contact_reason"].isin(reasons)]
+        csat = d["csat"] - d.groupby("contact_reason")["csat"].transform("mean")
+        ltr = d["ltr"] - d.groupby("contact_reason")["ltr"].transform("mean")
+        return float((csat * ltr).sum() / (csat * csat).sum())
+
     # Noise in CSAT attenuates both slopes, so the bars sit below the planted ratios (2.1x to 3x).
     # The rarest moments have 410 to 450 responses each: over seeds 7-10 the ratio of means runs
     # from 1.80 to 2.03 and the min/max ratio from 1.36 to 1.76. Without the planted effect both are 1.
     assert moments.min() > 1.25 * routine.max()
     assert moments.mean() > 1.6 * routine.mean()
+    assert pooled(demo.MOMENTS_OF_TRUTH) > 1.6 * pooled(demo.LOW_IMPACT)
 
 
 def test_emotive_ratings_drive_csat_where_planted(world: dict[str, pd.DataFrame]) -> None:

@@ -64,7 +64,8 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
     assert not errors, errors
     headline = advocacy.nps(warehouse.open(demo_env))
     assert f"NPS {headline.score:+.1f}  adjusted Wald [{headline.low:+.1f}, {headline.high:+.1f}]" in text
-    assert "adjusted Rand index against the planted personas: 0." in text
+    assert "adjusted Rand index against the planted personas: 0." in text and "(plan alone: 0." in text
+    assert "Gaussian mixture: k = " in text and "stability 0." in text
     from analytics import narrative
     from analytics.filters import Filters
 

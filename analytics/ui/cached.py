@@ -180,7 +180,7 @@ moment_map: Callable[..., pd.DataFrame] = _on_warehouse(
 )
 pareto: Callable[..., pd.DataFrame] = _on_warehouse(moments.pareto)
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
-    segmentation.segment, variants=({}, {"k": 3}, {"k": 7})
+    segmentation.segment, variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"})
 )
 saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
     segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False

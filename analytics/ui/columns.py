@@ -60,6 +60,7 @@ def _c(label: str, kind: Kind, help: str = "", **kw: object) -> Column:  # noqa:
 _NPS_HELP = "% promoters (9-10) minus % detractors (0-6), in points from -100 to +100."
 _CI = "95% adjusted-Wald interval (Rocks 2016)."
 _CHURN = "Churn events per 100 customer-months at risk."
+_SHRUNK = "Mean over the segment's customers; a customer with few contacts is pulled towards the scope's overall mix."
 
 COLUMNS: dict[str, Column] = {
     # dimensions
@@ -310,10 +311,31 @@ COLUMNS: dict[str, Column] = {
     "nps_n": _c("Answers", "count", "Customers with a relationship answer in scope."),
     "tenure_months": _c("Tenure (months)", "number", "Months from signup to churn or the end of the data."),
     "self_service_share": _c("Self-service share", "share", "Share of contacts handled without a person."),
-    "voice_share": _c("Voice share", "share", "Share of contacts by phone."),
+    "voice_share": _c("Voice share", "share", f"Share of contacts by phone. {_SHRUNK}"),
+    "chat_share": _c("Chat share", "share", f"Share of contacts by chat. {_SHRUNK}"),
+    "email_share": _c("Email share", "share", f"Share of contacts by email. {_SHRUNK}"),
+    "web_share": _c("Web share", "share", f"Share of contacts through web self-service. {_SHRUNK}"),
+    "membership": _c(
+        "Membership",
+        "number",
+        "Mean probability, under the Gaussian mixture, that a customer belongs to the segment they were put in "
+        "(1 = certain).",
+        digits=2,
+    ),
+    "nps_diff": _c(
+        "NPS against the rest",
+        "points",
+        "The segment's NPS minus that of the other customers who answered.",
+        unit="points",
+    ),
+    "named_for": _c(
+        "Why this name",
+        "text",
+        "Differences from the rest that are significant after Holm's correction and large enough to name.",
+    ),
     "escalations_per_month": _c("Escalations per month", "number", digits=3),
     "log_revenue": _c("Log monthly revenue", "number", "Natural log of 1 + monthly revenue.", digits=2),
-    "ltr": _c("Likelihood to recommend", "number", "Latest relationship answer, 0-10 (median where none)."),
+    "ltr": _c("Likelihood to recommend", "number", "Latest relationship answer, 0-10."),
     # warehouse and ingest
     "table": _c("Table", "text"),
     "table_name": _c("Table", "text"),
