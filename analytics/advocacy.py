@@ -1174,7 +1174,8 @@ def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         rate per time at risk in each state (``churn_at_risk``): ``churned``, ``months_at_risk``,
         ``churn_rate`` per 100 customer-months with its exact interval ``churn_low`` /
         ``churn_high``. Raw rates: plan, tenure and segment
-        are not held fixed.
+        are not held fixed, and ``no answer`` is time before a first answer, much of it early in
+        tenure, so it is not comparable with the answered states.
     """
     people = customer_advocacy(wh, f)
     t = with_contacts(wh, f, people)

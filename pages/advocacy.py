@@ -212,7 +212,8 @@ else:
     st.caption(
         "Means per customer with 95% intervals; churn per 100 customer-months at risk after the answer, with an "
         "exact interval. These are raw comparisons: plan, tenure and segment differ between the groups and are "
-        "not held fixed."
+        'not held fixed. "No answer" is the time before a customer\'s first answer, much of it early in their '
+        "tenure, so it is not like for like with the answered states."
     )
 
 st.subheader("Customer segments")

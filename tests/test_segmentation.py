@@ -189,19 +189,29 @@ def test_a_segment_with_an_unclear_nps_gets_no_attitude_word() -> None:
     assert not seg.profiles["segment"].str.contains("NPS").any()
 
 
-def test_planted_personas_are_recovered_beyond_plan(features, demo_warehouse: Path) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def personas_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 3,000-customer demo over three years: the 400-customer fixture gives each customer about five
+    contacts, too few for anyone's channel habits to show."""
+    root = tmp_path_factory.mktemp("personas") / "warehouse"
+    demo.build(root, customers=3000, months=36, seed=5)
+    return root
+
+
+def test_planted_personas_are_recovered_beyond_plan(personas_world: Path) -> None:
     """The demo hides three behavioural personas (channel mix, contact rate), each taking its own plan
     with probability 0.6 and each other plan with 0.2. With k left to the silhouette, the segments
-    match the personas with an adjusted Rand index above 0.55 (measured 0.64; a random split scores
-    0), at least 0.15 above labelling customers by plan alone (measured 0.17), and each segment's
+    match the personas with an adjusted Rand index above 0.65 (measured 0.75; a random split scores
+    0), at least 0.15 above labelling customers by plan alone (measured 0.14), and each segment's
     profile shows its persona's planted habit."""
+    features = segmentation.customer_features(warehouse.open(personas_world))
     seg = segmentation.segment_customers(features, k_range=range(3, 7), random_state=0)
-    truth = demo.load_personas(demo_warehouse).merge(seg.assignments, on="customer_id", validate="1:1")
+    truth = demo.load_personas(personas_world).merge(seg.assignments, on="customer_id", validate="1:1")
     truth = truth.merge(features[["customer_id", "plan"]], on="customer_id", validate="1:1")
     assert len(truth) == len(features)
     ours = adjusted_rand_score(truth["persona"], truth["segment_id"])
     plan_only = adjusted_rand_score(truth["persona"], truth["plan"])
-    assert ours > 0.55
+    assert ours > 0.65
     assert ours >= plan_only + 0.15
 
     majority = truth.groupby("segment_id")["persona"].agg(lambda p: p.value_counts().index[0])
