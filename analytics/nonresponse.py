@@ -163,7 +163,7 @@ def weighted_nps_by(
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "group" else float) for c in columns})
     for c in ("n", "promoters", "detractors"):
-        counts[c] = counts[c].fillna(0).astype("int64")
+        counts[c] = pd.to_numeric(counts[c]).fillna(0).astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         # Within each group and cell, an answer stands for that cell's invitations.
         counts["w"] = np.where(counts["n"] > 0, counts["invited"] / counts["n"], np.nan)
