@@ -3,7 +3,6 @@
 import streamlit as st
 
 from analytics import advocacy, charts, narrative, nonresponse, segmentation
-from analytics import filters as scopes
 from analytics.ui import cached, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
 
@@ -28,22 +27,12 @@ METHODS = """
 - **Segments** are found from behaviour and value, then described by attitude; see the note under them.
 """
 
-st.title("Advocacy")
-wh = cached.warehouse()
-if wh is None:
-    onboarding.no_warehouse()
-    st.stop()
-
-scope = filters.current()
-rules = scopes.scope_rules(scope)
-st.caption(f"Scope: {scope.describe()}. {rules['relationship responses']} {rules['post-contact responses']}")
-missing = [t for t in ("customers", "surveys") if not wh.has(t)]
-if missing:
-    st.info(
-        f"Advocacy needs survey responses and the customers who gave them, and the warehouse has no "
-        f"{' and no '.join(missing)} yet. Bring them in on the **Data quality** page."
-    )
-    st.stop()
+wh, scope = onboarding.open_page(
+    "Advocacy",
+    rules=("relationship responses", "post-contact responses"),
+    needs=("customers", "surveys"),
+    why="Advocacy needs survey responses and the customers who gave them",
+)
 
 relationship = cached.headline(scope, kind="relationship")
 post_contact = cached.headline(scope, kind="transactional")

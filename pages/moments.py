@@ -3,26 +3,15 @@
 import streamlit as st
 
 from analytics import charts, moments
-from analytics import filters as scopes
 from analytics.ui import cached, filters, onboarding, tables
 from analytics.ui.columns import spec
 
-st.title("Moments of truth")
-wh = cached.warehouse()
-if wh is None:
-    onboarding.no_warehouse()
-    st.stop()
-
-scope = filters.current()
-rules = scopes.scope_rules(scope)
-st.caption(f"Scope: {scope.describe()}. {rules['contacts']} {rules['post-contact responses']}")
-missing = [t for t in ("interactions", "surveys") if not wh.has(t)]
-if missing:
-    st.info(
-        f"Moments of truth need contacts and the post-contact answers about them, and the warehouse has no "
-        f"{' and no '.join(missing)} yet. Bring them in on the **Data quality** page."
-    )
-    st.stop()
+wh, scope = onboarding.open_page(
+    "Moments of truth",
+    rules=("contacts", "post-contact responses"),
+    needs=("interactions", "surveys"),
+    why="Moments of truth need contacts and the post-contact answers about them",
+)
 
 with st.expander("When does a contact meet expectations?"):
     resolved = st.checkbox("Resolved", value=True, key="met_resolved")

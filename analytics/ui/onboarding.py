@@ -6,7 +6,11 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics import config, demo
+from analytics import filters as scopes
+from analytics.filters import Filters
 from analytics.ui import cached
+from analytics.ui import filters as ui_filters
+from analytics.warehouse import Warehouse
 
 
 def no_warehouse() -> None:
@@ -42,3 +46,25 @@ def no_warehouse() -> None:
             status.update(label="Demo warehouse built", state="complete")
         cached.refresh()
         st.rerun()
+
+
+def open_page(title: str, *, rules: tuple[str, ...], needs: tuple[str, ...], why: str) -> tuple[Warehouse, Filters]:
+    """The start every analysis page shares: its title, the warehouse (or the offer to build the demo),
+    the scope with the rules for the rows the page counts, and a plain stop when a table it ``needs``
+    is not there yet (``why`` says what the page needs them for)."""
+    st.title(title)
+    wh = cached.warehouse()
+    if wh is None:
+        no_warehouse()
+        st.stop()
+    scope = ui_filters.current()
+    said = scopes.scope_rules(scope)
+    st.caption(f"Scope: {scope.describe()}. " + " ".join(said[r] for r in rules))
+    missing = [t for t in needs if not wh.has(t)]
+    if missing:
+        st.info(
+            f"{why}, and the warehouse has no {' and no '.join(missing)} yet. Bring them in on the **Data quality** "
+            "page."
+        )
+        st.stop()
+    return wh, scope
