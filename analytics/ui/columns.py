@@ -57,6 +57,20 @@ def _c(label: str, kind: Kind, help: str = "", **kw: object) -> Column:  # noqa:
     return Column(label, kind, help, **kw)  # type: ignore[arg-type]
 
 
+def _bounded(
+    name: str, label: str, kind: Kind, about: str, *, ci_help: str, missing: str = "—", **kw: object
+) -> dict[str, Column]:
+    """An estimate, its 95% bounds and the interval column showing all three: four registry entries."""
+    return {
+        name: _c(label, kind, about, **kw),
+        f"{name}_low": _c(f"{label}, lower 95% bound", kind, "", **kw),
+        f"{name}_high": _c(f"{label}, upper 95% bound", kind, "", **kw),
+        f"{name}_ci": _c(
+            f"{label} (95% CI)", "interval", ci_help, parts=(name, f"{name}_low", f"{name}_high"), missing=missing, **kw
+        ),
+    }
+
+
 _NPS_HELP = "% promoters (9-10) minus % detractors (0-6), in points from -100 to +100."
 _CI = "95% adjusted-Wald interval (Rocks 2016)."
 _CHURN = "Churn events per 100 customer-months at risk."
@@ -227,54 +241,44 @@ COLUMNS: dict[str, Column] = {
     ),
     "n_met": _c("Responses, met", "count", "Post-contact responses about contacts that met expectations."),
     "n_not_met": _c("Responses, not met", "count", "Post-contact responses about contacts that did not."),
-    "nps_met": _c("NPS when met", "points", unit="points"),
-    "nps_met_low": _c("NPS when met, lower 95% bound", "points", unit="points"),
-    "nps_met_high": _c("NPS when met, upper 95% bound", "points", unit="points"),
-    "nps_met_ci": _c(
-        "NPS when met (95% CI)",
-        "interval",
-        f"{_NPS_HELP} Clustered by customer.",
-        unit="points",
-        parts=("nps_met", "nps_met_low", "nps_met_high"),
+    **_bounded(
+        "nps_met",
+        "NPS when met",
+        "points",
+        _NPS_HELP,
+        ci_help=f"{_NPS_HELP} Clustered by customer.",
         missing="no responses",
-    ),
-    "nps_not_met": _c("NPS when not met", "points", unit="points"),
-    "nps_not_met_low": _c("NPS when not met, lower 95% bound", "points", unit="points"),
-    "nps_not_met_high": _c("NPS when not met, upper 95% bound", "points", unit="points"),
-    "nps_not_met_ci": _c(
-        "NPS when not met (95% CI)",
-        "interval",
-        f"{_NPS_HELP} Clustered by customer.",
         unit="points",
-        parts=("nps_not_met", "nps_not_met_low", "nps_not_met_high"),
+    ),
+    **_bounded(
+        "nps_not_met",
+        "NPS when not met",
+        "points",
+        _NPS_HELP,
+        ci_help=f"{_NPS_HELP} Clustered by customer.",
         missing="no responses",
-    ),
-    "swing": _c(
-        "Attitude swing", "points", "NPS when expectations were met minus NPS when they were not.", unit="points"
-    ),
-    "swing_low": _c("Attitude swing, lower 95% bound", "points", unit="points"),
-    "swing_high": _c("Attitude swing, upper 95% bound", "points", unit="points"),
-    "swing_ci": _c(
-        "Attitude swing (95% CI)",
-        "interval",
-        "NPS when met minus NPS when not met, with a 95% interval that treats each customer, not each answer, as "
-        "the unit.",
         unit="points",
-        parts=("swing", "swing_low", "swing_high"),
+    ),
+    **_bounded(
+        "swing",
+        "Attitude swing",
+        "points",
+        "NPS when expectations were met minus NPS when they were not.",
+        ci_help="NPS when met minus NPS when not met, with a 95% interval that treats each customer, not each "
+        "answer, as the unit.",
         missing="no responses",
+        unit="points",
     ),
     "swing_p": _c("p (swing)", "p", "Two-sided p-value of the swing (exact test below 100 responses a side)."),
-    "ltr_slope": _c("LTR per CSAT point", "number", "Likelihood to recommend per point of CSAT.", digits=2),
-    "ltr_slope_low": _c("LTR per CSAT point, lower 95% bound", "number", digits=2),
-    "ltr_slope_high": _c("LTR per CSAT point, upper 95% bound", "number", digits=2),
-    "ltr_slope_ci": _c(
-        "LTR per CSAT point (95% CI)",
-        "interval",
-        "Least-squares slope of likelihood to recommend on CSAT within this kind of contact, with a 95% interval "
-        "clustered by customer: how far attitude moves with the experience.",
-        digits=2,
-        parts=("ltr_slope", "ltr_slope_low", "ltr_slope_high"),
+    **_bounded(
+        "ltr_slope",
+        "LTR per CSAT point",
+        "number",
+        "Likelihood to recommend per point of CSAT.",
+        ci_help="Least-squares slope of likelihood to recommend on CSAT within this kind of contact, with a 95% "
+        "interval clustered by customer: how far attitude moves with the experience.",
         missing="no ratings",
+        digits=2,
     ),
     "at_stake": _c(
         "Advocacy at stake",
