@@ -584,8 +584,8 @@ def importance_intervals(
             return empty(
                 "Some pair of variables is never answered together, so pairwise correlations cannot be formed."
             )
-    importance, r2 = _decompose(cov, method)
-    importance, r2 = importance[0], float(r2[0])
+    all_importance, all_r2 = _decompose(cov, method)
+    importance, r2 = all_importance[0], float(all_r2[0])
     if replicates:
         # A replicate whose outcome does not vary cannot be decomposed; it counts as missing.
         valid = boot_cov[:, 0, 0] > 0
@@ -641,7 +641,8 @@ def importance_quadrant(
       it should cost no more than it must.
 
     Drivers without a scale (wait time, transfers) have no direction in which "performing" is
-    read, so they get no action (an empty string), and neither does a driver without an estimate.
+    read: unimportant, they are still Right-size, but important ones get no action (an empty
+    string). Neither does a driver without an estimate.
     """
     missing = [c for c in ("share", "performance_scaled", "kind") if c not in table.columns]
     if missing:

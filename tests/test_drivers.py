@@ -4,7 +4,11 @@ and the demo's planted tactile and emotive weights."""
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import subprocess
+import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -49,10 +53,10 @@ def lmg_by_orderings(data: pd.DataFrame, outcome: str, columns: list[str]) -> np
 def test_lmg_matches_relaimpo_on_swiss() -> None:
     """Grömping (2006), relaimpo, R's ``swiss`` data (tests/data/swiss.csv, from the R datasets package):
 
-        library(relaimpo)
-        calc.relimp(Fertility ~ ., data = swiss, type = "lmg")
-        # R² 0.7067350; Agriculture 0.05709122, Examination 0.17117303, Education 0.26013468,
-        # Catholic 0.10557015, Infant.Mortality 0.11276592
+    library(relaimpo)
+    calc.relimp(Fertility ~ ., data = swiss, type = "lmg")
+    # R² 0.7067350; Agriculture 0.05709122, Examination 0.17117303, Education 0.26013468,
+    # Catholic 0.10557015, Infant.Mortality 0.11276592
     """
     fit = drivers.relative_importance(swiss(), "Fertility", SWISS_DRIVERS)
     assert fit.r2 == pytest.approx(0.7067350, abs=5e-8)
@@ -207,7 +211,10 @@ def test_repeating_a_customers_answers_does_not_narrow_the_interval() -> None:
     five = pd.concat([data] * 5, ignore_index=True)
     same_customers = drivers.importance_intervals(five, "y", ["a", "b", "c"], **args)
     strangers = drivers.importance_intervals(
-        five.assign(customer=five["customer"] + "-" + (five.index // len(data)).astype(str)), "y", ["a", "b", "c"], **args
+        five.assign(customer=five["customer"] + "-" + (five.index // len(data)).astype(str)),
+        "y",
+        ["a", "b", "c"],
+        **args,
     )
     width = (once.table["high"] - once.table["low"]).to_numpy()
     assert (same_customers.table["high"] - same_customers.table["low"]).to_numpy() == pytest.approx(width, abs=1e-9)
@@ -246,3 +253,163 @@ def test_quadrant_actions() -> None:
     assert list(drivers.importance_quadrant(table, performance_cut=0.9))[:2] == ["Fix", "Fix"]
     table.loc[0, "performance_scaled"] = np.nan  # e.g. wait time: no scale, no direction
     assert drivers.importance_quadrant(table).iloc[0] == ""
+
+
+# --- on the warehouse --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo at its default size (20,000 customers over 36 months): several hundred post-contact
+    responses for even the rarest contact reason, which the small session demo does not have."""
+    root = tmp_path_factory.mktemp("drivers") / "warehouse"
+    results = demo.build(root)
+    assert all(r.status == "committed" for r in results), [r.message for r in results]
+    return root
+
+
+def emotive_shares(root: Path, outcome: drivers.Outcome) -> pd.DataFrame:
+    wh = warehouse.open(root)
+    rows = []
+    for reason, stage in demo.REASON_STAGE.items():
+        result = drivers.driver_analysis(wh, outcome=outcome, moment=(stage, reason), bootstrap=100)
+        split = result.split.set_index("kind")
+        rows.append({"reason": reason, "n": result.n, **split.loc["emotive", ["share", "share_low", "share_high"]]})
+    return pd.DataFrame(rows).set_index("reason")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("outcome", ["csat", "ltr"])
+def test_emotive_share_by_reason_recovers_the_planted_weights(planted: Path, outcome: drivers.Outcome) -> None:
+    """The demo makes each contact's experience ``w * tactile + (1 - w) * emotive`` with ``w`` the
+    reason's tactile weight; CSAT follows experience and LTR follows attitude, which experience moves.
+    Ranked by the emotive share of explained variance, the reasons come out in the planted order of
+    emotive weight (1 - w), and the four clearest cases lead the way they were planted."""
+    truth = pd.Series(demo.load_truth(planted)["emotive_weight"])
+    got = emotive_shares(planted, outcome)
+    rho = stats.spearmanr(truth[got.index], got["share"]).statistic
+    assert rho >= 0.8, got.assign(truth=truth)
+    assert (got["n"] >= 300).all()
+    for reason in ("cancellation_request", "billing_dispute"):
+        assert got.loc[reason, "share"] > 0.5, got.loc[reason]
+    for reason in ("service_outage", "password_reset"):
+        assert got.loc[reason, "share"] < 0.5, got.loc[reason]
+    if outcome == "csat":  # CSAT is close to experience: the leads hold with their intervals
+        assert (got.loc[["cancellation_request", "billing_dispute"], "share_low"] > 0.5).all()
+        assert (got.loc[["service_outage", "password_reset"], "share_high"] < 0.5).all()
+
+
+def test_driver_analysis_on_the_demo_is_well_formed(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    result = drivers.driver_analysis(wh, outcome="csat", bootstrap=50)
+    t = result.table
+    assert list(t.columns) == list(drivers.TABLE_COLUMNS)
+    assert set(t["attribute"]) == {a for a, _, _ in demo.ATTRIBUTES}
+    assert dict(zip(t["attribute"], t["kind"], strict=True)) == {a: k for a, _, k in demo.ATTRIBUTES}
+    assert t["importance"].sum() == pytest.approx(result.r2)
+    assert t["share"].sum() == pytest.approx(1.0)
+    assert ((t["low"] <= t["importance"]) & (t["importance"] <= t["high"])).all()
+    assert ((t["performance"] >= 1) & (t["performance"] <= 5)).all()
+    assert ((t["top2"] >= 0) & (t["top2"] <= 1)).all()
+    assert set(t["action"]) <= set(drivers.ACTIONS)
+    assert (t["n"] == result.n).all() and result.customers <= result.n
+    split = result.split.set_index("kind")
+    assert list(split.index) == ["tactile", "emotive"]
+    assert split["share"].sum() == pytest.approx(1.0)
+    assert split.loc["tactile", "share_low"] <= split.loc["tactile", "share"] <= split.loc["tactile", "share_high"]
+    # The same responses by hand: every rated post-contact answer with a CSAT.
+    surveys = wh.table("surveys").execute()
+    rated = surveys[surveys["interaction_id"].notna() & surveys["csat"].notna()]
+    complete = rated.dropna(subset=[f"rating_{a}" for a, _, _ in demo.ATTRIBUTES])
+    assert result.n == len(complete) and result.customers == complete["customer_id"].nunique()
+    speed = t.set_index("attribute").loc["speed"]
+    assert speed["performance"] == pytest.approx(complete["rating_speed"].mean())
+    assert speed["top2"] == pytest.approx((complete["rating_speed"] >= 4).mean())
+
+
+def test_operational_drivers_and_pairwise(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    result = drivers.driver_analysis(
+        wh, drivers=["rating_empathy", "wait_seconds", "is_resolved"], missing="pairwise", bootstrap=20
+    )
+    t = result.table.set_index("attribute")
+    assert list(t["kind"]) == ["emotive", "operational", "operational"]
+    assert 0 <= t.loc["is_resolved", "performance"] <= 1 and math.isnan(t.loc["is_resolved", "top2"])
+    # No scale, so no direction to call good: an action only when it does not matter.
+    wait = t.loc["wait_seconds"]
+    assert wait["action"] == ("Right-size" if wait["share"] < 1 / 3 else "")
+    assert list(result.split["kind"]) == ["emotive", "operational"]
+    with pytest.raises(ValueError, match="unknown driver 'colour'"):
+        drivers.driver_analysis(wh, drivers=["colour"])
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        Filters(start=date(2030, 1, 1)),
+        Filters(start=date(2026, 2, 2), end=date(2026, 2, 2)),
+        Filters(segments=("enterprise",), regions=("west",), channels=("social",)),
+    ],
+)
+def test_a_thin_scope_gives_a_note_not_an_error(demo_warehouse: Path, scope: Filters) -> None:
+    wh = warehouse.open(demo_warehouse)
+    for moment in (None, ("pay", "billing_dispute"), ("nowhere", None)):
+        result = drivers.driver_analysis(wh, scope, moment=moment, bootstrap=20)
+        assert result.is_empty and result.note and result.table.empty and result.split.empty
+        assert list(result.table.columns) == list(drivers.TABLE_COLUMNS)
+        assert "NaN" not in json.dumps(result.to_dict())
+
+
+def test_an_empty_warehouse_gives_a_note(wh_path: Path) -> None:
+    from tests.conftest import load_tables, valid_customers
+
+    wh = load_tables(wh_path, wh_path.parent, customers=valid_customers())
+    result = drivers.driver_analysis(wh)
+    assert result.is_empty and result.note == "The surveys hold no attribute ratings to analyse."
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+
+def iconic(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_analyze_drivers_json(demo_warehouse: Path) -> None:
+    args = ["--outcome", "csat", "--bootstrap", "30", "--channel", "voice", "--warehouse", str(demo_warehouse)]
+    out = iconic("analyze", "drivers", "--json", *args)
+    assert out.returncode == 0, out.stderr
+    assert "NaN" not in out.stdout
+    data = json.loads(out.stdout)
+    expected = drivers.driver_analysis(
+        warehouse.open(demo_warehouse), Filters(channels=("voice",)), outcome="csat", bootstrap=30
+    )
+    assert data["r2"] == pytest.approx(expected.r2) and data["n"] == expected.n
+    assert data["scope"]["channels"] == ["voice"]
+    first = data["drivers"][0]
+    assert {"attribute", "kind", "importance", "low", "high", "share", "performance"} <= set(first)
+    assert [d["attribute"] for d in data["drivers"]] == list(expected.table["attribute"])
+    assert sum(d["share"] for d in data["drivers"]) == pytest.approx(1.0)
+    assert {s["kind"] for s in data["split"]} == {"tactile", "emotive"}
+    text = iconic("analyze", "drivers", *args)
+    assert text.returncode == 0 and "share of the explained variance by kind" in text.stdout
+
+
+def test_analyze_drivers_moment_method_and_mistakes(demo_warehouse: Path) -> None:
+    wh = ["--warehouse", str(demo_warehouse), "--bootstrap", "20"]
+    out = iconic("analyze", "drivers", "--moment", "pay:billing_question", "--method", "johnson", "--json", *wh)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["moment"] == ["pay", "billing_question"] and data["method"] == "johnson"
+    bad = iconic("analyze", "drivers", "--moment", "pay:fax_request", *wh)
+    assert bad.returncode == 2 and "--moment reason 'fax_request' is not in the warehouse" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    shape = iconic("analyze", "drivers", "--moment", "billing", *wh)
+    assert shape.returncode == 2 and "is not STAGE:REASON" in shape.stderr
+    unknown = iconic("analyze", "drivers", "--driver", "colour", *wh)
+    assert unknown.returncode == 2 and "unknown driver 'colour'" in unknown.stderr
+    empty = iconic("analyze", "drivers", "--start", "2030-01-01", "--json", *wh)
+    assert empty.returncode == 0 and json.loads(empty.stdout)["r2"] is None
+    assert "leaves none" in json.loads(empty.stdout)["note"]
+    helped = iconic("analyze", "drivers", "--help")
+    assert helped.returncode == 0 and "usage: iconic analyze drivers" in helped.stdout
