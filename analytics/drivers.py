@@ -30,6 +30,7 @@ importance-performance grid (``importance_quadrant``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy import sparse
 
 from analytics import filters, schema
 from analytics.filters import ALL_DATA, Filters
@@ -230,17 +232,33 @@ def _row_features(z: np.ndarray, observed: np.ndarray | None) -> np.ndarray:
     ``v_i u_j``, ``w_i u_j`` and ``v_i v_j`` give every pair's count, sums and sums of squares over
     the rows where both are present.
     """
-    q = z.shape[1]
-    iu, ju = np.triu_indices(q)
+    n, q = z.shape
+    tri = q * (q + 1) // 2
+    # Built feature by feature along rows (contiguous, no temporaries), then laid out row-major
+    # for the per-cluster sums.
+    zt = np.ascontiguousarray(z.T)
+
+    def upper(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+        at = 0
+        for i in range(q):
+            np.multiply(a[i], b[i:], out=out[at : at + q - i])
+            at += q - i
+
     if observed is None:
-        return np.concatenate([np.ones((len(z), 1)), z, z[:, iu] * z[:, ju]], axis=1)
-    u = observed.astype(float)
-    v = np.where(observed, z, 0.0)
+        out = np.empty((1 + q + tri, n))
+        out[0] = 1.0
+        out[1 : 1 + q] = zt
+        upper(zt, zt, out[1 + q :])
+        return np.ascontiguousarray(out.T)
+    u = np.ascontiguousarray(observed.T, dtype=float)
+    v = np.where(u > 0, zt, 0.0)
     w = v * v
-    full_i, full_j = np.indices((q, q)).reshape(2, -1)
-    return np.concatenate(
-        [u[:, iu] * u[:, ju], v[:, full_i] * u[:, full_j], w[:, full_i] * u[:, full_j], v[:, iu] * v[:, ju]], axis=1
-    )
+    out = np.empty((2 * tri + 2 * q * q, n))
+    upper(u, u, out[:tri])
+    np.multiply(v[:, None, :], u[None, :, :], out=out[tri : tri + q * q].reshape(q, q, n))
+    np.multiply(w[:, None, :], u[None, :, :], out=out[tri + q * q : tri + 2 * q * q].reshape(q, q, n))
+    upper(v, v, out[tri + 2 * q * q :])
+    return np.ascontiguousarray(out.T)
 
 
 def _covariances(totals: np.ndarray, q: int, pairwise: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -299,56 +317,59 @@ def _resample_counts(
 ) -> Iterator[tuple[int, int, np.ndarray]]:
     """Multinomial resampling counts of ``clusters`` clusters, ``replicates`` times, one block of
     clusters at a time: yields ``(first, stop, counts)`` with ``counts`` shaped
-    ``(replicates, stop - first)``.
+    ``(replicates, stop - first)`` (as floats, ready to weight sums with).
 
     Concatenated over blocks, each row is a draw of ``clusters`` clusters with replacement. How
     many of a replicate's draws fall in each block is itself multinomial (by block size); within a
     block they are uniform.
     """
-    edges = list(range(0, clusters, block)) + [clusters]
+    edges = [*range(0, clusters, block), clusters]
     sizes = np.diff(edges)
     per_block = rng.multinomial(clusters, sizes / clusters, size=replicates)  # (replicates, blocks)
-    for k, (first, stop) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+    for k, (first, stop) in enumerate(itertools.pairwise(edges)):
         m = stop - first
-        draws = per_block[:, k]
-        flat = rng.integers(0, m, size=int(draws.sum())) + np.repeat(np.arange(replicates) * m, draws)
-        counts = np.bincount(flat, minlength=replicates * m).reshape(replicates, m)
+        small = np.uint16 if m <= 1 << 16 else np.uint32  # fewer random bits to draw
+        counts = np.empty((replicates, m))
+        for b in range(replicates):
+            counts[b] = np.bincount(rng.integers(0, m, size=per_block[b, k], dtype=small), minlength=m)
         yield first, stop, counts
 
 
 def _totals(
-    features: Any,
     z: np.ndarray,
     observed: np.ndarray | None,
     codes: np.ndarray,
     replicates: int,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Summed row features over all rows and over each bootstrap replicate of clusters.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Summed ``_row_features`` over all rows, and over each bootstrap replicate of clusters.
 
     ``codes`` numbers each row's cluster ``0..C-1``. Rows are grouped by cluster and processed a
-    block of clusters at a time: the block's per-cluster sums are formed, added to the total, and
-    weighted by the block's resampling counts into every replicate's total. Returns
-    ``(total (F,), replicate totals (replicates, F), clusters)``.
+    block of clusters at a time: the block's per-cluster sums are formed (a sparse indicator
+    product), added to the total, and weighted by the block's resampling counts into every
+    replicate's total. Returns ``(total (F,), replicate totals (replicates, F))``.
     """
-    order = np.argsort(codes, kind="stable")
-    sorted_codes = codes[order]
-    clusters = int(sorted_codes[-1]) + 1 if len(codes) else 0
-    starts = np.searchsorted(sorted_codes, np.arange(clusters + 1))
-    width = features(z[:1], None if observed is None else observed[:1]).shape[1]
+    if len(codes) and not (np.diff(codes) >= 0).all():
+        order = np.argsort(codes, kind="stable")
+        codes, z = codes[order], z[order]
+        observed = None if observed is None else observed[order]
+    clusters = int(codes[-1]) + 1 if len(codes) else 0
+    starts = np.searchsorted(codes, np.arange(clusters + 1))
+    width = _row_features(z[:1], None if observed is None else observed[:1]).shape[1]
     total = np.zeros(width)
     boot = np.zeros((replicates, width))
     blocks = _resample_counts(clusters, replicates, rng) if replicates else None
     for first in range(0, clusters, BLOCK):
         stop = min(first + BLOCK, clusters)
-        rows = order[starts[first] : starts[stop]]
-        f = features(z[rows], None if observed is None else observed[rows])
-        per_cluster = np.add.reduceat(f, starts[first:stop] - starts[first], axis=0)
+        lo, hi = starts[first], starts[stop]
+        f = _row_features(z[lo:hi], None if observed is None else observed[lo:hi])
+        indicator = sparse.csr_matrix((np.ones(hi - lo), np.arange(hi - lo), starts[first : stop + 1] - lo))
+        per_cluster = indicator @ f
         total += per_cluster.sum(axis=0)
         if blocks is not None:
             _, _, counts = next(blocks)
-            boot += counts.astype(float) @ per_cluster
-    return total, boot, clusters
+            boot += counts @ per_cluster
+    return total, boot
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -426,10 +447,15 @@ def _bounds(values: np.ndarray, confidence: float) -> tuple[float, float]:
 
 
 def _numeric(data: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """The columns as one float array, missing as NaN (booleans as 0/1, text that is no number as NaN)."""
+    frame = data[list(columns)]
+    if all(pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
+        return frame.to_numpy(dtype=float, na_value=np.nan)
     out = np.empty((len(data), len(columns)))
     for i, c in enumerate(columns):
-        values = pd.to_numeric(data[c].astype("float64") if data[c].dtype == bool else data[c], errors="coerce")
-        out[:, i] = np.asarray(values, dtype=float)
+        column = data[c]
+        values = column.astype("float64") if pd.api.types.is_bool_dtype(column.dtype) else column
+        out[:, i] = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return out
 
 
@@ -554,9 +580,10 @@ def importance_intervals(
     if n < p + 2:
         return empty(f"{n} usable rows are too few for {p} drivers (at least {p + 2} are needed).")
     # Standardise first, so that sums of squares do not lose the covariances to rounding.
-    masked = np.where(present, values, np.nan)
-    centre = np.nanmean(masked, axis=0)
-    spread = np.nanstd(masked, axis=0)
+    if missing == "listwise":
+        centre, spread = values.mean(axis=0), values.std(axis=0)
+    else:
+        centre, spread = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
     if not spread[0] > 0:
         return empty("The outcome does not vary among these rows, so nothing can explain it.")
     z = (values - centre) / np.where(spread > 0, spread, 1.0)
@@ -567,7 +594,7 @@ def importance_intervals(
     if bootstrap and not replicates:
         notes.append(f"Only {clusters} customers: too few to resample for intervals (at least {MIN_CUSTOMERS}).")
     rng = np.random.default_rng(random_state)
-    total, boot, _ = _totals(_row_features, z, observed, codes, replicates, rng)
+    total, boot = _totals(z, observed, codes, replicates, rng)
     pairwise = missing == "pairwise"
     q = p + 1
     cov, used = _covariances(total, q, pairwise)
@@ -827,7 +854,9 @@ def driver_responses(
         if reason is not None:
             contacts = contacts.filter(contacts.contact_reason == reason)
         s = s.join(contacts, "interaction_id")
-    picked = s.select("customer_id", *rating_columns, *contact_columns, outcome=s[outcome])
+    # Contact measures come as numbers (flags as 0/1), so missing values stay NaN on the way out.
+    measures = {c: s[c].cast("float64") for c in contact_columns}
+    picked = s.select("customer_id", *rating_columns, outcome=s[outcome], **measures)
     return picked.to_pyarrow()
 
 
