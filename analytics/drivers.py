@@ -935,10 +935,12 @@ def driver_analysis(
         random_state=random_state,
     )
     notes = [*([fit.note] if fit.note else []), *notes]
-    if fit.n < max(MIN_RESPONSES, len(columns) + 2) or not np.isfinite(fit.r2):
-        too_few = f"{fit.n} usable post-contact responses{where} are too few for a driver analysis (at least {max(MIN_RESPONSES, len(columns) + 2)} are needed)."
-        text = too_few if fit.n < max(MIN_RESPONSES, len(columns) + 2) else (fit.note or "No estimate in this scope.")
+    least = max(MIN_RESPONSES, len(columns) + 2)
+    if fit.n < least:
+        text = f"{fit.n} usable post-contact responses{where} are too few for a driver analysis (at least {least} are needed)."
         return result(text, n=fit.n, customers=fit.clusters, used_method=fit.method)
+    if not fit.r2 > 0:  # NaN (the outcome does not vary) or nothing explained: no shares to show
+        return result(fit.note or "No estimate in this scope.", n=fit.n, customers=fit.clusters, used_method=fit.method)
 
     values = _numeric(frame, columns)
     outcome_ok = frame["outcome"].notna().to_numpy()

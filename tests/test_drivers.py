@@ -413,3 +413,10 @@ def test_analyze_drivers_moment_method_and_mistakes(demo_warehouse: Path) -> Non
     assert "leaves none" in json.loads(empty.stdout)["note"]
     helped = iconic("analyze", "drivers", "--help")
     assert helped.returncode == 0 and "usage: iconic analyze drivers" in helped.stdout
+
+
+def test_drivers_that_explain_nothing_say_so() -> None:
+    data = swiss().assign(A=1.0, B=2.0)
+    fit = drivers.relative_importance(data, "Fertility", ["A", "B"])
+    assert fit.r2 == 0.0 and "explain none" in fit.note
+    assert (fit.table["importance"] == 0.0).all()
