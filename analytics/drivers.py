@@ -67,7 +67,7 @@ OPERATIONAL = {
     "is_automated": "Automated",
     "cost": "Cost of the contact",
 }
-#: A replicate must leave at least this share of replicates estimable for an interval to be shown.
+#: At least this share of the replicates must be estimable for an interval to be shown.
 MIN_VALID_REPLICATES = 0.5
 #: Customers per block of the bootstrap: bounds the memory of the per-customer sums at any scale.
 BLOCK = 1 << 16

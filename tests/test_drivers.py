@@ -420,3 +420,27 @@ def test_drivers_that_explain_nothing_say_so() -> None:
     fit = drivers.relative_importance(data, "Fertility", ["A", "B"])
     assert fit.r2 == 0.0 and "explain none" in fit.note
     assert (fit.table["importance"] == 0.0).all()
+
+
+def test_every_driver_column_is_registered_for_display(demo_warehouse: Path) -> None:
+    """A driver table's "low", "high" and "share" bound and share out importance; the registry
+    aliases keep them from reading as NPS bounds or a share of customers."""
+    from analytics.ui import columns
+
+    result = drivers.driver_analysis(warehouse.open(demo_warehouse), outcome="csat", bootstrap=20)
+    shown = ["label", "kind", "importance_ci", "importance_share_ci", "performance", "top2", "action"]
+    table = columns.present(result.table, shown, aliases=columns.DRIVER_ALIASES)
+    assert list(table.columns) == [
+        "Driver",
+        "Kind",
+        "Importance (95% CI)",
+        "Share of explained variance (95% CI)",
+        "Performance",
+        "Top-2-box",
+        "Action",
+    ]
+    exported = columns.export(result.table, shown, aliases=columns.DRIVER_ALIASES)
+    assert {"Importance, lower 95% bound", "Share of explained variance, upper 95% bound"} <= set(exported.columns)
+    for frame in (result.table, result.split):
+        for name in frame.columns:
+            columns.spec(columns.DRIVER_ALIASES.get(name, name))
