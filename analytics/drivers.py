@@ -557,12 +557,14 @@ def importance_intervals(
     values = _numeric(data, [outcome, *drivers])
     present = ~np.isnan(values)
     keep = present.all(axis=1) if missing == "listwise" else present[:, 0] & present[:, 1:].any(axis=1)
-    values, present = values[keep], present[keep]
+    every = bool(keep.all())  # then skip copying millions of rows to keep them all
+    if not every:
+        values, present = values[keep], present[keep]
     n = int(keep.sum())
     if cluster is None:
         codes = np.arange(n)
     else:
-        ids = data[cluster].to_numpy()[keep]
+        ids = data[cluster].to_numpy() if every else data[cluster].to_numpy()[keep]
         codes = pd.factorize(ids, sort=True)[0].astype(np.int64) if n else np.zeros(0, np.int64)
     clusters = int(codes.max()) + 1 if n else 0
 
