@@ -444,3 +444,19 @@ def test_every_driver_column_is_registered_for_display(demo_warehouse: Path) -> 
     for frame in (result.table, result.split):
         for name in frame.columns:
             columns.spec(columns.DRIVER_ALIASES.get(name, name))
+
+
+def test_analyze_drivers_refuses_a_bad_scope_or_warehouse(demo_warehouse: Path, tmp_path: Path) -> None:
+    backwards = iconic(
+        "analyze", "drivers", "--start", "2026-03-01", "--end", "2026-01-01", "--warehouse", str(demo_warehouse)
+    )
+    assert (
+        backwards.returncode == 2
+        and "the date range starts (2026-03-01) after it ends (2026-01-01)" in backwards.stderr
+    )
+    typo = iconic("analyze", "drivers", "--segment", "Enterprise", "--warehouse", str(demo_warehouse))
+    assert typo.returncode == 2 and "--segment 'Enterprise' is not in the warehouse" in typo.stderr
+    not_a_folder = tmp_path / "warehouse.txt"
+    not_a_folder.write_text("not a folder")
+    out = iconic("analyze", "drivers", "--warehouse", str(not_a_folder))
+    assert out.returncode == 2 and "is a file, not a folder" in out.stderr and "Traceback" not in out.stderr
