@@ -72,6 +72,8 @@ OPERATIONAL = {
 MIN_VALID_REPLICATES = 0.5
 #: Customers per block of the bootstrap: bounds the memory of the per-customer sums at any scale.
 BLOCK = 1 << 16
+#: Sums per row for 10 drivers and the outcome, listwise (1 + 11 + 66): what ``BLOCK`` is sized for.
+LISTWISE_WIDTH = 78
 #: A driver whose variance left after partialling out others is below this share of its own is
 #: treated as redundant with them: it adds nothing to R² in that subset.
 COLLINEAR = 1e-10
@@ -357,11 +359,14 @@ def _totals(
     clusters = int(codes[-1]) + 1 if len(codes) else 0
     starts = np.searchsorted(codes, np.arange(clusters + 1))
     width = _row_features(z[:1], None if observed is None else observed[:1]).shape[1]
+    # Pairwise sums are about five times as wide as listwise ones: fewer customers per block keep a
+    # block's rows of sums the same size.
+    block = BLOCK if observed is None else max(1024, BLOCK * LISTWISE_WIDTH // width)
     total = np.zeros(width)
     boot = np.zeros((replicates, width))
-    blocks = _resample_counts(clusters, replicates, rng) if replicates else None
-    for first in range(0, clusters, BLOCK):
-        stop = min(first + BLOCK, clusters)
+    blocks = _resample_counts(clusters, replicates, rng, block) if replicates else None
+    for first in range(0, clusters, block):
+        stop = min(first + block, clusters)
         lo, hi = starts[first], starts[stop]
         f = _row_features(z[lo:hi], None if observed is None else observed[lo:hi])
         indicator = sparse.csr_matrix((np.ones(hi - lo), np.arange(hi - lo), starts[first : stop + 1] - lo))
