@@ -279,24 +279,30 @@ def emotive_shares(root: Path, outcome: drivers.Outcome) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("outcome", ["csat", "ltr"])
-def test_emotive_share_by_reason_recovers_the_planted_weights(planted: Path, outcome: drivers.Outcome) -> None:
+def test_emotive_share_of_csat_by_reason_recovers_the_planted_weights(planted: Path) -> None:
     """The demo makes each contact's experience ``w * tactile + (1 - w) * emotive`` with ``w`` the
-    reason's tactile weight; CSAT follows experience and LTR follows attitude, which experience moves.
-    Ranked by the emotive share of explained variance, the reasons come out in the planted order of
-    emotive weight (1 - w), and the four clearest cases lead the way they were planted."""
+    reason's tactile weight, and CSAT follows experience. Ranked by the emotive share of CSAT's
+    explained variance, the reasons come out in the planted order of emotive weight (1 - w), and the
+    four clearest cases lead the way they were planted, intervals and all."""
     truth = pd.Series(demo.load_truth(planted)["emotive_weight"])
-    got = emotive_shares(planted, outcome)
+    got = emotive_shares(planted, "csat")
     rho = stats.spearmanr(truth[got.index], got["share"]).statistic
     assert rho >= 0.8, got.assign(truth=truth)
     assert (got["n"] >= 300).all()
+    assert (got.loc[["cancellation_request", "billing_dispute"], "share_low"] > 0.5).all(), got
+    assert (got.loc[["service_outage", "password_reset"], "share_high"] < 0.5).all(), got
+
+
+@pytest.mark.slow
+def test_emotive_share_of_ltr_leads_the_planted_way_at_the_moments_that_move_it(planted: Path) -> None:
+    """Post-contact LTR follows attitude, which routine contacts barely move in the demo, so the
+    ratings explain 1-5% of its variance there and the emotive share of that is noise; where a
+    contact moves attitude (the moments of truth), the share leads the way it was planted."""
+    got = emotive_shares(planted, "ltr")
     for reason in ("cancellation_request", "billing_dispute"):
         assert got.loc[reason, "share"] > 0.5, got.loc[reason]
     for reason in ("service_outage", "password_reset"):
         assert got.loc[reason, "share"] < 0.5, got.loc[reason]
-    if outcome == "csat":  # CSAT is close to experience: the leads hold with their intervals
-        assert (got.loc[["cancellation_request", "billing_dispute"], "share_low"] > 0.5).all()
-        assert (got.loc[["service_outage", "password_reset"], "share_high"] < 0.5).all()
 
 
 def test_driver_analysis_on_the_demo_is_well_formed(demo_warehouse: Path) -> None:
