@@ -340,6 +340,66 @@ COLUMNS: dict[str, Column] = {
     "escalations_per_month": _c("Escalations per month", "number", digits=3),
     "log_revenue": _c("Log monthly revenue", "number", "Natural log of 1 + monthly revenue.", digits=2),
     "ltr": _c("Likelihood to recommend", "number", "Latest relationship answer, 0-10."),
+    # drivers (analytics.drivers). A driver table's "low", "high" and "share" bound and share out
+    # importance, not NPS or customers: show it with ``aliases=DRIVER_ALIASES``.
+    "attribute": _c(
+        "Attribute code", "text", "The rated attribute (the survey's rating_<attribute> column) or contact measure."
+    ),
+    "label": _c("Driver", "text", "What was rated, in the survey's words, or the contact measure."),
+    "kind": _c(
+        "Kind",
+        "text",
+        "Tactile: speed, resolution, clarity. Emotive: how the customer felt treated. Operational: a measure of "
+        "the contact itself (wait, transfers, resolution).",
+    ),
+    "r2": _c("R²", "number", "Share of the outcome's variance the drivers explain together.", digits=3),
+    "importance": _c(
+        "Importance (R²)",
+        "number",
+        "The driver's share of R² in outcome units of explained variance: its LMG (Shapley) value, its gain in R² "
+        "averaged over every order of adding the drivers. The drivers' values add up to R².",
+        digits=3,
+    ),
+    "importance_low": _c("Importance, lower 95% bound", "number", digits=3),
+    "importance_high": _c("Importance, upper 95% bound", "number", digits=3),
+    "importance_ci": _c(
+        "Importance (95% CI)",
+        "interval",
+        "LMG share of R² with a 95% percentile interval from a bootstrap that resamples customers, so repeat "
+        "answers by one customer do not count as independent.",
+        digits=3,
+        parts=("importance", "low", "high"),
+        missing="not estimated",
+    ),
+    "importance_share": _c(
+        "Share of explained variance", "share", "Importance over R²: the drivers' shares add up to 100%."
+    ),
+    "share_low": _c("Share of explained variance, lower 95% bound", "share"),
+    "share_high": _c("Share of explained variance, upper 95% bound", "share"),
+    "importance_share_ci": _c(
+        "Share of explained variance (95% CI)",
+        "interval",
+        "Importance over R², with a 95% percentile interval from a bootstrap that resamples customers.",
+        parts=("share", "share_low", "share_high"),
+        missing="not estimated",
+    ),
+    "performance": _c(
+        "Performance", "number", "Mean rating on the attribute's scale (for a contact measure, its mean).", digits=2
+    ),
+    "top2": _c("Top-2-box", "share", "Share of ratings in the top two points of the scale (4 or 5 on a 1-5 scale)."),
+    "performance_scaled": _c(
+        "Performance (share of scale)",
+        "share",
+        "Mean rating as a fraction of the way from the bottom of its scale to the top; the importance-performance "
+        "grid compares drivers on it.",
+    ),
+    "driver_action": _c(
+        "Action",
+        "text",
+        "Fix: important and below the drivers' mean performance. Delight: important, performing, emotive. "
+        "Maintain: important, performing, tactile or operational. Right-size: below an equal share of the "
+        "explained variance.",
+    ),
     # warehouse and ingest
     "table": _c("Table", "text"),
     "table_name": _c("Table", "text"),
@@ -369,6 +429,21 @@ COLUMNS: dict[str, Column] = {
     "references": _c("Names a row of", "text"),
     "rows_missing": _c("Rows naming a missing row", "count"),
 }
+
+
+#: How a driver table's columns (``analytics.drivers``) map onto registry entries.
+DRIVER_ALIASES: dict[str, str] = {
+    "low": "importance_low",
+    "high": "importance_high",
+    "share": "importance_share",
+    "action": "driver_action",
+}
+
+
+def _key(name: str, group: str | None, aliases: Mapping[str, str] | None) -> str:
+    if name == "group" and group:
+        return group
+    return aliases.get(name, name) if aliases else name
 
 
 def spec(name: str) -> Column:
@@ -439,16 +514,24 @@ def fmt_interval(name: str, estimate: object, low: object, high: object) -> str:
     return f"{fmt(part, estimate)} ({fmt(part, low)} to {fmt(part, high)})"
 
 
-def present(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = None) -> pd.DataFrame:
+def present(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    group: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """The table as shown: registered labels as headers, values formatted as text (counts stay
     numbers so they sort; dates read ``YYYY-MM-DD HH:MM``, which sorts as text), intervals joined
     into one cell. Missing values read ``—``.
 
-    ``group`` names the dimension that fills a ``group`` column (its label heads the column).
+    ``group`` names the dimension that fills a ``group`` column (its label heads the column);
+    ``aliases`` maps other frame columns to the registry entry that describes them (e.g.
+    ``DRIVER_ALIASES``, where ``share`` is a share of explained variance).
     """
     out = {}
     for name in columns:
-        c = spec(group if name == "group" and group else name)
+        c = spec(_key(name, group, aliases))
         if c.parts is not None:
             est, lo, hi = (frame[p] for p in c.parts)
             out[c.label] = [fmt_interval(name, *v) for v in zip(est, lo, hi, strict=True)]
@@ -459,7 +542,13 @@ def present(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = 
     return pd.DataFrame(out, index=range(len(frame)))
 
 
-def export(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = None) -> pd.DataFrame:
+def export(
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    *,
+    group: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """The table for a CSV download: the same columns with their labels, raw numbers, and each
     interval split into its estimate and bounds."""
     names: list[str] = []
@@ -467,7 +556,7 @@ def export(frame: pd.DataFrame, columns: Sequence[str], *, group: str | None = N
         parts = spec(name).parts
         names.extend(parts if parts else [name])
     return pd.DataFrame(
-        {spec(group if n == "group" and group else n).label: frame[n].to_numpy() for n in names},
+        {spec(_key(n, group, aliases)).label: frame[n].to_numpy() for n in names},
         index=range(len(frame)),
     )
 
@@ -486,10 +575,12 @@ def axis_title(name: str) -> str:
     return f"{c.label} ({c.unit})" if c.unit and c.unit not in c.label else c.label
 
 
-def help_texts(columns: Sequence[str], *, group: str | None = None) -> Mapping[str, str]:
+def help_texts(
+    columns: Sequence[str], *, group: str | None = None, aliases: Mapping[str, str] | None = None
+) -> Mapping[str, str]:
     """Label -> help text for the columns shown (for column headers' tooltips)."""
     out = {}
     for name in columns:
-        c = spec(group if name == "group" and group else name)
+        c = spec(_key(name, group, aliases))
         out[c.label] = c.help
     return out
