@@ -240,3 +240,76 @@ def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volu
     )
     line = base.mark_line(point=True, color="#e76f51").encode(y="cumulative_share:Q", tooltip=tips)
     return (bars + line).properties(height=320)
+
+
+#: Colours of the kinds of driver, the same on every chart.
+KIND_COLOURS = {"tactile": "#457b9d", "emotive": "#e76f51", "operational": "#8d99ae"}
+
+
+def driver_importance(table: pd.DataFrame, *, title: str = "What drives the rating") -> alt.Chart:
+    """Each driver's share of explained variance with its 95% bootstrap interval, largest on top,
+    coloured tactile or emotive (``drivers.driver_analysis(...).table``)."""
+    data = table.rename(columns={"share": "importance_share", "action": "driver_action"})
+    order = data.sort_values("importance_share", ascending=False)["label"].astype(str).tolist()
+    tips = [
+        tooltip("label"),
+        tooltip("kind"),
+        tooltip("importance"),
+        tooltip("importance_share"),
+        tooltip("share_low"),
+        tooltip("share_high"),
+        tooltip("performance"),
+        tooltip("driver_action"),
+    ]
+    base = alt.Chart(data, title=title).encode(
+        y=alt.Y("label:N", sort=order, title=spec("label").label, axis=alt.Axis(labelLimit=0))
+    )
+    colour = alt.Color(
+        "kind:N", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())), legend=LEGEND
+    )
+    bars = base.mark_bar().encode(
+        x=alt.X("importance_share:Q", title=axis_title("importance_share"), axis=alt.Axis(format="%")),
+        color=colour,
+        tooltip=tips,
+    )
+    rules = base.mark_rule(color="#333").encode(x="share_low:Q", x2="share_high:Q", tooltip=tips)
+    return (bars + rules).properties(height=alt.Step(26))
+
+
+def importance_performance(table: pd.DataFrame, *, title: str = "Importance against performance") -> alt.Chart:
+    """Drivers placed by performance (share of their scale) and share of explained variance,
+    coloured by the action the quadrant suggests, with the cuts drawn as rules."""
+    data = table.rename(columns={"share": "importance_share", "action": "driver_action"})
+    data = data[data["performance_scaled"].notna()]
+    tips = [
+        tooltip("label"),
+        tooltip("kind"),
+        tooltip("importance_share"),
+        tooltip("performance"),
+        tooltip("top2"),
+        tooltip("driver_action"),
+    ]
+    points = (
+        alt.Chart(data, title=title)
+        .mark_circle(size=140)
+        .encode(
+            x=alt.X("performance_scaled:Q", title=axis_title("performance_scaled"), axis=alt.Axis(format="%")),
+            y=alt.Y("importance_share:Q", title=axis_title("importance_share"), axis=alt.Axis(format="%")),
+            color=alt.Color(
+                "driver_action:N",
+                scale=alt.Scale(domain=list(ACTION_COLOURS)[:4], range=list(ACTION_COLOURS.values())[:4]),
+                legend=LEGEND,
+            ),
+            tooltip=tips,
+        )
+    )
+    labels = points.mark_text(dx=9, align="left", fontSize=10).encode(text="label:N", color=alt.value("#333"))
+    cuts = pd.DataFrame(
+        {
+            "share": [1 / max(len(table), 1)],
+            "performance": [float(data["performance_scaled"].mean()) if len(data) else 0],
+        }
+    )
+    horizontal = alt.Chart(cuts).mark_rule(strokeDash=[4, 4], color="#999").encode(y="share:Q")
+    vertical = alt.Chart(cuts).mark_rule(strokeDash=[4, 4], color="#999").encode(x="performance:Q")
+    return (points + labels + horizontal + vertical).properties(height=320)

@@ -79,3 +79,53 @@ st.caption(
     "The vital few make up the first 80% of contacts. A repeat is another contact from the same customer for the "
     "same reason within 7 days."
 )
+
+st.subheader("Inside a moment: what drives the rating")
+moment_names = {"all contacts": None} | {
+    f"{r.contact_reason.replace('_', ' ')} ({r.journey_stage})": (r.journey_stage, r.contact_reason)
+    for r in table.drop_duplicates(list(moments.MOMENT)).itertuples(index=False)
+}
+cols = st.columns([2, 1, 1])
+picked = cols[0].selectbox("Moment", list(moment_names), key="moment")
+outcome = cols[1].selectbox(
+    "Outcome",
+    ["ltr", "csat", "effort"],
+    key="outcome",
+    format_func=lambda o: {"ltr": "Likelihood to recommend", "csat": "CSAT", "effort": "Effort"}[o],
+)
+method = cols[2].selectbox(
+    "Method",
+    ["lmg", "johnson"],
+    key="method",
+    format_func=lambda m: {"lmg": "LMG (exact Shapley)", "johnson": "Johnson's weights"}[m],
+)
+with st.spinner("Decomposing R² and resampling customers…"):
+    result = cached.driver_analysis(scope, outcome=outcome, moment=moment_names[picked], method=method, bootstrap=200)
+if result.is_empty:
+    st.info(result.note or "Too few post-contact ratings in this scope to analyse.")
+else:
+    r2 = f"R² {result.r2:.2f} (95% CI {result.r2_low:.2f} to {result.r2_high:.2f})"
+    st.caption(
+        f"{r2} from {result.n:,} responses by {result.customers:,} customers. Intervals come from "
+        f"{result.bootstrap} bootstrap resamples of customers, so a customer's repeat answers are not counted as "
+        "independent evidence." + (f" {result.note}" if result.note else "")
+    )
+    left, right = st.columns(2)
+    left.altair_chart(charts.driver_importance(result.table), width="stretch")
+    right.altair_chart(charts.importance_performance(result.table), width="stretch")
+    split = result.split.set_index("kind")
+    if {"tactile", "emotive"} <= set(split.index):
+        t, e = split.loc["tactile"], split.loc["emotive"]
+        lead = "emotive" if e["share"] > t["share"] else "tactile"
+        st.markdown(
+            f"**{lead.capitalize()}-led.** Tactile attributes (speed, resolution, clarity) explain "
+            f"{t['share']:.0%} ({t['share_low']:.0%} to {t['share_high']:.0%}) of what the ratings explain, emotive "
+            f"ones (empathy, courtesy, feeling valued) {e['share']:.0%} ({e['share_low']:.0%} to "
+            f"{e['share_high']:.0%})."
+        )
+    tables.show(
+        result.table.rename(columns={"action": "driver_action"}),
+        ["label", "kind", "importance_ci", "importance_share_ci", "performance", "top2", "driver_action"],
+        name="drivers" + (f"_{moment_names[picked][1]}" if moment_names[picked] else ""),
+        scope=scope,
+    )

@@ -327,3 +327,33 @@ def test_moments_shows_the_library_map_and_the_met_rule_can_be_changed(demo_env:
     split = run("pages/moments.py", split="handled_by")
     no_exception(split)
     assert "Handled by" in split.dataframe[0].value.columns
+
+
+def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env: Path) -> None:
+    from analytics import drivers
+
+    wh = warehouse.open(demo_env)
+    at = run("pages/moments.py")
+    no_exception(at)
+    every = drivers.driver_analysis(wh, bootstrap=200)
+    assert not every.is_empty
+    shown = next(df.value for df in at.dataframe if "Driver" in df.value.columns)
+    assert list(shown["Driver"]) == list(every.table["label"])
+    assert list(shown["Importance (95% CI)"]) == [
+        columns.fmt_interval("importance_ci", v, lo, hi)
+        for v, lo, hi in every.table[["importance", "low", "high"]].to_numpy()
+    ]
+    assert any(md.value.startswith(("**Emotive-led.**", "**Tactile-led.**")) for md in at.markdown)
+
+    # One moment: its own drivers, or on this small demo, a note that it has too few ratings.
+    at.selectbox(key="moment").select(
+        next(o for o in at.selectbox(key="moment").options if o.startswith("billing dispute"))
+    )
+    at.run()
+    no_exception(at)
+    one = drivers.driver_analysis(wh, moment=("pay", "billing_dispute"), bootstrap=200)
+    if one.is_empty:
+        assert any(one.note in i.value for i in at.info)
+    else:
+        shown = next(df.value for df in at.dataframe if "Driver" in df.value.columns)
+        assert list(shown["Driver"]) == list(one.table["label"])

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import advocacy, filters, narrative, periods, segmentation, warehouse
+from analytics import advocacy, drivers, filters, narrative, periods, segmentation, warehouse
 from analytics.filters import Filters
 from analytics.ui import cached
 from analytics.warehouse import Warehouse
@@ -157,6 +157,15 @@ def check(result: Any, where: str) -> None:
             assert int(result.profiles["customers"].sum()) == len(result.assignments), where
             assert result.assignments["customer_id"].is_unique, where
             check_frame(result.profiles, where)
+    elif isinstance(result, drivers.DriverResult):
+        if result.is_empty:
+            assert result.note and result.table.empty, where
+        else:
+            t = result.table
+            assert math.isclose(float(t["importance"].sum()), result.r2, abs_tol=1e-9), where
+            assert math.isclose(float(t["share"].sum()), 1.0, abs_tol=1e-9), where
+            assert ((t["low"] <= t["importance"] + 1e-12) & (t["importance"] <= t["high"] + 1e-12)).all(), where
+            assert result.n > 0 and result.customers > 0, where
     elif isinstance(result, pd.DataFrame):
         check_frame(result, where)
     elif isinstance(result, periods.Period):

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import advocacy, catalog, config, filters, moments, nonresponse, periods, schema, segmentation
+from analytics import advocacy, catalog, config, drivers, filters, moments, nonresponse, periods, schema, segmentation
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -179,6 +179,15 @@ moment_map: Callable[..., pd.DataFrame] = _on_warehouse(
     moments.moment_map, variants=({}, *({"by": b} for b in moments.SPLITS))
 )
 pareto: Callable[..., pd.DataFrame] = _on_warehouse(moments.pareto)
+driver_analysis: Callable[..., drivers.DriverResult] = _on_warehouse(
+    drivers.driver_analysis,
+    reads=(*FACTS, "attributes"),
+    variants=(
+        {"bootstrap": 50},
+        {"outcome": "csat", "bootstrap": 50},
+        {"moment": ("pay", "billing_dispute"), "bootstrap": 50},
+    ),
+)
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
     segmentation.segment, variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"})
 )
