@@ -46,6 +46,11 @@ def test_moments_notebook_shows_the_library_map(run_notebook, demo_env: Path) ->
     for line in moments.what_to_do(table):
         assert line.replace("**", "") in text
     assert moments.MetRule(max_transfers=0, wait_targets={**moments.WAIT_TARGETS, "voice": 60.0}).describe() in text
+    from analytics import drivers
+
+    overall = drivers.driver_analysis(warehouse.open(demo_env), outcome="csat")
+    assert f"R² {overall.r2:.3f} from {overall.n:,} responses" in text
+    assert "wait_seconds" in text and "operational" in text
 
 
 def test_bring_your_own_data_shows_a_quarantined_row(run_notebook) -> None:  # type: ignore[no-untyped-def]
