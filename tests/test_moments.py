@@ -178,17 +178,14 @@ def test_an_empty_scope_is_an_empty_map_with_its_columns(demo_warehouse: Path) -
 
 def test_the_planted_moments_of_truth_are_found(default_demo: Path) -> None:
     """On the default demo: the four planted moments of truth (importance >= 1 in truth.json) are the
-    top four by LTR slope, each has a swing whose interval excludes 0 and ranks in the top six by
-    swing, and the planted low-impact reasons come out Right-size. (Measured at seed 7: slopes
-    0.68-1.00 against at most 0.51 for any other reason.)"""
+    top four by attitude swing and the top four by LTR slope, each swing's interval excludes 0, and
+    the planted low-impact reasons come out Right-size. (Measured at seed 7: swings +28 to +40 points
+    against at most +16 for any other reason; slopes 0.72-0.95 against at most 0.31.)"""
     truth = demo.load_truth(default_demo)
     table = moments.moment_map(warehouse.open(default_demo))
     planted = set(truth["moments_of_truth"])
+    assert set(table.nlargest(4, "swing")["contact_reason"]) == planted
     assert set(table.nlargest(4, "ltr_slope")["contact_reason"]) == planted
-    by_swing = table.sort_values("swing", ascending=False, ignore_index=True)
-    for reason in planted:
-        row = by_swing[by_swing["contact_reason"] == reason].iloc[0]
-        assert row["swing_low"] > 0, reason
-        assert row.name < 6, (reason, row.name)
+    assert (table[table["contact_reason"].isin(planted)]["swing_low"] > 0).all()
     low = table[table["contact_reason"].isin(truth["low_impact"])]
     assert (low["action"] == "Right-size").all(), low[["contact_reason", "swing", "swing_low", "action"]]
