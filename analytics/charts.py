@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analytics.moments import moment_name
 from analytics.ui.columns import axis_title, fmt, spec, tooltip
 
 #: Date axes name the year: "Jan 2025", not "January".
@@ -16,6 +17,8 @@ MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")
 #: Legends never cut a name short.
 LEGEND = alt.Legend(labelLimit=0, orient="bottom", columns=3, title=None)
 SIGNIFICANCE = ("differs from the rest", "no clear difference")
+#: Fewer answers than this in a period or group are drawn hollow.
+SMALL_N = 30
 
 
 def _group_tooltip(by: str | None) -> alt.Tooltip:
@@ -62,13 +65,20 @@ def nps_trend(table: pd.DataFrame, *, title: str = "NPS over time") -> alt.Chart
     tips = [tooltip("period"), tooltip("score"), tooltip("low"), tooltip("high"), tooltip("n"), tooltip("change")]
     base = alt.Chart(table, title=title).encode(x=alt.X("period:T", title=axis_title("period"), axis=MONTH_AXIS))
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=axis_title("score")), y2="high:Q", tooltip=tips)
-    line = base.mark_line(point=True).encode(y="score:Q", tooltip=tips)
+    line = base.mark_line().encode(y="score:Q", tooltip=tips)
+    # A period with few answers is drawn hollow, as on the by-group chart: its swing is mostly noise.
+    enough = (
+        base.transform_filter(alt.datum.n >= SMALL_N).mark_point(filled=True, size=40).encode(y="score:Q", tooltip=tips)
+    )
+    few = (
+        base.transform_filter(alt.datum.n < SMALL_N).mark_point(filled=False, size=60).encode(y="score:Q", tooltip=tips)
+    )
     marks = (
         base.transform_filter(alt.datum.significant)
         .mark_point(size=140, shape="diamond", color="#d1495b")
         .encode(y="score:Q", tooltip=tips)
     )
-    return band + line + marks
+    return band + line + enough + few + marks
 
 
 def nps_by_group_over_time(
@@ -184,10 +194,13 @@ ACTION_COLOURS = {
 }
 
 
-def moment_bubbles(table: pd.DataFrame, *, title: str = "Moments of truth: swing against delivery") -> alt.Chart:
+def moment_bubbles(
+    table: pd.DataFrame, *, title: str = "Moments of truth: swing against delivery", met_target: float = 0.8
+) -> alt.Chart:
     """Attitude swing against met rate per moment (``moments.moment_map`` output), sized by volume and
-    coloured by action, with the swing's interval as a vertical rule."""
-    data = table.assign(moment=table["journey_stage"].astype(str) + " · " + table["contact_reason"].astype(str))
+    coloured by action, with the swing's interval as a vertical rule and the met-rate target dashed.
+    The met-rate axis spans the moments and the target, not 0-100%, so close moments stay apart."""
+    data = table.assign(moment=[moment_name(r) for r in table.to_dict("records")])
     tips = [
         tooltip("moment"),
         tooltip("volume"),
@@ -199,10 +212,23 @@ def moment_bubbles(table: pd.DataFrame, *, title: str = "Moments of truth: swing
         tooltip("at_stake"),
         tooltip("action"),
     ]
+    met = data["met_rate"].dropna()
+    low = max(0.0, float(met.min()) - 0.05) if len(met) else 0.0
+    high = min(1.0, max(met_target + 0.05, float(met.max()) + 0.05)) if len(met) else 1.0
     base = alt.Chart(data, title=title).encode(
-        x=alt.X("met_rate:Q", title=axis_title("met_rate"), axis=alt.Axis(format="%")),
+        x=alt.X(
+            "met_rate:Q",
+            title=axis_title("met_rate"),
+            axis=alt.Axis(format="%", tickCount=6),
+            scale=alt.Scale(domain=[low, high], zero=False, nice=False),
+        ),
     )
     rules = base.mark_rule(color="#999").encode(y=alt.Y("swing_low:Q", title=axis_title("swing")), y2="swing_high:Q")
+    target = (
+        alt.Chart(pd.DataFrame({"met_rate": [met_target]}))
+        .mark_rule(strokeDash=[4, 4], color="#d1495b")
+        .encode(x="met_rate:Q")
+    )
     colour = alt.Color(
         "action:N",
         scale=alt.Scale(domain=list(ACTION_COLOURS), range=list(ACTION_COLOURS.values())),
@@ -211,14 +237,17 @@ def moment_bubbles(table: pd.DataFrame, *, title: str = "Moments of truth: swing
     points = base.mark_circle(opacity=0.85).encode(
         y="swing:Q", size=alt.Size("volume:Q", title=spec("volume").label, legend=None), color=colour, tooltip=tips
     )
-    return (rules + points).properties(height=380)
+    return (rules + points + target).properties(height=380)
 
 
 def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volume") -> alt.Chart:
     """Bars of each reason's share of contacts, largest first, with the cumulative share as a line;
     the vital few (first 80% of volume) in a darker colour (``moments.pareto`` output)."""
-    order = table["contact_reason"].astype(str).tolist()
-    data = table.assign(group=table["vital_few"].map({True: "vital few", False: "the rest"}))
+    data = table.assign(
+        group=table["vital_few"].map({True: "vital few", False: "the rest"}),
+        contact_reason=table["contact_reason"].astype(str).str.replace("_", " "),
+    )
+    order = data["contact_reason"].tolist()
     tips = [
         tooltip("contact_reason"),
         tooltip("volume"),
@@ -229,7 +258,12 @@ def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volu
         tooltip("cost_per_contact"),
     ]
     base = alt.Chart(data, title=title).encode(
-        x=alt.X("contact_reason:N", sort=order, title=spec("contact_reason").label, axis=alt.Axis(labelAngle=-40))
+        x=alt.X(
+            "contact_reason:N",
+            sort=order,
+            title=spec("contact_reason").label,
+            axis=alt.Axis(labelAngle=-40, labelLimit=0, labelOverlap=False),
+        )
     )
     bars = base.mark_bar().encode(
         y=alt.Y("volume_share:Q", title=axis_title("volume_share"), axis=alt.Axis(format="%")),

@@ -414,12 +414,27 @@ def pareto(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     return out[columns]
 
 
+def moment_name(row: dict[str, object]) -> str:
+    """A moment in words: "billing dispute (pay)", with the handler or channel when the map is split."""
+    name = f"{str(row['contact_reason']).replace('_', ' ')} ({row['journey_stage']})"
+    for split in ("channel", "handled_by"):
+        if split in row and row[split] is not None:
+            name += f", {str(row[split]).replace('_', ' ')}"
+    return name
+
+
 def what_to_do(table: pd.DataFrame, *, top: int = 5) -> list[str]:
-    """Plain sentences for the moments with the most advocacy at stake, from the map's numbers."""
+    """Plain sentences for up to ``top`` moments, from the map's numbers: what to fix first, then what
+    to delight, maintain and right-size, each in order of advocacy at stake."""
     lines = []
-    judged = table[table["action"] != "too few responses"].sort_values("at_stake", ascending=False, key=abs)
-    for r in judged.head(top).itertuples(index=False):
-        name = f"{str(r.contact_reason).replace('_', ' ')} ({r.journey_stage})"
+    judged = table[table["action"] != "too few responses"].assign(
+        _rank=lambda t: t["action"].map({"Fix": 0, "Delight": 1, "Maintain": 2, "Right-size": 3}),
+        _stake=lambda t: t["at_stake"].abs(),
+    )
+    judged = judged.sort_values(["_rank", "_stake"], ascending=[True, False], kind="stable")
+    for row in judged.head(top).to_dict("records"):
+        r = pd.Series(row)
+        name = moment_name(row)
         swing = f"{r.swing:+.0f} points (95% CI {r.swing_low:+.0f} to {r.swing_high:+.0f})"
         met = f"{r.met_rate:.0%}"
         if r.action == "Fix":

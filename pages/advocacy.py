@@ -167,7 +167,8 @@ trend_cols[1].altair_chart(
 )
 st.caption(
     "Relationship NPS counts each customer's latest answer in the quarter; post-contact NPS counts every "
-    "response. Bands are 95% intervals; diamonds mark a significant change from the period before (Holm)."
+    "response. Bands are 95% intervals; hollow points have fewer than 30 answers, so their ups and downs are "
+    "mostly noise; diamonds mark a significant change from the period before (Holm)."
 )
 
 st.subheader("Value × advocacy")

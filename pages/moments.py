@@ -124,7 +124,7 @@ else:
             f"{e['share_high']:.0%})."
         )
     tables.show(
-        result.table.rename(columns={"action": "driver_action"}),
+        result.table.sort_values("share", ascending=False).rename(columns={"action": "driver_action"}),
         ["label", "kind", "importance_ci", "importance_share_ci", "performance", "top2", "driver_action"],
         name="drivers" + (f"_{moment_names[picked][1]}" if moment_names[picked] else ""),
         scope=scope,

@@ -338,10 +338,11 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
     every = drivers.driver_analysis(wh, bootstrap=200)
     assert not every.is_empty
     shown = next(df.value for df in at.dataframe if "Driver" in df.value.columns)
-    assert list(shown["Driver"]) == list(every.table["label"])
+    ranked = every.table.sort_values("share", ascending=False)  # most important first
+    assert list(shown["Driver"]) == list(ranked["label"])
     assert list(shown["Importance (95% CI)"]) == [
         columns.fmt_interval("importance_ci", v, lo, hi)
-        for v, lo, hi in every.table[["importance", "low", "high"]].to_numpy()
+        for v, lo, hi in ranked[["importance", "low", "high"]].to_numpy()
     ]
     assert any(md.value.startswith(("**Emotive-led.**", "**Tactile-led.**")) for md in at.markdown)
 
@@ -356,4 +357,4 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
         assert any(one.note in i.value for i in at.info)
     else:
         shown = next(df.value for df in at.dataframe if "Driver" in df.value.columns)
-        assert list(shown["Driver"]) == list(one.table["label"])
+        assert list(shown["Driver"]) == list(one.table.sort_values("share", ascending=False)["label"])
