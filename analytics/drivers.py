@@ -429,24 +429,28 @@ class ImportanceIntervals:
             imp = float(self.table["importance"].iloc[cols].sum())
             share = imp / self.r2 if self.r2 > 0 else math.nan
             reps = self.replicates_[:, cols].sum(axis=1) if self.replicates_.size else np.zeros(0)
-            low, high = _bounds(reps, self.confidence)
+            low, high = _bounds(reps, self.confidence, imp)
             with np.errstate(invalid="ignore", divide="ignore"):
                 rep_share = reps / self.r2_replicates_ if reps.size else reps
-            share_low, share_high = _bounds(rep_share, self.confidence)
+            share_low, share_high = _bounds(rep_share, self.confidence, share)
             rows.append((kind, imp, low, high, share, share_low, share_high))
         return pd.DataFrame(rows, columns=list(SPLIT_COLUMNS))
 
 
-def _bounds(values: np.ndarray, confidence: float) -> tuple[float, float]:
+def _bounds(values: np.ndarray, confidence: float, estimate: float | None = None) -> tuple[float, float]:
     """Percentile interval of the finite ``values``; NaN if fewer than ``MIN_VALID_REPLICATES`` of
-    them are finite."""
+    them are finite. An importance is bounded below by 0, so for a driver that explains almost
+    nothing the bootstrap's percentiles can both sit above the estimate; given the ``estimate``, the
+    interval is stretched to hold it (an interval that leaves out its own estimate only confuses)."""
     v = np.asarray(values, dtype=float)
     finite = v[np.isfinite(v)]
     if v.size == 0 or finite.size < MIN_VALID_REPLICATES * v.size or finite.size < 2:
         return math.nan, math.nan
     alpha = (1 - confidence) / 2
-    low, high = np.quantile(finite, [alpha, 1 - alpha])
-    return float(low), float(high)
+    low, high = (float(x) for x in np.quantile(finite, [alpha, 1 - alpha]))
+    if estimate is not None and math.isfinite(estimate):
+        low, high = min(low, estimate), max(high, estimate)
+    return low, high
 
 
 # --- the pure functions -----------------------------------------------------------------------------
@@ -637,8 +641,8 @@ def importance_intervals(
     with np.errstate(invalid="ignore", divide="ignore"):
         share = importance / r2 if r2 > 0 else np.full(p, math.nan)
         rep_share = reps / rep_r2[:, None]
-    bounds = [_bounds(reps[:, j], confidence) for j in range(p)]
-    share_bounds = [_bounds(rep_share[:, j], confidence) for j in range(p)]
+    bounds = [_bounds(reps[:, j], confidence, float(importance[j])) for j in range(p)]
+    share_bounds = [_bounds(rep_share[:, j], confidence, float(share[j])) for j in range(p)]
     table = pd.DataFrame(
         {
             "driver": drivers,
@@ -650,7 +654,7 @@ def importance_intervals(
             "share_high": [b[1] for b in share_bounds],
         }
     )
-    r2_low, r2_high = _bounds(rep_r2, confidence)
+    r2_low, r2_high = _bounds(rep_r2, confidence, r2)
     if not r2 > 0:
         notes.append("The drivers explain none of the outcome's variation here, so shares are not defined.")
     return ImportanceIntervals(
