@@ -2,8 +2,8 @@
 
 The scope lives in the URL as well as in the session (``?dates=2024-01-01&dates=2024-03-31&channel=voice``):
 every filter widget is bound to a query parameter named after its key, so a view can be shared as a
-link and survives a reload. A page's own choices (``choice``) are bound the same way, e.g. ``&by=plan``
-on the Advocacy page.
+link and survives a reload. A page's own choices (``choice``) are bound the same way, under the label
+the choice shows, e.g. ``&by=Plan`` on the Advocacy page or ``&split=Handled+by`` on Moments of truth.
 """
 
 from __future__ import annotations
