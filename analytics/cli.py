@@ -430,7 +430,9 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     print(shown[columns].to_string(index=False))
     if weighted is not None and rates is not None and not weighted.empty:
         cells = " x ".join(nonresponse.WEIGHT_CELLS[kind])
-        print(f"\nWeighted to everyone invited (inverse response rate within {cells}; Kish effective n):")
+        print(
+            f"\nWeighted to everyone invited (inverse response rate within {cells}; customer-clustered weighting-class interval):"
+        )
         both = weighted.merge(rates[["group", "response_rate"]], on="group", how="left")
         print(
             both.assign(

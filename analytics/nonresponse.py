@@ -138,8 +138,9 @@ def weighted_nps_by(
     -------
     pandas.DataFrame
         ``group``, ``invited``, ``n`` (answers), ``score`` (weighted), ``low``, ``high``,
-        ``effective_n`` (Kish, and for post-contact answers divided by the design effect of repeat
-        answers), ``unweighted`` (plain NPS of the same answers) and ``uncovered`` (share of the
+        ``effective_n`` (what the answers are worth as independent ones, from the linearised
+        variance, which allows for the weights, cells of different spread and repeat answers),
+        ``unweighted`` (plain NPS of the same answers) and ``uncovered`` (share of the
         group's invitations in cells where nobody answered: no weight can stand for them).
     """
     kind = _kind(by, kind)

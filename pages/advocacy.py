@@ -23,7 +23,7 @@ METHODS = """
   revenue tier by an exact test, and gets a suggested action only where the difference is significant.
 - **Weighted NPS** (when invitations are loaded) lets each answer stand for the invitations of its cell
   that got no answer, so channels or handlers that answer less count as much as they should. Its interval
-  uses Kish's effective number of answers.
+  comes from the spread of the answers within each cell, with customers as clusters.
 - **Segments** are found from behaviour and value, then described by attitude; see the note under them.
 """
 
@@ -135,7 +135,7 @@ else:
             )
             st.caption(
                 f"Weighted within {cells}: right if, within each of those, the customers who answer feel like "
-                "those who do not. Effective responses allow for the weights (Kish) and, for post-contact "
+                "those who do not. Effective responses allow for the weights, for cells that differ in spread and, for post-contact "
                 "surveys, for customers answering several times."
             )
         with st.expander(f"Response rates by {label.lower()}"):
@@ -185,9 +185,10 @@ else:
         scope=scope,
     )
     st.caption(
-        "Churn is counted per 100 customer-months at risk from each customer's latest relationship answer in "
-        "scope (for those who did not answer, from signup or the start of the scope): a customer has to still be "
-        "there to answer, so the share who ever churned would flatter everyone who answered. Each answered cell "
+        "Customers are placed by their latest relationship answer in scope. Churn is counted per 100 customer-months "
+        "at risk, each month in the state the customer was in then (their latest answer so far, or no answer yet): "
+        "a customer has to still be there to answer, so the share who ever churned would flatter everyone who "
+        "answered. Each answered cell "
         "is compared with the other answers in its tier (exact test, Holm-adjusted); an action is suggested only "
         "where that difference is significant."
     )

@@ -154,7 +154,7 @@ COLUMNS: dict[str, Column] = {
         "interval",
         "NPS with each answer counting for the invitations of its cell (channel and handler for post-contact "
         "surveys, segment and plan for relationship ones) that it stands for: an estimate of what everyone "
-        "invited would have said. The interval uses Kish's effective number of answers.",
+        "invited would have said. The interval uses the weighting-class variance, with customers as clusters.",
         unit="points",
         parts=("score", "low", "high"),
         missing="no answers",
