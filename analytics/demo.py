@@ -126,6 +126,8 @@ LTR_NOISE_SD = 1.0
 RELATIONSHIP_LTR_NOISE_SD = 1.2
 PRE_WINDOW_SHARE = 0.25  # of customers signed up before the window
 PRE_WINDOW_MONTHS = 36
+#: Tenure bands for the realised hazard ratios in ``truth.json`` (``realised_hazards``).
+TENURE_BAND_MONTHS = 6
 DISCOUNT_MONTHLY = 0.01
 
 CHANNELS = schema.CHANNELS  # voice, chat, email, web, social, ivr
@@ -369,6 +371,13 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         pending = pending[died]
         attitude[pending] = rng.normal(ATTITUDE_START, 1.0, pending.size)
     churn = np.full(customers, np.nan)
+    # Integrated true hazard and time at risk per customer over the window: the hazards the world
+    # actually ran at, once attitude has moved (truth.json's ``churn.realised``).
+    integrated = np.zeros(customers)
+    at_risk = np.zeros(customers)
+    bands = math.ceil((months + PRE_WINDOW_MONTHS) / TENURE_BAND_MONTHS) + 1
+    cell_hazard = np.zeros((len(SEGMENTS), len(PLANS), bands))
+    cell_months = np.zeros((len(SEGMENTS), len(PLANS), bands))
 
     # --- month by month ----------------------------------------------------------------------------
     reason_p = np.array([REASON_SHARE[r] for r in REASONS])
@@ -453,6 +462,12 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         attitude[idx] += ATTITUDE_REVERSION * (ATTITUDE_START - attitude[idx])
         hazard = base_h[idx] * np.exp(ATTITUDE_LOG_HR * attitude[idx])
         leaves = rng.uniform(0, 1, idx.size) > np.exp(-hazard * exposure)
+        integrated[idx] += hazard * exposure
+        at_risk[idx] += exposure
+        band = ((begin + m + 1) / 2 - signup[idx]) // TENURE_BAND_MONTHS
+        where = (seg[idx], plan[idx], band.astype(np.int64))
+        np.add.at(cell_hazard, where, hazard * exposure)
+        np.add.at(cell_months, where, exposure)
         last = np.full(customers, -np.inf)
         np.maximum.at(last, owner, at)
         gone = idx[leaves]
@@ -643,6 +658,7 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
                 seg=seg,
                 plan=plan,
                 population=population,
+                realised=realised_hazards(seg, plan, integrated, at_risk, cell_hazard, cell_months),
             ),
             indent=2,
         )
@@ -706,6 +722,55 @@ def population_nps(
     }
 
 
+def realised_hazards(
+    seg: np.ndarray,
+    plan: np.ndarray,
+    integrated: np.ndarray,
+    at_risk: np.ndarray,
+    cell_hazard: np.ndarray,
+    cell_months: np.ndarray,
+) -> dict[str, Any]:
+    """The hazards the world ran at once attitude had moved, over the window's time at risk.
+
+    - ``monthly_hazard``: integrated true hazard / months at risk, per segment and plan.
+    - ``hr_total``: the segment and plan hazard ratios a Cox model *without attitude* should find.
+      Attitude carries part of each effect (enterprise customers get in touch more, so contacts
+      move their attitude more) and selects survivors (frailty), so these differ from the planted
+      ``segment_hr``. They compare mean true hazards at the same tenure (6-month bands) and the
+      same plan (for segments) or segment (for plans), and pool the log ratios with
+      inverse-variance weights (1 / expected events), as a Cox partial likelihood weighs its
+      risk sets.
+    """
+    cells: dict[str, dict[str, float | None]] = {}
+    for s, segment in enumerate(SEGMENTS):
+        cells[segment] = {}
+        for p, name in enumerate(PLANS):
+            mine = (seg == s) & (plan == p)
+            months = float(at_risk[mine].sum())
+            cells[segment][name] = float(integrated[mine].sum()) / months if months > 0 else None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = cell_hazard / cell_months
+
+    def pooled(axis: int, level: int) -> float | None:
+        h = np.moveaxis(cell_hazard, axis, 0)
+        r = np.moveaxis(rate, axis, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = np.log(r[level] / r[0])
+            weight = 1.0 / (1.0 / h[level] + 1.0 / h[0])
+        ok = np.isfinite(log_ratio) & np.isfinite(weight) & (weight > 0)
+        return float(np.exp((log_ratio[ok] * weight[ok]).sum() / weight[ok].sum())) if ok.any() else None
+
+    return {
+        "monthly_hazard": cells,
+        "hr_total": {
+            "segment": {segment: pooled(0, s) for s, segment in enumerate(SEGMENTS) if s},
+            "plan": {name: pooled(1, p) for p, name in enumerate(PLANS) if p},
+            "reference": {"segment": SEGMENTS[0], "plan": PLANS[0]},
+            "tenure_band_months": TENURE_BAND_MONTHS,
+        },
+    }
+
+
 def truth(
     *,
     customers: int,
@@ -715,6 +780,7 @@ def truth(
     seg: np.ndarray,
     plan: np.ndarray,
     population: dict[str, Any] | None = None,
+    realised: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The planted parameters, each segment's expected lifetime value at neutral attitude and, when
     given, the NPS of the whole invited population (``population_nps``).
@@ -763,6 +829,7 @@ def truth(
             "attitude_log_hr": ATTITUDE_LOG_HR,
             "attitude_hr_per_unit": math.exp(ATTITUDE_LOG_HR),
             "left_truncation": {"share_signed_up_before_window": PRE_WINDOW_SHARE, "months_before": PRE_WINDOW_MONTHS},
+            **({"realised": realised} if realised is not None else {}),
         },
         "handlers": {name: vars(h) for name, h in HANDLERS.items()},
         "automation": {"resolution": AUTOMATED_RESOLUTION, "cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
