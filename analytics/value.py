@@ -1,0 +1,407 @@
+"""What customers are worth: lifetime value from survival, customer equity and value at risk.
+
+A customer's **lifetime value** is the discounted margin they are expected to bring over a horizon:
+
+    CLV = m * sum_{t=1..H} S(t) / (1 + d)^t
+
+with ``m`` the monthly margin (monthly revenue x margin rate), ``S`` the survival curve of their
+group (Kaplan-Meier, with left truncation), ``d`` the monthly discount rate and margin earned at the
+end of each month the customer is still there. A **current** customer of tenure ``a`` is worth the
+same sum with ``S(a + t) / S(a)``: survival from here, given they have lasted so far (residual
+value). **Customer equity** is the residual value of every active customer, and **value at risk**
+is the margin they would bring in the next 12 months if none left, less what they are expected to
+bring: the margin lost to churn (not discounted; it is a one-year figure).
+
+The data follow customers for a limited time. Past the longest observed tenure, survival is
+extended with a stated parametric tail, and every result says when it relies on one:
+
+- ``weibull`` (default): cumulative hazard ``(t / scale)^shape`` fitted by least squares to the
+  Kaplan-Meier curve's log cumulative hazard over the second half of the observed tenure (a Weibull
+  plot), joined to the curve at the last observed month.
+- ``sbg``: the shifted-beta-geometric model of Fader & Hardie (2007) for contracts that renew
+  every ``renewal_months``: fitted by maximum likelihood to the curve at each renewal, and
+  interpolated geometrically within a renewal period.
+
+Intervals are percentile bootstraps over customers (Poisson weights), refitting the curve and its
+tail in every replicate; equity and value at risk apply each replicate's curve to the known active
+customers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+from analytics import survival
+from analytics.survival import KaplanMeierData, SurvivalError, step_function
+
+Tail = Literal["weibull", "sbg"]
+#: Months of "value at risk": the margin expected to be lost to churn in this many months.
+AT_RISK_MONTHS = 12
+#: What value can be split by (customer attributes that do not change with what they say).
+DIMENSIONS = ("segment", "region", "plan", "behaviour_segment")
+
+
+@dataclass(frozen=True)
+class ValueAssumptions:
+    """The money side of lifetime value. Defaults: 30% of revenue is margin, a 10% annual discount
+    rate (Fader & Hardie's worked examples use 10%), a five-year horizon and a Weibull tail."""
+
+    margin_rate: float = 0.30
+    annual_discount: float = 0.10
+    horizon_months: int = 60
+    tail: Tail = "weibull"
+    renewal_months: int = 12
+
+    def __post_init__(self) -> None:
+        if not 0 < self.margin_rate <= 1:
+            raise ValueError(f"the margin rate must be in (0, 1], not {self.margin_rate}")
+        if not 0 <= self.annual_discount < 1:
+            raise ValueError(f"the annual discount rate must be in [0, 1), not {self.annual_discount}")
+        if self.horizon_months < 1:
+            raise ValueError(f"the horizon must be at least one month, not {self.horizon_months}")
+        if self.tail not in ("weibull", "sbg"):
+            raise ValueError(f"the tail must be 'weibull' or 'sbg', not {self.tail!r}")
+
+    @property
+    def monthly_discount(self) -> float:
+        return (1 + self.annual_discount) ** (1 / 12) - 1
+
+    def describe(self) -> str:
+        tail = (
+            "a Weibull tail fitted to the second half of the observed curve"
+            if self.tail == "weibull"
+            else f"a shifted-beta-geometric tail over {self.renewal_months}-month renewals"
+        )
+        return (
+            f"margin {self.margin_rate:.0%} of monthly revenue, discounted at {self.annual_discount:.0%} a year,"
+            f" over {self.horizon_months} months; survival past the longest observed tenure follows {tail}"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "monthly_discount": self.monthly_discount, "description": self.describe()}
+
+
+# --- The shifted-beta-geometric model ------------------------------------------------------------
+
+
+def sbg_survival(alpha: float, beta: float, periods: int) -> np.ndarray:
+    """S(0..periods) of the shifted-beta-geometric model (Fader & Hardie 2007, eq. 5-7): each
+    customer churns at each renewal with their own probability, beta(alpha, beta) across customers."""
+    t = np.arange(1, periods + 1, dtype=float)
+    ratio = np.concatenate([[1.0], (beta + t - 1) / (alpha + beta + t - 1)])
+    return np.cumprod(ratio)
+
+
+def fit_sbg(survivors: Sequence[float] | np.ndarray) -> tuple[float, float]:
+    """Maximum-likelihood ``(alpha, beta)`` from the number (or share) alive at renewals 0, 1, ...
+
+    The likelihood (Fader & Hardie 2007, eq. 8) counts those lost at each renewal and those still
+    there at the last; it depends only on the shares, so a survival curve read at renewals will do.
+    """
+    alive = np.asarray(survivors, float)
+    if alive.size < 3 or alive[0] <= 0:
+        raise SurvivalError("the shifted-beta-geometric model needs the share alive at two renewals at least")
+    share = alive / alive[0]
+    lost = -np.diff(share)
+    periods = alive.size - 1
+
+    def negative_log_likelihood(params: np.ndarray) -> float:
+        a, b = np.exp(params)
+        t = np.arange(1, periods + 1)
+        log_p = special.betaln(a + 1, b + t - 1) - special.betaln(a, b)  # P(churn at renewal t)
+        log_s = special.betaln(a, b + periods) - special.betaln(a, b)  # P(still there after the last)
+        return -float(np.sum(lost * log_p) + share[-1] * log_s)
+
+    result = optimize.minimize(
+        negative_log_likelihood,
+        x0=np.zeros(2),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
+    )
+    a, b = np.exp(result.x)
+    return float(a), float(b)
+
+
+def sbg_discounted_lifetime(alpha: float, beta: float, discount: float, *, periods: int = 10_000) -> float:
+    """Discounted expected lifetime of a new customer, in renewal periods, counting the period they
+    join (Fader & Hardie 2010): ``sum_{t>=0} S(t) / (1 + discount)^t``."""
+    s = sbg_survival(alpha, beta, periods)
+    return float(np.sum(s * (1 + discount) ** -np.arange(periods + 1, dtype=float)))
+
+
+# --- Survival with a tail ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtendedCurve:
+    """A Kaplan-Meier curve, observed up to ``followed`` months, extended past it by a parametric
+    tail (``tail``, with ``parameters``)."""
+
+    times: np.ndarray
+    survival: np.ndarray
+    followed: float
+    tail: Tail
+    parameters: dict[str, float]
+
+    def __call__(self, at: np.ndarray) -> np.ndarray:
+        at = np.asarray(at, float)
+        observed = step_function(self.times, self.survival, np.minimum(at, self.followed))
+        beyond = at > self.followed
+        if not beyond.any():
+            return observed
+        anchor = float(step_function(self.times, self.survival, np.array([self.followed]))[0])
+        return np.where(beyond, anchor * self._conditional(at, self.followed), observed)
+
+    def _conditional(self, at: np.ndarray, since: float) -> np.ndarray:
+        """S(at) / S(since) under the tail."""
+        p = self.parameters
+        if self.tail == "weibull":
+            cumulative = lambda t: (np.maximum(t, 0.0) / p["scale"]) ** p["shape"]  # noqa: E731
+            return np.exp(-(cumulative(at) - cumulative(np.asarray(since))))
+        period = p["renewal_months"]
+        a, b = p["alpha"], p["beta"]
+
+        # log S of the sBG model at a real number of renewals, interpolated log-linearly inside one.
+        def log_s(t: np.ndarray) -> np.ndarray:
+            k = np.floor(t / period)
+            whole = special.betaln(a, b + k) - special.betaln(a, b)
+            step = special.betaln(a, b + k + 1) - special.betaln(a, b) - whole
+            return whole + (t / period - k) * step
+
+        return np.exp(log_s(at) - log_s(np.asarray(since, float)))
+
+    def describe(self) -> str:
+        if self.tail == "weibull":
+            return (
+                f"Weibull tail past {self.followed:.0f} months: shape {self.parameters['shape']:.2f},"
+                f" scale {self.parameters['scale']:.0f} months"
+            )
+        return (
+            f"shifted-beta-geometric tail past {self.followed:.0f} months: alpha {self.parameters['alpha']:.3f},"
+            f" beta {self.parameters['beta']:.3f} per {self.parameters['renewal_months']:.0f}-month renewal"
+        )
+
+
+def extend(
+    times: np.ndarray, surv: np.ndarray, followed: float, *, tail: Tail = "weibull", renewal_months: int = 12
+) -> ExtendedCurve:
+    """Fit ``tail`` to a Kaplan-Meier curve (see the module docstring)."""
+    if tail == "sbg":
+        renewals = np.arange(0, followed + 1e-9, renewal_months)
+        if renewals.size < 3:
+            raise SurvivalError(
+                f"the shifted-beta-geometric tail needs two {renewal_months}-month renewals observed;"
+                f" the data follow customers for {followed:.1f} months"
+            )
+        alive = step_function(times, surv, renewals)
+        if alive[-1] <= 0:
+            raise SurvivalError("every customer in the group has churned: there is no tail to fit")
+        a, b = fit_sbg(alive)
+        return ExtendedCurve(
+            times, surv, followed, "sbg", {"alpha": a, "beta": b, "renewal_months": float(renewal_months)}
+        )
+    return ExtendedCurve(times, surv, followed, "weibull", _weibull_tail(times, surv, followed))
+
+
+def _weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[str, float]:
+    """Weibull shape and scale from a least-squares line through log(-log S) against log t over the
+    second half of the observed tenure; an exponential tail at the overall rate when there are too
+    few points for a line."""
+    usable = (times >= followed / 2) & (surv > 0) & (surv < 1)
+    if usable.sum() >= 3 and np.ptp(np.log(times[usable])) > 0:
+        shape, intercept = np.polyfit(np.log(times[usable]), np.log(-np.log(surv[usable])), 1)
+        if shape > 0:
+            return {"shape": float(shape), "scale": float(math.exp(-intercept / shape))}
+    last = float(step_function(times, surv, np.array([followed]))[0]) if followed > 0 else 1.0
+    rate = -math.log(max(last, 1e-12)) / followed if followed > 0 else 0.0
+    return {"shape": 1.0, "scale": 1.0 / rate if rate > 0 else 1e12}
+
+
+# --- Lifetime value --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Group:
+    label: str
+    km: KaplanMeierData
+    followed: float
+    margin: np.ndarray  # monthly margin of every customer in the group
+    active_tenure: np.ndarray  # whole days of tenure of the active customers, as months, unique
+    active_margin: np.ndarray  # their total monthly margin per unique tenure
+    active: int
+
+
+def _discount_factors(assumptions: ValueAssumptions, months: int) -> np.ndarray:
+    return (1 + assumptions.monthly_discount) ** -np.arange(1, months + 1, dtype=float)
+
+
+def _values(
+    curve: ExtendedCurve, group: _Group, a: ValueAssumptions, discount: np.ndarray
+) -> tuple[float, float, float]:
+    """A new customer's value per unit of monthly margin, the active customers' equity, and their
+    value at risk."""
+    per_margin = float(np.sum(curve(np.arange(1, a.horizon_months + 1, dtype=float)) * discount))
+    if group.active_tenure.size == 0:
+        return per_margin, 0.0, 0.0
+    months = np.arange(1, max(a.horizon_months, AT_RISK_MONTHS) + 1, dtype=float)
+    now = curve(group.active_tenure)
+    ahead = curve(group.active_tenure[:, None] + months[None, :])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stay = np.where(now[:, None] > 0, ahead / now[:, None], 0.0)
+    equity = float(group.active_margin @ (stay[:, : a.horizon_months] @ discount))
+    at_risk = float(group.active_margin @ (1.0 - stay[:, :AT_RISK_MONTHS]).sum(axis=1))
+    return per_margin, equity, at_risk
+
+
+def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) -> list[_Group]:
+    out = []
+    for label, rows in survival.groups_of(table, by):
+        margin = rows["monthly_revenue"].to_numpy(float) * assumptions.margin_rate
+        active = ~rows["event"].to_numpy(bool)
+        days = np.round(rows["duration"].to_numpy(float)[active] * survival.MONTH_DAYS)
+        tenure, slot = np.unique(days, return_inverse=True)
+        out.append(
+            _Group(
+                label=label,
+                km=KaplanMeierData.of(rows),
+                followed=float(rows["duration"].max()),
+                margin=margin,
+                active_tenure=tenure / survival.MONTH_DAYS,
+                active_margin=np.bincount(slot, weights=margin[active], minlength=tenure.size),
+                active=int(active.sum()),
+            )
+        )
+    return out
+
+
+VALUE_COLUMNS = (
+    "group", "n", "active", "events", "followed", "monthly_margin", "clv", "clv_low", "clv_high",
+    "residual_per_active", "equity", "equity_low", "equity_high", "value_at_risk", "value_at_risk_low",
+    "value_at_risk_high", "extrapolated", "tail",
+)  # fmt: skip
+
+
+def lifetime_value(
+    table: pd.DataFrame,
+    *,
+    by: str | None = "segment",
+    assumptions: ValueAssumptions = ValueAssumptions(),
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """Lifetime value, equity and value at risk per group of a survival table
+    (``survival.survival_table``; needs ``duration``, ``event``, ``entry`` and
+    ``monthly_revenue``).
+
+    Columns: ``group``, ``n``, ``active`` (customers still there at the as-of date), ``events``,
+    ``followed`` (longest observed tenure, months), ``monthly_margin`` (mean per customer), ``clv``
+    with ``clv_low``/``clv_high`` (a new customer's discounted margin over the horizon),
+    ``residual_per_active`` (mean residual value of an active customer), ``equity`` (their total)
+    and ``value_at_risk`` (margin expected to be lost to churn in the next 12 months), each with an
+    interval, ``extrapolated`` (the horizon, or an active customer's tenure plus it, runs past the
+    observed tenure, so the tail is used) and ``tail`` (what the tail is).
+    """
+    survival._require(table, ["duration", "event", "entry", "monthly_revenue"])
+    rng = np.random.default_rng(random_state)
+    discount = _discount_factors(assumptions, assumptions.horizon_months)
+    tail = (1 - confidence) / 2
+    rows = []
+    for group in _groups(table, by, assumptions):
+        times, surv = group.km.curve()
+        curve = extend(times, surv, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
+        per_margin, equity, at_risk = _values(curve, group, assumptions, discount)
+        mean_margin = float(group.margin.mean())
+        reps = []
+        for _rep in range(bootstrap):
+            w = rng.poisson(1.0, len(group.km))
+            if not w.any():
+                continue
+            t_b, s_b = group.km.curve(w)
+            try:
+                c_b = extend(t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
+            except SurvivalError:
+                continue
+            p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
+            reps.append((p_b * float(np.average(group.margin, weights=w)), e_b, r_b))
+        clv = per_margin * mean_margin
+        bounds = _percentiles(np.array(reps), tail, (clv, equity, at_risk))
+        rows.append(
+            {
+                "group": group.label,
+                "n": len(group.km),
+                "active": group.active,
+                "events": int(group.km.event.sum()),
+                "followed": group.followed,
+                "monthly_margin": mean_margin,
+                "clv": clv,
+                "clv_low": bounds[0][0],
+                "clv_high": bounds[0][1],
+                "residual_per_active": equity / group.active if group.active else math.nan,
+                "equity": equity,
+                "equity_low": bounds[1][0],
+                "equity_high": bounds[1][1],
+                "value_at_risk": at_risk,
+                "value_at_risk_low": bounds[2][0],
+                "value_at_risk_high": bounds[2][1],
+                "extrapolated": bool(
+                    assumptions.horizon_months > group.followed
+                    or (
+                        group.active_tenure.size
+                        and group.active_tenure.max() + assumptions.horizon_months > group.followed
+                    )
+                ),
+                "tail": curve.describe(),
+            }
+        )
+    return pd.DataFrame(rows, columns=list(VALUE_COLUMNS))
+
+
+def _percentiles(reps: np.ndarray, tail: float, estimates: Sequence[float]) -> list[tuple[float, float]]:
+    """Percentile interval per column, stretched to hold its estimate."""
+    out = []
+    for k, estimate in enumerate(estimates):
+        if reps.size == 0:
+            out.append((math.nan, math.nan))
+            continue
+        low, high = np.quantile(reps[:, k], [tail, 1 - tail])
+        out.append((float(min(low, estimate)), float(max(high, estimate))))
+    return out
+
+
+def value_curve(
+    table: pd.DataFrame, *, by: str | None = "segment", assumptions: ValueAssumptions = ValueAssumptions()
+) -> pd.DataFrame:
+    """A new customer's cumulative discounted margin by month, per group: ``group``, ``month``,
+    ``survival`` (observed or tail), ``clv`` (value to date) and ``extrapolated``."""
+    frames = []
+    months = np.arange(0, assumptions.horizon_months + 1, dtype=float)
+    discount = np.concatenate([[0.0], _discount_factors(assumptions, assumptions.horizon_months)])
+    for group in _groups(table, by, assumptions):
+        curve = extend(
+            *group.km.curve(), group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months
+        )
+        s = curve(months)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "group": group.label,
+                    "month": months,
+                    "survival": s,
+                    "clv": np.cumsum(s * discount) * float(group.margin.mean()),
+                    "extrapolated": months > group.followed,
+                }
+            )
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["group", "month", "survival", "clv", "extrapolated"])
+    )
