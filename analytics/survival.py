@@ -224,7 +224,18 @@ def survival_table(
 def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     """``nps_spells`` as an Ibis expression."""
     rows = survival_rows(wh, f, window)
-    who = rows.select("customer_id", "segment", "region", "plan", "signup_at", "end_at", "duration", "event", "entry")
+    who = rows.select(
+        "customer_id",
+        "segment",
+        "region",
+        "plan",
+        "monthly_revenue",
+        "signup_at",
+        "end_at",
+        "duration",
+        "event",
+        "entry",
+    )
     answers = wh.table("surveys").filter(_.interaction_id.isnull()).select("customer_id", "responded_at", "ltr")
     answers = answers.join(who.select("customer_id", "signup_at", "end_at"), "customer_id")
     answers = answers.filter(answers.responded_at >= answers.signup_at, answers.responded_at < answers.end_at)
@@ -254,7 +265,7 @@ def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     stop = ibis.least(spells.next_start.fill_null(spells.duration), spells.duration)
     last = spells.next_start.isnull()
     spells = spells.select(
-        "customer_id", "segment", "region", "plan", "nps_category", "ltr",
+        "customer_id", "segment", "region", "plan", "monthly_revenue", "nps_category", "ltr",
         entry=ibis.greatest(spells.start, spells.entry), duration=stop, event=spells.event & last,
         stop_at=spells.signup_at + (stop * MONTH_SECONDS).round().cast("int64").as_interval("s"),
     )  # fmt: skip
@@ -270,8 +281,8 @@ def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     )
     out = spells.left_join(experience, ["customer_id", "entry"])
     return out.select(
-        "customer_id", "segment", "region", "plan", "nps_category", "ltr", "entry", "duration", "event",
-        unresolved_90d=out.unresolved_90d.fill_null(0).cast("int64"),
+        "customer_id", "segment", "region", "plan", "monthly_revenue", "nps_category", "ltr", "entry", "duration",
+        "event", unresolved_90d=out.unresolved_90d.fill_null(0).cast("int64"),
         escalations_90d=out.escalations_90d.fill_null(0).cast("int64"),
     )  # fmt: skip
 
@@ -287,7 +298,7 @@ def nps_spells(
     last said changes over their lifetime: one row per customer and state, at risk on
     ``(entry, duration]`` months of tenure.
 
-    Columns: ``customer_id``, ``segment``, ``region``, ``plan``, ``nps_category`` (the latest answer
+    Columns: ``customer_id``, ``segment``, ``region``, ``plan``, ``monthly_revenue``, ``nps_category`` (the latest answer
     so far, or "no answer" before the first), ``ltr`` (that answer's score, missing before the
     first), ``entry``, ``duration``, ``event`` (the customer
     churned at the end of this spell), ``unresolved_90d`` and ``escalations_90d`` (in the 90 days
@@ -300,7 +311,7 @@ def nps_spells(
     """
     window = observation_window(wh, f, as_of=as_of, window_start=window_start)
     if window is None:
-        return _empty_table().drop(columns=["monthly_revenue", "signup_at", "end_at", "ltr"])
+        return _empty_table().drop(columns=["signup_at", "end_at"])
     rows = spell_rows(wh, f, window)
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
@@ -375,7 +386,8 @@ def survival_curves(table: pd.DataFrame, *, by: str | None = None, alpha: float 
         return pd.DataFrame(columns=["group", "month", "survival", "low", "high", "at_risk"])
     curves = pd.concat(frames, ignore_index=True)
     # An empty risk set at month 0 (everyone entered late) leaves lifelines' first band undefined.
-    curves[["low", "high"]] = curves[["low", "high"]].fillna(curves[["survival"]].to_numpy().repeat(2, axis=1))
+    for bound in ("low", "high"):
+        curves[bound] = curves[bound].fillna(curves["survival"])
     return curves
 
 
@@ -966,3 +978,227 @@ def schoenfeld_test(
     g = np.arange(1, d + 1, dtype=float)
     g -= g.mean()
     return (g @ scaled) ** 2 / (d * np.diag(variance) * (g**2).sum())
+
+
+# --- What the pages and the command ask for ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurvivalReport:
+    """Kaplan-Meier by a dimension: ``summary`` (``survival_summary``), ``curves``
+    (``survival_curves``), the ``logrank`` test (None with fewer than two groups), the observation
+    ``window`` and a ``note`` saying what the curves count."""
+
+    by: str | None
+    horizon: float
+    summary: pd.DataFrame
+    curves: pd.DataFrame
+    logrank: LogRank | None
+    window: Window | None
+    note: str
+
+    @property
+    def is_empty(self) -> bool:
+        return self.summary.empty
+
+
+def survival_report(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    by: str | None = None,
+    horizon: float = 36.0,
+    at: Sequence[float] = AT_MONTHS,
+    as_of: date | None = None,
+    window_start: date | None = None,
+    bootstrap: int = 200,
+    random_state: int = 0,
+) -> SurvivalReport:
+    """Kaplan-Meier by ``by`` (one of ``DIMENSIONS``, or None for everyone) over the scope.
+
+    By ``nps_category`` the curves are built from ``nps_spells``: each stretch of tenure counts in
+    the category the customer was in then (Simon & Makuch 1984), so "no answer" is not made to look
+    short-lived by customers who left before they were first asked.
+    """
+    if by is not None and by not in DIMENSIONS:
+        raise SurvivalError(f"survival can be split by {', '.join(DIMENSIONS)}, not {by!r}")
+    spells = by == "nps_category"
+    table = (nps_spells if spells else survival_table)(wh, f, as_of=as_of, window_start=window_start)
+    window = table.attrs.get("window")
+    if by is not None and by not in table.columns:
+        raise SurvivalError(f"there is no {by!r} to split by: save customer segments first")
+    summary = survival_summary(table, by=by, horizon=horizon, at=at, bootstrap=bootstrap, random_state=random_state)
+    test = logrank(table, by=by) if by is not None and len(summary) > 1 else None
+    if spells:
+        note = (
+            "Each stretch of tenure counts in the NPS category of the customer's latest relationship answer"
+            " at the time; n counts stretches, not customers."
+        )
+    else:
+        note = "Tenure from signup; customers who were already customers when the window opened count from then."
+    return SurvivalReport(by, horizon, summary, survival_curves(table, by=by), test, window, note)
+
+
+def hazard_ratios(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    covariates: Sequence[str] = COX_COVARIATES,
+    references: Mapping[str, str] | None = None,
+    as_of: date | None = None,
+    window_start: date | None = None,
+) -> CoxResult:
+    """The Cox model of churn over the scope, fitted on ``nps_spells`` (what the customer last said
+    is a time-varying covariate; left truncation respected), with the proportional-hazards check."""
+    spells = nps_spells(wh, f, as_of=as_of, window_start=window_start)
+    covariates = [c for c in covariates if c in spells.columns]
+    return fit_cox(spells, covariates=covariates, references={**DEFAULT_REFERENCES, **(references or {})})
+
+
+#: Reference levels, where the data have them: the ones a strategist compares against.
+DEFAULT_REFERENCES = {"nps_category": "passive"}
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """How survival and margin over the next ``horizon_months`` change for ``customers`` active
+    customers when a covariate moves, through a fitted Cox model. ``curve`` has ``month``,
+    ``before`` and ``after`` (their mean survival from today)."""
+
+    description: str
+    customers: int
+    horizon_months: int
+    churners_before: float
+    churners_after: float
+    margin_before: float
+    margin_after: float
+    curve: pd.DataFrame
+    note: str
+
+    @property
+    def margin_kept(self) -> float:
+        return self.margin_after - self.margin_before
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "description": self.description,
+            "customers": self.customers,
+            "horizon_months": self.horizon_months,
+            "churners_before": self.churners_before,
+            "churners_after": self.churners_after,
+            "margin_before": self.margin_before,
+            "margin_after": self.margin_after,
+            "margin_kept": self.margin_kept,
+            "note": self.note,
+        }
+
+
+def model_matrix(frame: pd.DataFrame, fit: CoxFit, levels: Mapping[str, tuple[str, str]]) -> np.ndarray:
+    """Rows of ``frame`` coded on a fitted model's terms (0/1 per level, numbers as they are)."""
+    columns = []
+    for term in fit.terms:
+        covariate, level = levels[term]
+        column = frame[covariate]
+        columns.append(column.astype(float) if not level else (column.astype(str) == level).astype(float))
+    return np.column_stack(columns) if columns else np.zeros((len(frame), 0))
+
+
+def what_if(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    covariate: str = "nps_category",
+    from_level: str | None = "detractor",
+    to_level: str | None = "passive",
+    reduce_by: float | None = None,
+    horizon_months: int = 12,
+    margin_rate: float = 0.30,
+    annual_discount: float = 0.10,
+    as_of: date | None = None,
+) -> WhatIf:
+    """What the fitted Cox model (``hazard_ratios``) says would change for today's active customers
+    if ``covariate`` moved: customers at ``from_level`` moved to ``to_level`` (a category), or a
+    count cut by the fraction ``reduce_by`` (e.g. 0.3 for 30% fewer unresolved contacts).
+
+    Each customer's survival from today is ``S(a + t) / S(a)`` at their tenure ``a`` under the
+    model's baseline; past the longest observed tenure the baseline's cumulative hazard continues at
+    its average slope over the last observed year. Margin is monthly revenue x ``margin_rate``,
+    discounted monthly. An association, not proof: the model adjusts only for what is in it.
+    """
+    if reduce_by is None and (from_level is None or to_level is None):
+        raise SurvivalError("say what changes: from_level and to_level for a category, or reduce_by for a count")
+    if reduce_by is not None and not 0 <= reduce_by <= 1:
+        raise SurvivalError(f"reduce_by is a fraction between 0 and 1, not {reduce_by}")
+    spells = nps_spells(wh, f, as_of=as_of)
+    cox = fit_cox(
+        spells,
+        covariates=[c for c in COX_COVARIATES if c in spells.columns],
+        references=DEFAULT_REFERENCES,
+        check=False,
+    )
+    if covariate not in cox.covariates:
+        raise SurvivalError(
+            f"{covariate!r} is not in the fitted model (it has {', '.join(cox.covariates) or 'nothing'}):"
+            " too few customers or events in this scope"
+        )
+    if reduce_by is not None and covariate in cox.references:
+        raise SurvivalError(f"{covariate!r} is a category: move it with from_level and to_level")
+    last = ~spells["customer_id"].duplicated(keep="last").to_numpy()
+    churned = spells.groupby("customer_id")["event"].transform("any").to_numpy()
+    now = spells[last & ~churned]
+    if reduce_by is None:
+        now = now[now[covariate].astype(str) == from_level]
+        changed = now.assign(**{covariate: to_level})
+        description = f"{len(now):,} active {covariate} '{from_level}' customers become '{to_level}'"
+    else:
+        now = now[now[covariate] > 0]
+        changed = now.assign(**{covariate: now[covariate] * (1 - reduce_by)})
+        description = f"{covariate} falls by {reduce_by:.0%} for the {len(now):,} active customers who had any"
+    fit = cox.fit_
+    months = np.arange(0, horizon_months + 1, dtype=float)
+    empty = pd.DataFrame({"month": months, "before": 1.0, "after": 1.0})
+    if fit is None or now.empty:
+        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, "no active customers to move")
+    tenure = now["duration"].to_numpy(float)
+    times, cumhaz = fit.baseline[""]
+    slope = _late_slope(times, cumhaz)
+
+    def stay(x: np.ndarray) -> np.ndarray:
+        h0 = _extended_cumhaz(times, cumhaz, slope, tenure[:, None] + months[None, :])
+        risk = np.exp((x - fit.mean) @ fit.beta)[:, None]
+        return np.exp(-(h0 - h0[:, :1]) * risk)
+
+    before = stay(model_matrix(now, fit, cox.levels_))
+    after = stay(model_matrix(changed, fit, cox.levels_))
+    margin = now["monthly_revenue"].to_numpy(float) * margin_rate
+    discount = (1 + annual_discount) ** (-months[1:] / 12)
+    return WhatIf(
+        description=description,
+        customers=len(now),
+        horizon_months=horizon_months,
+        churners_before=float((1 - before[:, -1]).sum()),
+        churners_after=float((1 - after[:, -1]).sum()),
+        margin_before=float(margin @ (before[:, 1:] @ discount)),
+        margin_after=float(margin @ (after[:, 1:] @ discount)),
+        curve=pd.DataFrame({"month": months, "before": before.mean(axis=0), "after": after.mean(axis=0)}),
+        note=(
+            f"Cox model on {cox.customers:,} customers and {cox.events:,} churns, adjusted for"
+            f" {', '.join(c for c in cox.covariates if c != covariate)}; an association, not a proof of cause."
+        ),
+    )
+
+
+def _late_slope(times: np.ndarray, cumhaz: np.ndarray) -> float:
+    """Average increase of the baseline cumulative hazard per month over the last observed year."""
+    if times.size < 2:
+        return 0.0
+    start = max(times[-1] - 12.0, times[0])
+    before = float(np.interp(start, times, cumhaz))
+    return (float(cumhaz[-1]) - before) / (times[-1] - start) if times[-1] > start else 0.0
+
+
+def _extended_cumhaz(times: np.ndarray, cumhaz: np.ndarray, slope: float, at: np.ndarray) -> np.ndarray:
+    if times.size == 0:
+        return np.zeros_like(at)
+    inside = np.concatenate([[0.0], cumhaz])[np.searchsorted(times, np.minimum(at, times[-1]), side="right")]
+    return inside + slope * np.clip(at - times[-1], 0.0, None)
