@@ -23,6 +23,10 @@ from analytics import config, schema
 from analytics.errors import IconicError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# survival.DIMENSIONS and value.DIMENSIONS, spelled out so that `iconic --help` does not import lifelines
+# (tests/test_survival_cli.py checks they agree).
+SURVIVAL_DIMENSIONS = ["segment", "region", "plan", "nps_category", "behaviour_segment"]
+VALUE_DIMENSIONS = ["segment", "region", "plan", "behaviour_segment"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,6 +247,60 @@ def _parser() -> argparse.ArgumentParser:
     scope_args(dr)
     warehouse_arg(dr)
     dr.set_defaults(run=_analyze_drivers)
+
+    su = analyses.add_parser(
+        "survival",
+        help="how long customers stay: Kaplan-Meier by a dimension, RMST, log-rank and the Cox model",
+        description="Kaplan-Meier survival by a dimension with 95%% bands, median tenure (or 'not reached'), "
+        "restricted mean survival time to the horizon with a bootstrap interval, the log-rank test with "
+        "Holm-adjusted pairs, and the Cox model of churn (hazard ratios, concordance, proportional-hazards check). "
+        "Customers already there when the data begin count from then (left truncation). Works on a warehouse "
+        "that holds only customers.",
+    )
+    su.add_argument("--by", choices=SURVIVAL_DIMENSIONS, help="split the curves (default: everyone)")
+    su.add_argument(
+        "--horizon", type=_at_least(1), default=36, metavar="MONTHS", help="RMST horizon in months (default 36)"
+    )
+    su.add_argument(
+        "--as-of", type=_day, metavar="YYYY-MM-DD", help="censor active customers here (default: the latest event)"
+    )
+    su.add_argument(
+        "--bootstrap", type=_at_least(0), default=200, metavar="B", help="bootstrap replicates for RMST (default 200)"
+    )
+    su.add_argument("--no-cox", action="store_true", help="skip the Cox model")
+    su.add_argument("--json", action="store_true", help="print as JSON")
+    scope_args(su)
+    warehouse_arg(su)
+    su.set_defaults(run=_analyze_survival)
+    va = analyses.add_parser(
+        "value",
+        help="lifetime value, customer equity and value at risk by segment",
+        description="A new customer's discounted margin over the horizon from their group's survival curve, "
+        "the residual value of active customers (customer equity) and the margin expected to be lost to churn "
+        "in the next 12 months, with bootstrap 95%% intervals. Survival past the longest observed tenure "
+        "follows a stated parametric tail, and such figures are flagged as extrapolated.",
+    )
+    va.add_argument("--by", choices=VALUE_DIMENSIONS, default="segment", help="group by (default segment)")
+    va.add_argument(
+        "--margin-rate", type=float, default=0.30, metavar="R", help="share of revenue that is margin (default 0.30)"
+    )
+    va.add_argument("--discount", type=float, default=0.10, metavar="R", help="annual discount rate (default 0.10)")
+    va.add_argument(
+        "--horizon", type=_at_least(1), default=60, metavar="MONTHS", help="value horizon in months (default 60)"
+    )
+    va.add_argument(
+        "--tail", choices=["weibull", "sbg"], default="weibull", help="survival past the data (default weibull)"
+    )
+    va.add_argument(
+        "--as-of", type=_day, metavar="YYYY-MM-DD", help="value customers as of this day (default: the latest event)"
+    )
+    va.add_argument(
+        "--bootstrap", type=_at_least(0), default=200, metavar="B", help="bootstrap replicates (default 200)"
+    )
+    va.add_argument("--json", action="store_true", help="print as JSON")
+    scope_args(va)
+    warehouse_arg(va)
+    va.set_defaults(run=_analyze_value)
 
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
     sp.add_argument("--customers", type=_at_least(100), default=20_000, metavar="N", help="at least 100")
@@ -547,6 +605,142 @@ def _analyze_moments(args: argparse.Namespace) -> int:
         print("\nWhat to do:")
         for line in lines:
             print("  - " + line.replace("**", ""))
+    return EXIT_OK
+
+
+def _analyze_survival(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import survival, warehouse
+
+    scope = _scope(args)
+    wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
+    say = _progress()
+    say("Kaplan-Meier" + (f" by {args.by}" if args.by else ""))
+    report = survival.survival_report(
+        wh, scope, by=args.by, horizon=args.horizon, as_of=args.as_of, bootstrap=args.bootstrap
+    )
+    cox = None
+    if not args.no_cox and not report.is_empty:
+        say("Cox model")
+        cox = survival.hazard_ratios(wh, scope, as_of=args.as_of)
+    if args.json:
+        out = {
+            "scope": _scope_dict(scope),
+            "window": report.window.to_dict() if report.window else None,
+            "by": args.by,
+            "horizon": args.horizon,
+            "note": report.note,
+            "groups": survival.group_records(report, months=args.horizon),
+            "logrank": report.logrank.to_dict() if report.logrank else None,
+            "cox": cox.to_dict() if cox else None,
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return EXIT_OK
+    print(f"scope: {scope.describe()}")
+    if report.window:
+        print(report.window.describe())
+    if report.is_empty:
+        print("\nNo customers in this scope.")
+        return EXIT_OK
+    print(report.note)
+    s = report.summary
+    shown = pd.DataFrame(
+        {
+            "group": s["group"],
+            "customers" if args.by != "nps_category" else "stretches": s["n"],
+            "churned": s["events"],
+            "median (months)": s["median"].map(lambda v: "not reached" if v != v else f"{v:.1f}"),
+            f"RMST to {args.horizon} [95%]": [
+                "past the data" if r != r else f"{r:.1f} [{lo:.1f}, {hi:.1f}]"
+                for r, lo, hi in zip(s["rmst"], s["rmst_low"], s["rmst_high"], strict=True)
+            ],
+            **{f"S({m})": s[f"s{m}"].map(lambda v: "" if v != v else f"{v:.1%}") for m in survival.AT_MONTHS},
+        }
+    )
+    print("\n" + shown.to_string(index=False))
+    if report.logrank is not None:
+        lr = report.logrank
+        print(f"\nlog-rank: chi-square {lr.statistic:.1f} on {lr.df} df, p = {_p(lr.p_value)}")
+    if cox is not None and not cox.hazard_ratios.empty:
+        print(f"\nCox model: {cox.customers:,} customers, {cox.events:,} churns, concordance {cox.concordance:.3f}")
+        hr = cox.hazard_ratios
+        print(
+            pd.DataFrame(
+                {
+                    "term": hr["term"],
+                    "vs": hr["reference"],
+                    "hazard ratio [95%]": [
+                        f"{h:.2f} [{lo:.2f}, {hi:.2f}]"
+                        for h, lo, hi in zip(hr["hazard_ratio"], hr["low"], hr["high"], strict=True)
+                    ],
+                    "p": hr["p_value"].map(_p),
+                }
+            ).to_string(index=False)
+        )
+        if cox.warning:
+            print("\nwarning: " + cox.warning)
+    return EXIT_OK
+
+
+def _analyze_value(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from analytics import value, warehouse
+    from analytics.errors import UsageError
+
+    scope = _scope(args)
+    wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
+    try:
+        assumptions = value.ValueAssumptions(
+            margin_rate=args.margin_rate, annual_discount=args.discount, horizon_months=args.horizon, tail=args.tail
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    table = value.customer_value(
+        wh, scope, by=args.by, assumptions=assumptions, as_of=args.as_of, bootstrap=args.bootstrap
+    )
+    if args.json:
+        out = {
+            "scope": _scope_dict(scope),
+            "assumptions": assumptions.to_dict(),
+            "groups": _records(table),
+            "total": value.totals(table),
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return EXIT_OK
+    print(f"scope: {scope.describe()}")
+    print(assumptions.describe())
+    if table.empty:
+        print("\nNo customers in this scope.")
+        return EXIT_OK
+
+    def money(v: float, lo: float, hi: float) -> str:
+        return f"{v:,.0f} [{lo:,.0f}, {hi:,.0f}]" if lo == lo else f"{v:,.0f}"
+
+    shown = pd.DataFrame(
+        {
+            args.by: table["group"],
+            "customers": table["n"],
+            "active": table["active"],
+            "CLV [95%]": [money(*r) for r in table[["clv", "clv_low", "clv_high"]].itertuples(index=False)],
+            "equity [95%]": [money(*r) for r in table[["equity", "equity_low", "equity_high"]].itertuples(index=False)],
+            "value at risk, 12 mo [95%]": [
+                money(*r)
+                for r in table[["value_at_risk", "value_at_risk_low", "value_at_risk_high"]].itertuples(index=False)
+            ],
+            "extrapolated": table["extrapolated"].map({True: "yes", False: "no"}),
+        }
+    )
+    print("\n" + shown.to_string(index=False))
+    total = value.totals(table)
+    print(
+        f"\ncustomer equity {total['equity']:,.0f}; value at risk in the next 12 months {total['value_at_risk']:,.0f}"
+    )
+    for group, tail in zip(table["group"], table["tail"], strict=True):
+        print(f"  {group}: {tail}")
     return EXIT_OK
 
 

@@ -40,6 +40,7 @@ from scipy import stats
 
 from analytics import advocacy, filters
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse
 
@@ -64,7 +65,7 @@ TABLE_COLUMNS = (
 )  # fmt: skip
 
 
-class SurvivalError(ValueError):
+class SurvivalError(IconicError, ValueError):
     """A survival analysis was asked for something the data cannot give (say, an unknown column)."""
 
 
@@ -75,6 +76,13 @@ class Window:
 
     start: datetime | None
     as_of: datetime
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.date().isoformat() if self.start else None,
+            "as_of": (self.as_of - timedelta(microseconds=1)).date().isoformat(),
+            "description": self.describe(),
+        }
 
     def describe(self) -> str:
         end = (self.as_of - timedelta(microseconds=1)).date().isoformat()
@@ -1037,6 +1045,33 @@ def survival_report(
     else:
         note = "Tenure from signup; customers who were already customers when the window opened count from then."
     return SurvivalReport(by, horizon, summary, survival_curves(table, by=by), test, window, note)
+
+
+def group_records(report: SurvivalReport, *, months: float | None = None) -> list[dict[str, Any]]:
+    """Each group of a report as a plain record: ``group``, ``n``, ``events``, ``median`` (None: not
+    reached), ``rmst``, ``rmst_low``, ``rmst_high`` and ``survival``, S at each whole month up to
+    ``months`` (default: the report's horizon; None past the longest observed tenure)."""
+    last = int(months if months is not None else report.horizon)
+    out = []
+    for row in report.summary.itertuples(index=False):
+        curve = report.curves[report.curves["group"] == row.group]
+        at = np.arange(0, last + 1, dtype=float)
+        values = step_function(curve["month"].to_numpy(float), curve["survival"].to_numpy(float), at)
+        out.append(
+            {
+                "group": row.group,
+                "n": int(row.n),
+                "events": int(row.events),
+                "median": _num(row.median),
+                "rmst": _num(row.rmst),
+                "rmst_low": _num(row.rmst_low),
+                "rmst_high": _num(row.rmst_high),
+                "survival": {
+                    int(m): (float(v) if m <= row.followed else None) for m, v in zip(at, values, strict=True)
+                },
+            }
+        )
+    return out
 
 
 def hazard_ratios(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any, Literal
 
 import numpy as np
@@ -39,7 +40,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from analytics import survival
+from analytics.filters import ALL_DATA, Filters
 from analytics.survival import KaplanMeierData, SurvivalError, step_function
+from analytics.warehouse import Warehouse
 
 Tail = Literal["weibull", "sbg"]
 #: Months of "value at risk": the margin expected to be lost to churn in this many months.
@@ -405,3 +408,33 @@ def value_curve(
         if frames
         else pd.DataFrame(columns=["group", "month", "survival", "clv", "extrapolated"])
     )
+
+
+def customer_value(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    by: str | None = "segment",
+    assumptions: ValueAssumptions = ValueAssumptions(),
+    as_of: date | None = None,
+    bootstrap: int = 200,
+    random_state: int = 0,
+) -> pd.DataFrame:
+    """``lifetime_value`` of the scope's customers (``survival.survival_table``), by ``by``."""
+    if by is not None and by not in DIMENSIONS:
+        raise SurvivalError(f"value can be split by {', '.join(DIMENSIONS)}, not {by!r}")
+    table = survival.survival_table(wh, f, as_of=as_of)
+    if by is not None and by not in table.columns and not table.empty:
+        raise SurvivalError(f"there is no {by!r} to split by: save customer segments first")
+    return lifetime_value(table, by=by, assumptions=assumptions, bootstrap=bootstrap, random_state=random_state)
+
+
+def totals(table: pd.DataFrame) -> dict[str, float | int]:
+    """Customers, active customers, customer equity and value at risk summed over the groups of
+    ``lifetime_value`` (the groups do not overlap, so the sums are the scope's totals)."""
+    return {
+        "customers": int(table["n"].sum()),
+        "active": int(table["active"].sum()),
+        "equity": float(table["equity"].sum()),
+        "value_at_risk": float(table["value_at_risk"].sum()),
+    }
