@@ -347,3 +347,100 @@ def importance_performance(table: pd.DataFrame, *, title: str = "Importance agai
     horizontal = alt.Chart(cuts).mark_rule(strokeDash=[4, 4], color="#999").encode(y="share:Q")
     vertical = alt.Chart(cuts).mark_rule(strokeDash=[4, 4], color="#999").encode(x="performance:Q")
     return (points + labels + horizontal + vertical).properties(height=320)
+
+
+def survival_curves(
+    curves: pd.DataFrame, *, by: str | None = None, title: str = "Still a customer, by tenure"
+) -> alt.Chart:
+    """Kaplan-Meier steps per group with their 95% bands (``survival.survival_curves``)."""
+    legend = spec(by).label if by else "Group"
+    colour = alt.Color("group:N", title=legend, legend=LEGEND)
+    base = alt.Chart(curves, title=title).encode(
+        x=alt.X("month:Q", title="Months since signup"),
+        color=colour,
+    )
+    tips = [
+        alt.Tooltip("group:N", title=legend),
+        alt.Tooltip("month:Q", title="Months since signup", format=".1f"),
+        alt.Tooltip("survival:Q", title="Still a customer", format=".1%"),
+        alt.Tooltip("low:Q", title="Lower 95% bound", format=".1%"),
+        alt.Tooltip("high:Q", title="Upper 95% bound", format=".1%"),
+        alt.Tooltip("at_risk:Q", title="At risk", format=",.0f"),
+    ]
+    band = base.mark_area(opacity=0.15, interpolate="step-after").encode(y="low:Q", y2="high:Q")
+    line = base.mark_line(interpolate="step-after").encode(
+        y=alt.Y("survival:Q", title="Still a customer", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])),
+        tooltip=tips,
+    )
+    return (band + line).properties(height=320)
+
+
+def hazard_forest(table: pd.DataFrame, *, title: str = "What shortens tenure: hazard ratios") -> alt.Chart:
+    """Each Cox term's hazard ratio with its 95% interval on a log scale, with 1 (no difference)
+    marked (``survival.fit_cox(...).hazard_ratios``)."""
+    data = table.assign(vs=table["reference"].where(table["reference"] != "", "per unit"))
+    order = data["label"].astype(str).tolist()
+    tips = [
+        alt.Tooltip("label:N", title="Covariate"),
+        alt.Tooltip("vs:N", title="Compared with"),
+        tooltip("hazard_ratio"),
+        tooltip("hazard_ratio_low"),
+        tooltip("hazard_ratio_high"),
+    ]
+    base = alt.Chart(data, title=title).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=0)))
+    scale = alt.Scale(type="log")
+    rules = base.mark_rule().encode(
+        x=alt.X("hazard_ratio_low:Q", scale=scale, title="Hazard ratio (log scale; right churns faster)"),
+        x2="hazard_ratio_high:Q",
+        tooltip=tips,
+    )
+    points = base.mark_point(filled=True, size=60).encode(x="hazard_ratio:Q", tooltip=tips)
+    one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#888").encode(x="x:Q")
+    return (rules + points + one).properties(height=alt.Step(22))
+
+
+def value_at_risk(
+    table: pd.DataFrame, *, by: str | None = None, title: str = "Value at risk in the next 12 months"
+) -> alt.Chart:
+    """Margin expected to be lost to churn in the next 12 months per group, with its 95% interval
+    (``value.lifetime_value``)."""
+    label = spec(by).label if by else "Group"
+    tips = [
+        alt.Tooltip("group:N", title=label),
+        tooltip("value_at_risk"),
+        tooltip("value_at_risk_low"),
+        tooltip("value_at_risk_high"),
+        tooltip("equity"),
+        tooltip("active"),
+    ]
+    order = table.sort_values("value_at_risk", ascending=False)["group"].astype(str).tolist()
+    base = alt.Chart(table, title=title).encode(
+        y=alt.Y("group:N", sort=order, title=label, axis=alt.Axis(labelLimit=0))
+    )
+    bars = base.mark_bar(color="#e76f51").encode(
+        x=alt.X("value_at_risk:Q", title=axis_title("value_at_risk"), axis=alt.Axis(format="$,.0f")), tooltip=tips
+    )
+    rules = base.mark_rule(color="#333").encode(x="value_at_risk_low:Q", x2="value_at_risk_high:Q", tooltip=tips)
+    return (bars + rules).properties(height=alt.Step(28))
+
+
+def what_if_curve(curve: pd.DataFrame, *, title: str = "Still a customer from today") -> alt.Chart:
+    """Mean survival from today of the customers a what-if moves, before and after
+    (``survival.what_if(...).curve``)."""
+    data = curve.melt(id_vars="month", value_vars=["before", "after"], var_name="case", value_name="survival")
+    data["case"] = data["case"].map({"before": "as they are", "after": "after the change"})
+    return (
+        alt.Chart(data, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("month:Q", title="Months from today"),
+            y=alt.Y("survival:Q", title="Still a customer", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)),
+            color=alt.Color("case:N", legend=LEGEND, sort=["as they are", "after the change"]),
+            tooltip=[
+                alt.Tooltip("case:N", title="Case"),
+                alt.Tooltip("month:Q", title="Months from today"),
+                alt.Tooltip("survival:Q", title="Still a customer", format=".1%"),
+            ],
+        )
+        .properties(height=260)
+    )

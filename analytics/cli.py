@@ -669,11 +669,13 @@ def _analyze_survival(args: argparse.Namespace) -> int:
         print(
             pd.DataFrame(
                 {
-                    "term": hr["term"],
+                    "covariate": hr["label"],
                     "vs": hr["reference"],
                     "hazard ratio [95%]": [
                         f"{h:.2f} [{lo:.2f}, {hi:.2f}]"
-                        for h, lo, hi in zip(hr["hazard_ratio"], hr["low"], hr["high"], strict=True)
+                        for h, lo, hi in zip(
+                            hr["hazard_ratio"], hr["hazard_ratio_low"], hr["hazard_ratio_high"], strict=True
+                        )
                     ],
                     "p": hr["p_value"].map(_p),
                 }

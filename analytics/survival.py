@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 from lifelines import KaplanMeierFitter
-from lifelines.utils import restricted_mean_survival_time
+from lifelines.utils import median_survival_times, restricted_mean_survival_time
 from scipy import stats
 
 from analytics import advocacy, filters
@@ -459,7 +459,7 @@ class LogRank:
     statistic: float
     df: int
     p_value: float
-    pairwise: pd.DataFrame  # group_a, group_b, statistic, p_value, p_adjusted
+    pairwise: pd.DataFrame  # group_a, group_b, chi_square, p_value, p_adjusted
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -522,8 +522,8 @@ def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
             mask = (labels == a) | (labels == b)
             duration, event, entry = (x[mask] for x in arrays)
             s, _df = _logrank(duration, event, entry, labels[mask])
-            pairs.append({"group_a": a, "group_b": b, "statistic": s, "p_value": _chi2(s, 1)})
-    pairwise = pd.DataFrame(pairs, columns=["group_a", "group_b", "statistic", "p_value"])
+            pairs.append({"group_a": a, "group_b": b, "chi_square": s, "p_value": _chi2(s, 1)})
+    pairwise = pd.DataFrame(pairs, columns=["group_a", "group_b", "chi_square", "p_value"])
     finite = pairwise["p_value"].notna()
     pairwise["p_adjusted"] = np.nan
     if finite.any():
@@ -549,7 +549,7 @@ def survival_summary(
     random_state: int = 0,
 ) -> pd.DataFrame:
     """Per group: ``group``, ``n``, ``events``, ``median`` (months; NaN when the curve never falls
-    to one half: "not reached"), ``rmst`` to ``horizon`` months with a percentile-bootstrap interval
+    to one half: "not reached") with ``median_low`` and ``median_high``, ``rmst`` to ``horizon`` months with a percentile-bootstrap interval
     (``rmst_low``, ``rmst_high``; customers resampled within the group), and ``s<m>``,
     ``s<m>_low``, ``s<m>_high`` for each month in ``at`` (Kaplan-Meier with lifelines' bands; NaN
     past the last observed tenure). ``followed`` is the longest tenure observed in the group.
@@ -566,6 +566,7 @@ def survival_summary(
             "events": int(rows["event"].sum()),
             "followed": followed,
             "median": _median(kmf),
+            **_median_bounds(kmf),
             "rmst": float(restricted_mean_survival_time(kmf, t=horizon)) if horizon <= followed else math.nan,
         }
         data = KaplanMeierData.of(rows)
@@ -579,9 +580,31 @@ def survival_summary(
             band = ci[ci.index <= m].iloc[-1] if inside else pd.Series([math.nan, math.nan])
             row[f"s{m:g}_low"], row[f"s{m:g}_high"] = float(band.iloc[0]), float(band.iloc[1])
         out.append(row)
-    columns = ["group", "n", "events", "followed", "median", "rmst", "rmst_low", "rmst_high"]
+    columns = [
+        "group",
+        "n",
+        "events",
+        "followed",
+        "median",
+        "median_low",
+        "median_high",
+        "rmst",
+        "rmst_low",
+        "rmst_high",
+    ]
     columns += [f"s{m:g}{s}" for m in at for s in ("", "_low", "_high")]
     return pd.DataFrame(out, columns=columns)
+
+
+def _median_bounds(kmf: KaplanMeierFitter) -> dict[str, float]:
+    """The median's 95% interval: where the band's bounds cross one half (Brookmeyer & Crowley
+    1982, as lifelines' ``median_survival_times`` reads them); missing where a bound never does."""
+    bounds = median_survival_times(kmf.confidence_interval_survival_function_)
+    low, high = (float(v) for v in np.asarray(bounds, float).ravel()[:2])
+    return {
+        "median_low": low if math.isfinite(low) else math.nan,
+        "median_high": high if math.isfinite(high) else math.nan,
+    }
 
 
 def _median(kmf: KaplanMeierFitter) -> float:
@@ -726,7 +749,7 @@ def cox_partial_likelihood(
 @dataclass
 class CoxResult:
     """A fitted Cox model: ``hazard_ratios`` (``covariate``, ``term``, ``level``, ``reference``,
-    ``hazard_ratio``, ``low``, ``high``, ``p_value``), ``concordance``, ``n`` (rows), ``customers``,
+    ``label``, ``hazard_ratio``, ``hazard_ratio_low``, ``hazard_ratio_high``, ``p_value``), ``concordance``, ``n`` (rows), ``customers``,
     ``events``, the proportional-hazards check (``ph_check``: ``covariate``, ``statistic``,
     ``p_value``, ``fails``), a plain ``warning`` when it fails, and ``stratified``: the same model
     stratified by the failing categorical covariates (None when nothing categorical failed)."""
@@ -759,6 +782,28 @@ class CoxResult:
             "warning": self.warning,
             "stratified": self.stratified.to_dict() if self.stratified else None,
         }
+
+
+HAZARD_COLUMNS = (
+    "covariate", "term", "level", "reference", "label", "hazard_ratio", "hazard_ratio_low", "hazard_ratio_high",
+    "p_value",
+)  # fmt: skip
+#: How covariates read on screen.
+COVARIATE_LABELS = {
+    "segment": "Segment",
+    "region": "Region",
+    "plan": "Plan",
+    "nps_category": "Last said",
+    "behaviour_segment": "Behaviour segment",
+    "unresolved_90d": "Unresolved contacts in 90 days (each)",
+    "escalations_90d": "Escalations in 90 days (each)",
+    "ltr": "Likelihood to recommend (per point)",
+}
+
+
+def _term_label(covariate: str, level: str) -> str:
+    name = COVARIATE_LABELS.get(covariate, covariate.replace("_", " "))
+    return f"{name}: {level}" if level else name
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -846,9 +891,10 @@ def fit_cox(
             "term": list(fit.terms),
             "level": [terms[t][1] for t in fit.terms],
             "reference": [used.get(terms[t][0], "") for t in fit.terms],
+            "label": [_term_label(*terms[t]) for t in fit.terms],
             "hazard_ratio": np.exp(fit.beta),
-            "low": np.exp(fit.beta - z * se),
-            "high": np.exp(fit.beta + z * se),
+            "hazard_ratio_low": np.exp(fit.beta - z * se),
+            "hazard_ratio_high": np.exp(fit.beta + z * se),
             "p_value": 2 * stats.norm.sf(np.abs(fit.beta / se)),
         }
     )
@@ -917,7 +963,7 @@ def _no_check() -> pd.DataFrame:
 def _no_model(
     n: int, customers: int, events: int, covariates: tuple[str, ...], strata: tuple[str, ...], used: dict[str, str]
 ) -> CoxResult:
-    empty = pd.DataFrame(columns=["covariate", "term", "level", "reference", "hazard_ratio", "low", "high", "p_value"])
+    empty = pd.DataFrame(columns=list(HAZARD_COLUMNS))
     return CoxResult(empty, math.nan, n, customers, events, covariates, strata, used, _no_check())
 
 
@@ -1171,13 +1217,13 @@ def what_if(
         references=DEFAULT_REFERENCES,
         check=False,
     )
-    if covariate not in cox.covariates:
-        raise SurvivalError(
-            f"{covariate!r} is not in the fitted model (it has {', '.join(cox.covariates) or 'nothing'}):"
-            " too few customers or events in this scope"
-        )
-    if reduce_by is not None and covariate in cox.references:
+    if covariate not in spells.columns:
+        raise SurvivalError(f"{covariate!r} is not a covariate; the model has {', '.join(COX_COVARIATES)}")
+    categorical = not pd.api.types.is_numeric_dtype(spells[covariate])
+    if reduce_by is not None and categorical:
         raise SurvivalError(f"{covariate!r} is a category: move it with from_level and to_level")
+    if reduce_by is None and not categorical:
+        raise SurvivalError(f"{covariate!r} is a count: change it with reduce_by")
     last = ~spells["customer_id"].duplicated(keep="last").to_numpy()
     churned = spells.groupby("customer_id")["event"].transform("any").to_numpy()
     now = spells[last & ~churned]
@@ -1192,8 +1238,11 @@ def what_if(
     fit = cox.fit_
     months = np.arange(0, horizon_months + 1, dtype=float)
     empty = pd.DataFrame({"month": months, "before": 1.0, "after": 1.0})
-    if fit is None or now.empty:
-        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, "no active customers to move")
+    if fit is None or covariate not in cox.covariates:
+        note = f"Too few customers or churns in this scope to fit a model with {COVARIATE_LABELS.get(covariate, covariate).lower()} in it."
+        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, note)
+    if now.empty:
+        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, "No active customers to move.")
     tenure = now["duration"].to_numpy(float)
     times, cumhaz = fit.baseline[""]
     slope = _late_slope(times, cumhaz)

@@ -152,6 +152,7 @@ class ExtendedCurve:
     followed: float
     tail: Tail
     parameters: dict[str, float]
+    note: str = ""
 
     def __call__(self, at: np.ndarray) -> np.ndarray:
         at = np.asarray(at, float)
@@ -184,7 +185,7 @@ class ExtendedCurve:
         if self.tail == "weibull":
             return (
                 f"Weibull tail past {self.followed:.0f} months: shape {self.parameters['shape']:.2f},"
-                f" scale {self.parameters['scale']:.0f} months"
+                f" scale {self.parameters['scale']:.0f} months" + (f" ({self.note})" if self.note else "")
             )
         return (
             f"shifted-beta-geometric tail past {self.followed:.0f} months: alpha {self.parameters['alpha']:.3f},"
@@ -328,10 +329,7 @@ def lifetime_value(
             if not w.any():
                 continue
             t_b, s_b = group.km.curve(w)
-            try:
-                c_b = extend(t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
-            except SurvivalError:
-                continue
+            c_b = extend(t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
             p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
             reps.append((p_b * float(np.average(group.margin, weights=w)), e_b, r_b))
         clv = per_margin * mean_margin
@@ -438,3 +436,13 @@ def totals(table: pd.DataFrame) -> dict[str, float | int]:
         "equity": float(table["equity"].sum()),
         "value_at_risk": float(table["value_at_risk"].sum()),
     }
+
+
+def tenure_and_value(report: survival.SurvivalReport, values: pd.DataFrame) -> pd.DataFrame:
+    """A survival report's summary with each group's lifetime value beside it (``clv``,
+    ``clv_low``, ``clv_high``; missing for groups ``values`` does not have, such as NPS
+    categories, which a customer moves between)."""
+    clv = values[["group", "clv", "clv_low", "clv_high"]] if not values.empty else None
+    if clv is None:
+        return report.summary.assign(clv=math.nan, clv_low=math.nan, clv_high=math.nan)
+    return report.summary.merge(clv, on="group", how="left")

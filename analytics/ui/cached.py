@@ -20,7 +20,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import advocacy, catalog, config, drivers, filters, moments, nonresponse, periods, schema, segmentation
+from analytics import (
+    advocacy,
+    catalog,
+    config,
+    drivers,
+    filters,
+    moments,
+    nonresponse,
+    periods,
+    schema,
+    segmentation,
+    survival,
+    value,
+)
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -193,4 +206,27 @@ segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
 )
 saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
     segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False
+)
+survival_report: Callable[..., survival.SurvivalReport] = _on_warehouse(
+    survival.survival_report,
+    reads=_with_segments,
+    variants=({}, *({"by": d} for d in survival.DIMENSIONS), {"by": "segment", "horizon": 12}),
+)
+hazard_ratios: Callable[..., survival.CoxResult] = _on_warehouse(survival.hazard_ratios)
+customer_value: Callable[..., pd.DataFrame] = _on_warehouse(
+    value.customer_value,
+    reads=_with_segments,
+    variants=(
+        {},
+        *({"by": d} for d in value.DIMENSIONS if d != "segment"),
+        {"assumptions": value.ValueAssumptions(horizon_months=24, tail="sbg")},
+    ),
+)
+what_if: Callable[..., survival.WhatIf] = _on_warehouse(
+    survival.what_if,
+    variants=(
+        {},
+        {"from_level": "passive", "to_level": "promoter"},
+        {"covariate": "unresolved_90d", "from_level": None, "to_level": None, "reduce_by": 0.3},
+    ),
 )

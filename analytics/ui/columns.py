@@ -39,6 +39,8 @@ class Column:
     parts: tuple[str, str, str] | None = None
     #: What an interval column says when its estimate is missing (e.g. "no responses").
     missing: str = "—"
+    #: What a missing upper bound says, where that means "beyond the data" (a median's interval).
+    open_end: str | None = None
 
     @property
     def d3(self) -> str:
@@ -170,6 +172,9 @@ COLUMNS: dict[str, Column] = {
         "Revenue tier", "text", "Vital few: top 20% by monthly revenue; middle: next 30%; tail: the rest."
     ),
     "advocacy": _c("Advocacy", "text", "From the customer's latest relationship answer in scope."),
+    "nps_category": _c(
+        "Last said", "text", "The category of the customer's latest relationship answer at the time, or no answer yet."
+    ),
     "customers": _c("Customers", "count"),
     "revenue": _c("Monthly revenue", "money", "Sum of the customers' monthly revenue.", unit="$"),
     "revenue_share": _c("Share of revenue", "share", "Share of all monthly revenue in scope."),
@@ -428,7 +433,102 @@ COLUMNS: dict[str, Column] = {
     "record": _c("Row as received", "text", "The row exactly as it was in the file."),
     "references": _c("Names a row of", "text"),
     "rows_missing": _c("Rows naming a missing row", "count"),
+    # survival and lifetime value
+    "survival_n": _c("Customers", "count", "Customers in the group (by NPS category: stretches of tenure)."),
+    "events": _c("Churned", "count", "Customers who churned by the as-of date."),
+    "followed": _c("Longest tenure seen", "number", "Months.", unit="months"),
+    **_bounded(
+        "median",
+        "Median tenure",
+        "number",
+        "Months until half the customers have left, from the Kaplan-Meier curve.",
+        ci_help="Months until half have left, with the interval where the curve's 95% band crosses one half. "
+        "Not reached: more than half are still there at the longest tenure seen.",
+        missing="not reached",
+        open_end="not reached",
+        unit="months",
+    ),
+    **_bounded(
+        "rmst",
+        "Mean months (RMST)",
+        "number",
+        "Restricted mean survival time: the average months a customer stays within the horizon.",
+        ci_help="Area under the Kaplan-Meier curve up to the horizon, with a 95% bootstrap interval over "
+        "customers. Past the data: the horizon is longer than any tenure seen.",
+        missing="past the data",
+        unit="months",
+    ),
+    **{
+        k: v
+        for m in (12, 24, 36)
+        for k, v in _bounded(
+            f"s{m}",
+            f"Still there at {m} months",
+            "share",
+            f"Kaplan-Meier survival at {m} months of tenure.",
+            ci_help=f"Share still a customer {m} months after signup (Kaplan-Meier, 95% band on the log-log scale).",
+            missing="past the data",
+        ).items()
+    },
+    "active": _c("Active", "count", "Customers still there at the as-of date."),
+    "monthly_margin": _c("Monthly margin", "money", "Mean monthly revenue x margin rate.", unit="$"),
+    **_bounded(
+        "clv",
+        "Lifetime value",
+        "money",
+        "A new customer's expected discounted margin over the horizon, from the group's survival curve.",
+        ci_help="Expected discounted margin of a new customer over the horizon, with a 95% bootstrap interval "
+        "over customers.",
+        unit="$",
+    ),
+    "residual_per_active": _c(
+        "Value per active customer",
+        "money",
+        "Expected discounted margin of an active customer from today, given how long they have stayed.",
+        unit="$",
+    ),
+    **_bounded(
+        "equity",
+        "Customer equity",
+        "money",
+        "The expected discounted margin of every active customer, given their tenure.",
+        ci_help="Sum of active customers' residual value, with a 95% bootstrap interval.",
+        unit="$",
+    ),
+    **_bounded(
+        "value_at_risk",
+        "Value at risk, 12 months",
+        "money",
+        "Margin expected to be lost to churn in the next 12 months.",
+        ci_help="What active customers would bring in 12 months if none left, less what they are expected to "
+        "bring; 95% bootstrap interval.",
+        unit="$",
+    ),
+    "extrapolated": _c(
+        "Beyond the data", "flag", "The value relies on the parametric tail past the longest tenure seen."
+    ),
+    "tail": _c("Tail", "text", "How survival is extended past the data."),
+    "hr_p": _c("p", "p", "Two-sided Wald p-value of the hazard ratio."),
+    "reference": _c("Compared with", "text", "The reference level of a category."),
+    **_bounded(
+        "hazard_ratio",
+        "Hazard ratio",
+        "number",
+        "How much faster customers with this trait churn than the reference, at the same tenure.",
+        ci_help="Cox model hazard ratio with a 95% Wald interval: above 1 churns faster, below 1 slower. Per unit "
+        "for a count.",
+        digits=2,
+    ),
+    "group_a": _c("Group", "text"),
+    "group_b": _c("Against", "text"),
+    "chi_square": _c("Chi-square", "number", "Log-rank statistic, 1 degree of freedom.", digits=1),
+    "covariate_label": _c("Covariate", "text", "A trait in the Cox model; a count is per contact."),
 }
+
+#: The survival summary's ``n`` counts customers (or stretches), not responses.
+SURVIVAL_ALIASES: dict[str, str] = {"n": "survival_n"}
+#: A Cox table's ``label`` names a covariate, not a driver.
+COX_ALIASES: dict[str, str] = {"label": "covariate_label", "p_value": "hr_p"}
 
 
 #: How a driver table's columns (``analytics.drivers``) map onto registry entries.
@@ -509,6 +609,8 @@ def fmt_interval(name: str, estimate: object, low: object, high: object) -> str:
     part = c.parts[0]
     if _missing(estimate):
         return c.missing
+    if c.open_end and not _missing(low) and _missing(high):
+        return f"{fmt(part, estimate)} ({fmt(part, low)} to {c.open_end})"
     if _missing(low) or _missing(high):
         return f"{fmt(part, estimate)} (too few to bound)"
     return f"{fmt(part, estimate)} ({fmt(part, low)} to {fmt(part, high)})"

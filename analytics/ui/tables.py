@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,19 +19,20 @@ def show(
     name: str,
     scope: Filters,
     group: str | None = None,
+    aliases: Mapping[str, str] | None = None,
     height: int | None = None,
 ) -> None:
     """Render ``frame``'s ``columns`` as the registry formats them, with a CSV download of the raw
     numbers named after the table and the scope (``nps_by_plan__channel-voice.csv``)."""
-    shown = cols.present(frame, columns, group=group)
+    shown = cols.present(frame, columns, group=group, aliases=aliases)
     config: dict[str, Any] = {}
-    for column, text in cols.help_texts(columns, group=group).items():
+    for column, text in cols.help_texts(columns, group=group, aliases=aliases).items():
         if shown[column].dtype == "Int64":
             config[column] = st.column_config.NumberColumn(column, help=text or None, format="localized")
         else:
             config[column] = st.column_config.TextColumn(column, help=text or None)
     st.dataframe(shown, hide_index=True, column_config=config, height=height or "auto")
-    csv = cols.export(frame, columns, group=group).to_csv(index=False).encode("utf-8")
+    csv = cols.export(frame, columns, group=group, aliases=aliases).to_csv(index=False).encode("utf-8")
     st.download_button(
         "Download CSV",
         csv,

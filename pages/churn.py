@@ -1,0 +1,157 @@
+"""Churn & lifetime value: how long customers stay, what shortens it, and what they are worth."""
+
+import streamlit as st
+
+from analytics import charts, survival, value
+from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
+
+wh, scope = onboarding.open_page(
+    "Churn & lifetime value",
+    rules=("customers",),
+    needs=("customers",),
+    why="Survival needs customers with signup and churn dates",
+)
+
+cols = st.columns([2, 1])
+dimensions = [d for d in survival.DIMENSIONS if d != "behaviour_segment" or wh.has("customer_segments")]
+with cols[0]:
+    split = filters.choice(
+        "Survival by",
+        ["none", *dimensions],
+        key="by",
+        format_func=lambda d: "everyone" if d == "none" else spec(d).label,
+    )
+by = None if split == "none" else split
+horizon = cols[1].select_slider("Horizon for mean months (RMST)", options=[12, 24, 36, 48, 60], value=36, key="horizon")
+with st.expander("Lifetime value assumptions"):
+    a = st.columns(4)
+    margin = a[0].slider("Margin, % of revenue", 5, 100, 30, step=5, key="margin") / 100
+    discount = a[1].slider("Discount rate, % a year", 0, 30, 10, key="discount") / 100
+    value_horizon = a[2].select_slider(
+        "Value horizon, months", options=[12, 24, 36, 60, 120], value=60, key="value_horizon"
+    )
+    tail = a[3].selectbox(
+        "Beyond the data",
+        ["weibull", "sbg"],
+        key="tail",
+        format_func=lambda t: {"weibull": "Weibull tail", "sbg": "Yearly renewals (shifted-beta-geometric)"}[t],
+    )
+assumptions = value.ValueAssumptions(
+    margin_rate=margin, annual_discount=discount, horizon_months=int(value_horizon), tail=tail
+)
+
+with st.spinner("Kaplan-Meier curves and bootstrap intervals…"):
+    report = cached.survival_report(scope, by=by, horizon=float(horizon))
+if report.is_empty:
+    st.info("No customers in this scope.")
+    st.stop()
+if report.window is not None:
+    st.caption(f"{report.window.describe().capitalize()}. {report.note}")
+
+st.altair_chart(charts.survival_curves(report.curves, by=by), width="stretch")
+value_by = by if by in value.DIMENSIONS else "segment"
+values = cached.customer_value(scope, by=value_by, assumptions=assumptions)
+summary = value.tenure_and_value(report, values if value_by == by else values.iloc[0:0])
+shown = ["group", "n", "events", "median_ci", "rmst_ci", "s12_ci", "s24_ci", "s36_ci"]
+tables.show(
+    summary,
+    [*shown, "clv_ci"] if by in value.DIMENSIONS else shown,
+    name="survival" + (f"_by_{by}" if by else ""),
+    scope=scope,
+    group=by,
+    aliases=SURVIVAL_ALIASES,
+)
+if report.logrank is not None:
+    lr = report.logrank
+    st.caption(
+        f"Log-rank test of equal survival across {spec(by).label.lower() if by else 'groups'}: "
+        f"chi-square {lr.statistic:.1f} on {lr.df} df, p {fmt('p_value', lr.p_value)}. Pairs below are "
+        "Holm-adjusted for the number of comparisons."
+    )
+    with st.expander("Pairwise log-rank tests"):
+        tables.show(
+            lr.pairwise,
+            ["group_a", "group_b", "chi_square", "p_value", "p_adjusted"],
+            name="logrank_pairs",
+            scope=scope,
+        )
+
+st.subheader("What shortens tenure")
+cox = cached.hazard_ratios(scope)
+if cox.hazard_ratios.empty:
+    st.info("Too few churns in this scope to fit a model.")
+else:
+    st.caption(
+        f"Cox model on {cox.customers:,} customers and {cox.events:,} churns; concordance {cox.concordance:.2f} (0.5 is "
+        "chance). What a customer last said counts as it was at each moment, not as it ended up, and customers "
+        "already there when the data begin count from then."
+    )
+    st.altair_chart(charts.hazard_forest(cox.hazard_ratios), width="stretch")
+    if cox.warning:
+        st.warning(cox.warning)
+        if cox.stratified is not None and not cox.stratified.hazard_ratios.empty:
+            with st.expander(f"Stratified by {', '.join(cox.stratified.strata)}"):
+                tables.show(
+                    cox.stratified.hazard_ratios,
+                    ["label", "reference", "hazard_ratio_ci", "p_value"],
+                    name="hazard_ratios_stratified",
+                    scope=scope,
+                    aliases=COX_ALIASES,
+                )
+    tables.show(
+        cox.hazard_ratios, ["label", "reference", "hazard_ratio_ci", "p_value"], name="hazard_ratios", scope=scope,
+        aliases=COX_ALIASES,
+    )  # fmt: skip
+
+st.subheader("Value at risk")
+total = value.totals(values)
+m = st.columns(3)
+m[0].metric("Active customers", f"{total['active']:,}")
+m[1].metric("Customer equity", fmt("equity", total["equity"]), help=spec("equity").help)
+m[2].metric(
+    "Value at risk, next 12 months", fmt("value_at_risk", total["value_at_risk"]), help=spec("value_at_risk").help
+)
+st.altair_chart(charts.value_at_risk(values, by=value_by), width="stretch")
+tables.show(
+    values,
+    ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
+     "extrapolated"],
+    name=f"value_by_{value_by}",
+    scope=scope,
+    group=value_by,
+)  # fmt: skip
+st.caption(
+    assumptions.describe().capitalize()
+    + ". "
+    + " ".join(f"{g}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
+)
+
+st.subheader("What if")
+changes = {
+    "Detractors become passives": {"from_level": "detractor", "to_level": "passive"},
+    "Detractors become promoters": {"from_level": "detractor", "to_level": "promoter"},
+    "Passives become promoters": {"from_level": "passive", "to_level": "promoter"},
+    "Fewer unresolved contacts": {"covariate": "unresolved_90d", "from_level": None, "to_level": None},
+}
+w = st.columns([2, 1])
+change = w[0].selectbox("Change", list(changes), key="what_if")
+arguments = dict(changes[change])
+if "covariate" in arguments:
+    arguments["reduce_by"] = w[1].slider("Fall by, %", 10, 100, 30, step=10, key="reduce_by") / 100
+result = cached.what_if(scope, **arguments, margin_rate=margin, annual_discount=discount)
+if result.customers == 0:
+    st.info(result.note)
+else:
+    k = st.columns(3)
+    k[0].metric("Customers moved", f"{result.customers:,}")
+    k[1].metric(
+        f"Churners in {result.horizon_months} months",
+        f"{result.churners_after:,.0f}",
+        delta=f"{result.churners_after - result.churners_before:+,.0f}",
+        delta_color="inverse",
+    )
+    k[2].metric(f"Margin over {result.horizon_months} months", fmt("equity", result.margin_after),
+                delta=fmt("equity", result.margin_kept))  # fmt: skip
+    st.altair_chart(charts.what_if_curve(result.curve), width="stretch")
+    st.caption(f"{result.description}. {result.note}")
