@@ -132,6 +132,8 @@ def observation_window(
     start = datetime.combine(opens, time(), tzinfo=latest.tzinfo) if opens else None
     window = Window(start, _end_of(end_day))
     if start is not None and start >= window.as_of:
+        if window_start is None:  # a scope that starts after the data end: nobody to watch
+            return None
         raise SurvivalError(f"the window opens on {opens} but the as-of date is {end_day}: nothing can be watched")
     return window
 
