@@ -196,22 +196,19 @@ class ExtendedCurve:
 def extend(
     times: np.ndarray, surv: np.ndarray, followed: float, *, tail: Tail = "weibull", renewal_months: int = 12
 ) -> ExtendedCurve:
-    """Fit ``tail`` to a Kaplan-Meier curve (see the module docstring)."""
+    """Fit ``tail`` to a Kaplan-Meier curve (see the module docstring). Where the
+    shifted-beta-geometric model cannot be fitted (fewer than two renewals observed, or nobody
+    left), the Weibull tail stands in and says why."""
+    note = ""
     if tail == "sbg":
         renewals = np.arange(0, followed + 1e-9, renewal_months)
-        if renewals.size < 3:
-            raise SurvivalError(
-                f"the shifted-beta-geometric tail needs two {renewal_months}-month renewals observed;"
-                f" the data follow customers for {followed:.1f} months"
-            )
         alive = step_function(times, surv, renewals)
-        if alive[-1] <= 0:
-            raise SurvivalError("every customer in the group has churned: there is no tail to fit")
-        a, b = fit_sbg(alive)
-        return ExtendedCurve(
-            times, surv, followed, "sbg", {"alpha": a, "beta": b, "renewal_months": float(renewal_months)}
-        )
-    return ExtendedCurve(times, surv, followed, "weibull", _weibull_tail(times, surv, followed))
+        if renewals.size >= 3 and alive[-1] > 0:
+            a, b = fit_sbg(alive)
+            parameters = {"alpha": a, "beta": b, "renewal_months": float(renewal_months)}
+            return ExtendedCurve(times, surv, followed, "sbg", parameters)
+        note = f"the shifted-beta-geometric tail needs two {renewal_months}-month renewals with customers left"
+    return ExtendedCurve(times, surv, followed, "weibull", _weibull_tail(times, surv, followed), note)
 
 
 def _weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[str, float]:
