@@ -681,6 +681,8 @@ def _analyze_survival(args: argparse.Namespace) -> int:
                 }
             ).to_string(index=False)
         )
+        if cox.note:
+            print(cox.note)
         if cox.warning:
             print("\nwarning: " + cox.warning)
     return EXIT_OK

@@ -11,9 +11,10 @@ overstate survival, because their early leavers are missing. So each of them ent
 the tenure they had when the window opened (``entry``; lifelines' ``entry`` and ``entry_col``), and is
 counted only from then on, in Kaplan-Meier, the log-rank test and Cox alike.
 
-Kaplan-Meier curves carry lifelines' 95% pointwise bands (Greenwood variance on the log(-log)
-scale). The restricted mean survival time (RMST) to a horizon is the area under the curve, with a
-percentile bootstrap over customers. The log-rank test is computed here with delayed entry (lifelines'
+Kaplan-Meier curves carry 95% pointwise bands (Greenwood variance on the log(-log) scale), computed
+here in numpy so that bootstrap replicates are cheap; they equal lifelines' estimate, which the
+tests check. The restricted mean survival time (RMST) to a horizon is the area under the curve, with a
+percentile bootstrap over customers (Poisson weights). The log-rank test is computed here with delayed entry (lifelines'
 own test has no entry), and equals lifelines' where nobody enters late.
 
 Cox models report hazard ratios with Wald intervals and Harrell's concordance, and check
@@ -34,8 +35,7 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
-from lifelines import KaplanMeierFitter
-from lifelines.utils import median_survival_times, restricted_mean_survival_time
+from lifelines.utils import concordance_index
 from scipy import stats
 
 from analytics import advocacy, filters
@@ -57,6 +57,8 @@ EXPERIENCE = ("unresolved_90d", "escalations_90d")
 COX_COVARIATES = ("segment", "region", "plan", "nps_category", *EXPERIENCE)
 #: Survival is reported at these months by default.
 AT_MONTHS = (12, 24, 36)
+#: A log hazard ratio beyond this (a ratio past e^15) is a separated group, not an estimate.
+MAX_LOG_HR = 15.0
 #: Proportional hazards count as failed below this p-value of the Schoenfeld test.
 PH_ALPHA = 0.01
 TABLE_COLUMNS = (
@@ -366,43 +368,21 @@ def groups_of(table: pd.DataFrame, by: str | None) -> list[tuple[str, pd.DataFra
 # --- Kaplan-Meier --------------------------------------------------------------------------------
 
 
-def _km(rows: pd.DataFrame, *, alpha: float = 0.05) -> KaplanMeierFitter:
-    kmf = KaplanMeierFitter(alpha=alpha)
-    kmf.fit(rows["duration"], rows["event"], entry=rows["entry"])
-    return kmf
-
-
-def survival_curves(table: pd.DataFrame, *, by: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+def survival_curves(table: pd.DataFrame, *, by: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Kaplan-Meier curves with pointwise bands: ``group``, ``month``, ``survival``, ``low``,
-    ``high``, ``at_risk``, one row per step (the first at month 0, survival 1)."""
-    frames = []
-    for label, rows in groups_of(table, by):
-        kmf = _km(rows, alpha=alpha)
-        sf = kmf.survival_function_.iloc[:, 0]
-        ci = kmf.confidence_interval_survival_function_
-        frames.append(
-            pd.DataFrame(
-                {
-                    "group": label,
-                    "month": sf.index.to_numpy(float),
-                    "survival": sf.to_numpy(float),
-                    "low": ci.iloc[:, 0].to_numpy(float),
-                    "high": ci.iloc[:, 1].to_numpy(float),
-                    "at_risk": kmf.event_table["at_risk"].reindex(sf.index).to_numpy(float),
-                }
-            )
-        )
+    ``high``, ``at_risk``, one row per event time after a first row at month 0 (survival 1)."""
+    frames = [KaplanMeierData.of(rows).estimate(confidence).assign(group=label) for label, rows in groups_of(table, by)]
+    columns = ["group", "month", "survival", "low", "high", "at_risk"]
     if not frames:
-        return pd.DataFrame(columns=["group", "month", "survival", "low", "high", "at_risk"])
-    curves = pd.concat(frames, ignore_index=True)
-    # An empty risk set at month 0 (everyone entered late) leaves lifelines' first band undefined.
-    for bound in ("low", "high"):
-        curves[bound] = curves[bound].fillna(curves["survival"])
-    return curves
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "group" else float) for c in columns})
+    return pd.concat(frames, ignore_index=True)[columns]
 
 
 def step_function(times: np.ndarray, survival: np.ndarray, at: np.ndarray) -> np.ndarray:
     """A right-continuous step survival function (``survival[i]`` from ``times[i]``) read at ``at``."""
+    at = np.asarray(at, float)
+    if times.size == 0:  # nobody has left: survival stays at 1
+        return np.ones_like(at)
     idx = np.searchsorted(times, at, side="right") - 1
     return np.where(idx >= 0, survival[np.clip(idx, 0, None)], 1.0)
 
@@ -437,6 +417,37 @@ class KaplanMeierData:
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0)
         return self.times, np.cumprod(factor)
+
+    def estimate(self, confidence: float = 0.95) -> pd.DataFrame:
+        """The unweighted curve with its pointwise band: ``month``, ``survival``, ``low``, ``high``,
+        ``at_risk``, a row at month 0 and one per event time.
+
+        The band is Greenwood's variance on the log(-log S) scale (Kalbfleisch & Prentice 2002), as
+        lifelines computes it: it stays within [0, 1]. Where the risk set empties, the curve drops
+        to 0 and stays there (lifelines refuses such data).
+        """
+        w = np.ones(self.duration.size)
+        deaths = np.bincount(self._death_slot, minlength=self.times.size).astype(float)
+        at_risk = _cumsum0(w[self._by_entry])[self._entered] - _cumsum0(w[self._by_end])[self._ended]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            survival = np.cumprod(np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0))
+            greenwood = np.cumsum(np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0))
+            z = stats.norm.ppf(0.5 + confidence / 2)
+            log_s = np.log(survival)
+            spread = z * np.sqrt(greenwood) / log_s
+            low = np.exp(-np.exp(np.log(-log_s) - spread))
+            high = np.exp(-np.exp(np.log(-log_s) + spread))
+        low = np.where(survival >= 1, 1.0, np.where(survival <= 0, 0.0, low))
+        high = np.where(survival >= 1, 1.0, np.where(survival <= 0, 0.0, high))
+        return pd.DataFrame(
+            {
+                "month": np.concatenate([[0.0], self.times]),
+                "survival": np.concatenate([[1.0], survival]),
+                "low": np.concatenate([[1.0], low]),
+                "high": np.concatenate([[1.0], high]),
+                "at_risk": np.concatenate([[float((self.entry <= 0).sum())], at_risk]),
+            }
+        )
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> KaplanMeierData:
@@ -553,34 +564,36 @@ def survival_summary(
     """Per group: ``group``, ``n``, ``events``, ``median`` (months; NaN when the curve never falls
     to one half: "not reached") with ``median_low`` and ``median_high``, ``rmst`` to ``horizon`` months with a percentile-bootstrap interval
     (``rmst_low``, ``rmst_high``; customers resampled within the group), and ``s<m>``,
-    ``s<m>_low``, ``s<m>_high`` for each month in ``at`` (Kaplan-Meier with lifelines' bands; NaN
-    past the last observed tenure). ``followed`` is the longest tenure observed in the group.
+    ``s<m>_low``, ``s<m>_high`` for each month in ``at`` (Kaplan-Meier with its band; NaN past the
+    last observed tenure). ``followed`` is the longest tenure observed in the group.
     """
     rng = np.random.default_rng(random_state)
     out = []
     tail = (1 - confidence) / 2
     for label, rows in groups_of(table, by):
-        kmf = _km(rows, alpha=1 - confidence)
+        data = KaplanMeierData.of(rows)
+        curve = data.estimate(confidence)
+        times, surv = curve["month"].to_numpy(), curve["survival"].to_numpy()
         followed = float(rows["duration"].max())
         row: dict[str, Any] = {
             "group": label,
             "n": len(rows),
             "events": int(rows["event"].sum()),
             "followed": followed,
-            "median": _median(kmf),
-            **_median_bounds(kmf),
-            "rmst": float(restricted_mean_survival_time(kmf, t=horizon)) if horizon <= followed else math.nan,
+            "median": _first_at_or_below(curve["month"], curve["survival"]),
+            "median_low": _first_at_or_below(curve["month"], curve["low"]),
+            "median_high": _first_at_or_below(curve["month"], curve["high"]),
+            "rmst": rmst_of(times[1:], surv[1:], horizon) if horizon <= followed else math.nan,
         }
-        data = KaplanMeierData.of(rows)
         reps = [rmst_of(*data.curve(rng.poisson(1.0, len(data))), horizon) for _ in range(bootstrap)]
         low, high = np.quantile(reps, [tail, 1 - tail]) if reps and math.isfinite(row["rmst"]) else (math.nan,) * 2
         row["rmst_low"], row["rmst_high"] = float(min(low, row["rmst"])), float(max(high, row["rmst"]))
-        ci = kmf.confidence_interval_survival_function_
         for m in at:
             inside = m <= followed
-            row[f"s{m:g}"] = float(kmf.survival_function_at_times(m).iloc[0]) if inside else math.nan
-            band = ci[ci.index <= m].iloc[-1] if inside else pd.Series([math.nan, math.nan])
-            row[f"s{m:g}_low"], row[f"s{m:g}_high"] = float(band.iloc[0]), float(band.iloc[1])
+            step = curve[curve["month"] <= m].iloc[-1]
+            row[f"s{m:g}"] = float(step["survival"]) if inside else math.nan
+            row[f"s{m:g}_low"] = float(step["low"]) if inside else math.nan
+            row[f"s{m:g}_high"] = float(step["high"]) if inside else math.nan
         out.append(row)
     columns = [
         "group",
@@ -598,20 +611,11 @@ def survival_summary(
     return pd.DataFrame(out, columns=columns)
 
 
-def _median_bounds(kmf: KaplanMeierFitter) -> dict[str, float]:
-    """The median's 95% interval: where the band's bounds cross one half (Brookmeyer & Crowley
-    1982, as lifelines' ``median_survival_times`` reads them); missing where a bound never does."""
-    bounds = median_survival_times(kmf.confidence_interval_survival_function_)
-    low, high = (float(v) for v in np.asarray(bounds, float).ravel()[:2])
-    return {
-        "median_low": low if math.isfinite(low) else math.nan,
-        "median_high": high if math.isfinite(high) else math.nan,
-    }
-
-
-def _median(kmf: KaplanMeierFitter) -> float:
-    value = float(kmf.median_survival_time_)
-    return value if math.isfinite(value) else math.nan
+def _first_at_or_below(months: pd.Series, values: pd.Series, level: float = 0.5) -> float:
+    """The first month a curve is at or below ``level`` (the median, for 0.5; for a band's bounds,
+    the median's interval as Brookmeyer & Crowley 1982 read it); NaN if it never gets there."""
+    below = months[values <= level]
+    return float(below.iloc[0]) if len(below) else math.nan
 
 
 # --- Cox -----------------------------------------------------------------------------------------
@@ -728,7 +732,9 @@ def cox_partial_likelihood(
             step /= 2
         else:
             raise SurvivalError("the Cox model did not converge; drop a covariate with few events")
-        beta, converged = beta + step, abs(new_ll - ll) < tolerance and np.max(np.abs(step)) < 1e-6
+        # Converged when the likelihood stops moving (R's criterion): a coefficient heading to
+        # infinity (a group with no churns) must not keep the loop going.
+        beta, converged = beta + step, abs(new_ll - ll) < tolerance * max(1.0, abs(ll))
         ll, score, info = new_ll, new_score, new_info
         if converged:
             break
@@ -767,6 +773,7 @@ class CoxResult:
     ph_check: pd.DataFrame
     warning: str | None = None
     stratified: CoxResult | None = None
+    note: str = ""
     fit_: CoxFit | None = field(default=None, repr=False)
     levels_: dict[str, tuple[str, str]] = field(default_factory=dict, repr=False)
 
@@ -782,6 +789,7 @@ class CoxResult:
             "hazard_ratios": _records(self.hazard_ratios),
             "ph_check": _records(self.ph_check),
             "warning": self.warning,
+            "note": self.note,
             "stratified": self.stratified.to_dict() if self.stratified else None,
         }
 
@@ -874,22 +882,33 @@ def fit_cox(
     covariates = tuple(c for c in covariates if c not in strata)
     _require(table, ["duration", "event", "entry", *covariates, *strata])
     rows = table[table["duration"] > table["entry"]]
+    rows, notes = _without_churnless_levels(rows, covariates)
     informative = tuple(c for c in covariates if rows[c].nunique(dropna=False) > 1)
     x, used, terms = design(rows, informative, references=references)
     events = int(rows["event"].sum())
     customers = int(rows["customer_id"].nunique()) if "customer_id" in rows else len(rows)
     if events == 0 or not terms:
-        return _no_model(len(rows), customers, events, informative, tuple(strata), used)
+        note = " ".join([*notes, "No churns to model." if events == 0 else "Nothing varies to model."])
+        return _no_model(len(rows), customers, events, informative, tuple(strata), used, note)
     duration, entry, event = (rows[c].to_numpy(float) for c in ("duration", "entry", "event"))
     stratum = rows[list(strata)].fillna("unknown").astype(str).agg(" / ".join, axis=1).to_numpy() if strata else None
-    fit = cox_partial_likelihood(
-        x.to_numpy(float), entry, duration, event.astype(bool), strata=stratum, terms=list(terms)
-    )
+    try:
+        fit = cox_partial_likelihood(
+            x.to_numpy(float), entry, duration, event.astype(bool), strata=stratum, terms=list(terms)
+        )
+    except SurvivalError as exc:
+        return _no_model(len(rows), customers, events, informative, tuple(strata), used, " ".join([*notes, str(exc)]))
+    wild = [t for t, b in zip(fit.terms, fit.beta, strict=True) if abs(b) > MAX_LOG_HR]
+    if wild:
+        notes.append(
+            f"{', '.join(_term_label(*terms[t]) for t in wild)}: no stable estimate (too few churns either side)."
+        )
     se = np.sqrt(np.diag(fit.variance))
     z = stats.norm.ppf(0.5 + confidence / 2)
     ratios = pd.DataFrame(
         {
             "covariate": [terms[t][0] for t in fit.terms],
+            "stable": [abs(b) <= MAX_LOG_HR for b in fit.beta],
             "term": list(fit.terms),
             "level": [terms[t][1] for t in fit.terms],
             "reference": [used.get(terms[t][0], "") for t in fit.terms],
@@ -902,7 +921,7 @@ def fit_cox(
     )
     ph = _ph_check(fit, x, duration, event.astype(bool), entry, terms) if check and not strata else _no_check()
     result = CoxResult(
-        hazard_ratios=ratios,
+        hazard_ratios=ratios[ratios.pop("stable")].reset_index(drop=True),
         concordance=_concordance(rows, x.to_numpy(float) @ fit.beta),
         n=len(rows),
         customers=customers,
@@ -911,6 +930,7 @@ def fit_cox(
         strata=tuple(strata),
         references=used,
         ph_check=ph,
+        note=" ".join(notes),
         fit_=fit,
         levels_=terms,
     )
@@ -940,14 +960,15 @@ def fit_cox(
 
 def _concordance(rows: pd.DataFrame, risk: np.ndarray) -> float:
     """Harrell's C over each customer's last row (its churn or censoring, and its latest covariates)."""
-    from lifelines.utils import concordance_index
-
     last = np.ones(len(rows), bool)
     if "customer_id" in rows:
         last = ~rows["customer_id"].duplicated(keep="last").to_numpy()
+    event = rows["event"].to_numpy(bool)[last]
+    if not event.any() or last.sum() < 2:
+        return math.nan
     try:
-        return float(concordance_index(rows["duration"].to_numpy()[last], -risk[last], rows["event"].to_numpy()[last]))
-    except ZeroDivisionError:
+        return float(concordance_index(rows["duration"].to_numpy(float)[last], -risk[last], event))
+    except ZeroDivisionError:  # no comparable pairs
         return math.nan
 
 
@@ -963,10 +984,36 @@ def _no_check() -> pd.DataFrame:
 
 
 def _no_model(
-    n: int, customers: int, events: int, covariates: tuple[str, ...], strata: tuple[str, ...], used: dict[str, str]
+    n: int,
+    customers: int,
+    events: int,
+    covariates: tuple[str, ...],
+    strata: tuple[str, ...],
+    used: dict[str, str],
+    note: str,
 ) -> CoxResult:
     empty = pd.DataFrame(columns=list(HAZARD_COLUMNS))
-    return CoxResult(empty, math.nan, n, customers, events, covariates, strata, used, _no_check())
+    return CoxResult(empty, math.nan, n, customers, events, covariates, strata, used, _no_check(), note=note)
+
+
+def _without_churnless_levels(rows: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Rows of category levels nobody churned in are left out, and said: such a level's hazard ratio
+    is zero with an infinite interval, and it would stall the fit."""
+    notes = []
+    for cov in covariates:
+        column = rows[cov]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            continue
+        labels = column.fillna("unknown").astype(str)
+        churned = rows["event"].groupby(labels).sum()
+        empty = sorted(churned.index[churned == 0])
+        if empty and len(empty) < len(churned):
+            rows = rows[~labels.isin(empty)]
+            notes.append(
+                f"Left out: {', '.join(_term_label(cov, level) for level in empty)}"
+                f" ({int(labels.isin(empty).sum()):,} rows, no churns)."
+            )
+    return rows, notes
 
 
 def _ph_check(

@@ -214,11 +214,12 @@ def extend(
 def _weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[str, float]:
     """Weibull shape and scale from a least-squares line through log(-log S) against log t over the
     second half of the observed tenure; an exponential tail at the overall rate when there are too
-    few points for a line."""
+    few points for a line, or the line's shape is implausible (outside 0.2 to 5)."""
     usable = (times >= followed / 2) & (surv > 0) & (surv < 1)
     if usable.sum() >= 3 and np.ptp(np.log(times[usable])) > 0:
         shape, intercept = np.polyfit(np.log(times[usable]), np.log(-np.log(surv[usable])), 1)
-        if shape > 0:
+        # A shape far from 1 on a handful of late steps is noise, not a tail worth extrapolating.
+        if 0.2 <= shape <= 5 and abs(intercept / shape) < 700:
             return {"shape": float(shape), "scale": float(math.exp(-intercept / shape))}
     last = float(step_function(times, surv, np.array([followed]))[0]) if followed > 0 else 1.0
     rate = -math.log(max(last, 1e-12)) / followed if followed > 0 else 0.0

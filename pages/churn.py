@@ -80,13 +80,15 @@ if report.logrank is not None:
 st.subheader("What shortens tenure")
 cox = cached.hazard_ratios(scope)
 if cox.hazard_ratios.empty:
-    st.info("Too few churns in this scope to fit a model.")
+    st.info("Too few churns in this scope to fit a model. " + cox.note)
 else:
     st.caption(
         f"Cox model on {cox.customers:,} customers and {cox.events:,} churns; concordance {cox.concordance:.2f} (0.5 is "
         "chance). What a customer last said counts as it was at each moment, not as it ended up, and customers "
         "already there when the data begin count from then."
     )
+    if cox.note:
+        st.caption(cox.note)
     st.altair_chart(charts.hazard_forest(cox.hazard_ratios), width="stretch")
     if cox.warning:
         st.warning(cox.warning)

@@ -14,7 +14,14 @@ from analytics import advocacy, catalog, filters, narrative, schema, segmentatio
 from analytics.ui import columns
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["app.py", "pages/overview.py", "pages/moments.py", "pages/advocacy.py", "pages/data_quality.py"]
+PAGES = [
+    "app.py",
+    "pages/overview.py",
+    "pages/moments.py",
+    "pages/advocacy.py",
+    "pages/churn.py",
+    "pages/data_quality.py",
+]
 #: Scopes a user picks: each single channel, an empty range, a range between two relationship
 #: waves (the test demo asks every six months), a day in the future of the data, a segment.
 SCOPES = {
@@ -358,3 +365,42 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
     else:
         shown = next(df.value for df in at.dataframe if "Driver" in df.value.columns)
         assert list(shown["Driver"]) == list(one.table.sort_values("share", ascending=False)["label"])
+
+
+def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Path) -> None:
+    from analytics import survival, value
+
+    at = run("pages/churn.py", by="plan")
+    no_exception(at)
+    wh = warehouse.open(demo_env)
+    report = survival.survival_report(wh, by="plan")
+    shown = at.dataframe[0].value
+    assert list(shown["Plan"]) == list(report.summary["group"])
+    assert list(shown["Customers"]) == list(report.summary["n"])
+    assert list(shown["Mean months (RMST) (95% CI)"]) == [
+        columns.fmt_interval("rmst_ci", *r) for r in report.summary[["rmst", "rmst_low", "rmst_high"]].to_numpy()
+    ]
+    values = value.customer_value(wh, by="plan")
+    assert list(shown["Lifetime value (95% CI)"]) == [
+        columns.fmt_interval("clv_ci", *values.set_index("group").loc[g, ["clv", "clv_low", "clv_high"]])
+        for g in report.summary["group"]
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Customer equity"] == columns.fmt("equity", value.totals(values)["equity"])
+
+    # The what-if: fewer unresolved contacts, as the library computes it.
+    at.selectbox(key="what_if").set_value("Fewer unresolved contacts").run()
+    at.slider(key="reduce_by").set_value(50).run()
+    no_exception(at)
+    expected = survival.what_if(wh, covariate="unresolved_90d", from_level=None, to_level=None, reduce_by=0.5)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Customers moved"] == f"{expected.customers:,}"
+    assert metrics["Churners in 12 months"] == f"{expected.churners_after:,.0f}"
+
+    # Changing the margin changes the value, not the survival.
+    at.slider(key="margin").set_value(60).run()
+    no_exception(at)
+    doubled = value.customer_value(wh, by="plan", assumptions=value.ValueAssumptions(margin_rate=0.6))
+    assert {m.label: m.value for m in at.metric}["Customer equity"] == columns.fmt(
+        "equity", value.totals(doubled)["equity"]
+    )

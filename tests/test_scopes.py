@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import advocacy, drivers, filters, narrative, periods, segmentation, warehouse
+from analytics import advocacy, drivers, filters, narrative, periods, segmentation, survival, warehouse
 from analytics.filters import Filters
 from analytics.ui import cached
 from analytics.warehouse import Warehouse
@@ -40,6 +40,10 @@ INTERVALS = [
     ("nps_met", "nps_met_low", "nps_met_high"),
     ("nps_not_met", "nps_not_met_low", "nps_not_met_high"),
     ("response_rate", "response_low", "response_high"),
+    ("clv", "clv_low", "clv_high"),
+    ("equity", "equity_low", "equity_high"),
+    ("value_at_risk", "value_at_risk_low", "value_at_risk_high"),
+    ("hazard_ratio", "hazard_ratio_low", "hazard_ratio_high"),
 ]
 #: The column that says how many observations stand behind a row.
 SIZES = ("n", "nps_n", "customers")
@@ -166,12 +170,47 @@ def check(result: Any, where: str) -> None:
             assert math.isclose(float(t["share"].sum()), 1.0, abs_tol=1e-9), where
             assert ((t["low"] <= t["importance"] + 1e-12) & (t["importance"] <= t["high"] + 1e-12)).all(), where
             assert result.n > 0 and result.customers > 0, where
+    elif isinstance(result, survival.SurvivalReport):
+        check_survival(result, where)
+    elif isinstance(result, survival.CoxResult):
+        check_frame(result.hazard_ratios, where)
+        assert result.hazard_ratios.empty or 0 <= result.concordance <= 1, where
+        assert result.warning is None or result.ph_check["fails"].any(), where
+    elif isinstance(result, survival.WhatIf):
+        assert result.customers >= 0 and result.note, where
+        numbers = [result.churners_before, result.churners_after, result.margin_before, result.margin_after]
+        assert all(math.isfinite(v) and v >= 0 for v in numbers), where
+        assert result.churners_after <= result.customers + 1e-9 and result.churners_before <= result.customers + 1e-9
+        assert (np.diff(result.curve["before"]) <= 1e-12).all() and (np.diff(result.curve["after"]) <= 1e-12).all()
     elif isinstance(result, pd.DataFrame):
         check_frame(result, where)
     elif isinstance(result, periods.Period):
         assert result.start <= result.end, where
     else:
         assert result is None or isinstance(result, str | filters.FilterOptions | segmentation.SavedSegments), where
+
+
+def check_survival(report: survival.SurvivalReport, where: str) -> None:
+    """Curves start at 1, never rise and hold their bands; each shown interval holds its estimate;
+    events never exceed the group; a median or RMST is missing only where the curve says why."""
+    s = report.summary
+    assert (s["events"] <= s["n"]).all(), where
+    for est in ("median", "rmst", "s12", "s24", "s36"):
+        low, high = s[f"{est}_low"], s[f"{est}_high"]
+        bounded = s[s[est].notna() & low.notna() & high.notna()]
+        assert (
+            (bounded[f"{est}_low"] <= bounded[est] + 1e-9) & (bounded[est] <= bounded[f"{est}_high"] + 1e-9)
+        ).all(), f"{where}: {est} outside its interval"
+    # RMST is missing only past the data; survival at m months only beyond the longest tenure seen.
+    assert (s["rmst"].notna() | (s["followed"] < report.horizon)).all(), where
+    assert (s["s12"].notna() | (s["followed"] < 12)).all(), where
+    for _, c in report.curves.groupby("group"):
+        v = c["survival"].to_numpy()
+        assert v.size and v.min() >= 0 and v.max() <= 1 and (np.diff(v) <= 1e-12).all(), where
+        assert ((c["low"] <= c["survival"] + 1e-9) & (c["survival"] <= c["high"] + 1e-9)).all(), where
+    if report.logrank is not None:
+        assert report.logrank.df == len(s) - 1, where
+    assert not np.isinf(s.select_dtypes("number").to_numpy(float)).any(), where
 
 
 def run_every_call(wh: Warehouse, scope: Filters) -> dict[tuple[str, str], Any]:
@@ -215,6 +254,10 @@ def test_every_page_call_is_well_formed_under_any_scope(wh: Warehouse, scope: Fi
     for by in ("contact_reason", "segment"):
         over_time = get("nps_by_period", by=by, period="quarter", top=6)
         assert over_time["group"].nunique() <= 7
+    # Survival counts the same customers as the value table, and the curves' groups add up.
+    everyone = get("survival_report")
+    assert int(everyone.summary["n"].sum()) == int(get("survival_report", by="segment").summary["n"].sum())
+    assert int(get("customer_value")["n"].sum()) == int(everyone.summary["n"].sum())
     # An empty scope says which filter emptied it.
     if relationship.n == 0 and post_contact.n == 0 and not scope.is_all:
         assert get("emptied_by", kind="all") is not None or int(summary.loc["surveys", "rows"]) == 0

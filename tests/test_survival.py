@@ -14,7 +14,7 @@ import pytest
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.datasets import load_rossi
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test, proportional_hazard_test
-from lifelines.utils import restricted_mean_survival_time
+from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
 from analytics import survival, warehouse
 from analytics.filters import Filters
@@ -50,15 +50,15 @@ def test_kaplan_meier_and_its_bands_equal_lifelines_with_left_truncation() -> No
     curves = survival.survival_curves(f, by="group")
     for g, rows in f.groupby("group"):
         kmf = KaplanMeierFitter().fit(rows["duration"], rows["event"], entry=rows["entry"])
-        mine = curves[curves["group"] == g]
-        np.testing.assert_allclose(mine["survival"], kmf.survival_function_.iloc[:, 0], rtol=0, atol=1e-12)
-        ci = kmf.confidence_interval_survival_function_.iloc[1:]  # the first band is lifelines' NaN at t=0
-        np.testing.assert_allclose(mine["low"].iloc[1:], ci.iloc[:, 0], atol=1e-12)
-        np.testing.assert_allclose(mine["high"].iloc[1:], ci.iloc[:, 1], atol=1e-12)
-        # The numpy estimator used for bootstrap replicates is the same estimate.
-        times, surv = survival.KaplanMeierData.of(rows).curve()
-        expected = kmf.survival_function_at_times(times).to_numpy()
-        np.testing.assert_allclose(surv, expected, atol=1e-12)
+        mine = curves[curves["group"] == g].iloc[1:]  # after the row at month 0
+        times = mine["month"].to_numpy()
+        np.testing.assert_allclose(mine["survival"], kmf.survival_function_at_times(times), atol=1e-12)
+        ci = kmf.confidence_interval_survival_function_.loc[times]
+        np.testing.assert_allclose(mine["low"], ci.iloc[:, 0], atol=1e-12)
+        np.testing.assert_allclose(mine["high"], ci.iloc[:, 1], atol=1e-12)
+        np.testing.assert_allclose(mine["at_risk"], kmf.event_table.loc[times, "at_risk"])
+        # Bootstrap replicates use the same estimator under case weights.
+        np.testing.assert_allclose(survival.KaplanMeierData.of(rows).curve()[1], mine["survival"], atol=1e-12)
 
 
 def test_median_rmst_and_survival_at_months_equal_lifelines() -> None:
@@ -71,8 +71,13 @@ def test_median_rmst_and_survival_at_months_equal_lifelines() -> None:
         assert row["rmst_low"] <= row["rmst"] <= row["rmst_high"]
         median = kmf.median_survival_time_
         assert (math.isnan(row["median"]) and math.isinf(median)) or math.isclose(row["median"], median)
+        bounds = median_survival_times(kmf.confidence_interval_survival_function_).to_numpy(float).ravel()
+        for mine, theirs in zip((row["median_low"], row["median_high"]), bounds, strict=True):
+            assert (math.isnan(mine) and math.isinf(theirs)) or math.isclose(mine, theirs)
         for m in (6, 12):
             assert math.isclose(row[f"s{m}"], float(kmf.survival_function_at_times(m).iloc[0]))
+            band = kmf.confidence_interval_survival_function_.loc[:m].iloc[-1]
+            assert math.isclose(row[f"s{m}_low"], band.iloc[0]) and math.isclose(row[f"s{m}_high"], band.iloc[1])
             assert row[f"s{m}_low"] <= row[f"s{m}"] <= row[f"s{m}_high"]
         assert row["n"] == len(rows) and row["events"] == rows["event"].sum()
 
