@@ -357,7 +357,7 @@ def groups_of(table: pd.DataFrame, by: str | None) -> list[tuple[str, pd.DataFra
     """``(label, rows)`` per level of ``by`` (or one group "all customers"), largest first, with the
     NPS categories in their natural order."""
     if by is None:
-        return [("all customers", table)]
+        return [("all customers", table)] if len(table) else []
     _require(table, [by])
     labels = table[by].fillna("unknown").astype(str)
     order = list(NPS_CATEGORIES) if by == "nps_category" else labels.value_counts().index.tolist()

@@ -33,6 +33,8 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
         ["analyze", "advocacy"],
         ["analyze", "moments"],
         ["analyze", "segments"],
+        ["analyze", "survival"],
+        ["analyze", "value"],
     ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -407,6 +409,8 @@ def test_iconic_app_is_the_server_and_stops_on_sigterm(demo_warehouse: Path) -> 
         ["quality"],
         ["analyze", "advocacy"],
         ["analyze", "segments"],
+        ["analyze", "survival"],
+        ["analyze", "value"],
         ["demo", "--customers", "300"],
         ["ingest", "customers", "CUSTOMERS"],
     ],

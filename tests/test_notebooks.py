@@ -33,6 +33,7 @@ def test_every_notebook_is_executed_by_a_test() -> None:
         "00_bring_your_own_data.ipynb",
         "01_moments_of_truth.ipynb",
         "02_advocacy_segmentation.ipynb",
+        "03_churn_and_lifetime_value.ipynb",
     ]
 
 
@@ -86,3 +87,19 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
     assert (
         f"population {population:+.1f}, weighted {whole['score']:+.1f}, unweighted {whole['unweighted']:+.1f}" in text
     )
+
+
+def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+    from analytics import survival, value, warehouse
+
+    path = next(p for p in NOTEBOOKS if p.name.startswith("03_"))
+    errors, text = run_notebook(path)
+    assert not errors, errors
+    wh = warehouse.open(demo_env)
+    report = survival.survival_report(wh, by="segment", horizon=36)
+    lr = report.logrank
+    assert f"log-rank: chi-square {lr.statistic:.1f} on {lr.df} df" in text
+    total = value.totals(value.customer_value(wh, by="segment"))
+    assert f"customer equity {total['equity']:,.0f}" in text
+    assert "'no answer' hazard ratio" in text
+    assert "shifted-beta-geometric tail past" in text or "renewals with customers left" in text
