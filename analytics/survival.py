@@ -26,7 +26,9 @@ which lets each level have its own baseline hazard and drops the assumption for 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -197,6 +199,33 @@ def survival_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     )
 
 
+#: The last few survival tables and spell frames built, per warehouse version and scope: a page asks
+#: for curves, the Cox model, value and a what-if of the same customers, and at a million customers
+#: each build takes seconds.
+_BUILT: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
+_BUILT_SIZE = 4
+_BUILT_LOCK = threading.Lock()
+
+
+def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``build()``, or the frame built for the same warehouse version and arguments (a shallow copy,
+    so a caller adding columns does not change what the next caller gets)."""
+    full = (kind, str(wh.root), wh.data_version, *key)
+    with _BUILT_LOCK:
+        frame = _BUILT.get(full)
+        if frame is not None:
+            _BUILT.move_to_end(full)
+    if frame is None:
+        frame = build()
+        with _BUILT_LOCK:
+            _BUILT[full] = frame
+            while len(_BUILT) > _BUILT_SIZE:
+                _BUILT.popitem(last=False)
+    copy = frame.copy(deep=False)
+    copy.attrs = dict(frame.attrs)
+    return copy
+
+
 def survival_table(
     wh: Warehouse,
     f: Filters = ALL_DATA,
@@ -218,6 +247,10 @@ def survival_table(
     The frame is pulled into memory: Kaplan-Meier and Cox fit on it locally. ``attrs["window"]`` is
     the ``Window`` it was built for.
     """
+    return _remembered("table", wh, (f, as_of, window_start), lambda: _build_table(wh, f, as_of, window_start))
+
+
+def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: date | None) -> pd.DataFrame:
     window = observation_window(wh, f, as_of=as_of, window_start=window_start)
     if window is None:
         table = _empty_table()
@@ -226,7 +259,7 @@ def survival_table(
     rows = survival_rows(wh, f, window)
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
-    table = rows.order_by("customer_id").execute()
+    table = rows.order_by("customer_id").to_pyarrow().to_pandas()
     table["event"] = table["event"].astype(bool)
     table["ltr"] = table["ltr"].astype("Float64")
     table.attrs["window"] = window
@@ -321,13 +354,17 @@ def nps_spells(
     covariate it makes silence look deadly (a hazard ratio near 4 on the demo, whose churn does not
     depend on answering at all). Each spell counts time in the state the customer was in then.
     """
+    return _remembered("spells", wh, (f, as_of, window_start), lambda: _build_spells(wh, f, as_of, window_start))
+
+
+def _build_spells(wh: Warehouse, f: Filters, as_of: date | None, window_start: date | None) -> pd.DataFrame:
     window = observation_window(wh, f, as_of=as_of, window_start=window_start)
     if window is None:
         return _empty_table().drop(columns=["signup_at", "end_at"])
     rows = spell_rows(wh, f, window)
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
-    spells = rows.order_by("customer_id", "entry").execute()
+    spells = rows.order_by("customer_id", "entry").to_pyarrow().to_pandas()
     spells["event"] = spells["event"].astype(bool)
     spells.attrs["window"] = window
     return spells
@@ -392,13 +429,17 @@ class KaplanMeierData:
     case weights (bootstrap replicates). With unit weights it equals lifelines' estimate.
 
     The risk set at time t is everyone with ``entry <= t <= duration`` (lifelines' convention: a
-    customer entering at t is at risk at t).
+    customer entering at t is at risk at t). ``counts`` says how many customers each row stands for
+    (``binned`` collapses customers with the same tenure to the day into one row).
     """
 
-    def __init__(self, duration: np.ndarray, event: np.ndarray, entry: np.ndarray) -> None:
+    def __init__(
+        self, duration: np.ndarray, event: np.ndarray, entry: np.ndarray, counts: np.ndarray | None = None
+    ) -> None:
         self.duration = np.asarray(duration, float)
         self.event = np.asarray(event, bool)
         self.entry = np.asarray(entry, float)
+        self.counts = np.ones(self.duration.size) if counts is None else np.asarray(counts, float)
         self.times = np.unique(self.duration[self.event])
         self._death_slot = np.searchsorted(self.times, self.duration[self.event])
         self._by_end = np.argsort(self.duration, kind="stable")
@@ -409,9 +450,15 @@ class KaplanMeierData:
     def __len__(self) -> int:
         return self.duration.size
 
+    def resample(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One bootstrap replicate of the curve: each customer drawn Poisson(1) times (Hanley &
+        MacGibbon 2006), so a row standing for k customers is drawn Poisson(k) times."""
+        return self.curve(rng.poisson(self.counts))
+
     def curve(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """``(times, survival)`` at the distinct event times, under case ``weights`` (default 1)."""
-        w = np.ones(self.duration.size) if weights is None else np.asarray(weights, float)
+        """``(times, survival)`` at the distinct event times, under case ``weights`` (default: the
+        row counts)."""
+        w = self.counts if weights is None else np.asarray(weights, float)
         deaths = np.bincount(self._death_slot, weights=w[self.event], minlength=self.times.size)
         at_risk = _cumsum0(w[self._by_entry])[self._entered] - _cumsum0(w[self._by_end])[self._ended]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -426,8 +473,8 @@ class KaplanMeierData:
         lifelines computes it: it stays within [0, 1]. Where the risk set empties, the curve drops
         to 0 and stays there (lifelines refuses such data).
         """
-        w = np.ones(self.duration.size)
-        deaths = np.bincount(self._death_slot, minlength=self.times.size).astype(float)
+        w = self.counts
+        deaths = np.bincount(self._death_slot, weights=w[self.event], minlength=self.times.size)
         at_risk = _cumsum0(w[self._by_entry])[self._entered] - _cumsum0(w[self._by_end])[self._ended]
         with np.errstate(divide="ignore", invalid="ignore"):
             survival = np.cumprod(np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0))
@@ -445,13 +492,34 @@ class KaplanMeierData:
                 "survival": np.concatenate([[1.0], survival]),
                 "low": np.concatenate([[1.0], low]),
                 "high": np.concatenate([[1.0], high]),
-                "at_risk": np.concatenate([[float((self.entry <= 0).sum())], at_risk]),
+                "at_risk": np.concatenate([[float(w[self.entry <= 0].sum())], at_risk]),
             }
         )
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> KaplanMeierData:
         return cls(rows["duration"].to_numpy(float), rows["event"].to_numpy(bool), rows["entry"].to_numpy(float))
+
+    @classmethod
+    def binned(cls, rows: pd.DataFrame) -> KaplanMeierData:
+        """Customers with the same entry, tenure and outcome to the day, as one row with a count: what
+        bootstrap replicates run on, so that their cost follows the days of tenure seen, not the
+        number of customers. Curves differ from the exact ones only within a day."""
+        day = 1 / MONTH_DAYS
+        keys = pd.DataFrame(
+            {
+                "duration": np.round(rows["duration"].to_numpy(float) / day),
+                "entry": np.round(rows["entry"].to_numpy(float) / day),
+                "event": rows["event"].to_numpy(bool),
+            }
+        )
+        cells = keys.value_counts(sort=False).reset_index(name="count")
+        return cls(
+            cells["duration"].to_numpy(float) * day,
+            cells["event"].to_numpy(bool),
+            np.minimum(cells["entry"].to_numpy(float), cells["duration"].to_numpy(float)) * day,
+            cells["count"].to_numpy(float),
+        )
 
 
 def _cumsum0(values: np.ndarray) -> np.ndarray:
@@ -561,11 +629,12 @@ def survival_summary(
     confidence: float = 0.95,
     random_state: int = 0,
 ) -> pd.DataFrame:
-    """Per group: ``group``, ``n``, ``events``, ``median`` (months; NaN when the curve never falls
-    to one half: "not reached") with ``median_low`` and ``median_high``, ``rmst`` to ``horizon`` months with a percentile-bootstrap interval
-    (``rmst_low``, ``rmst_high``; customers resampled within the group), and ``s<m>``,
-    ``s<m>_low``, ``s<m>_high`` for each month in ``at`` (Kaplan-Meier with its band; NaN past the
-    last observed tenure). ``followed`` is the longest tenure observed in the group.
+    """Per group: ``group``, ``n``, ``events``, ``followed`` (the longest tenure observed),
+    ``median`` (months; NaN when the curve never falls to one half: "not reached") with
+    ``median_low`` and ``median_high``, ``rmst`` to ``horizon`` months with a percentile-bootstrap
+    interval (``rmst_low``, ``rmst_high``; customers resampled within the group, on tenure to the
+    day), and ``s<m>``, ``s<m>_low``, ``s<m>_high`` for each month in ``at`` (Kaplan-Meier with its
+    band). RMST and ``s<m>`` are NaN past the longest tenure observed.
     """
     rng = np.random.default_rng(random_state)
     out = []
@@ -585,7 +654,8 @@ def survival_summary(
             "median_high": _first_at_or_below(curve["month"], curve["high"]),
             "rmst": rmst_of(times[1:], surv[1:], horizon) if horizon <= followed else math.nan,
         }
-        reps = [rmst_of(*data.curve(rng.poisson(1.0, len(data))), horizon) for _ in range(bootstrap)]
+        cells = KaplanMeierData.binned(rows) if bootstrap else data
+        reps = [rmst_of(*cells.resample(rng), horizon) for _ in range(bootstrap)]
         low, high = np.quantile(reps, [tail, 1 - tail]) if reps and math.isfinite(row["rmst"]) else (math.nan,) * 2
         row["rmst_low"], row["rmst_high"] = float(min(low, row["rmst"])), float(max(high, row["rmst"]))
         for m in at:
@@ -641,48 +711,55 @@ class CoxFit:
         return np.exp((np.atleast_2d(x) - self.mean) @ self.beta)[:, None] * h0[None, :]
 
 
-def _efron_terms(
-    x: np.ndarray, start: np.ndarray, stop: np.ndarray, event: np.ndarray, beta: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Log partial likelihood, score and information of one stratum (Efron's ties), with the risk
-    set ``start < t <= stop``; also the distinct event times and Breslow baseline hazard increments.
+class _Stratum:
+    """One stratum's rows with everything that does not depend on the coefficients worked out
+    once: the order of deaths, tie groups, and where each event time falls among starts and stops."""
 
-    Written so that each Newton step is O(n p^2): the second-moment sum over risk sets is turned
-    around into one weight per row (the sum, over the event times at which the row is at risk, of
-    1 / risk-set total), so ``X' diag(w) X`` replaces a p x p matrix per event time.
-    """
-    p = x.shape[1]
-    eta = x @ beta
-    r = np.exp(eta)
-    died = np.flatnonzero(event)
-    if died.size == 0:
-        return 0.0, np.zeros(p), np.zeros((p, p)), np.zeros(0), np.zeros(0)
-    order = died[np.argsort(stop[died], kind="stable")]
-    t_death = stop[order]
-    times, group, ties = np.unique(t_death, return_inverse=True, return_counts=True)
-    f = (np.arange(order.size) - np.searchsorted(t_death, times)[group]) / ties[group]
-    by_start, by_stop = np.argsort(start, kind="stable"), np.argsort(stop, kind="stable")
-    began = np.searchsorted(start[by_start], times, side="left")
-    ended = np.searchsorted(stop[by_stop], times, side="left")
+    def __init__(self, x: np.ndarray, start: np.ndarray, stop: np.ndarray, event: np.ndarray) -> None:
+        self.x, self.start, self.stop = x, start, stop
+        died = np.flatnonzero(event)
+        self.order = died[np.argsort(stop[died], kind="stable")]
+        t_death = stop[self.order]
+        self.times, self.group, self.ties = np.unique(t_death, return_inverse=True, return_counts=True)
+        self.f = (np.arange(self.order.size) - np.searchsorted(t_death, self.times)[self.group]) / self.ties[self.group]
+        self.by_start, self.by_stop = np.argsort(start, kind="stable"), np.argsort(stop, kind="stable")
+        self.began = np.searchsorted(start[self.by_start], self.times, side="left")
+        self.ended = np.searchsorted(stop[self.by_stop], self.times, side="left")
+        self.at_stop = np.searchsorted(self.times, stop, side="right")
+        self.at_start = np.searchsorted(self.times, start, side="right")
+        self.x_died = x[self.order]
 
-    def risk_sum(values: np.ndarray) -> np.ndarray:
-        return _cumsum0(values[by_start])[began] - _cumsum0(values[by_stop])[ended]
+    def risk_sum(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` over the risk set (start < t <= stop) at each event time."""
+        return _cumsum0(values[self.by_start])[self.began] - _cumsum0(values[self.by_stop])[self.ended]
 
-    rx = x * r[:, None]
-    s0, s1 = risk_sum(r), risk_sum(rx)
-    d0 = np.bincount(group, weights=r[order], minlength=times.size)
-    d1 = np.stack([np.bincount(group, weights=rx[order, k], minlength=times.size) for k in range(p)], axis=1)
-    den = s0[group] - f * d0[group]
-    mean = (s1[group] - f[:, None] * d1[group]) / den[:, None]
-    log_likelihood = float(eta[order].sum() - np.log(den).sum())
-    score = x[order].sum(axis=0) - mean.sum(axis=0)
-    c = np.bincount(group, weights=1.0 / den, minlength=times.size)
-    g = np.bincount(group, weights=f / den, minlength=times.size)
-    running = _cumsum0(c)
-    weight = running[np.searchsorted(times, stop, side="right")] - running[np.searchsorted(times, start, side="right")]
-    weight[order] -= g[group]
-    information = (x * (r * weight)[:, None]).T @ x - mean.T @ mean
-    return log_likelihood, score, information, times, ties / s0
+    def terms(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Log partial likelihood, score and information (Efron's ties), and the Breslow baseline
+        hazard increment at each event time.
+
+        Each step is O(n p^2): the second-moment sum over risk sets is turned around into one
+        weight per row (the sum, over the event times at which the row is at risk, of 1 / risk-set
+        total), so ``X' diag(w) X`` replaces a p x p matrix per event time.
+        """
+        p = self.x.shape[1]
+        if self.order.size == 0:
+            return 0.0, np.zeros(p), np.zeros((p, p)), np.zeros(0)
+        eta = self.x @ beta
+        r = np.exp(eta)
+        rx = self.x * r[:, None]
+        s0, s1 = self.risk_sum(r), self.risk_sum(rx)
+        group, f, n_times = self.group, self.f, self.times.size
+        d0 = np.bincount(group, weights=r[self.order], minlength=n_times)
+        d1 = np.stack([np.bincount(group, weights=rx[self.order, k], minlength=n_times) for k in range(p)], axis=1)
+        den = s0[group] - f * d0[group]
+        mean = (s1[group] - f[:, None] * d1[group]) / den[:, None]
+        log_likelihood = float(eta[self.order].sum() - np.log(den).sum())
+        score = self.x_died.sum(axis=0) - mean.sum(axis=0)
+        running = _cumsum0(np.bincount(group, weights=1.0 / den, minlength=n_times))
+        weight = running[self.at_stop] - running[self.at_start]
+        weight[self.order] -= np.bincount(group, weights=f / den, minlength=n_times)[group]
+        information = (self.x * (r * weight)[:, None]).T @ self.x - mean.T @ mean
+        return log_likelihood, score, information, self.ties / s0
 
 
 def cox_partial_likelihood(
@@ -711,10 +788,12 @@ def cox_partial_likelihood(
     names = [str(v) for v in pd.unique(labels)] if strata is not None else [""]
     parts = [np.flatnonzero(labels == (v if strata is not None else 0)) for v in pd.unique(labels)]
 
+    strata_ = [_Stratum(xc[rows], start[rows], stop[rows], event[rows]) for rows in parts]
+
     def total(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         ll, u, info = 0.0, np.zeros(x.shape[1]), np.zeros((x.shape[1], x.shape[1]))
-        for rows in parts:
-            a, b, c, _t, _h = _efron_terms(xc[rows], start[rows], stop[rows], event[rows], beta)
+        for stratum in strata_:
+            a, b, c, _h = stratum.terms(beta)
             ll, u, info = ll + a, u + b, info + c
         return ll, u, info
 
@@ -741,9 +820,8 @@ def cox_partial_likelihood(
     else:
         raise SurvivalError("the Cox model did not converge; drop a covariate with few events")
     baseline = {}
-    for name, rows in zip(names, parts, strict=True):
-        *_, times, increments = _efron_terms(xc[rows], start[rows], stop[rows], event[rows], beta)
-        baseline[name] = (times, np.cumsum(increments))
+    for name, stratum in zip(names, strata_, strict=True):
+        baseline[name] = (stratum.times, np.cumsum(stratum.terms(beta)[3]))
     return CoxFit(
         terms=tuple(terms or (f"x{k}" for k in range(x.shape[1]))),
         beta=beta,
@@ -1129,7 +1207,9 @@ def survival_report(
     table = (nps_spells if spells else survival_table)(wh, f, as_of=as_of, window_start=window_start)
     window = table.attrs.get("window")
     if by is not None and by not in table.columns:
-        raise SurvivalError(f"there is no {by!r} to split by: save customer segments first")
+        if not table.empty:
+            raise SurvivalError(f"there is no {by!r} to split by: save customer segments first")
+        table = table.assign(**{by: pd.Series(dtype=object)})
     summary = survival_summary(table, by=by, horizon=horizon, at=at, bootstrap=bootstrap, random_state=random_state)
     test = logrank(table, by=by) if by is not None and len(summary) > 1 else None
     if spells:

@@ -233,6 +233,7 @@ def _weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[
 class _Group:
     label: str
     km: KaplanMeierData
+    cells: KaplanMeierData  # the same customers to the day, for bootstrap replicates
     followed: float
     margin: np.ndarray  # monthly margin of every customer in the group
     active_tenure: np.ndarray  # whole days of tenure of the active customers, as months, unique
@@ -273,6 +274,7 @@ def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) 
             _Group(
                 label=label,
                 km=KaplanMeierData.of(rows),
+                cells=KaplanMeierData.binned(rows),
                 followed=float(rows["duration"].max()),
                 margin=margin,
                 active_tenure=tenure / survival.MONTH_DAYS,
@@ -323,10 +325,10 @@ def lifetime_value(
         mean_margin = float(group.margin.mean())
         reps = []
         for _rep in range(bootstrap):
-            w = rng.poisson(1.0, len(group.km))
+            t_b, s_b = group.cells.resample(rng)
+            w = rng.poisson(1.0, group.margin.size)
             if not w.any():
                 continue
-            t_b, s_b = group.km.curve(w)
             c_b = extend(t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
             p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
             reps.append((p_b * float(np.average(group.margin, weights=w)), e_b, r_b))
@@ -420,7 +422,9 @@ def customer_value(
     if by is not None and by not in DIMENSIONS:
         raise SurvivalError(f"value can be split by {', '.join(DIMENSIONS)}, not {by!r}")
     table = survival.survival_table(wh, f, as_of=as_of)
-    if by is not None and by not in table.columns and not table.empty:
+    if table.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("group", "tail") else float) for c in VALUE_COLUMNS})
+    if by is not None and by not in table.columns:
         raise SurvivalError(f"there is no {by!r} to split by: save customer segments first")
     return lifetime_value(table, by=by, assumptions=assumptions, bootstrap=bootstrap, random_state=random_state)
 
