@@ -102,11 +102,14 @@ def sbg_survival(alpha: float, beta: float, periods: int) -> np.ndarray:
     return np.cumprod(ratio)
 
 
-def fit_sbg(survivors: Sequence[float] | np.ndarray) -> tuple[float, float]:
+def fit_sbg(
+    survivors: Sequence[float] | np.ndarray, *, start: tuple[float, float] | None = None, tolerance: float = 1e-9
+) -> tuple[float, float]:
     """Maximum-likelihood ``(alpha, beta)`` from the number (or share) alive at renewals 0, 1, ...
 
     The likelihood (Fader & Hardie 2007, eq. 8) counts those lost at each renewal and those still
     there at the last; it depends only on the shares, so a survival curve read at renewals will do.
+    ``start`` (say, the fit a bootstrap replicate resamples) skips the coarse grid search.
     """
     alive = np.asarray(survivors, float)
     if alive.size < 3 or alive[0] <= 0:
@@ -115,18 +118,28 @@ def fit_sbg(survivors: Sequence[float] | np.ndarray) -> tuple[float, float]:
     lost = -np.diff(share)
     periods = alive.size - 1
 
-    def negative_log_likelihood(params: np.ndarray) -> float:
-        a, b = np.exp(params)
-        t = np.arange(1, periods + 1)
+    t = np.arange(1, periods + 1)
+
+    def negative_log_likelihood(params: np.ndarray) -> np.ndarray:
+        """For one (log alpha, log beta) pair, or a grid of them along the first axis."""
+        a, b = np.exp(params[..., 0])[..., None], np.exp(params[..., 1])[..., None]
         log_p = special.betaln(a + 1, b + t - 1) - special.betaln(a, b)  # P(churn at renewal t)
         log_s = special.betaln(a, b + periods) - special.betaln(a, b)  # P(still there after the last)
-        return -float(np.sum(lost * log_p) + share[-1] * log_s)
+        return -(np.sum(lost * log_p, axis=-1) + share[-1] * log_s[..., 0])
 
+    # The likelihood can be flat along a ridge (a cohort that barely churns sends beta off to
+    # infinity), so the search starts from the best point of a coarse grid and stays within it.
+    if start is None:
+        grid = np.stack(np.meshgrid(np.linspace(-6, 8, 29), np.linspace(-6, 8, 29)), axis=-1).reshape(-1, 2)
+        x0 = grid[np.argmin(negative_log_likelihood(grid))]
+    else:
+        x0 = np.log(start)
     result = optimize.minimize(
-        negative_log_likelihood,
-        x0=np.zeros(2),
+        lambda p: float(negative_log_likelihood(p)),
+        x0=x0,
         method="Nelder-Mead",
-        options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 4000},
+        # A replicate on a ridge would crawl along it for ever; near the optimum its projection hardly moves.
+        options={"xatol": tolerance, "fatol": tolerance * 1e-4, "maxiter": 600 if start is None else 120},
     )
     a, b = np.exp(result.x)
     return float(a), float(b)
@@ -194,17 +207,27 @@ class ExtendedCurve:
 
 
 def extend(
-    times: np.ndarray, surv: np.ndarray, followed: float, *, tail: Tail = "weibull", renewal_months: int = 12
+    times: np.ndarray,
+    surv: np.ndarray,
+    followed: float,
+    *,
+    tail: Tail = "weibull",
+    renewal_months: int = 12,
+    near: ExtendedCurve | None = None,
 ) -> ExtendedCurve:
     """Fit ``tail`` to a Kaplan-Meier curve (see the module docstring). Where the
     shifted-beta-geometric model cannot be fitted (fewer than two renewals observed, or nobody
-    left), the Weibull tail stands in and says why."""
+    left), the Weibull tail stands in and says why. ``near`` (the curve a bootstrap replicate
+    resamples) starts the shifted-beta-geometric search from its fit, to a looser tolerance."""
     note = ""
     if tail == "sbg":
         renewals = np.arange(0, followed + 1e-9, renewal_months)
         alive = step_function(times, surv, renewals)
         if renewals.size >= 3 and alive[-1] > 0:
-            a, b = fit_sbg(alive)
+            if near is not None and near.tail == "sbg":
+                a, b = fit_sbg(alive, start=(near.parameters["alpha"], near.parameters["beta"]), tolerance=1e-5)
+            else:
+                a, b = fit_sbg(alive)
             parameters = {"alpha": a, "beta": b, "renewal_months": float(renewal_months)}
             return ExtendedCurve(times, surv, followed, "sbg", parameters)
         note = f"the shifted-beta-geometric tail needs two {renewal_months}-month renewals with customers left"
@@ -329,7 +352,9 @@ def lifetime_value(
             w = rng.poisson(1.0, group.margin.size)
             if not w.any():
                 continue
-            c_b = extend(t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
+            c_b = extend(
+                t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
+            )
             p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
             reps.append((p_b * float(np.average(group.margin, weights=w)), e_b, r_b))
         clv = per_margin * mean_margin
