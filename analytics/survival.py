@@ -61,6 +61,8 @@ COX_COVARIATES = ("segment", "region", "plan", "nps_category", *EXPERIENCE)
 AT_MONTHS = (12, 24, 36)
 #: A log hazard ratio beyond this (a ratio past e^15) is a separated group, not an estimate.
 MAX_LOG_HR = 15.0
+#: Concordance is estimated on this many customers at most (a fixed random sample).
+CONCORDANCE_SAMPLE = 50_000
 #: Proportional hazards count as failed below this p-value of the Schoenfeld test.
 PH_ALPHA = 0.01
 TABLE_COLUMNS = (
@@ -256,7 +258,7 @@ def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: da
         table = _empty_table()
         table.attrs["window"] = None
         return table
-    rows = survival_rows(wh, f, window)
+    rows = wh.materialize(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
     table = rows.order_by("customer_id").to_pyarrow().to_pandas()
@@ -268,7 +270,7 @@ def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: da
 
 def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     """``nps_spells`` as an Ibis expression."""
-    rows = survival_rows(wh, f, window)
+    rows = wh.materialize(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
     who = rows.select(
         "customer_id",
         "segment",
@@ -728,10 +730,18 @@ class _Stratum:
         self.at_stop = np.searchsorted(self.times, stop, side="right")
         self.at_start = np.searchsorted(self.times, start, side="right")
         self.x_died = x[self.order]
+        self.x_by_start, self.x_by_stop = x[self.by_start], x[self.by_stop]
 
-    def risk_sum(self, values: np.ndarray) -> np.ndarray:
-        """Sum of ``values`` over the risk set (start < t <= stop) at each event time."""
-        return _cumsum0(values[self.by_start])[self.began] - _cumsum0(values[self.by_stop])[self.ended]
+    def risk_sums(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sums over the risk set (start < t <= stop) at each event time of the risk scores ``r`` and
+        of ``r * x``."""
+        r_start, r_stop = r[self.by_start], r[self.by_stop]
+        s0 = _cumsum0(r_start)[self.began] - _cumsum0(r_stop)[self.ended]
+        s1 = (
+            _cumsum0(self.x_by_start * r_start[:, None])[self.began]
+            - _cumsum0(self.x_by_stop * r_stop[:, None])[self.ended]
+        )
+        return s0, s1
 
     def terms(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """Log partial likelihood, score and information (Efron's ties), and the Breslow baseline
@@ -746,11 +756,12 @@ class _Stratum:
             return 0.0, np.zeros(p), np.zeros((p, p)), np.zeros(0)
         eta = self.x @ beta
         r = np.exp(eta)
-        rx = self.x * r[:, None]
-        s0, s1 = self.risk_sum(r), self.risk_sum(rx)
+        s0, s1 = self.risk_sums(r)
         group, f, n_times = self.group, self.f, self.times.size
-        d0 = np.bincount(group, weights=r[self.order], minlength=n_times)
-        d1 = np.stack([np.bincount(group, weights=rx[self.order, k], minlength=n_times) for k in range(p)], axis=1)
+        r_died = r[self.order]
+        d0 = np.bincount(group, weights=r_died, minlength=n_times)
+        rx_died = self.x_died * r_died[:, None]
+        d1 = np.stack([np.bincount(group, weights=rx_died[:, k], minlength=n_times) for k in range(p)], axis=1)
         den = s0[group] - f * d0[group]
         mean = (s1[group] - f[:, None] * d1[group]) / den[:, None]
         log_likelihood = float(eta[self.order].sum() - np.log(den).sum())
@@ -784,9 +795,11 @@ def cox_partial_likelihood(
     x = np.asarray(x, float)
     mean = x.mean(axis=0) if len(x) else np.zeros(x.shape[1])
     xc = x - mean
-    labels = np.zeros(len(x), dtype=object) if strata is None else np.asarray(strata, dtype=object)
-    names = [str(v) for v in pd.unique(labels)] if strata is not None else [""]
-    parts = [np.flatnonzero(labels == (v if strata is not None else 0)) for v in pd.unique(labels)]
+    codes, levels = (
+        pd.factorize(np.asarray(strata, dtype=object)) if strata is not None else (np.zeros(len(x), int), [""])
+    )
+    names = [str(v) for v in levels]
+    parts = [np.flatnonzero(codes == k) for k in range(len(names))]
 
     strata_ = [_Stratum(xc[rows], start[rows], stop[rows], event[rows]) for rows in parts]
 
@@ -969,7 +982,10 @@ def fit_cox(
         note = " ".join([*notes, "No churns to model." if events == 0 else "Nothing varies to model."])
         return _no_model(len(rows), customers, events, informative, tuple(strata), used, note)
     duration, entry, event = (rows[c].to_numpy(float) for c in ("duration", "entry", "event"))
-    stratum = rows[list(strata)].fillna("unknown").astype(str).agg(" / ".join, axis=1).to_numpy() if strata else None
+    stratum = None
+    if strata:
+        parts = [rows[c].fillna("unknown").astype(str) for c in strata]
+        stratum = parts[0].str.cat(parts[1:], sep=" / ").to_numpy() if len(parts) > 1 else parts[0].to_numpy()
     try:
         fit = cox_partial_likelihood(
             x.to_numpy(float), entry, duration, event.astype(bool), strata=stratum, terms=list(terms)
@@ -1037,15 +1053,20 @@ def fit_cox(
 
 
 def _concordance(rows: pd.DataFrame, risk: np.ndarray) -> float:
-    """Harrell's C over each customer's last row (its churn or censoring, and its latest covariates)."""
+    """Harrell's C over each customer's last row (its churn or censoring, and its latest covariates);
+    on a fixed random sample of ``CONCORDANCE_SAMPLE`` customers when there are more, since the
+    count of comparable pairs grows with the square of the customers."""
     last = np.ones(len(rows), bool)
     if "customer_id" in rows:
         last = ~rows["customer_id"].duplicated(keep="last").to_numpy()
-    event = rows["event"].to_numpy(bool)[last]
-    if not event.any() or last.sum() < 2:
+    keep = np.flatnonzero(last)
+    if keep.size > CONCORDANCE_SAMPLE:
+        keep = np.sort(np.random.default_rng(0).choice(keep, CONCORDANCE_SAMPLE, replace=False))
+    event = rows["event"].to_numpy(bool)[keep]
+    if not event.any() or keep.size < 2:
         return math.nan
     try:
-        return float(concordance_index(rows["duration"].to_numpy(float)[last], -risk[last], event))
+        return float(concordance_index(rows["duration"].to_numpy(float)[keep], -risk[keep], event))
     except ZeroDivisionError:  # no comparable pairs
         return math.nan
 
@@ -1260,9 +1281,32 @@ def hazard_ratios(
 ) -> CoxResult:
     """The Cox model of churn over the scope, fitted on ``nps_spells`` (what the customer last said
     is a time-varying covariate; left truncation respected), with the proportional-hazards check."""
+    key = (
+        "cox",
+        str(wh.root),
+        wh.data_version,
+        f,
+        tuple(covariates),
+        tuple(sorted((references or {}).items())),
+        as_of,
+        window_start,
+    )
+    with _BUILT_LOCK:
+        known = _FITTED.get(key)
+    if known is not None:
+        return known
     spells = nps_spells(wh, f, as_of=as_of, window_start=window_start)
-    covariates = [c for c in covariates if c in spells.columns]
-    return fit_cox(spells, covariates=covariates, references={**DEFAULT_REFERENCES, **(references or {})})
+    present = [c for c in covariates if c in spells.columns]
+    result = fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
+    with _BUILT_LOCK:
+        _FITTED[key] = result
+        while len(_FITTED) > _BUILT_SIZE:
+            _FITTED.popitem(last=False)
+    return result
+
+
+#: The last few Cox models fitted by ``hazard_ratios`` (a what-if uses the model the page shows).
+_FITTED: OrderedDict[tuple[Any, ...], CoxResult] = OrderedDict()
 
 
 #: Reference levels, where the data have them: the ones a strategist compares against.
@@ -1340,12 +1384,7 @@ def what_if(
     if reduce_by is not None and not 0 <= reduce_by <= 1:
         raise SurvivalError(f"reduce_by is a fraction between 0 and 1, not {reduce_by}")
     spells = nps_spells(wh, f, as_of=as_of)
-    cox = fit_cox(
-        spells,
-        covariates=[c for c in COX_COVARIATES if c in spells.columns],
-        references=DEFAULT_REFERENCES,
-        check=False,
-    )
+    cox = hazard_ratios(wh, f, as_of=as_of)
     if covariate not in spells.columns:
         raise SurvivalError(f"{covariate!r} is not a covariate; the model has {', '.join(COX_COVARIATES)}")
     categorical = not pd.api.types.is_numeric_dtype(spells[covariate])

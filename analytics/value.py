@@ -349,14 +349,11 @@ def lifetime_value(
         reps = []
         for _rep in range(bootstrap):
             t_b, s_b = group.cells.resample(rng)
-            w = rng.poisson(1.0, group.margin.size)
-            if not w.any():
-                continue
             c_b = extend(
                 t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
             )
             p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
-            reps.append((p_b * float(np.average(group.margin, weights=w)), e_b, r_b))
+            reps.append((p_b * _resampled_mean(group.margin, rng), e_b, r_b))
         clv = per_margin * mean_margin
         bounds = _percentiles(np.array(reps), tail, (clv, equity, at_risk))
         rows.append(
@@ -388,6 +385,21 @@ def lifetime_value(
             }
         )
     return pd.DataFrame(rows, columns=list(VALUE_COLUMNS))
+
+
+#: Above this many customers a bootstrap replicate of the mean margin is drawn from its normal limit
+#: (mean, standard error) instead of by reweighting every customer: the same distribution to within
+#: a fraction of a percent, at a millionth of the cost.
+EXACT_MEAN_BELOW = 20_000
+
+
+def _resampled_mean(values: np.ndarray, rng: np.random.Generator) -> float:
+    """One bootstrap replicate of the mean of ``values`` (Poisson weights, or their normal limit
+    for large groups)."""
+    if values.size >= EXACT_MEAN_BELOW:
+        return float(rng.normal(values.mean(), values.std(ddof=1) / math.sqrt(values.size)))
+    w = rng.poisson(1.0, values.size)
+    return float(np.average(values, weights=w)) if w.any() else float(values.mean())
 
 
 def _percentiles(reps: np.ndarray, tail: float, estimates: Sequence[float]) -> list[tuple[float, float]]:
