@@ -754,6 +754,13 @@ class _Stratum:
         p = self.x.shape[1]
         if self.order.size == 0:
             return 0.0, np.zeros(p), np.zeros((p, p)), np.zeros(0)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            # A trial step too far makes risk scores overflow; its likelihood is then not finite,
+            # and the step is halved (cox_partial_likelihood).
+            return self._terms(beta)
+
+    def _terms(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        p = self.x.shape[1]
         eta = self.x @ beta
         r = np.exp(eta)
         s0, s1 = self.risk_sums(r)
@@ -1003,17 +1010,22 @@ def fit_cox(
         )
     except SurvivalError as exc:
         return _no_model(len(rows), customers, events, informative, tuple(strata), used, " ".join([*notes, str(exc)]))
-    wild = [t for t, b in zip(fit.terms, fit.beta, strict=True) if abs(b) > MAX_LOG_HR]
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(fit.variance))
+    # A coefficient running off to infinity (a group nobody in the other levels resembles) or with no
+    # usable variance is not an estimate: it is left out of the table, and said.
+    stable = (np.abs(fit.beta) <= MAX_LOG_HR) & np.isfinite(se) & (se < MAX_LOG_HR)
+    wild = [t for t, ok in zip(fit.terms, stable, strict=True) if not ok]
     if wild:
         notes.append(
             f"{', '.join(_term_label(*terms[t]) for t in wild)}: no stable estimate (too few churns either side)."
         )
-    se = np.sqrt(np.diag(fit.variance))
+    se = np.where(stable, se, np.nan)
     z = stats.norm.ppf(0.5 + confidence / 2)
     ratios = pd.DataFrame(
         {
             "covariate": [terms[t][0] for t in fit.terms],
-            "stable": [abs(b) <= MAX_LOG_HR for b in fit.beta],
+            "stable": stable,
             "term": list(fit.terms),
             "level": [terms[t][1] for t in fit.terms],
             "reference": [used.get(terms[t][0], "") for t in fit.terms],

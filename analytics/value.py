@@ -134,8 +134,13 @@ def fit_sbg(
         x0 = grid[np.argmin(negative_log_likelihood(grid))]
     else:
         x0 = np.log(start)
+
+    def objective(params: np.ndarray) -> float:
+        value = float(negative_log_likelihood(params))
+        return value if math.isfinite(value) else 1e300
+
     result = optimize.minimize(
-        lambda p: float(negative_log_likelihood(p)),
+        objective,
         x0=x0,
         method="Nelder-Mead",
         # A replicate on a ridge would crawl along it for ever; near the optimum its projection hardly moves.
