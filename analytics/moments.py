@@ -369,6 +369,14 @@ def _action(r: Any, a: ActionRule) -> str:
     return "Delight" if r.value_ratio == r.value_ratio and r.value_ratio > a.value_ratio else "Maintain"
 
 
+def with_repeats(t: ibis.Table) -> ibis.Table:
+    """Contacts ``t`` with ``repeat``: 1 when the same customer got in touch again for the same reason
+    within ``REPEAT_DAYS`` days (counted among the contacts in ``t``), else 0."""
+    following = t.started_at.lead().over(group_by=[t.customer_id, t.contact_reason], order_by=t.started_at)
+    gap = following.epoch_seconds() - t.started_at.epoch_seconds()
+    return t.mutate(repeat=(gap.notnull() & (gap <= REPEAT_DAYS * 86400)).cast("int64"))
+
+
 def pareto(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     """Contact reasons by volume, with the cumulative share and the vital few marked.
 
@@ -380,10 +388,7 @@ def pareto(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         ``escalation_rate``, ``repeat_rate`` (share of contacts followed by another from the same
         customer for the same reason within ``REPEAT_DAYS`` days), ``cost_per_contact`` and ``cost``.
     """
-    t = filters.interactions(wh, f)
-    following = t.started_at.lead().over(group_by=[t.customer_id, t.contact_reason], order_by=t.started_at)
-    gap = following.epoch_seconds() - t.started_at.epoch_seconds()
-    t = t.mutate(repeat=(gap.notnull() & (gap <= REPEAT_DAYS * 86400)).cast("int64"))
+    t = with_repeats(filters.interactions(wh, f))
     out = (
         t.group_by("contact_reason")
         .aggregate(
