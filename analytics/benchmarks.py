@@ -17,7 +17,7 @@ What each part computes:
 - ``score_assessment``: each answer against the three profiles, which one it resembles, and
   ``distance_to_profiles``, the mean gap in percentage points to each profile (``DISTANCE_METHOD``).
 - ``satisfaction_efficiency``: per journey stage, channel, handler or contact reason, post-contact NPS
-  (clustered by customer, tested against the rest with Holm's correction: ``advocacy.nps_by``) and
+  (clustered by customer, tested against the rest with Holm's correction: ``advocacy.nps_by_rows``) and
   CSAT (top-2-box with a Wilson interval on the effective sample size), beside cost per contact, handle
   time and the automation and containment rates; ``classify_stance`` names the stance each unit shows
   (``StanceRule``).
@@ -431,6 +431,7 @@ def _contact_sums(wh: Warehouse, f: Filters, asa_channel: str) -> pd.DataFrame:
             escalated_n=_.is_escalated.count(),
             asa_sum=_._asa.sum(),
             asa_n=_._asa.count(),
+            first_at=_.started_at.min(),
         )
 
     out = wh.materialize(("benchmark_contacts", f, asa_channel), build).execute()
@@ -446,9 +447,9 @@ def _answers(wh: Warehouse, f: Filters) -> ibis.Table:
 
     def build() -> ibis.Table:
         s = filters.surveys(wh, f, kind="transactional").select("customer_id", "interaction_id", "ltr", "csat")
-        c = wh.table("interactions")
-        c = c.select("interaction_id", "started_at", *UNITS, handling=_handling(c))
-        return s.join(c, "interaction_id").drop("interaction_id")
+        c = wh.table("interactions").select("interaction_id", "started_at", *UNITS, "is_automated", "transfers")
+        j = s.join(c, "interaction_id")  # the contact's handling is worked out on the answers, not on every contact
+        return j.mutate(handling=_handling(j)).drop("interaction_id", "is_automated", "transfers")
 
     return wh.materialize(("benchmark_answers", f), build)
 
@@ -493,31 +494,18 @@ def _csat(answers: ibis.Table, by: Sequence[str]) -> pd.DataFrame:
     )
 
 
-def _nps(answers: ibis.Table, by: str) -> pd.DataFrame:
-    """Post-contact NPS per group of ``by`` with its interval, clustered by customer (Rocks 2016
-    adjusted Wald with the design effect; ``advocacy.nps_estimates``). Columns: ``by``, ``n``,
-    ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_low``, ``nps_high``, ``design_effect``."""
-    counts = advocacy.nps_counts(answers, [by], clustered=True).execute()
-    for column in ("n", "promoters", "detractors"):
-        counts[column] = counts[column].fillna(0).astype("int64")
-    counts["passives"] = counts["n"] - counts["promoters"] - counts["detractors"]
-    deff = advocacy.cluster_design_effect(counts) if len(counts) else np.ones(0)
-    est = advocacy.nps_estimates(
-        counts["promoters"], counts["passives"], counts["detractors"], design_effect=deff, df=counts["clusters"] - 1.0
-    )
-    return pd.DataFrame(
-        {
-            by: counts[by],
-            "n": counts["n"],
-            "promoters": counts["promoters"],
-            "passives": counts["passives"],
-            "detractors": counts["detractors"],
-            "nps": est["score"],
-            "nps_low": est["low"],
-            "nps_high": est["high"],
-            "design_effect": deff,
-        }
-    )
+NPS_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high", "nps_diff"]
+NPS_COLUMNS += ["nps_diff_low", "nps_diff_high", "p_adjusted", "design_effect"]
+
+
+def _nps(answers: ibis.Table, by: str, *, tests: bool = True) -> pd.DataFrame:
+    """Post-contact NPS per group of ``by`` with its interval, and (``tests``) its difference from the
+    rest with a Holm-adjusted p-value, customers as clusters (``advocacy.nps_by_rows``, the Advocacy
+    page's own machinery). Columns: ``by`` and ``NPS_COLUMNS``."""
+    table = advocacy.nps_by_rows(answers, by, clustered=True, tests=tests)
+    names = {"group": by, "score": "nps", "low": "nps_low", "high": "nps_high", "diff": "nps_diff"}
+    table = table.rename(columns={**names, "diff_low": "nps_diff_low", "diff_high": "nps_diff_high"})
+    return table[[by, *NPS_COLUMNS]]
 
 
 # --- satisfaction against efficiency ----------------------------------------------------------------
@@ -660,7 +648,7 @@ def satisfaction_efficiency(
         ``containment_rate`` (of those, the share finished without a person), each rate with its
         Wilson interval (``automation_low`` ...); ``n`` (post-contact responses), ``nps`` with its
         interval and ``nps_diff`` against the rest with its interval and Holm-adjusted ``p_adjusted``
-        (``advocacy.nps_by``, clustered by customer); ``csat`` (top-2-box) with ``csat_n`` and its
+        (``advocacy.nps_by_rows``, clustered by customer); ``csat`` (top-2-box) with ``csat_n`` and its
         interval; each efficiency measure over the rest of the scope (``*_rest``); and
         ``satisfaction``, ``efficiency`` and ``stance`` from ``classify_stance``. One row per unit
         with contacts, ordered by ``by``; empty with these columns when the scope has none.
@@ -693,16 +681,11 @@ def satisfaction_efficiency(
     out["containment_rate"], out["containment_low"], out["containment_high"] = _rate(
         units["contained"].to_numpy(), units["automated"].to_numpy()
     )
-    nps = advocacy.nps_by(wh, f, by=by, kind="transactional").rename(
-        columns={"group": by, "score": "nps", "low": "nps_low", "high": "nps_high", "diff": "nps_diff"}
-    )
-    nps = nps.rename(columns={"diff_low": "nps_diff_low", "diff_high": "nps_diff_high"})
+    answers = _answers(wh, f)
     out = out.merge(
-        nps[[by, "n", "nps", "nps_low", "nps_high", "nps_diff", "nps_diff_low", "nps_diff_high", "p_adjusted"]],
-        on=by,
-        how="left",
+        _nps(answers, by).drop(columns=["promoters", "passives", "detractors", "design_effect"]), on=by, how="left"
     )
-    out = out.merge(_csat(_answers(wh, f), [by]), on=by, how="left")
+    out = out.merge(_csat(answers, [by]), on=by, how="left")
     for column in ("n", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
     out = classify_stance(out, efficiency=efficiency, rule=rule)
@@ -830,7 +813,7 @@ def automation_outcomes(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         counts["repeats"].to_numpy(float), counts["volume"].to_numpy(float)
     )
     answers = _answers(wh, f)
-    out = counts.merge(_nps(answers, "handling"), on="handling", how="left")
+    out = counts.merge(_nps(answers, "handling", tests=False), on="handling", how="left")
     out = out.merge(_csat(answers, ["handling"]), on="handling", how="left")
     for column in ("n", "promoters", "passives", "detractors", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
@@ -973,7 +956,7 @@ def partner_scorecard(wh: Warehouse, f: Filters = ALL_DATA, *, standard: Standar
     table = _handler_kpis(live, ["handled_by"])
     answers = _answers(wh, f)
     people = answers.filter(answers.handling != HANDLING[2])
-    table = table.merge(_nps(people, "handled_by"), on="handled_by", how="left")
+    table = table.merge(_nps(people, "handled_by", tests=False), on="handled_by", how="left")
     table = table.merge(_csat(people, ["handled_by"]), on="handled_by", how="left")
     for column in ("n", "csat_n"):
         table[column] = table[column].fillna(0).astype("int64")
@@ -1082,22 +1065,24 @@ _RAMP_TARGET = {"fcr": ("min_fcr", True), "csat": ("min_csat", True), "asa_secon
 _RAMP_TARGET["escalation_rate"] = ("max_escalation", False)
 
 
-def went_live(wh: Warehouse, *, after_days: int = 28, in_house: str = "in_house") -> pd.DataFrame:
-    """Handlers whose first contact came more than ``after_days`` days after the first contact in the
-    warehouse: they went live inside the data. Read from every stored contact, not a scope: going
-    live is a fact about the handler. Columns ``handled_by``, ``went_live_at``."""
-    t = wh.table("interactions")
-    live = t.filter(~t.is_automated.fill_null(False) | (t.transfers.fill_null(0) > 0))
-    first = live.group_by("handled_by").aggregate(went_live_at=_.started_at.min()).execute()
-    start = t.started_at.min().execute()
-    if first.empty or start is None or pd.isna(start):
-        return pd.DataFrame(
-            {"handled_by": pd.Series(dtype=object), "went_live_at": pd.Series(dtype="datetime64[us, UTC]")}
-        )
-    late = (first["went_live_at"] > pd.Timestamp(start) + timedelta(days=after_days)) & (
-        first["handled_by"] != in_house
+def went_live(
+    wh: Warehouse, f: Filters = ALL_DATA, *, after_days: int = 28, in_house: str = "in_house"
+) -> pd.DataFrame:
+    """Handlers people work in whose first contact in scope came more than ``after_days`` days after
+    the scope's first contact: they went live inside the window. (A scope that starts after a
+    handler went live shows it from its start, like every other handler, so it is not listed.)
+    Columns ``handled_by``, ``went_live_at``, earliest first."""
+    sums = _contact_sums(wh, f, "voice")
+    empty = pd.DataFrame(
+        {"handled_by": pd.Series(dtype=object), "went_live_at": pd.Series(dtype="datetime64[us, UTC]")}
     )
-    return first[late].sort_values("went_live_at", ignore_index=True)
+    if sums.empty:
+        return empty
+    live = sums[sums["handling"] != HANDLING[2]]
+    first = live.groupby("handled_by", as_index=False)["first_at"].min().rename(columns={"first_at": "went_live_at"})
+    start = sums["first_at"].min()
+    late = (first["went_live_at"] > start + timedelta(days=after_days)) & (first["handled_by"] != in_house)
+    return first[late].sort_values("went_live_at", ignore_index=True) if late.any() else empty
 
 
 def partner_ramp(
@@ -1136,7 +1121,7 @@ def partner_ramp(
     empty = _empty(RAMP_COLUMNS, text=("handled_by",), flags=("surge", "meets_target"))
     empty["went_live_at"] = pd.Series(dtype="datetime64[us, UTC]")
     empty["week_start"] = pd.Series(dtype="datetime64[us, UTC]")
-    starts = went_live(wh, in_house=standard.in_house)
+    starts = went_live(wh, f, in_house=standard.in_house)
     if starts.empty:
         return empty
     frames = []

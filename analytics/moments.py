@@ -38,7 +38,7 @@ from ibis import _
 from analytics import advocacy, filters, inference
 from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
 from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse
+from analytics.warehouse import Warehouse, epoch_microseconds
 
 #: The interaction type: one row of the map per journey stage and contact reason.
 MOMENT = ("journey_stage", "contact_reason")
@@ -371,10 +371,18 @@ def _action(r: Any, a: ActionRule) -> str:
 
 def with_repeats(t: ibis.Table) -> ibis.Table:
     """Contacts ``t`` with ``repeat``: 1 when the same customer got in touch again for the same reason
-    within ``REPEAT_DAYS`` days (counted among the contacts in ``t``), else 0."""
-    following = t.started_at.lead().over(group_by=[t.customer_id, t.contact_reason], order_by=t.started_at)
-    gap = following.epoch_seconds() - t.started_at.epoch_seconds()
-    return t.mutate(repeat=(gap.notnull() & (gap <= REPEAT_DAYS * 86400)).cast("int64"))
+    within ``REPEAT_DAYS`` days (counted among the contacts in ``t``), else 0.
+
+    Each contact is compared with the next one of its customer and reason. The window is keyed on a
+    64-bit hash of the two and ordered by integer microseconds: sorting on the text keys and the
+    timestamps took 7-20 s over 11 M contacts, this about 1.5 s. Two customer-reason pairs sharing a
+    hash would be read as one; among a few million pairs the chance of any such clash is about one
+    in a million.
+    """
+    key = t.customer_id.hash() ^ t.contact_reason.hash()
+    at = epoch_microseconds(t.started_at)
+    gap = at.lead().over(group_by=key, order_by=at) - at
+    return t.mutate(repeat=(gap.notnull() & (gap <= REPEAT_DAYS * 86400 * 1_000_000)).cast("int64"))
 
 
 def pareto(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
