@@ -261,10 +261,13 @@ ITEM_COLUMNS = [
     "question",
     "kind",
     "answer",
-    "score",
+    "answer_score",
     "iconic",
     "all_respondents",
     "poor_performers",
+    "iconic_figure",
+    "all_figure",
+    "poor_figure",
     "unit",
     "resembles",
     "source",
@@ -285,7 +288,7 @@ def score_assessment(answers: Mapping[str, str], ref: pd.DataFrame | None = None
     Returns
     -------
     pandas.DataFrame
-        ``ITEM_COLUMNS``, in the order of ``QUESTIONS``: ``score`` (0-1, practice questions),
+        ``ITEM_COLUMNS``, in the order of ``QUESTIONS``: ``answer_score`` (0-1, practice questions),
         ``iconic`` / ``all_respondents`` / ``poor_performers`` (percent for shares, the priority word
         for stances, ``None`` where unpublished), ``unit``, ``resembles`` (a profile's name or
         ``None``), ``source``, ``note`` (how firm the figure is) and ``context`` (relative figures on
@@ -312,14 +315,24 @@ def score_assessment(answers: Mapping[str, str], ref: pd.DataFrame | None = None
             elif figure["unit"] == QUALITATIVE:
                 values = {p: figure[p] for p in PROFILES}
         score = ANSWER_SCORE.get(answer) if (q.kind == "practice" and answer) else None
+        shown = {
+            f"{p.split('_')[0]}_figure": _figure_text(
+                figure[p] if figure is not None else None,
+                unit,
+                iconic=p == "iconic",
+                approximate=figure is not None and "approximate" in str(figure["note"]),
+            )
+            for p in PROFILES
+        }
         rows.append(
             {
                 "question_id": q.question_id,
                 "question": q.text,
                 "kind": q.kind,
                 "answer": answer,
-                "score": score,
+                "answer_score": score,
                 **values,
+                **shown,
                 "unit": unit,
                 "resembles": _resembles(q, answer, score, values, unit),
                 "source": source,
@@ -328,8 +341,22 @@ def score_assessment(answers: Mapping[str, str], ref: pd.DataFrame | None = None
             }
         )
     out = pd.DataFrame(rows, columns=ITEM_COLUMNS)
-    out["score"] = out["score"].astype(float)
+    out["answer_score"] = out["answer_score"].astype(float)
     return out
+
+
+def _figure_text(cell: object, unit: str | None, *, iconic: bool, approximate: bool) -> str | None:
+    """A published figure as it reads on screen: ``90%`` (``~90%`` where the source says "nearly"),
+    ``1.2x as likely as others``, ``satisfaction first``; ``None`` where nothing is published."""
+    if cell is None or (isinstance(cell, float) and math.isnan(cell)):
+        return None
+    if unit == SHARE_UNIT:
+        return f"{'~' if approximate and iconic else ''}{float(str(cell)):g}%"
+    if unit == RELATIVE_UNIT:
+        return f"{float(str(cell)):g}x as likely as others" if iconic else None
+    if unit == QUALITATIVE:
+        return "both equally" if cell == "balanced" else f"{cell} first"
+    return str(cell)
 
 
 def _number(cell: object) -> float | None:
@@ -353,23 +380,32 @@ def _resembles(
 def distance_to_profiles(items: pd.DataFrame) -> pd.DataFrame:
     """How far the answers are from each profile (``DISTANCE_METHOD``).
 
+    Profiles publish shares for different questions (poor performers for only three), so each
+    distance is also given over the questions that all three profiles publish, which is the one to
+    compare across profiles.
+
     Returns
     -------
     pandas.DataFrame
-        ``profile`` (name as shown), ``distance`` (percentage points; NaN with no item to compare),
-        ``items`` (questions compared) and ``method``.
+        ``profile`` (name as shown), ``distance`` (percentage points over the answered questions the
+        profile publishes a share for; NaN with none), ``items``, ``shared_distance`` and
+        ``shared_items`` (the same over the answered questions every profile publishes), and
+        ``method``.
     """
-    shares = items[(items["kind"] == "practice") & (items["unit"] == SHARE_UNIT) & items["score"].notna()]
+    shares = items[(items["kind"] == "practice") & (items["unit"] == SHARE_UNIT) & items["answer_score"].notna()]
+    values = {column: pd.to_numeric(shares[column], errors="coerce") for column in PROFILES}
+    everywhere = pd.concat(values, axis=1).notna().all(axis=1)
     rows = []
     for column, name in PROFILES.items():
-        values = pd.to_numeric(shares[column], errors="coerce")
-        kept = values.notna()
-        gaps = (100 * shares.loc[kept, "score"] - values[kept]).abs()
+        gaps = (100 * shares["answer_score"] - values[column]).abs()
+        kept, shared = gaps[values[column].notna()], gaps[everywhere]
         rows.append(
             {
                 "profile": name,
-                "distance": float(gaps.mean()) if len(gaps) else math.nan,
-                "items": int(kept.sum()),
+                "distance": float(kept.mean()) if len(kept) else math.nan,
+                "items": len(kept),
+                "shared_distance": float(shared.mean()) if len(shared) else math.nan,
+                "shared_items": len(shared),
                 "method": DISTANCE_METHOD,
             }
         )
@@ -604,11 +640,11 @@ SATISFACTION_COLUMNS = [
     "cost_per_contact",
     "handle_seconds",
     "automation_rate",
-    "automation_low",
-    "automation_high",
+    "automation_rate_low",
+    "automation_rate_high",
     "containment_rate",
-    "containment_low",
-    "containment_high",
+    "containment_rate_low",
+    "containment_rate_high",
     "n",
     "nps",
     "nps_low",
@@ -646,7 +682,7 @@ def satisfaction_efficiency(
         ``by``, ``volume`` (contacts), ``cost_per_contact``, ``handle_seconds`` (means over contacts
         that have them), ``automation_rate`` (contacts started in automation) and
         ``containment_rate`` (of those, the share finished without a person), each rate with its
-        Wilson interval (``automation_low`` ...); ``n`` (post-contact responses), ``nps`` with its
+        Wilson interval (``automation_rate_low`` ...); ``n`` (post-contact responses), ``nps`` with its
         interval and ``nps_diff`` against the rest with its interval and Holm-adjusted ``p_adjusted``
         (``advocacy.nps_by_rows``, clustered by customer); ``csat`` (top-2-box) with ``csat_n`` and its
         interval; each efficiency measure over the rest of the scope (``*_rest``); and
@@ -677,16 +713,18 @@ def satisfaction_efficiency(
             out[f"automation_rate{suffix}"] = np.where(
                 frame["volume"] > 0, frame["automated"] / frame["volume"], np.nan
             )
-    _, out["automation_low"], out["automation_high"] = _rate(units["automated"].to_numpy(), units["volume"].to_numpy())
-    out["containment_rate"], out["containment_low"], out["containment_high"] = _rate(
+    _, out["automation_rate_low"], out["automation_rate_high"] = _rate(
+        units["automated"].to_numpy(), units["volume"].to_numpy()
+    )
+    out["containment_rate"], out["containment_rate_low"], out["containment_rate_high"] = _rate(
         units["contained"].to_numpy(), units["automated"].to_numpy()
     )
     answers = _answers(wh, f)
     out = out.merge(
-        _nps(answers, by).drop(columns=["promoters", "passives", "detractors", "design_effect"]), on=by, how="left"
+        _nps(answers, by).drop(columns=["promoters", "passives", "detractors", "design_effect"]), on=by, how="outer"
     )
-    out = out.merge(_csat(answers, [by]), on=by, how="left")
-    for column in ("n", "csat_n"):
+    out = out.merge(_csat(answers, [by]), on=by, how="outer")
+    for column in ("volume", "n", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
     out = classify_stance(out, efficiency=efficiency, rule=rule)
     return out.sort_values(by, ignore_index=True)[columns]
@@ -767,13 +805,13 @@ def channel_mix(wh: Warehouse, f: Filters = ALL_DATA, *, by: str = "journey_stag
     -------
     pandas.DataFrame
         ``by``, ``handling`` (``HANDLING``), ``volume``, ``volume_share`` of the unit's contacts with
-        ``share_low`` and ``share_high`` (Wilson), and ``live_share``: the unit's share of contacts a
+        ``volume_share_low`` and ``volume_share_high`` (Wilson), and ``live_share``: the unit's share of contacts a
         person handled at some point. Shares of a unit add up to 1.
     """
     if by not in MIX_BY:
         raise ValueError(f"cannot show the channel mix by {by!r}; choose one of {', '.join(MIX_BY)}")
     sums = _contact_sums(wh, f, "voice")
-    columns = [by, "handling", "volume", "volume_share", "share_low", "share_high", "live_share"]
+    columns = [by, "handling", "volume", "volume_share", "volume_share_low", "volume_share_high", "live_share"]
     if sums.empty:
         return _empty(columns, text=(by, "handling"))
     cells = sums.groupby([by, "handling"], as_index=False)["volume"].sum()
@@ -781,7 +819,9 @@ def channel_mix(wh: Warehouse, f: Filters = ALL_DATA, *, by: str = "journey_stag
     cells = cells.set_index([by, "handling"]).reindex(grid, fill_value=0.0).reset_index()
     total = cells.groupby(by)["volume"].transform("sum").to_numpy(float)
     alone = cells["volume"].where(cells["handling"] == HANDLING[2], 0.0).groupby(cells[by]).transform("sum")
-    cells["volume_share"], cells["share_low"], cells["share_high"] = _rate(cells["volume"].to_numpy(float), total)
+    cells["volume_share"], cells["volume_share_low"], cells["volume_share_high"] = _rate(
+        cells["volume"].to_numpy(float), total
+    )
     cells["live_share"] = 1 - alone.to_numpy(float) / total
     cells["volume"] = cells["volume"].astype("int64")
     return cells[columns]
@@ -794,12 +834,12 @@ def automation_outcomes(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``handling``, ``volume``, ``repeats`` and ``repeat_rate`` with ``repeat_low`` /
-        ``repeat_high`` (Wilson): contacts followed by another from the same customer for the same
+        ``handling``, ``volume``, ``repeats`` and ``repeat_rate`` with ``repeat_rate_low`` /
+        ``repeat_rate_high`` (Wilson): contacts followed by another from the same customer for the same
         reason within ``moments.REPEAT_DAYS`` days; ``n``, ``nps`` with its clustered interval,
         ``csat`` (top-2-box) with ``csat_n`` and its interval. One row per handling with contacts.
     """
-    columns = ["handling", "volume", "repeats", "repeat_rate", "repeat_low", "repeat_high"]
+    columns = ["handling", "volume", "repeats", "repeat_rate", "repeat_rate_low", "repeat_rate_high"]
     columns += ["n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high", "csat_n", "csat"]
     columns += ["csat_low", "csat_high"]
     t = moments.with_repeats(filters.interactions(wh, f))
@@ -809,13 +849,13 @@ def automation_outcomes(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         return _empty(columns, text=("handling",))
     counts["volume"] = counts["volume"].astype("int64")
     counts["repeats"] = counts["repeats"].fillna(0).astype("int64")
-    counts["repeat_rate"], counts["repeat_low"], counts["repeat_high"] = _rate(
+    counts["repeat_rate"], counts["repeat_rate_low"], counts["repeat_rate_high"] = _rate(
         counts["repeats"].to_numpy(float), counts["volume"].to_numpy(float)
     )
     answers = _answers(wh, f)
-    out = counts.merge(_nps(answers, "handling", tests=False), on="handling", how="left")
-    out = out.merge(_csat(answers, ["handling"]), on="handling", how="left")
-    for column in ("n", "promoters", "passives", "detractors", "csat_n"):
+    out = counts.merge(_nps(answers, "handling", tests=False), on="handling", how="outer")
+    out = out.merge(_csat(answers, ["handling"]), on="handling", how="outer")
+    for column in ("volume", "repeats", "n", "promoters", "passives", "detractors", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
     order = {h: i for i, h in enumerate(HANDLING)}
     return out.sort_values("handling", key=lambda s: s.map(order), ignore_index=True)[columns]
@@ -869,7 +909,7 @@ CRITERIA = {
     "nps": ("nps", "nps_low", "nps_high", "min_nps", True),
     "asa": ("asa_seconds", None, None, "max_asa_seconds", False),
     "fcr": ("fcr", "fcr_low", "fcr_high", "min_fcr", True),
-    "escalation": ("escalation_rate", "escalation_low", "escalation_high", "max_escalation", False),
+    "escalation": ("escalation_rate", "escalation_rate_low", "escalation_rate_high", "max_escalation", False),
     "cost": ("cost_ratio", None, None, "max_cost_ratio", False),
 }
 CRITERION_WORDS = {
@@ -898,8 +938,8 @@ SCORECARD_COLUMNS = [
     "fcr_low",
     "fcr_high",
     "escalation_rate",
-    "escalation_low",
-    "escalation_high",
+    "escalation_rate_low",
+    "escalation_rate_high",
     "cost_per_contact",
     "cost_ratio",
     *(f"meets_{c}" for c in CRITERIA),
@@ -921,7 +961,7 @@ def _handler_kpis(sums: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
         out["cost_per_contact"] = np.where(g["cost_n"] > 0, g["cost_sum"] / g["cost_n"], np.nan)
     out["asa_n"] = g["asa_n"].astype("int64")
     out["fcr"], out["fcr_low"], out["fcr_high"] = _rate(g["resolved"].to_numpy(), g["resolved_n"].to_numpy())
-    out["escalation_rate"], out["escalation_low"], out["escalation_high"] = _rate(
+    out["escalation_rate"], out["escalation_rate_low"], out["escalation_rate_high"] = _rate(
         g["escalated"].to_numpy(), g["escalated_n"].to_numpy()
     )
     return out
@@ -956,9 +996,9 @@ def partner_scorecard(wh: Warehouse, f: Filters = ALL_DATA, *, standard: Standar
     table = _handler_kpis(live, ["handled_by"])
     answers = _answers(wh, f)
     people = answers.filter(answers.handling != HANDLING[2])
-    table = table.merge(_nps(people, "handled_by", tests=False), on="handled_by", how="left")
-    table = table.merge(_csat(people, ["handled_by"]), on="handled_by", how="left")
-    for column in ("n", "csat_n"):
+    table = table.merge(_nps(people, "handled_by", tests=False), on="handled_by", how="outer")
+    table = table.merge(_csat(people, ["handled_by"]), on="handled_by", how="outer")
+    for column in ("volume", "asa_n", "n", "csat_n"):
         table[column] = table[column].fillna(0).astype("int64")
     home = table.loc[table["handled_by"] == standard.in_house, "cost_per_contact"]
     home_cost = float(home.iloc[0]) if len(home) else math.nan
@@ -1225,3 +1265,77 @@ def _judge_ramp(
             break
     frame["reached_target_week"] = reached
     return frame
+
+
+# --- in words -----------------------------------------------------------------------------------------
+
+KPI_WORDS = {
+    "fcr": "first-contact resolution",
+    "csat": "CSAT (4-5)",
+    "asa_seconds": "speed of answer",
+    "escalation_rate": "escalation rate",
+}
+
+
+def _kpi_text(kpi: str, value: float) -> str:
+    return f"{value:g} s" if kpi == "asa_seconds" else f"{value:.0%}"
+
+
+def ramp_sentence(ramp: pd.DataFrame, *, kpi: str = "fcr") -> str | None:
+    """One handler's first weeks in a sentence (``partner_ramp`` output for one handler, judged on
+    ``kpi``): when it went live, when it reached target, and the surge weeks."""
+    if ramp.empty:
+        return None
+    first = ramp.iloc[0]
+    handler = str(first["handled_by"]).replace("_", " ")
+    target = _kpi_text(kpi, float(first["target"]))
+    reached = first["reached_target_week"]
+    weeks = int(ramp["week"].max()) + 1
+    text = f"{handler} went live in the week of {pd.Timestamp(first['week_start']):%d %b %Y}; its {KPI_WORDS[kpi]} "
+    if reached == reached:
+        text += f"reached the {target} target in week {int(reached)} and held it."
+    else:
+        text += f"had not held the {target} target by week {weeks - 1}."
+    surges = ramp.loc[ramp["surge"].astype(bool), "week"].astype(int).tolist()
+    if surges:
+        text += f" Volume ran more than 15% above its trailing average in week {', '.join(map(str, surges))}."
+    return text
+
+
+def summary(
+    distances: pd.DataFrame, stages: pd.DataFrame, scorecard: pd.DataFrame, share: StandardShare, ramp: pd.DataFrame
+) -> list[str]:
+    """Two to four sentences for the top of the page, from the numbers below them."""
+    lines = []
+    d = distances.set_index("profile")
+    if d.loc["iconic", "distance"] == d.loc["iconic", "distance"]:
+        text = (
+            f"Your self-assessment is {d.loc['iconic', 'distance']:.0f} points from the iconic profile (mean gap over "
+            f"{int(d.loc['iconic', 'items'])} questions; the published figures come from a secondary source)."
+        )
+        shared = d["shared_distance"]
+        if shared.notna().all():
+            parts = ", ".join(f"{p} {shared[p]:.0f}" for p in shared.index)
+            text += (
+                f" On the {int(d['shared_items'].iloc[0])} questions all three profiles publish, it is closest to "
+                f"{shared.idxmin()} ({parts} points)."
+            )
+        lines.append(text)
+    if share.partners:
+        failing = scorecard.loc[scorecard["is_partner"].astype(bool) & ~scorecard["meets_standard"].astype(bool)]
+        names = ", ".join(str(h).replace("_", " ") for h in failing["handled_by"])
+        lines.append(
+            f"{share.meeting} of {share.partners} partners {'meets' if share.meeting == 1 else 'meet'} the common "
+            "standard"
+            + (f" ({names} do not)" if names else "")
+            + f"; the published figure is that about {share.published_iconic:g}% of iconic firms can hold partners "
+            "to one (a different measure)."
+        )
+    parted = said_against_shown(stages)
+    if parted:
+        lines.append(parted[0] + (f" ({len(parted) - 1} more stages part below.)" if len(parted) > 1 else ""))
+    if not ramp.empty:
+        sentence = ramp_sentence(ramp[ramp["handled_by"] == ramp["handled_by"].iloc[0]])
+        if sentence:
+            lines.append(sentence)
+    return lines

@@ -130,7 +130,7 @@ def test_stage_answers_match_the_qualitative_pattern_and_relative_figures_claim_
     assert items.loc["stance_customer_service", "resembles"] == "all respondents"
     assert items.loc["stance_purchase", "resembles"] == "all respondents"
     assert items.loc["stance_delivery", "unit"] == benchmarks.QUALITATIVE
-    assert math.isnan(items.loc["stance_delivery", "score"])  # qualitative: never a number
+    assert math.isnan(items.loc["stance_delivery", "answer_score"])  # qualitative: never a number
     relative = items.loc["satisfaction_first"]
     assert relative["resembles"] is None and relative["iconic"] is None
     assert relative["unit"] == benchmarks.RELATIVE_UNIT and "1.2x as likely" in relative["context"]
@@ -146,6 +146,10 @@ def test_distance_to_each_profile_is_the_mean_gap_in_points() -> None:
     # All respondents 75, 40, 42, 62, 37, 46; poor performers 66, 26, 21 only.
     assert distances.loc["all respondents", "distance"] == pytest.approx((25 + 60 + 58 + 38 + 63 + 54) / 6)
     assert distances.loc["poor performers", "distance"] == pytest.approx((34 + 74 + 79) / 3)
+    # Compared across profiles on the three questions all of them publish (omnichannel, channel mix, CSR).
+    assert distances["shared_items"].tolist() == [3, 3, 3]
+    assert distances.loc["iconic", "shared_distance"] == pytest.approx((10 + 40 + 25) / 3)
+    assert distances.loc["all respondents", "shared_distance"] == pytest.approx((25 + 60 + 54) / 3)
     mixed = {"omnichannel": "partly", "channel_mix": "no"}
     d = benchmarks.distance_to_profiles(benchmarks.score_assessment(mixed)).set_index("profile")
     assert d.loc["iconic", "distance"] == pytest.approx((40 + 60) / 2)
