@@ -38,6 +38,7 @@ Warehouse work is Ibis: contacts are summed once per scope into a few thousand r
 from __future__ import annotations
 
 import csv
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -898,7 +899,7 @@ class Standard:
             f"CSAT (4-5 of 5) at least {self.min_csat:.0%}; post-contact NPS at least {self.min_nps:+g}; average "
             f"speed of answer on {self.asa_channel} at most {self.max_asa_seconds:g} s; first-contact resolution at "
             f"least {self.min_fcr:.0%}; escalation at most {self.max_escalation:.0%}; cost per contact at most "
-            f"{self.max_cost_ratio:g} times {self.in_house.replace('_', ' ')}'s; at least {self.min_responses} "
+            f"{self.max_cost_ratio:g} times the in-house team's ({self.in_house}); at least {self.min_responses} "
             "post-contact responses to judge."
         )
 
@@ -1339,3 +1340,117 @@ def summary(
         if sentence:
             lines.append(sentence)
     return lines
+
+
+# --- everything at once -------------------------------------------------------------------------------
+
+
+def _records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts: NaN becomes ``None``, times ISO text."""
+    records: list[dict[str, Any]] = json.loads(frame[list(columns)].to_json(orient="records", date_format="iso"))
+    return records
+
+
+@dataclass(frozen=True)
+class BenchmarkReport:
+    """The whole benchmarks analysis of one scope (``report``): what the page, the notebook and
+    ``iconic analyze benchmarks`` show."""
+
+    items: pd.DataFrame
+    distances: pd.DataFrame
+    stages: pd.DataFrame
+    scorecard: pd.DataFrame
+    share: StandardShare
+    ramp: pd.DataFrame
+    channel_mix: pd.DataFrame
+    standard: Standard
+    rule: StanceRule
+    kpi: str
+
+    @property
+    def distance_to_iconic(self) -> float | None:
+        value = float(self.distances.set_index("profile").loc["iconic", "distance"])
+        return None if math.isnan(value) else value
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``distance_to_iconic`` (with ``distance_method`` and every profile's
+        ``distances``), ``items``, ``stages``, ``partners`` (with ``standard`` and ``standard_share``),
+        ``ramp`` (one entry per handler that went live inside the scope, with its ``weeks``) and
+        ``channel_mix``."""
+        items = self.items.rename(
+            columns={"all_respondents": "all", "poor_performers": "poor", "answer_score": "score"}
+        )
+        ramps = []
+        for handler in dict.fromkeys(self.ramp["handled_by"]):
+            weeks = self.ramp[self.ramp["handled_by"] == handler]
+            reached = weeks["reached_target_week"].iloc[0]
+            ramps.append(
+                {
+                    "handled_by": handler,
+                    "went_live_at": pd.Timestamp(weeks["went_live_at"].iloc[0]).isoformat(),
+                    "kpi": self.kpi,
+                    "target": float(weeks["target"].iloc[0]),
+                    "reached_target_week": None if reached != reached else int(reached),
+                    "surge_weeks": weeks.loc[weeks["surge"].astype(bool), "week"].astype(int).tolist(),
+                    "weeks": _records(weeks, [c for c in RAMP_COLUMNS if c not in RAMP_HANDLER_COLUMNS]),
+                }
+            )
+        partners = ["handled_by", "is_partner", "volume", "n", "nps", "nps_low", "nps_high", "csat_n", "csat"]
+        partners += ["csat_low", "csat_high", "asa_seconds", "asa_n", "fcr", "fcr_low", "fcr_high", "escalation_rate"]
+        partners += ["escalation_rate_low", "escalation_rate_high", "cost_per_contact", "cost_ratio"]
+        partners += [*(f"meets_{c}" for c in CRITERIA), "meets_standard", "unmet", "unclear"]
+        return {
+            "distance_to_iconic": self.distance_to_iconic,
+            "distance_method": DISTANCE_METHOD,
+            "distances": _records(self.distances, ["profile", "distance", "items", "shared_distance", "shared_items"]),
+            "items": _records(
+                items,
+                ["question_id", "question", "kind", "answer", "score", "iconic", "all", "poor", "unit", "resembles"]
+                + ["source", "note", "context"],
+            ),
+            "stages": _records(
+                self.stages,
+                ["journey_stage", "survey_stage", "said", "shown", "agrees", "n", "nps", "nps_low", "nps_high"]
+                + ["nps_diff", "cost_per_contact", "satisfaction", "efficiency"],
+            ),
+            "stance_rule": self.rule.describe(),
+            "partners": _records(self.scorecard, partners),
+            "standard": {**vars(self.standard), "description": self.standard.describe()},
+            "standard_share": vars(self.share),
+            "ramp": ramps,
+            "channel_mix": _records(
+                self.channel_mix, ["journey_stage", "handling", "volume", "volume_share", "live_share"]
+            ),
+        }
+
+
+RAMP_HANDLER_COLUMNS = ("handled_by", "went_live_at", "target", "reached_target_week")
+
+
+def report(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    standard: Standard | None = None,
+    kpi: str = "fcr",
+    rule: StanceRule | None = None,
+) -> BenchmarkReport:
+    """The whole benchmarks analysis of scope ``f``: the self-assessment against the profiles, the
+    stance by stage said against shown, the partner scorecard and the share meeting the standard,
+    each new partner's first weeks (judged on ``kpi``) and the channel mix by stage."""
+    standard = standard or Standard()
+    rule = rule or StanceRule()
+    items = assessment_items(wh)
+    scorecard = partner_scorecard(wh, f, standard=standard)
+    return BenchmarkReport(
+        items=items,
+        distances=distance_to_profiles(items),
+        stages=stance_by_stage(wh, f, rule=rule),
+        scorecard=scorecard,
+        share=standard_share(scorecard),
+        ramp=partner_ramp(wh, f, kpi=kpi, standard=standard),
+        channel_mix=channel_mix(wh, f),
+        standard=standard,
+        rule=rule,
+        kpi=kpi,
+    )
