@@ -442,10 +442,13 @@ _SUMS = (
 )
 
 
-def _handling(t: ibis.Table) -> ibis.Value:
-    """``HANDLING`` of each contact: an automated contact with a transfer went on to a person."""
+def _handling(t: ibis.Table, *, codes: bool = False) -> ibis.Value:
+    """``HANDLING`` of each contact (its position in ``HANDLING`` with ``codes``): an automated
+    contact with a transfer went on to a person."""
     automated = t.is_automated.fill_null(False)
     moved = t.transfers.fill_null(0) > 0
+    if codes:
+        return ibis.cases((~automated, 0), (moved, 1), else_=2).cast("int8")
     return ibis.cases((~automated, HANDLING[0]), (moved, HANDLING[1]), else_=HANDLING[2])
 
 
@@ -843,11 +846,14 @@ def automation_outcomes(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     columns = ["handling", "volume", "repeats", "repeat_rate", "repeat_rate_low", "repeat_rate_high"]
     columns += ["n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high", "csat_n", "csat"]
     columns += ["csat_low", "csat_high"]
-    t = moments.with_repeats(filters.interactions(wh, f))
-    t = t.mutate(handling=_handling(t))
-    counts = t.group_by("handling").aggregate(volume=_.count(), repeats=_.repeat.sum()).execute()
+    t = filters.interactions(wh, f)
+    # The window sorts every contact in scope; a small code rides along better than the handling's text.
+    code = _handling(t, codes=True)
+    t = moments.with_repeats(t.select("customer_id", "contact_reason", "started_at", code=code))
+    counts = t.group_by("code").aggregate(volume=_.count(), repeats=_.repeat.sum()).execute()
     if counts.empty:
         return _empty(columns, text=("handling",))
+    counts = counts.assign(handling=[HANDLING[int(c)] for c in counts["code"]]).drop(columns="code")
     counts["volume"] = counts["volume"].astype("int64")
     counts["repeats"] = counts["repeats"].fillna(0).astype("int64")
     counts["repeat_rate"], counts["repeat_rate_low"], counts["repeat_rate_high"] = _rate(

@@ -379,10 +379,11 @@ def with_repeats(t: ibis.Table) -> ibis.Table:
     hash would be read as one; among a few million pairs the chance of any such clash is about one
     in a million.
     """
-    key = t.customer_id.hash() ^ t.contact_reason.hash()
-    at = epoch_microseconds(t.started_at)
-    gap = at.lead().over(group_by=key, order_by=at) - at
-    return t.mutate(repeat=(gap.notnull() & (gap <= REPEAT_DAYS * 86400 * 1_000_000)).cast("int64"))
+    keyed = t.mutate(_key=t.customer_id.hash() ^ t.contact_reason.hash(), _at=epoch_microseconds(t.started_at))
+    gap = keyed._at.lead().over(group_by=keyed._key, order_by=keyed._at) - keyed._at
+    # One window: the gap is compared once, with a missing next contact counted as no repeat.
+    repeat = (gap <= REPEAT_DAYS * 86400 * 1_000_000).fill_null(False).cast("int64")
+    return keyed.mutate(repeat=repeat).drop("_key", "_at")
 
 
 def pareto(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
