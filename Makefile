@@ -48,6 +48,7 @@ bench: install browser
 	$(BIN)/python benchmarks/advocacy_benchmark.py
 	$(BIN)/python benchmarks/pages_benchmark.py
 	$(BIN)/python benchmarks/drivers_benchmark.py
+	$(BIN)/python benchmarks/benchmarks_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

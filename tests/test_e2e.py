@@ -15,7 +15,7 @@ from analytics.ui.serve import CHROMIUM, CHROMIUM_ARGS, running
 pytestmark = pytest.mark.e2e
 
 # A deep link comes first: on a fresh server it must still get app.py's navigation and filters.
-PAGES = {"data_quality": "Data quality", "": "Overview", "advocacy": "Advocacy"}
+PAGES = {"data_quality": "Data quality", "": "Overview", "advocacy": "Advocacy", "benchmarks": "Iconic benchmarks"}
 
 
 @pytest.fixture(scope="module")
