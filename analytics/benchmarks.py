@@ -452,32 +452,41 @@ def _handling(t: ibis.Table, *, codes: bool = False) -> ibis.Value:
     return ibis.cases((~automated, HANDLING[0]), (moved, HANDLING[1]), else_=HANDLING[2])
 
 
+def _sums(t: ibis.Table, keys: Sequence[str], asa_channel: str, **extra: ibis.Value) -> ibis.Table:
+    """Contacts ``t`` summed per group of ``keys`` (and ``handling``, when ``keys`` name it): the
+    ``_SUMS`` every contact-side number adds up, plus ``extra`` aggregates."""
+    t = t.mutate(handling=_handling(t), _asa=ibis.ifelse(t.channel == asa_channel, t.wait_seconds, None))
+    return t.group_by(list(keys)).aggregate(
+        volume=_.count(),
+        cost_sum=_.cost.sum(),
+        cost_n=_.cost.count(),
+        handle_sum=_.handle_seconds.sum(),
+        handle_n=_.handle_seconds.count(),
+        resolved=_.is_resolved.cast("int64").sum(),
+        resolved_n=_.is_resolved.count(),
+        escalated=_.is_escalated.cast("int64").sum(),
+        escalated_n=_.is_escalated.count(),
+        asa_sum=_._asa.sum(),
+        asa_n=_._asa.count(),
+        **extra,
+    )
+
+
+def _numbers(sums: pd.DataFrame) -> pd.DataFrame:
+    for column in _SUMS:
+        sums[column] = pd.to_numeric(sums[column]).fillna(0.0).astype(float)
+    return sums
+
+
 def _contact_sums(wh: Warehouse, f: Filters, asa_channel: str) -> pd.DataFrame:
     """Contacts in scope summed by stage, channel, handler, reason and handling: a few thousand rows
-    that every contact-side number on the page adds up (``_SUMS``)."""
+    that every contact-side number on the page adds up (``_SUMS``), with each cell's first contact."""
 
     def build() -> ibis.Table:
         t = filters.interactions(wh, f)
-        t = t.mutate(handling=_handling(t), _asa=ibis.ifelse(t.channel == asa_channel, t.wait_seconds, None))
-        return t.group_by([*UNITS, "handling"]).aggregate(
-            volume=_.count(),
-            cost_sum=_.cost.sum(),
-            cost_n=_.cost.count(),
-            handle_sum=_.handle_seconds.sum(),
-            handle_n=_.handle_seconds.count(),
-            resolved=_.is_resolved.cast("int64").sum(),
-            resolved_n=_.is_resolved.count(),
-            escalated=_.is_escalated.cast("int64").sum(),
-            escalated_n=_.is_escalated.count(),
-            asa_sum=_._asa.sum(),
-            asa_n=_._asa.count(),
-            first_at=_.started_at.min(),
-        )
+        return _sums(t, [*UNITS, "handling"], asa_channel, first_at=t.started_at.min())
 
-    out = wh.materialize(("benchmark_contacts", f, asa_channel), build).execute()
-    for column in _SUMS:
-        out[column] = pd.to_numeric(out[column]).fillna(0.0).astype(float)
-    return out
+    return _numbers(wh.materialize(("benchmark_contacts", f, asa_channel), build).execute())
 
 
 def _answers(wh: Warehouse, f: Filters) -> ibis.Table:
@@ -1186,28 +1195,9 @@ def partner_ramp(
             t.started_at < end.to_pydatetime(),
         ).mutate(handling=_handling(t))
         window = window.filter(window.handling != HANDLING[2]).mutate(week=week)
-        sums = (
-            window.mutate(_asa=ibis.ifelse(window.channel == standard.asa_channel, window.wait_seconds, None))
-            .group_by(["handled_by", "week"])
-            .aggregate(
-                volume=_.count(),
-                cost_sum=_.cost.sum(),
-                cost_n=_.cost.count(),
-                handle_sum=_.handle_seconds.sum(),
-                handle_n=_.handle_seconds.count(),
-                resolved=_.is_resolved.cast("int64").sum(),
-                resolved_n=_.is_resolved.count(),
-                escalated=_.is_escalated.cast("int64").sum(),
-                escalated_n=_.is_escalated.count(),
-                asa_sum=_._asa.sum(),
-                asa_n=_._asa.count(),
-            )
-            .execute()
-        )
+        sums = _numbers(_sums(window, ["handled_by", "week"], standard.asa_channel).execute())
         if sums.empty or not (sums["handled_by"] == handler).any():
             continue
-        for column in _SUMS:
-            sums[column] = pd.to_numeric(sums[column]).fillna(0.0).astype(float)
         kpis = _handler_kpis(sums, ["handled_by", "week"])
         said = answers.filter(
             answers.handled_by.isin([handler, standard.in_house]),

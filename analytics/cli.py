@@ -253,48 +253,10 @@ def _parser() -> argparse.ArgumentParser:
         "against a common standard; and the first weeks of each partner that went live inside the scope.",
     )
     defaults = _standard_defaults()
-    bm.add_argument(
-        "--min-csat",
-        type=float,
-        default=defaults.min_csat,
-        metavar="SHARE",
-        help="CSAT 4-5 at least (default %(default)s)",
-    )
-    bm.add_argument(
-        "--min-nps",
-        type=float,
-        default=defaults.min_nps,
-        metavar="POINTS",
-        help="post-contact NPS at least (default %(default)s)",
-    )
-    bm.add_argument(
-        "--max-asa",
-        type=float,
-        default=defaults.max_asa_seconds,
-        metavar="SECONDS",
-        help="voice speed of answer at most (default %(default)s)",
-    )
-    bm.add_argument(
-        "--min-fcr",
-        type=float,
-        default=defaults.min_fcr,
-        metavar="SHARE",
-        help="first-contact resolution at least (default %(default)s)",
-    )
-    bm.add_argument(
-        "--max-escalation",
-        type=float,
-        default=defaults.max_escalation,
-        metavar="SHARE",
-        help="escalated at most (default %(default)s)",
-    )
-    bm.add_argument(
-        "--max-cost-ratio",
-        type=float,
-        default=defaults.max_cost_ratio,
-        metavar="X",
-        help="cost per contact at most this times the in-house team's (default %(default)s)",
-    )
+    for flag, target, metavar, words in STANDARD_OPTIONS:
+        bm.add_argument(
+            flag, type=float, default=getattr(defaults, target), metavar=metavar, help=f"{words} (default %(default)s)"
+        )
     bm.add_argument(
         "--in-house",
         default=defaults.in_house,
@@ -762,6 +724,17 @@ def _analyze_drivers(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: The standard's targets as options: flag, ``benchmarks.Standard`` field, metavar, what it sets.
+STANDARD_OPTIONS = (
+    ("--min-csat", "min_csat", "SHARE", "CSAT 4-5 at least"),
+    ("--min-nps", "min_nps", "POINTS", "post-contact NPS at least"),
+    ("--max-asa", "max_asa_seconds", "SECONDS", "voice speed of answer at most"),
+    ("--min-fcr", "min_fcr", "SHARE", "first-contact resolution at least"),
+    ("--max-escalation", "max_escalation", "SHARE", "escalated at most"),
+    ("--max-cost-ratio", "max_cost_ratio", "X", "cost per contact at most this times the in-house team's"),
+)
+
+
 def _standard_defaults() -> Any:
     from analytics.benchmarks import Standard
 
@@ -774,15 +747,8 @@ def _analyze_benchmarks(args: argparse.Namespace) -> int:
     scope = _scope(args)
     wh = warehouse.open(args.warehouse)
     _check_scope(wh, scope)
-    standard = benchmarks.Standard(
-        min_csat=args.min_csat,
-        min_nps=args.min_nps,
-        max_asa_seconds=args.max_asa,
-        min_fcr=args.min_fcr,
-        max_escalation=args.max_escalation,
-        max_cost_ratio=args.max_cost_ratio,
-        in_house=args.in_house,
-    )
+    targets = {target: getattr(args, flag[2:].replace("-", "_")) for flag, target, _, _ in STANDARD_OPTIONS}
+    standard = benchmarks.Standard(**targets, in_house=args.in_house)
     result = benchmarks.report(wh, scope, standard=standard, kpi=args.kpi)
     emptied = filters.emptied_by(wh, scope, rows="interactions") if result.stages.empty else None
     note = (
