@@ -8,9 +8,9 @@ Tasks, each in its own process so that its peak memory (max RSS) and CPU time ar
 - ``report``: ``benchmarks.report``, everything ``iconic analyze benchmarks`` prints (the
   self-assessment against the profiles, the stance by stage said against shown, the partner
   scorecard, each new partner's weeks, the channel mix);
-- ``page``: what the Iconic benchmarks page computes on a first visit: the report, the
-  satisfaction-against-efficiency quadrant by journey stage and the automation outcomes (with
-  7-day repeats);
+- ``page``: what the Iconic benchmarks page computes on a first visit: the same, with the quadrant
+  by journey stage (which the stage table reads too) and the automation outcomes (with 7-day
+  repeats);
 - ``outcomes``: the automation outcomes alone;
 - ``pareto``: the moments page's contact-reason Pareto, which shares the 7-day repeat window.
 
@@ -43,8 +43,13 @@ def _child(root: str, task: str) -> dict[str, object]:
     wh = warehouse.open(root)
 
     def page() -> object:
-        benchmarks.report(wh)
-        benchmarks.satisfaction_efficiency(wh, by="journey_stage")
+        items = benchmarks.assessment_items(wh)
+        benchmarks.distance_to_profiles(items)
+        by_stage = benchmarks.satisfaction_efficiency(wh, by="journey_stage")
+        benchmarks.stage_stances(by_stage, dict(zip(items["question_id"], items["answer"], strict=True)))
+        benchmarks.standard_share(benchmarks.partner_scorecard(wh))
+        benchmarks.partner_ramp(wh)
+        benchmarks.channel_mix(wh)
         return benchmarks.automation_outcomes(wh)
 
     call = {

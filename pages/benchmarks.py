@@ -15,7 +15,11 @@ wh, scope = onboarding.open_page(
 
 items = cached.assessment_items()
 distances = benchmarks.distance_to_profiles(items)
-stages = cached.stance_by_stage(scope)
+# The stage table is the journey-stage cut of the quadrant below: computed once, read by both.
+stages = benchmarks.stage_stances(
+    cached.satisfaction_efficiency(scope, by="journey_stage"),
+    dict(zip(items["question_id"], items["answer"], strict=True)),
+)
 standard_box = st.container()
 with st.expander("The common standard every handler is held to"):
     cols = st.columns(6)
