@@ -722,12 +722,10 @@ def nps_by_rows(
     alpha: float = 0.05,
     min_n: int = MIN_N,
     method: Method = "adjusted_wald",
-    tests: bool = True,
 ) -> pd.DataFrame:
     """``nps_by`` on any responses: ``rows`` needs ``customer_id``, ``ltr`` and ``by`` (rows where it
     is null are left out). ``clustered`` treats customers as clusters, as for post-contact answers.
-    ``tests=False`` gives each group's NPS and interval only (the difference columns are empty), which
-    saves a pass over the rows. Returns the columns of ``nps_by``."""
+    Returns the columns of ``nps_by``."""
     rows = rows.filter(rows[by].notnull())
     counts = nps_counts(rows, [by], clustered=clustered).execute()
     counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
@@ -740,10 +738,6 @@ def nps_by_rows(
         raise ValueError(f"baseline {baseline!r} is not a {by} with responses in scope; found {found}")
     if table.empty:
         return _empty(columns, significant=bool, small_n=bool)
-    if not tests:
-        table[["diff", "diff_low", "diff_high", "p_value", "p_adjusted"]] = np.nan
-        table["test"], table["significant"], table["small_n"] = None, False, table["n"] < min_n
-        return table[columns].sort_values("score", ascending=False, ignore_index=True)
 
     variances = _difference_variances(rows, by, baseline) if clustered else {}
     total = table[["n", "promoters", "detractors"]].sum()

@@ -498,14 +498,21 @@ def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _answers(wh: Warehouse, f: Filters) -> ibis.Table:
+#: The contact columns every scope's answers carry: the report cuts by these.
+ANSWER_UNITS = ("journey_stage", "handled_by")
+
+
+def _answers(wh: Warehouse, f: Filters, *, unit: str | None = None) -> ibis.Table:
     """Post-contact answers in scope with their contact: ``customer_id`` (as a hash), ``ltr``,
-    ``csat``, the ``UNITS``, ``handling`` (its code) and the contact's ``started_at``. Answers whose
-    contact is not stored are left out (they have no stage, handler or cost)."""
+    ``csat``, ``ANSWER_UNITS``, ``handling`` (its code) and the contact's ``started_at``; with
+    ``unit`` another of ``UNITS``, the answers with that column instead (kept apart: each text column
+    carried costs about a quarter of a second at a million customers). Answers whose contact is not
+    stored are left out (they have no stage, handler or cost)."""
+    carried = ANSWER_UNITS if unit is None or unit in ANSWER_UNITS else (unit,)
 
     def build() -> ibis.Table:
         s = filters.surveys(wh, f, kind="transactional").select("customer_id", "interaction_id", "ltr", "csat")
-        c = wh.table("interactions").select("interaction_id", "started_at", *UNITS, "is_automated", "transfers")
+        c = wh.table("interactions").select("interaction_id", "started_at", *carried, "is_automated", "transfers")
         j = s.join(c, "interaction_id")  # the contact's handling is worked out on the answers, not on every contact
         # Customers only cluster answers here, and every cut groups by them: a 64-bit hash of the id
         # groups a fifth faster than the text. Two of a million customers sharing a hash, so counted
@@ -513,7 +520,7 @@ def _answers(wh: Warehouse, f: Filters) -> ibis.Table:
         keyed = j.mutate(customer_id=j.customer_id.hash(), handling=_handling(j))
         return keyed.drop("interaction_id", "is_automated", "transfers")
 
-    return wh.materialize(("benchmark_answers", f), build)
+    return wh.materialize(("benchmark_answers", f, carried), build)
 
 
 def _rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -523,48 +530,82 @@ def _rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray,
         return np.where(n > 0, successes / n, np.nan), low, high
 
 
-def _csat(answers: ibis.Table, by: Sequence[str]) -> pd.DataFrame:
+def _csat(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.DataFrame:
     """CSAT as the top-2-box share (4 or 5 of 5) per group of ``by``, with a 95% Wilson interval on the
     effective number of answers: answers over the design effect of customers as clusters
     (``inference.cluster_variance``), so a customer's repeat answers are not counted as independent.
+    With ``nps``, each group's post-contact NPS and its clustered interval too, from the same pass
+    (``advocacy.nps_estimates``; no test against the rest: ``_nps`` has those).
 
-    Columns: ``by``, ``csat_n``, ``csat``, ``csat_low``, ``csat_high``.
+    Columns: ``by``, ``csat_n``, ``csat``, ``csat_low``, ``csat_high``; with ``nps`` also ``n``,
+    ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_low``, ``nps_high``.
     """
-    t = answers.filter(answers.csat.notnull())
-    per = t.group_by([*by, "customer_id"]).aggregate(v=_.count(), u=(_.csat >= 4).cast("int64").sum())
+    rated = answers.csat.notnull().cast("int64")
+    per = answers.group_by([*by, "customer_id"]).aggregate(
+        v=_.count(),
+        p=(_.ltr >= advocacy.PROMOTER_MIN).cast("int64").sum(),
+        d=(_.ltr <= advocacy.DETRACTOR_MAX).cast("int64").sum(),
+        cv=rated.sum(),
+        cu=((answers.csat >= 4).cast("int64") * rated).sum(),
+    )
+    net = per.p - per.d
     metrics = {
-        "csat_n": per.v.sum(),
-        "top2": per.u.sum(),
+        "n": per.v.sum(),
+        "promoters": per.p.sum(),
+        "detractors": per.d.sum(),
         "clusters": per.count(),
-        "suu": (per.u * per.u).sum(),
-        "suv": (per.u * per.v).sum(),
+        "suu": (net * net).sum(),
+        "suv": (net * per.v).sum(),
         "svv": (per.v * per.v).sum(),
+        "csat_n": per.cv.sum(),
+        "top2": per.cu.sum(),
+        "csat_clusters": (per.cv > 0).cast("int64").sum(),
+        "csat_suu": (per.cu * per.cu).sum(),
+        "csat_suv": (per.cu * per.cv).sum(),
+        "csat_svv": (per.cv * per.cv).sum(),
     }
     sums = (per.group_by(list(by)).aggregate(**metrics) if by else per.aggregate(**metrics)).execute()
-    sums = sums[sums["csat_n"].fillna(0) > 0].reset_index(drop=True)
-    n = sums["csat_n"].to_numpy(float)
-    k = sums["top2"].to_numpy(float)
-    clustered = inference.cluster_variance(n, k, sums["clusters"], sums["suu"], sums["suv"], sums["svv"])
+    sums = sums[sums["n"].fillna(0) > 0].reset_index(drop=True)
+    n = sums["csat_n"].fillna(0).to_numpy(float)
+    k = sums["top2"].fillna(0).to_numpy(float)
+    clustered = inference.cluster_variance(
+        n, k, sums["csat_clusters"], sums["csat_suu"], sums["csat_suv"], sums["csat_svv"]
+    )
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / n
+        p = np.where(n > 0, k / n, np.nan)
         independent = p * (1 - p) / n
         deff = np.where((independent > 0) & np.isfinite(clustered), clustered / independent, 1.0)
     effective = n / np.fmax(deff, 1.0)
     low, high = advocacy.wilson_interval(p * effective, effective)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {**{b: sums[b] for b in by}, "csat_n": n.astype("int64"), "csat": p, "csat_low": low, "csat_high": high}
     )
+    if nps:
+        counts = sums[["n", "promoters", "detractors", "clusters", "suu", "suv", "svv"]].fillna(0).astype(float)
+        promoters, detractors, total = counts["promoters"], counts["detractors"], counts["n"]
+        est = advocacy.nps_estimates(
+            promoters,
+            total - promoters - detractors,
+            detractors,
+            design_effect=advocacy.cluster_design_effect(counts),
+            df=counts["clusters"] - 1.0,
+        )
+        out["n"] = total.astype("int64")
+        out["promoters"], out["detractors"] = promoters.astype("int64"), detractors.astype("int64")
+        out["passives"] = out["n"] - out["promoters"] - out["detractors"]
+        out["nps"], out["nps_low"], out["nps_high"] = est["score"], est["low"], est["high"]
+    return out
 
 
 NPS_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "nps_low", "nps_high", "nps_diff"]
 NPS_COLUMNS += ["nps_diff_low", "nps_diff_high", "p_adjusted", "design_effect"]
 
 
-def _nps(answers: ibis.Table, by: str, *, tests: bool = True) -> pd.DataFrame:
-    """Post-contact NPS per group of ``by`` with its interval, and (``tests``) its difference from the
-    rest with a Holm-adjusted p-value, customers as clusters (``advocacy.nps_by_rows``, the Advocacy
-    page's own machinery). Columns: ``by`` and ``NPS_COLUMNS``."""
-    table = advocacy.nps_by_rows(answers, by, clustered=True, tests=tests)
+def _nps(answers: ibis.Table, by: str) -> pd.DataFrame:
+    """Post-contact NPS per group of ``by`` with its interval, and its difference from the rest with a
+    Holm-adjusted p-value, customers as clusters (``advocacy.nps_by_rows``, the Advocacy page's own
+    machinery). Columns: ``by`` and ``NPS_COLUMNS``."""
+    table = advocacy.nps_by_rows(answers, by, clustered=True)
     names = {"group": by, "score": "nps", "low": "nps_low", "high": "nps_high", "diff": "nps_diff"}
     table = table.rename(columns={**names, "diff_low": "nps_diff_low", "diff_high": "nps_diff_high"})
     return table[[by, *NPS_COLUMNS]]
@@ -745,7 +786,7 @@ def satisfaction_efficiency(
     out["containment_rate"], out["containment_rate_low"], out["containment_rate_high"] = _rate(
         units["contained"].to_numpy(), units["automated"].to_numpy()
     )
-    answers = _answers(wh, f)
+    answers = _answers(wh, f, unit=by)
     out = out.merge(
         _nps(answers, by).drop(columns=["promoters", "passives", "detractors", "design_effect"]), on=by, how="outer"
     )
@@ -889,8 +930,7 @@ def automation_outcomes(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
         counts["repeats"].to_numpy(float), counts["volume"].to_numpy(float)
     )
     answers = _answers(wh, f)
-    out = counts.merge(_decoded(_nps(answers, "handling", tests=False)), on="handling", how="outer")
-    out = out.merge(_decoded(_csat(answers, ["handling"])), on="handling", how="outer")
+    out = counts.merge(_decoded(_csat(answers, ["handling"], nps=True)), on="handling", how="outer")
     for column in ("volume", "repeats", "n", "promoters", "passives", "detractors", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
     order = {h: i for i, h in enumerate(HANDLING)}
@@ -1032,8 +1072,7 @@ def partner_scorecard(wh: Warehouse, f: Filters = ALL_DATA, *, standard: Standar
     table = _handler_kpis(live, ["handled_by"])
     answers = _answers(wh, f)
     people = answers.filter(answers.handling != ALONE)
-    table = table.merge(_nps(people, "handled_by", tests=False), on="handled_by", how="outer")
-    table = table.merge(_csat(people, ["handled_by"]), on="handled_by", how="outer")
+    table = table.merge(_csat(people, ["handled_by"], nps=True), on="handled_by", how="outer")
     for column in ("volume", "asa_n", "n", "csat_n"):
         table[column] = table[column].fillna(0).astype("int64")
     home = table.loc[table["handled_by"] == standard.in_house, "cost_per_contact"]
