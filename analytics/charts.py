@@ -383,7 +383,7 @@ def profile_bars(items: pd.DataFrame, *, title: str = "You against the published
     colour = alt.Color(
         "profile:N", scale=alt.Scale(domain=list(PROFILE_COLOURS), range=list(PROFILE_COLOURS.values())), legend=LEGEND
     )
-    y = alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    y = alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
     share_axis = alt.X("share:Q", title="Share saying yes", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
     tips = [tooltip("question"), alt.Tooltip("profile:N", title="Profile"), alt.Tooltip("share:Q", format=".0%")]
     published = (
@@ -448,7 +448,7 @@ def stance_quadrant(
     points = base.mark_circle(opacity=0.85).encode(
         y="nps:Q", size=alt.Size("volume:Q", legend=None), color=colour, tooltip=tips
     )
-    labels = points.mark_text(dx=10, align="left", fontSize=11).encode(text="unit:N", color=alt.value("#333"))
+    labels = base.mark_text(dx=10, align="left", fontSize=11, color="#333").encode(y="nps:Q", text="unit:N")
     vertical = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(x=f"{efficiency}:Q")
     horizontal = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(y="nps:Q")
     return (rules + points + labels + vertical + horizontal).properties(height=360)
