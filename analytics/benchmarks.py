@@ -855,6 +855,9 @@ def _agrees(said: str | None, shown: str) -> bool | None:
     return shown in fits.get(said, ("both", "neither"))
 
 
+SHOWN_WORDS = {"neither": "neither higher satisfaction nor more efficiency than the rest"}
+
+
 def said_against_shown(stages: pd.DataFrame) -> list[str]:
     """Sentences for the stages where what is said and what the data shows part, e.g. "You say
     satisfaction comes first at delivery (get); your data shows efficiency-led"."""
@@ -863,7 +866,8 @@ def said_against_shown(stages: pd.DataFrame) -> list[str]:
         if r.agrees is False:
             stage = str(r.survey_stage).replace("_", " ")
             said = "both weigh equally" if r.said == "balanced" else f"{r.said} comes first"
-            lines.append(f"You say {said} at {stage} ({r.journey_stage}); your data shows {r.shown}.")
+            shown = SHOWN_WORDS.get(str(r.shown), str(r.shown))
+            lines.append(f"You say {said} at {stage} ({r.journey_stage}); your data shows {shown}.")
     return lines
 
 
