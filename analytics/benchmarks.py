@@ -28,7 +28,9 @@ What each part computes:
   contact after each.
 - ``partner_scorecard``: every handler against one ``Standard``; ``standard_share`` sets the share of
   partners meeting it beside the published figure.
-- ``partner_ramp``: the first 90 days of a handler that went live inside the data, week by week.
+- ``partner_ramp``: week by week, the first 90 days (and a few weeks beyond) of a handler that went
+  live inside the scope.
+- ``report``: all of it for one scope, as ``iconic analyze benchmarks`` prints it.
 
 Warehouse work is Ibis: contacts are summed once per scope into a few thousand rows
 (``_contact_sums``), and post-contact answers are joined to their contacts once per scope
