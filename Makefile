@@ -49,6 +49,7 @@ bench: install browser
 	$(BIN)/python benchmarks/pages_benchmark.py
 	$(BIN)/python benchmarks/drivers_benchmark.py
 	$(BIN)/python benchmarks/survival_benchmark.py
+	$(BIN)/python benchmarks/benchmarks_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

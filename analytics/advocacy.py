@@ -705,8 +705,28 @@ def nps_by(
         Post-contact responses are clustered by customer in every interval and test.
     """
     kind = responses_for(wh, by, kind)
-    clustered = kind == "transactional"
-    rows = responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS).filter(_[by].notnull())
+    rows = responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS)
+    return nps_by_rows(
+        rows, by, clustered=kind == "transactional", baseline=baseline, correction=correction, alpha=alpha,
+        min_n=min_n, method=method,
+    )  # fmt: skip
+
+
+def nps_by_rows(
+    rows: ibis.Table,
+    by: str,
+    *,
+    clustered: bool,
+    baseline: str | None = None,
+    correction: Correction = "holm",
+    alpha: float = 0.05,
+    min_n: int = MIN_N,
+    method: Method = "adjusted_wald",
+) -> pd.DataFrame:
+    """``nps_by`` on any responses: ``rows`` needs ``customer_id``, ``ltr`` and ``by`` (rows where it
+    is null are left out). ``clustered`` treats customers as clusters, as for post-contact answers.
+    Returns the columns of ``nps_by``."""
+    rows = rows.filter(rows[by].notnull())
     counts = nps_counts(rows, [by], clustered=clustered).execute()
     counts = counts.rename(columns={by: "group"}).sort_values("group", ignore_index=True)
     table = _estimates(counts, method)

@@ -444,3 +444,208 @@ def what_if_curve(curve: pd.DataFrame, *, title: str = "Still a customer from to
         )
         .properties(height=260)
     )
+
+
+# --- iconic benchmarks (analytics.benchmarks) ---------------------------------------------------------
+
+#: The survey's profiles and the company, in the same colours on every benchmark chart.
+PROFILE_COLOURS = {"iconic": "#1d3557", "all respondents": "#8d99ae", "poor performers": "#e63946", "you": "#f4a261"}
+STANCE_COLOURS = {
+    "both": "#2a9d8f",
+    "satisfaction-led": "#457b9d",
+    "efficiency-led": "#e9c46a",
+    "neither": "#8d99ae",
+    "too few responses": "#d9d9d9",
+}
+
+
+def profile_bars(items: pd.DataFrame, *, title: str = "You against the published profiles") -> alt.Chart:
+    """Per practice question with published shares (``benchmarks.score_assessment`` output): each
+    profile's share of firms saying yes as a bar, and your answer (yes 100%, partly 50%, no 0%) as a
+    diamond. Relative and qualitative figures are left out: they are not shares."""
+    shares = items[(items["unit"] == "percent of executives") & (items["kind"] == "practice")]
+    rows = []
+    for r in shares.to_dict("records"):
+        for column, name in (
+            ("iconic", "iconic"),
+            ("all_respondents", "all respondents"),
+            ("poor_performers", "poor performers"),
+        ):
+            if r[column] is not None and r[column] == r[column]:
+                rows.append({"question": r["question"], "profile": name, "share": float(r[column]) / 100,
+                             "source": r["source"], "note": r["note"]})  # fmt: skip
+    bars = pd.DataFrame(rows, columns=["question", "profile", "share", "source", "note"])
+    mine = shares[shares["answer_score"].notna()].assign(profile="you", share=lambda t: t["answer_score"])
+    order = shares["question"].tolist()
+    colour = alt.Color(
+        "profile:N", scale=alt.Scale(domain=list(PROFILE_COLOURS), range=list(PROFILE_COLOURS.values())), legend=LEGEND
+    )
+    y = alt.Y("question:N", sort=order, title=None, axis=alt.Axis(labelLimit=0))
+    share_axis = alt.X("share:Q", title="Share saying yes", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1]))
+    tips = [tooltip("question"), alt.Tooltip("profile:N", title="Profile"), alt.Tooltip("share:Q", format=".0%")]
+    published = (
+        alt.Chart(bars, title=title)
+        .mark_bar(opacity=0.85)
+        .encode(
+            x=share_axis,
+            y=y,
+            yOffset=alt.YOffset("profile:N", sort=list(PROFILE_COLOURS)),
+            color=colour,
+            tooltip=[*tips, tooltip("source"), tooltip("note")],
+        )
+    )
+    answers = (
+        alt.Chart(mine[["question", "profile", "share", "answer"]])
+        .mark_point(shape="diamond", size=160, filled=True, stroke="#333")
+        .encode(x="share:Q", y=y, color=colour, tooltip=[*tips, tooltip("answer")])
+    )
+    return (published + answers).properties(height=alt.Step(11))
+
+
+def stance_quadrant(
+    table: pd.DataFrame,
+    *,
+    by: str,
+    efficiency: str = "cost_per_contact",
+    title: str = "Satisfaction against efficiency",
+) -> alt.Chart:
+    """Each unit (``benchmarks.satisfaction_efficiency`` output) at its efficiency measure and its
+    post-contact NPS with the 95% interval, sized by contacts and coloured by stance; dashed lines at
+    the scope's overall values (contacts- and answer-weighted means of the rows)."""
+    data = table.assign(unit=table[by].astype(str).str.replace("_", " "))
+    weights = data["volume"].where(data[efficiency].notna(), 0)
+    answered = data["n"].where(data["nps"].notna(), 0)
+    centre = pd.DataFrame(
+        {
+            efficiency: [float((data[efficiency].fillna(0) * weights).sum() / weights.sum()) if weights.sum() else 0.0],
+            "nps": [float((data["nps"].fillna(0) * answered).sum() / answered.sum()) if answered.sum() else 0.0],
+        }
+    )
+    tips = [
+        tooltip(by, field="unit"),
+        tooltip("volume"),
+        tooltip(efficiency),
+        tooltip("nps"),
+        tooltip("nps_low"),
+        tooltip("nps_high"),
+        tooltip("n"),
+        tooltip("csat"),
+        tooltip("stance"),
+    ]
+    x = alt.X(f"{efficiency}:Q", title=axis_title(efficiency), scale=alt.Scale(zero=False))
+    if spec(efficiency).kind == "share":
+        x = alt.X(
+            f"{efficiency}:Q", title=axis_title(efficiency), axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)
+        )
+    base = alt.Chart(data, title=title).encode(x=x)
+    rules = base.mark_rule(color="#999").encode(y=alt.Y("nps_low:Q", title=axis_title("nps")), y2="nps_high:Q")
+    colour = alt.Color(
+        "stance:N", scale=alt.Scale(domain=list(STANCE_COLOURS), range=list(STANCE_COLOURS.values())), legend=LEGEND
+    )
+    points = base.mark_circle(opacity=0.85).encode(
+        y="nps:Q", size=alt.Size("volume:Q", legend=None), color=colour, tooltip=tips
+    )
+    labels = base.mark_text(dx=10, align="left", fontSize=11, color="#333").encode(y="nps:Q", text="unit:N")
+    vertical = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(x=f"{efficiency}:Q")
+    horizontal = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(y="nps:Q")
+    return (rules + points + labels + vertical + horizontal).properties(height=360)
+
+
+def channel_mix(mix: pd.DataFrame, *, by: str, title: str = "Who handles contacts") -> alt.Chart:
+    """Each unit's contacts split by how they were handled (``benchmarks.channel_mix`` output), as
+    stacked shares."""
+    data = mix.assign(unit=mix[by].astype(str).str.replace("_", " "))
+    order = ["person", "automation, then a person", "automation alone"]
+    return (
+        alt.Chart(data, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y("unit:N", title=spec(by).label, axis=alt.Axis(labelLimit=0)),
+            x=alt.X("volume_share:Q", title=axis_title("volume_share"), axis=alt.Axis(format="%"), stack="normalize"),
+            color=alt.Color(
+                "handling:N",
+                title=None,
+                scale=alt.Scale(domain=order, range=["#1d3557", "#a8dadc", "#f4a261"]),
+                legend=LEGEND,
+                sort=order,
+            ),
+            order=alt.Order("handling_rank:Q"),
+            tooltip=[tooltip(by, field="unit"), tooltip("handling"), tooltip("volume"), tooltip("volume_share")],
+        )
+        .transform_calculate(
+            handling_rank="indexof(['person', 'automation, then a person', 'automation alone'], datum.handling)"
+        )
+        .properties(height=alt.Step(24))
+    )
+
+
+def partner_ramp(
+    ramp: pd.DataFrame,
+    *,
+    kpi: str = "fcr",
+    judged: str = "fcr",
+    first_days: int = 90,
+    title: str = "A new partner's first weeks",
+) -> alt.Chart:
+    """One handler's weekly ``kpi`` since go-live (``benchmarks.partner_ramp`` output, judged on
+    ``judged``), with its 95% interval where it has one, the in-house team's in the same weeks
+    (dashed), the target when ``kpi`` is the judged one (red) and the end of the first ``first_days``
+    days (grey); surge weeks are marked with a triangle."""
+    home = f"in_house_{kpi}"
+    data = ramp.assign(**{home: ramp[home]}) if home in ramp else ramp.assign(**{home: float("nan")})
+    long = pd.concat(
+        [
+            data[["week", "week_start", kpi, "volume", "surge"]].assign(series="this partner"),
+            data[["week", "week_start", home, "volume", "surge"]].rename(columns={home: kpi}).assign(series="in-house"),
+        ],
+        ignore_index=True,
+    )
+    share = spec(kpi).kind == "share"
+    y = alt.Y(f"{kpi}:Q", title=axis_title(kpi), axis=alt.Axis(format="%") if share else alt.Undefined)
+    x = alt.X("week:Q", title=axis_title("week"), axis=alt.Axis(tickMinStep=1))
+    tips = [
+        tooltip("week"),
+        tooltip("week_start"),
+        alt.Tooltip("series:N", title="Who"),
+        tooltip(kpi),
+        tooltip("volume"),
+    ]
+    lines = (
+        alt.Chart(long, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=x,
+            y=y,
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=["this partner", "in-house"], range=["#e76f51", "#457b9d"]),
+                legend=LEGEND,
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=["this partner", "in-house"], range=[[1, 0], [5, 4]]), legend=None
+            ),
+            tooltip=tips,
+        )
+    )
+    layers = [lines]
+    if f"{kpi}_low" in data:
+        layers.insert(
+            0,
+            alt.Chart(data).mark_area(opacity=0.15, color="#e76f51").encode(x=x, y=f"{kpi}_low:Q", y2=f"{kpi}_high:Q"),
+        )
+    target = float(data["target"].iloc[0]) if len(data) and kpi == judged else None
+    if target is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({kpi: [target]})).mark_rule(color="#d1495b", strokeDash=[4, 4]).encode(y=f"{kpi}:Q")
+        )
+    layers.append(alt.Chart(pd.DataFrame({"week": [first_days / 7]})).mark_rule(color="#999").encode(x="week:Q"))
+    surges = long[(long["series"] == "this partner") & long["surge"].astype(bool)]
+    layers.append(
+        alt.Chart(surges)
+        .mark_point(shape="triangle-up", size=120, filled=True, color="#6a040f")
+        .encode(x=x, y=y, tooltip=tips)
+    )
+    chart = layers[0]
+    for layer in layers[1:]:
+        chart = chart + layer
+    return chart.properties(height=320)

@@ -301,6 +301,35 @@ def _parser() -> argparse.ArgumentParser:
     scope_args(va)
     warehouse_arg(va)
     va.set_defaults(run=_analyze_value)
+    bm = analyses.add_parser(
+        "benchmarks",
+        help="iconic-firm benchmarks: the self-assessment against published profiles, stances, partners, ramp-up",
+        description="The self-assessment against the iconic, all-respondent and poor-performer profiles (published "
+        "figures with their sources) and the distance to iconic; the stance each journey stage shows "
+        "(satisfaction-led, efficiency-led, both or neither) against what the self-assessment says; every handler "
+        "against a common standard; and the first weeks of each partner that went live inside the scope.",
+    )
+    defaults = _standard_defaults()
+    for flag, target, metavar, words in STANDARD_OPTIONS:
+        bm.add_argument(
+            flag, type=float, default=getattr(defaults, target), metavar=metavar, help=f"{words} (default %(default)s)"
+        )
+    bm.add_argument(
+        "--in-house",
+        default=defaults.in_house,
+        metavar="NAME",
+        help="the in-house team's handled_by (default %(default)s)",
+    )
+    bm.add_argument(
+        "--kpi",
+        choices=["fcr", "csat", "asa_seconds", "escalation_rate"],
+        default="fcr",
+        help="what a new partner's ramp-up is judged on (default fcr)",
+    )
+    bm.add_argument("--json", action="store_true", help="print as JSON")
+    scope_args(bm)
+    warehouse_arg(bm)
+    bm.set_defaults(run=_analyze_benchmarks)
 
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
     sp.add_argument("--customers", type=_at_least(100), default=20_000, metavar="N", help="at least 100")
@@ -890,6 +919,90 @@ def _analyze_drivers(args: argparse.Namespace) -> int:
     if note:
         print(f"\n{note}")
     return EXIT_OK
+
+
+#: The standard's targets as options: flag, ``benchmarks.Standard`` field, metavar, what it sets.
+STANDARD_OPTIONS = (
+    ("--min-csat", "min_csat", "SHARE", "CSAT 4-5 at least"),
+    ("--min-nps", "min_nps", "POINTS", "post-contact NPS at least"),
+    ("--max-asa", "max_asa_seconds", "SECONDS", "voice speed of answer at most"),
+    ("--min-fcr", "min_fcr", "SHARE", "first-contact resolution at least"),
+    ("--max-escalation", "max_escalation", "SHARE", "escalated at most"),
+    ("--max-cost-ratio", "max_cost_ratio", "X", "cost per contact at most this times the in-house team's"),
+)
+
+
+def _standard_defaults() -> Any:
+    from analytics.benchmarks import Standard
+
+    return Standard()
+
+
+def _analyze_benchmarks(args: argparse.Namespace) -> int:
+    from analytics import benchmarks, filters, warehouse
+
+    scope = _scope(args)
+    wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
+    targets = {target: getattr(args, flag[2:].replace("-", "_")) for flag, target, _, _ in STANDARD_OPTIONS}
+    standard = benchmarks.Standard(**targets, in_house=args.in_house)
+    result = benchmarks.report(wh, scope, standard=standard, kpi=args.kpi)
+    emptied = filters.emptied_by(wh, scope, rows="interactions") if result.stages.empty else None
+    note = (
+        ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if result.stages.empty else ""
+    )
+    if args.json:
+        print(json.dumps({"scope": _scope_dict(scope), **result.to_dict(), "note": note}, indent=2, default=str))
+        return EXIT_OK
+    print(f"scope: {scope.describe()}")
+    for line in benchmarks.summary(result.distances, result.stages, result.scorecard, result.share, result.ramp):
+        print("  - " + line)
+    items = result.items.assign(answer=result.items["answer"].fillna("(not answered)"))
+    print("\nself-assessment against the published profiles (shares of executives saying yes; secondary source):")
+    print(
+        items[["question_id", "answer", "iconic_figure", "all_figure", "poor_figure", "resembles"]]
+        .fillna("")
+        .to_string(index=False)
+    )
+    print(
+        f"\ndistance to iconic: {result.distance_to_iconic:.1f} points"
+        if result.distance_to_iconic is not None
+        else "\ndistance to iconic: no answers to compare"
+    )
+    if note:
+        print(f"\n{note}")
+        return EXIT_OK
+    print(f"\nstance by journey stage, said against shown ({result.rule.describe()})")
+    stages = result.stages.assign(
+        nps=[_bounded(v, lo, hi) for v, lo, hi in result.stages[["nps", "nps_low", "nps_high"]].to_numpy()],
+        said=result.stages["said"].fillna("(not answered)"),
+    )
+    print(stages[["journey_stage", "survey_stage", "said", "shown", "n", "nps"]].to_string(index=False))
+    print(f"\npartners against the standard ({standard.describe()})")
+    card = result.scorecard
+    shown = card.assign(
+        nps=[_bounded(v, lo, hi) for v, lo, hi in card[["nps", "nps_low", "nps_high"]].to_numpy()],
+        csat=card["csat"].map(lambda v: "" if v != v else f"{v:.0%}"),
+        fcr=card["fcr"].map(lambda v: "" if v != v else f"{v:.0%}"),
+        escalated=card["escalation_rate"].map(lambda v: "" if v != v else f"{v:.0%}"),
+        asa=card["asa_seconds"].map(lambda v: "" if v != v else f"{v:.0f}s"),
+        cost=card["cost_per_contact"].map(lambda v: "" if v != v else f"{v:.2f}"),
+        meets=card["meets_standard"].map({True: "yes", False: "no"}),
+        unmet=card["unmet"].fillna(""),
+    )
+    columns = ["handled_by", "volume", "n", "nps", "csat", "asa", "fcr", "escalated", "cost", "meets", "unmet"]
+    print(shown[columns].to_string(index=False))
+    print(f"  {result.share.note}")
+    for handler in dict.fromkeys(result.ramp["handled_by"]):
+        sentence = benchmarks.ramp_sentence(result.ramp[result.ramp["handled_by"] == handler], kpi=args.kpi)
+        print(f"\nfirst weeks: {sentence}")
+    return EXIT_OK
+
+
+def _bounded(value: float, low: float, high: float) -> str:
+    if value != value:
+        return ""
+    return f"{value:+.1f} [{low:+.1f}, {high:+.1f}]" if low == low and high == high else f"{value:+.1f}"
 
 
 def _moment(wh: Any, text: str) -> tuple[str | None, str | None]:

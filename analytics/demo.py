@@ -233,6 +233,11 @@ ASSESSMENT = (
     ("partner_integration", "Our CX systems are integrated with partners", "no"),
     ("csr_brand", "Corporate social responsibility is among the most important parts of brand value", "no"),
     ("satisfaction_first", "Our CX strategy is driven by satisfaction rather than efficiency", "partly"),
+    # What comes first at each of the survey's journey stages: satisfaction, efficiency or both equally.
+    ("stance_discovery", "At discovery, our CX strategy puts first", "balanced"),
+    ("stance_purchase", "At purchase, our CX strategy puts first", "efficiency"),
+    ("stance_delivery", "At delivery, our CX strategy puts first", "satisfaction"),
+    ("stance_customer_service", "At customer service, our CX strategy puts first", "satisfaction"),
 )
 VERBATIMS = {
     "positive": ("{r} was sorted quickly, thank you", "Really helpful with my {r}", "Great service on {r}"),

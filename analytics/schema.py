@@ -19,6 +19,9 @@ TableKind = Literal["dimension", "fact"]
 CHANNELS = ("voice", "chat", "email", "web", "social", "ivr")
 JOURNEY_STAGES = ("learn", "buy", "get", "use", "pay", "support")
 ATTRIBUTE_KINDS = ("tactile", "emotive")
+#: Answers to the self-assessment: yes / partly / no to a practice, and what comes first at a journey
+#: stage (``analytics.benchmarks.QUESTIONS``).
+ASSESSMENT_ANSWERS = ("yes", "partly", "no", "satisfaction", "balanced", "efficiency")
 
 #: Survey columns named ``rating_<attribute>`` hold attribute ratings; the ``attributes`` table
 #: describes each attribute.

@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.expr.datatypes as dt
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
@@ -37,6 +38,13 @@ from analytics.errors import WarehouseError
 LOCK_FILE = ".ingest.lock"
 #: Intermediate results a handle keeps (``Warehouse.materialize``), most recently used first.
 MEMO_ENTRIES = 24
+
+
+@ibis.udf.scalar.builtin(name="epoch_us")
+def epoch_microseconds(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """Microseconds since 1970-01-01 UTC, by the engine's own function. Ibis's ``epoch_seconds``
+    converts each timestamp to local time first, which made ordering 11 M contacts by time take
+    twice as long; this one reads the stored integer."""
 
 
 def table_path(root: Path, name: str) -> Path:

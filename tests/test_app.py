@@ -20,6 +20,7 @@ PAGES = [
     "pages/moments.py",
     "pages/advocacy.py",
     "pages/churn.py",
+    "pages/benchmarks.py",
     "pages/data_quality.py",
 ]
 #: Scopes a user picks: each single channel, an empty range, a range between two relationship
@@ -403,4 +404,73 @@ def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Pa
     doubled = value.customer_value(wh, by="plan", assumptions=value.ValueAssumptions(margin_rate=0.6))
     assert {m.label: m.value for m in at.metric}["Customer equity"] == columns.fmt(
         "equity", value.totals(doubled)["equity"]
+    )
+
+
+def test_benchmarks_shows_the_library_scorecard_and_the_standard_can_be_changed(demo_env: Path) -> None:
+    from analytics import benchmarks
+
+    at = run("pages/benchmarks.py")
+    no_exception(at)
+    wh = warehouse.open(demo_env)
+    expected = benchmarks.partner_scorecard(wh)
+    card = next(df.value for df in at.dataframe if "Meets the standard" in df.value.columns)
+    assert list(card["Handled by"]) == list(expected["handled_by"])
+    assert list(card["Meets the standard"]) == [columns.fmt("meets_standard", m) for m in expected["meets_standard"]]
+    metrics = {m.label: m.value for m in at.metric}
+    share = benchmarks.standard_share(expected)
+    assert metrics["Partners meeting the standard"] == f"{share.meeting} of {share.partners}"
+    distance = benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).set_index("profile")
+    assert metrics["Distance to iconic (6 questions)"] == f"{distance.loc['iconic', 'distance']:.0f} points"
+
+    # A standard anyone meets: every handler with enough answers passes, on the page as in the library.
+    for key, value in (("std_csat", 0.0), ("std_nps", -100.0), ("std_asa", 3600.0), ("std_fcr", 0.0)):
+        at.number_input(key=key).set_value(value)
+    at.number_input(key="std_escalation").set_value(1.0)
+    at.number_input(key="std_cost").set_value(10.0).run()
+    no_exception(at)
+    lax = benchmarks.Standard(
+        min_csat=0.0, min_nps=-100.0, max_asa_seconds=3600.0, min_fcr=0.0, max_escalation=1.0, max_cost_ratio=10.0
+    )
+    relaxed = benchmarks.partner_scorecard(wh, standard=lax)
+    assert relaxed["meets_standard"].sum() > expected["meets_standard"].sum()
+    card = next(df.value for df in at.dataframe if "Meets the standard" in df.value.columns)
+    assert list(card["Meets the standard"]) == [columns.fmt("meets_standard", m) for m in relaxed["meets_standard"]]
+    share = benchmarks.standard_share(relaxed)
+    assert {m.label: m.value for m in at.metric}[
+        "Partners meeting the standard"
+    ] == f"{share.meeting} of {share.partners}"
+
+
+def test_benchmarks_quadrant_follows_the_chosen_unit(demo_env: Path) -> None:
+    from analytics import benchmarks
+
+    at = run("pages/benchmarks.py", unit="handled_by", efficiency="automation_rate")
+    no_exception(at)
+    expected = benchmarks.satisfaction_efficiency(
+        warehouse.open(demo_env), by="handled_by", efficiency="automation_rate"
+    )
+    table = next(df.value for df in at.dataframe if "Stance" in df.value.columns)
+    assert list(table["Handled by"]) == list(expected["handled_by"])
+    assert list(table["Stance"]) == list(expected["stance"])
+
+
+def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
+    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analytics import benchmarks
+
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    at = run("pages/benchmarks.py")
+    at.selectbox(key="answer_feedback_loop").set_value("yes")
+    at.selectbox(key="answer_omnichannel").set_value("no")
+    at.button(key="FormSubmitter:assessment-Save answers").click().run()
+    no_exception(at)
+    stored = benchmarks.stored_answers(warehouse.open(root))
+    assert stored["feedback_loop"] == "yes" and stored["omnichannel"] == "no"
+    items = next(df.value for df in at.dataframe if "Your answer" in df.value.columns)
+    assert (
+        dict(zip(items["Question"], items["Your answer"], strict=True))[benchmarks.QUESTION["omnichannel"].text] == "no"
     )

@@ -35,6 +35,7 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
         ["analyze", "segments"],
         ["analyze", "survival"],
         ["analyze", "value"],
+        ["analyze", "benchmarks"],
     ],
 )
 def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -250,6 +251,64 @@ def test_analyze_moments_json_is_the_library_map(demo_warehouse: Path) -> None:
         "analyze", "moments", "--start", "2001-01-01", "--end", "2001-01-31", "--warehouse", str(demo_warehouse)
     )
     assert empty.returncode == 0 and "No contacts in this scope" in empty.stdout
+
+
+def test_analyze_benchmarks_json_is_the_library_report(demo_warehouse: Path) -> None:
+    from analytics import benchmarks, warehouse
+
+    out = iconic("analyze", "benchmarks", "--json", "--warehouse", str(demo_warehouse))
+    assert out.returncode == 0, out.stderr
+    assert "NaN" not in out.stdout
+    data = json.loads(out.stdout)
+    expected = benchmarks.report(warehouse.open(demo_warehouse))
+    assert data["distance_to_iconic"] == pytest.approx(expected.distance_to_iconic)
+    assert [i["question_id"] for i in data["items"]] == [q.question_id for q in benchmarks.QUESTIONS]
+    for item in data["items"]:
+        assert {"answer", "iconic", "all", "poor", "resembles", "source"} <= set(item)
+    omnichannel = next(i for i in data["items"] if i["question_id"] == "omnichannel")
+    assert (omnichannel["answer"], omnichannel["iconic"], omnichannel["resembles"]) == ("yes", 90.0, "iconic")
+    assert "MIT Technology Review Insights" in omnichannel["source"]
+    stages = {s["journey_stage"]: s for s in data["stages"]}
+    assert set(stages) == set(expected.stages["journey_stage"])
+    assert stages["get"]["said"] == "satisfaction" and stages["get"]["shown"] in benchmarks.STANCES
+    partners = {p["handled_by"]: p for p in data["partners"]}
+    assert {h: p["meets_standard"] for h, p in partners.items()} == dict(
+        zip(expected.scorecard["handled_by"], expected.scorecard["meets_standard"].astype(bool), strict=True)
+    )
+    assert all(
+        isinstance(p["meets_standard"], bool) and "fcr" in p and "cost_per_contact" in p for p in data["partners"]
+    )
+    (ramp,) = data["ramp"]
+    assert ramp["handled_by"] == "partner_c" and ramp["weeks"][0]["week"] == 0
+
+    # The standard's targets are options: a cost ceiling under partner_b's cost fails it.
+    lax = iconic(
+        "analyze", "benchmarks", "--json", "--min-csat", "0", "--min-nps", "-100", "--min-fcr", "0",
+        "--max-escalation", "1", "--max-asa", "3600", "--max-cost-ratio", "10", "--warehouse", str(demo_warehouse),
+    )  # fmt: skip
+    assert lax.returncode == 0, lax.stderr
+    met = [p["meets_standard"] for p in json.loads(lax.stdout)["partners"] if p["n"] >= 30]
+    assert met and all(met)
+    text = iconic("analyze", "benchmarks", "--warehouse", str(demo_warehouse))
+    assert text.returncode == 0 and "partners against the standard" in text.stdout
+    empty = iconic(
+        "analyze",
+        "benchmarks",
+        "--json",
+        "--start",
+        "2001-01-01",
+        "--end",
+        "2001-01-31",
+        "--warehouse",
+        str(demo_warehouse),
+    )
+    assert empty.returncode == 0, empty.stderr
+    nothing = json.loads(empty.stdout)
+    assert nothing["stages"] == [] and nothing["partners"] == [] and nothing["ramp"] == []
+    assert nothing["note"].startswith("No contacts in this scope: the date range 2001-01-01 to 2001-01-31")
+    assert nothing["distance_to_iconic"] == pytest.approx(expected.distance_to_iconic)  # the answers need no contacts
+    unknown = iconic("analyze", "benchmarks", "--channel", "fax", "--warehouse", str(demo_warehouse))
+    assert unknown.returncode == 2 and "--channel 'fax' is not in the warehouse" in unknown.stderr
 
 
 def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, tmp_path: Path) -> None:

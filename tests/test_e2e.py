@@ -21,6 +21,7 @@ PAGES = {
     "advocacy": "Advocacy",
     "moments": "Moments of truth",
     "churn": "Churn & lifetime value",
+    "benchmarks": "Iconic benchmarks",
 }
 
 

@@ -77,6 +77,7 @@ BAD = [
     ("attributes", {"kind": ["tactile", "visceral", "emotive"]}, "kind must be one of tactile, emotive", 1),
     ("attributes", {"scale_max": [5, 1, 10]}, "scale_max must be > scale_min", 1),
     ("assessment", {"answer": ["yes", None, "no"]}, "answer must not be empty", 1),
+    ("assessment", {"answer": ["yes", "no", "maybe"]}, "answer must be one of", 2),
     ("invitations", {"customer_id": ["x", "x", None]}, "customer_id must not be empty", 2),
     ("invitations", {"sent_at": [TS, LATER, TS]}, "sent_at must be ≤ now", 1),
     ("invitations", {"sent_at": [TS, pd.NaT, TS]}, "sent_at must not be empty", 1),
@@ -126,4 +127,9 @@ def test_code_lists_match_the_schema() -> None:
         for e in quality.load_suite(t)["expectations"]
         if e["type"] == "expect_column_values_to_be_in_set"
     }
-    assert sets == {"channel": schema.CHANNELS, "journey_stage": schema.JOURNEY_STAGES, "kind": schema.ATTRIBUTE_KINDS}
+    assert sets == {
+        "channel": schema.CHANNELS,
+        "journey_stage": schema.JOURNEY_STAGES,
+        "kind": schema.ATTRIBUTE_KINDS,
+        "answer": schema.ASSESSMENT_ANSWERS,
+    }

@@ -34,6 +34,7 @@ def test_every_notebook_is_executed_by_a_test() -> None:
         "01_moments_of_truth.ipynb",
         "02_advocacy_segmentation.ipynb",
         "03_churn_and_lifetime_value.ipynb",
+        "04_iconic_benchmarks.ipynb",
     ]
 
 
@@ -103,3 +104,22 @@ def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) 
     assert f"customer equity {total['equity']:,.0f}" in text
     assert "'no answer' hazard ratio" in text
     assert "shifted-beta-geometric tail past" in text or "renewals with customers left" in text
+
+
+def test_benchmarks_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+    from analytics import benchmarks, warehouse
+
+    path = next(p for p in NOTEBOOKS if p.name.startswith("04_"))
+    errors, text = run_notebook(path)
+    assert not errors, errors
+    wh = warehouse.open(demo_env)
+    for r in benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).itertuples():
+        assert f"{r.profile}: {r.distance:.1f} points over {r.items} questions" in text
+    assert benchmarks.StanceRule().describe() in text
+    card = benchmarks.partner_scorecard(wh)
+    share = benchmarks.standard_share(card)
+    assert f"partners meeting the standard: {share.meeting} of {share.partners}" in text
+    ramp = benchmarks.partner_ramp(wh)
+    sentence = benchmarks.ramp_sentence(ramp[ramp["handled_by"] == "partner_c"])
+    assert sentence and sentence in text
+    assert "planted: partner_c live from 50% of the window" in text

@@ -44,10 +44,15 @@ INTERVALS = [
     ("equity", "equity_low", "equity_high"),
     ("value_at_risk", "value_at_risk_low", "value_at_risk_high"),
     ("hazard_ratio", "hazard_ratio_low", "hazard_ratio_high"),
+    ("csat", "csat_low", "csat_high"),
+    ("repeat_rate", "repeat_rate_low", "repeat_rate_high"),
+    ("fcr", "fcr_low", "fcr_high"),
+    ("nps_diff", "nps_diff_low", "nps_diff_high"),
 ]
 #: The column that says how many observations stand behind a row.
 SIZES = ("n", "nps_n", "customers")
-RATE_SIZE = {"churn_rate": "months_at_risk"}
+#: Rates with an interval wherever they stand on something (Wilson intervals).
+RATE_SIZE = {"churn_rate": "months_at_risk", "csat": "csat_n", "repeat_rate": "volume", "fcr": "volume"}
 #: Estimates that stand on two counts (both must be positive) and have an interval only from 30 each.
 TWO_SIDED = {"swing": ("n_met", "n_not_met"), "nps_met": ("n_met",), "nps_not_met": ("n_not_met",)}
 
@@ -115,7 +120,7 @@ def check_frame(frame: pd.DataFrame, where: str) -> None:
                 assert (rows[low].notna() == (rows[list(sides)] >= advocacy.MIN_N).all(axis=1)).all(), where
             continue
         with_estimate = rows[est].notna()
-        if est not in ("diff",):  # the baseline group has no difference from itself
+        if est not in ("diff", "nps_diff"):  # the baseline group has no difference from itself
             assert with_estimate.all(), f"{where}: {est} is missing where there are observations"
         if low not in frame.columns:
             continue
@@ -123,7 +128,9 @@ def check_frame(frame: pd.DataFrame, where: str) -> None:
         if size is not None:
             unbounded = rows[with_estimate & (rows[low].isna() | rows[high].isna())]
             if est not in RATE_SIZE:
-                assert (unbounded[size] < 2).all() or est == "diff", f"{where}: {est} has no interval at n >= 2"
+                assert (unbounded[size] < 2).all() or est in ("diff", "nps_diff"), (
+                    f"{where}: {est} has no interval at n >= 2"
+                )
                 bounded = bounded[bounded[size] > 1]
             else:
                 assert unbounded.empty, f"{where}: {est} has time at risk but no interval"
@@ -258,6 +265,14 @@ def test_every_page_call_is_well_formed_under_any_scope(wh: Warehouse, scope: Fi
     everyone = get("survival_report")
     assert int(everyone.summary["n"].sum()) == int(get("survival_report", by="segment").summary["n"].sum())
     assert int(get("customer_value")["n"].sum()) == int(everyone.summary["n"].sum())
+    # Benchmarks: every contact in scope is handled one way, and the splits count the same contacts.
+    outcomes = get("automation_outcomes")
+    for by in ("journey_stage", "contact_reason"):
+        assert int(get("channel_mix", by=by)["volume"].sum()) == int(outcomes["volume"].sum())
+    by_stage = get("satisfaction_efficiency", by="journey_stage")
+    assert int(by_stage["volume"].sum()) == int(outcomes["volume"].sum())
+    assert int(by_stage["n"].sum()) == int(outcomes["n"].sum())
+    assert list(get("stance_by_stage")["journey_stage"]) == list(by_stage["journey_stage"])
     # An empty scope says which filter emptied it.
     if relationship.n == 0 and post_contact.n == 0 and not scope.is_all:
         assert get("emptied_by", kind="all") is not None or int(summary.loc["surveys", "rows"]) == 0

@@ -34,6 +34,7 @@ from analytics import (
     survival,
     value,
 )
+from analytics import benchmarks as iconic_benchmarks
 from analytics import warehouse as warehouse_mod
 from analytics.errors import WarehouseError
 from analytics.warehouse import Warehouse
@@ -229,4 +230,25 @@ what_if: Callable[..., survival.WhatIf] = _on_warehouse(
         {"from_level": "passive", "to_level": "promoter"},
         {"covariate": "unresolved_90d", "from_level": None, "to_level": None, "reduce_by": 0.3},
     ),
+)
+assessment_items: Callable[[], pd.DataFrame] = _on_warehouse(
+    iconic_benchmarks.assessment_items, reads=("assessment",), scoped=False
+)
+satisfaction_efficiency: Callable[..., pd.DataFrame] = _on_warehouse(
+    iconic_benchmarks.satisfaction_efficiency,
+    variants=(*({"by": u} for u in iconic_benchmarks.UNITS), {"by": "channel", "efficiency": "automation_rate"}),
+)
+stance_by_stage: Callable[..., pd.DataFrame] = _on_warehouse(
+    iconic_benchmarks.stance_by_stage, reads=(*FACTS, "assessment")
+)
+channel_mix: Callable[..., pd.DataFrame] = _on_warehouse(
+    iconic_benchmarks.channel_mix, variants=tuple({"by": b} for b in iconic_benchmarks.MIX_BY)
+)
+automation_outcomes: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(iconic_benchmarks.automation_outcomes)
+partner_scorecard: Callable[..., pd.DataFrame] = _on_warehouse(
+    iconic_benchmarks.partner_scorecard,
+    variants=({}, {"standard": iconic_benchmarks.Standard(max_cost_ratio=2.0, min_nps=-100)}),
+)
+partner_ramp: Callable[..., pd.DataFrame] = _on_warehouse(
+    iconic_benchmarks.partner_ramp, variants=({}, {"kpi": "csat"})
 )

@@ -523,6 +523,132 @@ COLUMNS: dict[str, Column] = {
     "group_b": _c("Against", "text"),
     "chi_square": _c("Chi-square", "number", "Log-rank statistic, 1 degree of freedom.", digits=1),
     "covariate_label": _c("Covariate", "text", "A trait in the Cox model; a count is per contact."),
+    # iconic benchmarks (analytics.benchmarks)
+    "question": _c("Question", "text", "The self-assessment question, in the survey's terms."),
+    "answer": _c("Your answer", "text", "Stored in the assessment table; change it under Your self-assessment."),
+    "iconic_figure": _c(
+        "Iconic firms", "text", "Share of iconic firms' executives saying yes, or what they put first at this stage."
+    ),
+    "all_figure": _c("All respondents", "text", "Share of all surveyed executives saying yes, or what most put first."),
+    "poor_figure": _c(
+        "Poor performers", "text", "Share of poor performers' executives saying yes, or what most put first."
+    ),
+    "resembles": _c(
+        "Resembles",
+        "text",
+        "The profile whose published share is nearest your answer (yes 100%, partly 50%, no 0%), or whose priority "
+        "at the stage matches it; ties go to the less flattering profile. None where only a relative figure exists.",
+    ),
+    "source": _c("Source", "text"),
+    "note": _c("How firm", "text", "Secondary source, approximate, relative or qualitative: as the source allows."),
+    "context": _c("Relative figures", "text", "Published as a ratio only: never turned into a share."),
+    "survey_stage": _c(
+        "Survey stage", "text", "The survey's stage: discovery, purchase, delivery or customer service."
+    ),
+    "said": _c("You say", "text", "What the self-assessment says comes first at this survey stage."),
+    "shown": _c("Your data shows", "text", "The stance the stage's contacts and answers show (rule above the table)."),
+    "agrees": _c("Agrees", "flag", "What you say matches what the data shows."),
+    "contact_nps_ci": _c(
+        "Post-contact NPS (95% CI)",
+        "interval",
+        f"{_NPS_HELP} Post-contact answers, clustered by customer. {_CI}",
+        unit="points",
+        parts=("nps", "nps_low", "nps_high"),
+        missing="no responses",
+    ),
+    "nps_diff_low": _c("NPS against the rest, lower 95% bound", "points", unit="points"),
+    "nps_diff_high": _c("NPS against the rest, upper 95% bound", "points", unit="points"),
+    "nps_diff_ci": _c(
+        "NPS against the rest (95% CI)",
+        "interval",
+        "This unit's post-contact NPS minus that of the rest of the scope, clustered by customer.",
+        unit="points",
+        parts=("nps_diff", "nps_diff_low", "nps_diff_high"),
+        missing="no comparison",
+    ),
+    **_bounded(
+        "csat",
+        "CSAT 4-5",
+        "share",
+        "Share of post-contact CSAT answers of 4 or 5 (of 5).",
+        ci_help="Share of CSAT answers of 4 or 5, with a 95% Wilson interval on the effective number of answers "
+        "(answers over the design effect of customers as clusters).",
+        missing="no answers",
+    ),
+    "csat_n": _c("CSAT answers", "count", "Post-contact answers with a CSAT rating."),
+    "handle_seconds": _c("Handle time (s)", "number", "Mean handle time of the contacts that record it.", digits=0),
+    **_bounded(
+        "automation_rate",
+        "Started in automation",
+        "share",
+        "Share of contacts that began with automation (web, IVR, bots).",
+        ci_help="Share of contacts that began with automation, with a 95% Wilson interval.",
+    ),
+    **_bounded(
+        "containment_rate",
+        "Contained",
+        "share",
+        "Of the contacts that began with automation, the share finished without a person.",
+        ci_help="Of the contacts that began with automation, the share finished without a person (95% Wilson).",
+        missing="no automation",
+    ),
+    "satisfaction": _c("Satisfaction against the rest", "text", "Post-contact NPS against the rest of the scope."),
+    "efficiency": _c("Efficiency against the rest", "text", "The chosen efficiency measure against the rest."),
+    "stance": _c(
+        "Stance", "text", "Satisfaction-led, efficiency-led, both or neither, by the rule stated with the chart."
+    ),
+    "handling": _c(
+        "How it was handled", "text", "A person from the start, automation then a person, automation alone."
+    ),
+    "volume_share_low": _c("Share of contacts, lower 95% bound", "share"),
+    "volume_share_high": _c("Share of contacts, upper 95% bound", "share"),
+    "volume_share_ci": _c(
+        "Share of contacts (95% CI)",
+        "interval",
+        "Share of the unit's contacts handled this way, with a 95% Wilson interval.",
+        parts=("volume_share", "volume_share_low", "volume_share_high"),
+    ),
+    "live_share": _c("Live share", "share", "Share of the unit's contacts a person handled at some point."),
+    "repeats": _c("Repeats", "count", "Contacts followed by another for the same reason within 7 days."),
+    "repeat_rate_low": _c("Repeat within 7 days, lower 95% bound", "share"),
+    "repeat_rate_high": _c("Repeat within 7 days, upper 95% bound", "share"),
+    "repeat_rate_ci": _c(
+        "Repeat within 7 days (95% CI)",
+        "interval",
+        "Share of contacts followed by another from the same customer for the same reason within 7 days "
+        "(95% Wilson interval).",
+        parts=("repeat_rate", "repeat_rate_low", "repeat_rate_high"),
+    ),
+    "is_partner": _c("Partner", "flag", "An outsourcing partner, not the in-house team."),
+    "asa_seconds": _c(
+        "Speed of answer (s)", "number", "Mean wait of voice contacts handled by a person, in seconds.", digits=0
+    ),
+    "asa_n": _c("Voice contacts", "count", "Voice contacts behind the speed of answer."),
+    **_bounded(
+        "fcr",
+        "First-contact resolution",
+        "share",
+        "Share of contacts resolved on first contact.",
+        ci_help="Share of contacts resolved on first contact, with a 95% Wilson interval.",
+    ),
+    "escalation_rate_low": _c("Escalated, lower 95% bound", "share"),
+    "escalation_rate_high": _c("Escalated, upper 95% bound", "share"),
+    "escalation_rate_ci": _c(
+        "Escalated (95% CI)",
+        "interval",
+        "Share of contacts escalated from L1 to L2/3, with a 95% Wilson interval.",
+        parts=("escalation_rate", "escalation_rate_low", "escalation_rate_high"),
+    ),
+    "cost_ratio": _c("Cost against in-house", "number", "Cost per contact over the in-house team's.", digits=2),
+    "meets_standard": _c("Meets the standard", "flag", "Meets every criterion of the standard stated above."),
+    "unmet": _c("Falls short on", "text"),
+    "unclear": _c("Too close to call", "text", "Criteria whose 95% interval holds the target."),
+    "week": _c("Week", "count", "Weeks since go-live (0 is the week it went live)."),
+    "week_start": _c("Week from (UTC)", "datetime"),
+    "trailing_volume": _c("Trailing contacts", "number", "Mean weekly contacts of the four weeks before.", digits=0),
+    "surge": _c("Surge", "flag", "Contacts more than 15% above the trailing average: a stress week to watch."),
+    "in_house_fcr": _c("In-house first-contact resolution", "share", "The in-house team's in the same week."),
+    "meets_target": _c("Meets target", "flag", "The week's KPI meets the standard's target."),
 }
 
 #: The survival summary's ``n`` counts customers (or stretches), not responses.

@@ -1,0 +1,124 @@
+"""Iconic-benchmarks benchmark: the whole benchmarks analysis of the 1 M-customer demo.
+
+    python benchmarks/benchmarks_benchmark.py                      # builds the 1 M-customer demo if missing
+    python benchmarks/benchmarks_benchmark.py --warehouse PATH     # any warehouse
+
+Tasks, each in its own process so that its peak memory (max RSS) and CPU time are its own:
+
+- ``report``: ``benchmarks.report``, everything ``iconic analyze benchmarks`` prints (the
+  self-assessment against the profiles, the stance by stage said against shown, the partner
+  scorecard, each new partner's weeks, the channel mix);
+- ``page``: what the Iconic benchmarks page computes on a first visit: the same, with the quadrant
+  by journey stage (which the stage table reads too) and the automation outcomes (with 7-day
+  repeats);
+- ``outcomes``: the automation outcomes alone;
+- ``pareto``: the moments page's contact-reason Pareto, which shares the 7-day repeat window.
+
+Cold is the first call on a freshly opened warehouse; warm the median of three more calls on the same
+handle (what a scope already visited costs: the scope's contact sums and joined answers are kept).
+Each time is given as wall clock and as the process's CPU time, with the 1-minute load average, since
+the machine is shared. Prints Markdown rows and JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT = HERE / "out" / "demo1m"
+TASKS = ("report", "page", "outcomes", "pareto")
+
+
+def _child(root: str, task: str) -> dict[str, object]:
+    from analytics import benchmarks, moments, warehouse
+
+    wh = warehouse.open(root)
+
+    def page() -> object:
+        items = benchmarks.assessment_items(wh)
+        benchmarks.distance_to_profiles(items)
+        by_stage = benchmarks.satisfaction_efficiency(wh, by="journey_stage")
+        benchmarks.stage_stances(by_stage, dict(zip(items["question_id"], items["answer"], strict=True)))
+        benchmarks.standard_share(benchmarks.partner_scorecard(wh))
+        benchmarks.partner_ramp(wh)
+        benchmarks.channel_mix(wh)
+        return benchmarks.automation_outcomes(wh)
+
+    call = {
+        "report": lambda: benchmarks.report(wh),
+        "page": page,
+        "outcomes": lambda: benchmarks.automation_outcomes(wh),
+        "pareto": lambda: moments.pareto(wh),
+    }[task]
+
+    def timed() -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        call()
+        return time.perf_counter() - wall, time.process_time() - cpu
+
+    cold, cold_cpu = timed()
+    warm = [timed() for _ in range(3)]
+    return {
+        "what": task,
+        "interactions": int(wh.table("interactions").count().execute()),
+        "cold_s": round(cold, 2),
+        "cold_cpu_s": round(cold_cpu, 2),
+        "warm_median_s": round(statistics.median(w for w, _ in warm), 2),
+        "warm_cpu_s": round(statistics.median(c for _, c in warm), 2),
+        "load": round(os.getloadavg()[0], 1),
+        "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--warehouse", type=Path, default=DEFAULT)
+    p.add_argument("--task", action="append", choices=TASKS, help="run only this task (repeat for several)")
+    p.add_argument("--child", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.child:
+        print(json.dumps(_child(str(args.warehouse), args.child)))
+        return
+    if not (args.warehouse / "customers").exists():
+        print(f"building the 1 M-customer demo at {args.warehouse} (several minutes)", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analytics.cli",
+                "demo",
+                "--customers",
+                "1000000",
+                "--warehouse",
+                str(args.warehouse),
+            ],
+            check=True,
+        )
+    results = []
+    for task in args.task or TASKS:
+        print(f"running {task}", file=sys.stderr, flush=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", task, "--warehouse", str(args.warehouse)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    for r in results:
+        print(
+            f"| {r['what']} | {r['interactions']:,} | {r['cold_s']} s ({r['cold_cpu_s']} s CPU) | "
+            f"{r['warm_median_s']} s ({r['warm_cpu_s']} s CPU) | {r['peak_rss_gb']} GB | {r['load']} |"
+        )
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
