@@ -1021,6 +1021,7 @@ def fit_cox(
             f"{', '.join(_term_label(*terms[t]) for t in wild)}: no stable estimate (too few churns either side)."
         )
     se = np.where(stable, se, np.nan)
+    beta = np.where(stable, fit.beta, 0.0)  # the unstable rows are dropped below
     z = stats.norm.ppf(0.5 + confidence / 2)
     ratios = pd.DataFrame(
         {
@@ -1030,10 +1031,10 @@ def fit_cox(
             "level": [terms[t][1] for t in fit.terms],
             "reference": [used.get(terms[t][0], "") for t in fit.terms],
             "label": [_term_label(*terms[t]) for t in fit.terms],
-            "hazard_ratio": np.exp(fit.beta),
-            "hazard_ratio_low": np.exp(fit.beta - z * se),
-            "hazard_ratio_high": np.exp(fit.beta + z * se),
-            "p_value": 2 * stats.norm.sf(np.abs(fit.beta / se)),
+            "hazard_ratio": np.exp(beta),
+            "hazard_ratio_low": np.exp(beta - z * se),
+            "hazard_ratio_high": np.exp(beta + z * se),
+            "p_value": 2 * stats.norm.sf(np.abs(beta / se)),
         }
     )
     ph = _ph_check(fit, x, duration, event.astype(bool), entry, terms) if check and not strata else _no_check()
@@ -1433,15 +1434,21 @@ def what_if(
     if fit is None or covariate not in cox.covariates:
         note = f"Too few customers or churns in this scope to fit a model with {COVARIATE_LABELS.get(covariate, covariate).lower()} in it."
         return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, note)
+    stable = set(cox.hazard_ratios["term"])
+    if not any(cox.levels_[t][0] == covariate for t in stable):
+        note = f"No stable estimate for {COVARIATE_LABELS.get(covariate, covariate).lower()} in this scope."
+        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, note)
     if now.empty:
         return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, "No active customers to move.")
     tenure = now["duration"].to_numpy(float)
     times, cumhaz = fit.baseline[""]
     slope = _late_slope(times, cumhaz)
+    # Terms the model could not estimate (separated, see fit_cox) count as having no effect here.
+    beta = np.where([t in stable for t in fit.terms], fit.beta, 0.0)
 
     def stay(x: np.ndarray) -> np.ndarray:
         h0 = _extended_cumhaz(times, cumhaz, slope, tenure[:, None] + months[None, :])
-        risk = np.exp((x - fit.mean) @ fit.beta)[:, None]
+        risk = np.exp((x - fit.mean) @ beta)[:, None]
         return np.exp(-(h0 - h0[:, :1]) * risk)
 
     before = stay(model_matrix(now, fit, cox.levels_))
