@@ -430,8 +430,8 @@ class KaplanMeierData:
     """One group's durations, events and entries, sorted once, for Kaplan-Meier under many sets of
     case weights (bootstrap replicates). With unit weights it equals lifelines' estimate.
 
-    The risk set at time t is everyone with ``entry <= t <= duration`` (lifelines' convention: a
-    customer entering at t is at risk at t). ``counts`` says how many customers each row stands for
+    The risk set at time t is everyone with ``entry < t <= duration`` (lifelines' convention; at
+    t = 0, those entering at 0). ``counts`` says how many customers each row stands for
     (``binned`` collapses customers with the same tenure to the day into one row).
     """
 
@@ -447,7 +447,7 @@ class KaplanMeierData:
         self._by_end = np.argsort(self.duration, kind="stable")
         self._by_entry = np.argsort(self.entry, kind="stable")
         self._ended = np.searchsorted(self.duration[self._by_end], self.times, side="left")
-        self._entered = np.searchsorted(self.entry[self._by_entry], self.times, side="right")
+        self._entered = _entered_by(self.entry[self._by_entry], self.times)
 
     def __len__(self) -> int:
         return self.duration.size
@@ -524,6 +524,14 @@ class KaplanMeierData:
         )
 
 
+def _entered_by(sorted_entry: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """How many rows have entered the risk set at each time: entry < t, as in lifelines and the Cox
+    fit (a stretch that starts at t is not at risk of ending at t), except at t = 0, where customers
+    who enter at 0 are at risk (a churn at the moment of signup counts)."""
+    strict = np.searchsorted(sorted_entry, times, side="left")
+    return np.where(times > 0, strict, np.searchsorted(sorted_entry, times, side="right"))
+
+
 def _cumsum0(values: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values, axis=0)])
 
@@ -559,7 +567,7 @@ def _num(value: float) -> float | None:
 
 def _logrank(duration: np.ndarray, event: np.ndarray, entry: np.ndarray, group: np.ndarray) -> tuple[float, int]:
     """The K-group log-rank chi-square and its degrees of freedom (Mantel 1966; hypergeometric
-    variance), with the risk set ``entry <= t <= duration`` as in Kaplan-Meier."""
+    variance), with the risk set of Kaplan-Meier (``entry < t <= duration``)."""
     levels, g = np.unique(group, return_inverse=True)
     k = levels.size
     died = event.astype(bool)
@@ -571,7 +579,7 @@ def _logrank(duration: np.ndarray, event: np.ndarray, entry: np.ndarray, group: 
     for j in range(k):
         mine = g == j
         d, e = np.sort(duration[mine]), np.sort(entry[mine])
-        at_risk[:, j] = np.searchsorted(e, times, side="right") - np.searchsorted(d, times, side="left")
+        at_risk[:, j] = _entered_by(e, times) - np.searchsorted(d, times, side="left")
         deaths[:, j] = np.bincount(np.searchsorted(times, duration[mine & died]), minlength=times.size)[: times.size]
     n = at_risk.sum(axis=1)
     d = deaths.sum(axis=1)
@@ -1400,8 +1408,9 @@ def what_if(
     count cut by the fraction ``reduce_by`` (e.g. 0.3 for 30% fewer unresolved contacts).
 
     Each customer's survival from today is ``S(a + t) / S(a)`` at their tenure ``a`` under the
-    model's baseline; past the longest observed tenure the baseline's cumulative hazard continues at
-    its average slope over the last observed year. Margin is monthly revenue x ``margin_rate``,
+    model's (unstratified) baseline; past the last event time the baseline's cumulative hazard
+    continues at its average slope over the last observed year. The changed value is held for the
+    whole horizon. No interval is given: the numbers carry the model's uncertainty unmeasured. Margin is monthly revenue x ``margin_rate``,
     discounted monthly. An association, not proof: the model adjusts only for what is in it.
     """
     if reduce_by is None and (from_level is None or to_level is None):
@@ -1466,7 +1475,10 @@ def what_if(
         curve=pd.DataFrame({"month": months, "before": before.mean(axis=0), "after": after.mean(axis=0)}),
         note=(
             f"Cox model on {cox.customers:,} customers and {cox.events:,} churns, adjusted for"
-            f" {', '.join(c for c in cox.covariates if c != covariate)}; an association, not a proof of cause."
+            f" {', '.join(c for c in cox.covariates if c != covariate)}. The change is held for the whole"
+            f" {horizon_months} months (in reality a category moves at the next survey and a count rolls off),"
+            " margin is discounted, and past the last churn seen the baseline hazard continues at its"
+            " average over the last observed year. An association, not a proof of cause."
         ),
     )
 

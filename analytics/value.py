@@ -291,6 +291,19 @@ def _values(
     return per_margin, equity, at_risk
 
 
+def _tail_share(curve: ExtendedCurve, group: _Group, a: ValueAssumptions, discount: np.ndarray, equity: float) -> float:
+    """The share of equity from months past the longest tenure seen, where only the tail speaks."""
+    if group.active_tenure.size == 0 or equity <= 0:
+        return 0.0
+    months = np.arange(1, a.horizon_months + 1, dtype=float)
+    at = group.active_tenure[:, None] + months[None, :]
+    now = curve(group.active_tenure)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stay = np.where(now[:, None] > 0, curve(at) / now[:, None], 0.0)
+    beyond = float(group.active_margin @ ((stay * (at > group.followed)) @ discount))
+    return beyond / equity
+
+
 def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) -> list[_Group]:
     out = []
     for label, rows in survival.groups_of(table, by):
@@ -316,7 +329,7 @@ def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) 
 VALUE_COLUMNS = (
     "group", "n", "active", "events", "followed", "monthly_margin", "clv", "clv_low", "clv_high",
     "residual_per_active", "equity", "equity_low", "equity_high", "value_at_risk", "value_at_risk_low",
-    "value_at_risk_high", "extrapolated", "tail",
+    "value_at_risk_high", "extrapolated", "tail_share", "tail",
 )  # fmt: skip
 
 
@@ -338,8 +351,9 @@ def lifetime_value(
     with ``clv_low``/``clv_high`` (a new customer's discounted margin over the horizon),
     ``residual_per_active`` (mean residual value of an active customer), ``equity`` (their total)
     and ``value_at_risk`` (margin expected to be lost to churn in the next 12 months), each with an
-    interval, ``extrapolated`` (the horizon, or an active customer's tenure plus it, runs past the
-    observed tenure, so the tail is used) and ``tail`` (what the tail is).
+    interval, ``extrapolated`` (a new customer's value needs the tail: the horizon runs past the
+    longest tenure seen), ``tail_share`` (the share of equity from months past it, where only the
+    tail speaks) and ``tail`` (what the tail is).
     """
     survival._require(table, ["duration", "event", "entry", "monthly_revenue"])
     rng = np.random.default_rng(random_state)
@@ -379,13 +393,8 @@ def lifetime_value(
                 "value_at_risk": at_risk,
                 "value_at_risk_low": bounds[2][0],
                 "value_at_risk_high": bounds[2][1],
-                "extrapolated": bool(
-                    assumptions.horizon_months > group.followed
-                    or (
-                        group.active_tenure.size
-                        and group.active_tenure.max() + assumptions.horizon_months > group.followed
-                    )
-                ),
+                "extrapolated": bool(assumptions.horizon_months > group.followed),
+                "tail_share": _tail_share(curve, group, assumptions, discount, equity),
                 "tail": curve.describe(),
             }
         )

@@ -118,7 +118,7 @@ st.altair_chart(charts.value_at_risk(values, by=value_by), width="stretch")
 tables.show(
     values,
     ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
-     "extrapolated"],
+     "extrapolated", "tail_share"],
     name=f"value_by_{value_by}",
     scope=scope,
     group=value_by,

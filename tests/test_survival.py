@@ -117,7 +117,7 @@ def test_logrank_with_late_entry_equals_the_cox_score_test_by_brute_force() -> N
     two = f[f["group"].isin(["a", "b"])]
     o_minus_e = v = 0.0
     for t in np.unique(two.loc[two["event"], "duration"]):
-        at_risk = two[(two["entry"] <= t) & (two["duration"] >= t)]
+        at_risk = two[(two["entry"] < t) & (two["duration"] >= t)]
         d = ((two["duration"] == t) & two["event"]).sum()
         d_a = ((two["duration"] == t) & two["event"] & (two["group"] == "a")).sum()
         n, n_a = len(at_risk), (at_risk["group"] == "a").sum()

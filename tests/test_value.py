@@ -67,7 +67,7 @@ def test_lifetime_value_matches_the_closed_form_under_a_constant_hazard() -> Non
     lost = m * sum(1 - math.exp(-h * t) for t in range(1, 13))
     assert math.isclose(row["value_at_risk"] / row["active"], lost, rel_tol=0.1)
     assert row["equity_low"] <= row["equity"] <= row["equity_high"]
-    assert not row["extrapolated"] or row["followed"] < 36 + 48
+    assert row["extrapolated"] == (row["followed"] < 36) and 0 <= row["tail_share"] <= 1
 
 
 def test_the_weibull_tail_continues_a_constant_hazard() -> None:

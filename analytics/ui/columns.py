@@ -505,7 +505,14 @@ COLUMNS: dict[str, Column] = {
         unit="$",
     ),
     "extrapolated": _c(
-        "Beyond the data", "flag", "The value relies on the parametric tail past the longest tenure seen."
+        "Lifetime value beyond the data",
+        "flag",
+        "A new customer's value relies on the parametric tail: the horizon is longer than any tenure seen.",
+    ),
+    "tail_share": _c(
+        "Equity from the tail",
+        "share",
+        "Share of customer equity from months past the longest tenure seen, where only the parametric tail speaks.",
     ),
     "tail": _c("Tail", "text", "How survival is extended past the data."),
     "hr_p": _c("p", "p", "Two-sided Wald p-value of the hazard ratio."),
