@@ -277,7 +277,7 @@ def _parser() -> argparse.ArgumentParser:
         help="lifetime value, customer equity and value at risk by segment",
         description="A new customer's discounted margin over the horizon from their group's survival curve, "
         "the residual value of active customers (customer equity) and the margin expected to be lost to churn "
-        "in the next 12 months, with bootstrap 95%% intervals. Survival past the longest observed tenure "
+        "in the next 12 months, with bootstrap 95%% intervals. Survival past the last tenure with 50 customers at risk "
         "follows a stated parametric tail, and such figures are flagged as extrapolated.",
     )
     va.add_argument("--by", choices=VALUE_DIMENSIONS, default="segment", help="group by (default segment)")
@@ -772,8 +772,8 @@ def _analyze_value(args: argparse.Namespace) -> int:
     print(
         f"\ncustomer equity {total['equity']:,.0f}; value at risk in the next 12 months {total['value_at_risk']:,.0f}"
     )
-    for group, tail in zip(table["group"], table["tail"], strict=True):
-        print(f"  {group}: {tail}")
+    for group, tail, share in zip(table["group"], table["tail"], table["tail_share"], strict=True):
+        print(f"  {group}: {tail}; {share:.0%} of its equity comes from the tail")
     return EXIT_OK
 
 

@@ -12,12 +12,13 @@ value). **Customer equity** is the residual value of every active customer, and 
 is the margin they would bring in the next 12 months if none left, less what they are expected to
 bring: the margin lost to churn (not discounted; it is a one-year figure).
 
-The data follow customers for a limited time. Past the longest observed tenure, survival is
-extended with a stated parametric tail, and every result says when it relies on one:
+The data follow customers for a limited time. Past the last tenure at which at least 50 customers
+were at risk (``MIN_AT_RISK``: the far end of a Kaplan-Meier curve rests on a handful), survival is
+extended with a stated parametric tail, and every result says how much it relies on one:
 
 - ``weibull`` (default): cumulative hazard ``(t / scale)^shape`` fitted by least squares to the
-  Kaplan-Meier curve's log cumulative hazard over the second half of the observed tenure (a Weibull
-  plot), joined to the curve at the last observed month.
+  Kaplan-Meier curve's log cumulative hazard over the second half of the tenure it covers (a
+  Weibull plot), joined to the curve there.
 - ``sbg``: the shifted-beta-geometric model of Fader & Hardie (2007) for contracts that renew
   every ``renewal_months``: fitted by maximum likelihood to the curve at each renewal, and
   interpolated geometrically within a renewal period.
@@ -84,7 +85,7 @@ class ValueAssumptions:
         )
         return (
             f"margin {self.margin_rate:.0%} of monthly revenue, discounted at {self.annual_discount:.0%} a year,"
-            f" over {self.horizon_months} months; survival past the longest observed tenure follows {tail}"
+            f" over {self.horizon_months} months; survival past the last tenure with {MIN_AT_RISK} customers at risk follows {tail}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,8 +163,9 @@ def sbg_discounted_lifetime(alpha: float, beta: float, discount: float, *, perio
 
 @dataclass(frozen=True)
 class ExtendedCurve:
-    """A Kaplan-Meier curve, observed up to ``followed`` months, extended past it by a parametric
-    tail (``tail``, with ``parameters``)."""
+    """A Kaplan-Meier curve, used up to ``followed`` months (in ``lifetime_value``, the last tenure
+    with at least ``MIN_AT_RISK`` customers at risk), extended past it by a parametric tail
+    (``tail``, with ``parameters``)."""
 
     times: np.ndarray
     survival: np.ndarray
@@ -263,6 +265,7 @@ class _Group:
     km: KaplanMeierData
     cells: KaplanMeierData  # the same customers to the day, for bootstrap replicates
     followed: float
+    anchor: float  # where the tail takes over: the last tenure with enough customers at risk
     margin: np.ndarray  # monthly margin of every customer in the group
     active_tenure: np.ndarray  # whole days of tenure of the active customers, as months, unique
     active_margin: np.ndarray  # their total monthly margin per unique tenure
@@ -292,7 +295,7 @@ def _values(
 
 
 def _tail_share(curve: ExtendedCurve, group: _Group, a: ValueAssumptions, discount: np.ndarray, equity: float) -> float:
-    """The share of equity from months past the longest tenure seen, where only the tail speaks."""
+    """The share of equity from months past where the tail takes over (``_anchor``)."""
     if group.active_tenure.size == 0 or equity <= 0:
         return 0.0
     months = np.arange(1, a.horizon_months + 1, dtype=float)
@@ -300,8 +303,22 @@ def _tail_share(curve: ExtendedCurve, group: _Group, a: ValueAssumptions, discou
     now = curve(group.active_tenure)
     with np.errstate(divide="ignore", invalid="ignore"):
         stay = np.where(now[:, None] > 0, curve(at) / now[:, None], 0.0)
-    beyond = float(group.active_margin @ ((stay * (at > group.followed)) @ discount))
+    beyond = float(group.active_margin @ ((stay * (at > group.anchor)) @ discount))
     return beyond / equity
+
+
+#: The tail takes over after the last tenure at which at least this many customers were at risk: the
+#: far end of a Kaplan-Meier curve rests on a handful of customers and would anchor the tail on noise.
+MIN_AT_RISK = 50
+
+
+def _anchor(rows: pd.DataFrame) -> float:
+    """The last event time with at least ``MIN_AT_RISK`` at risk (the longest tenure seen if the
+    group is too small ever to have that many)."""
+    curve = KaplanMeierData.of(rows).estimate()
+    enough = curve.loc[curve["at_risk"] >= MIN_AT_RISK, "month"]
+    followed = float(rows["duration"].max())
+    return float(enough.iloc[-1]) if len(enough) and enough.iloc[-1] > 0 else followed
 
 
 def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) -> list[_Group]:
@@ -317,6 +334,7 @@ def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) 
                 km=KaplanMeierData.of(rows),
                 cells=KaplanMeierData.binned(rows),
                 followed=float(rows["duration"].max()),
+                anchor=_anchor(rows),
                 margin=margin,
                 active_tenure=tenure / survival.MONTH_DAYS,
                 active_margin=np.bincount(slot, weights=margin[active], minlength=tenure.size),
@@ -352,7 +370,7 @@ def lifetime_value(
     ``residual_per_active`` (mean residual value of an active customer), ``equity`` (their total)
     and ``value_at_risk`` (margin expected to be lost to churn in the next 12 months), each with an
     interval, ``extrapolated`` (a new customer's value needs the tail: the horizon runs past the
-    longest tenure seen), ``tail_share`` (the share of equity from months past it, where only the
+    last tenure with ``MIN_AT_RISK`` customers at risk), ``tail_share`` (the share of equity from months past it, where only the
     tail speaks) and ``tail`` (what the tail is).
     """
     survival._require(table, ["duration", "event", "entry", "monthly_revenue"])
@@ -362,14 +380,14 @@ def lifetime_value(
     rows = []
     for group in _groups(table, by, assumptions):
         times, surv = group.km.curve()
-        curve = extend(times, surv, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
+        curve = extend(times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
         per_margin, equity, at_risk = _values(curve, group, assumptions, discount)
         mean_margin = float(group.margin.mean())
         reps = []
         for _rep in range(bootstrap):
             t_b, s_b = group.cells.resample(rng)
             c_b = extend(
-                t_b, s_b, group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
+                t_b, s_b, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
             )
             p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
             reps.append((p_b * _resampled_mean(group.margin, rng), e_b, r_b))
@@ -393,7 +411,7 @@ def lifetime_value(
                 "value_at_risk": at_risk,
                 "value_at_risk_low": bounds[2][0],
                 "value_at_risk_high": bounds[2][1],
-                "extrapolated": bool(assumptions.horizon_months > group.followed),
+                "extrapolated": bool(assumptions.horizon_months > group.anchor),
                 "tail_share": _tail_share(curve, group, assumptions, discount, equity),
                 "tail": curve.describe(),
             }
@@ -438,7 +456,7 @@ def value_curve(
     discount = np.concatenate([[0.0], _discount_factors(assumptions, assumptions.horizon_months)])
     for group in _groups(table, by, assumptions):
         curve = extend(
-            *group.km.curve(), group.followed, tail=assumptions.tail, renewal_months=assumptions.renewal_months
+            *group.km.curve(), group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months
         )
         s = curve(months)
         frames.append(
@@ -448,7 +466,7 @@ def value_curve(
                     "month": months,
                     "survival": s,
                     "clv": np.cumsum(s * discount) * float(group.margin.mean()),
-                    "extrapolated": months > group.followed,
+                    "extrapolated": months > group.anchor,
                 }
             )
         )

@@ -507,12 +507,14 @@ COLUMNS: dict[str, Column] = {
     "extrapolated": _c(
         "Lifetime value beyond the data",
         "flag",
-        "A new customer's value relies on the parametric tail: the horizon is longer than any tenure seen.",
+        "A new customer's value relies on the parametric tail: the horizon runs past the last tenure with 50 "
+        "customers at risk.",
     ),
     "tail_share": _c(
         "Equity from the tail",
         "share",
-        "Share of customer equity from months past the longest tenure seen, where only the parametric tail speaks.",
+        "Share of customer equity from months past the last tenure with 50 customers at risk, where only the "
+        "parametric tail speaks.",
     ),
     "tail": _c("Tail", "text", "How survival is extended past the data."),
     "hr_p": _c("p", "p", "Two-sided Wald p-value of the hazard ratio."),
