@@ -32,6 +32,8 @@ import sys
 import time
 from pathlib import Path
 
+import demo1m
+
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "out" / "demo1m"
 TASKS = ("report", "page", "outcomes", "pareto")
@@ -87,21 +89,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(_child(str(args.warehouse), args.child)))
         return
-    if not (args.warehouse / "customers").exists():
-        print(f"building the 1 M-customer demo at {args.warehouse} (several minutes)", file=sys.stderr)
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "analytics.cli",
-                "demo",
-                "--customers",
-                "1000000",
-                "--warehouse",
-                str(args.warehouse),
-            ],
-            check=True,
-        )
+    demo1m.ensure(args.warehouse)
     results = []
     for task in args.task or TASKS:
         print(f"running {task}", file=sys.stderr, flush=True)

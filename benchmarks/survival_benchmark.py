@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import demo1m
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "out" / "demo1m"
@@ -69,19 +70,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--warehouse", type=Path, default=DEFAULT)
     args = p.parse_args()
-    if not (args.warehouse / "customers").exists():
-        print(f"building the 1 M-customer demo at {args.warehouse} (a few minutes)", file=sys.stderr)
-        command = [
-            sys.executable,
-            "-m",
-            "analytics.cli",
-            "demo",
-            "--customers",
-            "1000000",
-            "--warehouse",
-            str(args.warehouse),
-        ]
-        subprocess.run(command, check=True)
+    demo1m.ensure(args.warehouse)
     results = run(args.warehouse)
     total = sum(r["seconds"] for r in results if r["seconds"] is not None)
     print("| step | time | result |\n|---|---|---|")
