@@ -122,6 +122,7 @@ tables.show(
     name=f"value_by_{value_by}",
     scope=scope,
     group=value_by,
+    aliases=SURVIVAL_ALIASES,
 )  # fmt: skip
 st.caption(
     assumptions.describe().capitalize()

@@ -388,6 +388,9 @@ def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Pa
     ]
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Customer equity"] == columns.fmt("equity", value.totals(values)["equity"])
+    value_table = next(df.value for df in at.dataframe if "Customer equity (95% CI)" in df.value.columns)
+    assert "Responses" not in value_table.columns  # these count customers
+    assert list(value_table["Customers"]) == list(values["n"])
 
     # The what-if: fewer unresolved contacts, as the library computes it.
     at.selectbox(key="what_if").set_value("Fewer unresolved contacts").run()
