@@ -201,28 +201,34 @@ def survival_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     )
 
 
-#: The last few survival tables and spell frames built, per warehouse version and scope: a page asks
-#: for curves, the Cox model, value and a what-if of the same customers, and at a million customers
-#: each build takes seconds.
-_BUILT: OrderedDict[tuple[Any, ...], pd.DataFrame] = OrderedDict()
-_BUILT_SIZE = 4
+#: The last few survival tables, spell frames and Cox models built, per warehouse version and
+#: arguments: a page asks for curves, the Cox model, value and a what-if of the same customers, and
+#: at a million customers each build takes seconds.
+_BUILT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_BUILT_SIZE = 8
 _BUILT_LOCK = threading.Lock()
 
 
-def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """``build()``, or the frame built for the same warehouse version and arguments (a shallow copy,
-    so a caller adding columns does not change what the next caller gets)."""
+def _recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()``, or what it returned for the same warehouse version and ``key``."""
     full = (kind, str(wh.root), wh.data_version, *key)
     with _BUILT_LOCK:
-        frame = _BUILT.get(full)
-        if frame is not None:
+        known = _BUILT.get(full)
+        if known is not None:
             _BUILT.move_to_end(full)
-    if frame is None:
-        frame = build()
-        with _BUILT_LOCK:
-            _BUILT[full] = frame
-            while len(_BUILT) > _BUILT_SIZE:
-                _BUILT.popitem(last=False)
+            return known
+    made = build()
+    with _BUILT_LOCK:
+        _BUILT[full] = made
+        while len(_BUILT) > _BUILT_SIZE:
+            _BUILT.popitem(last=False)
+    return made
+
+
+def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``_recall`` for a frame, as a shallow copy, so a caller adding columns does not change what
+    the next caller gets."""
+    frame: pd.DataFrame = _recall(kind, wh, key, build)
     copy = frame.copy(deep=False)
     copy.attrs = dict(frame.attrs)
     return copy
@@ -1314,32 +1320,16 @@ def hazard_ratios(
 ) -> CoxResult:
     """The Cox model of churn over the scope, fitted on ``nps_spells`` (what the customer last said
     is a time-varying covariate; left truncation respected), with the proportional-hazards check."""
-    key = (
-        "cox",
-        str(wh.root),
-        wh.data_version,
-        f,
-        tuple(covariates),
-        tuple(sorted((references or {}).items())),
-        as_of,
-        window_start,
-    )
-    with _BUILT_LOCK:
-        known = _FITTED.get(key)
-    if known is not None:
-        return known
-    spells = nps_spells(wh, f, as_of=as_of, window_start=window_start)
-    present = [c for c in covariates if c in spells.columns]
-    result = fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
-    with _BUILT_LOCK:
-        _FITTED[key] = result
-        while len(_FITTED) > _BUILT_SIZE:
-            _FITTED.popitem(last=False)
+    key = (f, tuple(covariates), tuple(sorted((references or {}).items())), as_of, window_start)
+
+    def fit() -> CoxResult:
+        spells = nps_spells(wh, f, as_of=as_of, window_start=window_start)
+        present = [c for c in covariates if c in spells.columns]
+        return fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
+
+    # A what-if uses the very model the page shows, without fitting it again.
+    result: CoxResult = _recall("cox", wh, key, fit)
     return result
-
-
-#: The last few Cox models fitted by ``hazard_ratios`` (a what-if uses the model the page shows).
-_FITTED: OrderedDict[tuple[Any, ...], CoxResult] = OrderedDict()
 
 
 #: Reference levels, where the data have them: the ones a strategist compares against.

@@ -446,37 +446,6 @@ def _percentiles(reps: np.ndarray, tail: float, estimates: Sequence[float]) -> l
     return out
 
 
-def value_curve(
-    table: pd.DataFrame, *, by: str | None = "segment", assumptions: ValueAssumptions = ValueAssumptions()
-) -> pd.DataFrame:
-    """A new customer's cumulative discounted margin by month, per group: ``group``, ``month``,
-    ``survival`` (observed or tail), ``clv`` (value to date) and ``extrapolated``."""
-    frames = []
-    months = np.arange(0, assumptions.horizon_months + 1, dtype=float)
-    discount = np.concatenate([[0.0], _discount_factors(assumptions, assumptions.horizon_months)])
-    for group in _groups(table, by, assumptions):
-        curve = extend(
-            *group.km.curve(), group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months
-        )
-        s = curve(months)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "group": group.label,
-                    "month": months,
-                    "survival": s,
-                    "clv": np.cumsum(s * discount) * float(group.margin.mean()),
-                    "extrapolated": months > group.anchor,
-                }
-            )
-        )
-    return (
-        pd.concat(frames, ignore_index=True)
-        if frames
-        else pd.DataFrame(columns=["group", "month", "survival", "clv", "extrapolated"])
-    )
-
-
 def customer_value(
     wh: Warehouse,
     f: Filters = ALL_DATA,

@@ -27,8 +27,6 @@ import json
 import os
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -90,16 +88,7 @@ def main() -> None:
         print(json.dumps(_child(str(args.warehouse), args.child)))
         return
     demo1m.ensure(args.warehouse)
-    results = []
-    for task in args.task or TASKS:
-        print(f"running {task}", file=sys.stderr, flush=True)
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", task, "--warehouse", str(args.warehouse)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results = demo1m.run_children(__file__, args.warehouse, args.task or TASKS)
     for r in results:
         print(
             f"| {r['what']} | {r['interactions']:,} | {r['cold_s']} s ({r['cold_cpu_s']} s CPU) | "

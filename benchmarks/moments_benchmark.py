@@ -14,8 +14,6 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -61,16 +59,7 @@ def main() -> None:
         print(json.dumps(_child(str(args.warehouse), args.child)))
         return
     demo1m.ensure(args.warehouse)
-    results = []
-    for task in ("map", "map by handler", "pareto"):
-        print(f"running {task}", file=sys.stderr, flush=True)
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", task, "--warehouse", str(args.warehouse)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results = demo1m.run_children(__file__, args.warehouse, ("map", "map by handler", "pareto"))
     for r in results:
         print(
             f"| {r['what']} | {r['interactions']:,} | {r['rows']} | {r['cold_s']} s | {r['warm_median_s']} s | "
