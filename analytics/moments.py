@@ -437,35 +437,44 @@ def moment_name(row: dict[str, object]) -> str:
     return name
 
 
-def what_to_do(table: pd.DataFrame, *, top: int = 5) -> list[str]:
-    """Plain sentences for up to ``top`` moments, from the map's numbers: what to fix first, then what
-    to delight, maintain and right-size, each in order of advocacy at stake."""
-    lines = []
-    judged = table[table["action"] != "too few responses"].assign(
-        _rank=lambda t: t["action"].map({"Fix": 0, "Delight": 1, "Maintain": 2, "Right-size": 3}),
-        _stake=lambda t: t["at_stake"].abs(),
+def ranked_actions(table: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
+    """Up to ``top`` rows of a moment map (``moment_map``) in the order to act on them: Fix first,
+    then Delight, Maintain and Right-size, each by advocacy at stake (largest first). Moments with
+    too few responses to judge are left out."""
+    ranks = {"Fix": 0, "Delight": 1, "Maintain": 2, "Right-size": 3}
+    judged = table[table["action"].isin(list(ranks))].assign(
+        _rank=lambda t: t["action"].map(ranks), _stake=lambda t: t["at_stake"].abs()
     )
     judged = judged.sort_values(["_rank", "_stake"], ascending=[True, False], kind="stable")
-    for row in judged.head(top).to_dict("records"):
-        r = pd.Series(row)
-        name = moment_name(row)
-        swing = f"{r.swing:+.0f} points (95% CI {r.swing_low:+.0f} to {r.swing_high:+.0f})"
-        met = f"{r.met_rate:.0%}"
-        if r.action == "Fix":
-            lines.append(
-                f"**Fix** {name}: meeting expectations moves NPS by {swing}, and only {met} of "
-                f"{r.volume:,} contacts meet them; about {r.at_stake:,.0f} net promoters are at stake."
-            )
-        elif r.action == "Delight":
-            lines.append(
-                f"**Delight** {name}: {met} of contacts meet expectations, the swing is {swing}, and "
-                "these customers are worth more than most: exceeding expectations pays here."
-            )
-        elif r.action == "Maintain":
-            lines.append(f"**Maintain** {name}: delivered well ({met} met) on a swing of {swing}; keep it there.")
-        else:
-            lines.append(
-                f"**Right-size** {name}: the swing of {swing} is small or uncertain across {r.volume:,} "
-                "contacts; serve it more cheaply (self-service, automation, standard answers)."
-            )
-    return lines
+    return judged.head(top).drop(columns=["_rank", "_stake"]).reset_index(drop=True)
+
+
+def action_sentence(row: dict[str, object]) -> str:
+    """One plain sentence for one row of a moment map, filled from its numbers (the action in
+    ``**bold**``)."""
+    r = pd.Series(row)
+    name = moment_name(row)
+    swing = f"{r.swing:+.0f} points (95% CI {r.swing_low:+.0f} to {r.swing_high:+.0f})"
+    met = f"{r.met_rate:.0%}"
+    if r.action == "Fix":
+        return (
+            f"**Fix** {name}: meeting expectations moves NPS by {swing}, and only {met} of "
+            f"{r.volume:,} contacts meet them; about {r.at_stake:,.0f} net promoters are at stake."
+        )
+    if r.action == "Delight":
+        return (
+            f"**Delight** {name}: {met} of contacts meet expectations, the swing is {swing}, and "
+            "these customers are worth more than most: exceeding expectations pays here."
+        )
+    if r.action == "Maintain":
+        return f"**Maintain** {name}: delivered well ({met} met) on a swing of {swing}; keep it there."
+    return (
+        f"**Right-size** {name}: the swing of {swing} is small or uncertain across {r.volume:,} "
+        "contacts; serve it more cheaply (self-service, automation, standard answers)."
+    )
+
+
+def what_to_do(table: pd.DataFrame, *, top: int = 5) -> list[str]:
+    """Plain sentences for up to ``top`` moments, from the map's numbers: what to fix first, then what
+    to delight, maintain and right-size, each in order of advocacy at stake (``ranked_actions``)."""
+    return [action_sentence(row) for row in ranked_actions(table, top=top).to_dict("records")]

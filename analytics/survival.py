@@ -25,12 +25,13 @@ which lets each level have its own baseline hazard and drops the assumption for 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import ibis
@@ -40,7 +41,7 @@ from ibis import _
 from lifelines.utils import concordance_index
 from scipy import stats
 
-from analytics import advocacy, filters
+from analytics import advocacy, filters, inference, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
@@ -1487,3 +1488,132 @@ def _extended_cumhaz(times: np.ndarray, cumhaz: np.ndarray, slope: float, at: np
         return np.zeros_like(at)
     inside = np.concatenate([[0.0], cumhaz])[np.searchsorted(times, np.minimum(at, times[-1]), side="right")]
     return inside + slope * np.clip(at - times[-1], 0.0, None)
+
+
+# --- Churn rate per customer-month at risk ------------------------------------------------------------
+
+#: Churn rates are given per this many customer-months at risk, as on the Advocacy page.
+CHURN_PER = advocacy.CHURN_PER
+
+
+@dataclass(frozen=True)
+class ChurnRate:
+    """Churns per ``CHURN_PER`` customer-months at risk over one span of days, with its exact 95%
+    interval (Garwood). ``rate``, ``low`` and ``high`` are None when nobody was at risk."""
+
+    period: periods.Period | None
+    customers: int
+    churned: int
+    months_at_risk: float
+    rate: float | None
+    low: float | None
+    high: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period.to_dict() if self.period else None,
+            "customers": self.customers,
+            "churned": self.churned,
+            "months_at_risk": self.months_at_risk,
+            "rate": self.rate,
+            "low": self.low,
+            "high": self.high,
+            "per": CHURN_PER,
+        }
+
+
+@dataclass(frozen=True)
+class ChurnHeadline:
+    """The churn rate of the latest complete period in scope against the period before it.
+
+    ``change`` compares the two rates as a ratio (current over previous) with an exact interval and
+    p-value (``inference.rate_ratio_test``). ``note`` says why a part is missing."""
+
+    current: ChurnRate
+    previous: ChurnRate | None = None
+    change: inference.RateRatio | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.current.to_dict(),
+            "previous": self.previous.to_dict() if self.previous else None,
+            "change": vars(self.change) if self.change else None,
+            "note": self.note,
+        }
+
+
+def churn_rate(wh: Warehouse, f: Filters = ALL_DATA) -> ChurnRate:
+    """Churns per ``CHURN_PER`` customer-months at risk over the scope's days
+    (``periods.scope_period``: its date range, bounded by the data).
+
+    Each customer in scope (``filters.customers``) is at risk from signup or the first day, whichever
+    is later, until churn or the end of the last day. A churn counts when it falls inside those days.
+    Dividing by time at risk, not by customers, keeps a quarter and a year comparable and does not
+    count a customer who joined on the last day like one who was there throughout.
+    """
+    span = periods.scope_period(wh, f)
+    if span is None or not wh.has("customers"):
+        return ChurnRate(span, 0, 0, 0.0, None, None, None)
+    first = _stamp(datetime.combine(span.start, time(), tzinfo=UTC))
+    after = _stamp(datetime.combine(span.end + timedelta(days=1), time(), tzinfo=UTC))
+    c = filters.customers(wh, f)
+    c = c.filter(c.signup_at < after, c.churned_at.isnull() | (c.churned_at >= first))
+    start = ibis.greatest(c.signup_at, first)
+    end = ibis.least(c.churned_at.fill_null(after), after)
+    months = _months(end, start).clip(lower=0.0)
+    churned = (c.churned_at.notnull() & (c.churned_at < after)).cast("int64")
+    sums = c.aggregate(customers=_.count(), churned=churned.sum(), months=months.sum()).execute().iloc[0]
+    customers = int(sums["customers"])
+    events = 0 if pd.isna(sums["churned"]) else int(sums["churned"])
+    exposure = 0.0 if pd.isna(sums["months"]) else float(sums["months"])
+    if exposure <= 0:
+        return ChurnRate(span, customers, events, exposure, None, None, None)
+    low, high = inference.poisson_interval(np.array([events]), np.array([exposure]))
+    return ChurnRate(
+        span,
+        customers,
+        events,
+        exposure,
+        CHURN_PER * events / exposure,
+        float(CHURN_PER * low[0]),
+        float(CHURN_PER * high[0]),
+    )
+
+
+def churn_headline(wh: Warehouse, f: Filters = ALL_DATA, *, unit: periods.Unit = "quarter") -> ChurnHeadline:
+    """The churn rate (``churn_rate``) of the latest complete month or quarter in scope, against the
+    one before it when that is complete too; with no complete period, the scope's whole span and no
+    comparison. Complete means as in ``periods.is_complete``."""
+    span = periods.scope_period(wh, f)
+    if span is None:
+        return ChurnHeadline(churn_rate(wh, f), note="No dated data in this warehouse.")
+    _, last_day = filters.data_span(wh)
+    latest = None
+    candidate = periods.calendar_period(span.end, unit)
+    while candidate.end >= span.start:
+        if periods.is_complete(candidate, f, last_day) and candidate.start >= span.start:
+            latest = candidate
+            break
+        candidate = periods.calendar_period(candidate.start - timedelta(days=1), unit)
+    if latest is None:
+        note = f"No complete {unit} in this scope: the whole scope is counted, with nothing to compare it with."
+        return ChurnHeadline(churn_rate(wh, f), note=note)
+    # Each rate is labelled by its calendar period (``2026-Q2``), not by its range of days.
+    current = dataclasses.replace(
+        churn_rate(wh, dataclasses.replace(f, start=latest.start, end=latest.end)), period=latest
+    )
+    if current.rate is None:
+        return ChurnHeadline(current, note="No customers at risk in this scope.")
+    before = periods.calendar_period(latest.start - timedelta(days=1), unit)
+    if before.start < span.start:
+        return ChurnHeadline(current, note=f"No earlier complete {unit} in this scope to compare with.")
+    previous = dataclasses.replace(
+        churn_rate(wh, dataclasses.replace(f, start=before.start, end=before.end)), period=before
+    )
+    if previous.rate is None:
+        return ChurnHeadline(current, previous, note=f"No customers at risk in {before.label} to compare with.")
+    change = inference.rate_ratio_test(
+        current.churned, current.months_at_risk, previous.churned, previous.months_at_risk
+    )
+    return ChurnHeadline(current, previous, change)
