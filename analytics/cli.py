@@ -331,6 +331,27 @@ def _parser() -> argparse.ArgumentParser:
     warehouse_arg(bm)
     bm.set_defaults(run=_analyze_benchmarks)
 
+    sp = sub.add_parser(
+        "brief",
+        help="write the executive PDF brief (2-5 pages) for a scope",
+        description="A PDF for leadership: data freshness and quality, the headline numbers with their change "
+        "against the previous period and 95%% intervals, the top moments of truth to act on, charts, and methods "
+        "and sources. It covers the latest complete quarter in scope against the one before, or --period.",
+    )
+    sp.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+    sp.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help="the quarter (2025-Q3) or month (2025-07) to report on (default: the latest complete quarter in scope); "
+        "not with --start/--end",
+    )
+    sp.add_argument("--title", metavar="TEXT", help="the brief's title (default: Customer experience brief)")
+    sp.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default a4)")
+    sp.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
+    scope_args(sp)
+    warehouse_arg(sp)
+    sp.set_defaults(run=_brief)
+
     sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
     sp.add_argument("--customers", type=_at_least(100), default=20_000, metavar="N", help="at least 100")
     sp.add_argument("--months", type=_at_least(12), default=36, metavar="M", help="at least 12")
@@ -1048,6 +1069,48 @@ def _app(args: argparse.Namespace) -> int:
     # Become the server rather than start it as a child: a signal sent to `iconic app` (Ctrl-C, a
     # service manager's SIGTERM) then reaches the server itself, and nothing is left orphaned.
     os.execve(sys.executable, cmd, env)
+
+
+def _brief(args: argparse.Namespace) -> int:
+    from analytics import brief, warehouse
+    from analytics.errors import UsageError
+
+    if args.period and (args.start or args.end):
+        raise UsageError("give either --period or --start/--end, not both")
+    scope = _scope(args)
+    wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
+    say = None if args.json else _progress()
+    if say:
+        say("computing the headline numbers, actions and charts")
+    content = brief.brief_content(wh, scope, period=args.period, title=args.title)
+    if say:
+        say("laying out the PDF")
+    pdf = brief.render_pdf(content, paper=args.paper)
+    out = Path(args.out)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_bytes(pdf)
+    partial.replace(out)  # a reader never sees half a PDF
+    pages = brief.page_count(pdf)
+    if args.json:
+        out_json = {
+            "out": str(out),
+            "pages": pages,
+            "scope": _scope_dict(scope),
+            "period": content.period.to_dict() if content.period else None,
+            "previous": content.previous.to_dict() if content.previous else None,
+            "kpis": [vars(k) for k in content.kpis],
+            "actions": _records(content.actions.drop(columns=["sentence"])),
+            "value_case": content.value_case,
+        }
+        print(json.dumps(out_json, indent=2, default=str))
+        return EXIT_OK
+    print(f"wrote {out} ({pages} pages): {content.period_line}")
+    for line in brief.describe_kpis(content.kpis):
+        print("  " + line)
+    if content.status.warning:
+        print(f"warning: {content.status.warning}")
+    return EXIT_OK
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ never set against a whole one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -70,3 +71,40 @@ def is_complete(period: Period, f: Filters, last_day: date | None) -> bool:
     if f.start and period.start < f.start:
         return False
     return not (f.end and period.end > f.end)
+
+
+def latest_complete(wh: Warehouse, f: Filters, unit: Unit = "quarter") -> Period | None:
+    """The latest calendar month or quarter that lies wholly inside the scope and the data
+    (``is_complete``), or ``None`` when there is none (or no dated data at all)."""
+    span = scope_period(wh, f)
+    if span is None:
+        return None
+    first, last = data_span(wh)
+    candidate = calendar_period(span.end, unit)
+    while candidate.end >= span.start:
+        inside = candidate.start >= span.start and first is not None and candidate.start >= first
+        if inside and is_complete(candidate, f, last):
+            return candidate
+        candidate = calendar_period(candidate.start - pd.Timedelta(days=1), unit)
+    return None
+
+
+def previous(period: Period, unit: Unit = "quarter") -> Period:
+    """The calendar month or quarter just before ``period``."""
+    return calendar_period(period.start - pd.Timedelta(days=1), unit)
+
+
+def parse(label: str) -> tuple[Period, Unit]:
+    """A period named ``2025-Q3`` (a quarter) or ``2025-07`` (a month), and its unit.
+
+    Raises ``ValueError`` naming the accepted forms for anything else.
+    """
+    text = label.strip()
+    quarter = re.fullmatch(r"(\d{4})-[Qq]([1-4])", text)
+    if quarter:
+        year, q = int(quarter[1]), int(quarter[2])
+        return calendar_period(date(year, 3 * q - 2, 1), "quarter"), "quarter"
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text)
+    if month and 1 <= int(month[2]) <= 12:
+        return calendar_period(date(int(month[1]), int(month[2]), 1), "month"), "month"
+    raise ValueError(f"not a period: {label!r} (use a quarter such as 2025-Q3 or a month such as 2025-07)")

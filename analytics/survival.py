@@ -1588,14 +1588,7 @@ def churn_headline(wh: Warehouse, f: Filters = ALL_DATA, *, unit: periods.Unit =
     span = periods.scope_period(wh, f)
     if span is None:
         return ChurnHeadline(churn_rate(wh, f), note="No dated data in this warehouse.")
-    _, last_day = filters.data_span(wh)
-    latest = None
-    candidate = periods.calendar_period(span.end, unit)
-    while candidate.end >= span.start:
-        if periods.is_complete(candidate, f, last_day) and candidate.start >= span.start:
-            latest = candidate
-            break
-        candidate = periods.calendar_period(candidate.start - timedelta(days=1), unit)
+    latest = periods.latest_complete(wh, f, unit)
     if latest is None:
         note = f"No complete {unit} in this scope: the whole scope is counted, with nothing to compare it with."
         return ChurnHeadline(churn_rate(wh, f), note=note)
@@ -1605,7 +1598,7 @@ def churn_headline(wh: Warehouse, f: Filters = ALL_DATA, *, unit: periods.Unit =
     )
     if current.rate is None:
         return ChurnHeadline(current, note="No customers at risk in this scope.")
-    before = periods.calendar_period(latest.start - timedelta(days=1), unit)
+    before = periods.previous(latest, unit)
     if before.start < span.start:
         return ChurnHeadline(current, note=f"No earlier complete {unit} in this scope to compare with.")
     previous = dataclasses.replace(
