@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import filters as scopes
 from analytics import narrative
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import cached, export, filters, onboarding, tables
 
 st.title("Overview")
 wh = cached.warehouse()
@@ -20,6 +20,7 @@ last = None if history.empty else history.iloc[0].to_dict()
 st.caption(f"Warehouse `{wh.root}` · data version `{wh.data_version}` · scope: {scope.describe()}")
 for sentence in narrative.overview_summary(summary, last):
     st.markdown(sentence)
+export.brief_button(scope)
 
 st.subheader("Tables")
 tables.show(

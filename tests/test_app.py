@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -477,3 +478,30 @@ def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
     assert (
         dict(zip(items["Question"], items["Your answer"], strict=True))[benchmarks.QUESTION["omnichannel"].text] == "no"
     )
+
+
+def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, tmp_path: Path) -> None:
+    from analytics import brief
+
+    at = run("pages/overview.py", iconic_filters=filters.Filters(segments=("smb",)))
+
+    def saves() -> list[object]:
+        return [b for b in at.get("download_button") if getattr(b, "key", None) == "brief_download"]
+
+    assert not saves()  # nothing to save until asked for
+    at.button(key="brief").click().run()
+    no_exception(at)
+    scope, _, pdf, name = at.session_state["brief_pdf"]
+    assert scope == filters.Filters(segments=("smb",))
+    assert pdf.startswith(b"%PDF") and 2 <= brief.page_count(pdf) <= 5
+    assert name.endswith(".pdf") and "segment-smb" in name
+    assert len(saves()) == 1
+    if shutil.which("pdftotext"):
+        (tmp_path / "brief.pdf").write_bytes(pdf)
+        text = subprocess.run(
+            ["pdftotext", str(tmp_path / "brief.pdf"), "-"], check=True, capture_output=True, text=True
+        ).stdout
+        wh = warehouse.open(demo_env)
+        reported, *_ = brief.reporting_period(wh, scope)
+        nps = advocacy.headline(wh, reported, kind="relationship").estimate.score
+        assert "segment: smb" in text and brief.figure("score", nps) in text

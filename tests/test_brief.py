@@ -1,0 +1,292 @@
+"""The executive PDF brief: its numbers are the library's, it has its sections and charts, it renders,
+and hostile strings or an empty scope do not break it. Read back with poppler (`make test` installs it)."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import advocacy, benchmarks, brief, cli, periods, survival, value, warehouse
+from analytics.errors import UsageError
+from analytics.filters import Filters
+from tests.conftest import load_tables, valid_customers, valid_interactions, valid_surveys
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils not installed; run `make poppler`"
+)
+
+
+def pdf_text(pdf: Path | bytes, tmp_path: Path) -> str:
+    path = pdf if isinstance(pdf, Path) else tmp_path / "brief.pdf"
+    if not isinstance(pdf, Path):
+        path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def pdf_info(path: Path) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+def images(path: Path) -> int:
+    """Images drawn in the PDF (their transparency masks are not counted)."""
+    out = subprocess.run(["pdfimages", "-list", str(path)], check=True, capture_output=True, text=True).stdout
+    return sum(1 for line in out.splitlines()[2:] if line.split()[2] == "image")
+
+
+def near(text: str, label: str, lines: int = 3) -> str:
+    """The line of ``text`` where ``label`` first appears and the few after it, joined."""
+    rows = text.splitlines()
+    for i, row in enumerate(rows):
+        if label in row:
+            return " ".join(rows[i : i + lines])
+    raise AssertionError(f"{label!r} is not in the brief")
+
+
+@pytest.fixture(scope="module")
+def demo_brief(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[brief.BriefContent, Path]:
+    wh = warehouse.open(demo_warehouse)
+    content = brief.brief_content(wh, Filters())
+    path = tmp_path_factory.mktemp("brief") / "brief.pdf"
+    path.write_bytes(brief.render_pdf(content))
+    return content, path
+
+
+def test_every_headline_number_is_the_library_s(
+    demo_warehouse: Path, demo_brief: tuple[brief.BriefContent, Path], tmp_path: Path
+) -> None:
+    content, path = demo_brief
+    text = pdf_text(path, tmp_path)
+    wh = warehouse.open(demo_warehouse)
+    scope = content.scope
+    for kind, label in (("relationship", "Relationship NPS"), ("transactional", "Post-contact NPS")):
+        h = advocacy.headline(wh, scope, kind=kind)
+        row = near(text, label)
+        assert brief.figure("score", h.estimate.score) in row
+        assert brief.figure("score", h.estimate.low) in row and brief.figure("score", h.estimate.high) in row
+        if h.change is not None:
+            assert brief.figure("diff", h.change.diff) in row
+        assert f"n = {h.estimate.n:,}" in text
+    churn = survival.churn_headline(wh, scope)
+    row = near(text, "Churn rate")
+    assert churn.current.rate is not None and churn.change is not None
+    for number in (churn.current.rate, churn.current.low, churn.current.high):
+        assert brief.figure("churn_rate", number) in row
+    assert brief.figure("ratio", churn.change.ratio) in row
+    tenure = survival.survival_report(wh, scope, horizon=brief.HORIZON).summary.iloc[0]
+    assert brief.figure("months", tenure["median"]) in near(text, "Median lifetime")
+    assert brief.figure("months", tenure["rmst"]) in near(text, "Mean months")
+    worth = value.customer_value(wh, scope, by=None).iloc[0]
+    assert brief.figure("equity", worth["equity"]) in near(text, "Customer equity")
+    assert brief.figure("value_at_risk", worth["value_at_risk"]) in near(text, "Value at risk")
+    distance = benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).set_index("profile")
+    assert brief.figure("points", distance.loc["iconic", "distance"]) in near(text, "Distance to iconic")
+
+
+def test_the_brief_reports_the_latest_complete_quarter_against_the_one_before(
+    demo_warehouse: Path, demo_brief: tuple[brief.BriefContent, Path]
+) -> None:
+    content, _ = demo_brief
+    wh = warehouse.open(demo_warehouse)
+    latest = periods.latest_complete(wh, Filters())
+    assert content.period == latest
+    assert content.previous == periods.previous(latest)
+    assert content.scope.end == latest.end
+    labels = {k.key: k.period for k in content.kpis}
+    assert labels["churn_rate"] == latest.label
+
+
+def test_the_brief_has_its_sections_charts_and_pages(
+    demo_brief: tuple[brief.BriefContent, Path], tmp_path: Path
+) -> None:
+    content, path = demo_brief
+    text = pdf_text(path, tmp_path)
+    for section in ("Data quality", "Headline numbers", "Top actions", "Charts", "Methods and sources"):
+        assert section in text
+    for chart in ("NPS by segment", "Survival by segment", "Satisfaction against efficiency"):
+        assert chart in text
+    assert 2 <= int(pdf_info(path)["Pages"]) <= 5
+    assert images(path) == 3
+    pages = int(pdf_info(path)["Pages"])
+    assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
+    # Each action is one sentence from the moment map's numbers.
+    for sentence in content.actions["sentence"]:
+        assert re.sub(r"\*\*", "", sentence)[:40] in " ".join(text.split())
+    assert "The value case is not available" in text
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True
+    )
+    rendered = next(tmp_path.glob("page*.png"))
+    assert rendered.stat().st_size > 10_000
+
+
+def test_an_empty_scope_gives_a_valid_brief_that_says_so(demo_warehouse: Path, tmp_path: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    pdf = brief.build_brief(wh, Filters(segments=("nobody",)))
+    path = tmp_path / "empty.pdf"
+    path.write_bytes(pdf)
+    text = " ".join(pdf_text(path, tmp_path).split())
+    assert 2 <= int(pdf_info(path)["Pages"]) <= 5
+    assert "No relationship responses in this scope" in text
+    assert "No contacts in this scope" in text
+    assert "No customers in this scope" in text
+    assert "nan" not in text.lower().split()
+    assert images(path) == 0
+
+
+def test_hostile_names_and_long_text_are_printed_as_given(wh_path: Path, tmp_path: Path) -> None:
+    hostile = '<b>& "Co" </para> <i>'
+    long_segment = "segment " + "x" * 300
+    customers = valid_customers(50)
+    customers["segment"] = [hostile] * 25 + [long_segment] * 25
+    customers["churned_at"] = [""] * 45 + ["2024-03-01"] * 5
+    wh = load_tables(
+        wh_path,
+        tmp_path,
+        customers=customers,
+        interactions=valid_interactions(400),
+        surveys=valid_surveys(300),
+    )
+    title = "<title> & <script>alert(1)</script> " + "word " * 600
+    pdf = brief.build_brief(wh, Filters(segments=(hostile,)), title=title)
+    text = " ".join(pdf_text(pdf, tmp_path).split())
+    assert hostile.strip() in text
+    assert "<title> & <script>alert(1)</script>" in text
+    path = tmp_path / "brief.pdf"
+    assert 2 <= int(pdf_info(path)["Pages"]) <= 5
+    everyone = brief.build_brief(wh, Filters(), paper="letter")
+    (tmp_path / "all.pdf").write_bytes(everyone)
+    assert pdf_info(tmp_path / "all.pdf")["Page size"].startswith("612 x 792")
+
+
+def test_money_at_stake_joins_the_value_case_by_moment() -> None:
+    actions = pd.DataFrame(
+        {
+            "journey_stage": ["pay", "support", "buy"],
+            "contact_reason": ["billing_dispute", "service_outage", "plan_change"],
+            "action": ["Fix", "Fix", "Right-size"],
+        }
+    )
+    impacts = pd.DataFrame(
+        {
+            "journey_stage": ["pay", "pay", "support", "get"],
+            "contact_reason": ["billing_dispute", "billing_dispute", "service_outage", "address_change"],
+            "segment": ["consumer", "smb", "consumer", "consumer"],
+            "customers_affected": [100, 50, 30, 7],
+            "value": [1000.0, 500.0, 250.0, 9.0],
+            "value_low": [800.0, 300.0, 100.0, 1.0],
+            "value_high": [1200.0, 700.0, 400.0, 20.0],
+        }
+    )
+    out = brief.money_at_stake(actions, impacts)
+    assert out[["journey_stage", "action"]].equals(actions[["journey_stage", "action"]])  # order and rows kept
+    # pay/billing_dispute: the two segments summed; support/service_outage: one row; buy: none.
+    assert out["customers_affected"].tolist()[:2] == [150, 30]
+    assert out["value"].tolist()[:2] == [1500.0, 250.0]
+    assert out["value_low"].tolist()[:2] == [1100.0, 100.0]
+    assert out["value_high"].tolist()[:2] == [1900.0, 400.0]
+    assert math.isnan(out["value"].iloc[2])
+    assert brief.money_at_stake(actions, None)["value"].isna().all()
+    with pytest.raises(ValueError, match="lack the column"):
+        brief.money_at_stake(actions, impacts.drop(columns=["value_low"]))
+
+
+def test_the_value_case_money_is_printed_beside_its_action(demo_warehouse: Path, tmp_path: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    content = brief.brief_content(wh, Filters(), use_value_case=False)
+    first = content.actions.iloc[0]
+    impacts = pd.DataFrame(
+        {
+            "journey_stage": [first["journey_stage"]],
+            "contact_reason": [first["contact_reason"]],
+            "segment": ["all"],
+            "customers_affected": [321],
+            "value": [123_456.0],
+            "value_low": [100_000.0],
+            "value_high": [150_000.0],
+        }
+    )
+    text = pdf_text(brief.build_brief(wh, Filters(), impacts=impacts), tmp_path)
+    for money in (123_456.0, 100_000.0, 150_000.0):
+        assert brief.figure("money", money) in near(text, brief.figure("money", 123_456.0))
+    assert "The value case is not available" not in text
+
+
+def test_churn_rate_counts_churns_over_customer_months_at_risk(demo_warehouse: Path) -> None:
+    """Brute force: each customer's months at risk inside the quarter, summed in pandas."""
+    wh = warehouse.open(demo_warehouse)
+    quarter = periods.latest_complete(wh, Filters())
+    result = survival.churn_rate(wh, Filters(quarter.start, quarter.end))
+    c = wh.table("customers").execute()
+    first = pd.Timestamp(quarter.start, tz="UTC")
+    after = pd.Timestamp(quarter.end, tz="UTC") + pd.Timedelta(days=1)
+    there = c[(c["signup_at"] < after) & (c["churned_at"].isna() | (c["churned_at"] >= first))]
+    start = there["signup_at"].where(there["signup_at"] > first, first)
+    end = there["churned_at"].fillna(after).where(lambda s: s < after, after)
+    months = ((end - start).dt.total_seconds() / (30.4375 * 86400)).clip(lower=0).sum()
+    churned = int((there["churned_at"].notna() & (there["churned_at"] < after)).sum())
+    assert result.churned == churned
+    assert result.months_at_risk == pytest.approx(months, rel=1e-9)
+    assert result.rate == pytest.approx(100 * churned / months)
+    assert result.low < result.rate < result.high
+    assert np.isfinite([result.low, result.high]).all()
+
+
+def test_periods_are_named_as_quarters_or_months() -> None:
+    q, unit = periods.parse("2025-Q3")
+    assert (q.start, q.end, q.label, unit) == (date(2025, 7, 1), date(2025, 9, 30), "2025-Q3", "quarter")
+    m, unit = periods.parse("2025-02")
+    assert (m.start, m.end, unit) == (date(2025, 2, 1), date(2025, 2, 28), "month")
+    with pytest.raises(ValueError, match="not a period"):
+        periods.parse("Q3 2025")
+
+
+def test_a_period_the_data_does_not_cover_is_refused(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    with pytest.raises(UsageError, match="not complete in this data"):
+        brief.reporting_period(wh, Filters(), period="2035-Q1")
+
+
+def test_the_command_writes_the_brief(demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "brief.pdf"
+    wh = warehouse.open(demo_warehouse)
+    quarter = periods.latest_complete(wh, Filters())
+    code = cli.main(
+        ["brief", "--out", str(out), "--warehouse", str(demo_warehouse), "--period", quarter.label]
+        + ["--segment", "smb", "--title", "SMB <b>brief</b>", "--paper", "letter"]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert out.read_bytes().startswith(b"%PDF")
+    assert f"wrote {out}" in printed and quarter.label in printed
+    text = pdf_text(out, tmp_path)
+    assert "SMB <b>brief</b>" in text and "segment: smb" in text
+    h = advocacy.headline(wh, Filters(end=quarter.end, segments=("smb",)), kind="relationship")
+    assert brief.figure("score", h.estimate.score) in near(text, "Relationship NPS")
+    assert pdf_info(out)["Page size"].startswith("612 x 792")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--period", "2025-Q3", "--start", "2025-01-01"], "either --period or --start/--end"),
+        (["--period", "last quarter"], "not a period"),
+        (["--segment", "nobody"], "is not in the warehouse"),
+    ],
+)
+def test_the_command_refuses_bad_options_in_one_line(
+    demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    code = cli.main(["brief", "--out", str(tmp_path / "b.pdf"), "--warehouse", str(demo_warehouse), *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == cli.EXIT_USAGE
+    assert message in err[-1] and err[-1].startswith("error: ")
+    assert not (tmp_path / "b.pdf").exists()
