@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse
 
-.PHONY: demo test install browser warehouse app lint typecheck bench clean
+.PHONY: demo test install browser poppler warehouse app lint typecheck bench clean
 
 demo: warehouse app
 
@@ -33,7 +33,13 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install browser
+# Debian's poppler-utils: the brief's tests read the PDF back with pdftotext, pdftoppm and pdfimages.
+poppler:
+	@{ command -v pdftotext && command -v pdftoppm && command -v pdfimages; } >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
+
+test: install browser poppler
 	$(BIN)/python -m pytest
 
 lint: install
@@ -50,6 +56,7 @@ bench: install browser
 	$(BIN)/python benchmarks/drivers_benchmark.py
 	$(BIN)/python benchmarks/survival_benchmark.py
 	$(BIN)/python benchmarks/benchmarks_benchmark.py
+	$(BIN)/python benchmarks/brief_benchmark.py --scale 1m
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
