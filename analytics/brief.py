@@ -283,16 +283,19 @@ def _nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
     )
 
 
-def _churn_kpi(c: survival.ChurnHeadline) -> Kpi:
+def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
+    """The churn-rate headline as the brief and the Churn page print it."""
     now = c.current
     period = now.period.label if now.period else "—"
     change, note = "—", c.note
     if c.change is not None and c.previous is not None and c.previous.period is not None:
-        change = figure("ratio", c.change.ratio)
-        note = (
-            f"rate ratio vs {c.previous.period.label} ({figure('churn_rate', c.previous.rate)}); "
-            f"95% CI {_range('ratio', c.change.low, c.change.high)}, p = {_p(c.change.p_value)}"
-        )
+        before = f"vs {c.previous.period.label} ({figure('churn_rate', c.previous.rate)})"
+        if math.isnan(c.change.ratio):  # no churn before: a ratio has no finite value
+            note = f"{before}: no churns then, so no ratio; exact test p = {_p(c.change.p_value)}"
+        else:
+            change = figure("ratio", c.change.ratio)
+            high = "no upper bound" if math.isnan(c.change.high) else figure("ratio", c.change.high)
+            note = f"rate ratio {before}; 95% CI {figure('ratio', c.change.low)} to {high}, p = {_p(c.change.p_value)}"
     counts = (
         f"Churns per {survival.CHURN_PER} customer-months at risk: {now.churned:,} churns over "
         f"{now.months_at_risk:,.0f} customer-months of {now.customers:,} customers in {period}."
@@ -413,7 +416,7 @@ def kpis(h: Headlines) -> list[Kpi]:
     return [
         _nps_kpi("relationship_nps", h.relationship),
         _nps_kpi("post_contact_nps", h.post_contact),
-        _churn_kpi(h.churn),
+        churn_kpi(h.churn),
         *_tenure_kpis(h.tenure, h.tenure_before),
         *_value_kpis(h.value, h.value_before, h.assumptions, when=f"at {_as_of(h.tenure)}"),
         _distance_kpi(h.distances),

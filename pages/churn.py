@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, survival, value
+from analytics import brief, charts, survival, value
 from analytics.ui import cached, filters, onboarding, tables
 from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
@@ -49,6 +49,18 @@ if report.is_empty:
 if report.window is not None:
     st.caption(f"{report.window.describe().capitalize()}. {report.note}")
 
+churn = brief.churn_kpi(cached.churn_headline(scope))
+if churn.value != "—":
+    rate = st.columns([1, 3])
+    rate[0].metric(
+        f"{churn.label} · {churn.period}",
+        churn.value,
+        delta=None if churn.change == "—" else f"{churn.change} vs the period before",
+        delta_color="off",
+        help="Churns per 100 customer-months at risk: each customer counts the time they were a customer in "
+        "the period, so joiners and leavers count for part of it.",
+    )
+    rate[1].caption(f"95% CI {churn.interval}. {churn.counts} Change: {churn.change_note}.")
 st.altair_chart(charts.survival_curves(report.curves, by=by), width="stretch")
 value_by = by if by in value.DIMENSIONS else "segment"
 values = cached.customer_value(scope, by=value_by, assumptions=assumptions)

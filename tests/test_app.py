@@ -505,3 +505,16 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
         reported, *_ = brief.reporting_period(wh, scope)
         nps = advocacy.headline(wh, reported, kind="relationship").estimate.score
         assert "segment: smb" in text and brief.figure("score", nps) in text
+
+
+def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path) -> None:
+    from analytics import brief, survival
+
+    at = run("pages/churn.py")
+    no_exception(at)
+    wh = warehouse.open(demo_env)
+    expected = brief.churn_kpi(survival.churn_headline(wh, filters.Filters()))
+    metric = next(m for m in at.metric if m.label.startswith("Churn rate"))
+    assert metric.value == expected.value
+    assert expected.period in metric.label
+    assert any("customer-months" in c.value for c in at.caption)

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import advocacy, drivers, filters, narrative, periods, segmentation, survival, warehouse
+from analytics import advocacy, brief, drivers, filters, narrative, periods, segmentation, survival, warehouse
 from analytics.filters import Filters
 from analytics.ui import cached
 from analytics.warehouse import Warehouse
@@ -193,6 +193,22 @@ def check(result: Any, where: str) -> None:
         check_frame(result, where)
     elif isinstance(result, periods.Period):
         assert result.start <= result.end, where
+    elif isinstance(result, survival.ChurnHeadline):
+        for rate in (result.current, result.previous):
+            if rate is None:
+                continue
+            assert 0 <= rate.churned <= rate.customers and rate.months_at_risk >= 0, where
+            assert (rate.rate is None) == (rate.months_at_risk <= 0), where
+            if rate.rate is not None:
+                assert rate.low is not None and rate.high is not None, where
+                assert rate.low <= rate.rate <= rate.high, where
+        if result.change is None:
+            assert result.note, f"{where}: says nothing about what is missing"
+        else:
+            assert result.previous is not None and result.previous.period is not None, where
+            assert result.current.period is not None and result.previous.period.end < result.current.period.start
+        kpi = brief.churn_kpi(result)
+        assert "nan" not in f"{kpi.value} {kpi.interval} {kpi.change} {kpi.change_note} {kpi.counts}".lower(), where
     else:
         assert result is None or isinstance(result, str | filters.FilterOptions | segmentation.SavedSegments), where
 

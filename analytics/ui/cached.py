@@ -214,6 +214,7 @@ survival_report: Callable[..., survival.SurvivalReport] = _on_warehouse(
     variants=({}, *({"by": d} for d in survival.DIMENSIONS), {"by": "segment", "horizon": 12}),
 )
 hazard_ratios: Callable[..., survival.CoxResult] = _on_warehouse(survival.hazard_ratios)
+churn_headline: Callable[..., survival.ChurnHeadline] = _on_warehouse(survival.churn_headline)
 customer_value: Callable[..., pd.DataFrame] = _on_warehouse(
     value.customer_value,
     reads=_with_segments,
