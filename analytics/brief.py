@@ -264,7 +264,7 @@ def _nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
         n += f" from {est.customers:,} customers"
     if est.design_effect > advocacy.DEFF_SHOWN:
         n += f" (worth {est.effective_n:,.0f} independent ones)"
-    change, note = "—", h.note
+    change, note = "—", h.note if est.n else ""  # with no responses the note already stands in for n
     if h.change is not None and h.previous_period is not None:
         change = figure("diff", h.change.diff)
         if h.change.test == "exact" or math.isnan(h.change.low):
@@ -287,7 +287,7 @@ def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
     """The churn-rate headline as the brief and the Churn page print it."""
     now = c.current
     period = now.period.label if now.period else "—"
-    change, note = "—", c.note
+    change, note = "—", c.note if now.rate is not None else ""
     if c.change is not None and c.previous is not None and c.previous.period is not None:
         before = f"vs {c.previous.period.label} ({figure('churn_rate', c.previous.rate)})"
         if math.isnan(c.change.ratio):  # no churn before: a ratio has no finite value
@@ -637,6 +637,14 @@ def brief_content(
     if len(text) > MAX_TITLE:
         text = text[: MAX_TITLE - 1].rstrip() + "…"
     summary = catalog.table_summary(wh, scope)
+    scope_lines = [f"Scope: {f.describe()}.", *narrative.overview_summary(summary, None)[:1]]
+    kept = summary.set_index("table")["rows_in_scope"].reindex(["customers", "interactions", "surveys"]).fillna(0)
+    if not f.is_all and int(kept.sum()) == 0:
+        emptied = filters.emptied_by(wh, scope, rows="customers")
+        scope_lines.append(
+            "Nothing in this scope" + (f": {emptied} leaves no customers." if emptied else ".") + " The brief says "
+            "what is missing rather than showing zeros."
+        )
     return BriefContent(
         title=text,
         scope=scope,
@@ -645,7 +653,7 @@ def brief_content(
         unit=unit,
         data_name=f"{wh.root.name} ({wh.root}), data version {wh.data_version}",
         status=data_status(wh),
-        scope_lines=[f"Scope: {f.describe()}.", *narrative.overview_summary(summary, None)[:1]],
+        scope_lines=scope_lines,
         headlines=h,
         kpis=kpis(h),
         actions=actions,
@@ -861,7 +869,8 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
             w, h = pixels_wide / CHART_SCALE, pixels_high / CHART_SCALE
             shrink = min(1.0, width / w, 9.5 * cm / h)
             block.append(Image(io.BytesIO(png), width=w * shrink, height=h * shrink))
-        block.append(p(part.caption, small))
+        if part.chart is not None:
+            block.append(p(part.caption, small))
         story.append(KeepTogether(block))
 
     story.append(PageBreak())

@@ -3,6 +3,7 @@ and hostile strings or an empty scope do not break it. Read back with poppler (`
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -135,6 +136,7 @@ def test_an_empty_scope_gives_a_valid_brief_that_says_so(demo_warehouse: Path, t
     path.write_bytes(pdf)
     text = " ".join(pdf_text(path, tmp_path).split())
     assert 2 <= int(pdf_info(path)["Pages"]) <= 5
+    assert "Nothing in this scope: the segment filter (nobody) leaves no customers" in text
     assert "No relationship responses in this scope" in text
     assert "No contacts in this scope" in text
     assert "No customers in this scope" in text
@@ -272,6 +274,21 @@ def test_the_command_writes_the_brief(demo_warehouse: Path, tmp_path: Path, caps
     h = advocacy.headline(wh, Filters(end=quarter.end, segments=("smb",)), kind="relationship")
     assert brief.figure("score", h.estimate.score) in near(text, "Relationship NPS")
     assert pdf_info(out)["Page size"].startswith("612 x 792")
+
+
+def test_the_command_prints_the_headlines_as_json(
+    demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "brief.pdf"
+    assert cli.main(["brief", "--out", str(out), "--warehouse", str(demo_warehouse), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    wh = warehouse.open(demo_warehouse)
+    content = brief.brief_content(wh, Filters())
+    assert printed["pages"] == brief.page_count(out.read_bytes())
+    assert printed["period"]["label"] == content.period.label
+    assert [k["value"] for k in printed["kpis"]] == [k.value for k in content.kpis]
+    assert [a["action"] for a in printed["actions"]] == list(content.actions["action"])
+    assert printed["value_case"] is False
 
 
 @pytest.mark.parametrize(
