@@ -179,8 +179,10 @@ class BriefContent:
     def period_line(self) -> str:
         if self.period is None:
             return "No dated data in scope"
-        against = f" against {self.previous.label}" if self.previous else ""
-        return f"{self.period.label} ({self.period.start:%d %b %Y} to {self.period.end:%d %b %Y}){against}"
+        against = f" against {self.previous.label}" if self.previous else ", with no earlier period to compare"
+        if self.period.label != periods.range_label(self.period.start, self.period.end):  # 2026-Q2: say its days
+            return f"{self.period.label} ({self.period.start:%d %b %Y} to {self.period.end:%d %b %Y}){against}"
+        return f"{self.period.label}{against}"
 
 
 def reporting_period(
@@ -564,36 +566,40 @@ def _chart_parts(wh: Warehouse, scope: Filters, period: Period | None) -> list[C
     ]
 
 
-def _methods(h: Headlines, actions_rule: str) -> list[tuple[str, str]]:
+def _methods(h: Headlines, moment_map: pd.DataFrame, actions_rule: str, unit: str) -> list[tuple[str, str]]:
     sources = sorted(set(benchmarks.reference()["source"].dropna().astype(str)))
     rel, post = h.relationship.estimate, h.post_contact.estimate
+    active = 0 if h.value.empty else int(h.value["active"].iloc[0])
+    contacts = int(moment_map["volume"].sum()) if not moment_map.empty else 0
+    answers = int(moment_map["n"].sum()) if not moment_map.empty else 0
     return [
         (
             "Advocacy",
             "NPS is the share of promoters (9-10) minus the share of detractors (0-6), in points, with the adjusted "
-            "Wald interval (Rocks 2016). Relationship NPS counts each customer's latest answer in the quarter "
+            f"Wald interval (Rocks 2016). Relationship NPS counts each customer's latest answer in the {unit} "
             f"(n = {rel.n:,}); post-contact NPS counts every answer after a contact (n = {post.n:,}), with customers "
             "as clusters so repeat answers are not taken as independent. The change is tested against the "
-            "previous quarter with responses, allowing for customers who answered in both.",
+            f"previous {unit} with responses, allowing for customers who answered in both.",
         ),
         (
             "Churn and lifetime",
-            f"Churn is counted per {survival.CHURN_PER} customer-months at risk in the quarter (exact Poisson "
+            f"Churn is counted per {survival.CHURN_PER} customer-months at risk in the {unit} (exact Poisson "
             "interval); the change is the rate ratio with an exact binomial test. Median lifetime and the "
             f"restricted mean to {HORIZON} months come from Kaplan-Meier with left truncation "
-            f"(n = {len(h.tenure.summary) and int(h.tenure.summary['n'].iloc[0]):,} customers), RMST with a "
+            f"(n = {0 if h.tenure.is_empty else int(h.tenure.summary['n'].iloc[0]):,} customers), RMST with a "
             "200-replicate customer bootstrap. Earlier figures are the same estimates as at the end of the "
-            "previous quarter.",
+            f"previous {unit}.",
         ),
         (
             "Value",
-            f"Customer equity and value at risk: {h.assumptions.describe()}; one survival curve over the scope, "
-            "with 200-replicate bootstrap intervals. Money at stake for an action comes from the value case "
+            f"Customer equity and value at risk of {active:,} active customers: {h.assumptions.describe()}; one "
+            "survival curve over the scope, with 200-replicate bootstrap intervals. Money at stake for an action comes from the value case "
             "(lifetime margin kept per year), where it is available.",
         ),
         (
             "Moments of truth",
-            f"{actions_rule} The swing is NPS when expectations were met minus NPS when they were not, with a "
+            f"{contacts:,} contacts and {answers:,} post-contact answers about them. {actions_rule} The swing is NPS "
+            "when expectations were met minus NPS when they were not, with a "
             "customer-clustered 95% interval. Fix: a big, significant swing delivered below 80%; Delight: the same, "
             "delivered well, to customers worth more than the median; Right-size: a small or uncertain swing.",
         ),
@@ -660,7 +666,7 @@ def brief_content(
         actions_note=actions_note,
         value_case=impacts is not None,
         charts=_chart_parts(wh, scope, current),
-        methods=_methods(h, rule.describe()),
+        methods=_methods(h, table, rule.describe(), unit),
     )
 
 
