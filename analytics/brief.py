@@ -500,13 +500,19 @@ def money_at_stake(actions: pd.DataFrame, impacts: pd.DataFrame | None) -> pd.Da
 
 
 def value_case_impacts(wh: Warehouse, scope: Filters) -> pd.DataFrame | None:
-    """The value case's money per moment (``analytics.impact``), or None where that module is not
-    installed yet."""
+    """The value case's money per moment (``analytics.impact.value_case``): its per-moment rows when
+    it has them, else its per-segment ``impacts``; None where that module is not installed yet."""
     try:
         impact: Any = importlib.import_module("analytics.impact")
     except ImportError:
         return None
-    impacts: pd.DataFrame = impact.value_case(wh, scope).impacts
+    case = impact.value_case(wh, scope)
+    # The per-moment rows carry each moment's own interval (from the same resamples); summing the
+    # per-segment bounds would only widen it.
+    moments_frame = getattr(case, "moments", None)
+    if isinstance(moments_frame, pd.DataFrame) and set(IMPACT_COLUMNS) <= set(moments_frame.columns):
+        return moments_frame
+    impacts: pd.DataFrame = case.impacts
     return impacts
 
 
@@ -623,7 +629,8 @@ def brief_content(
 
     ``period`` names the quarter or month to report on (see ``reporting_period``). ``impacts``
     gives the value case's money per moment directly; otherwise, with ``use_value_case``, it is
-    asked of ``analytics.impact`` when that module exists.
+    asked of ``analytics.impact`` when that module exists (at a million customers the value case
+    takes about a minute of its own).
     """
     scope, current, previous, unit = reporting_period(wh, f, period=period)
     h = headline_results(wh, scope, previous=previous, unit=unit)
@@ -858,8 +865,8 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
         if not content.value_case:
             story.append(
                 p(
-                    "The value case is not available for this warehouse yet, so the actions are shown without "
-                    "the money at stake. Net promoters at stake: contacts x share not met x swing / 100.",
+                    "The value case is not available for this brief, so the actions are shown without the money "
+                    "at stake. Net promoters at stake: contacts x share not met x swing / 100.",
                     small,
                 )
             )

@@ -347,6 +347,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp.add_argument("--title", metavar="TEXT", help="the brief's title (default: Customer experience brief)")
     sp.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default a4)")
+    sp.add_argument(
+        "--without-value-case",
+        action="store_true",
+        help="leave the value case's money at stake out of the top actions (it is the slowest part at scale)",
+    )
     sp.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
     scope_args(sp)
     warehouse_arg(sp)
@@ -1083,7 +1088,9 @@ def _brief(args: argparse.Namespace) -> int:
     say = None if args.json else _progress()
     if say:
         say("computing the headline numbers, actions and charts")
-    content = brief.brief_content(wh, scope, period=args.period, title=args.title)
+    content = brief.brief_content(
+        wh, scope, period=args.period, title=args.title, use_value_case=not args.without_value_case
+    )
     if say:
         say("laying out the PDF")
     pdf = brief.render_pdf(content, paper=args.paper)

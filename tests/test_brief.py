@@ -8,6 +8,8 @@ import math
 import re
 import shutil
 import subprocess
+import sys
+import types
 from datetime import date
 from pathlib import Path
 
@@ -55,7 +57,8 @@ def near(text: str, label: str, lines: int = 3) -> str:
 @pytest.fixture(scope="module")
 def demo_brief(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[brief.BriefContent, Path]:
     wh = warehouse.open(demo_warehouse)
-    content = brief.brief_content(wh, Filters())
+    # Without the value case, so the brief reads the same whether or not analytics.impact is installed.
+    content = brief.brief_content(wh, Filters(), use_value_case=False)
     path = tmp_path_factory.mktemp("brief") / "brief.pdf"
     path.write_bytes(brief.render_pdf(content))
     return content, path
@@ -222,6 +225,37 @@ def test_the_value_case_money_is_printed_beside_its_action(demo_warehouse: Path,
     assert "The value case is not available" not in text
 
 
+def test_the_value_case_is_asked_for_its_per_moment_money(
+    demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``analytics.impact.value_case(wh, scope)`` is called with the brief's scope, and its per-moment
+    rows (with their own intervals) are preferred to the per-segment ones."""
+    wh = warehouse.open(demo_warehouse)
+    plain = brief.brief_content(wh, Filters(), use_value_case=False)
+    first = plain.actions.iloc[0]
+    row = {"journey_stage": first["journey_stage"], "contact_reason": first["contact_reason"]}
+    asked: list[Filters] = []
+
+    class Case:
+        moments = pd.DataFrame(
+            [{**row, "customers_affected": 9, "value": 5000.0, "value_low": 4000.0, "value_high": 6000.0}]
+        )
+        impacts = pd.DataFrame(
+            [{**row, "segment": "smb", "customers_affected": 9, "value": 1.0, "value_low": 0.0, "value_high": 2.0}]
+        )
+
+    def value_case(wh_: object, f: Filters) -> Case:
+        asked.append(f)
+        return Case()
+
+    monkeypatch.setitem(sys.modules, "analytics.impact", types.SimpleNamespace(value_case=value_case))
+    content = brief.brief_content(wh, Filters())
+    assert asked == [content.scope]
+    assert content.value_case
+    assert content.actions["value"].iloc[0] == 5000.0 and content.actions["value_high"].iloc[0] == 6000.0
+    assert content.actions["value"].iloc[1:].isna().all()
+
+
 def test_churn_rate_counts_churns_over_customer_months_at_risk(demo_warehouse: Path) -> None:
     """Brute force: each customer's months at risk inside the quarter, summed in pandas."""
     wh = warehouse.open(demo_warehouse)
@@ -280,10 +314,11 @@ def test_the_command_prints_the_headlines_as_json(
     demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "brief.pdf"
-    assert cli.main(["brief", "--out", str(out), "--warehouse", str(demo_warehouse), "--json"]) == 0
+    command = ["brief", "--out", str(out), "--warehouse", str(demo_warehouse), "--json", "--without-value-case"]
+    assert cli.main(command) == 0
     printed = json.loads(capsys.readouterr().out)
     wh = warehouse.open(demo_warehouse)
-    content = brief.brief_content(wh, Filters())
+    content = brief.brief_content(wh, Filters(), use_value_case=False)
     assert printed["pages"] == brief.page_count(out.read_bytes())
     assert printed["period"]["label"] == content.period.label
     assert [k["value"] for k in printed["kpis"]] == [k.value for k in content.kpis]
