@@ -1,0 +1,647 @@
+"""The value case: what fixing a moment of truth is worth, in lifetime value, with its uncertainty.
+
+The chain, for every moment (journey stage x contact reason) and segment:
+
+1. **Experience -> attitude.** Each contact with a verdict (``moments.MetRule``) is followed to the
+   customer's next relationship answer (within ``within_days``). The shift is the mean next LTR
+   after a met contact minus after a not-met one, within each segment x plan cell, averaged over the
+   cells with the not-met contacts' mix as weights (so the comparison is between like customers,
+   and the result is the effect on the customers a fix would reach). The shift in promoter and
+   detractor shares is computed the same way and shown; the money goes through the 0-10 answer,
+   which loses less than three categories do.
+2. **Attitude -> survival.** A Cox model on the relationship-answer spells (``survival.nps_spells``)
+   gives the log hazard ratio per LTR point, adjusted for segment and plan. One answer is a noisy
+   reading of attitude, so that coefficient is diluted (regression dilution). Correlations between
+   the same customer's answers at increasing lags fall geometrically, ``r(lag) = reliability *
+   persistence^lag``, a quasi-simplex model (Heise 1969, *Am. Sociol. Rev.* 34: 93-101), which
+   gives the reliability of one answer and how fast a change in attitude fades. The coefficient is
+   divided by the reliability and by how much attitude has faded, on average, by the time of a
+   churn in a spell (``fade``): that is the effect of attitude now on the hazard now.
+3. **Survival -> value.** Each segment x plan churns at its rate per month at risk. A fixed contact
+   lowers the log hazard by the corrected shift, fading month by month with the persistence, and
+   the customer's monthly margin over the horizon is discounted (``value.ValueAssumptions``).
+4. **Value of change** = not-met contacts in a year at the scope's rate x improvement fraction x
+   value kept per fixed contact. With a cost, the net value and the payback period.
+
+Every step is re-estimated on Poisson-weighted resamples of customers (one set of weights for
+all steps); the Cox coefficient is drawn from its sampling distribution in each resample rather
+than refitted. The estimate is observational: it assumes that, within a segment and plan, whether
+a contact met expectations is unrelated to anything else that moves attitude.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis import _
+
+from analytics import filters, moments, survival
+from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.errors import IconicError
+from analytics.filters import ALL_DATA, Filters
+from analytics.moments import MOMENT, MetRule
+from analytics.value import ValueAssumptions
+from analytics.warehouse import Warehouse
+
+MONTH_SECONDS = survival.MONTH_SECONDS
+#: A contact's attitude is read from the customer's next relationship answer within this many days.
+WITHIN_DAYS = 240
+#: Answer pairs are grouped into lags of this many months for the reliability fit.
+LAG_MONTHS = 3.0
+#: Longest lag between two answers used for the reliability fit.
+MAX_LAG_MONTHS = 36.0
+#: A lag needs this many answer pairs to enter the reliability fit.
+MIN_PAIRS = 30
+#: Payback is looked for within this many months.
+PAYBACK_MONTHS = 120
+IMPACT_COLUMNS = (
+    "journey_stage",
+    "contact_reason",
+    "segment",
+    "customers_affected",
+    "contacts_per_year",
+    "value",
+    "value_low",
+    "value_high",
+)
+
+
+class ImpactError(IconicError, ValueError):
+    """A value case that cannot be asked for (a bad moment, fraction or cost)."""
+
+
+@dataclass(frozen=True)
+class ImpactAssumptions:
+    """What the value case assumes beyond the data.
+
+    ``improve``: the share of not-met contacts a fix turns into met ones (1 = fixed fully).
+    ``cost``: the one-off cost of the fix, for net value (first year) and payback (``None``: not given).
+    ``value``: margin, discount and horizon. ``confidence``: of the intervals. ``bootstrap``:
+    resamples. ``within_days``: how long after a contact its next relationship answer may come.
+    """
+
+    improve: float = 1.0
+    cost: float | None = None
+    value: ValueAssumptions = field(default_factory=ValueAssumptions)
+    confidence: float = 0.90
+    bootstrap: int = 200
+    within_days: int = WITHIN_DAYS
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.improve <= 1:
+            raise ImpactError(f"the improvement fraction must be in (0, 1], not {self.improve}")
+        if self.cost is not None and not (math.isfinite(self.cost) and self.cost >= 0):
+            raise ImpactError(f"the cost to fix must be a non-negative amount, not {self.cost}")
+        if not 0.5 <= self.confidence < 1:
+            raise ImpactError(f"the confidence must be in [0.5, 1), not {self.confidence}")
+        if self.bootstrap < 0 or self.within_days < 1:
+            raise ImpactError("the bootstrap needs a non-negative count and the answer window at least a day")
+
+    def describe(self) -> list[str]:
+        """The assumptions in plain words, for the page, the JSON and the brief."""
+        share = "every" if self.improve == 1 else f"{self.improve:.0%} of the"
+        return [
+            f"A fix turns {share} contacts that did not meet expectations into ones that do.",
+            "Value is the lifetime margin kept by fixing a year of contacts at the scope's rate: "
+            + self.value.describe().split("; survival past")[0]
+            + ".",
+            "The effect of a contact on attitude is read from the customer's next relationship answer"
+            f" (within {self.within_days} days), comparing met with not-met contacts of customers in the same"
+            " segment and plan, weighted to the not-met contacts' mix.",
+            "Attitude moves churn as a Cox model of the relationship answers says (adjusted for segment and plan),"
+            " corrected for the noise in a single answer; the change fades as fast as answers show attitude does.",
+            "Each segment and plan churns at its observed rate per month at risk over the whole horizon.",
+            f"Intervals are {self.confidence:.0%} bootstrap intervals over customers ({self.bootstrap} resamples).",
+            "This is observational: within a segment and plan, whether a contact met expectations is taken to be"
+            " unrelated to anything else that moves attitude.",
+        ]
+
+
+@dataclass(frozen=True)
+class AttitudeLink:
+    """Step 2: how attitude, read as a 0-10 answer, moves churn.
+
+    ``beta``: the Cox log hazard ratio per LTR point (adjusted for segment and plan) and ``beta_se``.
+    ``reliability``: of one answer as a reading of attitude; ``persistence``: the share of a change
+    in attitude left a month later; ``fade``: the mean persistence^(months since the answer) at the
+    churns in answered spells. ``lags``: the correlations the reliability comes from. ``effect``:
+    the corrected log hazard ratio per LTR point, ``beta / (reliability * fade)``. ``note`` says
+    when a correction could not be estimated.
+    """
+
+    beta: float
+    beta_se: float
+    reliability: float
+    persistence: float
+    fade: float
+    lags: pd.DataFrame
+    answers: int
+    events: int
+    note: str = ""
+
+    @property
+    def effect(self) -> float:
+        return self.beta / (self.reliability * self.fade)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "log_hr_per_ltr_point": self.beta,
+            "log_hr_per_ltr_point_se": self.beta_se,
+            "reliability": self.reliability,
+            "monthly_persistence": self.persistence,
+            "fade_at_churn": self.fade,
+            "corrected_log_hr_per_ltr_point": self.effect,
+            "answered_spells": self.answers,
+            "churns_in_answered_spells": self.events,
+            "lags": self.lags.to_dict(orient="records"),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ValueCase:
+    """The value case of a scope.
+
+    ``impacts``: one row per moment and segment (``IMPACT_COLUMNS`` plus ``contacts_not_met``,
+    ``net_value``). ``moments``: one row per moment, over all segments, with the chain's steps
+    (answers after met and not-met contacts, LTR and NPS shift with intervals, log hazard shift at
+    the contact, value with interval, net value and payback). ``link``: step 2, or ``None`` when the
+    scope cannot support it. ``months``: the scope's span of contacts. ``notes``: what was left out
+    and why.
+    """
+
+    impacts: pd.DataFrame
+    moments: pd.DataFrame
+    link: AttitudeLink | None
+    assumptions: ImpactAssumptions
+    months: float
+    notes: list[str]
+    rule: MetRule
+
+    @property
+    def empty(self) -> bool:
+        return self.moments.empty
+
+    def statements(self) -> list[str]:
+        return self.assumptions.describe() + [self.rule.describe()] + self.notes
+
+
+MOMENT_COLUMNS = (
+    "journey_stage",
+    "contact_reason",
+    "contacts_not_met",
+    "contacts_per_year",
+    "customers_affected",
+    "answers_met",
+    "answers_not_met",
+    "ltr_shift",
+    "ltr_shift_low",
+    "ltr_shift_high",
+    "nps_shift",
+    "months_to_answer",
+    "log_hr_shift",
+    "value",
+    "value_low",
+    "value_high",
+    "net_value",
+    "payback_months",
+    "status",
+)
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+
+def _contact_rows(wh: Warehouse, f: Filters, rule: MetRule, within_days: int) -> ibis.Table:
+    """Per moment, customer and verdict: contacts, and what the next relationship answers said."""
+    c = moments.contacts(wh, f, rule).filter(_.met.notnull())
+    c = c.select("interaction_id", "customer_id", "started_at", *MOMENT, "met")
+    answers = (
+        wh.table("surveys")
+        .filter(_.interaction_id.isnull() & _.ltr.notnull())
+        .select(answer_customer=_.customer_id, responded_at=_.responded_at, ltr=_.ltr)
+    )
+    pairs = c.select("interaction_id", "customer_id", "started_at").join(
+        answers,
+        [
+            _.customer_id == answers.answer_customer,
+            answers.responded_at > _.started_at,
+            answers.responded_at <= _.started_at + ibis.interval(days=within_days),
+        ],
+    )
+    nxt = pairs.group_by("interaction_id").aggregate(
+        ltr=pairs.ltr.argmin(pairs.responded_at),
+        gap=((pairs.responded_at.min().epoch_seconds() - pairs.started_at.min().epoch_seconds()) / MONTH_SECONDS),
+    )
+    t = c.left_join(nxt, "interaction_id")
+    ltr = t.ltr.cast("float64")
+    t = t.select(
+        *MOMENT,
+        "customer_id",
+        "met",
+        ltr=ltr,
+        gap=t.gap,
+        promoter=ibis.ifelse(ltr >= PROMOTER_MIN, 1, 0),
+        detractor=ibis.ifelse(ltr <= DETRACTOR_MAX, 1, 0),
+    )
+    per = t.group_by([*MOMENT, "customer_id", "met"]).aggregate(
+        contacts=_.count(),
+        answers=_.ltr.count(),
+        ltr_sum=_.ltr.sum(),
+        ltr_sq=(_.ltr * _.ltr).sum(),
+        promoters=_.promoter.sum(),
+        detractors=_.detractor.sum(),
+        gap_sum=_.gap.sum(),
+    )
+    who = filters.customers(wh, ALL_DATA).select("customer_id", "segment", "plan", "monthly_revenue")
+    return per.join(who, "customer_id")
+
+
+def _pair_rows(wh: Warehouse, f: Filters) -> ibis.Table:
+    """Pairs of one customer's relationship answers, binned by lag, with their cross-products."""
+    a = filters.surveys(wh, f, kind="relationship").filter(_.ltr.notnull()).select("customer_id", "responded_at", "ltr")
+    b = a.select(customer_b=a.customer_id, later_at=a.responded_at, ltr_b=a.ltr)
+    p = a.join(b, [a.customer_id == b.customer_b, b.later_at > a.responded_at])
+    lag = (p.later_at.epoch_seconds() - p.responded_at.epoch_seconds()) / MONTH_SECONDS
+    p = p.select(
+        "customer_id", lag=(lag / LAG_MONTHS).round().cast("int64"), x=p.ltr.cast("float64"), y=p.ltr_b.cast("float64")
+    )
+    p = p.filter((p.lag >= 1) & (p.lag * LAG_MONTHS <= MAX_LAG_MONTHS))
+    return p.group_by("customer_id", "lag").aggregate(
+        n=_.count(), sx=_.x.sum(), sy=_.y.sum(), sxx=(_.x * _.x).sum(), syy=(_.y * _.y).sum(), sxy=(_.x * _.y).sum()
+    )
+
+
+def _span_months(wh: Warehouse, f: Filters) -> float:
+    t = filters.interactions(wh, f)
+    row = t.aggregate(first=t.started_at.min(), last=t.started_at.max()).to_pandas().iloc[0]
+    if pd.isna(row["first"]):
+        return 0.0
+    return max(1.0, (pd.Timestamp(row["last"]) - pd.Timestamp(row["first"])).total_seconds() / MONTH_SECONDS)
+
+
+# --- estimators on arrays ------------------------------------------------------------------------------
+
+
+def quasi_simplex(lag_months: np.ndarray, r: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
+    """Reliability and monthly persistence from answer correlations at several lags:
+    ``log r = log(reliability) + lag * log(persistence)``, least squares weighted by pairs.
+    ``None`` with fewer than two usable lags. Reliability is capped at 1 and persistence at 1."""
+    ok = np.isfinite(r) & (r > 0) & (n >= MIN_PAIRS)
+    if np.unique(lag_months[ok]).size < 2:
+        return None
+    x, y, w = lag_months[ok], np.log(r[ok]), n[ok].astype(float)
+    design = np.column_stack([np.ones_like(x), x]) * np.sqrt(w)[:, None]
+    (intercept, slope), *_ = np.linalg.lstsq(design, y * np.sqrt(w), rcond=None)
+    return float(min(1.0, math.exp(intercept))), float(min(1.0, math.exp(slope)))
+
+
+def _weighted_r(stats: np.ndarray) -> np.ndarray:
+    """Pearson r per row of summed [n, sx, sy, sxx, syy, sxy]."""
+    n, sx, sy, sxx, syy, sxy = stats.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = sxy - sx * sy / n
+        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
+        return np.asarray(cov / np.sqrt(vx * vy))
+
+
+def value_per_contact(hazard: np.ndarray, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
+    """Discounted months of margin kept per fixed contact, per unit of monthly margin, for customers
+    churning at ``hazard`` per month (an array): the log hazard drops by ``-shift`` (``shift`` < 0
+    lowers it) and the drop fades by ``persistence`` a month, over ``value.horizon_months``."""
+    months = np.arange(1, value.horizon_months + 1, dtype=float)
+    discount = (1 + value.monthly_discount) ** -months
+    fading = np.cumsum(np.expm1(shift * persistence**months))
+    h = np.asarray(hazard, dtype=float)[:, None]
+    kept = np.exp(-h * months) * np.expm1(-h * fading)
+    return np.asarray(kept @ discount)
+
+
+def _flow(hazard: float, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
+    """The discounted margin kept per fixed contact in each month after it (per unit of monthly margin)."""
+    months = np.arange(1, PAYBACK_MONTHS + 1, dtype=float)
+    discount = (1 + value.monthly_discount) ** -months
+    fading = np.cumsum(np.expm1(shift * persistence**months))
+    kept = np.exp(-hazard * months) * np.expm1(-hazard * fading) * discount
+    kept[value.horizon_months :] = 0.0
+    return kept
+
+
+def payback_months(monthly_flow: np.ndarray, cost: float) -> float | None:
+    """Months until the margin kept since a fix went live adds up to its one-off ``cost``.
+
+    ``monthly_flow[t]``: the margin kept, t+1 months later, thanks to one month's fixed contacts;
+    every month after the fix brings another such month of contacts. ``None`` if the cost is not
+    reached within the flow's length."""
+    if cost <= 0:
+        return 0.0
+    cumulative = np.cumsum(np.convolve(np.ones(monthly_flow.size), monthly_flow)[: monthly_flow.size])
+    reached = np.flatnonzero(cumulative >= cost)
+    return float(reached[0] + 1) if reached.size else None
+
+
+# --- the case ------------------------------------------------------------------------------------------
+
+
+def value_case(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    assumptions: ImpactAssumptions = ImpactAssumptions(),
+    rule: MetRule | None = None,
+    moment: tuple[str, str] | None = None,
+) -> ValueCase:
+    """The value of fixing each moment of truth in scope (or only ``moment``), by segment."""
+    rule = rule or MetRule()
+    a = assumptions
+    notes: list[str] = []
+    rows = _contact_rows(wh, f, rule, a.within_days)
+    if moment is not None:
+        rows = rows.filter((rows.journey_stage == moment[0]) & (rows.contact_reason == moment[1]))
+    contacts = rows.to_pyarrow().to_pandas()
+    months = _span_months(wh, f)
+    if contacts.empty or months <= 0:
+        if moment is not None:
+            notes.append(f"no contacts with a verdict for {moment[0]}:{moment[1]} in scope")
+        return _empty_case(a, rule, months, notes)
+
+    link, link_data = _attitude_link(wh, f)
+    if link is None:
+        notes.append(link_data.get("note", "the attitude-to-churn link could not be estimated in this scope"))
+    elif link.note:
+        notes.append(link.note)
+    table = survival.survival_table(wh, f)
+    ids = pd.Index(
+        pd.unique(pd.concat([contacts["customer_id"], table["customer_id"], link_data["pairs"]["customer_id"]]))
+    )
+    rng = np.random.default_rng(a.random_state)
+    weights = [np.ones(ids.size)] + [rng.poisson(1.0, ids.size).astype(float) for _ in range(a.bootstrap)]
+
+    hazards = _hazards(table, ids, weights)
+    betas = [link.beta] + list(rng.normal(link.beta, link.beta_se, a.bootstrap)) if link else []
+    links = _links(link, link_data, ids, weights, betas) if link else []
+    per_year = 12.0 / months
+    moment_rows, impact_rows = [], []
+    for (stage, reason), g in contacts.groupby(list(MOMENT), sort=False):
+        m_row, i_rows = _moment(stage, reason, g, ids, weights, hazards, links, a, per_year)
+        moment_rows.append(m_row)
+        impact_rows.extend(i_rows)
+    impacts = pd.DataFrame(impact_rows, columns=[*IMPACT_COLUMNS, "contacts_not_met", "net_value"])
+    table_m = pd.DataFrame(moment_rows, columns=list(MOMENT_COLUMNS))
+    table_m = table_m.sort_values("value", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+    order = {k: i for i, k in enumerate(zip(table_m.journey_stage, table_m.contact_reason, strict=True))}
+    impacts = impacts.assign(_o=[order[k] for k in zip(impacts.journey_stage, impacts.contact_reason, strict=True)])
+    impacts = impacts.sort_values(["_o", "value"], ascending=[True, False], kind="stable").drop(columns="_o")
+    too_few = table_m[table_m.status != "ok"]
+    if len(too_few):
+        notes.append(
+            f"{len(too_few)} moment(s) have fewer than {MIN_N} answers after met or after not-met contacts and get no value"
+        )
+    return ValueCase(impacts.reset_index(drop=True), table_m, link, a, months, notes, rule)
+
+
+def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[str]) -> ValueCase:
+    impacts = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object if c in ("journey_stage", "contact_reason", "segment") else float)
+            for c in [*IMPACT_COLUMNS, "contacts_not_met", "net_value"]
+        }
+    )
+    table = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object if c in ("journey_stage", "contact_reason", "status") else float)
+            for c in MOMENT_COLUMNS
+        }
+    )
+    return ValueCase(impacts, table, None, a, months, notes or ["no contacts with a verdict in scope"], rule)
+
+
+def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict[str, Any]]:
+    """Step 2 on the full data; the pieces the bootstrap needs come back in the dict."""
+    pairs = _pair_rows(wh, f).to_pyarrow().to_pandas()
+    spells = survival.nps_spells(wh, f)
+    answered = spells[spells["nps_category"] != survival.NO_ANSWER].copy()
+    data: dict[str, Any] = {"pairs": pairs}
+    if answered.empty or not answered["event"].any():
+        data["note"] = "no churn after a relationship answer in scope: the attitude-to-churn link cannot be estimated"
+        return None, data
+    answered["ltr"] = answered["ltr"].astype(float)
+    covariates = [c for c in ("segment", "plan") if answered[c].nunique() > 1]
+    fit = survival.fit_cox(answered, covariates=["ltr", *covariates], check=False)
+    row = fit.hazard_ratios[fit.hazard_ratios["covariate"] == "ltr"]
+    if row.empty or fit.fit_ is None:
+        data["note"] = "the Cox model of churn on the relationship answers could not be fitted in this scope"
+        return None, data
+    position = list(fit.fit_.terms).index("ltr")
+    beta = float(np.log(row["hazard_ratio"].iloc[0]))
+    beta_se = float(math.sqrt(fit.fit_.variance[position, position]))
+    lag_stats = pairs.groupby("lag")[["n", "sx", "sy", "sxx", "syy", "sxy"]].sum()
+    r = _weighted_r(lag_stats.to_numpy(float))
+    lags = pd.DataFrame(
+        {"lag_months": lag_stats.index.to_numpy() * LAG_MONTHS, "pairs": lag_stats["n"].to_numpy(), "r": r}
+    )
+    fitted = quasi_simplex(lags["lag_months"].to_numpy(), r, lags["pairs"].to_numpy())
+    note = ""
+    if fitted is None:
+        reliability, persistence = 1.0, 1.0
+        note = (
+            f"too few customers answered twice (fewer than two lags with {MIN_PAIRS} pairs): the effect of attitude is"
+            " not corrected for the noise in one answer, and is understated; the change is taken not to fade"
+        )
+    else:
+        reliability, persistence = fitted
+    events = answered[answered["event"]]
+    since = (events["duration"] - events["entry"]).to_numpy(float)
+    data.update(since=since)
+    fade = float(np.mean(persistence**since)) if since.size else 1.0
+    link = AttitudeLink(beta, beta_se, reliability, persistence, fade, lags, len(answered), int(events.shape[0]), note)
+    return link, data
+
+
+def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    return np.asarray(ids.get_indexer(values))
+
+
+def _hazards(table: pd.DataFrame, ids: pd.Index, weights: list[np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+    """Churns per month at risk per segment and plan, one value per resample."""
+    exposure = (table["duration"] - table["entry"]).clip(lower=0).to_numpy(float)
+    event = table["event"].to_numpy(float)
+    who = _codes(table["customer_id"], ids)
+    out: dict[tuple[str, str], np.ndarray] = {}
+    for key, rows in table.groupby(["segment", "plan"]).indices.items():
+        k = who[rows]
+        w = np.stack([weight[k] for weight in weights])
+        months = w @ exposure[rows]
+        churns = w @ event[rows]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[(str(key[0]), str(key[1]))] = np.where(months > 0, churns / months, 0.0)
+    return out
+
+
+def _links(
+    link: AttitudeLink, data: dict[str, Any], ids: pd.Index, weights: list[np.ndarray], betas: list[float]
+) -> list[tuple[float, float]]:
+    """(corrected log HR per LTR point, persistence) per resample."""
+    pairs = data["pairs"]
+    who = _codes(pairs["customer_id"], ids)
+    lag = pairs["lag"].to_numpy()
+    lag_values, lag_index = np.unique(lag, return_inverse=True)
+    stats = pairs[["n", "sx", "sy", "sxx", "syy", "sxy"]].to_numpy(float)
+    out = []
+    for b, (weight, beta) in enumerate(zip(weights, betas, strict=True)):
+        if b == 0:
+            out.append((link.effect, link.persistence))
+            continue
+        summed = np.zeros((lag_values.size, 6))
+        np.add.at(summed, lag_index, stats * weight[who][:, None])
+        fitted = quasi_simplex(lag_values * LAG_MONTHS, _weighted_r(summed), summed[:, 0])
+        reliability, persistence = (
+            fitted if fitted is not None and link.note == "" else (link.reliability, link.persistence)
+        )
+        fade = float(np.mean(persistence ** data["since"])) if data["since"].size else 1.0
+        out.append((beta / (reliability * fade), persistence))
+    return out
+
+
+def _moment(
+    stage: str,
+    reason: str,
+    g: pd.DataFrame,
+    ids: pd.Index,
+    weights: list[np.ndarray],
+    hazards: dict[tuple[str, str], np.ndarray],
+    links: list[tuple[float, float]],
+    a: ImpactAssumptions,
+    per_year: float,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One moment's row, and its rows by segment."""
+    met = g["met"].to_numpy(bool)
+    not_met = g[~met]
+    base = {"journey_stage": stage, "contact_reason": reason}
+    answers_met, answers_not = int(g.loc[met, "answers"].sum()), int(not_met["answers"].sum())
+    customers = not_met.groupby("segment")["customer_id"].nunique()
+    contacts_not = not_met.groupby("segment")["contacts"].sum()
+    row: dict[str, Any] = {
+        **base,
+        "contacts_not_met": int(contacts_not.sum()),
+        "contacts_per_year": float(contacts_not.sum() * per_year),
+        "customers_affected": int(not_met["customer_id"].nunique()),
+        "answers_met": answers_met,
+        "answers_not_met": answers_not,
+    }
+    empty = {c: float("nan") for c in MOMENT_COLUMNS if c not in row and c not in base}
+    if min(answers_met, answers_not) < MIN_N or not links or contacts_not.sum() == 0:
+        status = (
+            "too few answers"
+            if min(answers_met, answers_not) < MIN_N
+            else ("no churn model" if not links else "all met")
+        )
+        segments = [
+            {**base, "segment": s, "customers_affected": int(customers.get(s, 0)), "contacts_per_year": float(contacts_not.get(s, 0) * per_year),
+             "value": np.nan, "value_low": np.nan, "value_high": np.nan, "contacts_not_met": int(contacts_not.get(s, 0)), "net_value": np.nan}
+            for s in sorted(contacts_not.index)
+        ]  # fmt: skip
+        return {**row, **empty, "payback_months": None, "status": status}, segments
+
+    # Step 1: the LTR shift, within segment x plan, weighted to the not-met contacts' mix.
+    who = _codes(g["customer_id"], ids)
+    cell = pd.MultiIndex.from_frame(g[["segment", "plan"]])
+    cell_codes, cells = pd.factorize(cell)
+    mix = np.bincount(cell_codes[~met], weights=g.loc[~met, "contacts"].to_numpy(float), minlength=len(cells))
+    stats = g[["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
+    side = met.astype(int)
+
+    def shift(weight: np.ndarray) -> tuple[float, float, float]:
+        w = weight[who]
+        sums = np.zeros((2, len(cells), stats.shape[1]))
+        np.add.at(sums, (side, cell_codes), stats * w[:, None])
+        n = sums[:, :, 0]
+        usable = (n[0] > 0) & (n[1] > 0) & (mix > 0)
+        if not usable.any():
+            return float("nan"), float("nan"), float("nan")
+        k = mix[usable] / mix[usable].sum()
+        mean = sums[:, usable, 1:] / n[:, usable, None]
+        ltr = float(k @ (mean[1, :, 0] - mean[0, :, 0]))
+        nps = float(k @ ((mean[1, :, 1] - mean[1, :, 2]) - (mean[0, :, 1] - mean[0, :, 2]))) * 100
+        gap = float(sums[0, usable, 4].sum() / n[0, usable].sum())
+        return ltr, nps, gap
+
+    # Step 3 inputs: monthly margin of the not-met contacts per segment x plan.
+    margin = not_met.assign(m=not_met["monthly_revenue"] * not_met["contacts"] * a.value.margin_rate)
+    margin_by = margin.groupby(["segment", "plan"])["m"].sum()
+    replicates = np.zeros((len(weights), len(contacts_not)))
+    segments = list(contacts_not.index)
+    first_shift = (float("nan"), float("nan"), float("nan"))
+    eta0 = float("nan")
+    shifts = np.full(len(weights), np.nan)
+    for b, weight in enumerate(weights):
+        ltr, nps, gap = shift(weight)
+        shifts[b] = ltr
+        if b == 0:
+            first_shift = (ltr, nps, gap)
+        effect, persistence = links[b]
+        log_hr = ltr * effect / persistence**gap if math.isfinite(ltr) else float("nan")
+        if b == 0:
+            eta0 = log_hr
+        for (segment, plan), m in margin_by.items():
+            h = hazards.get((segment, plan))
+            if h is None or not math.isfinite(log_hr):
+                continue
+            kept = value_per_contact(np.array([h[b]]), log_hr, persistence, a.value)[0]
+            replicates[b, segments.index(segment)] += m * kept * per_year * a.improve
+    tail = (1 - a.confidence) / 2
+    boot = replicates[1:] if len(weights) > 1 else replicates[:1]
+    low, high = np.quantile(boot, [tail, 1 - tail], axis=0)
+    total = replicates.sum(axis=1)
+    t_low, t_high = np.quantile(total[1:] if len(weights) > 1 else total[:1], [tail, 1 - tail])
+    resampled = shifts[1:][np.isfinite(shifts[1:])] if len(weights) > 1 else shifts[:1]
+    s_low, s_high = np.quantile(resampled, [tail, 1 - tail]) if resampled.size else (np.nan, np.nan)
+    cost = a.cost
+    value = float(total[0])
+    payback = None
+    if cost is not None and math.isfinite(eta0):
+        effect, persistence = links[0]
+        flow = np.zeros(PAYBACK_MONTHS)
+        for (segment, plan), m in margin_by.items():
+            h = hazards.get((segment, plan))
+            if h is not None:
+                flow += m * a.improve * per_year / 12 * _flow(float(h[0]), eta0, persistence, a.value)
+        payback = payback_months(flow, cost)
+    row.update(
+        ltr_shift=first_shift[0],
+        ltr_shift_low=float(s_low),
+        ltr_shift_high=float(s_high),
+        nps_shift=first_shift[1],
+        months_to_answer=first_shift[2],
+        log_hr_shift=eta0,
+        value=value,
+        value_low=float(t_low),
+        value_high=float(t_high),
+        net_value=value - cost if cost is not None else float("nan"),
+        payback_months=payback,
+        status="ok",
+    )
+    by_segment = []
+    for j, segment in enumerate(segments):
+        seg_value = float(replicates[0, j])
+        share = seg_value / value if value else 0.0
+        by_segment.append(
+            {
+                **base,
+                "segment": segment,
+                "customers_affected": int(customers.get(segment, 0)),
+                "contacts_per_year": float(contacts_not[segment] * per_year),
+                "value": seg_value,
+                "value_low": float(low[j]),
+                "value_high": float(high[j]),
+                "contacts_not_met": int(contacts_not[segment]),
+                "net_value": seg_value - cost * share if cost is not None else float("nan"),
+            }
+        )
+    return row, by_segment
