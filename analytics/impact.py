@@ -105,9 +105,13 @@ class ImpactAssumptions:
 
     def describe(self) -> list[str]:
         """The assumptions in plain words, for the page, the JSON and the brief."""
-        share = "every" if self.improve == 1 else f"{self.improve:.0%} of the"
+        who = (
+            "every contact that did not meet expectations into one that does"
+            if self.improve == 1
+            else f"{self.improve:.0%} of the contacts that did not meet expectations into ones that do"
+        )
         return [
-            f"A fix turns {share} contacts that did not meet expectations into ones that do.",
+            f"A fix turns {who}.",
             "Value is the lifetime margin kept by fixing a year of contacts at the scope's rate: "
             + self.value.describe().split("; survival past")[0]
             + ".",
@@ -276,6 +280,13 @@ def _pair_rows(wh: Warehouse, f: Filters) -> ibis.Table:
     return p.group_by("customer_id", "lag").aggregate(
         n=_.count(), sx=_.x.sum(), sy=_.y.sum(), sxx=(_.x * _.x).sum(), syy=(_.y * _.y).sum(), sxy=(_.x * _.y).sum()
     )
+
+
+def known_moments(wh: Warehouse) -> list[tuple[str, str]]:
+    """Every journey stage x contact reason in the interactions, most frequent first."""
+    t = wh.table("interactions")
+    counts = t.group_by(list(MOMENT)).aggregate(n=_.count()).order_by([ibis.desc("n"), *MOMENT]).to_pandas()
+    return [(str(s), str(r)) for s, r in zip(counts["journey_stage"], counts["contact_reason"], strict=True)]
 
 
 def _span_months(wh: Warehouse, f: Filters) -> float:
