@@ -32,6 +32,7 @@ a contact met expectations is unrelated to anything else that moves attitude.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,10 +188,31 @@ class ValueCase:
     months: float
     notes: list[str]
     rule: MetRule
+    #: Each estimated moment's value in the estimate (column 0) and in every resample: rows keyed by
+    #: (journey_stage, contact_reason). Totals and their intervals come from here.
+    replicates: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: Seconds spent in each step of the chain.
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
 
     @property
     def empty(self) -> bool:
         return self.moments.empty
+
+    def total(self, improve: dict[tuple[str, str], float] | None = None) -> tuple[float, float, float]:
+        """The value of fixing every estimated moment, with its interval from the same resamples.
+
+        ``improve`` sets each moment's improvement fraction in place of the assumed one (the value
+        is proportional to it); moments left out keep the assumed fraction."""
+        if self.replicates.empty:
+            return 0.0, 0.0, 0.0
+        scale = np.array(
+            [(improve or {}).get(k, self.assumptions.improve) / self.assumptions.improve for k in self.replicates.index]
+        )
+        sums = scale @ self.replicates.to_numpy()
+        tail = (1 - self.assumptions.confidence) / 2
+        spread = sums[1:] if sums.size > 1 else sums
+        low, high = np.quantile(spread, [tail, 1 - tail])
+        return float(sums[0]), float(low), float(high)
 
     def statements(self) -> list[str]:
         return self.assumptions.describe() + [self.rule.describe()] + self.notes
@@ -372,11 +394,13 @@ def value_case(
     rule = rule or MetRule()
     a = assumptions
     notes: list[str] = []
+    clock = _Clock()
     rows = _contact_rows(wh, f, rule, a.within_days)
     if moment is not None:
         rows = rows.filter((rows.journey_stage == moment[0]) & (rows.contact_reason == moment[1]))
-    contacts = rows.to_pyarrow().to_pandas()
+    contacts = rows.order_by([*MOMENT, "customer_id", "met"]).to_pyarrow().to_pandas()
     months = _span_months(wh, f)
+    clock.lap("experience: contacts and next answers")
     if contacts.empty or months <= 0:
         if moment is not None:
             notes.append(f"no contacts with a verdict for {moment[0]}:{moment[1]} in scope")
@@ -387,22 +411,28 @@ def value_case(
         notes.append(link_data.get("note", "the attitude-to-churn link could not be estimated in this scope"))
     elif link.note:
         notes.append(link.note)
+    clock.lap("attitude: answer pairs, spells and Cox")
     table = survival.survival_table(wh, f)
-    ids = pd.Index(
-        pd.unique(pd.concat([contacts["customer_id"], table["customer_id"], link_data["pairs"]["customer_id"]]))
-    )
+    # Sorted, so that the resampling weights do not depend on the order the engine returns rows in.
+    everyone = pd.concat([contacts["customer_id"], table["customer_id"], link_data["pairs"]["customer_id"]])
+    ids = pd.Index(np.sort(pd.unique(everyone)))
     rng = np.random.default_rng(a.random_state)
-    weights = [np.ones(ids.size)] + [rng.poisson(1.0, ids.size).astype(float) for _ in range(a.bootstrap)]
+    # Poisson(1) weights per customer, one set per resample (small integers: a byte each).
+    weights = [np.ones(ids.size, np.uint8)] + [rng.poisson(1.0, ids.size).astype(np.uint8) for _ in range(a.bootstrap)]
 
     hazards = _hazards(table, ids, weights)
+    clock.lap("survival: churn rates per segment and plan, resampled")
     betas = [link.beta] + list(rng.normal(link.beta, link.beta_se, a.bootstrap)) if link else []
     links = _links(link, link_data, ids, weights, betas) if link else []
+    clock.lap("attitude: reliability and fading, resampled")
     per_year = 12.0 / months
-    moment_rows, impact_rows = [], []
+    moment_rows, impact_rows, totals = [], [], {}
     for (stage, reason), g in contacts.groupby(list(MOMENT), sort=False):
-        m_row, i_rows = _moment(stage, reason, g, ids, weights, hazards, links, a, per_year)
+        m_row, i_rows, replicated = _moment(stage, reason, g, ids, weights, hazards, links, a, per_year)
         moment_rows.append(m_row)
         impact_rows.extend(i_rows)
+        if replicated is not None:
+            totals[(stage, reason)] = replicated
     impacts = pd.DataFrame(impact_rows, columns=[*IMPACT_COLUMNS, "contacts_not_met", "net_value"])
     table_m = pd.DataFrame(moment_rows, columns=list(MOMENT_COLUMNS))
     table_m = table_m.sort_values("value", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
@@ -414,7 +444,22 @@ def value_case(
         notes.append(
             f"{len(too_few)} moment(s) have fewer than {MIN_N} answers after met or after not-met contacts and get no value"
         )
-    return ValueCase(impacts.reset_index(drop=True), table_m, link, a, months, notes, rule)
+    replicates = pd.DataFrame.from_dict(totals, orient="index") if totals else pd.DataFrame()
+    clock.lap("value: shifts and margin kept per moment, resampled")
+    return ValueCase(impacts.reset_index(drop=True), table_m, link, a, months, notes, rule, replicates, clock.laps)
+
+
+class _Clock:
+    """Seconds spent in each step, for the benchmark's split."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = self.laps.get(step, 0.0) + now - self._last
+        self._last = now
 
 
 def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[str]) -> ValueCase:
@@ -435,7 +480,7 @@ def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[
 
 def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict[str, Any]]:
     """Step 2 on the full data; the pieces the bootstrap needs come back in the dict."""
-    pairs = _pair_rows(wh, f).to_pyarrow().to_pandas()
+    pairs = _pair_rows(wh, f).order_by(["customer_id", "lag"]).to_pyarrow().to_pandas()
     spells = survival.nps_spells(wh, f)
     answered = spells[spells["nps_category"] != survival.NO_ANSWER].copy()
     data: dict[str, Any] = {"pairs": pairs}
@@ -509,8 +554,10 @@ def _links(
         if b == 0:
             out.append((link.effect, link.persistence))
             continue
-        summed = np.zeros((lag_values.size, 6))
-        np.add.at(summed, lag_index, stats * weight[who][:, None])
+        w = weight[who]
+        summed = np.column_stack(
+            [np.bincount(lag_index, weights=stats[:, j] * w, minlength=lag_values.size) for j in range(6)]
+        )
         fitted = quasi_simplex(lag_values * LAG_MONTHS, _weighted_r(summed), summed[:, 0])
         reliability, persistence = (
             fitted if fitted is not None and link.note == "" else (link.reliability, link.persistence)
@@ -530,8 +577,8 @@ def _moment(
     links: list[tuple[float, float]],
     a: ImpactAssumptions,
     per_year: float,
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One moment's row, and its rows by segment."""
+) -> tuple[dict[str, Any], list[dict[str, Any]], np.ndarray | None]:
+    """One moment's row, its rows by segment, and its value in the estimate and every resample."""
     met = g["met"].to_numpy(bool)
     not_met = g[~met]
     base = {"journey_stage": stage, "contact_reason": reason}
@@ -558,20 +605,25 @@ def _moment(
              "value": np.nan, "value_low": np.nan, "value_high": np.nan, "contacts_not_met": int(contacts_not.get(s, 0)), "net_value": np.nan}
             for s in sorted(contacts_not.index)
         ]  # fmt: skip
-        return {**row, **empty, "payback_months": None, "status": status}, segments
+        return {**row, **empty, "payback_months": None, "status": status}, segments, None
 
     # Step 1: the LTR shift, within segment x plan, weighted to the not-met contacts' mix.
     who = _codes(g["customer_id"], ids)
     cell = pd.MultiIndex.from_frame(g[["segment", "plan"]])
     cell_codes, cells = pd.factorize(cell)
     mix = np.bincount(cell_codes[~met], weights=g.loc[~met, "contacts"].to_numpy(float), minlength=len(cells))
-    stats = g[["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
-    side = met.astype(int)
+    # Only rows with an answer carry the shift: the resamples sum over those alone.
+    answered = g["answers"].to_numpy() > 0
+    stats = g.loc[answered, ["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
+    slot = met[answered].astype(int) * len(cells) + cell_codes[answered]
+    who_answered = who[answered]
 
     def shift(weight: np.ndarray) -> tuple[float, float, float]:
-        w = weight[who]
-        sums = np.zeros((2, len(cells), stats.shape[1]))
-        np.add.at(sums, (side, cell_codes), stats * w[:, None])
+        w = weight[who_answered]
+        sums = np.stack(
+            [np.bincount(slot, weights=stats[:, j] * w, minlength=2 * len(cells)) for j in range(stats.shape[1])],
+            axis=-1,
+        ).reshape(2, len(cells), stats.shape[1])
         n = sums[:, :, 0]
         usable = (n[0] > 0) & (n[1] > 0) & (mix > 0)
         if not usable.any():
@@ -655,4 +707,4 @@ def _moment(
                 "net_value": seg_value - cost * share if cost is not None else float("nan"),
             }
         )
-    return row, by_segment
+    return row, by_segment, total

@@ -205,6 +205,14 @@ def test_an_empty_scope_gives_an_empty_case_that_says_why(demo_warehouse: Path) 
     assert set(impact.IMPACT_COLUMNS) <= set(case.impacts.columns)
 
 
+def test_the_same_call_gives_the_same_numbers(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    a = impact.value_case(wh, assumptions=ImpactAssumptions(bootstrap=30))
+    b = impact.value_case(wh, assumptions=ImpactAssumptions(bootstrap=30))
+    pd.testing.assert_frame_equal(a.moments, b.moments)
+    pd.testing.assert_frame_equal(a.impacts, b.impacts)
+
+
 def test_a_small_warehouse_says_what_it_cannot_estimate(demo_warehouse: Path) -> None:
     case = impact.value_case(warehouse.open(demo_warehouse), assumptions=ImpactAssumptions(bootstrap=20))
     assert not case.empty
