@@ -312,11 +312,19 @@ def known_moments(wh: Warehouse) -> list[tuple[str, str]]:
 
 
 def _span_months(wh: Warehouse, f: Filters) -> float:
+    """Months of contacts the scope covers: its date range, clipped to the interactions' span (at
+    least a day). Zero when the scope holds no contacts."""
     t = filters.interactions(wh, f)
-    row = t.aggregate(first=t.started_at.min(), last=t.started_at.max()).to_pandas().iloc[0]
-    if pd.isna(row["first"]):
+    if int(t.count().to_pyarrow().as_py()) == 0:
         return 0.0
-    return max(1.0, (pd.Timestamp(row["last"]) - pd.Timestamp(row["first"])).total_seconds() / MONTH_SECONDS)
+    everything = wh.table("interactions")
+    row = everything.aggregate(first=everything.started_at.min(), last=everything.started_at.max()).to_pandas().iloc[0]
+    first, last = pd.Timestamp(row["first"]), pd.Timestamp(row["last"])
+    if f.start is not None:
+        first = max(first, pd.Timestamp(f.start, tz="UTC"))
+    if f.end is not None:
+        last = min(last, pd.Timestamp(f.end, tz="UTC") + pd.Timedelta(days=1))
+    return max(1.0 / 30.4375, (last - first).total_seconds() / MONTH_SECONDS)
 
 
 # --- estimators on arrays ------------------------------------------------------------------------------
