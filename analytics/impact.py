@@ -40,6 +40,7 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
+from scipy import sparse
 
 from analytics import filters, moments, survival
 from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
@@ -58,6 +59,8 @@ LAG_MONTHS = 3.0
 MAX_LAG_MONTHS = 36.0
 #: A lag needs this many answer pairs to enter the reliability fit.
 MIN_PAIRS = 30
+#: Resamples summed per sparse product (bounds the memory of one block of weights).
+RESAMPLE_BLOCK = 50
 #: Payback is looked for within this many months.
 PAYBACK_MONTHS = 120
 IMPACT_COLUMNS = (
@@ -244,49 +247,58 @@ MOMENT_COLUMNS = (
 # --- data --------------------------------------------------------------------------------------------
 
 
-def _contact_rows(wh: Warehouse, f: Filters, rule: MetRule, within_days: int) -> ibis.Table:
-    """Per moment, customer and verdict: contacts, and what the next relationship answers said."""
+def _verdicts(wh: Warehouse, f: Filters, rule: MetRule) -> ibis.Table:
+    """Contacts in scope with a verdict, and their customer's segment, plan and revenue."""
     c = moments.contacts(wh, f, rule).filter(_.met.notnull())
-    c = c.select("interaction_id", "customer_id", "started_at", *MOMENT, "met")
-    answers = (
-        wh.table("surveys")
-        .filter(_.interaction_id.isnull() & _.ltr.notnull())
-        .select(answer_customer=_.customer_id, responded_at=_.responded_at, ltr=_.ltr)
+    c = c.select("customer_id", "started_at", *MOMENT, "met")
+    who = wh.table("customers").select("customer_id", "segment", "plan", "monthly_revenue")
+    return c.join(who, "customer_id")
+
+
+def _volume_rows(c: ibis.Table) -> ibis.Table:
+    """Per moment, segment, plan and verdict: contacts, their customers' revenue, and customers
+    (each customer has one segment and plan, so customers add up over plans)."""
+    return c.group_by([*MOMENT, "segment", "plan", "met"]).aggregate(
+        contacts=_.count(), revenue=_.monthly_revenue.sum(), customers=_.customer_id.nunique()
     )
-    pairs = c.select("interaction_id", "customer_id", "started_at").join(
+
+
+def _answer_rows(wh: Warehouse, c: ibis.Table, within_days: int) -> ibis.Table:
+    """Per moment, customer and verdict, what the next relationship answers after the contacts said.
+
+    An answer is a contact's next one when the contact falls after the customer's previous answer and
+    before this one (ties in time are broken by the survey id, so each contact has at most one)."""
+    s = wh.table("surveys").filter(_.interaction_id.isnull() & _.ltr.notnull())
+    previous = s.responded_at.lag().over(group_by=s.customer_id, order_by=[s.responded_at, s.survey_id])
+    answers = s.select(answer_customer=s.customer_id, responded_at=s.responded_at, previous_at=previous, ltr=s.ltr)
+    pairs = c.join(
         answers,
         [
-            _.customer_id == answers.answer_customer,
-            answers.responded_at > _.started_at,
-            answers.responded_at <= _.started_at + ibis.interval(days=within_days),
+            c.customer_id == answers.answer_customer,
+            answers.responded_at > c.started_at,
+            answers.previous_at.isnull() | (answers.previous_at <= c.started_at),
+            answers.responded_at <= c.started_at + ibis.interval(days=within_days),
         ],
     )
-    nxt = pairs.group_by("interaction_id").aggregate(
-        ltr=pairs.ltr.argmin(pairs.responded_at),
-        gap=((pairs.responded_at.min().epoch_seconds() - pairs.started_at.min().epoch_seconds()) / MONTH_SECONDS),
-    )
-    t = c.left_join(nxt, "interaction_id")
-    ltr = t.ltr.cast("float64")
-    t = t.select(
+    ltr = pairs.ltr.cast("float64")
+    t = pairs.select(
         *MOMENT,
         "customer_id",
+        "segment",
+        "plan",
         "met",
         ltr=ltr,
-        gap=t.gap,
+        gap=(pairs.responded_at.epoch_seconds() - pairs.started_at.epoch_seconds()) / MONTH_SECONDS,
         promoter=ibis.ifelse(ltr >= PROMOTER_MIN, 1, 0),
         detractor=ibis.ifelse(ltr <= DETRACTOR_MAX, 1, 0),
     )
-    per = t.group_by([*MOMENT, "customer_id", "met"]).aggregate(
-        contacts=_.count(),
-        answers=_.ltr.count(),
+    return t.group_by([*MOMENT, "customer_id", "segment", "plan", "met"]).aggregate(
+        answers=_.count(),
         ltr_sum=_.ltr.sum(),
-        ltr_sq=(_.ltr * _.ltr).sum(),
         promoters=_.promoter.sum(),
         detractors=_.detractor.sum(),
         gap_sum=_.gap.sum(),
     )
-    who = filters.customers(wh, ALL_DATA).select("customer_id", "segment", "plan", "monthly_revenue")
-    return per.join(who, "customer_id")
 
 
 def _pair_rows(wh: Warehouse, f: Filters) -> ibis.Table:
@@ -403,16 +415,17 @@ def value_case(
     a = assumptions
     notes: list[str] = []
     clock = _Clock()
-    rows = _contact_rows(wh, f, rule, a.within_days)
+    c = _verdicts(wh, f, rule)
     if moment is not None:
-        rows = rows.filter((rows.journey_stage == moment[0]) & (rows.contact_reason == moment[1]))
-    contacts = rows.order_by([*MOMENT, "customer_id", "met"]).to_pyarrow().to_pandas()
+        c = c.filter((c.journey_stage == moment[0]) & (c.contact_reason == moment[1]))
+    volume = _volume_rows(c).order_by([*MOMENT, "segment", "plan", "met"]).to_pyarrow().to_pandas()
     months = _span_months(wh, f)
-    clock.lap("experience: contacts and next answers")
-    if contacts.empty or months <= 0:
+    if volume.empty or months <= 0:
         if moment is not None:
             notes.append(f"no contacts with a verdict for {moment[0]}:{moment[1]} in scope")
         return _empty_case(a, rule, months, notes)
+    answered = _answer_rows(wh, c, a.within_days).order_by([*MOMENT, "customer_id", "met"]).to_pyarrow().to_pandas()
+    clock.lap("experience: contacts and next answers")
 
     link, link_data = _attitude_link(wh, f)
     if link is None:
@@ -422,11 +435,11 @@ def value_case(
     clock.lap("attitude: answer pairs, spells and Cox")
     table = survival.survival_table(wh, f)
     # Sorted, so that the resampling weights do not depend on the order the engine returns rows in.
-    everyone = pd.concat([contacts["customer_id"], table["customer_id"], link_data["pairs"]["customer_id"]])
+    everyone = pd.concat([answered["customer_id"], table["customer_id"], link_data["pairs"]["customer_id"]])
     ids = pd.Index(np.sort(pd.unique(everyone)))
     rng = np.random.default_rng(a.random_state)
-    # Poisson(1) weights per customer, one set per resample (small integers: a byte each).
-    weights = [np.ones(ids.size, np.uint8)] + [rng.poisson(1.0, ids.size).astype(np.uint8) for _ in range(a.bootstrap)]
+    # Poisson(1) weights per customer, a row per resample after the estimate's ones (a byte each).
+    weights = np.vstack([np.ones((1, ids.size), np.uint8), rng.poisson(1.0, (a.bootstrap, ids.size)).astype(np.uint8)])
 
     hazards = _hazards(table, ids, weights)
     clock.lap("survival: churn rates per segment and plan, resampled")
@@ -435,8 +448,10 @@ def value_case(
     clock.lap("attitude: reliability and fading, resampled")
     per_year = 12.0 / months
     moment_rows, impact_rows, totals = [], [], {}
-    for (stage, reason), g in contacts.groupby(list(MOMENT), sort=False):
-        m_row, i_rows, replicated = _moment(stage, reason, g, ids, weights, hazards, links, a, per_year)
+    by_moment = dict(iter(answered.groupby(list(MOMENT), sort=False)))
+    for (stage, reason), v in volume.groupby(list(MOMENT), sort=False):
+        g = by_moment.get((stage, reason), answered.iloc[0:0])
+        m_row, i_rows, replicated = _moment(stage, reason, v, g, ids, weights, hazards, links, a, per_year)
         moment_rows.append(m_row)
         impact_rows.extend(i_rows)
         if replicated is not None:
@@ -532,7 +547,7 @@ def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
     return np.asarray(ids.get_indexer(values))
 
 
-def _hazards(table: pd.DataFrame, ids: pd.Index, weights: list[np.ndarray]) -> dict[tuple[str, str], np.ndarray]:
+def _hazards(table: pd.DataFrame, ids: pd.Index, weights: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
     """Churns per month at risk per segment and plan, one value per resample."""
     exposure = (table["duration"] - table["entry"]).clip(lower=0).to_numpy(float)
     event = table["event"].to_numpy(float)
@@ -540,7 +555,7 @@ def _hazards(table: pd.DataFrame, ids: pd.Index, weights: list[np.ndarray]) -> d
     out: dict[tuple[str, str], np.ndarray] = {}
     for key, rows in table.groupby(["segment", "plan"]).indices.items():
         k = who[rows]
-        w = np.stack([weight[k] for weight in weights])
+        w = weights[:, k]
         months = w @ exposure[rows]
         churns = w @ event[rows]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -549,7 +564,7 @@ def _hazards(table: pd.DataFrame, ids: pd.Index, weights: list[np.ndarray]) -> d
 
 
 def _links(
-    link: AttitudeLink, data: dict[str, Any], ids: pd.Index, weights: list[np.ndarray], betas: list[float]
+    link: AttitudeLink, data: dict[str, Any], ids: pd.Index, weights: np.ndarray, betas: list[float]
 ) -> list[tuple[float, float]]:
     """(corrected log HR per LTR point, persistence) per resample."""
     pairs = data["pairs"]
@@ -575,29 +590,53 @@ def _links(
     return out
 
 
+def _resampled_sums(
+    slot: np.ndarray, who: np.ndarray, stats: np.ndarray, slots: int, weights: np.ndarray
+) -> np.ndarray:
+    """``sums[b, s, j]``: the sum of ``stats[:, j]`` over rows in ``slot`` s, each row weighted by its
+    customer's weight in resample b. One sparse product per block of resamples."""
+    rows, k = stats.shape
+    out = np.zeros((weights.shape[0], slots, k))
+    if rows == 0:
+        return out
+    z = sparse.csr_matrix(
+        (stats.ravel(), ((slot[:, None] + np.arange(k)[None, :] * slots).ravel(), np.repeat(np.arange(rows), k))),
+        shape=(k * slots, rows),
+    )
+    for lo in range(0, weights.shape[0], RESAMPLE_BLOCK):
+        block = weights[lo : lo + RESAMPLE_BLOCK, who].T.astype(float)
+        out[lo : lo + RESAMPLE_BLOCK] = (z @ block).reshape(k, slots, -1).transpose(2, 1, 0)
+    return out
+
+
 def _moment(
     stage: str,
     reason: str,
+    v: pd.DataFrame,
     g: pd.DataFrame,
     ids: pd.Index,
-    weights: list[np.ndarray],
+    weights: np.ndarray,
     hazards: dict[tuple[str, str], np.ndarray],
     links: list[tuple[float, float]],
     a: ImpactAssumptions,
     per_year: float,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], np.ndarray | None]:
-    """One moment's row, its rows by segment, and its value in the estimate and every resample."""
+    """One moment's row, its rows by segment, and its value in the estimate and every resample.
+
+    ``v``: its contacts per segment, plan and verdict (``_volume_rows``); ``g``: its answers per
+    customer and verdict (``_answer_rows``)."""
+    v_met = v["met"].to_numpy(bool)
+    not_met = v[~v_met]
     met = g["met"].to_numpy(bool)
-    not_met = g[~met]
     base = {"journey_stage": stage, "contact_reason": reason}
-    answers_met, answers_not = int(g.loc[met, "answers"].sum()), int(not_met["answers"].sum())
-    customers = not_met.groupby("segment")["customer_id"].nunique()
+    answers_met, answers_not = int(g.loc[met, "answers"].sum()), int(g.loc[~met, "answers"].sum())
+    customers = not_met.groupby("segment")["customers"].sum()
     contacts_not = not_met.groupby("segment")["contacts"].sum()
     row: dict[str, Any] = {
         **base,
         "contacts_not_met": int(contacts_not.sum()),
         "contacts_per_year": float(contacts_not.sum() * per_year),
-        "customers_affected": int(not_met["customer_id"].nunique()),
+        "customers_affected": int(customers.sum()),
         "answers_met": answers_met,
         "answers_not_met": answers_not,
     }
@@ -616,22 +655,15 @@ def _moment(
         return {**row, **empty, "payback_months": None, "status": status}, segments, None
 
     # Step 1: the LTR shift, within segment x plan, weighted to the not-met contacts' mix.
-    who = _codes(g["customer_id"], ids)
-    cell = pd.MultiIndex.from_frame(g[["segment", "plan"]])
-    cell_codes, cells = pd.factorize(cell)
-    mix = np.bincount(cell_codes[~met], weights=g.loc[~met, "contacts"].to_numpy(float), minlength=len(cells))
-    # Only rows with an answer carry the shift: the resamples sum over those alone.
-    answered = g["answers"].to_numpy() > 0
-    stats = g.loc[answered, ["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
-    slot = met[answered].astype(int) * len(cells) + cell_codes[answered]
-    who_answered = who[answered]
+    cells = pd.MultiIndex.from_frame(v[["segment", "plan"]].drop_duplicates())
+    mix = not_met.set_index(["segment", "plan"])["contacts"].reindex(cells, fill_value=0).to_numpy(float)
+    cell_codes = np.asarray(cells.get_indexer(pd.MultiIndex.from_frame(g[["segment", "plan"]])))
+    stats = g[["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
+    slot = met.astype(int) * len(cells) + cell_codes
+    resampled = _resampled_sums(slot, _codes(g["customer_id"], ids), stats, 2 * len(cells), weights)
 
-    def shift(weight: np.ndarray) -> tuple[float, float, float]:
-        w = weight[who_answered]
-        sums = np.stack(
-            [np.bincount(slot, weights=stats[:, j] * w, minlength=2 * len(cells)) for j in range(stats.shape[1])],
-            axis=-1,
-        ).reshape(2, len(cells), stats.shape[1])
+    def shift(b: int) -> tuple[float, float, float]:
+        sums = resampled[b].reshape(2, len(cells), stats.shape[1])
         n = sums[:, :, 0]
         usable = (n[0] > 0) & (n[1] > 0) & (mix > 0)
         if not usable.any():
@@ -644,15 +676,14 @@ def _moment(
         return ltr, nps, gap
 
     # Step 3 inputs: monthly margin of the not-met contacts per segment x plan.
-    margin = not_met.assign(m=not_met["monthly_revenue"] * not_met["contacts"] * a.value.margin_rate)
-    margin_by = margin.groupby(["segment", "plan"])["m"].sum()
+    margin_by = not_met.groupby(["segment", "plan"])["revenue"].sum() * a.value.margin_rate
     replicates = np.zeros((len(weights), len(contacts_not)))
     segments = list(contacts_not.index)
     first_shift = (float("nan"), float("nan"), float("nan"))
     eta0 = float("nan")
     shifts = np.full(len(weights), np.nan)
-    for b, weight in enumerate(weights):
-        ltr, nps, gap = shift(weight)
+    for b in range(len(weights)):
+        ltr, nps, gap = shift(b)
         shifts[b] = ltr
         if b == 0:
             first_shift = (ltr, nps, gap)
