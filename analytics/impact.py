@@ -549,18 +549,21 @@ def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
 
 def _hazards(table: pd.DataFrame, ids: pd.Index, weights: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
     """Churns per month at risk per segment and plan, one value per resample."""
+    if table.empty:
+        return {}
     exposure = (table["duration"] - table["entry"]).clip(lower=0).to_numpy(float)
     event = table["event"].to_numpy(float)
     who = _codes(table["customer_id"], ids)
-    out: dict[tuple[str, str], np.ndarray] = {}
-    for key, rows in table.groupby(["segment", "plan"]).indices.items():
-        k = who[rows]
-        w = weights[:, k]
-        months = w @ exposure[rows]
-        churns = w @ event[rows]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out[(str(key[0]), str(key[1]))] = np.where(months > 0, churns / months, 0.0)
-    return out
+    cell, cells = pd.factorize(pd.MultiIndex.from_frame(table[["segment", "plan"]]))
+    months = np.empty((weights.shape[0], len(cells)))
+    churns = np.empty_like(months)
+    for b in range(weights.shape[0]):
+        w = weights[b, who]
+        months[b] = np.bincount(cell, weights=w * exposure, minlength=len(cells))
+        churns[b] = np.bincount(cell, weights=w * event, minlength=len(cells))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.where(months > 0, churns / months, 0.0)
+    return {(str(s), str(p)): rates[:, c] for c, (s, p) in enumerate(cells)}
 
 
 def _links(
