@@ -9,6 +9,7 @@ pages = [
     st.Page("pages/moments.py", title="Moments of truth", icon=":material/bolt:"),
     st.Page("pages/advocacy.py", title="Advocacy", icon=":material/campaign:"),
     st.Page("pages/churn.py", title="Churn & lifetime value", icon=":material/timeline:"),
+    st.Page("pages/value_case.py", title="Value case", icon=":material/savings:"),
     st.Page("pages/benchmarks.py", title="Iconic benchmarks", icon=":material/workspace_premium:"),
     st.Page("pages/data_quality.py", title="Data quality", icon=":material/fact_check:"),
 ]

@@ -327,7 +327,9 @@ def _pick(rng: np.random.Generator, labels: tuple[str, ...], p: Any, size: int) 
     return rng.choice(len(labels), size, p=np.asarray(p) / np.sum(p))
 
 
-def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed: int = 7) -> dict[str, Path]:
+def generate(
+    directory: Path, *, customers: int = 20_000, months: int = 36, seed: int = 7, always_met: str | None = None
+) -> dict[str, Path]:
     """Write the demo source files and ``truth.json`` into ``directory``; return ``{table: file}``.
 
     Parameters
@@ -340,9 +342,15 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         Length of the observation window, which ends at ``WINDOW_END``.
     seed
         Seed for ``numpy.random.default_rng``.
+    always_met
+        The counterfactual world: every contact for this reason meets expectations (``met_outcomes``).
+        Every random draw is made as in the real world and only that reason's outcomes are set
+        after drawing, so the two worlds are the same until a customer's churn tells them apart.
     """
     if customers < 10 or months < 2:
         raise ValueError("the demo needs at least 10 customers and 2 months")
+    if always_met is not None and always_met not in REASON_SHARE:
+        raise ValueError(f"always_met must be a contact reason ({', '.join(REASONS)}), not {always_met!r}")
     rng = np.random.default_rng(seed)
     directory.mkdir(parents=True, exist_ok=True)
     start_us = int((WINDOW_END.value // 1000) - months * MONTH_SECONDS * 1e6)
@@ -432,6 +440,13 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
         wait = np.where(live, rng.gamma(2.0, wait_minutes[channel] * 30.0) * (1.6 - 0.6 * ramp), 0.0)
         handle = np.where(live, rng.gamma(3.0, 110.0, n), rng.gamma(2.0, 40.0, n))
         cost = np.where(live, handle / 60 * h_cost[handler], 0.0) + AUTOMATED_COST * automated
+        if always_met is not None:
+            fixed = reason == REASONS.index(always_met)
+            met = met_outcomes(resolved, wait, transfers, np.asarray(CHANNELS)[channel])
+            resolved, wait, transfers = (
+                np.where(fixed, after, before) for after, before in zip(met, (resolved, wait, transfers), strict=True)
+            )
+            escalated = escalated & ~fixed
 
         tactile = (
             1.2 * (resolved - 0.7)
@@ -664,6 +679,7 @@ def generate(directory: Path, *, customers: int = 20_000, months: int = 36, seed
                 plan=plan,
                 population=population,
                 realised=realised_hazards(seg, plan, integrated, at_risk, cell_hazard, cell_months),
+                always_met=always_met,
             ),
             indent=2,
         )
@@ -786,6 +802,7 @@ def truth(
     plan: np.ndarray,
     population: dict[str, Any] | None = None,
     realised: dict[str, Any] | None = None,
+    always_met: str | None = None,
 ) -> dict[str, Any]:
     """The planted parameters, each segment's expected lifetime value at neutral attitude and, when
     given, the NPS of the whole invited population (``population_nps``).
@@ -798,7 +815,13 @@ def truth(
     q = np.exp(-h) / (1 + DISCOUNT_MONTHLY)
     clv = revenue * q / (1 - q)
     return {
-        "generator": {"customers": customers, "months": months, "seed": seed, "window_end": WINDOW_END.isoformat()},
+        "generator": {
+            "customers": customers,
+            "months": months,
+            "seed": seed,
+            "window_end": WINDOW_END.isoformat(),
+            **({"always_met": always_met} if always_met else {}),
+        },
         "attitude": {
             "start": ATTITUDE_START,
             "monthly_reversion": ATTITUDE_REVERSION,
@@ -882,6 +905,7 @@ def build(
     customers: int = 20_000,
     months: int = 36,
     seed: int = 7,
+    always_met: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[IngestResult]:
     """Generate the demo files under ``root/_sources`` and ingest each through ``analytics.ingest``.
@@ -901,7 +925,7 @@ def build(
         shutil.rmtree(root)
     say = progress or (lambda _m: None)
     say(f"generating demo data: {customers:,} customers over {months} months (seed {seed})")
-    files = generate(root / SOURCES, customers=customers, months=months, seed=seed)
+    files = generate(root / SOURCES, customers=customers, months=months, seed=seed, always_met=always_met)
     results = []
     for table in ("attributes", "assessment", "customers", "interactions", "invitations", "surveys"):
         results.append(ingest(table, files[table], warehouse_path=root, progress=say))
@@ -917,3 +941,94 @@ def load_truth(root: Path) -> dict[str, Any]:
     """Read the planted truth of the demo warehouse at ``root``."""
     data: dict[str, Any] = json.loads((Path(root) / SOURCES / TRUTH_FILE).read_text())
     return data
+
+
+# --- the value of fixing a moment, as the generator knows it ---------------------------------------------
+
+
+def met_outcomes(
+    resolved: np.ndarray, wait: np.ndarray, transfers: np.ndarray, channel: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The outcomes of contacts made to meet expectations by the default ``moments.MetRule``:
+    resolved, transferred at most once, and waiting no longer than the channel's target."""
+    from analytics.moments import MetRule
+
+    rule = MetRule()
+    target = pd.Series(channel).map(rule.wait_targets).to_numpy(float)
+    limit = rule.max_transfers if rule.max_transfers is not None else np.inf
+    return (
+        np.ones_like(resolved, dtype=bool),
+        np.where(np.isnan(target), wait, np.minimum(wait, np.nan_to_num(target, nan=np.inf))),
+        np.minimum(transfers, limit).astype(transfers.dtype),
+    )
+
+
+def attitude_gain(contacts: pd.DataFrame) -> np.ndarray:
+    """How much higher each contact would have left attitude had it met expectations (0 for those
+    that did), from the generator's equations: the same noise, only the outcomes changed.
+
+    ``contacts``: ``contact_reason``, ``channel``, ``is_resolved``, ``wait_seconds``, ``transfers``."""
+    resolved = contacts["is_resolved"].to_numpy(bool)
+    wait = contacts["wait_seconds"].to_numpy(float)
+    transfers = contacts["transfers"].to_numpy(float)
+    met_resolved, met_wait, met_transfers = met_outcomes(resolved, wait, transfers, contacts["channel"].to_numpy())
+    d_resolved = met_resolved.astype(float) - resolved
+    d_transfers = met_transfers - transfers
+    d_tactile = 1.2 * d_resolved - 0.25 * (np.log1p(met_wait / 60.0) - np.log1p(wait / 60.0)) - 0.4 * d_transfers
+    d_emotive = EMOTIVE_FROM_OUTCOME * (1.2 * d_resolved - 0.4 * d_transfers)
+    w = contacts["contact_reason"].map(TACTILE_WEIGHT).to_numpy(float)
+    importance = contacts["contact_reason"].map(IMPORTANCE).to_numpy(float)
+    return importance * (w * d_tactile + (1 - w) * d_emotive) * SWING_SCALE
+
+
+def value_of_fixing(
+    root: Path,
+    reason: str,
+    *,
+    margin_rate: float = 0.30,
+    annual_discount: float = 0.10,
+    horizon_months: int = 60,
+    chunk: int = 200_000,
+) -> dict[str, Any]:
+    """The true yearly value of making every contact for ``reason`` meet expectations, in the demo
+    warehouse at ``root``: expected discounted margin kept, from the generator's own hazards.
+
+    For each contact that did not meet expectations, attitude would have been higher by
+    ``attitude_gain``, fading by ``ATTITUDE_REVERSION`` a month. The customer's hazard follows
+    their attitude after the contact, reverting to ``ATTITUDE_START``, and the gain lowers it by
+    ``exp(ATTITUDE_LOG_HR * gain)``; the kept survival times monthly margin is discounted over
+    ``horizon_months``. Summed per segment and scaled to a year of contacts. Returns ``value``,
+    ``by_segment``, ``contacts_not_met`` and ``customers_affected``.
+    """
+    src = Path(root) / SOURCES
+    months = load_truth(root)["generator"]["months"]
+    columns = ["interaction_id", "customer_id", "channel", "contact_reason", "is_resolved", "wait_seconds", "transfers"]
+    contacts = pq.read_table(src / "interactions.parquet", columns=columns).to_pandas()
+    contacts = contacts[(contacts["contact_reason"] == reason) & contacts["channel"].isin(CHANNELS)]
+    truth_rows = pq.read_table(src / CONTACTS_TRUTH_FILE, columns=["interaction_id", "attitude_after"]).to_pandas()
+    people = pq.read_table(src / "customers.parquet", columns=["customer_id", "segment", "plan", "monthly_revenue"])
+    contacts = contacts.merge(truth_rows, on="interaction_id").merge(people.to_pandas(), on="customer_id")
+    gain = attitude_gain(contacts)
+    contacts = contacts.assign(gain=gain)[gain > 0]
+    base = (contacts["plan"].map(BASE_HAZARD) * contacts["segment"].map(SEGMENT_HR)).to_numpy(float)
+    ahead = np.arange(1, horizon_months + 1, dtype=float)
+    fade = (1 - ATTITUDE_REVERSION) ** ahead
+    discount = (1 + ((1 + annual_discount) ** (1 / 12) - 1)) ** -ahead
+    kept = np.empty(len(contacts))
+    for lo in range(0, len(contacts), chunk):
+        part = slice(lo, lo + chunk)
+        attitude = ATTITUDE_START + (contacts["attitude_after"].to_numpy()[part, None] - ATTITUDE_START) * fade
+        hazard = base[part, None] * np.exp(ATTITUDE_LOG_HR * attitude)
+        stays = np.exp(-np.cumsum(hazard, axis=1))
+        extra = np.cumsum(hazard * np.expm1(ATTITUDE_LOG_HR * contacts["gain"].to_numpy()[part, None] * fade), axis=1)
+        kept[part] = (stays * np.expm1(-extra)) @ discount
+    value = margin_rate * contacts["monthly_revenue"].to_numpy() * kept * 12 / months
+    by_segment = pd.Series(value).groupby(contacts["segment"].to_numpy()).sum()
+    return {
+        "reason": reason,
+        "value": float(value.sum()),
+        "by_segment": {str(k): float(v) for k, v in by_segment.items()},
+        "contacts_not_met": int(len(contacts)),
+        "customers_affected": int(contacts["customer_id"].nunique()),
+        "per": "year of contacts",
+    }

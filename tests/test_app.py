@@ -21,6 +21,7 @@ PAGES = [
     "pages/moments.py",
     "pages/advocacy.py",
     "pages/churn.py",
+    "pages/value_case.py",
     "pages/benchmarks.py",
     "pages/data_quality.py",
 ]
@@ -409,6 +410,51 @@ def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Pa
     assert {m.label: m.value for m in at.metric}["Customer equity"] == columns.fmt(
         "equity", value.totals(doubled)["equity"]
     )
+
+
+def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
+    default_demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analytics import impact
+
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(default_demo))
+    at = run("pages/value_case.py")
+    no_exception(at)
+    wh = warehouse.open(default_demo)
+    case = impact.value_case(wh)
+    shown = next(df.value for df in at.dataframe if "Margin kept a year (90% CI)" in df.value.columns)
+    assert list(shown["Contact reason"]) == list(case.moments["contact_reason"])
+    assert list(shown["Margin kept a year (90% CI)"]) == [
+        columns.fmt_interval("value_ci", *r) for r in case.moments[["value", "value_low", "value_high"]].to_numpy()
+    ]
+    metrics = {m.label: m.value for m in at.metric}
+    total = case.total()
+    assert metrics["Margin kept a year, every moment fixed as chosen"] == columns.fmt("value", total[0])
+
+    # Half the improvement on the moment worth most halves its value, and the total follows.
+    top = case.moments.iloc[0]
+    at.slider(key="improve_0").set_value(50).run()
+    no_exception(at)
+    shown = next(df.value for df in at.dataframe if "Margin kept a year (90% CI)" in df.value.columns)
+    assert shown["Margin kept a year (90% CI)"].iloc[0] == columns.fmt_interval(
+        "value_ci", *(top[["value", "value_low", "value_high"]].to_numpy(float) / 2)
+    )
+    half = case.total({(top["journey_stage"], top["contact_reason"]): 0.5})
+    assert {m.label: m.value for m in at.metric}["Margin kept a year, every moment fixed as chosen"] == columns.fmt(
+        "value", half[0]
+    )
+
+    # A cost gives the net value and the payback the library computes.
+    at.number_input(key="cost").set_value(100_000.0).run()
+    no_exception(at)
+    one = impact.value_case(
+        wh,
+        moment=(top["journey_stage"], top["contact_reason"]),
+        assumptions=impact.ImpactAssumptions(improve=0.5, cost=100_000.0),
+    ).moments.iloc[0]
+    said = " ".join(md.value for md in at.markdown)
+    assert columns.fmt("net_value", one["net_value"]) in said
+    assert f"{one['payback_months']:.0f} months" in said
 
 
 def test_benchmarks_shows_the_library_scorecard_and_the_standard_can_be_changed(demo_env: Path) -> None:

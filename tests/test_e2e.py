@@ -21,6 +21,7 @@ PAGES = {
     "advocacy": "Advocacy",
     "moments": "Moments of truth",
     "churn": "Churn & lifetime value",
+    "value_case": "Value case",
     "benchmarks": "Iconic benchmarks",
 }
 

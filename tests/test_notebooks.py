@@ -35,6 +35,7 @@ def test_every_notebook_is_executed_by_a_test() -> None:
         "02_advocacy_segmentation.ipynb",
         "03_churn_and_lifetime_value.ipynb",
         "04_iconic_benchmarks.ipynb",
+        "05_value_case.ipynb",
     ]
 
 
@@ -123,3 +124,16 @@ def test_benchmarks_notebook_shows_the_library_numbers(run_notebook, demo_env: P
     sentence = benchmarks.ramp_sentence(ramp[ramp["handled_by"] == "partner_c"])
     assert sentence and sentence in text
     assert "planted: partner_c live from 50% of the window" in text
+
+
+def test_value_case_notebook_shows_the_library_chain(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+    from analytics import impact, warehouse
+
+    path = next(p for p in NOTEBOOKS if p.name.startswith("05_"))
+    errors, text = run_notebook(path)
+    assert not errors, errors
+    case = impact.value_case(warehouse.open(demo_env))
+    total, low, high = case.total()
+    assert f"every moment fixed: {total:,.0f} a year (90% interval {low:,.0f} to {high:,.0f})" in text
+    for line in case.statements():
+        assert line in text

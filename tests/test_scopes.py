@@ -23,7 +23,18 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import advocacy, brief, drivers, filters, narrative, periods, segmentation, survival, warehouse
+from analytics import (
+    advocacy,
+    brief,
+    drivers,
+    filters,
+    impact,
+    narrative,
+    periods,
+    segmentation,
+    survival,
+    warehouse,
+)
 from analytics.filters import Filters
 from analytics.ui import cached
 from analytics.warehouse import Warehouse
@@ -189,6 +200,8 @@ def check(result: Any, where: str) -> None:
         assert all(math.isfinite(v) and v >= 0 for v in numbers), where
         assert result.churners_after <= result.customers + 1e-9 and result.churners_before <= result.customers + 1e-9
         assert (np.diff(result.curve["before"]) <= 1e-12).all() and (np.diff(result.curve["after"]) <= 1e-12).all()
+    elif isinstance(result, impact.ValueCase):
+        check_value_case(result, where)
     elif isinstance(result, pd.DataFrame):
         check_frame(result, where)
     elif isinstance(result, periods.Period):
@@ -211,6 +224,25 @@ def check(result: Any, where: str) -> None:
         assert "nan" not in f"{kpi.value} {kpi.interval} {kpi.change} {kpi.change_note} {kpi.counts}".lower(), where
     else:
         assert result is None or isinstance(result, str | filters.FilterOptions | segmentation.SavedSegments), where
+
+
+def check_value_case(case: impact.ValueCase, where: str) -> None:
+    if case.empty:
+        assert case.notes and case.impacts.empty, where
+        return
+    m = case.moments
+    ok = m[m["status"] == "ok"]
+    numbers = ok[["value", "value_low", "value_high", "ltr_shift", "log_hr_shift"]].to_numpy(float)
+    assert np.isfinite(numbers).all(), where
+    assert (ok["value_low"] <= ok["value_high"]).all(), where
+    assert m.loc[m["status"] != "ok", "value"].isna().all(), where  # no money without an estimate
+    assert (m["customers_affected"] <= m["contacts_not_met"]).all(), where
+    by_moment = case.impacts.groupby(["journey_stage", "contact_reason"])["contacts_not_met"].sum()
+    keys = list(zip(m["journey_stage"], m["contact_reason"], strict=True))
+    # A moment whose contacts all met expectations has no segment rows: none missed.
+    assert (by_moment.reindex(keys).fillna(0).to_numpy() == m["contacts_not_met"].to_numpy()).all(), where
+    total, low, high = case.total()
+    assert math.isclose(total, float(ok["value"].sum()), rel_tol=1e-9, abs_tol=1e-6) and low <= high, where
 
 
 def check_survival(report: survival.SurvivalReport, where: str) -> None:

@@ -26,6 +26,7 @@ from analytics import (
     config,
     drivers,
     filters,
+    impact,
     moments,
     nonresponse,
     periods,
@@ -222,6 +223,16 @@ customer_value: Callable[..., pd.DataFrame] = _on_warehouse(
         {},
         *({"by": d} for d in value.DIMENSIONS if d != "segment"),
         {"assumptions": value.ValueAssumptions(horizon_months=24, tail="sbg")},
+    ),
+)
+value_case: Callable[..., impact.ValueCase] = _on_warehouse(
+    impact.value_case,
+    variants=(
+        {"assumptions": impact.ImpactAssumptions(bootstrap=50)},
+        {
+            "assumptions": impact.ImpactAssumptions(improve=0.5, cost=10_000.0, bootstrap=50),
+            "moment": ("pay", "billing_dispute"),
+        },
     ),
 )
 what_if: Callable[..., survival.WhatIf] = _on_warehouse(

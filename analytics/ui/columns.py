@@ -658,10 +658,71 @@ COLUMNS: dict[str, Column] = {
     "surge": _c("Surge", "flag", "Contacts more than 15% above the trailing average: a stress week to watch."),
     "in_house_fcr": _c("In-house first-contact resolution", "share", "The in-house team's in the same week."),
     "meets_target": _c("Meets target", "flag", "The week's KPI meets the standard's target."),
+    # The value case (analytics.impact): intervals are 90% by default.
+    "customers_affected": _c(
+        "Customers affected",
+        "count",
+        "Customers in scope with at least one contact of this kind that missed expectations.",
+    ),
+    "contacts_per_year": _c(
+        "Missed contacts a year", "number", "Contacts that missed expectations, a year at the scope's rate.", digits=0
+    ),
+    "contacts_not_met": _c("Missed contacts", "count", "Contacts in scope that missed expectations."),
+    "value": _c(
+        "Margin kept a year",
+        "money",
+        "Discounted lifetime margin kept by fixing a year of these contacts, at the chosen improvement.",
+        unit="$",
+    ),
+    "value_low": _c("Margin kept a year, lower bound", "money", unit="$"),
+    "value_high": _c("Margin kept a year, upper bound", "money", unit="$"),
+    "value_ci": _c(
+        "Margin kept a year (90% CI)",
+        "interval",
+        "Discounted lifetime margin kept by fixing a year of these contacts, with a 90% bootstrap interval over "
+        "customers that carries every step of the chain.",
+        unit="$",
+        parts=("value", "value_low", "value_high"),
+        missing="too few answers",
+    ),
+    "net_value": _c(
+        "Net of the cost", "money", "Margin kept by a year of fixed contacts minus the one-off cost.", unit="$"
+    ),
+    "payback_months": _c(
+        "Payback (months)", "number", "Months until the margin kept since the fix repays its cost.", digits=0
+    ),
+    "answers_met": _c("Answers after met", "count", "Next relationship answers after contacts that met expectations."),
+    "answers_not_met": _c(
+        "Answers after missed", "count", "Next relationship answers after contacts that missed expectations."
+    ),
+    "ltr_shift": _c(
+        "LTR shift", "number", "Next relationship LTR after a met contact minus after a missed one.", digits=2
+    ),
+    "ltr_shift_low": _c("LTR shift, lower bound", "number", digits=2),
+    "ltr_shift_high": _c("LTR shift, upper bound", "number", digits=2),
+    "ltr_shift_ci": _c(
+        "LTR shift (90% CI)",
+        "interval",
+        "Next relationship LTR (0-10) after a met contact minus after a missed one, within segment and plan, "
+        "weighted to the missed contacts' mix; 90% bootstrap interval over customers.",
+        parts=("ltr_shift", "ltr_shift_low", "ltr_shift_high"),
+        digits=2,
+        missing="too few answers",
+    ),
+    "nps_shift": _c(
+        "NPS shift", "points", "Next relationship NPS after met contacts minus after missed ones.", unit="points"
+    ),
+    "months_to_answer": _c("Months to the answer", "number", "Mean months from a missed contact to the next answer."),
+    "log_hr_shift": _c(
+        "Log hazard change", "number", "Change in the log churn hazard right after a fixed contact.", digits=3
+    ),
+    "impact_status": _c("Estimate", "text", "ok, or why there is no value: too few answers, no churn model."),
 }
 
 #: The survival summary's ``n`` counts customers (or stretches), not responses.
 SURVIVAL_ALIASES: dict[str, str] = {"n": "survival_n"}
+#: A value case's ``status`` says whether the moment could be valued.
+IMPACT_ALIASES: dict[str, str] = {"status": "impact_status"}
 #: A Cox table's ``label`` names a covariate, not a driver.
 COX_ALIASES: dict[str, str] = {"label": "covariate_label", "p_value": "hr_p"}
 

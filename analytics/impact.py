@@ -1,0 +1,752 @@
+"""The value case: what fixing a moment of truth is worth, in lifetime value, with its uncertainty.
+
+The chain, for every moment (journey stage x contact reason) and segment:
+
+1. **Experience -> attitude.** Each contact with a verdict (``moments.MetRule``) is followed to the
+   customer's next relationship answer (within ``within_days``). The shift is the mean next LTR
+   after a met contact minus after a not-met one, within each segment x plan cell, averaged over the
+   cells with the not-met contacts' mix as weights (so the comparison is between like customers,
+   and the result is the effect on the customers a fix would reach). The shift in promoter and
+   detractor shares is computed the same way and shown; the money goes through the 0-10 answer,
+   which loses less than three categories do.
+2. **Attitude -> survival.** A Cox model on the relationship-answer spells (``survival.nps_spells``)
+   gives the log hazard ratio per LTR point, adjusted for segment and plan. One answer is a noisy
+   reading of attitude, so that coefficient is diluted (regression dilution). Correlations between
+   the same customer's answers at increasing lags fall geometrically, ``r(lag) = reliability *
+   persistence^lag``, a quasi-simplex model (Heise 1969, *Am. Sociol. Rev.* 34: 93-101), which
+   gives the reliability of one answer and how fast a change in attitude fades. The coefficient is
+   divided by the reliability and by how much attitude has faded, on average, by the time of a
+   churn in a spell (``fade``): that is the effect of attitude now on the hazard now.
+3. **Survival -> value.** Each segment x plan churns at its rate per month at risk. A fixed contact
+   lowers the log hazard by the corrected shift, fading month by month with the persistence, and
+   the customer's monthly margin over the horizon is discounted (``value.ValueAssumptions``).
+4. **Value of change** = not-met contacts in a year at the scope's rate x improvement fraction x
+   value kept per fixed contact. With a cost, the net value and the payback period.
+
+Every step is re-estimated on Poisson-weighted resamples of customers (one set of weights for
+all steps); the Cox coefficient is drawn from its sampling distribution in each resample rather
+than refitted. The estimate is observational: it assumes that, within a segment and plan, whether
+a contact met expectations is unrelated to anything else that moves attitude.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis import _
+from scipy import sparse
+
+from analytics import filters, moments, survival
+from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.errors import IconicError
+from analytics.filters import ALL_DATA, Filters
+from analytics.moments import MOMENT, MetRule
+from analytics.value import ValueAssumptions
+from analytics.warehouse import Warehouse
+
+MONTH_SECONDS = survival.MONTH_SECONDS
+#: A contact's attitude is read from the customer's next relationship answer within this many days.
+WITHIN_DAYS = 240
+#: Answer pairs are grouped into lags of this many months for the reliability fit.
+LAG_MONTHS = 3.0
+#: Longest lag between two answers used for the reliability fit.
+MAX_LAG_MONTHS = 36.0
+#: A lag needs this many answer pairs to enter the reliability fit.
+MIN_PAIRS = 30
+#: Resamples summed per sparse product (bounds the memory of one block of weights).
+RESAMPLE_BLOCK = 50
+#: Payback is looked for within this many months.
+PAYBACK_MONTHS = 120
+IMPACT_COLUMNS = (
+    "journey_stage",
+    "contact_reason",
+    "segment",
+    "customers_affected",
+    "contacts_per_year",
+    "value",
+    "value_low",
+    "value_high",
+)
+
+
+class ImpactError(IconicError, ValueError):
+    """A value case that cannot be asked for (a bad moment, fraction or cost)."""
+
+
+@dataclass(frozen=True)
+class ImpactAssumptions:
+    """What the value case assumes beyond the data.
+
+    ``improve``: the share of not-met contacts a fix turns into met ones (1 = fixed fully).
+    ``cost``: the one-off cost of the fix, for net value (first year) and payback (``None``: not given).
+    ``value``: margin, discount and horizon. ``confidence``: of the intervals. ``bootstrap``:
+    resamples. ``within_days``: how long after a contact its next relationship answer may come.
+    """
+
+    improve: float = 1.0
+    cost: float | None = None
+    value: ValueAssumptions = field(default_factory=ValueAssumptions)
+    confidence: float = 0.90
+    bootstrap: int = 200
+    within_days: int = WITHIN_DAYS
+    random_state: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.improve <= 1:
+            raise ImpactError(f"the improvement fraction must be in (0, 1], not {self.improve}")
+        if self.cost is not None and not (math.isfinite(self.cost) and self.cost >= 0):
+            raise ImpactError(f"the cost to fix must be a non-negative amount, not {self.cost}")
+        if not 0.5 <= self.confidence < 1:
+            raise ImpactError(f"the confidence must be in [0.5, 1), not {self.confidence}")
+        if self.bootstrap < 0 or self.within_days < 1:
+            raise ImpactError("the bootstrap needs a non-negative count and the answer window at least a day")
+
+    def describe(self) -> list[str]:
+        """The assumptions in plain words, for the page, the JSON and the brief."""
+        who = (
+            "every contact that did not meet expectations into one that does"
+            if self.improve == 1
+            else f"{self.improve:.0%} of the contacts that did not meet expectations into ones that do"
+        )
+        return [
+            f"A fix turns {who}.",
+            "Value is the lifetime margin kept by fixing a year of contacts at the scope's rate: "
+            + self.value.describe().split("; survival past")[0]
+            + ".",
+            "The effect of a contact on attitude is read from the customer's next relationship answer"
+            f" (within {self.within_days} days), comparing met with not-met contacts of customers in the same"
+            " segment and plan, weighted to the not-met contacts' mix.",
+            "Attitude moves churn as a Cox model of the relationship answers says (adjusted for segment and plan),"
+            " corrected for the noise in a single answer; the change fades as fast as answers show attitude does.",
+            "Each segment and plan churns at its observed rate per month at risk over the whole horizon.",
+            f"Intervals are {self.confidence:.0%} bootstrap intervals over customers ({self.bootstrap} resamples).",
+            "This is observational: within a segment and plan, whether a contact met expectations is taken to be"
+            " unrelated to anything else that moves attitude.",
+        ]
+
+
+@dataclass(frozen=True)
+class AttitudeLink:
+    """Step 2: how attitude, read as a 0-10 answer, moves churn.
+
+    ``beta``: the Cox log hazard ratio per LTR point (adjusted for segment and plan) and ``beta_se``.
+    ``reliability``: of one answer as a reading of attitude; ``persistence``: the share of a change
+    in attitude left a month later; ``fade``: the mean persistence^(months since the answer) at the
+    churns in answered spells. ``lags``: the correlations the reliability comes from. ``effect``:
+    the corrected log hazard ratio per LTR point, ``beta / (reliability * fade)``. ``note`` says
+    when a correction could not be estimated.
+    """
+
+    beta: float
+    beta_se: float
+    reliability: float
+    persistence: float
+    fade: float
+    lags: pd.DataFrame
+    answers: int
+    events: int
+    note: str = ""
+
+    @property
+    def effect(self) -> float:
+        return self.beta / (self.reliability * self.fade)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "log_hr_per_ltr_point": self.beta,
+            "log_hr_per_ltr_point_se": self.beta_se,
+            "reliability": self.reliability,
+            "monthly_persistence": self.persistence,
+            "fade_at_churn": self.fade,
+            "corrected_log_hr_per_ltr_point": self.effect,
+            "answered_spells": self.answers,
+            "churns_in_answered_spells": self.events,
+            "lags": self.lags.to_dict(orient="records"),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class ValueCase:
+    """The value case of a scope.
+
+    ``impacts``: one row per moment and segment (``IMPACT_COLUMNS`` plus ``contacts_not_met``,
+    ``net_value``). ``moments``: one row per moment, over all segments, with the chain's steps
+    (answers after met and not-met contacts, LTR and NPS shift with intervals, log hazard shift at
+    the contact, value with interval, net value and payback). ``link``: step 2, or ``None`` when the
+    scope cannot support it. ``months``: the scope's span of contacts. ``notes``: what was left out
+    and why.
+    """
+
+    impacts: pd.DataFrame
+    moments: pd.DataFrame
+    link: AttitudeLink | None
+    assumptions: ImpactAssumptions
+    months: float
+    notes: list[str]
+    rule: MetRule
+    #: Each estimated moment's value in the estimate (column 0) and in every resample: rows keyed by
+    #: (journey_stage, contact_reason). Totals and their intervals come from here.
+    replicates: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    #: Seconds spent in each step of the chain.
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
+
+    @property
+    def empty(self) -> bool:
+        return self.moments.empty
+
+    def total(self, improve: dict[tuple[str, str], float] | None = None) -> tuple[float, float, float]:
+        """The value of fixing every estimated moment, with its interval from the same resamples.
+
+        ``improve`` sets each moment's improvement fraction in place of the assumed one (the value
+        is proportional to it); moments left out keep the assumed fraction."""
+        if self.replicates.empty:
+            return 0.0, 0.0, 0.0
+        scale = np.array(
+            [(improve or {}).get(k, self.assumptions.improve) / self.assumptions.improve for k in self.replicates.index]
+        )
+        sums = scale @ self.replicates.to_numpy()
+        tail = (1 - self.assumptions.confidence) / 2
+        spread = sums[1:] if sums.size > 1 else sums
+        low, high = np.quantile(spread, [tail, 1 - tail])
+        return float(sums[0]), float(low), float(high)
+
+    def statements(self) -> list[str]:
+        return self.assumptions.describe() + [self.rule.describe()] + self.notes
+
+
+MOMENT_COLUMNS = (
+    "journey_stage",
+    "contact_reason",
+    "contacts_not_met",
+    "contacts_per_year",
+    "customers_affected",
+    "answers_met",
+    "answers_not_met",
+    "ltr_shift",
+    "ltr_shift_low",
+    "ltr_shift_high",
+    "nps_shift",
+    "months_to_answer",
+    "log_hr_shift",
+    "value",
+    "value_low",
+    "value_high",
+    "net_value",
+    "payback_months",
+    "status",
+)
+
+
+# --- data --------------------------------------------------------------------------------------------
+
+
+def _verdicts(wh: Warehouse, f: Filters, rule: MetRule) -> ibis.Table:
+    """Contacts in scope with a verdict, and their customer's segment, plan and revenue."""
+    c = moments.contacts(wh, f, rule).filter(_.met.notnull())
+    c = c.select("customer_id", "started_at", *MOMENT, "met")
+    who = wh.table("customers").select("customer_id", "segment", "plan", "monthly_revenue")
+    return c.join(who, "customer_id")
+
+
+def _volume_rows(c: ibis.Table) -> ibis.Table:
+    """Per moment, segment, plan and verdict: contacts, their customers' revenue, and customers
+    (each customer has one segment and plan, so customers add up over plans)."""
+    return c.group_by([*MOMENT, "segment", "plan", "met"]).aggregate(
+        contacts=_.count(), revenue=_.monthly_revenue.sum(), customers=_.customer_id.nunique()
+    )
+
+
+def _answer_rows(wh: Warehouse, c: ibis.Table, within_days: int) -> ibis.Table:
+    """Per moment, customer and verdict, what the next relationship answers after the contacts said.
+
+    An answer is a contact's next one when the contact falls after the customer's previous answer and
+    before this one (ties in time are broken by the survey id, so each contact has at most one)."""
+    s = wh.table("surveys").filter(_.interaction_id.isnull() & _.ltr.notnull())
+    previous = s.responded_at.lag().over(group_by=s.customer_id, order_by=[s.responded_at, s.survey_id])
+    answers = s.select(answer_customer=s.customer_id, responded_at=s.responded_at, previous_at=previous, ltr=s.ltr)
+    pairs = c.join(
+        answers,
+        [
+            c.customer_id == answers.answer_customer,
+            answers.responded_at > c.started_at,
+            answers.previous_at.isnull() | (answers.previous_at <= c.started_at),
+            answers.responded_at <= c.started_at + ibis.interval(days=within_days),
+        ],
+    )
+    ltr = pairs.ltr.cast("float64")
+    t = pairs.select(
+        *MOMENT,
+        "customer_id",
+        "segment",
+        "plan",
+        "met",
+        ltr=ltr,
+        gap=(pairs.responded_at.epoch_seconds() - pairs.started_at.epoch_seconds()) / MONTH_SECONDS,
+        promoter=ibis.ifelse(ltr >= PROMOTER_MIN, 1, 0),
+        detractor=ibis.ifelse(ltr <= DETRACTOR_MAX, 1, 0),
+    )
+    return t.group_by([*MOMENT, "customer_id", "segment", "plan", "met"]).aggregate(
+        answers=_.count(),
+        ltr_sum=_.ltr.sum(),
+        promoters=_.promoter.sum(),
+        detractors=_.detractor.sum(),
+        gap_sum=_.gap.sum(),
+    )
+
+
+def _pair_rows(wh: Warehouse, f: Filters) -> ibis.Table:
+    """Pairs of one customer's relationship answers, binned by lag, with their cross-products."""
+    a = filters.surveys(wh, f, kind="relationship").filter(_.ltr.notnull()).select("customer_id", "responded_at", "ltr")
+    b = a.select(customer_b=a.customer_id, later_at=a.responded_at, ltr_b=a.ltr)
+    p = a.join(b, [a.customer_id == b.customer_b, b.later_at > a.responded_at])
+    lag = (p.later_at.epoch_seconds() - p.responded_at.epoch_seconds()) / MONTH_SECONDS
+    p = p.select(
+        "customer_id", lag=(lag / LAG_MONTHS).round().cast("int64"), x=p.ltr.cast("float64"), y=p.ltr_b.cast("float64")
+    )
+    p = p.filter((p.lag >= 1) & (p.lag * LAG_MONTHS <= MAX_LAG_MONTHS))
+    return p.group_by("customer_id", "lag").aggregate(
+        n=_.count(), sx=_.x.sum(), sy=_.y.sum(), sxx=(_.x * _.x).sum(), syy=(_.y * _.y).sum(), sxy=(_.x * _.y).sum()
+    )
+
+
+def known_moments(wh: Warehouse) -> list[tuple[str, str]]:
+    """Every journey stage x contact reason in the interactions, most frequent first."""
+    t = wh.table("interactions")
+    counts = t.group_by(list(MOMENT)).aggregate(n=_.count()).order_by([ibis.desc("n"), *MOMENT]).to_pandas()
+    return [(str(s), str(r)) for s, r in zip(counts["journey_stage"], counts["contact_reason"], strict=True)]
+
+
+def _span_months(wh: Warehouse, f: Filters) -> float:
+    """Months of contacts the scope covers: its date range, clipped to the interactions' span (at
+    least a day). Zero when the scope holds no contacts."""
+    t = filters.interactions(wh, f)
+    if int(t.count().to_pyarrow().as_py()) == 0:
+        return 0.0
+    everything = wh.table("interactions")
+    row = everything.aggregate(first=everything.started_at.min(), last=everything.started_at.max()).to_pandas().iloc[0]
+    first, last = pd.Timestamp(row["first"]), pd.Timestamp(row["last"])
+    if f.start is not None:
+        first = max(first, pd.Timestamp(f.start, tz="UTC"))
+    if f.end is not None:
+        last = min(last, pd.Timestamp(f.end, tz="UTC") + pd.Timedelta(days=1))
+    return max(1.0 / 30.4375, (last - first).total_seconds() / MONTH_SECONDS)
+
+
+# --- estimators on arrays ------------------------------------------------------------------------------
+
+
+def quasi_simplex(lag_months: np.ndarray, r: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
+    """Reliability and monthly persistence from answer correlations at several lags:
+    ``log r = log(reliability) + lag * log(persistence)``, least squares weighted by pairs.
+    ``None`` with fewer than two usable lags. Reliability is capped at 1 and persistence at 1."""
+    ok = np.isfinite(r) & (r > 0) & (n >= MIN_PAIRS)
+    if np.unique(lag_months[ok]).size < 2:
+        return None
+    x, y, w = lag_months[ok], np.log(r[ok]), n[ok].astype(float)
+    design = np.column_stack([np.ones_like(x), x]) * np.sqrt(w)[:, None]
+    (intercept, slope), *_ = np.linalg.lstsq(design, y * np.sqrt(w), rcond=None)
+    return float(min(1.0, math.exp(intercept))), float(min(1.0, math.exp(slope)))
+
+
+def _weighted_r(stats: np.ndarray) -> np.ndarray:
+    """Pearson r per row of summed [n, sx, sy, sxx, syy, sxy]."""
+    n, sx, sy, sxx, syy, sxy = stats.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = sxy - sx * sy / n
+        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
+        return np.asarray(cov / np.sqrt(vx * vy))
+
+
+def value_per_contact(hazard: np.ndarray, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
+    """Discounted months of margin kept per fixed contact, per unit of monthly margin, for customers
+    churning at ``hazard`` per month (an array): the log hazard drops by ``-shift`` (``shift`` < 0
+    lowers it) and the drop fades by ``persistence`` a month, over ``value.horizon_months``."""
+    months = np.arange(1, value.horizon_months + 1, dtype=float)
+    discount = (1 + value.monthly_discount) ** -months
+    fading = np.cumsum(np.expm1(shift * persistence**months))
+    h = np.asarray(hazard, dtype=float)[:, None]
+    kept = np.exp(-h * months) * np.expm1(-h * fading)
+    return np.asarray(kept @ discount)
+
+
+def _flow(hazard: float, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
+    """The discounted margin kept per fixed contact in each month after it (per unit of monthly margin)."""
+    months = np.arange(1, PAYBACK_MONTHS + 1, dtype=float)
+    discount = (1 + value.monthly_discount) ** -months
+    fading = np.cumsum(np.expm1(shift * persistence**months))
+    kept = np.exp(-hazard * months) * np.expm1(-hazard * fading) * discount
+    kept[value.horizon_months :] = 0.0
+    return kept
+
+
+def payback_months(monthly_flow: np.ndarray, cost: float) -> float | None:
+    """Months until the margin kept since a fix went live adds up to its one-off ``cost``.
+
+    ``monthly_flow[t]``: the margin kept, t+1 months later, thanks to one month's fixed contacts;
+    every month after the fix brings another such month of contacts. ``None`` if the cost is not
+    reached within the flow's length."""
+    if cost <= 0:
+        return 0.0
+    cumulative = np.cumsum(np.convolve(np.ones(monthly_flow.size), monthly_flow)[: monthly_flow.size])
+    reached = np.flatnonzero(cumulative >= cost)
+    return float(reached[0] + 1) if reached.size else None
+
+
+# --- the case ------------------------------------------------------------------------------------------
+
+
+def value_case(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    assumptions: ImpactAssumptions = ImpactAssumptions(),
+    rule: MetRule | None = None,
+    moment: tuple[str, str] | None = None,
+) -> ValueCase:
+    """The value of fixing each moment of truth in scope (or only ``moment``), by segment."""
+    rule = rule or MetRule()
+    a = assumptions
+    notes: list[str] = []
+    clock = _Clock()
+    c = _verdicts(wh, f, rule)
+    if moment is not None:
+        c = c.filter((c.journey_stage == moment[0]) & (c.contact_reason == moment[1]))
+    volume = _volume_rows(c).order_by([*MOMENT, "segment", "plan", "met"]).to_pyarrow().to_pandas()
+    months = _span_months(wh, f)
+    if volume.empty or months <= 0:
+        if moment is not None:
+            notes.append(f"no contacts with a verdict for {moment[0]}:{moment[1]} in scope")
+        return _empty_case(a, rule, months, notes)
+    answered = _answer_rows(wh, c, a.within_days).order_by([*MOMENT, "customer_id", "met"]).to_pyarrow().to_pandas()
+    clock.lap("experience: contacts and next answers")
+
+    link, link_data = _attitude_link(wh, f)
+    if link is None:
+        notes.append(link_data.get("note", "the attitude-to-churn link could not be estimated in this scope"))
+    elif link.note:
+        notes.append(link.note)
+    clock.lap("attitude: answer pairs, spells and Cox")
+    table = survival.survival_table(wh, f)
+    # Sorted, so that the resampling weights do not depend on the order the engine returns rows in.
+    everyone = pd.concat([answered["customer_id"], table["customer_id"], link_data["pairs"]["customer_id"]])
+    ids = pd.Index(np.sort(pd.unique(everyone)))
+    rng = np.random.default_rng(a.random_state)
+    # Poisson(1) weights per customer, a row per resample after the estimate's ones (a byte each).
+    weights = np.vstack([np.ones((1, ids.size), np.uint8), rng.poisson(1.0, (a.bootstrap, ids.size)).astype(np.uint8)])
+
+    hazards = _hazards(table, ids, weights)
+    clock.lap("survival: churn rates per segment and plan, resampled")
+    betas = [link.beta] + list(rng.normal(link.beta, link.beta_se, a.bootstrap)) if link else []
+    links = _links(link, link_data, ids, weights, betas) if link else []
+    clock.lap("attitude: reliability and fading, resampled")
+    per_year = 12.0 / months
+    moment_rows, impact_rows, totals = [], [], {}
+    by_moment = dict(iter(answered.groupby(list(MOMENT), sort=False)))
+    for (stage, reason), v in volume.groupby(list(MOMENT), sort=False):
+        g = by_moment.get((stage, reason), answered.iloc[0:0])
+        m_row, i_rows, replicated = _moment(stage, reason, v, g, ids, weights, hazards, links, a, per_year)
+        moment_rows.append(m_row)
+        impact_rows.extend(i_rows)
+        if replicated is not None:
+            totals[(stage, reason)] = replicated
+    impacts = pd.DataFrame(impact_rows, columns=[*IMPACT_COLUMNS, "contacts_not_met", "net_value"])
+    table_m = pd.DataFrame(moment_rows, columns=list(MOMENT_COLUMNS))
+    table_m = table_m.sort_values("value", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
+    order = {k: i for i, k in enumerate(zip(table_m.journey_stage, table_m.contact_reason, strict=True))}
+    impacts = impacts.assign(_o=[order[k] for k in zip(impacts.journey_stage, impacts.contact_reason, strict=True)])
+    impacts = impacts.sort_values(["_o", "value"], ascending=[True, False], kind="stable").drop(columns="_o")
+    too_few = table_m[table_m.status != "ok"]
+    if len(too_few):
+        notes.append(
+            f"{len(too_few)} moment(s) have fewer than {MIN_N} answers after met or after not-met contacts and get no value"
+        )
+    replicates = pd.DataFrame.from_dict(totals, orient="index") if totals else pd.DataFrame()
+    clock.lap("value: shifts and margin kept per moment, resampled")
+    return ValueCase(impacts.reset_index(drop=True), table_m, link, a, months, notes, rule, replicates, clock.laps)
+
+
+class _Clock:
+    """Seconds spent in each step, for the benchmark's split."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = self.laps.get(step, 0.0) + now - self._last
+        self._last = now
+
+
+def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[str]) -> ValueCase:
+    impacts = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object if c in ("journey_stage", "contact_reason", "segment") else float)
+            for c in [*IMPACT_COLUMNS, "contacts_not_met", "net_value"]
+        }
+    )
+    table = pd.DataFrame(
+        {
+            c: pd.Series(dtype=object if c in ("journey_stage", "contact_reason", "status") else float)
+            for c in MOMENT_COLUMNS
+        }
+    )
+    return ValueCase(impacts, table, None, a, months, notes or ["no contacts with a verdict in scope"], rule)
+
+
+def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict[str, Any]]:
+    """Step 2 on the full data; the pieces the bootstrap needs come back in the dict."""
+    pairs = _pair_rows(wh, f).order_by(["customer_id", "lag"]).to_pyarrow().to_pandas()
+    spells = survival.nps_spells(wh, f)
+    answered = spells[spells["nps_category"] != survival.NO_ANSWER].copy()
+    data: dict[str, Any] = {"pairs": pairs}
+    if answered.empty or not answered["event"].any():
+        data["note"] = "no churn after a relationship answer in scope: the attitude-to-churn link cannot be estimated"
+        return None, data
+    answered["ltr"] = answered["ltr"].astype(float)
+    covariates = [c for c in ("segment", "plan") if answered[c].nunique() > 1]
+    fit = survival.fit_cox(answered, covariates=["ltr", *covariates], check=False)
+    row = fit.hazard_ratios[fit.hazard_ratios["covariate"] == "ltr"]
+    if row.empty or fit.fit_ is None:
+        data["note"] = "the Cox model of churn on the relationship answers could not be fitted in this scope"
+        return None, data
+    position = list(fit.fit_.terms).index("ltr")
+    beta = float(np.log(row["hazard_ratio"].iloc[0]))
+    beta_se = float(math.sqrt(fit.fit_.variance[position, position]))
+    lag_stats = pairs.groupby("lag")[["n", "sx", "sy", "sxx", "syy", "sxy"]].sum()
+    r = _weighted_r(lag_stats.to_numpy(float))
+    lags = pd.DataFrame(
+        {"lag_months": lag_stats.index.to_numpy() * LAG_MONTHS, "pairs": lag_stats["n"].to_numpy(), "r": r}
+    )
+    fitted = quasi_simplex(lags["lag_months"].to_numpy(), r, lags["pairs"].to_numpy())
+    note = ""
+    if fitted is None:
+        reliability, persistence = 1.0, 1.0
+        note = (
+            f"too few customers answered twice (fewer than two lags with {MIN_PAIRS} pairs): the effect of attitude is"
+            " not corrected for the noise in one answer, and is understated; the change is taken not to fade"
+        )
+    else:
+        reliability, persistence = fitted
+    events = answered[answered["event"]]
+    since = (events["duration"] - events["entry"]).to_numpy(float)
+    data.update(since=since)
+    fade = float(np.mean(persistence**since)) if since.size else 1.0
+    link = AttitudeLink(beta, beta_se, reliability, persistence, fade, lags, len(answered), int(events.shape[0]), note)
+    return link, data
+
+
+def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    return np.asarray(ids.get_indexer(values))
+
+
+def _hazards(table: pd.DataFrame, ids: pd.Index, weights: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+    """Churns per month at risk per segment and plan, one value per resample."""
+    if table.empty:
+        return {}
+    exposure = (table["duration"] - table["entry"]).clip(lower=0).to_numpy(float)
+    event = table["event"].to_numpy(float)
+    who = _codes(table["customer_id"], ids)
+    cell, cells = pd.factorize(pd.MultiIndex.from_frame(table[["segment", "plan"]]))
+    months = np.empty((weights.shape[0], len(cells)))
+    churns = np.empty_like(months)
+    for b in range(weights.shape[0]):
+        w = weights[b, who]
+        months[b] = np.bincount(cell, weights=w * exposure, minlength=len(cells))
+        churns[b] = np.bincount(cell, weights=w * event, minlength=len(cells))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = np.where(months > 0, churns / months, 0.0)
+    return {(str(s), str(p)): rates[:, c] for c, (s, p) in enumerate(cells)}
+
+
+def _links(
+    link: AttitudeLink, data: dict[str, Any], ids: pd.Index, weights: np.ndarray, betas: list[float]
+) -> list[tuple[float, float]]:
+    """(corrected log HR per LTR point, persistence) per resample."""
+    pairs = data["pairs"]
+    who = _codes(pairs["customer_id"], ids)
+    lag = pairs["lag"].to_numpy()
+    lag_values, lag_index = np.unique(lag, return_inverse=True)
+    stats = pairs[["n", "sx", "sy", "sxx", "syy", "sxy"]].to_numpy(float)
+    out = []
+    for b, (weight, beta) in enumerate(zip(weights, betas, strict=True)):
+        if b == 0:
+            out.append((link.effect, link.persistence))
+            continue
+        w = weight[who]
+        summed = np.column_stack(
+            [np.bincount(lag_index, weights=stats[:, j] * w, minlength=lag_values.size) for j in range(6)]
+        )
+        fitted = quasi_simplex(lag_values * LAG_MONTHS, _weighted_r(summed), summed[:, 0])
+        reliability, persistence = (
+            fitted if fitted is not None and link.note == "" else (link.reliability, link.persistence)
+        )
+        fade = float(np.mean(persistence ** data["since"])) if data["since"].size else 1.0
+        out.append((beta / (reliability * fade), persistence))
+    return out
+
+
+def _resampled_sums(
+    slot: np.ndarray, who: np.ndarray, stats: np.ndarray, slots: int, weights: np.ndarray
+) -> np.ndarray:
+    """``sums[b, s, j]``: the sum of ``stats[:, j]`` over rows in ``slot`` s, each row weighted by its
+    customer's weight in resample b. One sparse product per block of resamples."""
+    rows, k = stats.shape
+    out = np.zeros((weights.shape[0], slots, k))
+    if rows == 0:
+        return out
+    z = sparse.csr_matrix(
+        (stats.ravel(), ((slot[:, None] + np.arange(k)[None, :] * slots).ravel(), np.repeat(np.arange(rows), k))),
+        shape=(k * slots, rows),
+    )
+    for lo in range(0, weights.shape[0], RESAMPLE_BLOCK):
+        block = weights[lo : lo + RESAMPLE_BLOCK, who].T.astype(float)
+        out[lo : lo + RESAMPLE_BLOCK] = (z @ block).reshape(k, slots, -1).transpose(2, 1, 0)
+    return out
+
+
+def _moment(
+    stage: str,
+    reason: str,
+    v: pd.DataFrame,
+    g: pd.DataFrame,
+    ids: pd.Index,
+    weights: np.ndarray,
+    hazards: dict[tuple[str, str], np.ndarray],
+    links: list[tuple[float, float]],
+    a: ImpactAssumptions,
+    per_year: float,
+) -> tuple[dict[str, Any], list[dict[str, Any]], np.ndarray | None]:
+    """One moment's row, its rows by segment, and its value in the estimate and every resample.
+
+    ``v``: its contacts per segment, plan and verdict (``_volume_rows``); ``g``: its answers per
+    customer and verdict (``_answer_rows``)."""
+    v_met = v["met"].to_numpy(bool)
+    not_met = v[~v_met]
+    met = g["met"].to_numpy(bool)
+    base = {"journey_stage": stage, "contact_reason": reason}
+    answers_met, answers_not = int(g.loc[met, "answers"].sum()), int(g.loc[~met, "answers"].sum())
+    customers = not_met.groupby("segment")["customers"].sum()
+    contacts_not = not_met.groupby("segment")["contacts"].sum()
+    row: dict[str, Any] = {
+        **base,
+        "contacts_not_met": int(contacts_not.sum()),
+        "contacts_per_year": float(contacts_not.sum() * per_year),
+        "customers_affected": int(customers.sum()),
+        "answers_met": answers_met,
+        "answers_not_met": answers_not,
+    }
+    empty = {c: float("nan") for c in MOMENT_COLUMNS if c not in row and c not in base}
+    if min(answers_met, answers_not) < MIN_N or not links or contacts_not.sum() == 0:
+        status = (
+            "too few answers"
+            if min(answers_met, answers_not) < MIN_N
+            else ("no churn model" if not links else "all met")
+        )
+        segments = [
+            {**base, "segment": s, "customers_affected": int(customers.get(s, 0)), "contacts_per_year": float(contacts_not.get(s, 0) * per_year),
+             "value": np.nan, "value_low": np.nan, "value_high": np.nan, "contacts_not_met": int(contacts_not.get(s, 0)), "net_value": np.nan}
+            for s in sorted(contacts_not.index)
+        ]  # fmt: skip
+        return {**row, **empty, "payback_months": None, "status": status}, segments, None
+
+    # Step 1: the LTR shift, within segment x plan, weighted to the not-met contacts' mix.
+    cells = pd.MultiIndex.from_frame(v[["segment", "plan"]].drop_duplicates())
+    mix = not_met.set_index(["segment", "plan"])["contacts"].reindex(cells, fill_value=0).to_numpy(float)
+    cell_codes = np.asarray(cells.get_indexer(pd.MultiIndex.from_frame(g[["segment", "plan"]])))
+    stats = g[["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
+    slot = met.astype(int) * len(cells) + cell_codes
+    resampled = _resampled_sums(slot, _codes(g["customer_id"], ids), stats, 2 * len(cells), weights)
+
+    def shift(b: int) -> tuple[float, float, float]:
+        sums = resampled[b].reshape(2, len(cells), stats.shape[1])
+        n = sums[:, :, 0]
+        usable = (n[0] > 0) & (n[1] > 0) & (mix > 0)
+        if not usable.any():
+            return float("nan"), float("nan"), float("nan")
+        k = mix[usable] / mix[usable].sum()
+        mean = sums[:, usable, 1:] / n[:, usable, None]
+        ltr = float(k @ (mean[1, :, 0] - mean[0, :, 0]))
+        nps = float(k @ ((mean[1, :, 1] - mean[1, :, 2]) - (mean[0, :, 1] - mean[0, :, 2]))) * 100
+        gap = float(sums[0, usable, 4].sum() / n[0, usable].sum())
+        return ltr, nps, gap
+
+    # Step 3 inputs: monthly margin of the not-met contacts per segment x plan.
+    margin_by = not_met.groupby(["segment", "plan"])["revenue"].sum() * a.value.margin_rate
+    replicates = np.zeros((len(weights), len(contacts_not)))
+    segments = list(contacts_not.index)
+    first_shift = (float("nan"), float("nan"), float("nan"))
+    eta0 = float("nan")
+    shifts = np.full(len(weights), np.nan)
+    for b in range(len(weights)):
+        ltr, nps, gap = shift(b)
+        shifts[b] = ltr
+        if b == 0:
+            first_shift = (ltr, nps, gap)
+        effect, persistence = links[b]
+        log_hr = ltr * effect / persistence**gap if math.isfinite(ltr) else float("nan")
+        if b == 0:
+            eta0 = log_hr
+        for (segment, plan), m in margin_by.items():
+            h = hazards.get((segment, plan))
+            if h is None or not math.isfinite(log_hr):
+                continue
+            kept = value_per_contact(np.array([h[b]]), log_hr, persistence, a.value)[0]
+            replicates[b, segments.index(segment)] += m * kept * per_year * a.improve
+    tail = (1 - a.confidence) / 2
+    boot = replicates[1:] if len(weights) > 1 else replicates[:1]
+    low, high = np.quantile(boot, [tail, 1 - tail], axis=0)
+    total = replicates.sum(axis=1)
+    t_low, t_high = np.quantile(total[1:] if len(weights) > 1 else total[:1], [tail, 1 - tail])
+    resampled = shifts[1:][np.isfinite(shifts[1:])] if len(weights) > 1 else shifts[:1]
+    s_low, s_high = np.quantile(resampled, [tail, 1 - tail]) if resampled.size else (np.nan, np.nan)
+    cost = a.cost
+    value = float(total[0])
+    payback = None
+    if cost is not None and math.isfinite(eta0):
+        effect, persistence = links[0]
+        flow = np.zeros(PAYBACK_MONTHS)
+        for (segment, plan), m in margin_by.items():
+            h = hazards.get((segment, plan))
+            if h is not None:
+                flow += m * a.improve * per_year / 12 * _flow(float(h[0]), eta0, persistence, a.value)
+        payback = payback_months(flow, cost)
+    row.update(
+        ltr_shift=first_shift[0],
+        ltr_shift_low=float(s_low),
+        ltr_shift_high=float(s_high),
+        nps_shift=first_shift[1],
+        months_to_answer=first_shift[2],
+        log_hr_shift=eta0,
+        value=value,
+        value_low=float(t_low),
+        value_high=float(t_high),
+        net_value=value - cost if cost is not None else float("nan"),
+        payback_months=payback,
+        status="ok",
+    )
+    by_segment = []
+    for j, segment in enumerate(segments):
+        seg_value = float(replicates[0, j])
+        share = seg_value / value if value else 0.0
+        by_segment.append(
+            {
+                **base,
+                "segment": segment,
+                "customers_affected": int(customers.get(segment, 0)),
+                "contacts_per_year": float(contacts_not[segment] * per_year),
+                "value": seg_value,
+                "value_low": float(low[j]),
+                "value_high": float(high[j]),
+                "contacts_not_met": int(contacts_not[segment]),
+                "net_value": seg_value - cost * share if cost is not None else float("nan"),
+            }
+        )
+    return row, by_segment, total

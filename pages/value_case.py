@@ -1,0 +1,128 @@
+"""Value case: what fixing each moment of truth is worth in lifetime margin, and how sure we are."""
+
+import streamlit as st
+
+from analytics import charts, impact, value
+from analytics.moments import moment_name
+from analytics.ui import cached, onboarding, tables
+from analytics.ui.columns import IMPACT_ALIASES, fmt
+
+wh, scope = onboarding.open_page(
+    "Value case",
+    rules=("contacts", "relationship responses", "customers"),
+    needs=("customers", "interactions", "surveys"),
+    why="The value case follows contacts to the customer's next relationship answer and on to churn",
+)
+
+with st.expander("Money assumptions"):
+    a = st.columns(3)
+    margin = a[0].slider("Margin, % of revenue", 5, 100, 30, step=5, key="margin") / 100
+    discount = a[1].slider("Discount rate, % a year", 0, 30, 10, key="discount") / 100
+    horizon = a[2].select_slider("Value horizon, months", options=[12, 24, 36, 60, 120], value=60, key="value_horizon")
+assumptions = impact.ImpactAssumptions(
+    value=value.ValueAssumptions(margin_rate=margin, annual_discount=discount, horizon_months=int(horizon))
+)
+with st.spinner("Following contacts to attitude, churn and margin, with bootstrap intervals…"):
+    case = cached.value_case(scope, assumptions=assumptions)
+if case.empty:
+    st.info("No value case in this scope: " + "; ".join(case.notes) + ".")
+    st.stop()
+
+ranked = case.moments
+estimated = ranked[ranked["status"] == "ok"]
+with st.expander("Improvement per moment: the share of missed contacts a fix would turn into met ones"):
+    st.caption("100% fixes every missed contact. The value is proportional to the improvement.")
+    slider_cols = st.columns(3)
+    improve = {}
+    for i, row in enumerate(estimated.itertuples(index=False)):
+        key = (row.journey_stage, row.contact_reason)
+        improve[key] = (
+            slider_cols[i % 3].slider(moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{i}") / 100
+        )
+shown = ranked.copy()
+scale = [improve.get((s, r), 1.0) for s, r in zip(shown["journey_stage"], shown["contact_reason"], strict=True)]
+for column in ("value", "value_low", "value_high", "contacts_per_year"):
+    shown[column] = shown[column] * scale
+total, low, high = case.total(improve)
+top = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
+m = st.columns(3)
+m[0].metric("Margin kept a year, every moment fixed as chosen", fmt("value", total), border=True)
+m[1].metric("90% interval", f"{fmt('value', low)} to {fmt('value', high)}", border=True)
+if len(top):
+    m[2].metric("Worth most", moment_name(top.iloc[0].to_dict()), border=True)
+st.caption(
+    "Each figure is the discounted lifetime margin kept by fixing a year of missed contacts at the scope's rate "
+    f"({case.months:.0f} months of contacts in scope). An interval that holds zero means the data cannot tell the "
+    "moment's value from none."
+)
+st.altair_chart(charts.value_case(shown), width="stretch")
+tables.show(
+    shown,
+    [
+        "journey_stage",
+        "contact_reason",
+        "contacts_per_year",
+        "customers_affected",
+        "ltr_shift_ci",
+        "value_ci",
+        "status",
+    ],
+    name="value_case",
+    scope=scope,
+    aliases=IMPACT_ALIASES,
+)
+
+st.subheader("One moment, by segment")
+options = [(r.journey_stage, r.contact_reason) for r in estimated.itertuples(index=False)]
+if options:
+    c = st.columns([2, 1])
+    picked = c[0].selectbox("Moment", options, format_func=lambda k: f"{k[0]}: {k[1]}", key="moment")
+    cost = c[1].number_input("One-off cost to fix (optional)", min_value=0.0, value=0.0, step=10_000.0, key="cost")
+    detail = cached.value_case(
+        scope,
+        assumptions=impact.ImpactAssumptions(
+            improve=max(improve.get(picked, 1.0), 0.01), cost=cost or None, value=assumptions.value
+        ),
+        moment=picked,
+    )
+    row = detail.moments.iloc[0]
+    if cost:
+        payback = row["payback_months"]
+        st.markdown(
+            f"Net of the cost, the first year of fixed contacts keeps **{fmt('net_value', row['net_value'])}**; "
+            + (
+                f"the kept margin repays the cost after **{payback:.0f} months**."
+                if payback == payback and payback is not None
+                else f"the kept margin does not repay the cost within {impact.PAYBACK_MONTHS} months."
+            )
+        )
+    tables.show(
+        detail.impacts,
+        ["segment", "customers_affected", "contacts_per_year", "value_ci"],
+        name="value_case_by_segment",
+        scope=scope,
+    )
+else:
+    st.info("No moment has enough answers on both sides to be valued in this scope.")
+
+with st.expander("How the money is reckoned: the chain, step by step"):
+    tables.show(
+        ranked,
+        ["journey_stage", "contact_reason", "answers_met", "answers_not_met", "ltr_shift_ci", "nps_shift"]
+        + ["months_to_answer", "log_hr_shift", "value_ci"],
+        name="value_case_chain",
+        scope=scope,
+    )
+    if case.link is not None:
+        link = case.link
+        st.markdown(
+            f"- **Attitude to churn:** each LTR point lowers the churn hazard by a log hazard ratio of "
+            f"{link.beta:.3f} (Cox, adjusted for segment and plan, {link.answers:,} answered stretches, "
+            f"{link.events:,} churns).\n"
+            f"- **One answer is a noisy reading:** the same customer's answers correlate as reliability × "
+            f"persistence^months, with reliability {link.reliability:.2f} and {link.persistence:.3f} of a change left "
+            f"a month later; by a churn, {link.fade:.2f} of attitude at the answer is left on average. Corrected, one "
+            f"LTR point is worth {link.effect:.3f} in log hazard."
+        )
+for line in case.statements():
+    st.markdown(f"- {line}")
