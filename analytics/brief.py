@@ -173,6 +173,9 @@ class BriefContent:
     value_case: bool
     charts: list[ChartPart]
     methods: list[tuple[str, str]]
+    #: What the value case assumes (``ValueCase.statements``), and the confidence of its intervals.
+    value_case_notes: list[str] = field(default_factory=list)
+    value_case_confidence: float | None = None
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -499,9 +502,21 @@ def money_at_stake(actions: pd.DataFrame, impacts: pd.DataFrame | None) -> pd.Da
     return out
 
 
+def money_sentence(row: dict[str, Any], *, confidence: float | None = None) -> str:
+    """An action's sentence, with the value case's money at stake added where there is some."""
+    sentence = str(row["sentence"])
+    if figure("money", row.get("value")) == "—":
+        return sentence
+    bounds = _range("money", row.get("value_low"), row.get("value_high"))
+    level = f"{confidence:.0%} interval" if confidence else "interval"
+    interval = f" ({level} {bounds})" if bounds != "—" else ""
+    return f"{sentence} Fixing it keeps about {figure('money', row['value'])} of lifetime margin a year{interval}."
+
+
 def value_case_impacts(wh: Warehouse, scope: Filters) -> pd.DataFrame | None:
     """The value case's money per moment (``analytics.impact.value_case``): its per-moment rows when
-    it has them, else its per-segment ``impacts``; None where that module is not installed yet."""
+    it has them, else its per-segment ``impacts``; None where that module is not installed yet.
+    ``attrs`` carry what it assumes (``notes``) and the ``confidence`` of its intervals."""
     try:
         impact: Any = importlib.import_module("analytics.impact")
     except ImportError:
@@ -511,8 +526,12 @@ def value_case_impacts(wh: Warehouse, scope: Filters) -> pd.DataFrame | None:
     # per-segment bounds would only widen it.
     moments_frame = getattr(case, "moments", None)
     if isinstance(moments_frame, pd.DataFrame) and set(IMPACT_COLUMNS) <= set(moments_frame.columns):
-        return moments_frame
-    impacts: pd.DataFrame = case.impacts
+        impacts: pd.DataFrame = moments_frame.copy()
+    else:
+        impacts = case.impacts.copy()
+    statements = getattr(case, "statements", None)
+    impacts.attrs["notes"] = list(statements()) if callable(statements) else []
+    impacts.attrs["confidence"] = getattr(getattr(case, "assumptions", None), "confidence", None)
     return impacts
 
 
@@ -645,7 +664,10 @@ def brief_content(
         impacts = value_case_impacts(wh, scope)
     if table.empty:
         impacts = None  # nothing to put money beside
+    notes = list(impacts.attrs.get("notes", [])) if impacts is not None else []
+    confidence = impacts.attrs.get("confidence") if impacts is not None else None
     actions = money_at_stake(top_actions(table), impacts)
+    actions["sentence"] = [money_sentence(r, confidence=confidence) for r in actions.to_dict("records")]
     if table.empty:
         emptied = filters.emptied_by(wh, scope, rows="interactions")
         actions_note = "No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")
@@ -678,8 +700,11 @@ def brief_content(
         actions=actions,
         actions_note=actions_note,
         value_case=impacts is not None,
+        value_case_notes=notes,
+        value_case_confidence=confidence,
         charts=parts,
-        methods=_methods(h, table, rule.describe(), unit),
+        methods=_methods(h, table, rule.describe(), unit)
+        + ([("Money at stake (the value case)", " ".join(notes))] if notes else []),
     )
 
 
@@ -765,9 +790,19 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
     head_right = ParagraphStyle("head_right", parent=head, alignment=TA_RIGHT)
     h1 = ParagraphStyle("h1", parent=body, fontName=bold, fontSize=20, leading=24, textColor=ink, spaceAfter=6)
     h2 = ParagraphStyle(
-        "h2", parent=body, fontName=bold, fontSize=13, leading=16, textColor=ink, spaceBefore=10, spaceAfter=5
+        "h2",
+        parent=body,
+        fontName=bold,
+        fontSize=13,
+        leading=16,
+        textColor=ink,
+        spaceBefore=10,
+        spaceAfter=5,
+        keepWithNext=1,
     )
-    h3 = ParagraphStyle("h3", parent=body, fontName=bold, fontSize=10.5, leading=13, spaceBefore=6, spaceAfter=3)
+    h3 = ParagraphStyle(
+        "h3", parent=body, fontName=bold, fontSize=10.5, leading=13, spaceBefore=6, spaceAfter=3, keepWithNext=1
+    )
     warn = ParagraphStyle("warn", parent=body, textColor=accent, fontName=bold)
 
     def p(text: str, style: ParagraphStyle = body) -> Paragraph:
@@ -826,7 +861,8 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
         for i, sentence in enumerate(content.actions["sentence"], start=1):
             story.append(p(f"{i}. {sentence}"))
             story.append(Spacer(1, 2))
-        money_head = "Money at stake a year (range)" if content.value_case else "Money at stake"
+        level = f"{content.value_case_confidence:.0%} interval" if content.value_case_confidence else "interval"
+        money_head = f"Money at stake a year ({level})" if content.value_case else "Money at stake"
         rows = [
             [
                 Paragraph("#", head),

@@ -237,6 +237,12 @@ def test_the_value_case_is_asked_for_its_per_moment_money(
     asked: list[Filters] = []
 
     class Case:
+        assumptions = types.SimpleNamespace(confidence=0.9)
+
+        @staticmethod
+        def statements() -> list[str]:
+            return ["A fix turns every contact that did not meet expectations into one that does."]
+
         moments = pd.DataFrame(
             [{**row, "customers_affected": 9, "value": 5000.0, "value_low": 4000.0, "value_high": 6000.0}]
         )
@@ -254,6 +260,11 @@ def test_the_value_case_is_asked_for_its_per_moment_money(
     assert content.value_case
     assert content.actions["value"].iloc[0] == 5000.0 and content.actions["value_high"].iloc[0] == 6000.0
     assert content.actions["value"].iloc[1:].isna().all()
+    money = brief.figure("money", 5000.0)
+    first_sentence = content.actions["sentence"].iloc[0]
+    assert f"keeps about {money} of lifetime margin a year (90% interval" in first_sentence
+    assert not any("lifetime margin" in other for other in content.actions["sentence"].iloc[1:])
+    assert ("Money at stake (the value case)", Case.statements()[0]) in content.methods
 
 
 def test_churn_rate_counts_churns_over_customer_months_at_risk(demo_warehouse: Path) -> None:
