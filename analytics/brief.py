@@ -296,7 +296,9 @@ def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
     if c.change is not None and c.previous is not None and c.previous.period is not None:
         before = f"vs {c.previous.period.label} ({figure('churn_rate', c.previous.rate)})"
         if math.isnan(c.change.ratio):  # no churn before: a ratio has no finite value
-            note = f"{before}: no churns then, so no ratio; exact test p = {_p(c.change.p_value)}"
+            note = f"{before}: no churns then, so no ratio" + (
+                f"; exact test p = {_p(c.change.p_value)}" if not math.isnan(c.change.p_value) else ""
+            )
         else:
             change = figure("ratio", c.change.ratio)
             high = "no upper bound" if math.isnan(c.change.high) else figure("ratio", c.change.high)
@@ -765,6 +767,7 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
     from reportlab.lib.units import cm
     from reportlab.lib.utils import ImageReader
     from reportlab.platypus import (
+        CondPageBreak,
         Image,
         KeepTogether,
         PageBreak,
@@ -798,7 +801,6 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
         textColor=ink,
         spaceBefore=10,
         spaceAfter=5,
-        keepWithNext=1,
     )
     h3 = ParagraphStyle(
         "h3", parent=body, fontName=bold, fontSize=10.5, leading=13, spaceBefore=6, spaceAfter=3, keepWithNext=1
@@ -819,6 +821,7 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
     if content.status.warning:
         story.append(p(f"Warning: {content.status.warning}", warn))
 
+    story.append(CondPageBreak(4 * cm))  # a section never starts in the last few lines of a page
     story.append(p("Headline numbers", h2))
     rows: list[list[Any]] = [
         [
@@ -854,6 +857,7 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
     )
     story.append(kpi_table)
 
+    story.append(CondPageBreak(4 * cm))
     story.append(p("Top actions", h2))
     if content.actions.empty:
         story.append(p(content.actions_note or "No moment of truth to act on in this scope."))
@@ -913,6 +917,7 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
                 )
             )
 
+    story.append(CondPageBreak(4 * cm))
     story.append(p("Charts", h2))
     for part in content.charts:
         block: list[Any] = [p(part.heading, h3)]
