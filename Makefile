@@ -50,6 +50,7 @@ bench: install browser
 	$(BIN)/python benchmarks/drivers_benchmark.py
 	$(BIN)/python benchmarks/survival_benchmark.py
 	$(BIN)/python benchmarks/benchmarks_benchmark.py
+	$(BIN)/python benchmarks/impact_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -37,7 +37,10 @@ with st.expander("Improvement per moment: the share of missed contacts a fix wou
     for i, row in enumerate(estimated.itertuples(index=False)):
         key = (row.journey_stage, row.contact_reason)
         improve[key] = (
-            slider_cols[i % 3].slider(moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{i}") / 100
+            slider_cols[i % 3].slider(
+                moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{row.journey_stage}_{row.contact_reason}"
+            )
+            / 100
         )
 shown = ranked.copy()
 scale = [improve.get((s, r), 1.0) for s, r in zip(shown["journey_stage"], shown["contact_reason"], strict=True)]

@@ -432,7 +432,7 @@ def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
 
     # Half the improvement on the moment worth most halves its value, and the total follows.
     top = case.moments.iloc[0]
-    at.slider(key="improve_0").set_value(50).run()
+    at.slider(key=f"improve_{top['journey_stage']}_{top['contact_reason']}").set_value(50).run()
     no_exception(at)
     shown = next(df.value for df in at.dataframe if "Margin kept a year (90% CI)" in df.value.columns)
     assert shown["Margin kept a year (90% CI)"].iloc[0] == columns.fmt_interval(
