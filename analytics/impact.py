@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -409,12 +410,15 @@ def value_case(
     assumptions: ImpactAssumptions = ImpactAssumptions(),
     rule: MetRule | None = None,
     moment: tuple[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ValueCase:
-    """The value of fixing each moment of truth in scope (or only ``moment``), by segment."""
+    """The value of fixing each moment of truth in scope (or only ``moment``), by segment.
+
+    ``progress`` is told as each step of the chain finishes."""
     rule = rule or MetRule()
     a = assumptions
     notes: list[str] = []
-    clock = _Clock()
+    clock = _Clock(progress)
     c = _verdicts(wh, f, rule)
     if moment is not None:
         c = c.filter((c.journey_stage == moment[0]) & (c.contact_reason == moment[1]))
@@ -475,14 +479,17 @@ def value_case(
 class _Clock:
     """Seconds spent in each step, for the benchmark's split."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._progress = progress
 
     def lap(self, step: str) -> None:
         now = time.perf_counter()
         self.laps[step] = self.laps.get(step, 0.0) + now - self._last
         self._last = now
+        if self._progress is not None:
+            self._progress(f"done: {step}")
 
 
 def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[str]) -> ValueCase:
