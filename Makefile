@@ -56,6 +56,7 @@ bench: install browser
 	$(BIN)/python benchmarks/drivers_benchmark.py
 	$(BIN)/python benchmarks/survival_benchmark.py
 	$(BIN)/python benchmarks/benchmarks_benchmark.py
+	$(BIN)/python benchmarks/impact_benchmark.py
 	$(BIN)/python benchmarks/brief_benchmark.py --scale 1m
 
 clean:

@@ -873,7 +873,9 @@ def _analyze_impact(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"there is no moment {args.moment[0]}:{args.moment[1]} in the interactions; they include {examples}"
             )
-    case = impact.value_case(wh, scope, assumptions=assumptions, moment=args.moment)
+    case = impact.value_case(
+        wh, scope, assumptions=assumptions, moment=args.moment, progress=None if args.json else _progress()
+    )
     if args.json:
         out = {
             "scope": _scope_dict(scope),

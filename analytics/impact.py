@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,7 +59,10 @@ LAG_MONTHS = 3.0
 #: Longest lag between two answers used for the reliability fit.
 MAX_LAG_MONTHS = 36.0
 #: A lag needs this many answer pairs to enter the reliability fit.
-MIN_PAIRS = 30
+MIN_PAIRS = 100
+#: A reliability below this is too weak a reading to correct by (the correction would blow up).
+MIN_RELIABILITY = 0.2
+PAIR_COLUMNS = ("lag", "n", "sx", "sy", "sxx", "syy", "sxy")
 #: Resamples summed per sparse product (bounds the memory of one block of weights).
 RESAMPLE_BLOCK = 50
 #: Payback is looked for within this many months.
@@ -409,12 +413,15 @@ def value_case(
     assumptions: ImpactAssumptions = ImpactAssumptions(),
     rule: MetRule | None = None,
     moment: tuple[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ValueCase:
-    """The value of fixing each moment of truth in scope (or only ``moment``), by segment."""
+    """The value of fixing each moment of truth in scope (or only ``moment``), by segment.
+
+    ``progress`` is told as each step of the chain finishes."""
     rule = rule or MetRule()
     a = assumptions
     notes: list[str] = []
-    clock = _Clock()
+    clock = _Clock(progress)
     c = _verdicts(wh, f, rule)
     if moment is not None:
         c = c.filter((c.journey_stage == moment[0]) & (c.contact_reason == moment[1]))
@@ -462,7 +469,7 @@ def value_case(
     order = {k: i for i, k in enumerate(zip(table_m.journey_stage, table_m.contact_reason, strict=True))}
     impacts = impacts.assign(_o=[order[k] for k in zip(impacts.journey_stage, impacts.contact_reason, strict=True)])
     impacts = impacts.sort_values(["_o", "value"], ascending=[True, False], kind="stable").drop(columns="_o")
-    too_few = table_m[table_m.status != "ok"]
+    too_few = table_m[table_m.status == "too few answers"]
     if len(too_few):
         notes.append(
             f"{len(too_few)} moment(s) have fewer than {MIN_N} answers after met or after not-met contacts and get no value"
@@ -475,14 +482,17 @@ def value_case(
 class _Clock:
     """Seconds spent in each step, for the benchmark's split."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._progress = progress
 
     def lap(self, step: str) -> None:
         now = time.perf_counter()
         self.laps[step] = self.laps.get(step, 0.0) + now - self._last
         self._last = now
+        if self._progress is not None:
+            self._progress(f"done: {step}")
 
 
 def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[str]) -> ValueCase:
@@ -501,15 +511,57 @@ def _empty_case(a: ImpactAssumptions, rule: MetRule, months: float, notes: list[
     return ValueCase(impacts, table, None, a, months, notes or ["no contacts with a verdict in scope"], rule)
 
 
+def _lag_table(pairs: pd.DataFrame) -> pd.DataFrame:
+    stats = pairs.groupby("lag")[["n", "sx", "sy", "sxx", "syy", "sxy"]].sum()
+    return pd.DataFrame(
+        {
+            "lag_months": stats.index.to_numpy() * LAG_MONTHS,
+            "pairs": stats["n"].to_numpy(),
+            "r": _weighted_r(stats.to_numpy(float)),
+        }
+    )
+
+
+def _reading(wh: Warehouse, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame, tuple[float, float], str] | None:
+    """Answer pairs, their lag table and the quasi-simplex fit, from the widest source that supports
+    it: the scope's customers' answers at any date, else the whole warehouse. ``None`` if neither
+    does. A date range limits which contacts are valued, not how attitude is read."""
+    sources = [
+        (Filters(segments=f.segments, regions=f.regions, channels=f.channels), ""),
+        (
+            ALL_DATA,
+            "too few of the scope's customers answered more than once to tell how noisy one answer is and how fast"
+            " attitude fades: both come from every customer in the warehouse",
+        ),
+    ]
+    for scope, note in sources:
+        pairs = _pair_rows(wh, scope).order_by(["customer_id", "lag"]).to_pyarrow().to_pandas()
+        lags = _lag_table(pairs)
+        fitted = quasi_simplex(lags["lag_months"].to_numpy(), lags["r"].to_numpy(), lags["pairs"].to_numpy())
+        if fitted is not None and fitted[0] >= MIN_RELIABILITY:
+            return pairs, lags, fitted, note
+        if scope == ALL_DATA:
+            break
+    return None
+
+
 def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict[str, Any]]:
     """Step 2 on the full data; the pieces the bootstrap needs come back in the dict."""
-    pairs = _pair_rows(wh, f).order_by(["customer_id", "lag"]).to_pyarrow().to_pandas()
+    data: dict[str, Any] = {"pairs": _empty_pairs()}
     spells = survival.nps_spells(wh, f)
     answered = spells[spells["nps_category"] != survival.NO_ANSWER].copy()
-    data: dict[str, Any] = {"pairs": pairs}
     if answered.empty or not answered["event"].any():
         data["note"] = "no churn after a relationship answer in scope: the attitude-to-churn link cannot be estimated"
         return None, data
+    reading = _reading(wh, f)
+    if reading is None:
+        data["note"] = (
+            f"too few customers answered more than once (at least {MIN_PAIRS} pairs at two lags) to tell how noisy"
+            " one answer is: without that the attitude-to-churn link would be understated, so no value is given"
+        )
+        return None, data
+    pairs, lags, (reliability, persistence), note = reading
+    data["pairs"] = pairs
     answered["ltr"] = answered["ltr"].astype(float)
     covariates = [c for c in ("segment", "plan") if answered[c].nunique() > 1]
     fit = survival.fit_cox(answered, covariates=["ltr", *covariates], check=False)
@@ -520,27 +572,18 @@ def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict
     position = list(fit.fit_.terms).index("ltr")
     beta = float(np.log(row["hazard_ratio"].iloc[0]))
     beta_se = float(math.sqrt(fit.fit_.variance[position, position]))
-    lag_stats = pairs.groupby("lag")[["n", "sx", "sy", "sxx", "syy", "sxy"]].sum()
-    r = _weighted_r(lag_stats.to_numpy(float))
-    lags = pd.DataFrame(
-        {"lag_months": lag_stats.index.to_numpy() * LAG_MONTHS, "pairs": lag_stats["n"].to_numpy(), "r": r}
-    )
-    fitted = quasi_simplex(lags["lag_months"].to_numpy(), r, lags["pairs"].to_numpy())
-    note = ""
-    if fitted is None:
-        reliability, persistence = 1.0, 1.0
-        note = (
-            f"too few customers answered twice (fewer than two lags with {MIN_PAIRS} pairs): the effect of attitude is"
-            " not corrected for the noise in one answer, and is understated; the change is taken not to fade"
-        )
-    else:
-        reliability, persistence = fitted
     events = answered[answered["event"]]
     since = (events["duration"] - events["entry"]).to_numpy(float)
     data.update(since=since)
     fade = float(np.mean(persistence**since)) if since.size else 1.0
     link = AttitudeLink(beta, beta_se, reliability, persistence, fade, lags, len(answered), int(events.shape[0]), note)
     return link, data
+
+
+def _empty_pairs() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("lag", "n") else float) for c in PAIR_COLUMNS}).assign(
+        customer_id=pd.Series(dtype=object)
+    )
 
 
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
@@ -586,7 +629,7 @@ def _links(
         )
         fitted = quasi_simplex(lag_values * LAG_MONTHS, _weighted_r(summed), summed[:, 0])
         reliability, persistence = (
-            fitted if fitted is not None and link.note == "" else (link.reliability, link.persistence)
+            fitted if fitted is not None and fitted[0] >= MIN_RELIABILITY else (link.reliability, link.persistence)
         )
         fade = float(np.mean(persistence ** data["since"])) if data["since"].size else 1.0
         out.append((beta / (reliability * fade), persistence))
@@ -644,12 +687,12 @@ def _moment(
         "answers_not_met": answers_not,
     }
     empty = {c: float("nan") for c in MOMENT_COLUMNS if c not in row and c not in base}
-    if min(answers_met, answers_not) < MIN_N or not links or contacts_not.sum() == 0:
-        status = (
-            "too few answers"
-            if min(answers_met, answers_not) < MIN_N
-            else ("no churn model" if not links else "all met")
-        )
+    if contacts_not.sum() == 0:  # nothing to fix: worth nothing, and surely so
+        zero = dict.fromkeys(("value", "value_low", "value_high"), 0.0)
+        net = -a.cost if a.cost is not None else float("nan")
+        return {**row, **empty, **zero, "net_value": net, "payback_months": None, "status": "all met"}, [], None
+    if min(answers_met, answers_not) < MIN_N or not links:
+        status = "too few answers" if min(answers_met, answers_not) < MIN_N else "no attitude link"
         segments = [
             {**base, "segment": s, "customers_affected": int(customers.get(s, 0)), "contacts_per_year": float(contacts_not.get(s, 0) * per_year),
              "value": np.nan, "value_low": np.nan, "value_high": np.nan, "contacts_not_met": int(contacts_not.get(s, 0)), "net_value": np.nan}

@@ -37,7 +37,10 @@ with st.expander("Improvement per moment: the share of missed contacts a fix wou
     for i, row in enumerate(estimated.itertuples(index=False)):
         key = (row.journey_stage, row.contact_reason)
         improve[key] = (
-            slider_cols[i % 3].slider(moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{i}") / 100
+            slider_cols[i % 3].slider(
+                moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{row.journey_stage}_{row.contact_reason}"
+            )
+            / 100
         )
 shown = ranked.copy()
 scale = [improve.get((s, r), 1.0) for s, r in zip(shown["journey_stage"], shown["contact_reason"], strict=True)]
@@ -45,11 +48,11 @@ for column in ("value", "value_low", "value_high", "contacts_per_year"):
     shown[column] = shown[column] * scale
 total, low, high = case.total(improve)
 top = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
-m = st.columns(3)
-m[0].metric("Margin kept a year, every moment fixed as chosen", fmt("value", total), border=True)
+m = st.columns(2)
+m[0].metric("Margin kept a year, all moments", fmt("value", total), border=True)
 m[1].metric("90% interval", f"{fmt('value', low)} to {fmt('value', high)}", border=True)
 if len(top):
-    m[2].metric("Worth most", moment_name(top.iloc[0].to_dict()), border=True)
+    st.markdown(f"Worth most: **{moment_name(top.iloc[0].to_dict())}**, {fmt('value', top.iloc[0]['value'])} a year.")
 st.caption(
     "Each figure is the discounted lifetime margin kept by fixing a year of missed contacts at the scope's rate "
     f"({case.months:.0f} months of contacts in scope). An interval that holds zero means the data cannot tell the "

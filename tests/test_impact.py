@@ -123,7 +123,9 @@ def test_the_attitude_link_finds_the_planted_fading_and_a_noisy_answer(case: imp
     link = case.link
     assert link is not None and not link.note
     # Attitude fades by ATTITUDE_REVERSION a month; one answer is far from a perfect reading.
-    assert link.persistence == pytest.approx(1 - demo.ATTITUDE_REVERSION, abs=0.01)
+    # (A stable part of attitude, which the quasi-simplex reads as slow fading, pushes it up a little:
+    # 0.969 to 0.984 over nine seeds.)
+    assert link.persistence == pytest.approx(1 - demo.ATTITUDE_REVERSION, abs=0.015)
     assert 0.4 < link.reliability < 0.8
     # The planted log hazard ratio per unit of attitude, in LTR points (the answer moves 1.7 per unit).
     per_point = demo.ATTITUDE_LOG_HR / demo.EQUATIONS["ltr_relationship"].coefficients["attitude"]
@@ -214,6 +216,32 @@ def test_an_empty_scope_gives_an_empty_case_that_says_why(demo_warehouse: Path) 
     assert set(impact.IMPACT_COLUMNS) <= set(case.impacts.columns)
 
 
+def test_a_short_date_range_reads_attitude_from_its_customers_at_any_date(default_demo: Path) -> None:
+    """Three months hold no answer pairs six months apart: the noise and fading of an answer come from
+    the same customers' answers at any date, never from assuming that attitude does not fade."""
+    wh = warehouse.open(default_demo)
+    whole = impact.value_case(wh, assumptions=ImpactAssumptions(bootstrap=20)).link
+    short = impact.value_case(
+        wh,
+        Filters(start=pd.Timestamp("2026-01-01").date(), end=pd.Timestamp("2026-03-31").date()),
+        assumptions=ImpactAssumptions(bootstrap=20),
+    )
+    assert whole is not None and short.link is not None
+    assert short.link.persistence == pytest.approx(whole.persistence)
+    assert short.link.reliability == pytest.approx(whole.reliability)
+    assert short.link.persistence < 1 and short.months == pytest.approx(3, abs=0.1)
+
+
+def test_a_moment_with_nothing_to_fix_is_worth_nothing(demo_warehouse: Path) -> None:
+    everything_met = moments.MetRule(resolved=False, max_transfers=None, wait_targets={})
+    case = impact.value_case(
+        warehouse.open(demo_warehouse), rule=everything_met, assumptions=ImpactAssumptions(bootstrap=10, cost=100.0)
+    )
+    assert (case.moments["status"] == "all met").all()
+    assert (case.moments["value"] == 0).all() and (case.moments["net_value"] == -100.0).all()
+    assert case.impacts.empty and case.total() == (0.0, 0.0, 0.0)
+
+
 def test_the_same_call_gives_the_same_numbers(demo_warehouse: Path) -> None:
     wh = warehouse.open(demo_warehouse)
     a = impact.value_case(wh, assumptions=ImpactAssumptions(bootstrap=30))
@@ -266,3 +294,20 @@ def test_cli_table_prints_money_and_assumptions(demo_warehouse: Path, capsys: py
     )
     out = capsys.readouterr().out
     assert "value / yr [90%]" in out and "payback, months" in out and "Assumptions:" in out
+
+
+@pytest.mark.slow
+def test_intervals_cover_the_planted_moments_across_seeds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One seed can be lucky. Over six more demo worlds (seeds 1 to 6, fixed in advance) the 90%
+    intervals must hold the true value of the planted moments of truth most of the time: at least 17
+    of 24 (an audit over nine seeds found 31 of 36, with the estimate about 10% high on average)."""
+    covered, cases = 0, 0
+    for seed in range(1, 7):
+        root = tmp_path_factory.mktemp(f"seed{seed}") / "warehouse"
+        demo.build(root, seed=seed)
+        case = impact.value_case(warehouse.open(root), assumptions=ImpactAssumptions(bootstrap=100))
+        for reason in demo.MOMENTS_OF_TRUTH:
+            row = _row(case, reason)
+            cases += 1
+            covered += int(row["value_low"] <= demo.value_of_fixing(root, reason)["value"] <= row["value_high"])
+    assert covered >= 17, f"{covered} of {cases} intervals hold the truth"

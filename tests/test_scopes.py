@@ -235,7 +235,9 @@ def check_value_case(case: impact.ValueCase, where: str) -> None:
     numbers = ok[["value", "value_low", "value_high", "ltr_shift", "log_hr_shift"]].to_numpy(float)
     assert np.isfinite(numbers).all(), where
     assert (ok["value_low"] <= ok["value_high"]).all(), where
-    assert m.loc[m["status"] != "ok", "value"].isna().all(), where  # no money without an estimate
+    # No money without an estimate; a moment with nothing to fix is worth nothing.
+    assert m.loc[~m["status"].isin(["ok", "all met"]), "value"].isna().all(), where
+    assert (m.loc[m["status"] == "all met", "value"] == 0).all(), where
     assert (m["customers_affected"] <= m["contacts_not_met"]).all(), where
     by_moment = case.impacts.groupby(["journey_stage", "contact_reason"])["contacts_not_met"].sum()
     keys = list(zip(m["journey_stage"], m["contact_reason"], strict=True))

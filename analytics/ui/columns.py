@@ -716,7 +716,11 @@ COLUMNS: dict[str, Column] = {
     "log_hr_shift": _c(
         "Log hazard change", "number", "Change in the log churn hazard right after a fixed contact.", digits=3
     ),
-    "impact_status": _c("Estimate", "text", "ok, or why there is no value: too few answers, no churn model."),
+    "impact_status": _c(
+        "Estimate",
+        "text",
+        "ok; all met (nothing to fix, worth 0); too few answers; or no attitude link (too little data to read attitude).",
+    ),
 }
 
 #: The survival summary's ``n`` counts customers (or stretches), not responses.
