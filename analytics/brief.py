@@ -559,7 +559,7 @@ def print_curves(curves: pd.DataFrame, *, resolution: float = PRINT_RESOLUTION) 
     return ordered[last_in_bin | first].reset_index(drop=True)
 
 
-def _chart_parts(wh: Warehouse, scope: Filters, period: Period | None) -> list[ChartPart]:
+def _chart_parts(wh: Warehouse, scope: Filters) -> list[ChartPart]:
     span = periods.scope_period(wh, scope)
     words = span.label if span else "the scope"
     nps = advocacy.nps_by(wh, scope, by="segment")
@@ -658,7 +658,7 @@ def brief_content(
     table = moments.moment_map(wh, scope, rule=rule)
     status = data_status(wh)
     summary = catalog.table_summary(wh, scope)
-    parts = _chart_parts(wh, scope, current)
+    parts = _chart_parts(wh, scope)
     # The value case is the longest single part (about half a minute at a million customers). Run in
     # a thread beside the rest it failed in DuckDB ("unsuccessful or closed pending query result"):
     # some query path on the shared handle escapes its lock. So it runs after the rest.
@@ -1018,7 +1018,7 @@ def build_brief(
 
 def file_name(f: Filters, period: Period | None = None, *, today: date | None = None) -> str:
     """A file name for a brief: ``iconic-brief_2026-Q2_segment-smb.pdf``."""
-    when = period.label if period else (today or date.today()).isoformat()
+    when = re.sub(r"[^A-Za-z0-9_.-]+", "_", period.label) if period else (today or date.today()).isoformat()
     scope = "" if f.is_all else "_" + f.slug()
     return f"iconic-brief_{when}{scope[:80]}.pdf"
 
