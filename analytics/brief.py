@@ -37,6 +37,7 @@ from analytics import (
     charts,
     config,
     filters,
+    impact,
     moments,
     narrative,
     periods,
@@ -515,26 +516,15 @@ def money_sentence(row: dict[str, Any], *, confidence: float | None = None) -> s
     return f"{sentence} Fixing it keeps about {figure('money', row['value'])} of lifetime margin a year{interval}."
 
 
-def value_case_impacts(wh: Warehouse, scope: Filters) -> pd.DataFrame | None:
-    """The value case's money per moment (``analytics.impact.value_case``): its per-moment rows when
-    it has them, else its per-segment ``impacts``; None where that module is not installed yet.
-    ``attrs`` carry what it assumes (``notes``) and the ``confidence`` of its intervals."""
-    try:
-        impact: Any = importlib.import_module("analytics.impact")
-    except ImportError:
-        return None
+def value_case_impacts(wh: Warehouse, scope: Filters) -> pd.DataFrame:
+    """The value case's money per moment (``impact.value_case``'s ``moments``: each moment's value
+    with its own interval, from the same resamples). ``attrs`` carry what it assumes (``notes``) and
+    the ``confidence`` of its intervals."""
     case = impact.value_case(wh, scope)
-    # The per-moment rows carry each moment's own interval (from the same resamples); summing the
-    # per-segment bounds would only widen it.
-    moments_frame = getattr(case, "moments", None)
-    if isinstance(moments_frame, pd.DataFrame) and set(IMPACT_COLUMNS) <= set(moments_frame.columns):
-        impacts: pd.DataFrame = moments_frame.copy()
-    else:
-        impacts = case.impacts.copy()
-    statements = getattr(case, "statements", None)
-    impacts.attrs["notes"] = list(statements()) if callable(statements) else []
-    impacts.attrs["confidence"] = getattr(getattr(case, "assumptions", None), "confidence", None)
-    return impacts
+    money = case.moments.copy()
+    money.attrs["notes"] = case.statements()
+    money.attrs["confidence"] = case.assumptions.confidence
+    return money
 
 
 # --- the whole content ---------------------------------------------------------------------------------

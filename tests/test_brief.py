@@ -8,7 +8,6 @@ import math
 import re
 import shutil
 import subprocess
-import sys
 import types
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, benchmarks, brief, cli, periods, survival, value, warehouse
+from analytics import advocacy, benchmarks, brief, cli, impact, periods, survival, value, warehouse
 from analytics.errors import UsageError
 from analytics.filters import Filters
 from tests.conftest import load_tables, valid_customers, valid_interactions, valid_surveys
@@ -254,7 +253,7 @@ def test_the_value_case_is_asked_for_its_per_moment_money(
         asked.append(f)
         return Case()
 
-    monkeypatch.setitem(sys.modules, "analytics.impact", types.SimpleNamespace(value_case=value_case))
+    monkeypatch.setattr(brief.impact, "value_case", value_case)
     content = brief.brief_content(wh, Filters())
     assert asked == [content.scope]
     assert content.value_case
@@ -265,6 +264,24 @@ def test_the_value_case_is_asked_for_its_per_moment_money(
     assert f"keeps about {money} of lifetime margin a year (90% interval" in first_sentence
     assert not any("lifetime margin" in other for other in content.actions["sentence"].iloc[1:])
     assert ("Money at stake (the value case)", Case.statements()[0]) in content.methods
+
+
+def test_the_money_in_the_brief_is_the_value_cases(default_demo: Path, tmp_path: Path) -> None:
+    """On the full-size demo every top action with money carries the value case's own figure and
+    interval for that moment, and the printed sentence says it."""
+    wh = warehouse.open(default_demo)
+    content = brief.brief_content(wh, Filters())
+    case = impact.value_case(wh, content.scope).moments.set_index(["journey_stage", "contact_reason"])
+    priced = content.actions.dropna(subset=["value"])
+    assert len(priced), "no action got a value"
+    for row in priced.to_dict("records"):
+        expected = case.loc[(row["journey_stage"], row["contact_reason"])]
+        assert row["value"] == pytest.approx(expected["value"])
+        assert row["value_low"] == pytest.approx(expected["value_low"])
+        assert row["value_high"] == pytest.approx(expected["value_high"])
+    text = " ".join(pdf_text(brief.render_pdf(content), tmp_path).split())
+    first = priced.iloc[0]
+    assert f"keeps about {brief.figure('money', first['value'])} of lifetime margin a year" in text
 
 
 def test_churn_rate_counts_churns_over_customer_months_at_risk(demo_warehouse: Path) -> None:
