@@ -901,7 +901,7 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
         if not content.value_case:
             story.append(
                 p(
-                    "The value case is not available for this brief, so the actions are shown without the money "
+                    "This brief was built without the value case, so the actions are shown without the money "
                     "at stake. Net promoters at stake: contacts x share not met x swing / 100.",
                     small,
                 )

@@ -123,7 +123,7 @@ def test_the_brief_has_its_sections_charts_and_pages(
     # Each action is one sentence from the moment map's numbers.
     for sentence in content.actions["sentence"]:
         assert re.sub(r"\*\*", "", sentence)[:40] in " ".join(text.split())
-    assert "The value case is not available" in text
+    assert "This brief was built without the value case" in text
     subprocess.run(
         ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True
     )
@@ -221,7 +221,7 @@ def test_the_value_case_money_is_printed_beside_its_action(demo_warehouse: Path,
     text = pdf_text(brief.build_brief(wh, Filters(), impacts=impacts), tmp_path)
     for money in (123_456.0, 100_000.0, 150_000.0):
         assert brief.figure("money", money) in near(text, brief.figure("money", 123_456.0))
-    assert "The value case is not available" not in text
+    assert "This brief was built without the value case" not in text
 
 
 def test_the_value_case_is_asked_for_its_per_moment_money(
