@@ -198,7 +198,7 @@ def _parser() -> argparse.ArgumentParser:
         help="moments of truth: attitude swing, met rate, and Fix / Delight / Maintain / Right-size",
         description="One row per journey stage x contact reason: volume, the share of contacts that met "
         "expectations (resolved, waited no longer than the channel's target, at most one transfer), NPS when met "
-        "and when not, the swing between them with a customer-clustered 95%% interval, advocacy at stake and the "
+        "and when not, the swing between them with a customer-clustered 95% interval, advocacy at stake and the "
         "action.",
     )
     mo.add_argument("--by", choices=["channel", "handled_by"], help="split each moment by channel or handler")
@@ -214,7 +214,7 @@ def _parser() -> argparse.ArgumentParser:
         "drivers",
         help="which attribute ratings drive LTR, CSAT or effort after a contact (relative importance)",
         description="Relative importance of the attribute ratings for an outcome among post-contact responses: "
-        "the exact LMG (Shapley) decomposition of R² or Johnson's relative weights, with 95%% intervals from a "
+        "the exact LMG (Shapley) decomposition of R² or Johnson's relative weights, with 95% intervals from a "
         "bootstrap that resamples customers; performance (mean, top-2-box), the tactile vs emotive split of the "
         "explained variance, and an action per driver (Fix, Delight, Maintain, Right-size).",
     )
@@ -251,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     su = analyses.add_parser(
         "survival",
         help="how long customers stay: Kaplan-Meier by a dimension, RMST, log-rank and the Cox model",
-        description="Kaplan-Meier survival by a dimension with 95%% bands, median tenure (or 'not reached'), "
+        description="Kaplan-Meier survival by a dimension with 95% bands, median tenure (or 'not reached'), "
         "restricted mean survival time to the horizon with a bootstrap interval, the log-rank test with "
         "Holm-adjusted pairs, and the Cox model of churn (hazard ratios, concordance, proportional-hazards check). "
         "Customers already there when the data begin count from then (left truncation). Works on a warehouse "
@@ -277,17 +277,11 @@ def _parser() -> argparse.ArgumentParser:
         help="lifetime value, customer equity and value at risk by segment",
         description="A new customer's discounted margin over the horizon from their group's survival curve, "
         "the residual value of active customers (customer equity) and the margin expected to be lost to churn "
-        "in the next 12 months, with bootstrap 95%% intervals. Survival past the last tenure with 50 customers at risk "
+        "in the next 12 months, with bootstrap 95% intervals. Survival past the last tenure with 50 customers at risk "
         "follows a stated parametric tail, and such figures are flagged as extrapolated.",
     )
     va.add_argument("--by", choices=VALUE_DIMENSIONS, default="segment", help="group by (default segment)")
-    va.add_argument(
-        "--margin-rate", type=float, default=0.30, metavar="R", help="share of revenue that is margin (default 0.30)"
-    )
-    va.add_argument("--discount", type=float, default=0.10, metavar="R", help="annual discount rate (default 0.10)")
-    va.add_argument(
-        "--horizon", type=_at_least(1), default=60, metavar="MONTHS", help="value horizon in months (default 60)"
-    )
+    money_args(va)
     va.add_argument(
         "--tail", choices=["weibull", "sbg"], default="weibull", help="survival past the data (default weibull)"
     )
@@ -321,13 +315,7 @@ def _parser() -> argparse.ArgumentParser:
         help="share of not-met contacts the fix turns into met ones (default 1: fixed fully)",
     )
     im.add_argument("--cost", type=float, metavar="AMOUNT", help="one-off cost of the fix: gives net value and payback")
-    im.add_argument(
-        "--margin-rate", type=float, default=0.30, metavar="R", help="share of revenue that is margin (default 0.30)"
-    )
-    im.add_argument("--discount", type=float, default=0.10, metavar="R", help="annual discount rate (default 0.10)")
-    im.add_argument(
-        "--horizon", type=_at_least(1), default=60, metavar="MONTHS", help="value horizon in months (default 60)"
-    )
+    money_args(im)
     im.add_argument("--confidence", type=float, default=0.90, metavar="C", help="interval level (default 0.90)")
     im.add_argument(
         "--bootstrap", type=_at_least(0), default=200, metavar="B", help="bootstrap resamples (default 200)"
@@ -370,7 +358,7 @@ def _parser() -> argparse.ArgumentParser:
         "brief",
         help="write the executive PDF brief (2-5 pages) for a scope",
         description="A PDF for leadership: data freshness and quality, the headline numbers with their change "
-        "against the previous period and 95%% intervals, the top moments of truth to act on, charts, and methods "
+        "against the previous period and 95% intervals, the top moments of truth to act on, charts, and methods "
         "and sources. It covers the latest complete quarter in scope against the one before, or --period.",
     )
     sp.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
@@ -836,6 +824,17 @@ def _analyze_value(args: argparse.Namespace) -> int:
     for group, tail, share in zip(table["group"], table["tail"], table["tail_share"], strict=True):
         print(f"  {group}: {tail}; {share:.0%} of its equity comes from the tail")
     return EXIT_OK
+
+
+def money_args(p: argparse.ArgumentParser) -> None:
+    """The money side of lifetime value, shared by `analyze value` and `analyze impact`."""
+    p.add_argument(
+        "--margin-rate", type=float, default=0.30, metavar="R", help="share of revenue that is margin (default 0.30)"
+    )
+    p.add_argument("--discount", type=float, default=0.10, metavar="R", help="annual discount rate (default 0.10)")
+    p.add_argument(
+        "--horizon", type=_at_least(1), default=60, metavar="MONTHS", help="value horizon in months (default 60)"
+    )
 
 
 def _moment_arg(text: str) -> tuple[str, str]:

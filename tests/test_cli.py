@@ -493,3 +493,13 @@ def test_a_warehouse_path_that_is_a_file_is_refused_by_every_command(command: li
 def test_a_folder_given_as_the_file_is_named_a_folder(tmp_path: Path) -> None:
     out = iconic("ingest", "customers", str(tmp_path), "--warehouse", str(tmp_path / "wh"))
     assert out.returncode == 2 and f"{tmp_path} is a folder, not a file" in out.stderr
+
+
+def test_help_texts_print_percent_signs_once(capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse formats help strings with %, but not descriptions: a doubled %% there prints as is."""
+    commands = [["analyze", a] for a in ("advocacy", "segments", "moments", "drivers", "survival", "value", "impact")]
+    for command in [*commands, ["analyze", "benchmarks"], ["brief"], ["analyze"], []]:
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        out = capsys.readouterr().out
+        assert out and "%%" not in out, command
