@@ -434,7 +434,8 @@ def value_case(
     answered = _answer_rows(wh, c, a.within_days).order_by([*MOMENT, "customer_id", "met"]).to_pyarrow().to_pandas()
     clock.lap("experience: contacts and next answers")
 
-    link, link_data = _attitude_link(wh, f)
+    # Shared by every call on this scope (a page asking about one moment after all of them).
+    link, link_data = survival.recall("attitude link", wh, (f,), lambda: _attitude_link(wh, f))
     if link is None:
         notes.append(link_data.get("note", "the attitude-to-churn link could not be estimated in this scope"))
     elif link.note:

@@ -210,8 +210,9 @@ _BUILT_SIZE = 8
 _BUILT_LOCK = threading.Lock()
 
 
-def _recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    """``build()``, or what it returned for the same warehouse version and ``key``."""
+def recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """``build()``, or what it returned for the same warehouse version, ``kind`` and ``key``: a small
+    cache of the slow pieces (tables, spells, models) that several calls in one process share."""
     full = (kind, str(wh.root), wh.data_version, *key)
     with _BUILT_LOCK:
         known = _BUILT.get(full)
@@ -227,9 +228,9 @@ def _recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], 
 
 
 def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """``_recall`` for a frame, as a shallow copy, so a caller adding columns does not change what
+    """``recall`` for a frame, as a shallow copy, so a caller adding columns does not change what
     the next caller gets."""
-    frame: pd.DataFrame = _recall(kind, wh, key, build)
+    frame: pd.DataFrame = recall(kind, wh, key, build)
     copy = frame.copy(deep=False)
     copy.attrs = dict(frame.attrs)
     return copy
@@ -1329,7 +1330,7 @@ def hazard_ratios(
         return fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
 
     # A what-if uses the very model the page shows, without fitting it again.
-    result: CoxResult = _recall("cox", wh, key, fit)
+    result: CoxResult = recall("cox", wh, key, fit)
     return result
 
 

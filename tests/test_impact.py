@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analytics import cli, demo, impact, moments, warehouse
+from analytics import cli, demo, impact, moments, survival, warehouse
 from analytics.filters import Filters
 from analytics.impact import ImpactAssumptions
 from analytics.value import ValueAssumptions
@@ -183,6 +183,7 @@ def test_correcting_for_one_answers_noise_is_what_makes_the_interval_cover(
         return None if out is None else (1.0, out[1])
 
     monkeypatch.setattr(impact, "quasi_simplex", uncorrected)
+    monkeypatch.setattr(survival, "recall", lambda kind, wh, key, build: build())  # fit afresh, not from memory
     naive = impact.value_case(warehouse.open(default_demo), assumptions=ImpactAssumptions(bootstrap=100))
     missed = [r for r in demo.MOMENTS_OF_TRUTH if _row(naive, r)["value_high"] < truth[r]["value"]]
     assert len(missed) >= 3, missed
