@@ -25,21 +25,7 @@ with cols[0]:
 by = None if split == "none" else split
 horizon = cols[1].select_slider("Horizon for mean months (RMST)", options=[12, 24, 36, 48, 60], value=36, key="horizon")
 with st.expander("Lifetime value assumptions"):
-    a = st.columns(4)
-    margin = a[0].slider("Margin, % of revenue", 5, 100, 30, step=5, key="margin") / 100
-    discount = a[1].slider("Discount rate, % a year", 0, 30, 10, key="discount") / 100
-    value_horizon = a[2].select_slider(
-        "Value horizon, months", options=[12, 24, 36, 60, 120], value=60, key="value_horizon"
-    )
-    tail = a[3].selectbox(
-        "Beyond the data",
-        ["weibull", "sbg"],
-        key="tail",
-        format_func=lambda t: {"weibull": "Weibull tail", "sbg": "Yearly renewals (shifted-beta-geometric)"}[t],
-    )
-assumptions = value.ValueAssumptions(
-    margin_rate=margin, annual_discount=discount, horizon_months=int(value_horizon), tail=tail
-)
+    assumptions = filters.money_assumptions(tail=True)
 
 with st.spinner("Kaplan-Meier curves and bootstrap intervals…"):
     report = cached.survival_report(scope, by=by, horizon=float(horizon))
@@ -154,7 +140,9 @@ change = w[0].selectbox("Change", list(changes), key="what_if")
 arguments = dict(changes[change])
 if "covariate" in arguments:
     arguments["reduce_by"] = w[1].slider("Fall by, %", 10, 100, 30, step=10, key="reduce_by") / 100
-result = cached.what_if(scope, **arguments, margin_rate=margin, annual_discount=discount)
+result = cached.what_if(
+    scope, **arguments, margin_rate=assumptions.margin_rate, annual_discount=assumptions.annual_discount
+)
 if result.customers == 0:
     st.info(result.note)
 else:

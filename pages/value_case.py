@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from analytics import charts, impact, value
+from analytics import charts, impact
 from analytics.moments import moment_name
-from analytics.ui import cached, onboarding, tables
+from analytics.ui import cached, filters, onboarding, tables
 from analytics.ui.columns import IMPACT_ALIASES, fmt
 
 wh, scope = onboarding.open_page(
@@ -15,13 +15,8 @@ wh, scope = onboarding.open_page(
 )
 
 with st.expander("Money assumptions"):
-    a = st.columns(3)
-    margin = a[0].slider("Margin, % of revenue", 5, 100, 30, step=5, key="margin") / 100
-    discount = a[1].slider("Discount rate, % a year", 0, 30, 10, key="discount") / 100
-    horizon = a[2].select_slider("Value horizon, months", options=[12, 24, 36, 60, 120], value=60, key="value_horizon")
-assumptions = impact.ImpactAssumptions(
-    value=value.ValueAssumptions(margin_rate=margin, annual_discount=discount, horizon_months=int(horizon))
-)
+    money = filters.money_assumptions()
+assumptions = impact.ImpactAssumptions(value=money)
 with st.spinner("Following contacts to attitude, churn and margin, with bootstrap intervals…"):
     case = cached.value_case(scope, assumptions=assumptions)
 if case.empty:

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from analytics import value
 from analytics.filters import Filters
 from analytics.ui import cached
 
@@ -79,3 +80,26 @@ def choice(label: str, options: Sequence[T], *, key: str, **kwargs: Any) -> T:
     """A selectbox whose choice is kept in the URL, under its ``key``."""
     picked: T = st.selectbox(label, options, key=key, bind="query-params", **kwargs)
     return picked
+
+
+def money_assumptions(*, tail: bool = False) -> value.ValueAssumptions:
+    """The lifetime-value money controls the Churn and Value case pages share (the same keys, so a
+    choice made on one page holds on the other): margin, discount, horizon and, with ``tail``, what
+    survival does beyond the data. Draw inside the page's expander."""
+    cols = st.columns(4 if tail else 3)
+    margin = cols[0].slider("Margin, % of revenue", 5, 100, 30, step=5, key="margin") / 100
+    discount = cols[1].slider("Discount rate, % a year", 0, 30, 10, key="discount") / 100
+    horizon = cols[2].select_slider(
+        "Value horizon, months", options=[12, 24, 36, 60, 120], value=60, key="value_horizon"
+    )
+    beyond: value.Tail = "weibull"
+    if tail:
+        beyond = cols[3].selectbox(
+            "Beyond the data",
+            ["weibull", "sbg"],
+            key="tail",
+            format_func=lambda t: {"weibull": "Weibull tail", "sbg": "Yearly renewals (shifted-beta-geometric)"}[t],
+        )
+    return value.ValueAssumptions(
+        margin_rate=margin, annual_discount=discount, horizon_months=int(horizon), tail=beyond
+    )
