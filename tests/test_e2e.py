@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,6 +56,24 @@ def test_page_loads_without_exceptions(served: str, path: str) -> None:
             browser.close()
 
 
+def pick_option(page: Any, box: Any, option: str) -> None:
+    """Open a multiselect and pick ``option``. A click that lands while the app is still running its
+    script can close the list again, so wait for the app to settle and try again (on a loaded machine
+    the first page load's reruns take a while)."""
+    for _ in range(4):
+        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+        box.click()
+        choice = page.get_by_role("option", name=option, exact=True)
+        try:
+            choice.wait_for(timeout=10_000)
+        except Exception:  # the list closed under a rerun: open it again
+            page.keyboard.press("Escape")
+            continue
+        choice.click()
+        return
+    raise AssertionError(f"the option {option!r} never showed")
+
+
 def test_a_channel_picked_in_the_sidebar_scopes_advocacy_and_the_url(served: str) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -65,8 +84,7 @@ def test_a_channel_picked_in_the_sidebar_scopes_advocacy_and_the_url(served: str
             page.goto(f"{served}/advocacy", wait_until="domcontentloaded")
             page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
             sidebar = page.locator('[data-testid="stSidebar"]')
-            sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Channel").click()
-            page.get_by_role("option", name="voice", exact=True).click()
+            pick_option(page, sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Channel"), "voice")
             page.keyboard.press("Escape")
             page.get_by_text("channel: voice").first.wait_for(timeout=60_000)
             page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
