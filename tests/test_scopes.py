@@ -242,7 +242,7 @@ def check_value_case(case: impact.ValueCase, where: str) -> None:
     by_moment = case.impacts.groupby(["journey_stage", "contact_reason"])["contacts_not_met"].sum()
     keys = list(zip(m["journey_stage"], m["contact_reason"], strict=True))
     # A moment whose contacts all met expectations has no segment rows: none missed.
-    assert (by_moment.reindex(keys).fillna(0).to_numpy() == m["contacts_not_met"].to_numpy()).all(), where
+    assert (by_moment.reindex(keys, fill_value=0).to_numpy() == m["contacts_not_met"].to_numpy()).all(), where
     total, low, high = case.total()
     assert math.isclose(total, float(ok["value"].sum()), rel_tol=1e-9, abs_tol=1e-6) and low <= high, where
 
