@@ -57,6 +57,15 @@ def test_payback_counts_months_of_a_steady_flow() -> None:
     assert impact.payback_months(np.full(24, 0.001), 10.0) is None
 
 
+def test_resampling_weights_are_poisson_one() -> None:
+    w = impact.poisson_weights(np.random.default_rng(3), (200, 50_000))
+    assert w.dtype == np.uint8
+    share = np.bincount(w.ravel(), minlength=8)[:8] / w.size
+    pmf = np.array([math.exp(-1) / math.factorial(k) for k in range(8)])
+    np.testing.assert_allclose(share, pmf, atol=5e-4)
+    assert w.mean() == pytest.approx(1, abs=2e-3) and w.var() == pytest.approx(1, abs=5e-3)
+
+
 def test_assumptions_refuse_what_cannot_be_meant() -> None:
     for bad in ({"improve": 0}, {"improve": 1.5}, {"cost": -1}, {"confidence": 1.0}, {"bootstrap": -1}):
         with pytest.raises(impact.ImpactError):
