@@ -547,8 +547,7 @@ def _reading(wh: Warehouse, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame, tup
 def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict[str, Any]]:
     """Step 2 on the full data; the pieces the bootstrap needs come back in the dict."""
     data: dict[str, Any] = {"pairs": _empty_pairs()}
-    spells = survival.nps_spells(wh, f)
-    answered = spells[spells["nps_category"] != survival.NO_ANSWER].copy()
+    answered = survival.answer_spells(wh, f).copy()
     if answered.empty or not answered["event"].any():
         data["note"] = "no churn after a relationship answer in scope: the attitude-to-churn link cannot be estimated"
         return None, data
@@ -561,7 +560,6 @@ def _attitude_link(wh: Warehouse, f: Filters) -> tuple[AttitudeLink | None, dict
         return None, data
     pairs, lags, (reliability, persistence), note = reading
     data["pairs"] = pairs
-    answered["ltr"] = answered["ltr"].astype(float)
     covariates = [c for c in ("segment", "plan") if answered[c].nunique() > 1]
     fit = survival.fit_cox(answered, covariates=["ltr", *covariates], check=False)
     row = fit.hazard_ratios[fit.hazard_ratios["covariate"] == "ltr"]

@@ -276,8 +276,9 @@ def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: da
     return table
 
 
-def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
-    """``nps_spells`` as an Ibis expression."""
+def spell_rows(wh: Warehouse, f: Filters, window: Window, *, answered_only: bool = False) -> ibis.Table:
+    """``nps_spells`` as an Ibis expression; with ``answered_only``, only the spells after an answer
+    and without the experience counts (``answer_spells``)."""
     rows = wh.materialize(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
     who = rows.select(
         "customer_id",
@@ -316,7 +317,7 @@ def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
             ltr=ibis.null("float64"),
         )
     )
-    spells = before.union(after).join(who, "customer_id")
+    spells = (after if answered_only else before.union(after)).join(who, "customer_id")
     stop = ibis.least(spells.next_start.fill_null(spells.duration), spells.duration)
     last = spells.next_start.isnull()
     spells = spells.select(
@@ -325,6 +326,8 @@ def spell_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
         stop_at=spells.signup_at + (stop * MONTH_SECONDS).round().cast("int64").as_interval("s"),
     )  # fmt: skip
     spells = spells.filter((spells.duration > spells.entry) | (spells.event & (spells.duration == spells.entry)))
+    if answered_only:
+        return spells.drop("stop_at")
     contacts = wh.table("interactions").select("customer_id", "started_at", "is_resolved", "is_escalated")
     joined = spells.select("customer_id", "entry", "stop_at").join(contacts, "customer_id")
     recent = joined.filter(
@@ -365,6 +368,28 @@ def nps_spells(
     depend on answering at all). Each spell counts time in the state the customer was in then.
     """
     return _remembered("spells", wh, (f, as_of, window_start), lambda: _build_spells(wh, f, as_of, window_start))
+
+
+def answer_spells(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    as_of: date | None = None,
+    window_start: date | None = None,
+) -> pd.DataFrame:
+    """The spells of ``nps_spells`` that follow a relationship answer, without the experience counts:
+    what a model of churn on the answers themselves needs, at a fraction of the cost."""
+
+    def build() -> pd.DataFrame:
+        window = observation_window(wh, f, as_of=as_of, window_start=window_start)
+        if window is None:
+            return _empty_table().drop(columns=["signup_at", "end_at", *EXPERIENCE])
+        spells = spell_rows(wh, f, window, answered_only=True).order_by("customer_id", "entry").to_pyarrow().to_pandas()
+        spells["event"] = spells["event"].astype(bool)
+        spells["ltr"] = spells["ltr"].astype(float)
+        return spells
+
+    return _remembered("answer spells", wh, (f, as_of, window_start), build)
 
 
 def _build_spells(wh: Warehouse, f: Filters, as_of: date | None, window_start: date | None) -> pd.DataFrame:

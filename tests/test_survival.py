@@ -396,3 +396,19 @@ def test_what_if_detractors_become_passives_keeps_customers(demo: tuple[warehous
     assert math.isclose(same.churners_after, same.churners_before)
     with pytest.raises(survival.SurvivalError, match="is a category"):
         survival.what_if(wh, covariate="nps_category", reduce_by=0.5)
+
+
+def test_answer_spells_are_the_answered_nps_spells(demo_warehouse: Path) -> None:
+    wh = warehouse.open(demo_warehouse)
+    light = survival.answer_spells(wh)
+    full = survival.nps_spells(wh)
+    full = full[full["nps_category"] != survival.NO_ANSWER]
+    keys = ["customer_id", "entry"]
+    columns = [*keys, "segment", "plan", "nps_category", "duration", "event"]
+    a = light[columns].sort_values(keys).reset_index(drop=True)
+    b = full[columns].sort_values(keys).reset_index(drop=True)
+    pd.testing.assert_frame_equal(a, b)
+    np.testing.assert_array_equal(
+        light.sort_values(keys)["ltr"].to_numpy(), b.merge(full)["ltr"].astype(float).to_numpy()
+    )
+    assert not set(survival.EXPERIENCE) & set(light.columns)  # the costly counts are left out
