@@ -482,11 +482,9 @@ def _quality(args: argparse.Namespace) -> int:
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
-    from analytics import advocacy, filters, nonresponse, periods, warehouse
+    from analytics import advocacy, filters, nonresponse, periods
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     if args.weighted and not nonresponse.available(wh):
         _err(
             "error: --weighted needs survey invitations, and this warehouse has none; `iconic ingest invitations FILE`"
@@ -638,11 +636,9 @@ def _p(value: float) -> str:
 
 
 def _analyze_moments(args: argparse.Namespace) -> int:
-    from analytics import filters, moments, warehouse
+    from analytics import filters, moments
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     if args.max_transfers < 0:
         _err("error: --max-transfers cannot be negative")
         return EXIT_USAGE
@@ -689,11 +685,9 @@ def _analyze_moments(args: argparse.Namespace) -> int:
 def _analyze_survival(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from analytics import survival, warehouse
+    from analytics import survival
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     say = _progress()
     say("Kaplan-Meier" + (f" by {args.by}" if args.by else ""))
     report = survival.survival_report(
@@ -769,12 +763,10 @@ def _analyze_survival(args: argparse.Namespace) -> int:
 def _analyze_value(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from analytics import value, warehouse
+    from analytics import value
     from analytics.errors import UsageError
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     try:
         assumptions = value.ValueAssumptions(
             margin_rate=args.margin_rate, annual_discount=args.discount, horizon_months=args.horizon, tail=args.tail
@@ -847,12 +839,10 @@ def _moment_arg(text: str) -> tuple[str, str]:
 def _analyze_impact(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from analytics import impact, value, warehouse
+    from analytics import impact, value
     from analytics.errors import UsageError
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     try:
         assumptions = impact.ImpactAssumptions(
             improve=args.improve,
@@ -939,14 +929,12 @@ def _analyze_impact(args: argparse.Namespace) -> int:
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:
-    from analytics import segmentation, warehouse
+    from analytics import segmentation
 
     if args.k is not None and args.k < 2:
         _err("error: --k must be at least 2")
         return EXIT_USAGE
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     say = None if args.json else _progress()
     if say:
         say(f"building customer features ({scope.describe()})")
@@ -1016,12 +1004,10 @@ def _analyze_segments(args: argparse.Namespace) -> int:
 
 
 def _analyze_drivers(args: argparse.Namespace) -> int:
-    from analytics import drivers, filters, warehouse
+    from analytics import drivers, filters
     from analytics.errors import UsageError
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     moment = _moment(wh, args.moment) if args.moment else None
     try:
         result = drivers.driver_analysis(
@@ -1100,11 +1086,9 @@ def _standard_defaults() -> Any:
 
 
 def _analyze_benchmarks(args: argparse.Namespace) -> int:
-    from analytics import benchmarks, filters, warehouse
+    from analytics import benchmarks, filters
 
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     targets = {target: getattr(args, flag[2:].replace("-", "_")) for flag, target, _, _ in STANDARD_OPTIONS}
     standard = benchmarks.Standard(**targets, in_house=args.in_house)
     result = benchmarks.report(wh, scope, standard=standard, kpi=args.kpi)
@@ -1212,14 +1196,12 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _brief(args: argparse.Namespace) -> int:
-    from analytics import brief, warehouse
+    from analytics import brief
     from analytics.errors import UsageError
 
     if args.period and (args.start or args.end):
         raise UsageError("give either --period or --start/--end, not both")
-    scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
-    _check_scope(wh, scope)
+    wh, scope = _open_scope(args)
     say = None if args.json else _progress()
     if say:
         say("computing the headline numbers, actions and charts")
@@ -1309,6 +1291,16 @@ def _scope(args: argparse.Namespace) -> Any:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+
+
+def _open_scope(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The warehouse of ``--warehouse`` and the scope the options give, checked against it."""
+    from analytics import warehouse
+
+    scope = _scope(args)
+    wh = warehouse.open(args.warehouse)
+    _check_scope(wh, scope)
+    return wh, scope
 
 
 def _check_scope(wh: Any, scope: Any) -> None:
