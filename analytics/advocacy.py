@@ -31,7 +31,7 @@ from scipy import stats
 from analytics import filters, inference, periods, schema
 from analytics.filters import ALL_DATA, Filters
 from analytics.periods import Period
-from analytics.warehouse import Warehouse
+from analytics.warehouse import Warehouse, epoch_seconds
 
 Method = Literal["adjusted_wald", "wald"]
 Correction = Literal["holm", "bh"]
@@ -449,7 +449,7 @@ def with_behaviour_segment(wh: Warehouse, t: ibis.Table) -> ibis.Table:
 
 def _with_tenure_band(s: ibis.Table) -> ibis.Table:
     """``tenure_band``: time from signup to the response, in the bands of ``TENURE_BANDS``."""
-    months = (s.responded_at.epoch_seconds() - s.signup_at.epoch_seconds()) / MONTH_SECONDS
+    months = (epoch_seconds(s.responded_at) - epoch_seconds(s.signup_at)) / MONTH_SECONDS
     band = ibis.cases(*[((months >= lo) & (months < hi), label) for lo, hi, label in TENURE_BANDS], else_=None)
     return s.mutate(tenure_band=band)
 
@@ -1126,7 +1126,7 @@ def churn_at_risk(wh: Warehouse, f: Filters, people: ibis.Table) -> ibis.Table:
     spells = before.cast(kinds).union(after.cast(kinds)).join(who, "customer_id")
     until = ibis.least(spells.stop.fill_null(last), last)
     end = ibis.least(until, spells.churned_at.fill_null(last))
-    months = ((end.epoch_seconds() - spells.start.epoch_seconds()) / MONTH_SECONDS).clip(lower=0.0)
+    months = ((epoch_seconds(end) - epoch_seconds(spells.start)) / MONTH_SECONDS).clip(lower=0.0)
     churned = spells.churned_at.notnull() & (spells.churned_at >= spells.start) & (spells.churned_at < until)
     return spells.select("customer_id", "revenue_tier", "advocacy", months_at_risk=months, churned_at_risk=churned)
 
@@ -1177,8 +1177,8 @@ def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool
     last = ibis.literal(pd.Timestamp(span.end, tz="UTC") + pd.Timedelta(days=1), type="timestamp('UTC')")
     start = ibis.greatest(t.signup_at, first)
     end = ibis.least(t.churned_at.fill_null(last), last)
-    observed = ((end.epoch_seconds() - start.epoch_seconds()) / MONTH_SECONDS).clip(lower=1.0)
-    tenure = ((end.epoch_seconds() - t.signup_at.epoch_seconds()) / MONTH_SECONDS).clip(lower=0.0)
+    observed = ((epoch_seconds(end) - epoch_seconds(start)) / MONTH_SECONDS).clip(lower=1.0)
+    tenure = ((epoch_seconds(end) - epoch_seconds(t.signup_at)) / MONTH_SECONDS).clip(lower=0.0)
     return t.mutate(months_observed=observed, tenure_months=tenure)
 
 

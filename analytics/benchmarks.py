@@ -58,7 +58,7 @@ from analytics.advocacy import MIN_N
 from analytics.errors import UsageError
 from analytics.filters import ALL_DATA, Filters
 from analytics.ingest import IngestResult, ingest_bytes
-from analytics.warehouse import Warehouse, epoch_microseconds
+from analytics.warehouse import Warehouse, epoch_microseconds, epoch_seconds
 
 # --- published reference figures ---------------------------------------------------------------------
 
@@ -444,6 +444,11 @@ _SUMS = (
     "asa_sum",
     "asa_n",
 )
+
+
+def _weeks_since(moment: ibis.Value, begin: pd.Timestamp) -> ibis.Value:
+    """Whole weeks from ``begin`` to ``moment``."""
+    return ((epoch_seconds(moment) - begin.timestamp()) / (7 * 86400)).floor().cast("int64")
 
 
 def _handling(t: ibis.Table) -> ibis.Value:
@@ -1253,13 +1258,13 @@ def partner_ramp(
     for handler, start in zip(starts["handled_by"], starts["went_live_at"], strict=True):
         begin = pd.Timestamp(start).floor("D")
         end = begin + timedelta(days=7 * weeks)
-        week = ((_.started_at.epoch_seconds() - int(begin.timestamp())) / (7 * 86400)).floor().cast("int64")
         window = t.filter(
             t.handled_by.isin([handler, standard.in_house]),
             t.started_at >= begin.to_pydatetime(),
             t.started_at < end.to_pydatetime(),
         ).mutate(handling=_handling(t))
-        window = window.filter(window.handling != ALONE).mutate(week=week)
+        window = window.filter(window.handling != ALONE)
+        window = window.mutate(week=_weeks_since(window.started_at, begin))
         sums = _numbers(_sums(window, ["handled_by", "week"], standard.asa_channel).execute())
         if sums.empty or not (sums["handled_by"] == handler).any():
             continue
@@ -1270,9 +1275,7 @@ def partner_ramp(
             answers.started_at >= begin.to_pydatetime(),
             answers.started_at < end.to_pydatetime(),
         )
-        said = said.mutate(
-            week=((said.started_at.epoch_seconds() - int(begin.timestamp())) / (7 * 86400)).floor().cast("int64")
-        )
+        said = said.mutate(week=_weeks_since(said.started_at, begin))
         kpis = kpis.merge(_csat(said, ["handled_by", "week"]), on=["handled_by", "week"], how="left")
         mine = kpis[kpis["handled_by"] == handler].drop(columns="handled_by").set_index("week")
         home = kpis[kpis["handled_by"] == standard.in_house].set_index("week")

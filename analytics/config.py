@@ -3,7 +3,9 @@
 ``ICONIC_WAREHOUSE`` moves the warehouse; ``ICONIC_MAX_QUARANTINE_SHARE`` changes the share of bad
 rows above which a whole batch is rejected; ``ICONIC_MAX_UPLOAD_MB`` caps dashboard uploads;
 ``ICONIC_EXPECTATIONS`` points at another folder of expectation suites;
-``ICONIC_MAX_EXTRA_COLUMNS`` caps the extra columns a file may bring.
+``ICONIC_MAX_EXTRA_COLUMNS`` caps the extra columns a file may bring; ``ICONIC_ENGINE`` picks the
+engine that reads the warehouse (``duckdb``, the default, or ``spark``), and ``ICONIC_SPARK_MASTER``
+the Spark cluster it runs on.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ DEFAULT_MAX_QUARANTINE_SHARE = 0.01
 DEFAULT_MAX_UPLOAD_MB = 200
 #: Extra (non-canonical) columns a file may bring; each widens every later update of the table.
 DEFAULT_MAX_EXTRA_COLUMNS = 200
+#: Engines that can read the warehouse: DuckDB in this process, or Apache Spark (local or a cluster).
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 
 def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -38,6 +43,28 @@ def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
             where = "is a file" if p == root else f"is under {p}, which is a file"
             raise WarehouseError(f"the warehouse path {root} {where}, not a folder: give a folder for the warehouse")
     return root
+
+
+def engine(name: str | None = None) -> str:
+    """The engine that reads the warehouse: the argument, else ``ICONIC_ENGINE``, else ``duckdb``.
+
+    Raises
+    ------
+    UsageError
+        If the name is not one of ``ENGINES``.
+    """
+    given = name if name is not None else os.environ.get("ICONIC_ENGINE") or DEFAULT_ENGINE
+    chosen = given.strip().lower()
+    if chosen not in ENGINES:
+        where = "--engine" if name is not None else "ICONIC_ENGINE"
+        raise UsageError(f"{where} must be one of {', '.join(ENGINES)}, got {given!r}")
+    return chosen
+
+
+def spark_master() -> str | None:
+    """The ``spark.master`` to use (``ICONIC_SPARK_MASTER``); ``None`` leaves it to Spark's own
+    configuration (``spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``), which runs ``local[*]`` unless told."""
+    return os.environ.get("ICONIC_SPARK_MASTER") or None
 
 
 def max_quarantine_share() -> float:

@@ -49,7 +49,7 @@ from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
 from analytics.moments import MOMENT, MetRule
 from analytics.value import ValueAssumptions
-from analytics.warehouse import Warehouse
+from analytics.warehouse import Warehouse, epoch_seconds
 
 MONTH_SECONDS = survival.MONTH_SECONDS
 #: A contact's attitude is read from the customer's next relationship answer within this many days.
@@ -292,7 +292,7 @@ def _answer_rows(wh: Warehouse, c: ibis.Table, within_days: int) -> ibis.Table:
         "plan",
         "met",
         ltr=ltr,
-        gap=(pairs.responded_at.epoch_seconds() - pairs.started_at.epoch_seconds()) / MONTH_SECONDS,
+        gap=(epoch_seconds(pairs.responded_at) - epoch_seconds(pairs.started_at)) / MONTH_SECONDS,
         promoter=ibis.ifelse(ltr >= PROMOTER_MIN, 1, 0),
         detractor=ibis.ifelse(ltr <= DETRACTOR_MAX, 1, 0),
     )
@@ -310,7 +310,7 @@ def _pair_rows(wh: Warehouse, f: Filters) -> ibis.Table:
     a = filters.surveys(wh, f, kind="relationship").filter(_.ltr.notnull()).select("customer_id", "responded_at", "ltr")
     b = a.select(customer_b=a.customer_id, later_at=a.responded_at, ltr_b=a.ltr)
     p = a.join(b, [a.customer_id == b.customer_b, b.later_at > a.responded_at])
-    lag = (p.later_at.epoch_seconds() - p.responded_at.epoch_seconds()) / MONTH_SECONDS
+    lag = (epoch_seconds(p.later_at) - epoch_seconds(p.responded_at)) / MONTH_SECONDS
     p = p.select(
         "customer_id", lag=(lag / LAG_MONTHS).round().cast("int64"), x=p.ltr.cast("float64"), y=p.ltr_b.cast("float64")
     )

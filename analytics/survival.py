@@ -45,7 +45,7 @@ from analytics import advocacy, filters, inference, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse
+from analytics.warehouse import Warehouse, epoch_seconds
 
 MONTH_DAYS = 30.4375
 MONTH_SECONDS = MONTH_DAYS * 86400
@@ -150,7 +150,7 @@ def _stamp(moment: datetime) -> ibis.Scalar:
 
 
 def _months(later: ibis.Value, earlier: ibis.Value) -> ibis.Value:
-    return (later.epoch_seconds() - earlier.epoch_seconds()) / MONTH_SECONDS
+    return (epoch_seconds(later) - epoch_seconds(earlier)) / MONTH_SECONDS
 
 
 def survival_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:

@@ -1,13 +1,18 @@
-"""The warehouse: Delta Lake tables on disk, read through Ibis on an in-process DuckDB engine.
+"""The warehouse: Delta Lake tables on disk, read through Ibis on DuckDB (default) or Apache Spark.
 
 Each table lives in its own folder under the warehouse root (``<root>/<table>``). A ``Warehouse``
 handle pins one version of every table when it is opened, so everything computed from one handle is
 consistent, and it never takes a lock: readers neither block nor are blocked by an ingest running in
-another process. Writers (``analytics.ingest``) serialise among themselves with a file lock.
+another process. Writers (``analytics.ingest``) serialise among themselves with a file lock, and
+always write on this machine through delta-rs, whichever engine reads.
 
-Ibis reads Delta through DuckDB's ``delta`` extension, which needs a download. Instead each pinned
-table version is registered as a PyArrow dataset on the DuckDB connection; the same version's Parquet
-files (``file_uris``) are what a Spark backend would read.
+Neither engine gets a Delta reader: DuckDB's ``delta`` extension and the delta-spark jars both need a
+download. Instead each pinned version's Parquet files (``DeltaTable.file_uris``) are handed to the
+engine's own Parquet reader. Tables whose rows the files alone cannot express (deletion vectors) are
+read through delta-rs on DuckDB and refused on Spark.
+
+This is the only module that knows which engine runs: analyses get Ibis tables from ``Warehouse.table``
+and the same expressions run on either (``ICONIC_ENGINE``, ``open(engine=...)``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from typing import Any
 import duckdb
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
+import pandas as pd
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
@@ -38,13 +45,47 @@ from analytics.errors import WarehouseError
 LOCK_FILE = ".ingest.lock"
 #: Intermediate results a handle keeps (``Warehouse.materialize``), most recently used first.
 MEMO_ENTRIES = 24
+#: Settings every Spark session gets: no web UI, UTC, Arrow for results, quiet progress.
+SPARK_SETTINGS = {
+    "spark.app.name": "iconic",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
+}
+#: The driver's heap when Spark runs inside this process (``local[*]``); ``ICONIC_SPARK_DRIVER_MEMORY``
+#: changes it. Ignored once a JVM is running.
+DEFAULT_SPARK_DRIVER_MEMORY = "4g"
 
 
 @ibis.udf.scalar.builtin(name="epoch_us")
-def epoch_microseconds(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
-    """Microseconds since 1970-01-01 UTC, by the engine's own function. Ibis's ``epoch_seconds``
-    converts each timestamp to local time first, which made ordering 11 M contacts by time take
-    twice as long; this one reads the stored integer."""
+def _duckdb_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """DuckDB's microseconds since the epoch."""
+
+
+@ibis.udf.scalar.builtin(name="unix_micros")
+def _spark_epoch_us(moment: dt.Timestamp(timezone="UTC")) -> dt.int64:  # type: ignore[valid-type]
+    """Spark's microseconds since the epoch."""
+
+
+def epoch_microseconds(moment: ibis.Value) -> ibis.Value:
+    """Microseconds since 1970-01-01 UTC, by the engine's own function.
+
+    Ibis's ``epoch_seconds`` converts each timestamp to local time first on DuckDB, which made
+    ordering 11 M contacts by time take twice as long, and truncates to whole seconds on Spark; this
+    reads the stored integer on both. A constant is converted here.
+    """
+    if isinstance(moment.op(), ops.Literal):
+        value = pd.Timestamp(moment.op().value)
+        value = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
+        return ibis.literal((value - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1), type="int64")
+    spark = ibis.get_backend(moment).name == "pyspark"
+    return (_spark_epoch_us if spark else _duckdb_epoch_us)(moment)
+
+
+def epoch_seconds(moment: ibis.Value) -> ibis.Value:
+    """Seconds since 1970-01-01 UTC with their fraction, the same on every engine."""
+    return epoch_microseconds(moment) / 1_000_000
 
 
 def table_path(root: Path, name: str) -> Path:
@@ -103,19 +144,27 @@ class Warehouse:
     versions
         Delta version of each table at the moment the handle was opened.
     con
-        The Ibis DuckDB backend the tables are registered on.
+        The Ibis backend the tables are registered on (DuckDB, or PySpark over its own Spark session).
+    engine
+        ``"duckdb"`` or ``"spark"``.
     """
 
     root: Path
     versions: dict[str, int]
     con: Any
     _deltas: dict[str, DeltaTable] = field(repr=False)
+    engine: str = "duckdb"
     opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _memo: OrderedDict[Hashable, tuple[str, ibis.Table]] = field(default_factory=OrderedDict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    #: Spark only: each table as analyses see it (timestamps typed as UTC, as DuckDB types them).
+    _views: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
+    #: Spark only: the cached DataFrames behind ``materialize``, to release on close.
+    _cached: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        _serialise(self.con, self._lock)
+        if self.engine == "duckdb":
+            _serialise(self.con, self._lock)
 
     @property
     def data_version(self) -> str:
@@ -140,6 +189,8 @@ class Warehouse:
         if name not in self.versions and name not in schema.TABLES:
             known = ", ".join(self.tables) or "none yet"
             raise WarehouseError(f"table {name!r} is not in the warehouse at {self.root} (tables: {known})")
+        if self.engine == "spark":
+            return self._views[name]
         return self.con.table(name)
 
     def delta(self, name: str) -> DeltaTable:
@@ -165,41 +216,75 @@ class Warehouse:
                 self._memo.move_to_end(key)
                 return self._memo[key][1]
             name = f"_memo_{uuid.uuid4().hex[:12]}"
-            table = self.con.create_table(name, build(), temp=True)
+            if self.engine == "spark":
+                table = self._spark_cache(name, build())
+            else:
+                table = self.con.create_table(name, build(), temp=True)
             self._memo[key] = (name, table)
             while len(self._memo) > MEMO_ENTRIES:
                 _, (old, _) = self._memo.popitem(last=False)
                 self._drop_temporary(old)
             return table
 
+    def _spark_cache(self, name: str, expr: ibis.Table) -> ibis.Table:
+        """Spark's counterpart of a temporary table: the query's DataFrame, cached where it is first
+        computed and named in this handle's session."""
+        frame = self.con._session.sql(self.con.compile(expr)).cache()
+        frame.createOrReplaceTempView(name)
+        self._cached[name] = frame
+        return _typed_as(self.con.table(name), expr.schema())
+
     def _drop_temporary(self, name: str) -> None:
+        if self.engine == "spark":
+            frame = self._cached.pop(name, None)
+            with contextlib.suppress(Exception):
+                self.con._session.catalog.dropTempView(name)
+                if frame is not None:
+                    frame.unpersist()
+            return
         # Ibis' drop_table emits SQL this DuckDB rejects for temporary tables; say it directly.
         with contextlib.suppress(duckdb.Error):
             self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
     def close(self) -> None:
+        """Release what the handle holds. On Spark that is its cached results; the Spark session is
+        shared by every handle in the process and stays up (``stop_spark`` ends it)."""
+        if self.engine == "spark":
+            for name in list(self._cached):
+                self._drop_temporary(name)
+            self._memo.clear()
+            return
         with contextlib.suppress(Exception):
             self.con.disconnect()
 
 
-def open(path: str | os.PathLike[str] | None = None) -> Warehouse:  # noqa: A001 - the natural verb here
+def open(  # noqa: A001 - the natural verb here
+    path: str | os.PathLike[str] | None = None, *, engine: str | None = None
+) -> Warehouse:
     """Open the warehouse read-only, pinning the current version of every table.
 
     Parameters
     ----------
     path
         Warehouse folder; defaults to ``ICONIC_WAREHOUSE`` or ``./data/warehouse``.
+    engine
+        ``"duckdb"`` or ``"spark"``; defaults to ``ICONIC_ENGINE``, else DuckDB.
 
     Raises
     ------
     WarehouseError
-        If the folder does not exist.
+        If the folder does not exist, or (Spark) a table uses a Delta feature its files cannot express.
+    UsageError
+        If the engine is not one Iconic knows.
     """
     root = config.warehouse_path(path)
+    chosen = config.engine(engine)
     if not root.is_dir():
         raise WarehouseError(
             f"no warehouse at {root}: run `iconic demo` to build the demo, or `iconic ingest TABLE FILE`"
         )
+    if chosen == "spark":
+        return _open_spark(root)
     con = ibis.duckdb.connect()
     raw = con.con
     raw.execute("SET TimeZone = 'UTC'")
@@ -269,6 +354,141 @@ def _register_empty(raw: duckdb.DuckDBPyConnection, spec: schema.Table) -> None:
 def _features(dt: DeltaTable) -> set[str]:
     protocol = dt.protocol()
     return set(protocol.reader_features or []) | set(protocol.writer_features or [])
+
+
+# --- the Spark engine ---------------------------------------------------------------------------------
+
+_spark_lock = threading.Lock()
+
+
+def spark_session() -> Any:
+    """The process's Spark session, started on first use.
+
+    ``spark.master`` comes from ``ICONIC_SPARK_MASTER``, else from Spark's own configuration, else
+    ``local[*]`` (every core of this machine, in this process's JVM). The web UI is off and the
+    session time zone is UTC. Handles each work in their own ``newSession()`` of it, so their table
+    names never meet.
+    """
+    from pyspark.sql import SparkSession
+
+    with _spark_lock:
+        builder = SparkSession.builder
+        master = config.spark_master()
+        if master:
+            builder = builder.master(master)
+        for key, value in SPARK_SETTINGS.items():
+            builder = builder.config(key, value)
+        memory = os.environ.get("ICONIC_SPARK_DRIVER_MEMORY") or DEFAULT_SPARK_DRIVER_MEMORY
+        session = builder.config("spark.driver.memory", memory).getOrCreate()
+        session.sparkContext.setLogLevel("ERROR")
+        return session
+
+
+def stop_spark() -> None:
+    """Stop the Spark session and the JVM behind it, if this process started one.
+
+    PySpark leaves its JVM running until the Python process exits; a test run or a notebook that
+    is done with Spark calls this so nothing is left behind.
+    """
+    try:
+        from pyspark import SparkContext
+        from pyspark.sql import SparkSession
+    except ImportError:
+        return
+    with _spark_lock:
+        active = SparkContext._active_spark_context
+        if active is not None:
+            active.stop()
+        gateway = SparkContext._gateway
+        if gateway is None:
+            return
+        process = getattr(gateway, "proc", None)
+        with contextlib.suppress(Exception):
+            gateway.shutdown()
+        if process is not None:
+            with contextlib.suppress(Exception):
+                process.stdin.close()  # the JVM ends when its stdin closes
+            try:
+                process.wait(timeout=20)
+            except Exception:
+                process.kill()
+                process.wait(timeout=10)
+        SparkContext._gateway = None
+        SparkContext._jvm = None
+        SparkSession._instantiatedSession = None
+        SparkSession._activeSession = None
+
+
+def _open_spark(root: Path) -> Warehouse:
+    try:
+        session = spark_session().newSession()
+    except ImportError:
+        raise WarehouseError("the spark engine needs PySpark: pip install 'pyspark>=4.0,<4.1'") from None
+    con = ibis.pyspark.connect(session)
+    deltas: dict[str, DeltaTable] = {}
+    versions: dict[str, int] = {}
+    views: dict[str, ibis.Table] = {}
+    for name in table_names(root):
+        dt = load_delta(root, name)
+        if dt is None:  # removed between listing and loading
+            continue
+        views[name] = _register_spark(con, name, dt)
+        deltas[name] = dt
+        versions[name] = dt.version()
+    for name, spec in schema.TABLES.items():
+        if name not in versions:
+            arrow = pa.schema([pa.field(c.name, c.arrow_type) for c in spec.columns])
+            views[name] = _spark_view(con, name, con._session.createDataFrame([], _spark_schema(arrow)), arrow)
+    return Warehouse(root=root, versions=versions, con=con, _deltas=deltas, engine="spark", _views=views)
+
+
+def _register_spark(con: Any, name: str, dt: DeltaTable) -> ibis.Table:
+    """Expose the pinned version of ``dt`` to Spark as ``name``, read by Spark's Parquet reader.
+
+    The table's schema is given, so no file footer is read to infer it, and files written before a
+    column was added read it as nulls (columns are matched by name); partition
+    values live in folder names, which ``basePath`` lets Spark read back. Deletion vectors hide rows
+    that the Parquet files still hold, so such a table is refused rather than read wrong.
+    """
+    path = Path(dt.table_uri.removeprefix("file://"))
+    if "deletionVectors" in _features(dt):
+        raise WarehouseError(
+            f"table {name!r} at {path} (version {dt.version()}) uses Delta deletion vectors, which the spark "
+            "engine cannot read without the Delta Spark reader: its Parquet files still hold the deleted rows. "
+            "Read it with --engine duckdb, or rewrite the table without deletion vectors"
+        )
+    arrow = pa.schema(dt.schema().to_arrow())
+    files = list(dt.file_uris())
+    session = con._session
+    if not files:
+        return _spark_view(con, name, session.createDataFrame([], _spark_schema(arrow)), arrow)
+    reader = session.read.schema(_spark_schema(arrow))
+    if dt.metadata().partition_columns:
+        reader = reader.option("basePath", str(path))
+    return _spark_view(con, name, reader.parquet(*files).select(*arrow.names), arrow)
+
+
+def _spark_schema(arrow: pa.Schema) -> Any:
+    from ibis.backends.pyspark.datatypes import PySparkSchema
+
+    return PySparkSchema.from_ibis(ibis.Schema.from_pyarrow(arrow))
+
+
+def _spark_view(con: Any, name: str, frame: Any, arrow: pa.Schema) -> ibis.Table:
+    frame.createOrReplaceTempView(name)
+    return _typed_as(con.table(name), ibis.Schema.from_pyarrow(arrow))
+
+
+def _typed_as(table: ibis.Table, wanted: ibis.Schema) -> ibis.Table:
+    """``table`` with each timestamp typed as ``wanted`` has it. Spark's timestamps are instants in
+    the session's zone (UTC) but carry no zone in Ibis; DuckDB's carry UTC. The cast changes no value
+    and makes both engines return the same types."""
+    changes = {
+        c: wanted[c]
+        for c, kind in table.schema().items()
+        if c in wanted and kind.is_timestamp() and wanted[c].is_timestamp() and kind != wanted[c]
+    }
+    return table.cast(changes) if changes else table
 
 
 # --- writing (used by analytics.ingest; readers never call these) -----------------------------------
