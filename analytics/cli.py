@@ -91,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         g.add_argument("--region", action="append", default=[], metavar="NAME", help="keep this region")
         g.add_argument("--channel", action="append", default=[], metavar="NAME", help="keep this contact channel")
 
-    def warehouse_arg(sp: argparse.ArgumentParser) -> None:
+    def warehouse_arg(sp: argparse.ArgumentParser, *, reads: bool = True) -> None:
         # Also accepted after the command (`iconic status --debug`); SUPPRESS keeps the global value.
         sp.add_argument(
             "--debug", action="store_true", default=argparse.SUPPRESS, help="show the traceback of an unexpected error"
@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
             metavar="PATH",
             help=f"warehouse folder (default: $ICONIC_WAREHOUSE or {config.DEFAULT_WAREHOUSE})",
         )
+        if reads:  # writes (ingest, demo) always run on this machine, through delta-rs
+            sp.add_argument(
+                "--engine",
+                choices=config.ENGINES,
+                help=f"engine that reads the warehouse (default: $ICONIC_ENGINE or {config.DEFAULT_ENGINE}); "
+                "spark runs on $ICONIC_SPARK_MASTER, else local[*]",
+            )
 
     sp = sub.add_parser(
         "ingest",
@@ -119,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
         help=f"reject the batch if more than this share of rows fail (default {config.DEFAULT_MAX_QUARANTINE_SHARE})",
     )
     sp.add_argument("--json", action="store_true", help="print the result as JSON")
-    warehouse_arg(sp)
+    warehouse_arg(sp, reads=False)
     sp.set_defaults(run=_ingest)
 
     sp = sub.add_parser("status", help="tables, row counts, versions and the last ingests")
@@ -385,7 +392,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--months", type=_at_least(12), default=36, metavar="M", help="at least 12")
     sp.add_argument("--seed", type=int, default=7, metavar="S")
     sp.add_argument("--force", action="store_true", help="rebuild even if the warehouse already exists")
-    warehouse_arg(sp)
+    warehouse_arg(sp, reads=False)
     sp.set_defaults(run=_demo)
     return p
 
@@ -421,7 +428,7 @@ def _status(args: argparse.Namespace) -> int:
 
     from analytics import catalog, warehouse
 
-    wh = warehouse.open(args.warehouse)
+    wh = warehouse.open(args.warehouse, engine=args.engine)
     summary = catalog.table_summary(wh)
     history = catalog.ingest_history(wh, limit=args.last)
     if args.json:
@@ -455,7 +462,7 @@ def _status(args: argparse.Namespace) -> int:
 def _quality(args: argparse.Namespace) -> int:
     from analytics import quality, warehouse
 
-    wh = warehouse.open(args.warehouse)
+    wh = warehouse.open(args.warehouse, engine=args.engine)
     tables = [args.table] if args.table else [t for t in schema.TABLES if wh.has(t)]
     if not tables or (args.table and not wh.has(args.table)):
         what = f"no {args.table} table" if args.table else "nothing"
@@ -1180,6 +1187,8 @@ def _app(args: argparse.Namespace) -> int:
     root = config.warehouse_path(args.warehouse)  # refuses a path no command could use, before serving
     if args.warehouse:
         env["ICONIC_WAREHOUSE"] = str(root.resolve())
+    if args.engine:
+        env["ICONIC_ENGINE"] = args.engine
     cmd = [
         sys.executable, "-m", "analytics.ui.serve", "run", str(app),
         "--server.address", args.host, "--server.port", str(args.port),
@@ -1298,7 +1307,7 @@ def _open_scope(args: argparse.Namespace) -> tuple[Any, Any]:
     from analytics import warehouse
 
     scope = _scope(args)
-    wh = warehouse.open(args.warehouse)
+    wh = warehouse.open(args.warehouse, engine=args.engine)
     _check_scope(wh, scope)
     return wh, scope
 

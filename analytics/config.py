@@ -5,7 +5,7 @@ rows above which a whole batch is rejected; ``ICONIC_MAX_UPLOAD_MB`` caps dashbo
 ``ICONIC_EXPECTATIONS`` points at another folder of expectation suites;
 ``ICONIC_MAX_EXTRA_COLUMNS`` caps the extra columns a file may bring; ``ICONIC_ENGINE`` picks the
 engine that reads the warehouse (``duckdb``, the default, or ``spark``), and ``ICONIC_SPARK_MASTER``
-the Spark cluster it runs on.
+the Spark cluster it runs on; ``ICONIC_LOCAL_ROWS`` caps the row-level rows a local step takes in.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ DEFAULT_MAX_EXTRA_COLUMNS = 200
 #: Engines that can read the warehouse: DuckDB in this process, or Apache Spark (local or a cluster).
 ENGINES = ("duckdb", "spark")
 DEFAULT_ENGINE = "duckdb"
+#: Row-level rows a local step (a model fitted in numpy, lifelines or scikit-learn) may take in.
+DEFAULT_LOCAL_ROWS = 10_000_000
 
 
 def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -65,6 +67,12 @@ def spark_master() -> str | None:
     """The ``spark.master`` to use (``ICONIC_SPARK_MASTER``); ``None`` leaves it to Spark's own
     configuration (``spark-defaults.conf``, ``PYSPARK_SUBMIT_ARGS``), which runs ``local[*]`` unless told."""
     return os.environ.get("ICONIC_SPARK_MASTER") or None
+
+
+def local_rows() -> int:
+    """Most row-level rows (responses, spells) one step may bring to this machine
+    (``ICONIC_LOCAL_ROWS``, default 10 M); above it, ``Warehouse.local`` samples whole customers."""
+    return _whole_number("ICONIC_LOCAL_ROWS", DEFAULT_LOCAL_ROWS, least=1)
 
 
 def max_quarantine_share() -> float:

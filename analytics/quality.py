@@ -337,7 +337,7 @@ def check_stored(wh: Any, table: str, *, now: datetime | None = None) -> Validat
         + (f": {n_dupes:,} value(s) repeat, e.g. {', '.join(examples)}" if n_dupes else ""),
     )
     columns = [c for c in t.columns if spec.is_canonical(c)]
-    batches = t.select(*columns).to_pyarrow_batches(chunk_size=1_000_000)
+    batches = wh.batches(t.select(*columns), key=spec.key)
     suite = validate(table, (to_frame(b) for b in batches), now=now)
     return Validation((key_check, *reference_checks(wh, table), *suite.checks), suite.row_reasons)
 

@@ -45,7 +45,7 @@ from analytics import advocacy, filters, inference, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse, epoch_seconds
+from analytics.warehouse import Warehouse, epoch_seconds, sampled_share
 
 MONTH_DAYS = 30.4375
 MONTH_SECONDS = MONTH_DAYS * 86400
@@ -384,7 +384,10 @@ def answer_spells(
         window = observation_window(wh, f, as_of=as_of, window_start=window_start)
         if window is None:
             return _empty_table().drop(columns=["signup_at", "end_at", *EXPERIENCE])
-        spells = spell_rows(wh, f, window, answered_only=True).order_by("customer_id", "entry").to_pyarrow().to_pandas()
+        # Cox fits locally (numpy); past ``config.local_rows()`` spells, whole customers are sampled.
+        local = wh.local(spell_rows(wh, f, window, answered_only=True).order_by("customer_id", "entry"))
+        spells = local.to_pandas()
+        spells.attrs["sampled"] = sampled_share(local)
         spells["event"] = spells["event"].astype(bool)
         spells["ltr"] = spells["ltr"].astype(float)
         return spells
@@ -399,9 +402,12 @@ def _build_spells(wh: Warehouse, f: Filters, as_of: date | None, window_start: d
     rows = spell_rows(wh, f, window)
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
-    spells = rows.order_by("customer_id", "entry").to_pyarrow().to_pandas()
+    # Cox fits locally (numpy); past ``config.local_rows()`` spells, whole customers are sampled.
+    local = wh.local(rows.order_by("customer_id", "entry"))
+    spells = local.to_pandas()
     spells["event"] = spells["event"].astype(bool)
     spells.attrs["window"] = window
+    spells.attrs["sampled"] = sampled_share(local)
     return spells
 
 
@@ -1352,7 +1358,12 @@ def hazard_ratios(
     def fit() -> CoxResult:
         spells = nps_spells(wh, f, as_of=as_of, window_start=window_start)
         present = [c for c in covariates if c in spells.columns]
-        return fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
+        fitted = fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
+        share = spells.attrs.get("sampled", 1.0)
+        if share < 1:
+            said = f"Fitted on {share:.0%} of the customers in scope (all their spells), drawn at random."
+            fitted = dataclasses.replace(fitted, note=f"{fitted.note} {said}".strip())
+        return fitted
 
     # A what-if uses the very model the page shows, without fitting it again.
     result: CoxResult = recall("cox", wh, key, fit)

@@ -45,6 +45,8 @@ from analytics.errors import WarehouseError
 LOCK_FILE = ".ingest.lock"
 #: Intermediate results a handle keeps (``Warehouse.materialize``), most recently used first.
 MEMO_ENTRIES = 24
+#: Buckets ``Warehouse.local`` hashes customers into when it keeps a share of them.
+SAMPLE_BUCKETS = 1_000_000
 #: Settings every Spark session gets: no web UI, UTC, Arrow for results, quiet progress.
 SPARK_SETTINGS = {
     "spark.app.name": "iconic",
@@ -86,6 +88,11 @@ def epoch_microseconds(moment: ibis.Value) -> ibis.Value:
 def epoch_seconds(moment: ibis.Value) -> ibis.Value:
     """Seconds since 1970-01-01 UTC with their fraction, the same on every engine."""
     return epoch_microseconds(moment) / 1_000_000
+
+
+def sampled_share(table: pa.Table) -> float:
+    """The share of customers ``Warehouse.local`` kept in ``table`` (1.0: all of them)."""
+    return float((table.schema.metadata or {}).get(b"sampled", b"1"))
 
 
 def table_path(root: Path, name: str) -> Path:
@@ -202,6 +209,44 @@ class Warehouse:
     def file_uris(self, name: str) -> list[str]:
         """The Parquet files that make up the pinned version of ``name``, for other engines."""
         return list(self.delta(name).file_uris())
+
+    def local(self, expr: ibis.Table, *, unit: str = "customer_id", cap: int | None = None) -> pa.Table:
+        """Row-level rows of ``expr`` brought to this machine, for a step that is inherently local (a
+        model fitted in numpy, lifelines or scikit-learn on responses or spells).
+
+        This is the one way an analysis takes in rows of an unbounded table without aggregating
+        them: when ``expr`` has more than ``cap`` rows (default ``config.local_rows()``), whole
+        ``unit``s (customers) are kept by a hash of their id, so each kept customer brings all their
+        rows and clustered errors stay right. The share kept is in the result's schema metadata
+        (``b"sampled"``: ``b"1"`` when nothing was dropped); ``sampled_share`` reads it back. The hash
+        is the engine's own, so past the cap the two engines keep different customers.
+        """
+        cap = cap if cap is not None else config.local_rows()
+        total = int(expr.count().to_pyarrow().as_py())
+        share = 1.0
+        if total > cap:
+            share = cap / total
+            bucket = (expr[unit].hash() % SAMPLE_BUCKETS).abs()
+            expr = expr.filter(bucket < int(share * SAMPLE_BUCKETS))
+        table = expr.to_pyarrow()
+        return table.replace_schema_metadata({**(table.schema.metadata or {}), b"sampled": repr(share).encode()})
+
+    def batches(self, expr: ibis.Table, *, key: str, rows: int = 1_000_000) -> Iterator[pa.RecordBatch]:
+        """The rows of ``expr`` as Arrow batches of about ``rows`` each, never all in memory at once.
+
+        For checks that must see every stored row on this machine (``iconic quality``). DuckDB
+        streams its result. Spark has no streamed Arrow result, so the rows are split into buckets
+        by a hash of ``key`` and each bucket is collected in turn: one scan per bucket, bounded memory.
+        """
+        if self.engine == "duckdb":
+            yield from expr.to_pyarrow_batches(chunk_size=rows)
+            return
+        total = int(expr.count().to_pyarrow().as_py())
+        buckets = max(1, -(-total // rows))
+        bucket = (expr[key].hash() % buckets).fill_null(0)  # a missing key still lands in a bucket
+        for i in range(buckets):
+            part = expr.filter(ibis.ifelse(bucket < 0, bucket + buckets, bucket) == i)
+            yield from part.to_pyarrow().to_batches()
 
     def materialize(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
         """The rows of ``build()``, computed once per handle and ``key`` and kept in the engine.
