@@ -9,7 +9,7 @@ always write on this machine through delta-rs, whichever engine reads.
 Neither engine gets a Delta reader: DuckDB's ``delta`` extension and the delta-spark jars both need a
 download. Instead each pinned version's Parquet files (``DeltaTable.file_uris``) are handed to the
 engine's own Parquet reader. Tables whose rows the files alone cannot express (deletion vectors) are
-read through delta-rs on DuckDB and refused on Spark.
+refused with a message, on both engines: delta-rs cannot apply them either.
 
 This is the only module that knows which engine runs: analyses get Ibis tables from ``Warehouse.table``
 and the same expressions run on either (``ICONIC_ENGINE``, ``open(engine=...)``).
@@ -377,17 +377,29 @@ def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> None
     The version's Parquet files are read by DuckDB's own Parquet reader, which runs in parallel and
     skips row groups by their statistics: about a third faster than scanning through a PyArrow
     dataset on the 11 M-row interactions table. Files written before a column was added lack it, so
-    columns are matched by name. A table with no files yet, or one using Delta features the plain
-    files cannot express (partition columns live in paths; deletion vectors hide rows), goes through
-    delta-rs's PyArrow dataset instead.
+    columns are matched by name. A table with no files yet, or a partitioned one (partition values
+    live in folder names), goes through delta-rs's PyArrow dataset instead.
     """
+    _refuse_deletion_vectors(name, dt)
     files = list(dt.file_uris())
-    plain = files and not dt.metadata().partition_columns and "deletionVectors" not in _features(dt)
+    plain = files and not dt.metadata().partition_columns
     if plain:
         listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         raw.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listing}], union_by_name = true)')
     else:
         raw.register(name, dt.to_pyarrow_dataset())
+
+
+def _refuse_deletion_vectors(name: str, dt: DeltaTable) -> None:
+    """Deletion vectors hide rows that a version's Parquet files still hold: reading the files would
+    bring deleted rows back, and neither engine here has a Delta reader that applies them."""
+    if "deletionVectors" in _features(dt):
+        path = dt.table_uri.removeprefix("file://")
+        raise WarehouseError(
+            f"table {name!r} at {path} (version {dt.version()}) uses Delta deletion vectors, which Iconic cannot "
+            "read: its Parquet files still hold the deleted rows. Rewrite the table without them (with delta-spark: "
+            "REORG TABLE ... APPLY (PURGE), then turn delta.enableDeletionVectors off), or ingest its rows again"
+        )
 
 
 def _register_empty(raw: duckdb.DuckDBPyConnection, spec: schema.Table) -> None:
@@ -496,12 +508,7 @@ def _register_spark(con: Any, name: str, dt: DeltaTable) -> ibis.Table:
     that the Parquet files still hold, so such a table is refused rather than read wrong.
     """
     path = Path(dt.table_uri.removeprefix("file://"))
-    if "deletionVectors" in _features(dt):
-        raise WarehouseError(
-            f"table {name!r} at {path} (version {dt.version()}) uses Delta deletion vectors, which the spark "
-            "engine cannot read without the Delta Spark reader: its Parquet files still hold the deleted rows. "
-            "Read it with --engine duckdb, or rewrite the table without deletion vectors"
-        )
+    _refuse_deletion_vectors(name, dt)
     arrow = pa.schema(dt.schema().to_arrow())
     files = list(dt.file_uris())
     session = con._session

@@ -1,0 +1,271 @@
+"""The Spark engine gives the same answers as DuckDB, over the same Delta tables.
+
+Every call the pages make (``analytics.ui.cached.CALLS``, each with the arguments pages use), the
+brief's headline results and the ``iconic`` commands' JSON run on both engines, over the whole
+demo and over a filtered scope, and must agree to 1e-9: counts, NPS and intervals, the moment map,
+driver inputs and importances, the survival table and Cox, lifetime value, the benchmark KPIs.
+Local steps (numpy, lifelines, scikit-learn) then see the same rows, so they agree too.
+
+Spark runs in a local JVM (Java 17); the module stops it when done, and the run fails if anything
+it started is left behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from deltalake import write_deltalake
+
+from analytics import brief, config, segmentation, warehouse
+from analytics.cli import main
+from analytics.errors import UsageError, WarehouseError
+from analytics.filters import ALL_DATA, Filters
+from analytics.ui import cached
+from analytics.warehouse import Warehouse
+
+from .conftest import load_tables, valid_customers, valid_surveys
+
+pytestmark = pytest.mark.spark
+
+TOLERANCE = 1e-9
+SCOPES = {
+    "all": ALL_DATA,
+    "filtered": Filters(
+        start=date(2025, 10, 1), end=date(2026, 3, 31), segments=("smb", "consumer"), channels=("voice",)
+    ),
+}
+#: Fields that time the work rather than report a result.
+TIMINGS = {"timings"}
+
+
+def differences(a: Any, b: Any, where: str = "result") -> list[str]:
+    """Where ``a`` and ``b`` differ: frames cell by cell, floats to ``TOLERANCE`` (relative and
+    absolute), timestamps as instants whatever their resolution, dataclasses field by field."""
+    if isinstance(a, pd.DataFrame):
+        if not isinstance(b, pd.DataFrame):
+            return [f"{where}: a frame against {type(b).__name__}"]
+        if list(a.columns) != list(b.columns) or len(a) != len(b):
+            return [f"{where}: shape {list(a.columns)} x {len(a)} against {list(b.columns)} x {len(b)}"]
+        return [d for c in a.columns for d in differences(a[c], b[c], f"{where}[{c!r}]")]
+    if isinstance(a, pd.Series):
+        if str(a.dtype).startswith("datetime64") and str(b.dtype).startswith("datetime64"):
+            a, b = a.dt.as_unit("us"), b.dt.as_unit("us")
+        if a.dtype != b.dtype:
+            return [f"{where}: dtype {a.dtype} against {b.dtype}"]
+        if list(a.index) != list(b.index):
+            return [f"{where}: index differs"]
+        found = [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{where}[{i}]")]
+        return found[:3]
+    if isinstance(a, pa.Table):
+        return differences(a.to_pandas(), b.to_pandas(), where)
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        fields = [f.name for f in dataclasses.fields(a) if f.name not in TIMINGS]
+        return [d for f in fields for d in differences(getattr(a, f), getattr(b, f), f"{where}.{f}")]
+    if isinstance(a, dict):
+        if set(a) != set(b):
+            return [f"{where}: keys {sorted(a)} against {sorted(b)}"]
+        return [d for k in a if k not in TIMINGS for d in differences(a[k], b[k], f"{where}[{k!r}]")]
+    if isinstance(a, list | tuple | np.ndarray):
+        if len(a) != len(b):
+            return [f"{where}: {len(a)} items against {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{where}[{i}]")]
+    if isinstance(a, float | np.floating) and isinstance(b, int | float | np.number):
+        x, y = float(a), float(b)
+        if (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=TOLERANCE, abs_tol=TOLERANCE):
+            return []
+        return [f"{where}: {x!r} against {y!r}"]
+    if a is None or b is None or a is pd.NA or b is pd.NA or a is pd.NaT or b is pd.NaT:
+        return [] if (pd.isna(a) and pd.isna(b)) else [f"{where}: {a!r} against {b!r}"]
+    if type(a).__module__.split(".")[0] in ("altair", "sklearn"):
+        return []  # charts and fitted estimators: what they show is compared through their data
+    equal = a == b
+    return [] if isinstance(equal, bool | np.bool_) and equal else [f"{where}: {a!r} against {b!r}"]
+
+
+def test_differences_sees_what_matters() -> None:
+    frame = pd.DataFrame({"n": [1, 2], "nps": [10.0, 20.0]})
+    assert differences(frame, frame.copy()) == []
+    assert differences(frame, frame.assign(nps=[10.0, 20.0 + 1e-12])) == []
+    assert differences(frame, frame.assign(nps=[10.0, 20.001]))
+    assert differences(frame, frame.assign(n=[1, 3]))
+    assert differences({"a": (1.0, "x")}, {"a": (1.0, "y")})
+
+
+@pytest.fixture(scope="module")
+def root(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test demo with a saved segmentation, so that every dimension can be cut."""
+    copy = tmp_path_factory.mktemp("engines") / "warehouse"
+    shutil.copytree(demo_warehouse, copy)
+    opened = warehouse.open(copy)
+    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
+    opened.close()
+    return copy
+
+
+@pytest.fixture(scope="module")
+def engines(root: Path) -> Iterator[tuple[Warehouse, Warehouse]]:
+    duck = warehouse.open(root)
+    spark = warehouse.open(root, engine="spark")
+    yield duck, spark
+    duck.close()
+    spark.close()
+    warehouse.stop_spark()
+
+
+def test_the_spark_handle_is_set_up_as_documented(engines: tuple[Warehouse, Warehouse]) -> None:
+    duck, spark = engines
+    assert (duck.engine, spark.engine) == ("duckdb", "spark")
+    conf = spark.con._session.conf
+    assert conf.get("spark.sql.session.timeZone") == "UTC"
+    assert conf.get("spark.ui.enabled") == "false"
+    assert spark.versions == duck.versions and spark.data_version == duck.data_version
+    for name in ("interactions", "surveys", "customers", "invitations", "attributes"):
+        assert spark.table(name).schema() == duck.table(name).schema(), name
+
+
+@pytest.mark.parametrize("name", list(cached.CALLS))
+def test_every_page_call_agrees_on_both_engines(name: str, engines: tuple[Warehouse, Warehouse]) -> None:
+    duck, spark = engines
+    call = cached.CALLS[name]
+    variants = call.arguments(duck)
+    for label, scope in SCOPES.items() if call.scoped else [("all", ALL_DATA)]:
+        # Every variant over the whole demo; the filtered scope (the same code, other rows) runs the first.
+        for variant in variants if label == "all" else variants[:1]:
+            on_duck = call.fn(duck, scope, **variant) if call.scoped else call.fn(duck, **variant)
+            on_spark = call.fn(spark, scope, **variant) if call.scoped else call.fn(spark, **variant)
+            found = differences(on_duck, on_spark, name)
+            assert not found, f"{name}({variant}) over {label}:\n" + "\n".join(found[:10])
+
+
+def test_the_brief_headlines_agree_on_both_engines(engines: tuple[Warehouse, Warehouse]) -> None:
+    duck, spark = engines
+    for scope in SCOPES.values():
+        on_duck, on_spark = brief.headline_results(duck, scope), brief.headline_results(spark, scope)
+        assert not differences(on_duck, on_spark, "headlines")
+        assert not differences(brief.kpis(on_duck), brief.kpis(on_spark), "kpis")
+        assert brief.data_status(duck) == brief.data_status(spark)
+
+
+def _json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["status"],
+        ["analyze", "advocacy", "--by", "region"],
+        ["analyze", "moments"],
+        ["analyze", "drivers", "--bootstrap", "30"],
+        ["analyze", "survival", "--by", "plan"],
+        ["analyze", "benchmarks"],
+    ],
+    ids=lambda c: " ".join(c),
+)
+def test_commands_print_the_same_json_on_both_engines(
+    command: list[str], root: Path, engines: tuple[Warehouse, Warehouse], capsys: pytest.CaptureFixture[str]
+) -> None:
+    on_duck = _json([*command, "--json", "--warehouse", str(root)], capsys)
+    on_spark = _json([*command, "--json", "--warehouse", str(root), "--engine", "spark"], capsys)
+    assert on_duck and not differences(on_duck, on_spark, " ".join(command))
+
+
+def test_ingest_and_demo_have_no_engine_option(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["ingest"], ["demo"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+        assert "--engine" not in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["analyze", "moments", "--help"])
+    assert "--engine {duckdb,spark}" in capsys.readouterr().out
+
+
+def test_the_engine_setting_is_checked(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    monkeypatch.setenv("ICONIC_ENGINE", "Spark ")
+    assert config.engine() == "spark"
+    monkeypatch.setenv("ICONIC_ENGINE", "polars")
+    with pytest.raises(UsageError, match="ICONIC_ENGINE must be one of duckdb, spark, got 'polars'"):
+        warehouse.open(root)
+    with pytest.raises(UsageError, match="--engine must be one of"):
+        config.engine("hive")
+    monkeypatch.delenv("ICONIC_ENGINE")
+    assert config.engine() == "duckdb"
+
+
+@pytest.mark.parametrize("engine", config.ENGINES)
+def test_tables_with_deletion_vectors_are_refused(tmp_path: Path, engine: str, engines: Any) -> None:
+    """Their Parquet files still hold deleted rows; reading the files would bring them back."""
+    root = tmp_path / "warehouse"
+    frame = pa.Table.from_pandas(valid_customers(5), preserve_index=False)
+    write_deltalake(str(root / "customers"), frame, configuration={"delta.enableDeletionVectors": "true"})
+    with pytest.raises(WarehouseError) as refused:
+        warehouse.open(root, engine=engine)
+    message = str(refused.value)
+    assert "'customers'" in message and "deletion vectors" in message and "REORG TABLE" in message
+
+
+def test_files_written_before_a_column_existed_read_it_as_missing(
+    tmp_path: Path, engines: tuple[Warehouse, Warehouse]
+) -> None:
+    root = tmp_path / "warehouse"
+    load_tables(root, tmp_path, customers=valid_customers(), surveys=valid_surveys(40))
+    later = valid_surveys(60).iloc[40:].assign(rating_speed=4.0)
+    load_tables(root, tmp_path, surveys=later)
+    duck, spark = warehouse.open(root), warehouse.open(root, engine="spark")
+    assert len(spark.file_uris("surveys")) == 2
+    on_duck = duck.table("surveys").order_by("survey_id").to_pyarrow()
+    on_spark = spark.table("surveys").order_by("survey_id").to_pyarrow()
+    speed = on_spark["rating_speed"].to_pandas()
+    assert speed.isna().sum() == 40 and (speed.dropna() == 4.0).all()
+    assert on_duck.equals(on_spark)
+
+
+def test_two_spark_handles_keep_their_own_tables(tmp_path: Path, root: Path, engines: Any) -> None:
+    small = tmp_path / "small"
+    load_tables(small, tmp_path, customers=valid_customers(7))
+    mine, demo = warehouse.open(small, engine="spark"), warehouse.open(root, engine="spark")
+    assert mine.table("customers").count().execute() == 7
+    assert demo.table("customers").count().execute() == engines[0].table("customers").count().execute()
+    assert mine.table("interactions").count().execute() == 0  # not ingested yet: empty, with its columns
+
+
+def test_stopping_spark_leaves_no_jvm_running(root: Path) -> None:
+    warehouse.open(root, engine="spark").table("customers").count().execute()
+    assert _java_children(), "a JVM should be running while Spark is in use"
+    warehouse.stop_spark()
+    assert not _java_children()
+    # And Spark starts again on demand after a stop.
+    assert warehouse.open(root, engine="spark").table("customers").count().execute() > 0
+    warehouse.stop_spark()
+    assert not _java_children()
+
+
+def _java_children() -> list[int]:
+    """This process's child processes that are Java."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            state = stat.rsplit(")", 1)[1].split()[0]
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == os.getpid() and state != "Z" and b"java" in command:
+            found.append(int(entry.name))
+    return found
