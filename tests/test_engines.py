@@ -269,3 +269,24 @@ def _java_children() -> list[int]:
         if parent == os.getpid() and state != "Z" and b"java" in command:
             found.append(int(entry.name))
     return found
+
+
+PAGES = ["pages/overview.py", "pages/moments.py", "pages/churn.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_dashboard_pages_render_on_spark(
+    page: str, root: Path, engines: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pages only call the library, so ``ICONIC_ENGINE=spark`` serves them unchanged."""
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.ui import cached as ui_cached
+
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    monkeypatch.setenv("ICONIC_ENGINE", "spark")
+    app = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300).run()
+    at = app.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert ui_cached.warehouse() is not None and ui_cached.warehouse().engine == "spark"
+    assert at.metric or at.dataframe  # numbers were shown

@@ -37,7 +37,7 @@ from analytics import (
 )
 from analytics import benchmarks as iconic_benchmarks
 from analytics import warehouse as warehouse_mod
-from analytics.errors import WarehouseError
+from analytics.errors import UsageError, WarehouseError
 from analytics.warehouse import Warehouse
 
 #: The tables most analyses read.
@@ -70,10 +70,10 @@ CALLS: dict[str, Call] = {}
 
 
 @st.cache_resource(ttl=5, show_spinner=False)
-def _open(path: str) -> Warehouse | None:
+def _open(path: str, engine: str) -> Warehouse | None:
     if not Path(path).is_dir():
         return None
-    return warehouse_mod.open(path)
+    return warehouse_mod.open(path, engine=engine)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -91,8 +91,8 @@ def warehouse() -> Warehouse | None:
     """
     try:
         path = str(config.warehouse_path().resolve())
-        fresh = _open(path)
-    except WarehouseError as exc:  # a warehouse that is there but cannot be read: say why, touch nothing
+        fresh = _open(path, config.engine())
+    except (WarehouseError, UsageError) as exc:  # unreadable, or a bad ICONIC_ENGINE: say why, touch nothing
         st.error(f"The warehouse cannot be opened: {exc}")
         st.stop()
     return None if fresh is None else _stable(path, fresh.data_version, fresh)
