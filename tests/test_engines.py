@@ -172,6 +172,10 @@ def _json(argv: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
         ["analyze", "drivers", "--bootstrap", "30"],
         ["analyze", "survival", "--by", "plan"],
         ["analyze", "benchmarks"],
+        ["analyze", "value", "--by", "region"],
+        ["analyze", "impact", "--bootstrap", "30"],
+        ["analyze", "segments", "--k", "3"],
+        ["quality", "--table", "surveys"],
     ],
     ids=lambda c: " ".join(c),
 )
@@ -181,6 +185,18 @@ def test_commands_print_the_same_json_on_both_engines(
     on_duck = _json([*command, "--json", "--warehouse", str(root)], capsys)
     on_spark = _json([*command, "--json", "--warehouse", str(root), "--engine", "spark"], capsys)
     assert on_duck and not differences(on_duck, on_spark, " ".join(command))
+
+
+def test_the_brief_command_prints_the_same_numbers_on_both_engines(
+    root: Path, tmp_path: Path, engines: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs = []
+    for engine in config.ENGINES:
+        out = tmp_path / f"{engine}.pdf"
+        printed = _json(["brief", "--json", "--out", str(out), "--warehouse", str(root), "--engine", engine], capsys)
+        assert out.stat().st_size > 10_000
+        runs.append({k: v for k, v in printed.items() if k not in ("file", "out", "seconds", "generated_at")})
+    assert not differences(runs[0], runs[1], "brief")
 
 
 def test_ingest_and_demo_have_no_engine_option(capsys: pytest.CaptureFixture[str]) -> None:
