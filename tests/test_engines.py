@@ -130,6 +130,7 @@ def test_the_spark_handle_is_set_up_as_documented(engines: tuple[Warehouse, Ware
     conf = spark.con._session.conf
     assert conf.get("spark.sql.session.timeZone") == "UTC"
     assert conf.get("spark.ui.enabled") == "false"
+    assert conf.get("spark.sql.shuffle.partitions") == str(warehouse.DEFAULT_LOCAL_SHUFFLE_PARTITIONS)
     assert spark.versions == duck.versions and spark.data_version == duck.data_version
     for name in ("interactions", "surveys", "customers", "invitations", "attributes"):
         assert spark.table(name).schema() == duck.table(name).schema(), name
