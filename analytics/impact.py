@@ -425,6 +425,8 @@ def value_case(
     c = _verdicts(wh, f, rule)
     if moment is not None:
         c = c.filter((c.journey_stage == moment[0]) & (c.contact_reason == moment[1]))
+    # Local step: the customer bootstrap runs in numpy on rows already summed per cell and per
+    # customer x moment (the engine does the contact-level work).
     volume = _volume_rows(c).order_by([*MOMENT, "segment", "plan", "met"]).to_pyarrow().to_pandas()
     months = _span_months(wh, f)
     if volume.empty or months <= 0:
@@ -534,6 +536,7 @@ def _reading(wh: Warehouse, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame, tup
         ),
     ]
     for scope, note in sources:
+        # Local step: the quasi-simplex fit, on cross-products already summed per customer and lag.
         pairs = _pair_rows(wh, scope).order_by(["customer_id", "lag"]).to_pyarrow().to_pandas()
         lags = _lag_table(pairs)
         fitted = quasi_simplex(lags["lag_months"].to_numpy(), lags["r"].to_numpy(), lags["pairs"].to_numpy())

@@ -143,6 +143,7 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     ``self_service_share``, ``escalations_per_month``, then the ``FEATURES`` not already named and one
     ``plan_<name>`` column per plan (for profiling; not clustered on).
     """
+    # Local step: scikit-learn clusters one row per customer; the engine sums the contacts.
     t = advocacy.with_contacts(wh, f, advocacy.customer_advocacy(wh, f), detail=True)
     months = t.months_observed
     n = t.contacts.fill_null(0)

@@ -269,6 +269,7 @@ def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: da
     rows = wh.materialize(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
+    # Local step: Kaplan-Meier, Cox and lifetime value fit in numpy on one row per customer.
     table = rows.order_by("customer_id").to_pyarrow().to_pandas()
     table["event"] = table["event"].astype(bool)
     table["ltr"] = table["ltr"].astype("Float64")
