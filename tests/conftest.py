@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import sys
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import demo, ingest, warehouse
+from analytics import demo, ingest, segmentation, warehouse
 from analytics.warehouse import Warehouse
 
 
@@ -96,6 +97,18 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo") / "warehouse"
     results = demo.build(root, customers=400, months=12, seed=3)
     assert all(r.status == "committed" for r in results), [r.message for r in results]
+    return root
+
+
+@pytest.fixture(scope="session")
+def segmented_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the small demo with a saved behavioural segmentation, so that every dimension can be
+    cut. Tests only read it."""
+    root = tmp_path_factory.mktemp("segmented") / "warehouse"
+    shutil.copytree(demo_warehouse, root)
+    opened = warehouse.open(root)
+    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
+    opened.close()
     return root
 
 

@@ -16,7 +16,6 @@ import dataclasses
 import json
 import math
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -28,7 +27,7 @@ import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
-from analytics import brief, config, segmentation, warehouse
+from analytics import brief, config, warehouse
 from analytics.cli import main
 from analytics.errors import UsageError, WarehouseError
 from analytics.filters import ALL_DATA, Filters
@@ -104,14 +103,8 @@ def test_differences_sees_what_matters() -> None:
 
 
 @pytest.fixture(scope="module")
-def root(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test demo with a saved segmentation, so that every dimension can be cut."""
-    copy = tmp_path_factory.mktemp("engines") / "warehouse"
-    shutil.copytree(demo_warehouse, copy)
-    opened = warehouse.open(copy)
-    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
-    opened.close()
-    return copy
+def root(segmented_demo: Path) -> Path:
+    return segmented_demo
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ this file.
 from __future__ import annotations
 
 import math
-import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -72,13 +71,9 @@ FIRST, LAST = date(2025, 6, 25), date(2026, 7, 5)
 
 
 @pytest.fixture(scope="module")
-def wh(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
+def wh(segmented_demo: Path) -> Iterator[Warehouse]:
     """The test demo with a saved segmentation, so that every dimension can be cut."""
-    root = tmp_path_factory.mktemp("scopes") / "warehouse"
-    shutil.copytree(demo_warehouse, root)
-    opened = warehouse.open(root)
-    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
-    handle = warehouse.open(root)
+    handle = warehouse.open(segmented_demo)
     yield handle
     handle.close()
 

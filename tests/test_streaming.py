@@ -13,7 +13,6 @@ guard; a planted violation shows that the guard can fail.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -26,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analytics import advocacy, brief, drivers, filters, segmentation, survival, warehouse
+from analytics import advocacy, brief, drivers, filters, survival, warehouse
 from analytics.filters import ALL_DATA, Filters
 from analytics.ui import cached
 from analytics.warehouse import Warehouse
@@ -119,14 +118,8 @@ class Guard:
 
 
 @pytest.fixture(scope="module")
-def root(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The test demo with a saved segmentation, so that every dimension can be cut."""
-    copy = tmp_path_factory.mktemp("streaming") / "warehouse"
-    shutil.copytree(demo_warehouse, copy)
-    opened = warehouse.open(copy)
-    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
-    opened.close()
-    return copy
+def root(segmented_demo: Path) -> Path:
+    return segmented_demo
 
 
 @pytest.fixture
