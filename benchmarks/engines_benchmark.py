@@ -289,7 +289,7 @@ def build_scaled(source: Path, target: Path, copies: int) -> Path:
         ident = '"interaction_id"' if k == 0 else f"\"interaction_id\" || '-{k}'"
         columns = ", ".join(f'{ident} AS "{n}"' if n == "interaction_id" else f'"{n}"' for n in schema.names)
         sql = f"SELECT {columns} FROM read_parquet([{files}], union_by_name = true)"
-        batches = con.execute(sql).fetch_record_batch(500_000)
+        batches = con.execute(sql).to_arrow_reader(500_000)
         stream = pa.RecordBatchReader.from_batches(schema, (batch.cast(schema) for batch in batches))
         start = time.perf_counter()
         write_deltalake(
