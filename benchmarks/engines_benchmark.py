@@ -97,7 +97,9 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
             start = time.perf_counter()
             call(wh)
             warm[name].append(time.perf_counter() - start)
+    start = time.perf_counter()
     interactions = int(wh.table("interactions").count().execute())
+    count_s = time.perf_counter() - start
     wh.close()
     if save is not None:
         with save.open("wb") as handle:
@@ -113,6 +115,7 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
         "interactions": interactions,
         "jvm_start_s": round(jvm_s, 2),
         "open_s": round(open_s, 2),
+        "count_s": round(count_s, 2),
         "cold_s": {k: round(v, 2) for k, v in cold.items()},
         "warm_s": {k: round(statistics.median(v), 2) for k, v in warm.items() if v},
         "python_peak_gb": round(python_peak / GB, 2),
@@ -193,10 +196,14 @@ def _kill_group(child: subprocess.Popen[str]) -> None:
             continue
 
 
-def _env(driver_memory: str | None) -> dict[str, str]:
+def _env(driver_memory: str | None, spark_conf: list[str]) -> dict[str, str]:
+    """The children's environment: the driver heap, and any other Spark settings as ``--conf`` options
+    of the JVM PySpark launches (``PYSPARK_SUBMIT_ARGS``; every session of that JVM starts with them)."""
     env = dict(os.environ)
     if driver_memory:
         env["ICONIC_SPARK_DRIVER_MEMORY"] = driver_memory
+    if spark_conf:
+        env["PYSPARK_SUBMIT_ARGS"] = " ".join(f"--conf {c}" for c in spark_conf) + " pyspark-shell"
     return env
 
 
@@ -285,6 +292,7 @@ def build_scaled(source: Path, target: Path, copies: int) -> Path:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET memory_limit = '4GB'")
+    con.execute("SET enable_progress_bar = false")
     for k in range(copies):
         ident = '"interaction_id"' if k == 0 else f"\"interaction_id\" || '-{k}'"
         columns = ", ".join(f'{ident} AS "{n}"' if n == "interaction_id" else f'"{n}"' for n in schema.names)
@@ -309,6 +317,8 @@ def build_scaled(source: Path, target: Path, copies: int) -> Path:
 
 
 def _memory(r: dict[str, Any]) -> str:
+    if r.get("failed") == "not run":
+        return "—"
     if "failed" in r:
         return f"{r['tree_peak_gb']} GB (sampled) before it stopped"
     if r["engine"] == "spark":
@@ -317,6 +327,8 @@ def _memory(r: dict[str, Any]) -> str:
 
 
 def _seconds(r: dict[str, Any], step: str) -> tuple[str, float | None]:
+    if r.get("failed") == "not run":
+        return "not run", None
     if "failed" in r:
         return f"failed: {r['failed']}", None
     cold = r["cold_s"][step]
@@ -330,12 +342,12 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 def compare_engines(args: argparse.Namespace) -> None:
     root = demo1m.ensure(args.warehouse)
-    env = _env(args.spark_driver_memory)
+    env = _env(args.spark_driver_memory, args.spark_conf)
     runs: dict[tuple[str, str], dict[str, Any]] = {}
     saved: dict[tuple[str, str], Path] = {}
     with tempfile.TemporaryDirectory(prefix="engines-") as scratch:
-        for task in TASKS:
-            for engine in ENGINES:
+        for task in args.tasks:
+            for engine in args.engines:
                 print(f"running {task} on {engine}", file=sys.stderr, flush=True)
                 save = Path(scratch) / f"{engine}-{task}.pickle"
                 runs[engine, task] = _run_child(
@@ -349,20 +361,28 @@ def compare_engines(args: argparse.Namespace) -> None:
                     loaded[key] = pickle.load(handle)
     spark = [r for (e, _), r in runs.items() if e == "spark" and "failed" not in r]
     duck = [r for (e, _), r in runs.items() if e == "duckdb" and "failed" not in r]
+    missing = {"failed": "not run", "tree_peak_gb": 0}
     print("\n| task | DuckDB | Spark | Spark / DuckDB | DuckDB peak memory | Spark peak memory |")
     print("|---|---|---|---|---|---|")
-    if spark and duck:
+    if spark:
         s = [r["jvm_start_s"] + r["open_s"] for r in spark]
-        d = [r["open_s"] for r in duck]
+        d = statistics.median(r["open_s"] for r in duck) if duck else None
         print(
-            f"| start-up: JVM and Spark session, then open the warehouse (median of {len(s)} processes) | "
-            f"{statistics.median(d):.2f} s (open) | {statistics.median(s):.2f} s "
+            f"| start-up: Spark's JVM and session, then open the warehouse (median of {len(s)} processes) | "
+            f"{'—' if d is None else f'{d:.2f} s'} (open) | {statistics.median(s):.2f} s "
             f"(JVM {statistics.median(r['jvm_start_s'] for r in spark):.2f} s + open "
             f"{statistics.median(r['open_s'] for r in spark):.2f} s) | — | | |"
         )
+    if spark or duck:
+        d = statistics.median(r["count_s"] for r in duck) if duck else None
+        c = statistics.median(r["count_s"] for r in spark) if spark else None
+        print(
+            "| one query: count the interactions, engine warm (median of the processes) | "
+            f"{'—' if d is None else f'{d:.2f} s'} | {'—' if c is None else f'{c:.2f} s'} | {_ratio(d, c)} | | |"
+        )
     agreement = []
-    for task in TASKS:
-        d, s = runs["duckdb", task], runs["spark", task]
+    for task in args.tasks:
+        d, s = runs.get(("duckdb", task), missing), runs.get(("spark", task), missing)
         for step, _ in _steps(task):
             dt, dcold = _seconds(d, step)
             st, scold = _seconds(s, step)
@@ -388,7 +408,7 @@ def scaled_moment_map(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     build_scaled(source, target, args.scale_interactions)
     print(f"  ready after {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
-    env = _env(args.spark_driver_memory)
+    env = _env(args.spark_driver_memory, args.spark_conf)
     runs, loaded = [], {}
     with tempfile.TemporaryDirectory(prefix="engines-") as scratch:
         for engine in args.engines:
@@ -421,7 +441,9 @@ def main() -> None:
     p.add_argument("--spark-driver-memory", help="ICONIC_SPARK_DRIVER_MEMORY for the Spark processes (default 4g)")
     p.add_argument("--scale-interactions", type=int, help="copies of the interactions for the moment-map run")
     p.add_argument("--scaled", type=Path, help="where the scaled warehouse goes (default: beside --warehouse)")
-    p.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES), help="engines for the scaled run")
+    p.add_argument("--engines", nargs="+", choices=ENGINES, default=list(ENGINES), help="engines to run (default both)")
+    p.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS), help="analyses to run (default all)")
+    p.add_argument("--spark-conf", action="append", default=[], metavar="KEY=VALUE", help="another Spark setting")
     p.add_argument("--child", choices=TASKS, help=argparse.SUPPRESS)
     p.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     p.add_argument("--save", type=Path, help=argparse.SUPPRESS)
