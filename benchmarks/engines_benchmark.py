@@ -70,6 +70,19 @@ def _steps(task: str) -> list[tuple[str, Callable[[Any], Any]]]:
     raise ValueError(task)
 
 
+def _spark_jobs(wh: Any) -> set[int]:
+    """The Spark jobs ``wh``'s Spark context knows (none is given a job group here)."""
+    return set(wh.con._session.sparkContext.statusTracker().getJobIdsForGroup(None))
+
+
+def _spark_work(wh: Any, jobs: set[int]) -> tuple[int, int]:
+    """How many of ``jobs`` there are, and the tasks their stages completed."""
+    tracker = wh.con._session.sparkContext.statusTracker()
+    stages = {s for j in jobs if (info := tracker.getJobInfo(j)) is not None for s in info.stageIds}
+    tasks = sum(info.numCompletedTasks for s in stages if (info := tracker.getStageInfo(s)) is not None)
+    return len(jobs), tasks
+
+
 def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) -> dict[str, Any]:
     from analytics import survival, warehouse
 
@@ -82,12 +95,16 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
     open_s = time.perf_counter() - start
     steps = _steps(task)
     cold: dict[str, float] = {}
+    work: dict[str, tuple[int, int]] = {}
     results: dict[str, Any] = {}
     for name, call in steps:
         print(f"  {engine}: {name}", file=sys.stderr, flush=True)
+        before = _spark_jobs(wh) if engine == "spark" else set()
         start = time.perf_counter()
         results[name] = call(wh)
         cold[name] = time.perf_counter() - start
+        if engine == "spark":
+            work[name] = _spark_work(wh, _spark_jobs(wh) - before)
     warm: dict[str, list[float]] = {name: [] for name, _ in steps}
     for _ in range(repeats):
         wh.close()
@@ -118,6 +135,7 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
         "count_s": round(count_s, 2),
         "cold_s": {k: round(v, 2) for k, v in cold.items()},
         "warm_s": {k: round(statistics.median(v), 2) for k, v in warm.items() if v},
+        "spark_jobs_tasks": work,
         "python_peak_gb": round(python_peak / GB, 2),
         "jvm_peak_gb": round(jvm_peak / GB, 2),
     }
@@ -332,8 +350,11 @@ def _seconds(r: dict[str, Any], step: str) -> tuple[str, float | None]:
     if "failed" in r:
         return f"failed: {r['failed']}", None
     cold = r["cold_s"][step]
-    warm = r["warm_s"].get(step)
-    return (f"{cold} s" + (f" (warm {warm} s)" if warm is not None else "")), cold
+    notes = [f"warm {r['warm_s'][step]} s"] if step in r["warm_s"] else []
+    if step in r.get("spark_jobs_tasks", {}):
+        jobs, tasks = r["spark_jobs_tasks"][step]
+        notes.append(f"cold: {jobs} jobs, {tasks:,} tasks")
+    return f"{cold} s" + (f" ({'; '.join(notes)})" if notes else ""), cold
 
 
 def _ratio(a: float | None, b: float | None) -> str:
