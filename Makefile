@@ -58,6 +58,7 @@ bench: install browser
 	$(BIN)/python benchmarks/benchmarks_benchmark.py
 	$(BIN)/python benchmarks/impact_benchmark.py
 	$(BIN)/python benchmarks/brief_benchmark.py --scale 1m
+	$(BIN)/python benchmarks/engines_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
