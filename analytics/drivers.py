@@ -45,7 +45,7 @@ from threadpoolctl import threadpool_limits
 
 from analytics import filters, schema
 from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse, sampled_share
+from analytics.warehouse import Warehouse, sample_note, sampled_share
 
 Method = Literal["lmg", "johnson"]
 Missing = Literal["listwise", "pairwise"]
@@ -935,9 +935,8 @@ def driver_analysis(
     answered = [d for d in chosen if rows.num_rows and rows[d.column].null_count < rows.num_rows]
     dropped = [d.name for d in chosen if d not in answered]
     notes = [f"Not answered in this scope, so left out: {', '.join(dropped)}."] if dropped and answered else []
-    share = sampled_share(rows)
-    if share < 1:
-        notes.append(f"Fitted on {share:.0%} of the customers in scope (all their responses), drawn at random.")
+    if sampled := sample_note(sampled_share(rows), "responses"):
+        notes.append(sampled)
     where = f" at {' / '.join(x for x in moment if x)}" if moment else ""
     if not answered:
         return result(f"No post-contact responses with {outcome} and a rating{where} in this scope.", n=0)

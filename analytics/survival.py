@@ -45,7 +45,7 @@ from analytics import advocacy, filters, inference, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse, epoch_seconds, sampled_share
+from analytics.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
 
 MONTH_DAYS = 30.4375
 MONTH_SECONDS = MONTH_DAYS * 86400
@@ -1360,10 +1360,8 @@ def hazard_ratios(
         spells = nps_spells(wh, f, as_of=as_of, window_start=window_start)
         present = [c for c in covariates if c in spells.columns]
         fitted = fit_cox(spells, covariates=present, references={**DEFAULT_REFERENCES, **(references or {})})
-        share = spells.attrs.get("sampled", 1.0)
-        if share < 1:
-            said = f"Fitted on {share:.0%} of the customers in scope (all their spells), drawn at random."
-            fitted = dataclasses.replace(fitted, note=f"{fitted.note} {said}".strip())
+        if sampled := sample_note(spells.attrs.get("sampled", 1.0), "spells"):
+            fitted = dataclasses.replace(fitted, note=f"{fitted.note} {sampled}".strip())
         return fitted
 
     # A what-if uses the very model the page shows, without fitting it again.

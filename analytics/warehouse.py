@@ -97,6 +97,19 @@ def sampled_share(table: pa.Table) -> float:
     return float((table.schema.metadata or {}).get(b"sampled", b"1"))
 
 
+def sample_note(share: float, rows: str) -> str:
+    """What a result fitted on ``Warehouse.local``'s sample says about it; empty when nothing was dropped."""
+    if share >= 1:
+        return ""
+    return f"Fitted on {share:.0%} of the customers in scope (all their {rows}), chosen by a hash of their id."
+
+
+def _bucket(key: ibis.Value, buckets: int) -> ibis.Value:
+    """``key``'s bucket, 0 to ``buckets`` - 1, by the engine's own hash (signed on Spark); a missing key
+    lands in bucket 0 rather than in none."""
+    return (key.hash() % buckets).abs().fill_null(0)
+
+
 def table_path(root: Path, name: str) -> Path:
     return root / name
 
@@ -228,8 +241,7 @@ class Warehouse:
         share = 1.0
         if total > cap:
             share = cap / total
-            bucket = (expr[unit].hash() % SAMPLE_BUCKETS).abs()
-            expr = expr.filter(bucket < int(share * SAMPLE_BUCKETS))
+            expr = expr.filter(_bucket(expr[unit], SAMPLE_BUCKETS) < int(share * SAMPLE_BUCKETS))
         table = expr.to_pyarrow()
         return table.replace_schema_metadata({**(table.schema.metadata or {}), b"sampled": repr(share).encode()})
 
@@ -245,10 +257,8 @@ class Warehouse:
             return
         total = int(expr.count().to_pyarrow().as_py())
         buckets = max(1, -(-total // rows))
-        bucket = (expr[key].hash() % buckets).fill_null(0)  # a missing key still lands in a bucket
         for i in range(buckets):
-            part = expr.filter(ibis.ifelse(bucket < 0, bucket + buckets, bucket) == i)
-            yield from part.to_pyarrow().to_batches()
+            yield from expr.filter(_bucket(expr[key], buckets) == i).to_pyarrow().to_batches()
 
     def materialize(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
         """The rows of ``build()``, computed once per handle and ``key`` and kept in the engine.
