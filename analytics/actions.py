@@ -81,6 +81,7 @@ def answers_to_settle(n: float, estimate: float, low: float, high: float, thresh
     needed = threshold - estimate if estimate < threshold else estimate
     if needed <= 0:
         return math.inf
-    if half <= needed:
+    if half < needed:
         return 0.0
-    return float(math.ceil(n * (half / needed) ** 2 - n))
+    # An interval ending exactly on the line is not yet below it: at least one more answer.
+    return float(max(1, math.ceil(n * (half / needed) ** 2 - n)))

@@ -643,12 +643,13 @@ def build_brief(
     period: str | None = None,
     title: str | None = None,
     paper: str = "a4",
-    impacts: pd.DataFrame | None = None,
+    use_value_case: bool = True,
 ) -> bytes:
     """The brief of scope ``f`` as PDF bytes (``brief_content`` then ``render_pdf``)."""
     if paper not in PAPERS:
         raise UsageError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
-    return render_pdf(brief_content(wh, f, period=period, title=title, impacts=impacts), paper=paper)
+    content = brief_content(wh, f, period=period, title=title, use_value_case=use_value_case)
+    return render_pdf(content, paper=paper)
 
 
 def file_name(f: Filters, period: Period | None = None, *, today: date | None = None) -> str:
