@@ -500,6 +500,7 @@ def _quality(args: argparse.Namespace) -> int:
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
     from analytics import advocacy, filters, nonresponse, periods
+    from analytics import headlines as headline
 
     wh, scope = _open_scope(args)
     if args.weighted and not nonresponse.available(wh):
@@ -516,7 +517,10 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         _err(f"error: {exc}")
         return EXIT_USAGE
     overall = advocacy.nps(wh, scope, kind=kind)
-    headlines = {k: advocacy.headline(wh, scope, kind=k) for k in ("relationship", "transactional")}
+    headlines = {
+        "relationship": headline.relationship_nps(wh, scope),
+        "transactional": headline.post_contact_nps(wh, scope),
+    }
     span = periods.scope_period(wh, scope)
     period = span.to_dict() if span else None
     emptied = filters.emptied_by(wh, scope, kind=kind) if overall.n == 0 else None

@@ -314,7 +314,10 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
         # is exactly a swing with p < 0.05 (the exact test ``compare`` uses below 100 a side could
         # disagree with the interval shown beside it).
         d = advocacy.nps_difference(met, not_met, variance=variance)
-        rows.append((d.diff, d.low, d.high, d.p_value))
+        if advocacy.comparable(met, not_met):
+            rows.append((d.diff, d.low, d.high, d.p_value))
+        else:  # too few on a side for the normal approximation: the swing without an interval or test
+            rows.append((d.diff, math.nan, math.nan, math.nan))
     out = sums[list(keys)].copy()
     out[["swing", "swing_low", "swing_high", "swing_p"]] = pd.DataFrame(rows, index=out.index)
     for side, suffix in (("met", "1"), ("not_met", "0")):
