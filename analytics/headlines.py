@@ -153,14 +153,16 @@ def equity(
     *,
     period: str | None = None,
     assumptions: value.ValueAssumptions | None = None,
+    bootstrap: int = 200,
 ) -> Equity:
     """Customer equity and value at risk of the scope's customers, as at the reporting period's end
-    and the previous one's (``value.scope_value``, each segment on its own survival curve)."""
+    and the previous one's (``value.scope_value``, each segment on its own survival curve, with
+    ``bootstrap`` resamples for the current figures' intervals)."""
     a = assumptions or value.ValueAssumptions()
     r = reporting_period(wh, f, period=period)
     before = r.before
     return Equity(
-        value.scope_value(wh, r.scope, assumptions=a),
+        value.scope_value(wh, r.scope, assumptions=a, bootstrap=bootstrap),
         value.scope_value(wh, before, assumptions=a, bootstrap=0) if before else None,
     )
 

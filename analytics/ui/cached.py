@@ -273,7 +273,7 @@ reporting_period: Callable[..., headlines.Reporting] = _on_warehouse(headlines.r
 relationship_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.relationship_nps)
 post_contact_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.post_contact_nps)
 churn_rate: Callable[..., survival.ChurnHeadline] = _on_warehouse(headlines.churn_rate)
-equity: Callable[..., headlines.Equity] = _on_warehouse(headlines.equity)
+equity: Callable[..., headlines.Equity] = _on_warehouse(headlines.equity, variants=({"bootstrap": 50},))
 priority_list: Callable[..., priorities.PriorityList] = _on_warehouse(
     priorities.priority_list,
     variants=({"assumptions": impact.ImpactAssumptions(bootstrap=50)}, {"money": False}),
