@@ -534,7 +534,7 @@ def render_pdf(content: BriefContent, *, paper: str = "a4") -> bytes:
                     p(worth, right),
                 ]
             )
-        fractions = (0.04, 0.09, 0.24, 0.19, 0.10, 0.11, 0.23)
+        fractions = (0.04, 0.12, 0.22, 0.19, 0.09, 0.11, 0.23)
         action_table = Table(rows, colWidths=[f * width for f in fractions], repeatRows=1)
         action_table.setStyle(
             TableStyle(

@@ -509,7 +509,7 @@ def action_sentence(row: Mapping[str, Any], rule: ActionRule | None = None) -> s
     if action == UNCLEAR:
         more = r.get("answers_needed", math.nan)
         settle = (
-            f"about {more:,.0f} more answers would settle it"
+            f"about {more:,.0f} more answers would settle it if the swing held at {r.swing:+.0f}"
             if isinstance(more, float) and math.isfinite(more) and more > 0
             else "more answers would settle it"
         )
