@@ -86,6 +86,14 @@ class Kpi:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def signed_change(self) -> str:
+        """The change with its sign leading, as a tile's arrow reads it: a rate ratio of x0.90 is
+        "-10% (x0.90)"."""
+        if self.key == "churn_rate" and self.delta is not None:
+            return f"{self.delta - 1:+.0%} ({self.change})"
+        return self.change
+
 
 def nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
     """Relationship or post-contact NPS (``headlines.relationship_nps`` / ``post_contact_nps``)."""
@@ -152,7 +160,7 @@ def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
     )
     return Kpi(
         "churn_rate",
-        f"Churn rate (per {survival.CHURN_PER} customer-months)",
+        f"Churn per {survival.CHURN_PER} customer-months",
         period,
         figure("churn_rate", now.rate),
         span("churn_rate", now.low, now.high),

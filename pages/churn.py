@@ -41,7 +41,7 @@ if churn.value != "—":
     rate[0].metric(
         f"{churn.label} · {churn.period}",
         churn.value,
-        delta=None if churn.change == "—" else f"{churn.change} vs the period before",
+        delta=None if churn.change == "—" else f"{churn.signed_change} vs the period before",
         delta_color="off",
         help="Churns per 100 customer-months at risk: each customer counts the time they were a customer in "
         "the period, so joiners and leavers count for part of it.",

@@ -33,12 +33,14 @@ tiles = [
     kpis.churn_kpi(churn),
     *kpis.equity_kpis(equity),
 ]
-for column, k in zip(st.columns(len(tiles)), tiles, strict=True):
+# Two rows (advocacy and churn, then money), so that every label reads whole.
+columns = [*st.columns(3), *st.columns(3)[:2]]
+for column, k in zip(columns, tiles, strict=True):
     colour = "off" if not k.significant else "normal" if k.better == "up" else "inverse"
     column.metric(
         k.label,
         k.value,
-        delta=None if k.change == "—" else k.change,
+        delta=None if k.change == "—" else k.signed_change,
         delta_color=colour,
         help=k.counts,
         border=True,

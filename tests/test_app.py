@@ -182,7 +182,7 @@ def test_overview_shows_the_headline_tiles_and_the_top_three_actions(
     assert list(shown) == [k.label for k in expected]
     for k in expected:
         assert shown[k.label].value == k.value
-        assert (shown[k.label].delta or "—") == k.change
+        assert (shown[k.label].delta or "—") == k.signed_change
         assert any(k.period in c.value and k.interval in c.value for c in at.caption), k.label
     plist = priorities.priority_list(wh, scope, assumptions=impact.ImpactAssumptions())
     said = [md.value for md in at.markdown]
@@ -611,7 +611,7 @@ def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path
     no_exception(at)
     wh = warehouse.open(demo_env)
     expected = kpis.churn_kpi(survival.churn_headline(wh, filters.Filters()))
-    metric = next(m for m in at.metric if m.label.startswith("Churn rate"))
+    metric = next(m for m in at.metric if m.label.startswith("Churn per"))
     assert metric.value == expected.value
     assert expected.period in metric.label
     assert any("customer-months" in c.value for c in at.caption)

@@ -77,7 +77,7 @@ def test_every_headline_number_is_the_library_s(
             assert brief.figure("diff", h.change.diff) in row
         assert f"n = {h.estimate.n:,}" in text
     churn = survival.churn_headline(wh, scope)
-    row = near(text, "Churn rate")
+    row = near(text, "Churn per 100")
     assert churn.current.rate is not None and churn.change is not None
     for number in (churn.current.rate, churn.current.low, churn.current.high):
         assert brief.figure("churn_rate", number) in row

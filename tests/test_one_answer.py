@@ -27,7 +27,7 @@ SCOPES = {
 SHARED = (
     "Relationship NPS",
     "Post-contact NPS",
-    "Churn rate (per 100 customer-months)",
+    "Churn per 100 customer-months",
     "Customer equity",
     "Value at risk, next 12 months",
 )
