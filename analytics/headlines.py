@@ -73,12 +73,11 @@ def reporting_period(wh: Warehouse, f: Filters = ALL_DATA, *, period: str | None
         if not (periods.is_complete(asked, scope, last) and asked.start >= first):
             raise UsageError(f"{asked.label} is not complete in this data, which runs from {first} to {last}")
         return Reporting(scope, asked, _previous(wh, scope, asked, unit), unit)
-    unit: periods.Unit = "quarter"
-    latest = periods.latest_complete(wh, f, unit)
+    latest = periods.latest_complete(wh, f, "quarter")
     if latest is None:
-        return Reporting(f, periods.scope_period(wh, f), None, unit)
+        return Reporting(f, periods.scope_period(wh, f), None, "quarter")
     scope = replace(f, end=latest.end)
-    return Reporting(scope, latest, _previous(wh, scope, latest, unit), unit)
+    return Reporting(scope, latest, _previous(wh, scope, latest, "quarter"), "quarter")
 
 
 def _previous(wh: Warehouse, scope: Filters, current: Period, unit: periods.Unit) -> Period | None:
