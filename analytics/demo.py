@@ -132,7 +132,11 @@ DISCOUNT_MONTHLY = 0.01
 
 CHANNELS = schema.CHANNELS  # voice, chat, email, web, social, ivr
 AUTOMATED_SHARE = {"web": 0.85, "ivr": 0.75, "chat": 0.25}  # the rest are handled by people
-CHANNEL_WAIT_MINUTES = {"voice": 3.0, "chat": 1.5, "email": 240.0, "web": 0.5, "social": 30.0, "ivr": 1.0}
+#: Mean wait for a person, by channel, before a reason's queue (``Delivery.wait``) and the ramp-up.
+CHANNEL_WAIT_MINUTES = {"voice": 1.2, "chat": 0.8, "email": 180.0, "web": 0.5, "social": 25.0, "ivr": 0.5}
+#: Shift in the log-odds that a person resolves a contact on first contact, by channel: a call lets
+#: the agent ask and check as they go, while an email or a social post is answered from what it says.
+CHANNEL_RESOLUTION = {"voice": 0.3, "chat": 0.0, "email": -0.5, "web": 0.0, "social": -0.6, "ivr": -0.1}
 
 #: Share of contacts per reason, by volume rank. Pareto-shaped: the top fifth of reasons makes about
 #: 80% of the volume, yet no reason passes 30%, and the long tail is thick enough that every moment
@@ -169,9 +173,54 @@ TACTILE_WEIGHT = {
 EMOTIVE_FROM_OUTCOME = 0.5
 #: Post-contact LTR's own response to the contact's experience, beyond the attitude it moved: small,
 #: so that a routine contact barely shows in the rating and moments of truth stand out by swing.
-LTR_EXPERIENCE = 0.15
+LTR_EXPERIENCE = 0.02
 MOMENTS_OF_TRUTH = tuple(r for r, v in IMPORTANCE.items() if v >= 1.0)
 LOW_IMPACT = tuple(r for r, v in IMPORTANCE.items() if v <= 0.1)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How the contact centre delivers one contact reason.
+
+    ``resolution``: shift in the log-odds that a person resolves it on first contact (added to the
+    handler's and the channel's). ``containment``: share of its automated contacts that automation
+    finishes without a person. ``transfers``: mean transfers (Poisson) when a person handles it.
+    ``wait``: multiplier on the channel's mean wait for a person (queue priority, outage surges).
+    ``handle_minutes``: mean handle time of a person.
+    """
+
+    resolution: float
+    containment: float
+    transfers: float
+    wait: float
+    handle_minutes: float
+
+
+#: Routine requests are quick, contained by self-service and resolved by whoever answers. Sales
+#: (plan changes, upgrades) jump the queue and are quick to do. Disputes, cancellations and
+#: complaints need a specialist (transfers, long calls); outages arrive in surges and cannot be
+#: fixed on the call.
+DELIVERY = {
+    "password_reset": Delivery(1.5, 0.92, 0.03, 0.8, 4.5),
+    "billing_question": Delivery(-0.1, 0.50, 0.10, 1.0, 5.5),
+    "address_change": Delivery(0.6, 0.85, 0.05, 0.9, 4.5),
+    "order_status": Delivery(0.8, 0.90, 0.05, 0.8, 3.5),
+    "technical_fault": Delivery(-0.7, 0.25, 0.35, 1.3, 12.0),
+    "plan_change": Delivery(0.9, 0.90, 0.05, 0.5, 3.5),
+    "billing_dispute": Delivery(-0.9, 0.05, 0.45, 1.2, 12.0),
+    "payment_failed": Delivery(-0.5, 0.45, 0.15, 1.0, 6.0),
+    "delivery_delay": Delivery(-0.8, 0.35, 0.20, 1.2, 6.0),
+    "service_outage": Delivery(-1.0, 0.20, 0.35, 1.8, 8.0),
+    "product_question": Delivery(0.3, 0.70, 0.10, 0.8, 4.5),
+    "refund_request": Delivery(-0.8, 0.25, 0.25, 1.0, 8.0),
+    "cancellation_request": Delivery(-0.6, 0.03, 0.55, 1.0, 11.0),
+    "complaint": Delivery(-1.0, 0.03, 0.45, 1.2, 13.0),
+    "upgrade_offer": Delivery(0.9, 0.80, 0.05, 0.5, 4.0),
+}
+#: Who gets in touch about what: the log of how much likelier a customer is to contact for the
+#: reason per unit of attitude above ``ATTITUDE_START`` (others 0). A customer who likes the service
+#: is the one who changes plan or takes an upgrade.
+REASON_ATTITUDE_TILT = {"plan_change": 0.15, "upgrade_offer": 0.25}
 
 
 @dataclass(frozen=True)
@@ -193,7 +242,6 @@ HANDLERS = {
     "partner_b": Handler(1.35, 0.86, 0.60, 0.20, 0.20),  # costly and good
     "partner_c": Handler(0.80, 0.74, 0.20, 0.00, 0.20, live_from_month=0.5, ramp_months=3.0),
 }
-AUTOMATED_RESOLUTION = 0.55
 AUTOMATED_COST = 0.35
 TRANSACTIONAL_RESPONSE = {"live": 0.14, "automated": 0.05}
 RELATIONSHIP_EVERY_MONTHS = 6
@@ -327,6 +375,53 @@ def _pick(rng: np.random.Generator, labels: tuple[str, ...], p: Any, size: int) 
     return rng.choice(len(labels), size, p=np.asarray(p) / np.sum(p))
 
 
+def _reasons(rng: np.random.Generator, share: np.ndarray, attitude: np.ndarray) -> np.ndarray:
+    """Draw each contact's reason: ``REASON_SHARE`` tilted by ``exp(REASON_ATTITUDE_TILT[reason] *
+    (attitude - ATTITUDE_START))`` for the customer's attitude at the start of the month."""
+    tilt = np.array([REASON_ATTITUDE_TILT.get(r, 0.0) for r in REASONS])
+    cum = np.cumsum(share * np.exp(np.outer(attitude - ATTITUDE_START, tilt)), axis=1)
+    drawn = (cum <= rng.uniform(0, 1, attitude.size)[:, None] * cum[:, -1:]).sum(axis=1)
+    return np.minimum(drawn, len(REASONS) - 1)
+
+
+def _deliver(
+    rng: np.random.Generator, reason: np.ndarray, channel: np.ndarray, handler: np.ndarray, ramp: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Draw how each contact was delivered: ``automated``, ``live`` (a person handled it), ``transfers``,
+    ``resolved``, ``escalated``, ``wait`` and ``handle`` (seconds) and ``cost``.
+
+    Contacts in an automated channel (``AUTOMATED_SHARE``) start in automation, which finishes the
+    reason's ``Delivery.containment`` share and hands the rest to a person with one transfer. A person
+    resolves with probability ``ramp * logistic(logit(handler resolution) + reason shift + channel
+    shift) - 0.06 * transfers``, transfers ``Poisson(Delivery.transfers + 0.3 * (1 - ramp))`` times,
+    keeps the customer waiting ``gamma(2, 30 * channel minutes * Delivery.wait) * (1.6 - 0.6 * ramp)``
+    seconds and handles for ``gamma(3, 20 * Delivery.handle_minutes)`` seconds at the handler's cost
+    per minute.
+    """
+    d = [DELIVERY[r] for r in REASONS]
+    n = reason.size
+    h = tuple(HANDLERS.values())
+    automated = rng.uniform(0, 1, n) < np.array([AUTOMATED_SHARE.get(c, 0.0) for c in CHANNELS])[channel]
+    contained = automated & (rng.uniform(0, 1, n) < np.array([x.containment for x in d])[reason])
+    live = ~contained
+    log_odds = (
+        np.log([x.resolution / (1 - x.resolution) for x in h])[handler]
+        + np.array([x.resolution for x in d])[reason]
+        + np.array([CHANNEL_RESOLUTION[c] for c in CHANNELS])[channel]
+    )
+    resolution_p = np.where(live, ramp / (1 + np.exp(-log_odds)), 1.0)
+    rate = np.array([x.transfers for x in d])[reason] + 0.3 * (1 - ramp)
+    transfers = rng.poisson(np.where(live, rate, 0.0)) + (automated & live)
+    resolved = rng.uniform(0, 1, n) < resolution_p - 0.06 * transfers
+    escalated = live & ~resolved & (rng.uniform(0, 1, n) < 0.45)
+    mean_wait = np.array([CHANNEL_WAIT_MINUTES[c] for c in CHANNELS])[channel] * np.array([x.wait for x in d])[reason]
+    wait = np.where(live, rng.gamma(2.0, mean_wait * 30.0) * (1.6 - 0.6 * ramp), 0.0)
+    person = rng.gamma(3.0, np.array([x.handle_minutes for x in d])[reason] * 20.0)
+    handle = np.where(live, person, rng.gamma(2.0, 40.0, n))
+    cost = np.where(live, handle / 60 * np.array([x.cost_per_minute for x in h])[handler], 0.0)
+    return automated, live, transfers, resolved, escalated, wait, handle, cost + AUTOMATED_COST * automated
+
+
 def generate(
     directory: Path, *, customers: int = 20_000, months: int = 36, seed: int = 7, always_met: str | None = None
 ) -> dict[str, Path]:
@@ -397,16 +492,12 @@ def generate(
     importance = np.array([IMPORTANCE[r] for r in REASONS])
     w_tactile = np.array([TACTILE_WEIGHT[r] for r in REASONS])
     handler_names = tuple(HANDLERS)
-    h_cost = np.array([h.cost_per_minute for h in HANDLERS.values()])
-    h_res = np.array([h.resolution for h in HANDLERS.values()])
     h_emp = np.array([h.empathy for h in HANDLERS.values()])
     contact_rate = (
         np.array([SEGMENT_CONTACT_RATE[s] for s in SEGMENTS])[seg]
         * np.array([PERSONA_CONTACT_RATE[p] for p in PERSONAS])[persona]
     )
     channel_cum = np.cumsum([PERSONA_CHANNEL_SHARE[p] for p in PERSONAS], axis=1)
-    wait_minutes = np.array([CHANNEL_WAIT_MINUTES[c] for c in CHANNELS])
-    automatable = np.array([AUTOMATED_SHARE.get(c, 0.0) for c in CHANNELS])
     contacts: list[dict[str, np.ndarray]] = []
     relationship: list[dict[str, np.ndarray]] = []
 
@@ -419,13 +510,9 @@ def generate(
         owner = np.repeat(idx, k)
         n = owner.size
         at = np.repeat(begin, k) + rng.uniform(0, 1, n) * np.repeat(exposure, k)
-        reason = rng.choice(len(REASONS), n, p=reason_p / reason_p.sum())
+        reason = _reasons(rng, reason_p, attitude[owner])
         cum = channel_cum[persona[owner]]
         channel = np.minimum((rng.uniform(0, 1, n)[:, None] >= cum / cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
-        automated = rng.uniform(0, 1, n) < automatable[channel]
-        # Automated contacts that fail to resolve hand over to a person.
-        auto_resolved = automated & (rng.uniform(0, 1, n) < AUTOMATED_RESOLUTION)
-        live = ~auto_resolved
         c_live = (m + 0.5) / months >= HANDLERS["partner_c"].live_from_month
         shares = np.array([h.share_after if c_live else h.share_before for h in HANDLERS.values()])
         handler = rng.choice(len(handler_names), n, p=shares / shares.sum())
@@ -433,13 +520,9 @@ def generate(
         c = handler_names.index("partner_c")
         months_live = (at - HANDLERS["partner_c"].live_from_month * months) / HANDLERS["partner_c"].ramp_months
         ramp[handler == c] = np.clip(months_live[handler == c], 0.3, 1.0)
-        resolution_p = np.where(live, h_res[handler] * ramp, 1.0)
-        transfers = rng.poisson(np.where(live, 0.15 + 0.3 * (1 - ramp), 0.0)) + (automated & live)
-        resolved = rng.uniform(0, 1, n) < resolution_p - 0.06 * transfers
-        escalated = live & ~resolved & (rng.uniform(0, 1, n) < 0.45)
-        wait = np.where(live, rng.gamma(2.0, wait_minutes[channel] * 30.0) * (1.6 - 0.6 * ramp), 0.0)
-        handle = np.where(live, rng.gamma(3.0, 110.0, n), rng.gamma(2.0, 40.0, n))
-        cost = np.where(live, handle / 60 * h_cost[handler], 0.0) + AUTOMATED_COST * automated
+        automated, live, transfers, resolved, escalated, wait, handle, cost = _deliver(
+            rng, reason, channel, handler, ramp
+        )
         if always_met is not None:
             fixed = reason == REASONS.index(always_met)
             met = met_outcomes(resolved, wait, transfers, np.asarray(CHANNELS)[channel])
@@ -647,6 +730,13 @@ def generate(
         }
     )
     population = population_nps(ltr_all, cols["channel"], cols["live"], ltr_rel_all, rel["at"], start_us=start_us)
+    # Judged on the stored precision of the wait (a tenth of a second), as the moment map judges it.
+    met = meets_expectations(
+        cols["resolved"], np.round(cols["wait"], 1), cols["transfers"], CHANNELS_ARRAY[cols["channel"]]
+    )
+    delivered = realised_delivery(
+        cols["reason"], cols["channel"], met, cols["automated"], cols["live"], cols["cost"], ltr_all
+    )
 
     files = {
         "customers": directory / "customers.parquet",
@@ -680,6 +770,7 @@ def generate(
                 population=population,
                 realised=realised_hazards(seg, plan, integrated, at_risk, cell_hazard, cell_months),
                 always_met=always_met,
+                delivered=delivered,
             ),
             indent=2,
         )
@@ -803,9 +894,11 @@ def truth(
     population: dict[str, Any] | None = None,
     realised: dict[str, Any] | None = None,
     always_met: str | None = None,
+    delivered: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The planted parameters, each segment's expected lifetime value at neutral attitude and, when
-    given, the NPS of the whole invited population (``population_nps``).
+    given, the NPS of the whole invited population (``population_nps``) and the delivery the world
+    had (``realised_delivery``: met rates, and each journey stage's cost and population NPS).
 
     Lifetime value of one customer is ``revenue * sum_t (S(t) / (1 + d)^t)`` over future months, with
     monthly survival ``S = exp(-h)`` at attitude 0 and discount rate ``d``:
@@ -860,7 +953,7 @@ def truth(
             **({"realised": realised} if realised is not None else {}),
         },
         "handlers": {name: vars(h) for name, h in HANDLERS.items()},
-        "automation": {"resolution": AUTOMATED_RESOLUTION, "cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
+        "automation": {"cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
         "revenue": {"median_by_segment": SEGMENT_REVENUE, "lognormal_sigma": REVENUE_SIGMA},
         "personas": {
             "file": PERSONAS_FILE,
@@ -875,13 +968,42 @@ def truth(
                 s: float(np.mean(clv[seg == i])) if np.any(seg == i) else None for i, s in enumerate(SEGMENTS)
             },
         },
-        "reasons": {"by_volume_rank": list(REASONS), "share": REASON_SHARE, "stage": REASON_STAGE},
+        "reasons": {
+            "by_volume_rank": list(REASONS),
+            "share": REASON_SHARE,
+            "stage": REASON_STAGE,
+            "attitude_tilt": {
+                "form": "contact rate for the reason times exp(tilt * (attitude - attitude start))",
+                "tilt": REASON_ATTITUDE_TILT,
+            },
+        },
+        "delivery": {
+            "form": {
+                "automation": (
+                    "a contact in a channel of automation.share_by_channel starts in automation, which"
+                    " finishes the reason's containment share; the rest go to a person with one transfer"
+                ),
+                "resolved": (
+                    "by a person: ramp * logistic(logit(handler resolution) + reason resolution + channel"
+                    " resolution) - 0.06 * transfers; by automation alone: always"
+                ),
+                "transfers": "Poisson(reason transfers + 0.3 * (1 - ramp)) for a person, plus the hand-over",
+                "wait_seconds": "gamma(2, 30 * channel_wait_minutes * reason wait) * (1.6 - 0.6 * ramp)",
+                "handle_seconds": "gamma(3, 20 * reason handle_minutes) for a person, gamma(2, 40) for automation",
+                "cost": "handle minutes * handler cost per minute for a person, plus automation cost if automated",
+            },
+            "by_reason": {r: vars(d) for r, d in DELIVERY.items()},
+            "channel_resolution": CHANNEL_RESOLUTION,
+            **(delivered["delivery"] if delivered else {}),
+        },
+        **({"journey_stages": delivered["journey_stages"]} if delivered else {}),
         "contacts": {
             "segment_contact_rate_per_month": SEGMENT_CONTACT_RATE,
             "channel_wait_minutes": {
                 "form": (
-                    "a person's contact waits gamma(2, 30 * minutes) seconds (mean: minutes), times"
-                    " 1.6 - 0.6 * ramp; automation does not wait"
+                    "a person's contact waits gamma(2, 30 * minutes * reason wait) seconds (mean: minutes"
+                    " times the reason's delivery.by_reason wait), times 1.6 - 0.6 * ramp; automation does not"
+                    " wait"
                 ),
                 "mean_by_channel": CHANNEL_WAIT_MINUTES,
             },
@@ -941,6 +1063,113 @@ def load_truth(root: Path) -> dict[str, Any]:
     """Read the planted truth of the demo warehouse at ``root``."""
     data: dict[str, Any] = json.loads((Path(root) / SOURCES / TRUTH_FILE).read_text())
     return data
+
+
+# --- delivery as the default met rule judges it ------------------------------------------------------------
+
+#: The journey stages planted to show each stance on satisfaction against efficiency
+#: (``benchmarks.satisfaction_efficiency``), and why.
+PLANTED_STANCES = {
+    "both": {
+        "buy": (
+            "cheap and well delivered: plan changes and upgrades are mostly self-served or quick, and"
+            " sales calls jump the queue (DELIVERY); and the customers who buy are the happier ones"
+            " (reasons.attitude_tilt), so post-contact NPS is higher"
+        )
+    },
+    "neither": {
+        "support": (
+            "costly and poorly delivered: faults, outages, cancellations and complaints take long"
+            " calls and specialist transfers, automation rarely finishes them, and they are the moments"
+            " of truth, so post-contact NPS is lower"
+        )
+    },
+}
+CHANNELS_ARRAY = np.asarray(CHANNELS)
+
+
+def meets_expectations(
+    resolved: np.ndarray, wait: np.ndarray, transfers: np.ndarray, channel: np.ndarray
+) -> np.ndarray:
+    """Whether each contact met expectations by the default ``moments.MetRule``: resolved, transferred
+    at most ``max_transfers`` times and waiting no longer than its channel's target (``channel`` as
+    names). ``met_outcomes`` gives the outcomes that pass it."""
+    from analytics.moments import MetRule
+
+    rule = MetRule()
+    met = np.ones(resolved.size, dtype=bool)
+    if rule.resolved:
+        met &= resolved.astype(bool)
+    if rule.max_transfers is not None:
+        met &= transfers <= rule.max_transfers
+    target = pd.Series(channel).map(rule.wait_targets).to_numpy(float)
+    return met & (np.isnan(target) | (wait <= np.nan_to_num(target, nan=np.inf)))
+
+
+def _share(flags: np.ndarray, mask: np.ndarray) -> float | None:
+    return round(float(flags[mask].mean()), 6) if mask.any() else None
+
+
+def realised_delivery(
+    reason: np.ndarray,
+    channel: np.ndarray,
+    met: np.ndarray,
+    automated: np.ndarray,
+    live: np.ndarray,
+    cost: np.ndarray,
+    ltr: np.ndarray,
+) -> dict[str, Any]:
+    """The met rates the world has and each journey stage's delivery, from the generator's own draws.
+
+    Every contact counts, with its true channel, before any planted bad row is quarantined (a few
+    in 2,000 contacts, so the moment map's rates differ by well under a point). ``reason`` and
+    ``channel`` are positions in ``REASONS`` and ``CHANNELS``; ``met`` is ``meets_expectations``;
+    ``ltr`` is every contact's drawn LTR, answered or not. Per stage: ``contacts``, ``met_rate``,
+    ``automation_rate``, ``containment_rate`` (of automated contacts, the share automation finished),
+    ``cost_per_contact`` and ``population_nps``, each beside the rest of the contacts (``*_rest``).
+    """
+    from analytics.moments import MetRule
+
+    by_reason = {r: _share(met, reason == i) for i, r in enumerate(REASONS)}
+    by_pair = {
+        r: {c: _share(met, (reason == i) & (channel == j)) for j, c in enumerate(CHANNELS)}
+        for i, r in enumerate(REASONS)
+    }
+    stage = np.asarray([REASON_STAGE[r] for r in REASONS])[reason]
+    contained = automated & ~live
+    stages: dict[str, Any] = {}
+    for name in sorted(set(REASON_STAGE.values())):
+        here = stage == name
+        row: dict[str, Any] = {"contacts": int(here.sum())}
+        for mask, suffix in ((here, ""), (~here, "_rest")):
+            row[f"met_rate{suffix}"] = _share(met, mask)
+            row[f"automation_rate{suffix}"] = _share(automated, mask)
+            row[f"containment_rate{suffix}"] = _share(contained, mask & automated)
+            row[f"cost_per_contact{suffix}"] = round(float(cost[mask].mean()), 6) if mask.any() else None
+            row[f"population_nps{suffix}"] = round(nps_points(ltr[mask]), 4) if mask.any() else None
+        stages[name] = row
+    return {
+        "delivery": {
+            "met_rule": MetRule().describe(),
+            "met_rate": {
+                "meaning": (
+                    "share of contacts meeting expectations under the default met rule (moments.MetRule),"
+                    " over every contact the generator drew, before quarantine"
+                ),
+                "overall": _share(met, np.ones(met.size, dtype=bool)),
+                "by_reason": by_reason,
+                "by_channel": {c: _share(met, channel == j) for j, c in enumerate(CHANNELS)},
+                "by_reason_and_channel": by_pair,
+                "by_journey_stage": {name: row["met_rate"] for name, row in stages.items()},
+            },
+            "contacts_by_reason": {r: int((reason == i).sum()) for i, r in enumerate(REASONS)},
+        },
+        "journey_stages": {
+            "planted": {stance: sorted(names) for stance, names in PLANTED_STANCES.items()},
+            "why": {name: why for names in PLANTED_STANCES.values() for name, why in names.items()},
+            "realised": stages,
+        },
+    }
 
 
 # --- the value of fixing a moment, as the generator knows it ---------------------------------------------
