@@ -17,12 +17,34 @@ How the world works
   the customer's earlier contacts. A few reasons are true **moments of truth** with large swings
   (billing dispute, service outage, cancellation request, complaint). The highest-volume reasons
   barely move attitude (password reset, address change). ``REASON_SHARE`` sets the volume of each.
+  A customer's attitude also tilts what they get in touch about (``REASON_ATTITUDE_TILT``): the
+  happier ones are likelier to change plan or take an upgrade.
+- **Delivery** differs by reason and channel, through the contact's own outcomes (``DELIVERY``,
+  ``CHANNEL_RESOLUTION``, ``CHANNEL_WAIT_MINUTES``): how readily automation takes a reason on and how
+  much of it automation finishes, how likely a person is to resolve it on first contact (a log-odds
+  shift per reason and per channel, added to the handler's: a call does better than an email or a
+  social post), how often it is transferred, how long its queue is and how long a person takes.
+  Routine requests (password resets, order status, plan changes) are self-served or quickly
+  resolved, so they meet expectations about nine times in ten under the default
+  ``moments.MetRule``; disputes, cancellations and complaints go to specialists (transfers, long
+  calls) and outages arrive in surges that no call can fix, so they are met four or five times in
+  ten. ``truth.json``'s ``delivery.met_rate`` records how often each reason, channel and reason x
+  channel met expectations, counted by the generator over every contact it drew (before any
+  planted bad row is quarantined), next to the planted parameters.
+- **Journey stages** therefore differ in satisfaction and cost (``PLANTED_STANCES``): buy (plan
+  changes and upgrades: self-served or quick, sales calls jump the queue, and its customers are the
+  happier ones) has higher post-contact NPS and a lower cost per contact than the rest, the iconic
+  "both"; support (faults, outages, cancellations, complaints: long, transferred, rarely automated
+  moments of truth) is "neither". ``truth.json``'s ``journey_stages`` names them, says why, and gives
+  each stage's met rate, automation, containment, cost per contact and population NPS beside the
+  rest.
 - Every rating is a rounded, clipped linear function of the contact's latent quantities plus normal
   noise (``EQUATIONS``). Post-contact CSAT follows experience; tactile attribute ratings (speed,
   resolution, clarity) measure the tactile quality and emotive ones (empathy, courtesy, valued) the
   emotive quality, so a driver analysis of CSAT per reason recovers ``TACTILE_WEIGHT``. Post-contact
   LTR follows attitude after the contact, plus a little of the experience itself
-  (``LTR_EXPERIENCE``), so how far LTR moves with experience is what marks a moment of truth.
+  (``LTR_EXPERIENCE``, kept small so that a routine contact met or not barely shows in the rating),
+  so how far LTR moves with experience is what marks a moment of truth.
 - **Surveys**: every contact is followed by an invitation, answered with probability
   ``TRANSACTIONAL_RESPONSE`` (automated contacts answer less often). Every
   ``RELATIONSHIP_EVERY_MONTHS`` months each customer alive at that moment is invited to a
@@ -35,7 +57,8 @@ How the world works
   Customers who signed up before the window enter it only if they survived to its start (left
   truncation).
 - **Handlers** differ: partner_a is cheap and poor, partner_b is costly and good, and partner_c goes
-  live halfway through with a three-month ramp-up in quality (``HANDLERS``).
+  live halfway through with a three-month ramp-up in quality (``HANDLERS``). A handler's
+  ``resolution`` is its first-contact resolution on a contact with no reason or channel shift.
 - Every customer has a hidden behavioural **persona** (``PERSONAS``): digital self-servers (who
   lean to monthly plans), phone loyalists (annual) and contract mixers (two-year), each taking its
   own plan only 60% of the time (``PLAN_SHARE``) so that plan alone does not give it away, and each with
@@ -111,7 +134,7 @@ BASE_HAZARD = {"monthly": 0.030, "annual": 0.012, "two_year": 0.006}  # per mont
 ATTITUDE_LOG_HR = -0.5  # log hazard ratio per unit of attitude: unhappy customers leave faster
 ATTITUDE_START = 0.3
 ATTITUDE_REVERSION = 0.03
-SWING_SCALE = 0.5
+SWING_SCALE = 0.35
 CSAT_INTERCEPT = 3.5
 CSAT_SLOPE = 1.1
 LTR_INTERCEPT = 7.3
@@ -133,7 +156,7 @@ DISCOUNT_MONTHLY = 0.01
 CHANNELS = schema.CHANNELS  # voice, chat, email, web, social, ivr
 AUTOMATED_SHARE = {"web": 0.85, "ivr": 0.75, "chat": 0.25}  # the rest are handled by people
 #: Mean wait for a person, by channel, before a reason's queue (``Delivery.wait``) and the ramp-up.
-CHANNEL_WAIT_MINUTES = {"voice": 1.2, "chat": 0.8, "email": 180.0, "web": 0.5, "social": 25.0, "ivr": 0.5}
+CHANNEL_WAIT_MINUTES = {"voice": 1.2, "chat": 0.8, "email": 90.0, "web": 0.5, "social": 25.0, "ivr": 0.5}
 #: Shift in the log-odds that a person resolves a contact on first contact, by channel: a call lets
 #: the agent ask and check as they go, while an email or a social post is answered from what it says.
 CHANNEL_RESOLUTION = {"voice": 0.3, "chat": 0.0, "email": -0.5, "web": 0.0, "social": -0.6, "ivr": -0.1}
@@ -180,47 +203,52 @@ LOW_IMPACT = tuple(r for r, v in IMPORTANCE.items() if v <= 0.1)
 
 @dataclass(frozen=True)
 class Delivery:
-    """How the contact centre delivers one contact reason.
+    """How the contact centre delivers one contact reason, in the order a contact meets it.
 
-    ``resolution``: shift in the log-odds that a person resolves it on first contact (added to the
-    handler's and the channel's). ``containment``: share of its automated contacts that automation
-    finishes without a person. ``transfers``: mean transfers (Poisson) when a person handles it.
-    ``wait``: multiplier on the channel's mean wait for a person (queue priority, outage surges).
-    ``handle_minutes``: mean handle time of a person.
+    ``automation``: how readily automation takes the reason on. In a channel with automation
+    (``AUTOMATED_SHARE``, share ``a``) a contact starts there with probability
+    ``1 - (1 - a) ** automation``: 1 is the channel's share, 2 leaves people the square of its
+    remainder, 0.3 sends most contacts straight to a person. ``containment``: share of its automated
+    contacts that automation finishes without a person. ``resolution``: shift in the log-odds that a
+    person resolves it on first contact (added to the handler's and the channel's). ``transfers``:
+    mean transfers (Poisson) when a person handles it. ``wait``: multiplier on the channel's mean
+    wait for a person (queue priority, outage surges). ``handle_minutes``: mean handle time of a
+    person.
     """
 
-    resolution: float
+    automation: float
     containment: float
+    resolution: float
     transfers: float
     wait: float
     handle_minutes: float
 
 
-#: Routine requests are quick, contained by self-service and resolved by whoever answers. Sales
-#: (plan changes, upgrades) jump the queue and are quick to do. Disputes, cancellations and
-#: complaints need a specialist (transfers, long calls); outages arrive in surges and cannot be
-#: fixed on the call.
+#: Routine requests are taken on and finished by self-service, and quick for whoever answers the
+#: rest. Sales (plan changes, upgrades) jump the queue and are quick to do. Disputes, cancellations
+#: and complaints go to a person and need a specialist (transfers, long calls); outages arrive in
+#: surges and cannot be fixed on the call.
 DELIVERY = {
-    "password_reset": Delivery(1.5, 0.92, 0.03, 0.8, 4.5),
-    "billing_question": Delivery(-0.1, 0.50, 0.10, 1.0, 5.5),
-    "address_change": Delivery(0.6, 0.85, 0.05, 0.9, 4.5),
-    "order_status": Delivery(0.8, 0.90, 0.05, 0.8, 3.5),
-    "technical_fault": Delivery(-0.7, 0.25, 0.35, 1.3, 12.0),
-    "plan_change": Delivery(0.9, 0.90, 0.05, 0.5, 3.5),
-    "billing_dispute": Delivery(-0.9, 0.05, 0.45, 1.2, 12.0),
-    "payment_failed": Delivery(-0.5, 0.45, 0.15, 1.0, 6.0),
-    "delivery_delay": Delivery(-0.8, 0.35, 0.20, 1.2, 6.0),
-    "service_outage": Delivery(-1.0, 0.20, 0.35, 1.8, 8.0),
-    "product_question": Delivery(0.3, 0.70, 0.10, 0.8, 4.5),
-    "refund_request": Delivery(-0.8, 0.25, 0.25, 1.0, 8.0),
-    "cancellation_request": Delivery(-0.6, 0.03, 0.55, 1.0, 11.0),
-    "complaint": Delivery(-1.0, 0.03, 0.45, 1.2, 13.0),
-    "upgrade_offer": Delivery(0.9, 0.80, 0.05, 0.5, 4.0),
+    "password_reset": Delivery(2.0, 0.92, 1.5, 0.03, 0.8, 4.5),
+    "billing_question": Delivery(1.0, 0.50, -0.3, 0.10, 1.0, 5.5),
+    "address_change": Delivery(1.5, 0.75, 0.1, 0.05, 0.9, 4.5),
+    "order_status": Delivery(2.0, 0.90, 0.8, 0.05, 0.8, 3.5),
+    "technical_fault": Delivery(0.8, 0.25, -0.7, 0.35, 1.3, 12.0),
+    "plan_change": Delivery(1.5, 0.90, 0.9, 0.05, 0.5, 3.5),
+    "billing_dispute": Delivery(0.4, 0.05, -0.4, 0.45, 1.2, 12.0),
+    "payment_failed": Delivery(1.0, 0.45, -0.5, 0.15, 1.0, 6.0),
+    "delivery_delay": Delivery(1.0, 0.35, -0.8, 0.20, 1.2, 6.0),
+    "service_outage": Delivery(1.0, 0.20, -1.0, 0.35, 1.8, 8.0),
+    "product_question": Delivery(1.2, 0.70, 0.3, 0.10, 0.8, 4.5),
+    "refund_request": Delivery(0.7, 0.25, -0.8, 0.25, 1.0, 8.0),
+    "cancellation_request": Delivery(0.3, 0.03, -0.3, 0.55, 1.0, 11.0),
+    "complaint": Delivery(0.3, 0.03, -0.8, 0.45, 1.2, 13.0),
+    "upgrade_offer": Delivery(1.0, 0.80, 0.9, 0.05, 0.5, 4.0),
 }
 #: Who gets in touch about what: the log of how much likelier a customer is to contact for the
 #: reason per unit of attitude above ``ATTITUDE_START`` (others 0). A customer who likes the service
 #: is the one who changes plan or takes an upgrade.
-REASON_ATTITUDE_TILT = {"plan_change": 0.15, "upgrade_offer": 0.25}
+REASON_ATTITUDE_TILT = {"plan_change": 0.2, "upgrade_offer": 0.3}
 
 
 @dataclass(frozen=True)
@@ -390,8 +418,9 @@ def _deliver(
     """Draw how each contact was delivered: ``automated``, ``live`` (a person handled it), ``transfers``,
     ``resolved``, ``escalated``, ``wait`` and ``handle`` (seconds) and ``cost``.
 
-    Contacts in an automated channel (``AUTOMATED_SHARE``) start in automation, which finishes the
-    reason's ``Delivery.containment`` share and hands the rest to a person with one transfer. A person
+    Contacts in an automated channel (``AUTOMATED_SHARE``) start in automation as readily as the
+    reason's ``Delivery.automation`` says; automation finishes the reason's ``Delivery.containment``
+    share and hands the rest to a person with one transfer. A person
     resolves with probability ``ramp * logistic(logit(handler resolution) + reason shift + channel
     shift) - 0.06 * transfers``, transfers ``Poisson(Delivery.transfers + 0.3 * (1 - ramp))`` times,
     keeps the customer waiting ``gamma(2, 30 * channel minutes * Delivery.wait) * (1.6 - 0.6 * ramp)``
@@ -401,7 +430,9 @@ def _deliver(
     d = [DELIVERY[r] for r in REASONS]
     n = reason.size
     h = tuple(HANDLERS.values())
-    automated = rng.uniform(0, 1, n) < np.array([AUTOMATED_SHARE.get(c, 0.0) for c in CHANNELS])[channel]
+    left_to_people = 1 - np.array([AUTOMATED_SHARE.get(c, 0.0) for c in CHANNELS])[channel]
+    uptake = 1 - left_to_people ** np.array([x.automation for x in d])[reason]
+    automated = rng.uniform(0, 1, n) < uptake
     contained = automated & (rng.uniform(0, 1, n) < np.array([x.containment for x in d])[reason])
     live = ~contained
     log_odds = (
@@ -731,11 +762,11 @@ def generate(
     )
     population = population_nps(ltr_all, cols["channel"], cols["live"], ltr_rel_all, rel["at"], start_us=start_us)
     # Judged on the stored precision of the wait (a tenth of a second), as the moment map judges it.
-    met = meets_expectations(
+    meeting = meets_expectations(
         cols["resolved"], np.round(cols["wait"], 1), cols["transfers"], CHANNELS_ARRAY[cols["channel"]]
     )
     delivered = realised_delivery(
-        cols["reason"], cols["channel"], met, cols["automated"], cols["live"], cols["cost"], ltr_all
+        cols["reason"], cols["channel"], meeting, cols["automated"], cols["live"], cols["cost"], ltr_all
     )
 
     files = {
@@ -980,8 +1011,9 @@ def truth(
         "delivery": {
             "form": {
                 "automation": (
-                    "a contact in a channel of automation.share_by_channel starts in automation, which"
-                    " finishes the reason's containment share; the rest go to a person with one transfer"
+                    "a contact starts in automation with probability 1 - (1 - automation.share_by_channel)"
+                    " ** reason automation; automation finishes the reason's containment share and hands"
+                    " the rest to a person with one transfer"
                 ),
                 "resolved": (
                     "by a person: ramp * logistic(logit(handler resolution) + reason resolution + channel"
