@@ -248,7 +248,7 @@ DELIVERY = {
 #: Who gets in touch about what: the log of how much likelier a customer is to contact for the
 #: reason per unit of attitude above ``ATTITUDE_START`` (others 0). A customer who likes the service
 #: is the one who changes plan or takes an upgrade.
-REASON_ATTITUDE_TILT = {"plan_change": 0.2, "upgrade_offer": 0.3}
+REASON_ATTITUDE_TILT = {"plan_change": 0.24, "upgrade_offer": 0.3}
 
 
 @dataclass(frozen=True)
