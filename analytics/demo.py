@@ -1142,6 +1142,14 @@ def _share(flags: np.ndarray, mask: np.ndarray) -> float | None:
     return round(float(flags[mask].mean()), 6) if mask.any() else None
 
 
+def _shares(flags: np.ndarray, group: np.ndarray, groups: int) -> list[float | None]:
+    """The share of ``flags`` in each of ``groups`` integer groups (None for an empty one): one
+    counting pass, where a mask per group would scan 11 M contacts 90 times at the benchmark scale."""
+    n = np.bincount(group, minlength=groups)
+    hits = np.bincount(group, weights=flags.astype(float), minlength=groups)
+    return [round(float(k / m), 6) if m else None for k, m in zip(hits, n, strict=True)]
+
+
 def realised_delivery(
     reason: np.ndarray,
     channel: np.ndarray,
@@ -1153,8 +1161,8 @@ def realised_delivery(
 ) -> dict[str, Any]:
     """The met rates the world has and each journey stage's delivery, from the generator's own draws.
 
-    Every contact counts, with its true channel, before any planted bad row is quarantined (a few
-    in 2,000 contacts, so the moment map's rates differ by well under a point). ``reason`` and
+    Every contact counts, with its true channel, before any planted bad row is quarantined (one in
+    2,000 contacts, so the moment map's rates differ by well under a point). ``reason`` and
     ``channel`` are positions in ``REASONS`` and ``CHANNELS``; ``met`` is ``meets_expectations``;
     ``ltr`` is every contact's drawn LTR, answered or not. Per stage: ``contacts``, ``met_rate``,
     ``automation_rate``, ``containment_rate`` (of automated contacts, the share automation finished),
@@ -1162,11 +1170,9 @@ def realised_delivery(
     """
     from analytics.moments import MetRule
 
-    by_reason = {r: _share(met, reason == i) for i, r in enumerate(REASONS)}
-    by_pair = {
-        r: {c: _share(met, (reason == i) & (channel == j)) for j, c in enumerate(CHANNELS)}
-        for i, r in enumerate(REASONS)
-    }
+    width = len(CHANNELS)
+    pairs = _shares(met, reason * width + channel, len(REASONS) * width)
+    by_pair = {r: dict(zip(CHANNELS, pairs[i * width : (i + 1) * width], strict=True)) for i, r in enumerate(REASONS)}
     stage = np.asarray([REASON_STAGE[r] for r in REASONS])[reason]
     contained = automated & ~live
     stages: dict[str, Any] = {}
@@ -1189,12 +1195,12 @@ def realised_delivery(
                     " over every contact the generator drew, before quarantine"
                 ),
                 "overall": _share(met, np.ones(met.size, dtype=bool)),
-                "by_reason": by_reason,
-                "by_channel": {c: _share(met, channel == j) for j, c in enumerate(CHANNELS)},
+                "by_reason": dict(zip(REASONS, _shares(met, reason, len(REASONS)), strict=True)),
+                "by_channel": dict(zip(CHANNELS, _shares(met, channel, width), strict=True)),
                 "by_reason_and_channel": by_pair,
                 "by_journey_stage": {name: row["met_rate"] for name, row in stages.items()},
             },
-            "contacts_by_reason": {r: int((reason == i).sum()) for i, r in enumerate(REASONS)},
+            "contacts_by_reason": dict(zip(REASONS, np.bincount(reason, minlength=len(REASONS)).tolist(), strict=True)),
         },
         "journey_stages": {
             "planted": {stance: sorted(names) for stance, names in PLANTED_STANCES.items()},
