@@ -61,6 +61,16 @@ def demo_brief(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -
     return content, path
 
 
+@pytest.fixture(scope="module")
+def default_brief(default_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[brief.BriefContent, Path]:
+    """The brief of the default demo, without the value case. The small demo is too thin for top
+    actions: delivery varies by reason, so few moments there have enough answers on both sides."""
+    content = brief.brief_content(warehouse.open(default_demo), Filters(), use_value_case=False)
+    path = tmp_path_factory.mktemp("default_brief") / "brief.pdf"
+    path.write_bytes(brief.render_pdf(content))
+    return content, path
+
+
 def test_every_headline_number_is_the_library_s(
     demo_warehouse: Path, demo_brief: tuple[brief.BriefContent, Path], tmp_path: Path
 ) -> None:
@@ -107,9 +117,10 @@ def test_the_brief_reports_the_latest_complete_quarter_against_the_one_before(
 
 
 def test_the_brief_has_its_sections_charts_and_pages(
-    demo_brief: tuple[brief.BriefContent, Path], tmp_path: Path
+    default_brief: tuple[brief.BriefContent, Path], tmp_path: Path
 ) -> None:
-    content, path = demo_brief
+    content, path = default_brief
+    assert len(content.actions) > 0
     text = pdf_text(path, tmp_path)
     for section in ("In short", "Data quality", "Headline numbers", "Top actions", "Charts", "Methods and sources"):
         assert section in text
@@ -180,13 +191,11 @@ def test_hostile_names_and_long_text_are_printed_as_given(wh_path: Path, tmp_pat
     assert pdf_info(tmp_path / "all.pdf")["Page size"].startswith("612 x 792")
 
 
-def test_the_value_case_is_asked_for_its_per_moment_money(
-    demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_value_case_is_asked_for_its_per_moment_money(default_demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``analytics.impact.value_case`` is called with the scope the list covers, and its per-moment
     money (with its own interval) goes beside the moment, ranks it first when its interval is above
     zero, and is said in words."""
-    wh = warehouse.open(demo_warehouse)
+    wh = warehouse.open(default_demo)
     plain = brief.brief_content(wh, Filters(), use_value_case=False)
     last = plain.actions.iloc[-1]
     row = {"journey_stage": last["journey_stage"], "contact_reason": last["contact_reason"]}
