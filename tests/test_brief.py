@@ -63,6 +63,16 @@ def demo_brief(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -
     return content, path
 
 
+@pytest.fixture(scope="module")
+def default_brief(default_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[brief.BriefContent, Path]:
+    """The brief of the default demo, without the value case. The small demo is too thin for top
+    actions: delivery varies by reason, so no moment has enough answers on both sides there."""
+    content = brief.brief_content(warehouse.open(default_demo), Filters(), use_value_case=False)
+    path = tmp_path_factory.mktemp("default_brief") / "brief.pdf"
+    path.write_bytes(brief.render_pdf(content))
+    return content, path
+
+
 def test_every_headline_number_is_the_library_s(
     demo_warehouse: Path, demo_brief: tuple[brief.BriefContent, Path], tmp_path: Path
 ) -> None:
@@ -108,9 +118,10 @@ def test_the_brief_reports_the_latest_complete_quarter_against_the_one_before(
 
 
 def test_the_brief_has_its_sections_charts_and_pages(
-    demo_brief: tuple[brief.BriefContent, Path], tmp_path: Path
+    default_brief: tuple[brief.BriefContent, Path], tmp_path: Path
 ) -> None:
-    content, path = demo_brief
+    content, path = default_brief
+    assert len(content.actions) > 0
     text = pdf_text(path, tmp_path)
     for section in ("Data quality", "Headline numbers", "Top actions", "Charts", "Methods and sources"):
         assert section in text
@@ -203,8 +214,8 @@ def test_money_at_stake_joins_the_value_case_by_moment() -> None:
         brief.money_at_stake(actions, impacts.drop(columns=["value_low"]))
 
 
-def test_the_value_case_money_is_printed_beside_its_action(demo_warehouse: Path, tmp_path: Path) -> None:
-    wh = warehouse.open(demo_warehouse)
+def test_the_value_case_money_is_printed_beside_its_action(default_demo: Path, tmp_path: Path) -> None:
+    wh = warehouse.open(default_demo)
     content = brief.brief_content(wh, Filters(), use_value_case=False)
     first = content.actions.iloc[0]
     impacts = pd.DataFrame(
@@ -224,12 +235,10 @@ def test_the_value_case_money_is_printed_beside_its_action(demo_warehouse: Path,
     assert "This brief was built without the value case" not in text
 
 
-def test_the_value_case_is_asked_for_its_per_moment_money(
-    demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_value_case_is_asked_for_its_per_moment_money(default_demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``analytics.impact.value_case(wh, scope)`` is called with the brief's scope, and its per-moment
     rows (with their own intervals) are preferred to the per-segment ones."""
-    wh = warehouse.open(demo_warehouse)
+    wh = warehouse.open(default_demo)
     plain = brief.brief_content(wh, Filters(), use_value_case=False)
     first = plain.actions.iloc[0]
     row = {"journey_stage": first["journey_stage"], "contact_reason": first["contact_reason"]}
