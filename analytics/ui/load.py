@@ -1,0 +1,159 @@
+"""Dashboard sessions without a browser, for the load benchmark and its small version in the tests.
+
+A browser talks to the dashboard over one websocket (``/_stcore/stream``) in Streamlit's protocol:
+it sends a ``BackMsg`` asking for a script run (the page, its query string, the widgets' states)
+and receives ``ForwardMsg``s (the page's elements as deltas, then ``script_finished``). A
+``Session`` here does the same with no widgets touched, so each visit is what a user sees on
+opening a page or a shared link (``?channel=voice``). The pages come from the app's own navigation
+message, so every page the app declares is visited, whatever ``app.py`` lists.
+
+A visit records how long the script run took, what it sent, and every error it showed: an
+exception element (what a traceback on the page is), an ``st.error`` box, or a run that did not
+finish. Only ``127.0.0.1`` is spoken to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import websockets
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+#: Longest a page may take before its visit counts as an error (a user would have given up).
+VISIT_TIMEOUT_S = 300.0
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the app as its navigation names it: ``path`` is its URL path ("" for the home page)."""
+
+    name: str
+    path: str
+    script_hash: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One script run of a page: ``seconds`` from the request to ``script_finished``."""
+
+    page: str
+    query: str
+    seconds: float
+    bytes_received: int
+    errors: tuple[str, ...]
+    texts: tuple[str, ...] = field(repr=False, default=())
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class Session:
+    """One dashboard session over the websocket, as a browser tab holds it."""
+
+    def __init__(self, connection: Any, pages: tuple[Page, ...]) -> None:
+        self._ws = connection
+        self.pages = pages
+
+    @classmethod
+    async def open(cls, url: str, *, timeout_s: float = VISIT_TIMEOUT_S) -> tuple[Session, Visit]:
+        """Connect to the dashboard at ``url`` (``http://127.0.0.1:PORT``) and run its home page, as a
+        browser does on arrival; return the session and that first visit."""
+        parts = urlsplit(url)
+        if parts.hostname != "127.0.0.1":
+            raise ValueError(f"load is only sent to 127.0.0.1, not {parts.hostname}")
+        stream = f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
+        connection = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None)  # type: ignore[list-item]
+        session = cls(connection, ())
+        first = await session._run(Page("", "", ""), "", timeout_s=timeout_s)
+        return session, first
+
+    def page(self, path: str) -> Page:
+        """The page whose URL path is ``path`` ("" for the home page)."""
+        for page in self.pages:
+            if page.path == path:
+                return page
+        known = ", ".join(repr(p.path) for p in self.pages)
+        raise KeyError(f"no page at {path!r}; the app has {known}")
+
+    async def visit(self, page: Page, query: str = "", *, timeout_s: float = VISIT_TIMEOUT_S) -> Visit:
+        """Open ``page`` with ``query`` (``channel=voice``) as a fresh visit and wait for it to finish."""
+        return await self._run(page, query, timeout_s=timeout_s)
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+    async def _run(self, page: Page, query: str, *, timeout_s: float) -> Visit:
+        request = BackMsg()
+        request.rerun_script.query_string = query
+        request.rerun_script.page_name = page.path
+        request.rerun_script.page_script_hash = page.script_hash
+        start = time.perf_counter()
+        await self._ws.send(request.SerializeToString())
+        seen = _Seen()
+        try:
+            await asyncio.wait_for(self._receive(seen), timeout_s)
+        except TimeoutError:
+            seen.errors.append(f"no answer within {timeout_s:.0f} s")
+        except websockets.ConnectionClosed as exc:
+            seen.errors.append(f"connection closed: {exc}")
+        return Visit(
+            page=page.name or self._home_name(),
+            query=query,
+            seconds=time.perf_counter() - start,
+            bytes_received=seen.size,
+            errors=tuple(seen.errors),
+            texts=tuple(seen.texts),
+        )
+
+    def _home_name(self) -> str:
+        return next((p.name for p in self.pages if p.path == ""), "home")
+
+    async def _receive(self, seen: _Seen) -> None:
+        while True:
+            data = await self._ws.recv()
+            seen.size += len(data)
+            message = ForwardMsg()
+            message.ParseFromString(data)
+            kind = message.WhichOneof("type")
+            if kind == "navigation":
+                self.pages = tuple(
+                    Page(p.page_name, p.url_pathname, p.page_script_hash) for p in message.navigation.app_pages
+                )
+            elif kind == "delta":
+                _read_delta(message, seen)
+            elif kind == "page_not_found":
+                seen.errors.append(f"page not found: {message.page_not_found.page_name}")
+            elif kind == "script_finished":
+                status = message.script_finished
+                if status == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    seen.errors.append("the script did not compile")
+                if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    return
+
+
+@dataclass
+class _Seen:
+    size: int = 0
+    errors: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+
+def _read_delta(message: ForwardMsg, seen: _Seen) -> None:
+    delta = message.delta
+    if delta.WhichOneof("type") != "new_element":
+        return
+    element = delta.new_element
+    kind = element.WhichOneof("type")
+    if kind == "exception":
+        seen.errors.append(f"{element.exception.type}: {element.exception.message}")
+    elif kind == "alert" and element.alert.format == Alert.ERROR:
+        seen.errors.append(f"error box: {element.alert.body}")
+    elif kind == "markdown":
+        seen.texts.append(element.markdown.body)
