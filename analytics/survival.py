@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -45,6 +43,7 @@ from analytics import advocacy, filters, inference, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
+from analytics.memo import Memo
 from analytics.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
 
 MONTH_DAYS = 30.4375
@@ -204,27 +203,14 @@ def survival_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
 
 #: The last few survival tables, spell frames and Cox models built, per warehouse version and
 #: arguments: a page asks for curves, the Cox model, value and a what-if of the same customers, and
-#: at a million customers each build takes seconds.
-_BUILT: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-_BUILT_SIZE = 8
-_BUILT_LOCK = threading.Lock()
+#: at a million customers each build takes seconds. Sessions asking at once share one build.
+_BUILT: Memo[Any] = Memo(entries=8)
 
 
 def recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     """``build()``, or what it returned for the same warehouse version, ``kind`` and ``key``: a small
     cache of the slow pieces (tables, spells, models) that several calls in one process share."""
-    full = (kind, str(wh.root), wh.data_version, *key)
-    with _BUILT_LOCK:
-        known = _BUILT.get(full)
-        if known is not None:
-            _BUILT.move_to_end(full)
-            return known
-    made = build()
-    with _BUILT_LOCK:
-        _BUILT[full] = made
-        while len(_BUILT) > _BUILT_SIZE:
-            _BUILT.popitem(last=False)
-    return made
+    return _BUILT.get((kind, str(wh.root), wh.data_version, *key), build)
 
 
 def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:

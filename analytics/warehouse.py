@@ -24,7 +24,6 @@ import os
 import threading
 import uuid
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from analytics import config, schema
 from analytics.errors import WarehouseError
+from analytics.memo import Memo
 
 LOCK_FILE = ".ingest.lock"
 #: Intermediate results a handle keeps at most (``Warehouse.materialize``), most recently used first.
@@ -178,11 +178,8 @@ class Warehouse:
     _deltas: dict[str, DeltaTable] = field(repr=False)
     engine: str = "duckdb"
     opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _memo: OrderedDict[Hashable, tuple[str, ibis.Table]] = field(default_factory=OrderedDict, repr=False)
-    #: Guards the handle's bookkeeping (the memo, tables being built, tables to drop), never a query.
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    #: Results being built right now, by key: later callers wait for the first instead of building again.
-    _building: dict[Hashable, _Building] = field(default_factory=dict, repr=False)
+    #: What ``materialize`` keeps: the engine's name for each result, and the table over it.
+    _memo: Memo[tuple[str, ibis.Table]] = field(init=False, repr=False)
     #: Kept results no caller can reach any more (evicted, and every expression over them gone): to drop.
     _retired: list[str] = field(default_factory=list, repr=False)
     _tables: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
@@ -190,6 +187,9 @@ class Warehouse:
     _views: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     #: Spark only: the cached DataFrames behind ``materialize``, to release on close.
     _cached: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._memo = Memo(entries=MEMO_ENTRIES, over_budget=self._over_budget, evicted=self._evicted)
 
     @property
     def data_version(self) -> str:
@@ -278,77 +278,48 @@ class Warehouse:
         Threads may call this at once. Different keys are computed side by side, each on its
         thread's own cursor; a thread asking for a key that another is computing waits for it
         rather than computing it again. At most ``MEMO_ENTRIES`` results are kept, and fewer when
-        they hold more than ``config.memo_mb()`` between them; the least recently used go first. A
-        result that goes is dropped from the engine only once no expression over it is left, so a
-        query that took it a moment ago still runs.
+        they hold more than ``config.memo_mb()`` between them; the least recently used go first.
         """
-        while True:
-            with self._lock:
-                self._drop_retired()
-                if key in self._memo:
-                    self._memo.move_to_end(key)
-                    return self._memo[key][1]
-                pending = self._building.get(key)
-                owner = pending is None
-                if pending is None:
-                    pending = self._building[key] = _Building()
-            if owner:
-                return self._build(key, build, pending)
-            pending.done.wait()
-            # The key is kept now (or its build failed, and this caller tries it itself).
+        self._drop_retired()
+        kept = self._memo.get(key, lambda: self._keep(build()))
+        self._drop_retired()  # what this call pushed out, if nothing refers to it
+        return kept[1]
 
-    def _build(self, key: Hashable, build: Callable[[], ibis.Table], pending: _Building) -> ibis.Table:
+    def _keep(self, expr: ibis.Table) -> tuple[str, ibis.Table]:
         name = f"_memo_{uuid.uuid4().hex[:12]}"
-        table: ibis.Table | None = None
-        try:
-            if self.engine == "spark":
-                table = self._spark_cache(name, build())
-            else:
-                table = self.con.create_table(name, build())
-                # Dropped once nothing refers to it: see _evict.
-                weakref.finalize(table.op(), self._retire, name)
-            return table
-        finally:
-            # Kept and announced in one step, so no caller finds the key neither kept nor being built.
-            with self._lock:
-                if table is not None:
-                    self._memo[key] = (name, table)
-                    self._evict()
-                del self._building[key]
-            pending.done.set()
+        if self.engine == "spark":
+            return name, self._spark_cache(name, expr)
+        # A table in the handle's own in-memory database, so every thread's cursor sees it.
+        table = self.con.create_table(name, expr)
+        weakref.finalize(table.op(), self._retired.append, name)
+        return name, table
 
-    def _evict(self) -> None:
-        """Forget the least recently used results past ``MEMO_ENTRIES`` or the memory budget (held
-        under ``_lock``). On DuckDB the table itself is dropped by ``_drop_retired`` once its last
-        expression is gone; Spark's cached frames are released at once (a query under way still
-        reads the files)."""
-        budget = config.memo_mb() * 2**20
-        while len(self._memo) > 1 and (len(self._memo) > MEMO_ENTRIES or self._memo_bytes() > budget):
-            old = self._memo.popitem(last=False)[1][0]
-            if self.engine == "spark":
-                self._drop_temporary(old)
-            # What nothing else refers to is retired as the memo lets go of it: drop it now.
-            self._drop_retired()
-
-    def _memo_bytes(self) -> int:
-        """Memory the kept results take in the engine (DuckDB's own account); 0 where unknown."""
+    def _over_budget(self) -> bool:
+        """Whether the kept results take more than ``config.memo_mb()`` (DuckDB's own account of its
+        in-memory tables; Spark keeps its cache in the JVM, which bounds it)."""
         if self.engine != "duckdb":
-            return 0
+            return False
         # fetchall, not fetchone: a result left open keeps this cursor's transaction, and with it a
         # snapshot of the catalog from before other threads' tables were made.
         rows = self.con.con.execute(
             "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'"
         ).fetchall()
-        return int(rows[0][0])
+        return int(rows[0][0]) > config.memo_mb() * 2**20
 
-    def _retire(self, name: str) -> None:
-        # Runs when the garbage collector frees the table's last expression, possibly inside another
-        # query's thread: only note the name; the next materialize (or close) drops it.
-        self._retired.append(name)
+    def _evicted(self, kept: tuple[str, ibis.Table]) -> None:
+        # Spark's cached frame is released at once (a query under way still reads the files). A
+        # DuckDB table is dropped once its last expression is gone (the finalizer in _keep): a query
+        # that took it a moment ago still runs.
+        if self.engine == "spark":
+            self._drop_temporary(kept[0])
 
     def _drop_retired(self) -> None:
-        while self._retired:
-            self._drop_temporary(self._retired.pop())
+        while True:
+            try:
+                name = self._retired.pop()
+            except IndexError:  # none left (another thread may have taken the last)
+                return
+            self._drop_temporary(name)
 
     def _spark_cache(self, name: str, expr: ibis.Table) -> ibis.Table:
         """Spark's counterpart of a temporary table: the query's DataFrame, cached where it is first
@@ -436,13 +407,6 @@ def open(  # noqa: A001 - the natural verb here
 
     con.con = _Cursors(raw, setup)
     return Warehouse(root=root, versions=versions, con=con, _deltas=deltas)
-
-
-@dataclass
-class _Building:
-    """A result one thread is computing for ``Warehouse.materialize``; others wait on ``done``."""
-
-    done: threading.Event = field(default_factory=threading.Event)
 
 
 class _Cursors:
