@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import brief, charts, survival, value
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import cached, draw, filters, onboarding, tables
 from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
 wh, scope = onboarding.open_page(
@@ -28,7 +28,8 @@ with st.expander("Lifetime value assumptions"):
     assumptions = filters.money_assumptions(tail=True)
 
 with st.spinner("Kaplan-Meier curves and bootstrap intervals…"):
-    report = cached.survival_report(scope, by=by, horizon=float(horizon))
+    # Thinned to what a screen can show: a million customers make about 250,000 Kaplan-Meier steps.
+    report = cached.survival_report(scope, by=by, horizon=float(horizon), resolution=survival.SCREEN_RESOLUTION)
 if report.is_empty:
     st.info("No customers in this scope.")
     st.stop()
@@ -47,7 +48,7 @@ if churn.value != "—":
         "the period, so joiners and leavers count for part of it.",
     )
     rate[1].caption(f"95% CI {churn.interval}. {churn.counts} Change: {churn.change_note}.")
-st.altair_chart(charts.survival_curves(report.curves, by=by), width="stretch")
+draw.chart(charts.survival_curves, report.curves, by=by)
 value_by = by if by in value.DIMENSIONS else "segment"
 values = cached.customer_value(scope, by=value_by, assumptions=assumptions)
 summary = value.tenure_and_value(report, values if value_by == by else values.iloc[0:0])
@@ -87,7 +88,7 @@ else:
     )
     if cox.note:
         st.caption(cox.note)
-    st.altair_chart(charts.hazard_forest(cox.hazard_ratios), width="stretch")
+    draw.chart(charts.hazard_forest, cox.hazard_ratios)
     if cox.warning:
         st.warning(cox.warning)
         if cox.stratified is not None and not cox.stratified.hazard_ratios.empty:
@@ -112,7 +113,7 @@ m[1].metric("Customer equity", fmt("equity", total["equity"]), help=spec("equity
 m[2].metric(
     "Value at risk, next 12 months", fmt("value_at_risk", total["value_at_risk"]), help=spec("value_at_risk").help
 )
-st.altair_chart(charts.value_at_risk(values, by=value_by), width="stretch")
+draw.chart(charts.value_at_risk, values, by=value_by)
 tables.show(
     values,
     ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
@@ -156,5 +157,5 @@ else:
     )
     k[2].metric(f"Margin over {result.horizon_months} months", fmt("equity", result.margin_after),
                 delta=fmt("equity", result.margin_kept))  # fmt: skip
-    st.altair_chart(charts.what_if_curve(result.curve), width="stretch")
+    draw.chart(charts.what_if_curve, result.curve)
     st.caption(f"{result.description}. {result.note}")

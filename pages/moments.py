@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import charts, moments
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
 
 wh, scope = onboarding.open_page(
@@ -49,7 +49,7 @@ if lines:
     for line in lines:
         st.markdown(f"- {line}")
 
-st.altair_chart(charts.moment_bubbles(table), width="stretch")
+draw.chart(charts.moment_bubbles, table)
 st.caption(
     "Each circle is a kind of contact (journey stage and reason), sized by volume. Up is a bigger swing in NPS "
     "between contacts that met expectations and those that did not, with its 95% interval; right is a higher "
@@ -67,7 +67,7 @@ tables.show(
 
 st.subheader("Contact reasons")
 reasons = cached.pareto(scope)
-st.altair_chart(charts.pareto(reasons), width="stretch")
+draw.chart(charts.pareto, reasons)
 tables.show(
     reasons,
     ["contact_reason", "volume", "volume_share", "cumulative_share", "vital_few", "escalation_rate", "repeat_rate"]
@@ -111,8 +111,8 @@ else:
         "independent evidence." + (f" {result.note}" if result.note else "")
     )
     left, right = st.columns(2)
-    left.altair_chart(charts.driver_importance(result.table), width="stretch")
-    right.altair_chart(charts.importance_performance(result.table), width="stretch")
+    draw.chart(charts.driver_importance, result.table, place=left)
+    draw.chart(charts.importance_performance, result.table, place=right)
     split = result.split.set_index("kind")
     if {"tactile", "emotive"} <= set(split.index):
         t, e = split.loc["tactile"], split.loc["emotive"]

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, impact
 from analytics.moments import moment_name
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import cached, draw, filters, onboarding, tables
 from analytics.ui.columns import IMPACT_ALIASES, fmt
 
 wh, scope = onboarding.open_page(
@@ -53,7 +53,7 @@ st.caption(
     f"({case.months:.0f} months of contacts in scope). An interval that holds zero means the data cannot tell the "
     "moment's value from none."
 )
-st.altair_chart(charts.value_case(shown), width="stretch")
+draw.chart(charts.value_case, shown)
 tables.show(
     shown,
     [

@@ -562,3 +562,73 @@ def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path
     assert metric.value == expected.value
     assert expected.period in metric.label
     assert any("customer-months" in c.value for c in at.caption)
+
+
+def shown(at: AppTest) -> list[object]:
+    """What a run put on the page, as text: metrics, markdown, captions and tables."""
+    frames = [df.value.to_csv(index=False) for df in at.dataframe]
+    return [*(m.value for m in at.metric), *(md.value for md in at.markdown), *(c.value for c in at.caption), *frames]
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_a_page_shows_the_same_on_its_next_run(page: str, demo_env: Path) -> None:
+    """Results are shared objects, kept once for every session: a page that changed one in place
+    would show something else on its next run, or in another session."""
+    first = on_page(page, channel=["chat"])
+    no_exception(first)
+    again = on_page(page, channel=["chat"])
+    no_exception(again)
+    assert shown(again) == shown(first)
+
+
+def test_advocacy_computes_rates_weights_and_segments_only_when_asked(
+    demo_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closed expander still runs what is inside it; these three run only when their switch is on."""
+    from analytics.ui import cached
+
+    asked: list[str] = []
+    for name in ("response_rates", "weighted_nps_by", "segments"):
+        original = getattr(cached, name)
+
+        def counted(*args: object, __name: str = name, __original: object = original, **kwargs: object) -> object:
+            asked.append(__name)
+            return __original(*args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(cached, name, counted)
+    at = run("pages/advocacy.py", by="segment")
+    no_exception(at)
+    assert asked == []
+    at.toggle(key="response_rates").set_value(True).run()
+    at.toggle(key="weighted").set_value(True).run()
+    at.button(key="find_segments").click().run()
+    no_exception(at)
+    assert set(asked) == {"response_rates", "weighted_nps_by", "segments"}
+    assert any("Response rate" in str(c) for df in at.dataframe for c in df.value.columns)
+
+
+def test_a_chart_is_built_once_per_result(demo_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spec of a chart is kept beside the result it shows: later runs, in any session, send it
+    again without building the chart."""
+    import functools
+
+    from analytics import charts
+
+    at = on_page("pages/moments.py")
+    no_exception(at)
+    built: list[str] = []
+    original = charts.moment_bubbles
+
+    @functools.wraps(original)
+    def counted(*args: object, **kwargs: object) -> object:
+        built.append("moment_bubbles")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "moment_bubbles", counted)
+    again = on_page("pages/moments.py")
+    no_exception(again)
+    assert built == []
+    assert len(again.get("vega_lite_chart")) == len(at.get("vega_lite_chart")) > 0
+    other = on_page("pages/moments.py", channel=["voice"])  # another result: built for it
+    no_exception(other)
+    assert built == ["moment_bubbles"]

@@ -117,12 +117,21 @@ def _on_warehouse(
     reads: Reads = FACTS,
     variants: Variants = ({},),
     scoped: bool = True,
+    entries: int = 256,
 ) -> Callable[..., Any]:
-    """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments)."""
+    """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments),
+    keeping at most ``entries`` results.
+
+    Results are kept as shared objects (``st.cache_resource``), not copies: a copy is unpickled on
+    every script run, which for the frames of a page at a million customers cost more than drawing
+    it. So no page or library function changes a result it is handed (``tests/test_app.py`` runs
+    every page twice to check), and ``analytics.ui.draw`` keeps each chart's spec beside it. The
+    same key is computed once, whoever asks; other sessions wait for it.
+    """
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     # Every wrapper shares this code, so the function's name must be part of the cache key.
-    @st.cache_data(show_spinner=False, max_entries=256)
+    @st.cache_resource(show_spinner=False, max_entries=entries)
     def run(_wh: Warehouse, function: str, root: str, versions: tuple[Any, ...], *args: Any, **kwargs: Any) -> Any:
         return fn(_wh, *args, **kwargs)
 
@@ -204,7 +213,10 @@ driver_analysis: Callable[..., drivers.DriverResult] = _on_warehouse(
     ),
 )
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
-    segmentation.segment, variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"})
+    # A segmentation holds every customer's assignment: a few are kept, not hundreds.
+    segmentation.segment,
+    variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"}),
+    entries=8,
 )
 saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
     segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False
