@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from analytics import warehouse
-from analytics.ui.load import Session, Visit
+from analytics.ui.load import Session, Visit, arrive_together
 from analytics.ui.serve import running
 
 HERE = Path(__file__).resolve().parent
@@ -135,28 +135,6 @@ def _summary(name: str, visits: list[Visit]) -> dict[str, Any]:
     }
 
 
-async def arrival(url: str, sessions: int, record: Record, *, seed: int = 0) -> None:
-    """``sessions`` sessions arrive together; each opens every page once in its own order."""
-    rng = random.Random(seed)
-    orders = [rng.random() for _ in range(sessions)]
-    t0 = time.perf_counter()
-
-    async def one(i: int) -> None:
-        query = SCOPES[i % len(SCOPES)]
-        session, first = await Session.open(url, timeout_s=VISIT_TIMEOUT_S)
-        record.add(0.0, first)
-        try:
-            pages = [p for p in session.pages if p.path]
-            random.Random(orders[i]).shuffle(pages)
-            for page in pages:
-                started = time.perf_counter() - t0
-                record.add(started, await session.visit(page, query, timeout_s=VISIT_TIMEOUT_S))
-        finally:
-            await session.close()
-
-    await asyncio.gather(*(one(i) for i in range(sessions)))
-
-
 async def steady(url: str, sessions: int, minutes: float, record: Record, *, seed: int = 0, during: Any = None) -> None:
     """Each session opens a random page every ``THINK_S`` seconds for ``minutes``; ``during`` (a
     coroutine) runs beside them."""
@@ -240,7 +218,8 @@ async def warm_cpu(server: Server, repeats: int, record: Record) -> list[dict[st
 def run_case(case: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
     record = Record()
-    result: dict[str, Any] = {"case": case, "warehouse": str(root), "sessions": args.sessions}
+    sessions = 1 if case == "cpu" else args.sessions
+    result: dict[str, Any] = {"case": case, "warehouse": str(root), "sessions": sessions}
     with tempfile.TemporaryDirectory(prefix="iconic-load-") as tmp:
         if case == "ingest":
             copy = Path(tmp) / "warehouse"
@@ -251,7 +230,11 @@ def run_case(case: str, root: Path, args: argparse.Namespace) -> dict[str, Any]:
             cpu_before = server.cpu_seconds()
             t0 = time.perf_counter()
             if case == "arrival":
-                asyncio.run(arrival(server.url, args.sessions, record, seed=args.seed))
+                visits = asyncio.run(
+                    arrive_together(server.url, sessions=args.sessions, queries=SCOPES, seed=args.seed)
+                )
+                for v in visits:
+                    record.add(0.0, v)
             elif case == "steady":
                 asyncio.run(steady(server.url, args.sessions, args.minutes, record, seed=args.seed))
             elif case == "ingest":

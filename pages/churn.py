@@ -77,8 +77,18 @@ if report.logrank is not None:
         )
 
 st.subheader("What shortens tenure")
-cox = cached.hazard_ratios(scope)
-if cox.hazard_ratios.empty:
+# The Cox model fits on every stretch of tenure (1.7 M at a million customers): fitted when asked for,
+# then kept for everyone until the data change. The what-if below uses the same model.
+modelled = st.toggle(
+    "Fit the Cox model",
+    key="cox",
+    help="A proportional-hazards model of churn on segment, region, plan, what the customer last said and "
+    "recent unresolved contacts. It takes a while on a large warehouse; once fitted it is kept for everyone.",
+)
+cox = cached.hazard_ratios(scope) if modelled else None
+if cox is None:
+    st.caption("Hazard ratios for what shortens tenure, with the proportional-hazards check, once the model is fitted.")
+elif cox.hazard_ratios.empty:
     st.info("Too few churns in this scope to fit a model. " + cox.note)
 else:
     st.caption(
@@ -141,10 +151,14 @@ change = w[0].selectbox("Change", list(changes), key="what_if")
 arguments = dict(changes[change])
 if "covariate" in arguments:
     arguments["reduce_by"] = w[1].slider("Fall by, %", 10, 100, 30, step=10, key="reduce_by") / 100
-result = cached.what_if(
-    scope, **arguments, margin_rate=assumptions.margin_rate, annual_discount=assumptions.annual_discount
+result = (
+    cached.what_if(scope, **arguments, margin_rate=assumptions.margin_rate, annual_discount=assumptions.annual_discount)
+    if modelled
+    else None
 )
-if result.customers == 0:
+if result is None:
+    st.caption("The what-if runs through the Cox model: fit it above.")
+elif result.customers == 0:
     st.info(result.note)
 else:
     k = st.columns(3)

@@ -99,6 +99,10 @@ method = cols[2].selectbox(
     key="method",
     format_func=lambda m: {"lmg": "LMG (exact Shapley)", "johnson": "Johnson's weights"}[m],
 )
+# Exact Shapley values over every subset of ratings, resampled 200 times: run when asked for.
+if not st.toggle("Analyse the drivers", key="drivers", help="Kept for everyone once computed for a choice."):
+    st.caption("Each rating's share of the explained variance, with intervals, once analysed.")
+    st.stop()
 with st.spinner("Decomposing R² and resampling customers…"):
     result = cached.driver_analysis(scope, outcome=outcome, moment=moment_names[picked], method=method, bootstrap=200)
 if result.is_empty:

@@ -76,15 +76,16 @@ if options:
     c = st.columns([2, 1])
     picked = c[0].selectbox("Moment", options, format_func=lambda k: f"{k[0]}: {k[1]}", key="moment")
     cost = c[1].number_input("One-off cost to fix (optional)", min_value=0.0, value=0.0, step=10_000.0, key="cost")
-    detail = cached.value_case(
-        scope,
-        assumptions=impact.ImpactAssumptions(
-            improve=max(improve.get(picked, 1.0), 0.01), cost=cost or None, value=assumptions.value
-        ),
-        moment=picked,
-    )
-    row = detail.moments.iloc[0]
+    fraction = max(improve.get(picked, 1.0), 0.01)
+    by_segment = case.moment_impacts(picked, improve=fraction)
     if cost:
+        # The payback needs the month-by-month margin kept, which only this moment's own pass gives.
+        detail = cached.value_case(
+            scope,
+            assumptions=impact.ImpactAssumptions(improve=fraction, cost=cost, value=assumptions.value),
+            moment=picked,
+        )
+        row = detail.moments.iloc[0]
         payback = row["payback_months"]
         st.markdown(
             f"Net of the cost, the first year of fixed contacts keeps **{fmt('net_value', row['net_value'])}**; "
@@ -95,7 +96,7 @@ if options:
             )
         )
     tables.show(
-        detail.impacts,
+        by_segment,
         ["segment", "customers_affected", "contacts_per_year", "value_ci"],
         name="value_case_by_segment",
         scope=scope,

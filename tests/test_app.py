@@ -52,6 +52,23 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+#: The sections each page computes only when asked for: switch (toggle key) or button.
+ON_DEMAND = {
+    "pages/advocacy.py": ("response_rates", "weighted"),
+    "pages/churn.py": ("cox",),
+    "pages/moments.py": ("drivers",),
+}
+
+
+def open_everything(at: AppTest, script: str) -> AppTest:
+    """Ask for every on-demand section of ``script``'s page, as a curious user would."""
+    for key in ON_DEMAND.get(script, ()):
+        at.toggle(key=key).set_value(True).run()
+    if script == "pages/advocacy.py":
+        at.button(key="find_segments").click().run()
+    return at
+
+
 def shown_labels(at: AppTest) -> set[str]:
     return {str(c) for df in at.dataframe for c in df.value.columns}
 
@@ -101,9 +118,7 @@ def test_between_waves_the_page_says_relationship_nps_is_missing(demo_env: Path)
 
 @pytest.mark.parametrize("script", PAGES)
 def test_every_table_on_every_page_uses_the_registry(script: str, demo_env: Path) -> None:
-    at = run(script)
-    if script == "pages/advocacy.py":
-        at.button(key="find_segments").click().run()
+    at = open_everything(run(script), script)
     no_exception(at)
     assert at.dataframe, "the page shows no table"
     unknown = shown_labels(at) - columns.labels()
@@ -343,7 +358,7 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
     from analytics import drivers
 
     wh = warehouse.open(demo_env)
-    at = run("pages/moments.py")
+    at = run("pages/moments.py", drivers=True)
     no_exception(at)
     every = drivers.driver_analysis(wh, bootstrap=200)
     assert not every.is_empty
@@ -373,7 +388,7 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
 def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Path) -> None:
     from analytics import survival, value
 
-    at = run("pages/churn.py", by="plan")
+    at = run("pages/churn.py", by="plan", cox=True)
     no_exception(at)
     wh = warehouse.open(demo_env)
     report = survival.survival_report(wh, by="plan")
@@ -441,6 +456,11 @@ def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
     )
     half = case.total({(top["journey_stage"], top["contact_reason"]): 0.5})
     assert {m.label: m.value for m in at.metric}["Margin kept a year, all moments"] == columns.fmt("value", half[0])
+    by_segment = case.moment_impacts((top["journey_stage"], top["contact_reason"]), improve=0.5)
+    shown = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
+    assert list(shown["Margin kept a year (90% CI)"]) == [
+        columns.fmt_interval("value_ci", *r) for r in by_segment[["value", "value_low", "value_high"]].to_numpy()
+    ]
 
     # A cost gives the net value and the payback the library computes.
     at.number_input(key="cost").set_value(100_000.0).run()
@@ -581,14 +601,21 @@ def test_a_page_shows_the_same_on_its_next_run(page: str, demo_env: Path) -> Non
     assert shown(again) == shown(first)
 
 
-def test_advocacy_computes_rates_weights_and_segments_only_when_asked(
-    demo_env: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("script", list(ON_DEMAND))
+def test_on_demand_sections_compute_nothing_until_asked(
+    script: str, demo_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A closed expander still runs what is inside it; these three run only when their switch is on."""
+    """A closed expander still runs what is inside it: response rates, weighted NPS, segments, the
+    Cox model with its what-if and the driver analysis run only when their switch is on."""
     from analytics.ui import cached
 
+    heavy = {
+        "pages/advocacy.py": ("response_rates", "weighted_nps_by", "segments"),
+        "pages/churn.py": ("hazard_ratios", "what_if"),
+        "pages/moments.py": ("driver_analysis",),
+    }[script]
     asked: list[str] = []
-    for name in ("response_rates", "weighted_nps_by", "segments"):
+    for name in heavy:
         original = getattr(cached, name)
 
         def counted(*args: object, __name: str = name, __original: object = original, **kwargs: object) -> object:
@@ -596,15 +623,12 @@ def test_advocacy_computes_rates_weights_and_segments_only_when_asked(
             return __original(*args, **kwargs)  # type: ignore[operator]
 
         monkeypatch.setattr(cached, name, counted)
-    at = run("pages/advocacy.py", by="segment")
+    at = run(script, by="segment") if script == "pages/advocacy.py" else run(script)
     no_exception(at)
     assert asked == []
-    at.toggle(key="response_rates").set_value(True).run()
-    at.toggle(key="weighted").set_value(True).run()
-    at.button(key="find_segments").click().run()
+    open_everything(at, script)
     no_exception(at)
-    assert set(asked) == {"response_rates", "weighted_nps_by", "segments"}
-    assert any("Response rate" in str(c) for df in at.dataframe for c in df.value.columns)
+    assert set(asked) == set(heavy)
 
 
 def test_a_chart_is_built_once_per_result(demo_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,7 @@ finish. Only ``127.0.0.1`` is spoken to.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,3 +158,31 @@ def _read_delta(message: ForwardMsg, seen: _Seen) -> None:
         seen.errors.append(f"error box: {element.alert.body}")
     elif kind == "markdown":
         seen.texts.append(element.markdown.body)
+    elif kind == "metric":
+        seen.texts.append(f"{element.metric.label}: {element.metric.body}")
+
+
+async def arrive_together(
+    url: str, *, sessions: int, queries: tuple[str, ...] = ("",), seed: int = 0, timeout_s: float = VISIT_TIMEOUT_S
+) -> list[Visit]:
+    """``sessions`` sessions open the dashboard at the same moment (as a team does after a restart
+    or the nightly load), each with the next of ``queries`` (``channel=voice``), and each opens every
+    page once in its own order. Every visit, the arrival on the home page included."""
+    rng = random.Random(seed)
+    orders = [rng.random() for _ in range(sessions)]
+
+    async def one(i: int) -> list[Visit]:
+        query = queries[i % len(queries)]
+        session, first = await Session.open(url, timeout_s=timeout_s)
+        visits = [first]
+        try:
+            pages = [p for p in session.pages if p.path]
+            random.Random(orders[i]).shuffle(pages)
+            for page in pages:
+                visits.append(await session.visit(page, query, timeout_s=timeout_s))
+        finally:
+            await session.close()
+        return visits
+
+    done = await asyncio.gather(*(one(i) for i in range(sessions)))
+    return [v for visits in done for v in visits]
