@@ -189,17 +189,24 @@ ACTION_COLOURS = {
     "Fix": "#d1495b",
     "Delight": "#2a9d8f",
     "Maintain": "#457b9d",
+    "Unclear": "#9c89b8",
     "Right-size": "#e9c46a",
-    "too few responses": "#bbbbbb",
+    "All met": "#8ecae6",
+    "Too few responses": "#bbbbbb",
 }
 
 
 def moment_bubbles(
-    table: pd.DataFrame, *, title: str = "Moments of truth: swing against delivery", met_target: float = 0.8
+    table: pd.DataFrame,
+    *,
+    title: str = "Moments of truth: swing against delivery",
+    met_target: float = 0.8,
+    materiality: float = 10.0,
 ) -> alt.Chart:
     """Attitude swing against met rate per moment (``moments.moment_map`` output), sized by volume and
-    coloured by action, with the swing's interval as a vertical rule and the met-rate target dashed.
-    The met-rate axis spans the moments and the target, not 0-100%, so close moments stay apart."""
+    coloured by action, with the swing's interval as a vertical rule, the met-rate target dashed
+    upright and the materiality threshold dashed across. The met-rate axis spans the moments and the
+    target, not 0-100%, so close moments stay apart."""
     data = table.assign(moment=[moment_name(r) for r in table.to_dict("records")])
     tips = [
         tooltip("moment"),
@@ -237,7 +244,10 @@ def moment_bubbles(
     points = base.mark_circle(opacity=0.85).encode(
         y="swing:Q", size=alt.Size("volume:Q", title=spec("volume").label, legend=None), color=colour, tooltip=tips
     )
-    return (rules + points + target).properties(height=380)
+    material = (
+        alt.Chart(pd.DataFrame({"swing": [materiality]})).mark_rule(strokeDash=[2, 4], color="#555").encode(y="swing:Q")
+    )
+    return (rules + points + target + material).properties(height=380)
 
 
 def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volume") -> alt.Chart:
@@ -425,8 +435,9 @@ def value_at_risk(
 
 
 def value_case(table: pd.DataFrame, *, title: str = "What fixing each moment is worth a year") -> alt.Chart:
-    """Margin kept a year by fixing each moment (``impact.value_case``'s ``moments``), largest
-    first, with its interval; moments without an estimate are left out."""
+    """Margin kept a year by fixing each moment (``impact.value_case``'s ``moments``, or
+    ``PriorityList.valued``), with its interval, in the priority list's order where the table has a
+    ``rank`` and largest first otherwise; moments without an estimate are left out."""
     shown = table[table["value"].notna()].assign(moment=lambda t: t["journey_stage"] + ": " + t["contact_reason"])
     tips = [
         alt.Tooltip("moment:N", title="Moment"),
@@ -436,7 +447,8 @@ def value_case(table: pd.DataFrame, *, title: str = "What fixing each moment is 
         tooltip("contacts_per_year"),
         tooltip("ltr_shift"),
     ]
-    order = shown.sort_values("value", ascending=False)["moment"].tolist()
+    by = ("rank", True) if "rank" in shown.columns else ("value", False)
+    order = shown.sort_values(by[0], ascending=by[1])["moment"].tolist()
     base = alt.Chart(shown, title=title).encode(
         y=alt.Y("moment:N", sort=order, title="Moment", axis=alt.Axis(labelLimit=0))
     )

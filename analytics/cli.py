@@ -202,16 +202,23 @@ def _parser() -> argparse.ArgumentParser:
     sg.set_defaults(run=_analyze_segments)
     mo = analyses.add_parser(
         "moments",
-        help="moments of truth: attitude swing, met rate, and Fix / Delight / Maintain / Right-size",
-        description="One row per journey stage x contact reason: volume, the share of contacts that met "
-        "expectations (resolved, waited no longer than the channel's target, at most one transfer), NPS when met "
-        "and when not, the swing between them with a customer-clustered 95% interval, advocacy at stake and the "
-        "action.",
+        help="the priority list of moments of truth: action, swing, money and rank",
+        description="The priority list: one row per journey stage x contact reason, in the order to act on them, "
+        "with the share of contacts that met expectations (resolved, waited no longer than the channel's target, "
+        "at most one transfer), the swing in NPS between met and missed contacts with a customer-clustered 95% "
+        "interval, net promoters at stake, the value case's margin kept a year with its interval, and the action "
+        "(Fix, Delight, Maintain, Unclear, Right-size). With --by, the map split by channel or handler, unranked "
+        "and without money.",
     )
     mo.add_argument("--by", choices=["channel", "handled_by"], help="split each moment by channel or handler")
     mo.add_argument("--any-wait", action="store_true", help="leave waiting time out of the met rule")
     mo.add_argument(
         "--max-transfers", type=int, default=1, metavar="N", help="transfers a met contact may have (default 1)"
+    )
+    mo.add_argument(
+        "--without-value-case",
+        action="store_true",
+        help="rank without the value case's money (faster at scale; the ranking then says so)",
     )
     mo.add_argument("--json", action="store_true", help="print as JSON")
     scope_args(mo)
@@ -293,7 +300,10 @@ def _parser() -> argparse.ArgumentParser:
         "--tail", choices=["weibull", "sbg"], default="weibull", help="survival past the data (default weibull)"
     )
     va.add_argument(
-        "--as-of", type=_day, metavar="YYYY-MM-DD", help="value customers as of this day (default: the latest event)"
+        "--as-of",
+        type=_day,
+        metavar="YYYY-MM-DD",
+        help="value customers as of this day (default: the end of the latest complete quarter in scope, as the headlines are)",
     )
     va.add_argument(
         "--bootstrap", type=_at_least(0), default=200, metavar="B", help="bootstrap replicates (default 200)"
@@ -490,6 +500,7 @@ def _quality(args: argparse.Namespace) -> int:
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
     from analytics import advocacy, filters, nonresponse, periods
+    from analytics import headlines as headline
 
     wh, scope = _open_scope(args)
     if args.weighted and not nonresponse.available(wh):
@@ -506,7 +517,10 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         _err(f"error: {exc}")
         return EXIT_USAGE
     overall = advocacy.nps(wh, scope, kind=kind)
-    headlines = {k: advocacy.headline(wh, scope, kind=k) for k in ("relationship", "transactional")}
+    headlines = {
+        "relationship": headline.relationship_nps(wh, scope),
+        "transactional": headline.post_contact_nps(wh, scope),
+    }
     span = periods.scope_period(wh, scope)
     period = span.to_dict() if span else None
     emptied = filters.emptied_by(wh, scope, kind=kind) if overall.n == 0 else None
@@ -642,27 +656,108 @@ def _p(value: float) -> str:
     return "" if value != value else "<0.001" if value < 0.001 else f"{value:.3f}"
 
 
+#: The priority list's fields in the JSON of ``analyze moments`` and ``analyze impact``.
+PRIORITY_FIELDS = (
+    "rank", "journey_stage", "contact_reason", "moment", "action", "volume", "met_rate", "n", "n_met", "nps_met",
+    "n_not_met", "nps_not_met", "swing", "swing_low", "swing_high", "swing_p", "ltr_slope", "ltr_slope_low",
+    "ltr_slope_high", "at_stake", "answers_needed", "value", "value_low", "value_high", "money", "tier", "sentence",
+)  # fmt: skip
+
+
 def _analyze_moments(args: argparse.Namespace) -> int:
-    from analytics import filters, moments
+    from analytics import filters, moments, priorities
 
     wh, scope = _open_scope(args)
     if args.max_transfers < 0:
         _err("error: --max-transfers cannot be negative")
         return EXIT_USAGE
     rule = moments.MetRule(max_transfers=args.max_transfers, wait_targets={} if args.any_wait else moments.WAIT_TARGETS)
-    table = moments.moment_map(wh, scope, by=args.by, rule=rule)
+    actions = moments.ActionRule()
+    if args.by is not None:
+        return _split_moments(args, wh, scope, rule)
+    say = None if args.json or args.without_value_case else _progress()
+    if say:
+        say("the moment map and the value case's money per moment")
+    plist = priorities.priority_list(wh, scope, rule=rule, actions=actions, money=not args.without_value_case)
+    table = plist.table
     emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
     note = ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if table.empty else ""
     if args.json:
-        fields = [*moments.MOMENT, *([args.by] if args.by else []), "volume", "met_rate", "n", "n_met", "nps_met"]
-        fields += ["n_not_met", "nps_not_met", "swing", "swing_low", "swing_high", "swing_p", "ltr_slope"]
-        fields += ["ltr_slope_low", "ltr_slope_high", "at_stake", "action"]
         out = {
             "scope": _scope_dict(scope),
             "met_rule": rule.describe(),
-            "moments": _records(table[fields]),
-            "what_to_do": moments.what_to_do(table),
+            "action_rule": actions.describe(),
+            "ranking": plist.ranking,
+            "value_case": plist.case is not None,
+            "priorities": [{k: r[k] for k in PRIORITY_FIELDS} for r in plist.records()],
+            "what_to_do": [s.replace("**", "") for s in plist.top(5)["sentence"]] if not table.empty else [],
             "note": note,
+        }
+        print(json.dumps(out, indent=2, default=str))
+        return EXIT_OK
+    print(f"scope: {scope.describe()}")
+    print(rule.describe())
+    print(actions.describe())
+    if table.empty:
+        print(f"\n{note}")
+        return EXIT_OK
+    print(plist.ranking)
+    _print_priorities(plist)
+    lines = list(plist.top(5)["sentence"])
+    if lines:
+        print("\nWhat to do:")
+        for line in lines:
+            print("  - " + line.replace("**", ""))
+    return EXIT_OK
+
+
+def _print_priorities(plist: Any) -> None:
+    """The priority list as a table: one line per moment, in rank order."""
+    from analytics.kpis import figure, span
+
+    t = plist.table
+    level = f"{plist.confidence:.0%}" if plist.confidence else ""
+    shown = t.assign(
+        met=[figure("met_rate", v) for v in t["met_rate"]],
+        swing_ci=[
+            f"{figure('swing', s)} [{span('swing', lo, hi)}]"
+            for s, lo, hi in zip(t["swing"], t["swing_low"], t["swing_high"], strict=True)
+        ],
+        stake=[figure("at_stake", v) for v in t["at_stake"]],
+        volume=[figure("volume", v) for v in t["volume"]],
+    )
+    columns = {"rank": "#", "action": "action", "moment": "moment", "volume": "contacts", "met": "met"}
+    columns |= {"n": "answers", "swing_ci": "swing [95%]", "stake": "net promoters at stake"}
+    if plist.case is not None:
+        shown["worth"] = [
+            f"{figure('money', v)} [{span('money', lo, hi)}]" if figure("money", v) != "—" else "not estimated"
+            for v, lo, hi in zip(t["value"], t["value_low"], t["value_high"], strict=True)
+        ]
+        columns["worth"] = f"margin kept a year [{level}]"
+    print("\n" + shown[list(columns)].rename(columns=columns).to_string(index=False))
+
+
+def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> int:
+    """``analyze moments --by``: the moment map split by channel or handler, unranked and without money."""
+    from analytics import filters, moments
+    from analytics.kpis import figure, span
+
+    table = moments.moment_map(wh, scope, by=args.by, rule=rule)
+    emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
+    note = ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if table.empty else ""
+    split_note = (
+        f"Split by {args.by}: not ranked and without money. The priority list (without --by) ranks the moments."
+    )
+    if args.json:
+        fields = [*moments.MOMENT, args.by, "volume", "met_rate", "n", "n_met", "nps_met", "n_not_met", "nps_not_met"]
+        fields += ["swing", "swing_low", "swing_high", "swing_p", "ltr_slope", "ltr_slope_low", "ltr_slope_high"]
+        fields += ["at_stake", "action", "answers_needed"]
+        out = {
+            "scope": _scope_dict(scope),
+            "met_rule": rule.describe(),
+            "action_rule": moments.ActionRule().describe(),
+            "moments": _records(table[fields]),
+            "note": note or split_note,
         }
         print(json.dumps(out, indent=2, default=str))
         return EXIT_OK
@@ -671,21 +766,20 @@ def _analyze_moments(args: argparse.Namespace) -> int:
     if table.empty:
         print(f"\n{note}")
         return EXIT_OK
+    print(split_note)
     shown = table.assign(
-        met=table["met_rate"].map(lambda v: "" if v != v else f"{v:.0%}"),
+        moment=[moments.moment_name(r) for r in table.to_dict("records")],
+        met=[figure("met_rate", v) for v in table["met_rate"]],
         swing_ci=[
-            "" if s != s else f"{s:+.1f} [{lo:+.1f}, {hi:+.1f}]" if lo == lo else f"{s:+.1f} (too few to bound)"
+            f"{figure('swing', s)} [{span('swing', lo, hi)}]"
             for s, lo, hi in zip(table["swing"], table["swing_low"], table["swing_high"], strict=True)
         ],
-        stake=table["at_stake"].map(lambda v: "" if v != v else f"{v:,.0f}"),
+        stake=[figure("at_stake", v) for v in table["at_stake"]],
+        volume=[figure("volume", v) for v in table["volume"]],
     )
-    columns = [*moments.MOMENT, *([args.by] if args.by else []), "volume", "met", "n", "swing_ci", "stake", "action"]
-    print("\n" + shown[columns].to_string(index=False))
-    lines = moments.what_to_do(table)
-    if lines:
-        print("\nWhat to do:")
-        for line in lines:
-            print("  - " + line.replace("**", ""))
+    columns = {"moment": "moment", "volume": "contacts", "met": "met", "n": "answers", "swing_ci": "swing [95%]"}
+    columns |= {"stake": "net promoters at stake", "action": "action"}
+    print("\n" + shown[list(columns)].rename(columns=columns).to_string(index=False))
     return EXIT_OK
 
 
@@ -770,7 +864,7 @@ def _analyze_survival(args: argparse.Namespace) -> int:
 def _analyze_value(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from analytics import value
+    from analytics import headlines, kpis, value
     from analytics.errors import UsageError
 
     wh, scope = _open_scope(args)
@@ -780,15 +874,23 @@ def _analyze_value(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    # Every surface labels one figure "Customer equity": the headline's, as at the end of the reporting
+    # period, unless a day is asked for. The rows are valued as at the same day.
+    if args.as_of is None:
+        total = headlines.equity(wh, scope, assumptions=assumptions).now
+    else:
+        total = value.scope_value(wh, scope, assumptions=assumptions, as_of=args.as_of, bootstrap=args.bootstrap)
     table = value.customer_value(
-        wh, scope, by=args.by, assumptions=assumptions, as_of=args.as_of, bootstrap=args.bootstrap
+        wh, scope, by=args.by, assumptions=assumptions, as_of=total.as_of or args.as_of, bootstrap=args.bootstrap
     )
     if args.json:
         out = {
             "scope": _scope_dict(scope),
             "assumptions": assumptions.to_dict(),
+            "as_of": total.as_of.isoformat() if total.as_of else None,
             "groups": _records(table),
-            "total": value.totals(table),
+            "total": total.to_dict(),
+            "headline": [k.to_dict() for k in kpis.equity_kpis(headlines.Equity(total, None))],
         }
         print(json.dumps(out, indent=2, default=str))
         return EXIT_OK
@@ -799,13 +901,13 @@ def _analyze_value(args: argparse.Namespace) -> int:
         return EXIT_OK
 
     def money(v: float, lo: float, hi: float) -> str:
-        return f"{v:,.0f} [{lo:,.0f}, {hi:,.0f}]" if lo == lo else f"{v:,.0f}"
+        return f"{kpis.figure('money', v)} [{kpis.span('money', lo, hi)}]" if lo == lo else kpis.figure("money", v)
 
     shown = pd.DataFrame(
         {
             args.by: table["group"],
-            "customers": table["n"],
-            "active": table["active"],
+            "customers": table["n"].map(lambda v: kpis.figure("volume", v)),
+            "active": table["active"].map(lambda v: kpis.figure("volume", v)),
             "CLV [95%]": [money(*r) for r in table[["clv", "clv_low", "clv_high"]].itertuples(index=False)],
             "equity [95%]": [money(*r) for r in table[["equity", "equity_low", "equity_high"]].itertuples(index=False)],
             "value at risk, 12 mo [95%]": [
@@ -815,11 +917,17 @@ def _analyze_value(args: argparse.Namespace) -> int:
             "extrapolated": table["extrapolated"].map({True: "yes", False: "no"}),
         }
     )
+    print(f"valued as at {total.as_of}" if total.as_of else "")
     print("\n" + shown.to_string(index=False))
-    total = value.totals(table)
-    print(
-        f"\ncustomer equity {total['equity']:,.0f}; value at risk in the next 12 months {total['value_at_risk']:,.0f}"
-    )
+    for k in kpis.equity_kpis(headlines.Equity(total, None)):
+        print(f"\n{k.label} ({k.period}): {k.value} [95% {k.interval}]", end="")
+    print("\n(each segment valued on its own survival curve and summed, as every headline is)")
+    if args.by != value.HEADLINE_BY:
+        rows = value.totals(table)
+        print(
+            f"The rows above, each {args.by} on its own curve, sum to {kpis.figure('money', rows['equity'])} of equity "
+            f"and {kpis.figure('money', rows['value_at_risk'])} at risk."
+        )
     for group, tail, share in zip(table["group"], table["tail"], table["tail_share"], strict=True):
         print(f"  {group}: {tail}; {share:.0%} of its equity comes from the tail")
     return EXIT_OK
@@ -846,7 +954,7 @@ def _moment_arg(text: str) -> tuple[str, str]:
 def _analyze_impact(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from analytics import impact, value
+    from analytics import impact, priorities, value
     from analytics.errors import UsageError
 
     wh, scope = _open_scope(args)
@@ -869,14 +977,22 @@ def _analyze_impact(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"there is no moment {args.moment[0]}:{args.moment[1]} in the interactions; they include {examples}"
             )
-    case = impact.value_case(
-        wh, scope, assumptions=assumptions, moment=args.moment, progress=None if args.json else _progress()
-    )
+    progress = None if args.json else _progress()
+    plist = None
+    if args.moment is None:
+        # The whole case is ranked as every surface ranks it: by the priority list.
+        plist = priorities.priority_list(wh, scope, assumptions=assumptions, progress=progress)
+        case = plist.case if plist.case is not None else impact.value_case(wh, scope, assumptions=assumptions)
+    else:
+        case = impact.value_case(wh, scope, assumptions=assumptions, moment=args.moment, progress=progress)
+    ranked = plist.valued() if plist is not None and plist.case is not None else case.moments
     if args.json:
         out = {
             "scope": _scope_dict(scope),
+            "ranking": plist.ranking if plist is not None else None,
             "impacts": _records(case.impacts[list(impact.IMPACT_COLUMNS)]),
-            "moments": _records(case.moments),
+            "moments": _records(ranked),
+            "priorities": [{k: r[k] for k in PRIORITY_FIELDS} for r in plist.records()] if plist is not None else None,
             "attitude_link": case.link.to_dict() if case.link else None,
             "months_of_contacts": case.months,
             "assumptions": case.statements(),
@@ -899,9 +1015,12 @@ def _analyze_impact(args: argparse.Namespace) -> int:
     def money(v: float, lo: float, hi: float) -> str:
         return "no estimate" if v != v else f"{v:,.0f} [{lo:,.0f}, {hi:,.0f}]"
 
-    m = case.moments
+    m = ranked
+    if plist is not None:
+        print(plist.ranking)
     shown = pd.DataFrame(
         {
+            **({"#": m["rank"], "action": m["action"]} if plist is not None else {}),
             "moment": m["journey_stage"] + ":" + m["contact_reason"],
             "not met / yr": m["contacts_per_year"].round().astype(int),
             "LTR shift": m["ltr_shift"].map(lambda v: "" if v != v else f"{v:+.2f}"),
@@ -1205,7 +1324,7 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _brief(args: argparse.Namespace) -> int:
-    from analytics import brief
+    from analytics import brief, kpis
     from analytics.errors import UsageError
 
     if args.period and (args.start or args.end):
@@ -1232,14 +1351,18 @@ def _brief(args: argparse.Namespace) -> int:
             "scope": _scope_dict(scope),
             "period": content.period.to_dict() if content.period else None,
             "previous": content.previous.to_dict() if content.previous else None,
-            "kpis": [vars(k) for k in content.kpis],
-            "actions": _records(content.actions.drop(columns=["sentence"])),
+            "summary": content.summary,
+            "kpis": [k.to_dict() for k in content.kpis],
+            "ranking": content.priorities.ranking,
+            "actions": _records(content.actions[list(PRIORITY_FIELDS)]),
             "value_case": content.value_case,
         }
         print(json.dumps(out_json, indent=2, default=str))
         return EXIT_OK
     print(f"wrote {out} ({pages} pages): {content.period_line}")
-    for line in brief.describe_kpis(content.kpis):
+    for line in content.summary:
+        print("  " + line)
+    for line in kpis.describe_kpis(content.kpis):
         print("  " + line)
     if content.status.warning:
         print(f"warning: {content.status.warning}")

@@ -44,6 +44,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from analytics import filters, schema
+from analytics.actions import DELIGHT, FIX, MAINTAIN, RIGHT_SIZE, UNCLEAR, evidence
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse, sample_note, sampled_share
 
@@ -79,7 +80,7 @@ LISTWISE_WIDTH = 78
 COLLINEAR = 1e-10
 
 KINDS = ("tactile", "emotive", "operational", "unclassified")
-ACTIONS = ("Fix", "Delight", "Maintain", "Right-size")
+ACTIONS = (FIX, DELIGHT, MAINTAIN, UNCLEAR, RIGHT_SIZE)
 
 TABLE_COLUMNS = (
     "attribute",
@@ -668,49 +669,57 @@ def importance_intervals(
 def importance_quadrant(
     table: pd.DataFrame, *, importance_cut: float | None = None, performance_cut: float | None = None
 ) -> pd.Series:
-    """The action for each driver from the importance-performance grid.
+    """The action for each driver from the importance-performance grid, in the moment map's
+    vocabulary (``analytics.actions``).
 
-    Requires ``share``, ``performance_scaled`` (performance as a fraction of the way up its scale,
-    0 to 1) and ``kind``. A driver is *important* when its share of the explained variance is at
-    least ``importance_cut`` (default ``1 / drivers``: more than an equal split) and *performing*
-    when ``performance_scaled`` is at least ``performance_cut`` (default: the mean over the drivers
-    that have a scale). Then:
+    Requires ``share`` with its interval ``share_low`` and ``share_high``, ``performance_scaled``
+    (performance as a fraction of the way up its scale, 0 to 1) and ``kind``. How much a driver
+    matters is judged on its share of the explained variance against ``importance_cut`` (default
+    ``1 / drivers``: an equal split), by ``actions.evidence``: *important* when its interval lies
+    above 0 and its share reaches the cut, *minor* when the interval's upper end lies below the cut,
+    *unclear* otherwise. A driver is *performing* when ``performance_scaled`` is at least
+    ``performance_cut`` (default: the mean over the drivers that have a scale). Then:
 
     - **Fix**: important and not performing: a failure on something that matters.
     - **Delight**: important, performing, and emotive: it already lands, and exceeding expectations on
       how customers feel is what sets a company apart.
     - **Maintain**: important, performing, and tactile (or operational): keep the promise as it is.
-    - **Right-size**: not important here, whatever its performance: it barely moves the outcome, so
-      it should cost no more than it must.
+    - **Right-size**: minor, whatever its performance: the evidence says it barely moves the outcome,
+      so it should cost no more than it must.
+    - **Unclear**: the interval is too wide to tell: collect more answers.
 
     Drivers without a scale (wait time, transfers) have no direction in which "performing" is
-    read: unimportant, they are still Right-size, but important ones get no action (an empty
-    string). Neither does a driver without an estimate.
+    read: minor ones are still Right-size and unclear ones Unclear, but important ones get no action
+    (an empty string). Neither does a driver without an estimate.
     """
-    missing = [c for c in ("share", "performance_scaled", "kind") if c not in table.columns]
+    missing = [c for c in ("share", "share_low", "share_high", "performance_scaled", "kind") if c not in table.columns]
     if missing:
         raise ValueError(f"the table needs the column {missing[0]!r}")
     n = len(table)
     if n == 0:
         return pd.Series([], dtype=object, name="action")
     share = table["share"].astype(float).to_numpy()
+    low, high = table["share_low"].astype(float).to_numpy(), table["share_high"].astype(float).to_numpy()
     perf = table["performance_scaled"].astype(float).to_numpy()
     icut = 1.0 / n if importance_cut is None else importance_cut
     scaled = perf[np.isfinite(perf)]
     pcut = (float(scaled.mean()) if scaled.size else math.nan) if performance_cut is None else performance_cut
-    actions = []
-    for s, x, kind in zip(share, perf, table["kind"], strict=True):
+    out = []
+    for s, lo, hi, x, kind in zip(share, low, high, perf, table["kind"], strict=True):
+        size = evidence(s, lo, hi, icut)
         if not np.isfinite(s):
-            actions.append("")
-        elif s < icut:
-            actions.append("Right-size")
+            out.append("")
+        elif size == "small":
+            out.append(RIGHT_SIZE)
+        elif size == "unclear":
+            out.append(UNCLEAR)
         elif not np.isfinite(x):
-            actions.append("")
+            out.append("")
         elif x < pcut:
-            actions.append("Fix")
+            out.append(FIX)
         else:
-            actions.append("Delight" if kind == "emotive" else "Maintain")
-    return pd.Series(actions, index=table.index, dtype=object, name="action")
+            out.append(DELIGHT if kind == "emotive" else MAINTAIN)
+    return pd.Series(out, index=table.index, dtype=object, name="action")
 
 
 # --- from the warehouse -----------------------------------------------------------------------------

@@ -36,6 +36,17 @@ import pandas as pd
 from ibis import _
 
 from analytics import advocacy, filters, inference
+from analytics.actions import (
+    ALL_MET,
+    DELIGHT,
+    FIX,
+    MAINTAIN,
+    RIGHT_SIZE,
+    TOO_FEW,
+    UNCLEAR,
+    answers_to_settle,
+    evidence,
+)
 from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse, epoch_microseconds
@@ -100,22 +111,32 @@ def _duration(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class ActionRule:
-    """Thresholds that turn a moment's numbers into an action.
+    """Thresholds that turn a moment's numbers into an action (``analytics.actions``).
 
-    ``big_swing``: a swing (points) at least this large, and significant (its interval above 0),
-    is big. ``met_target``: a met rate below this is under target. ``value_ratio``: the customers a
-    moment serves are worth more than the median when their median monthly revenue is above this
-    multiple of the median customer's in scope. ``min_n``: fewer responses than this when met or
-    when not met is "too few responses".
+    ``materiality``: a swing (NPS points) this large matters. A swing is *material* when its 95%
+    interval lies above 0 and the estimate reaches it, *small* when the interval's upper end lies
+    below it, and *unclear* otherwise. ``met_target``: a met rate below this is under target.
+    ``value_ratio``: the customers a moment serves are worth more than the median when their median
+    monthly revenue is above this multiple of the median customer's in scope. ``min_n``: fewer
+    responses than this when met or when not met is too few.
     """
 
-    big_swing: float = 15.0
+    materiality: float = 10.0
     met_target: float = 0.8
     value_ratio: float = 1.0
     min_n: int = MIN_N
 
+    def describe(self) -> str:
+        """The rule in words, for the pages, the brief and the JSON."""
+        return (
+            f"A swing matters when its 95% interval lies above 0 and it is at least {self.materiality:g} points: "
+            f"Fix it when under {self.met_target:.0%} of contacts meet expectations, else Delight where its "
+            "customers are worth more than the median and Maintain elsewhere. Right-size only when the whole "
+            f"interval lies below {self.materiality:g} points; anything between is Unclear, with the answers that "
+            f"would settle it. Under {self.min_n} responses on a side: too few to judge."
+        )
 
-ACTIONS = ("Fix", "Delight", "Maintain", "Right-size", "too few responses")
+
 Experience = Literal["csat", "ratings"]
 
 
@@ -162,8 +183,9 @@ def moment_map(
         (of contacts with a verdict), ``n_met`` / ``nps_met`` / ``nps_met_low`` / ``nps_met_high``, the
         same for ``not_met``, ``n`` (responses with a verdict), ``swing``, ``swing_low``, ``swing_high``,
         ``swing_p``, ``ltr_slope`` with ``ltr_slope_low`` / ``ltr_slope_high``, ``at_stake``,
-        ``value_ratio`` and ``action``, sorted by swing (largest first, too-few last). Empty with these
-        columns when the scope has no contacts.
+        ``value_ratio``, ``action`` (``ActionRule``) and ``answers_needed`` (for an Unclear swing, about
+        how many more answers would settle it), sorted by swing (largest first; all-met and too-few
+        last). Empty with these columns when the scope has no contacts.
     """
     rule, actions = rule or MetRule(), actions or ActionRule()
     if by is not None and by not in SPLITS:
@@ -197,7 +219,8 @@ def moment_map(
     table["n"] = table["n_met"] + table["n_not_met"]
     table["at_stake"] = table["volume"] * (1 - table["met_rate"]) * table["swing"] / 100
     table["action"] = [_action(r, actions) for r in table.itertuples(index=False)]
-    order = table["action"].eq("too few responses")
+    table["answers_needed"] = [_answers_needed(r, actions) for r in table.itertuples(index=False)]
+    order = table["action"].isin([TOO_FEW, ALL_MET])
     table = table.assign(_last=order).sort_values(
         ["_last", "swing", *keys], ascending=[True, False, *[True] * len(keys)], ignore_index=True, kind="stable"
     )
@@ -210,7 +233,7 @@ def _MAP_COLUMNS(keys: Sequence[str]) -> list[str]:  # noqa: N802 - a column lis
         "n_met", "nps_met", "nps_met_low", "nps_met_high",
         "n_not_met", "nps_not_met", "nps_not_met_low", "nps_not_met_high",
         "n", "swing", "swing_low", "swing_high", "swing_p",
-        "ltr_slope", "ltr_slope_low", "ltr_slope_high", "at_stake", "value_ratio", "action",
+        "ltr_slope", "ltr_slope_low", "ltr_slope_high", "at_stake", "value_ratio", "action", "answers_needed",
     ]  # fmt: skip
 
 
@@ -287,8 +310,14 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
         variance = float(inference.cluster_difference_variance(moments)[0])
         met = advocacy.nps_estimate(int(g["p1"][i]), int(g["n1"][i] - g["p1"][i] - g["d1"][i]), int(g["d1"][i]))
         not_met = advocacy.nps_estimate(int(g["p0"][i]), int(g["n0"][i] - g["p0"][i] - g["d0"][i]), int(g["d0"][i]))
-        d = advocacy.compare(met, not_met, variance=variance)
-        rows.append((d.diff, d.low, d.high, d.p_value))
+        # The z test and the interval come from one variance, so a swing whose 95% interval excludes 0
+        # is exactly a swing with p < 0.05 (the exact test ``compare`` uses below 100 a side could
+        # disagree with the interval shown beside it).
+        d = advocacy.nps_difference(met, not_met, variance=variance)
+        if advocacy.comparable(met, not_met):
+            rows.append((d.diff, d.low, d.high, d.p_value))
+        else:  # too few on a side for the normal approximation: the swing without an interval or test
+            rows.append((d.diff, math.nan, math.nan, math.nan))
     out = sums[list(keys)].copy()
     out[["swing", "swing_low", "swing_high", "swing_p"]] = pd.DataFrame(rows, index=out.index)
     for side, suffix in (("met", "1"), ("not_met", "0")):
@@ -358,15 +387,27 @@ def _value(wh: Warehouse, f: Filters, c: ibis.Table, keys: Sequence[str]) -> pd.
 
 
 def _action(r: Any, a: ActionRule) -> str:
-    """The action for one row of the map (an ``itertuples`` row)."""
+    """The action for one row of the map (an ``itertuples`` row), by ``actions.evidence``."""
+    if r.n_not_met == 0 and r.met_rate == 1:
+        return ALL_MET
     if r.n_met < a.min_n or r.n_not_met < a.min_n:
-        return "too few responses"
-    big = r.swing_p < 0.05 and r.swing >= a.big_swing
-    if not big:
-        return "Right-size"
+        return TOO_FEW
+    size = evidence(r.swing, r.swing_low, r.swing_high, a.materiality)
+    if size == "small":
+        return RIGHT_SIZE
+    if size == "unclear":
+        return UNCLEAR
     if not r.met_rate >= a.met_target:
-        return "Fix"
-    return "Delight" if r.value_ratio == r.value_ratio and r.value_ratio > a.value_ratio else "Maintain"
+        return FIX
+    return DELIGHT if r.value_ratio == r.value_ratio and r.value_ratio > a.value_ratio else MAINTAIN
+
+
+def _answers_needed(r: Any, a: ActionRule) -> float:
+    """More answers that would settle an unclear swing (``actions.answers_to_settle``), split between
+    the two sides as they are now; NaN for any other action."""
+    if r.action != UNCLEAR:
+        return math.nan
+    return answers_to_settle(r.n, r.swing, r.swing_low, r.swing_high, a.materiality)
 
 
 def with_repeats(t: ibis.Table) -> ibis.Table:
@@ -437,44 +478,46 @@ def moment_name(row: dict[str, object]) -> str:
     return name
 
 
-def ranked_actions(table: pd.DataFrame, *, top: int = 5) -> pd.DataFrame:
-    """Up to ``top`` rows of a moment map (``moment_map``) in the order to act on them: Fix first,
-    then Delight, Maintain and Right-size, each by advocacy at stake (largest first). Moments with
-    too few responses to judge are left out."""
-    ranks = {"Fix": 0, "Delight": 1, "Maintain": 2, "Right-size": 3}
-    judged = table[table["action"].isin(list(ranks))].assign(
-        _rank=lambda t: t["action"].map(ranks), _stake=lambda t: t["at_stake"].abs()
-    )
-    judged = judged.sort_values(["_rank", "_stake"], ascending=[True, False], kind="stable")
-    return judged.head(top).drop(columns=["_rank", "_stake"]).reset_index(drop=True)
-
-
-def action_sentence(row: dict[str, object]) -> str:
+def action_sentence(row: Mapping[str, Any], rule: ActionRule | None = None) -> str:
     """One plain sentence for one row of a moment map, filled from its numbers (the action in
     ``**bold**``)."""
-    r = pd.Series(row)
-    name = moment_name(row)
+    rule = rule or ActionRule()
+    r = pd.Series(dict(row))
+    name = moment_name(dict(row))
+    action = str(r.action)
+    if action == ALL_MET:
+        return f"**All met** {name}: every one of {r.volume:,.0f} contacts met expectations, so there is nothing to compare."
+    if action == TOO_FEW:
+        return (
+            f"**Too few responses** {name}: {int(r.n_met):,} answers after met contacts and {int(r.n_not_met):,} "
+            f"after missed ones; at least {rule.min_n} a side are needed to judge it."
+        )
     swing = f"{r.swing:+.0f} points (95% CI {r.swing_low:+.0f} to {r.swing_high:+.0f})"
     met = f"{r.met_rate:.0%}"
-    if r.action == "Fix":
+    if action == FIX:
         return (
             f"**Fix** {name}: meeting expectations moves NPS by {swing}, and only {met} of "
-            f"{r.volume:,} contacts meet them; about {r.at_stake:,.0f} net promoters are at stake."
+            f"{r.volume:,.0f} contacts meet them; about {r.at_stake:,.0f} net promoters are at stake."
         )
-    if r.action == "Delight":
+    if action == DELIGHT:
         return (
             f"**Delight** {name}: {met} of contacts meet expectations, the swing is {swing}, and "
             "these customers are worth more than most: exceeding expectations pays here."
         )
-    if r.action == "Maintain":
+    if action == MAINTAIN:
         return f"**Maintain** {name}: delivered well ({met} met) on a swing of {swing}; keep it there."
+    if action == UNCLEAR:
+        more = r.get("answers_needed", math.nan)
+        settle = (
+            f"about {more:,.0f} more answers would settle it if the swing held at {r.swing:+.0f}"
+            if isinstance(more, float) and math.isfinite(more) and more > 0
+            else "more answers would settle it"
+        )
+        return (
+            f"**Unclear** {name}: the swing is {swing}, which could still be {rule.materiality:g} points or more; "
+            f"collect more answers before acting ({settle})."
+        )
     return (
-        f"**Right-size** {name}: the swing of {swing} is small or uncertain across {r.volume:,} "
-        "contacts; serve it more cheaply (self-service, automation, standard answers)."
+        f"**Right-size** {name}: the swing is {swing}, below {rule.materiality:g} points across its whole "
+        f"interval, over {r.volume:,.0f} contacts; serve it more cheaply (self-service, automation, standard answers)."
     )
-
-
-def what_to_do(table: pd.DataFrame, *, top: int = 5) -> list[str]:
-    """Plain sentences for up to ``top`` moments, from the map's numbers: what to fix first, then what
-    to delight, maintain and right-size, each in order of advocacy at stake (``ranked_actions``)."""
-    return [action_sentence(row) for row in ranked_actions(table, top=top).to_dict("records")]

@@ -7,10 +7,15 @@ test says so, and an estimate without responses is said to be missing, not zero.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from analytics.actions import UNCLEAR
 from analytics.advocacy import DEFF_SHOWN, RESPONSE_WORDS, Headline, NPSEstimate
-from analytics.ui.columns import fmt, spec
+from analytics.priorities import TIERS, PriorityList
+from analytics.survival import CHURN_PER, ChurnHeadline
+from analytics.ui.columns import fmt, money, spec
 
 #: How a group of each dimension is named in a sentence ("{}" is the group).
 SUBJECTS = {
@@ -148,3 +153,112 @@ def quality_summary(history: pd.DataFrame, quarantine: pd.DataFrame, gaps: pd.Da
             else "Every stored reference names a stored row."
         )
     return sentences
+
+
+# --- the three sentences that open the Overview and the brief ------------------------------------------
+
+
+def _nps_change(h: Headline) -> tuple[str, bool]:
+    """A clause on one NPS headline's change since its previous period, and whether the change is
+    significant."""
+    words = RESPONSE_WORDS[h.responses]
+    score = fmt("score", h.estimate.score)
+    if h.change is None or h.previous_period is None:
+        return f"{words} NPS is {score}", False
+    c, since = h.change, h.previous_period.label
+    if c.p_value < 0.05:
+        verb = "rose" if c.diff > 0 else "fell"
+        return f"{words} NPS {verb} {abs(c.diff):.1f} points since {since}, to {score}", True
+    return f"{words} NPS held at {score} (no significant change since {since})", False
+
+
+def _churn_change(c: ChurnHeadline) -> tuple[str, bool]:
+    rate = f"{fmt('churn_rate', c.current.rate)} per {CHURN_PER} customer-months"
+    if c.change is None or c.previous is None or c.previous.period is None or math.isnan(c.change.ratio):
+        return f"churn is {rate}", False
+    since = c.previous.period.label
+    if c.change.p_value < 0.05:
+        verb = "rose" if c.change.ratio > 1 else "fell"
+        return f"churn {verb} to {rate} (x{c.change.ratio:.2f} on {since})", True
+    return f"churn held at {rate} (no significant change since {since})", False
+
+
+def what_changed(relationship: Headline, post_contact: Headline, churn: ChurnHeadline) -> str:
+    """One sentence on the reporting period: what moved significantly first, then what held.
+
+    A change is called a rise or a fall only where its test is significant at 5%; otherwise the
+    measure "held". Each measure names the period it is compared with: a relationship survey that
+    runs every six months compares with the previous wave, not the previous quarter."""
+    period = next((h.period for h in (relationship, post_contact) if h.period), None) or churn.current.period
+    clauses = [
+        c
+        for c in (
+            _nps_change(relationship) if relationship.estimate.n else None,
+            _nps_change(post_contact) if post_contact.estimate.n else None,
+            _churn_change(churn) if churn.current.rate is not None else None,
+        )
+        if c is not None
+    ]
+    when = f"In {period.label}" if period else "In this scope"
+    if not clauses:
+        return f"{when} there are no responses and no customers at risk, so nothing can be said to have changed."
+    moved = [text for text, significant in clauses if significant]
+    held = [text for text, significant in clauses if not significant]
+    if moved and held:
+        return f"{when}, {_join(moved)}; {_join(held)}."
+    return f"{when}, {_join(moved or held)}."
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def what_matters(plist: PriorityList) -> str:
+    """The first moment of the priority list and why it is first."""
+    if plist.empty:
+        return "No contacts in this scope, so no moment of truth can be named."
+    top = plist.top(1)
+    if top.empty:
+        return "Too few post-contact answers in this scope to judge any moment of truth."
+    row = top.iloc[0].to_dict()
+    swing = f"meeting expectations there moves NPS by {fmt('swing', row['swing'])} points"
+    if row["tier"] == TIERS[0]:
+        level = f"{plist.confidence:.0%} interval" if plist.confidence else "interval"
+        return (
+            f"What matters most is {row['moment']}: {swing}, and fixing it keeps about {money(row['value'])} of "
+            f"lifetime margin a year ({level} {money(row['value_low'])} to {money(row['value_high'])})."
+        )
+    why = "no moment's money is sure to be above zero" if plist.case is not None else "the value case was not run"
+    return f"What matters most is {row['moment']}: {swing}; {why}, so it leads on net promoters at stake."
+
+
+def what_to_do(plist: PriorityList, *, top: int = 3) -> str:
+    """The first few actions of the priority list in one sentence, with the money of those that
+    have it (their total's interval from the value case's own resamples)."""
+    first = plist.top(top)
+    if first.empty:
+        return "Collect more post-contact answers: none of the moments can be judged yet."
+    # Consecutive moments with the same action share its verb: "Fix A, B and C first".
+    groups: list[tuple[str, list[str]]] = []
+    for row in first.to_dict("records"):
+        if groups and groups[-1][0] == row["action"]:
+            groups[-1][1].append(row["moment"])
+        else:
+            groups.append((row["action"], [row["moment"]]))
+    phrases = [f"{action.lower()} {_join(names)}" for action, names in groups]
+    text = _cap("; then ".join(phrases)) + (" first" if len(first) > 1 else "")
+    sure = first[first["tier"] == TIERS[0]]
+    if plist.case is not None and len(sure) > 1:
+        keys = set(zip(sure["journey_stage"], sure["contact_reason"], strict=True))
+        others = {k: 0.0 for k in plist.case.replicates.index if k not in keys}
+        total, low, high = plist.case.total(others)
+        text += f": together the fixes keep about {money(total)} a year ({money(low)} to {money(high)})"
+    unclear = int((plist.table["action"] == UNCLEAR).sum())
+    if unclear:
+        text += f". {unclear} moment{' is' if unclear == 1 else 's are'} unclear and need{'s' if unclear == 1 else ''} more answers"
+    return text + "."
+
+
+def summary(relationship: Headline, post_contact: Headline, churn: ChurnHeadline, plist: PriorityList) -> list[str]:
+    """Three sentences for leadership: what changed, what matters most, what to do."""
+    return [what_changed(relationship, post_contact, churn), what_matters(plist), what_to_do(plist)]

@@ -373,11 +373,27 @@ def lifetime_value(
     last tenure with ``MIN_AT_RISK`` customers at risk), ``tail_share`` (the share of equity from months past it, where only the
     tail speaks) and ``tail`` (what the tail is).
     """
+    rows, _ = _valued(table, by, assumptions, bootstrap, confidence, random_state)
+    return rows
+
+
+def _valued(
+    table: pd.DataFrame,
+    by: str | None,
+    assumptions: ValueAssumptions,
+    bootstrap: int,
+    confidence: float,
+    random_state: int,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``lifetime_value``'s rows, and the replicates of equity and value at risk summed over the
+    groups (``bootstrap`` x 2). Groups hold different customers and each is resampled on its own, so
+    replicate b of the sum is the sum of each group's replicate b: a bootstrap stratified by group."""
     survival._require(table, ["duration", "event", "entry", "monthly_revenue"])
     rng = np.random.default_rng(random_state)
     discount = _discount_factors(assumptions, assumptions.horizon_months)
     tail = (1 - confidence) / 2
     rows = []
+    summed = np.zeros((bootstrap, 2))
     for group in _groups(table, by, assumptions):
         times, surv = group.km.curve()
         curve = extend(times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
@@ -391,6 +407,8 @@ def lifetime_value(
             )
             p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
             reps.append((p_b * _resampled_mean(group.margin, rng), e_b, r_b))
+        if bootstrap:
+            summed += np.array(reps)[:, 1:]
         clv = per_margin * mean_margin
         bounds = _percentiles(np.array(reps), tail, (clv, equity, at_risk))
         rows.append(
@@ -416,7 +434,7 @@ def lifetime_value(
                 "tail": curve.describe(),
             }
         )
-    return pd.DataFrame(rows, columns=list(VALUE_COLUMNS))
+    return pd.DataFrame(rows, columns=list(VALUE_COLUMNS)), summed
 
 
 #: Above this many customers a bootstrap replicate of the mean margin is drawn from its normal limit
@@ -465,6 +483,104 @@ def customer_value(
     if by is not None and by not in table.columns:
         raise SurvivalError(f"there is no {by!r} to split by: save customer segments first")
     return lifetime_value(table, by=by, assumptions=assumptions, bootstrap=bootstrap, random_state=random_state)
+
+
+#: The headline values every customer on their segment's own survival curve: segments differ in how
+#: long customers stay and in what they pay, and one curve over all of them would value an
+#: enterprise customer's revenue at a consumer's survival.
+HEADLINE_BY = "segment"
+
+
+@dataclass(frozen=True)
+class ScopeValue:
+    """Customer equity and value at risk of a scope: the one figure every surface shows under those
+    labels (``scope_value``).
+
+    ``groups``: the per-segment rows it sums (``lifetime_value``). ``as_of``: the day customers are
+    valued at (the end of it). Intervals are ``confidence`` bootstrap intervals of the sums; all
+    figures are NaN, and ``customers`` 0, for a scope without customers.
+    """
+
+    customers: int
+    active: int
+    equity: float
+    equity_low: float
+    equity_high: float
+    value_at_risk: float
+    value_at_risk_low: float
+    value_at_risk_high: float
+    as_of: date | None
+    assumptions: ValueAssumptions
+    confidence: float
+    groups: pd.DataFrame
+
+    @property
+    def is_empty(self) -> bool:
+        return self.customers == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        def number(x: float) -> float | None:
+            return None if not math.isfinite(x) else float(x)
+
+        return {
+            "customers": self.customers,
+            "active": self.active,
+            **{
+                k: number(getattr(self, k))
+                for k in ("equity", "equity_low", "equity_high", "value_at_risk", "value_at_risk_low")
+                + ("value_at_risk_high",)
+            },
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "valued_by": HEADLINE_BY,
+            "confidence": self.confidence,
+            "assumptions": self.assumptions.to_dict(),
+        }
+
+
+def scope_value(
+    wh: Warehouse,
+    f: Filters = ALL_DATA,
+    *,
+    assumptions: ValueAssumptions = ValueAssumptions(),
+    as_of: date | None = None,
+    bootstrap: int = 200,
+    confidence: float = 0.95,
+    random_state: int = 0,
+) -> ScopeValue:
+    """Customer equity and value at risk of the scope's customers as of ``as_of`` (default: as
+    ``survival.observation_window`` sets it), each segment valued on its own curve and summed.
+
+    The interval of each sum comes from summing the segments' bootstrap replicates (a bootstrap
+    stratified by segment), not from adding their bounds, which would overstate the spread.
+    """
+    table = survival.survival_table(wh, f, as_of=as_of)
+    window = survival.observation_window(wh, f, as_of=as_of)
+    day = (window.as_of - pd.Timedelta(microseconds=1)).date() if window is not None else None
+    if table.empty:
+        nan = math.nan
+        empty = pd.DataFrame({c: pd.Series(dtype=object if c in ("group", "tail") else float) for c in VALUE_COLUMNS})
+        return ScopeValue(0, 0, nan, nan, nan, nan, nan, nan, day, assumptions, confidence, empty)
+    by = HEADLINE_BY if HEADLINE_BY in table.columns else None
+    rows, summed = _valued(table, by, assumptions, bootstrap, confidence, random_state)
+    equity, at_risk = float(rows["equity"].sum()), float(rows["value_at_risk"].sum())
+    tail = (1 - confidence) / 2
+    (e_low, e_high), (r_low, r_high) = (
+        _percentiles(summed, tail, (equity, at_risk)) if bootstrap else [(math.nan,) * 2] * 2
+    )
+    return ScopeValue(
+        customers=int(rows["n"].sum()),
+        active=int(rows["active"].sum()),
+        equity=equity,
+        equity_low=e_low,
+        equity_high=e_high,
+        value_at_risk=at_risk,
+        value_at_risk_low=r_low,
+        value_at_risk_high=r_high,
+        as_of=day,
+        assumptions=assumptions,
+        confidence=confidence,
+        groups=rows,
+    )
 
 
 def totals(table: pd.DataFrame) -> dict[str, float | int]:

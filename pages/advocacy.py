@@ -34,8 +34,8 @@ wh, scope = onboarding.open_page(
     why="Advocacy needs survey responses and the customers who gave them",
 )
 
-relationship = cached.headline(scope, kind="relationship")
-post_contact = cached.headline(scope, kind="transactional")
+relationship = cached.relationship_nps(scope)
+post_contact = cached.post_contact_nps(scope)
 if relationship.estimate.n == 0 and post_contact.estimate.n == 0:
     emptied = cached.emptied_by(scope)
     st.info("No responses in this scope" + (f": {emptied} leaves none." if emptied else "."))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import brief, charts, survival, value
+from analytics import charts, kpis, survival, value
 from analytics.ui import cached, draw, filters, onboarding, tables
 from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
@@ -36,13 +36,13 @@ if report.is_empty:
 if report.window is not None:
     st.caption(f"{report.window.describe().capitalize()}. {report.note}")
 
-churn = brief.churn_kpi(cached.churn_headline(scope))
+churn = kpis.churn_kpi(cached.churn_rate(scope))
 if churn.value != "—":
     rate = st.columns([1, 3])
     rate[0].metric(
         f"{churn.label} · {churn.period}",
         churn.value,
-        delta=None if churn.change == "—" else f"{churn.change} vs the period before",
+        delta=None if churn.change == "—" else f"{churn.signed_change} vs the period before",
         delta_color="off",
         help="Churns per 100 customer-months at risk: each customer counts the time they were a customer in "
         "the period, so joiners and leavers count for part of it.",
@@ -50,7 +50,9 @@ if churn.value != "—":
     rate[1].caption(f"95% CI {churn.interval}. {churn.counts} Change: {churn.change_note}.")
 draw.chart(charts.survival_curves, report.curves, by=by)
 value_by = by if by in value.DIMENSIONS else "segment"
-values = cached.customer_value(scope, by=value_by, assumptions=assumptions)
+# The headline figures, as the Overview and the brief show them; the rows are valued on the same day.
+equity = cached.equity(scope, assumptions=assumptions)
+values = cached.customer_value(scope, by=value_by, assumptions=assumptions, as_of=equity.as_of)
 summary = value.tenure_and_value(report, values if value_by == by else values.iloc[0:0])
 shown = ["group", "n", "events", "median_ci", "rmst_ci", "s12_ci", "s24_ci", "s36_ci"]
 tables.show(
@@ -116,13 +118,18 @@ else:
     )  # fmt: skip
 
 st.subheader("Value at risk")
-total = value.totals(values)
 m = st.columns(3)
-m[0].metric("Active customers", f"{total['active']:,}")
-m[1].metric("Customer equity", fmt("equity", total["equity"]), help=spec("equity").help)
-m[2].metric(
-    "Value at risk, next 12 months", fmt("value_at_risk", total["value_at_risk"]), help=spec("value_at_risk").help
-)
+m[0].metric("Active customers", f"{equity.now.active:,}")
+for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
+    column.metric(f"{k.label} · {k.period}", k.value, help=k.counts)
+    column.caption(f"95% CI {k.interval}.")
+if value_by != value.HEADLINE_BY:
+    rows = value.totals(values)
+    st.caption(
+        f"The headline values each segment on its own survival curve. Valued by {spec(value_by).label.lower()} "
+        f"instead, the rows below sum to {kpis.figure('equity', rows['equity'])} of equity and "
+        f"{kpis.figure('value_at_risk', rows['value_at_risk'])} at risk."
+    )
 draw.chart(charts.value_at_risk, values, by=value_by)
 tables.show(
     values,

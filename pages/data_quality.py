@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import config, narrative, schema
+from analytics import filters as scopes
 from analytics.errors import IconicError
 from analytics.ingest import ingest_bytes
 from analytics.mapping import parse_mapping_text
@@ -56,6 +57,22 @@ counts = cached.quarantine_counts()
 gaps = cached.reference_gaps()
 for sentence in narrative.quality_summary(history, counts, gaps):
     st.markdown(sentence)
+
+st.subheader("Tables")
+wh = cached.warehouse()
+summary = cached.table_summary(scope)
+st.caption(f"Warehouse `{wh.root}` · data version `{wh.data_version}` · scope: {scope.describe()}")
+for sentence in narrative.overview_summary(summary, None if history.empty else history.iloc[0].to_dict()):
+    st.markdown(sentence)
+tables.show(
+    summary,
+    ["table", "rows", "rows_in_scope", "version", "updated_at", "latest_event_at"],
+    name="tables",
+    scope=scope,
+)
+with st.expander("What the scope keeps"):
+    for kind, rule in scopes.scope_rules(scope).items():
+        st.markdown(f"- **{kind.capitalize()}**: {rule}")
 
 st.subheader("Ingest history")
 tables.show(

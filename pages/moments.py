@@ -29,6 +29,7 @@ with st.expander("When does a contact meet expectations?"):
             )
 rule = moments.MetRule(resolved=resolved, max_transfers=int(transfers) if limit else None, wait_targets=targets)
 
+actions = moments.ActionRule()
 split = filters.choice(
     "Split each moment by",
     ["none", *moments.SPLITS],
@@ -36,34 +37,49 @@ split = filters.choice(
     format_func=lambda d: "nothing" if d == "none" else spec(d).label,
 )
 by = None if split == "none" else split
-table = cached.moment_map(scope, by=by, rule=rule)
-if table.empty:
+with st.spinner("The moment map, and what fixing each moment is worth…"):
+    plist = cached.priority_list(scope, rule=rule)
+if plist.empty:
     emptied = cached.emptied_by(scope, rows="interactions")
     st.info("No contacts in this scope" + (f": {emptied} leaves none." if emptied else "."))
     st.stop()
 
-st.caption(rule.describe())
-lines = moments.what_to_do(table)
-if lines:
+st.caption(f"{rule.describe()} {actions.describe()}")
+top = plist.top(5)
+if not top.empty:
     st.subheader("What to do")
-    for line in lines:
+    for line in top["sentence"]:
         st.markdown(f"- {line}")
 
-draw.chart(charts.moment_bubbles, table)
+st.subheader("The priority list")
+st.caption(plist.ranking)
+tables.show(
+    plist.table,
+    ["rank", "action", "journey_stage", "contact_reason", "volume", "met_rate", "swing_ci", "at_stake"]
+    + ["answers_needed", "value_ci", "money"],
+    name="priority_list",
+    scope=scope,
+)
+
+table = plist.table if by is None else cached.moment_map(scope, by=by, rule=rule)
+draw.chart(charts.moment_bubbles, table, materiality=actions.materiality)
 st.caption(
     "Each circle is a kind of contact (journey stage and reason), sized by volume. Up is a bigger swing in NPS "
     "between contacts that met expectations and those that did not, with its 95% interval; right is a higher "
-    "share met. Fix: big, significant swing delivered below 80%. Delight: big swing, delivered well, to customers "
-    "worth more than the median. Maintain: the same to others. Right-size: small or uncertain swing, so serve it "
-    "more cheaply. Under 30 responses on either side: too few to judge."
+    f"share met. The colour is the action; the dashed line is the materiality threshold of {actions.materiality:g} "
+    "points."
 )
-key = [c for c in ("journey_stage", "contact_reason", by) if c]
-tables.show(
-    table,
-    [*key, "volume", "met_rate", "nps_met_ci", "nps_not_met_ci", "swing_ci", "ltr_slope_ci", "at_stake", "action"],
-    name="moments" + (f"_by_{by}" if by else ""),
-    scope=scope,
-)
+if by is not None:
+    st.caption(
+        f"Split by {spec(by).label.lower()}: each part is judged on its own answers, unranked and without money."
+    )
+    key = [c for c in ("journey_stage", "contact_reason", by) if c]
+    tables.show(
+        table,
+        [*key, "volume", "met_rate", "nps_met_ci", "nps_not_met_ci", "swing_ci", "ltr_slope_ci", "at_stake", "action"],
+        name=f"moments_by_{by}",
+        scope=scope,
+    )
 
 st.subheader("Contact reasons")
 reasons = cached.pareto(scope)
@@ -83,7 +99,7 @@ st.caption(
 st.subheader("Inside a moment: what drives the rating")
 moment_names = {"all contacts": None} | {
     f"{r.contact_reason.replace('_', ' ')} ({r.journey_stage})": (r.journey_stage, r.contact_reason)
-    for r in table.drop_duplicates(list(moments.MOMENT)).itertuples(index=False)
+    for r in plist.table.itertuples(index=False)
 }
 cols = st.columns([2, 1, 1])
 picked = cols[0].selectbox("Moment", list(moment_names), key="moment")

@@ -1,9 +1,8 @@
-"""Overview: what the warehouse holds in scope and in all, how fresh it is, and how the last ingest went."""
+"""Overview: the headline numbers, what changed, and the first three things to fix, with money."""
 
 import streamlit as st
 
-from analytics import filters as scopes
-from analytics import narrative
+from analytics import kpis, narrative
 from analytics.ui import cached, export, filters, onboarding, tables
 
 st.title("Overview")
@@ -13,29 +12,62 @@ if wh is None:
     st.stop()
 
 scope = filters.current()
-summary = cached.table_summary(scope)
-history = cached.ingest_history(limit=1)
-last = None if history.empty else history.iloc[0].to_dict()
+reporting = cached.reporting_period(scope)
+against = f" against {reporting.previous.label}" if reporting.previous else ""
+period = f"**{reporting.period.label}**{against}" if reporting.period else "the whole scope"
+st.caption(f"Scope: {scope.describe()}. Headlines report on {period}, the latest complete quarter in scope.")
 
-st.caption(f"Warehouse `{wh.root}` · data version `{wh.data_version}` · scope: {scope.describe()}")
-for sentence in narrative.overview_summary(summary, last):
+with st.spinner("Headline numbers and the priority list…"):
+    relationship = cached.relationship_nps(scope)
+    post_contact = cached.post_contact_nps(scope)
+    churn = cached.churn_rate(scope)
+    equity = cached.equity(scope)
+    plist = cached.priority_list(scope)
+
+for sentence in narrative.summary(relationship, post_contact, churn, plist):
     st.markdown(sentence)
-export.brief_button(scope)
 
-st.subheader("Tables")
-tables.show(
-    summary,
-    ["table", "rows", "rows_in_scope", "version", "updated_at", "latest_event_at"],
-    name="tables",
-    scope=scope,
-)
-with st.expander("What the scope keeps"):
-    for kind, rule in scopes.scope_rules(scope).items():
-        st.markdown(f"- **{kind.capitalize()}**: {rule}")
+tiles = [
+    kpis.nps_kpi("relationship_nps", relationship),
+    kpis.nps_kpi("post_contact_nps", post_contact),
+    kpis.churn_kpi(churn),
+    *kpis.equity_kpis(equity),
+]
+# Two rows (advocacy and churn, then money), so that every label reads whole.
+columns = [*st.columns(3), *st.columns(3)[:2]]
+for column, k in zip(columns, tiles, strict=True):
+    colour = "off" if not k.significant else "normal" if k.better == "up" else "inverse"
+    column.metric(
+        k.label,
+        k.value,
+        delta=None if k.change == "—" else k.signed_change,
+        delta_color=colour,
+        help=k.counts,
+        border=True,
+    )
+    column.caption(f"{k.period}; 95% CI {k.interval}." + (f" Change {k.change_note}." if k.change_note else ""))
 
-st.subheader("Last ingest")
-if last is None:
-    st.write("Nothing ingested yet.")
+st.subheader("What to fix first")
+top = plist.top(3)
+if top.empty:
+    st.info(narrative.what_matters(plist))
 else:
-    show = st.success if last["status"] == "committed" else st.info if last["status"] == "unchanged" else st.error
-    show(f"**{last['table_name']}** · {last['status']} · {last['started_at']:%Y-%m-%d %H:%M} UTC — {last['message']}")
+    st.caption(plist.ranking)
+    tables.show(
+        top,
+        ["rank", "action", "moment", "met_rate", "swing_ci", "value_ci", "money"],
+        name="priorities_top",
+        scope=scope,
+    )
+    onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
+
+export.brief_button(scope, plist=plist)
+
+st.divider()
+freshness = cached.table_summary(scope)
+latest = freshness["latest_event_at"].dropna()
+last = cached.ingest_history(limit=1)
+data_line = f"Data up to {latest.max():%Y-%m-%d}" if not latest.empty else "No dated data yet"
+if not last.empty:
+    data_line += f"; last loaded {last.iloc[0]['started_at']:%Y-%m-%d %H:%M} UTC ({last.iloc[0]['status']})"
+st.caption(f"{data_line}. Tables, versions and every ingest are on the Data quality page.")

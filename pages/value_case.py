@@ -18,12 +18,14 @@ with st.expander("Money assumptions"):
     money = filters.money_assumptions()
 assumptions = impact.ImpactAssumptions(value=money)
 with st.spinner("Following contacts to attitude, churn and margin, with bootstrap intervals…"):
-    case = cached.value_case(scope, assumptions=assumptions)
-if case.empty:
-    st.info("No value case in this scope: " + "; ".join(case.notes) + ".")
+    plist = cached.priority_list(scope, assumptions=assumptions)
+case = plist.case
+if case is None or case.empty:
+    notes = case.notes if case is not None else ["no contacts in this scope"]
+    st.info("No value case in this scope: " + "; ".join(notes) + ".")
     st.stop()
 
-ranked = case.moments
+ranked = plist.valued()
 estimated = ranked[ranked["status"] == "ok"]
 with st.expander("Improvement per moment: the share of missed contacts a fix would turn into met ones"):
     st.caption("100% fixes every missed contact. The value is proportional to the improvement.")
@@ -42,29 +44,28 @@ scale = [improve.get((s, r), 1.0) for s, r in zip(shown["journey_stage"], shown[
 for column in ("value", "value_low", "value_high", "contacts_per_year"):
     shown[column] = shown[column] * scale
 total, low, high = case.total(improve)
-top = shown.dropna(subset=["value"]).sort_values("value", ascending=False)
 m = st.columns(2)
 m[0].metric("Margin kept a year, all moments", fmt("value", total), border=True)
-m[1].metric("90% interval", f"{fmt('value', low)} to {fmt('value', high)}", border=True)
-if len(top):
-    st.markdown(f"Worth most: **{moment_name(top.iloc[0].to_dict())}**, {fmt('value', top.iloc[0]['value'])} a year.")
+m[1].metric(f"{case.assumptions.confidence:.0%} interval", f"{fmt('value', low)} to {fmt('value', high)}", border=True)
+first = plist.worth_most()
+if first is not None:
+    st.markdown(
+        f"Worth most: **{first['moment']}**, {fmt('value', first['value'])} a year "
+        f"({case.assumptions.confidence:.0%} interval {fmt('value', first['value_low'])} to "
+        f"{fmt('value', first['value_high'])}), at a full fix."
+    )
+else:
+    st.markdown("No moment's money is certain: every interval holds zero, so none can be called worth most.")
 st.caption(
-    "Each figure is the discounted lifetime margin kept by fixing a year of missed contacts at the scope's rate "
-    f"({case.months:.0f} months of contacts in scope). An interval that holds zero means the data cannot tell the "
-    "moment's value from none."
+    f"{plist.ranking} Each figure is the discounted lifetime margin kept by fixing a year of missed contacts at the "
+    f"scope's rate ({case.months:.0f} months of contacts in scope). An interval that holds zero means the data "
+    "cannot tell the moment's value from none."
 )
 draw.chart(charts.value_case, shown)
 tables.show(
     shown,
-    [
-        "journey_stage",
-        "contact_reason",
-        "contacts_per_year",
-        "customers_affected",
-        "ltr_shift_ci",
-        "value_ci",
-        "status",
-    ],
+    ["rank", "action", "journey_stage", "contact_reason", "contacts_per_year", "customers_affected", "ltr_shift_ci"]
+    + ["value_ci", "money", "status"],
     name="value_case",
     scope=scope,
     aliases=IMPACT_ALIASES,

@@ -4,8 +4,6 @@ and hostile strings or an empty scope do not break it. Read back with poppler (`
 from __future__ import annotations
 
 import json
-import math
-import re
 import shutil
 import subprocess
 import types
@@ -16,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, benchmarks, brief, cli, impact, periods, survival, value, warehouse
+from analytics import advocacy, benchmarks, brief, cli, headlines, impact, periods, survival, value, warehouse
 from analytics.errors import UsageError
 from analytics.filters import Filters
 from tests.conftest import load_tables, valid_customers, valid_interactions, valid_surveys
@@ -79,7 +77,7 @@ def test_every_headline_number_is_the_library_s(
             assert brief.figure("diff", h.change.diff) in row
         assert f"n = {h.estimate.n:,}" in text
     churn = survival.churn_headline(wh, scope)
-    row = near(text, "Churn rate")
+    row = near(text, "Churn per 100")
     assert churn.current.rate is not None and churn.change is not None
     for number in (churn.current.rate, churn.current.low, churn.current.high):
         assert brief.figure("churn_rate", number) in row
@@ -87,9 +85,10 @@ def test_every_headline_number_is_the_library_s(
     tenure = survival.survival_report(wh, scope, horizon=brief.HORIZON).summary.iloc[0]
     assert brief.figure("months", tenure["median"]) in near(text, "Median lifetime")
     assert brief.figure("months", tenure["rmst"]) in near(text, "Mean months")
-    worth = value.customer_value(wh, scope, by=None).iloc[0]
-    assert brief.figure("equity", worth["equity"]) in near(text, "Customer equity")
-    assert brief.figure("value_at_risk", worth["value_at_risk"]) in near(text, "Value at risk")
+    # Each segment on its own curve, summed: the figure every surface shows under these labels.
+    worth = value.customer_value(wh, scope, by="segment")
+    assert brief.figure("equity", worth["equity"].sum()) in near(text, "Customer equity")
+    assert brief.figure("value_at_risk", worth["value_at_risk"].sum()) in near(text, "Value at risk")
     distance = benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).set_index("profile")
     assert brief.figure("points", distance.loc["iconic", "distance"]) in near(text, "Distance to iconic")
 
@@ -112,7 +111,7 @@ def test_the_brief_has_its_sections_charts_and_pages(
 ) -> None:
     content, path = demo_brief
     text = pdf_text(path, tmp_path)
-    for section in ("Data quality", "Headline numbers", "Top actions", "Charts", "Methods and sources"):
+    for section in ("In short", "Data quality", "Headline numbers", "Top actions", "Charts", "Methods and sources"):
         assert section in text
     for chart in ("NPS by segment", "Survival by segment", "Satisfaction against efficiency"):
         assert chart in text
@@ -120,10 +119,20 @@ def test_the_brief_has_its_sections_charts_and_pages(
     assert images(path) == 3
     pages = int(pdf_info(path)["Pages"])
     assert f"Page 1 of {pages}" in text and f"Page {pages} of {pages}" in text
-    # Each action is one sentence from the moment map's numbers.
-    for sentence in content.actions["sentence"]:
-        assert re.sub(r"\*\*", "", sentence)[:40] in " ".join(text.split())
-    assert "This brief was built without the value case" in text
+    flat = " ".join(text.split())
+    # Leadership first: the three sentences open page 1, before the headline numbers; with nothing
+    # rejected, data quality waits at the back, after the charts.
+    assert len(content.summary) == 3
+    for sentence in content.summary:
+        assert " ".join(sentence.split())[:60] in flat
+    assert flat.index("In short") < flat.index("Headline numbers") < flat.index("Top actions") < flat.index("Charts")
+    assert flat.index("Charts") < flat.index("Data quality") < flat.index("Methods and sources")
+    # The top actions are printed once, in the priority list's order, each moment once.
+    listed = flat[flat.index("Top actions") : flat.index("Charts")]
+    places = [listed.index(m) for m in content.actions["moment"]]
+    assert places == sorted(places)
+    assert list(content.actions["rank"]) == list(range(1, len(content.actions) + 1))
+    assert "The value case was not run" in flat
     subprocess.run(
         ["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(path), str(tmp_path / "page")], check=True
     )
@@ -171,98 +180,46 @@ def test_hostile_names_and_long_text_are_printed_as_given(wh_path: Path, tmp_pat
     assert pdf_info(tmp_path / "all.pdf")["Page size"].startswith("612 x 792")
 
 
-def test_money_at_stake_joins_the_value_case_by_moment() -> None:
-    actions = pd.DataFrame(
-        {
-            "journey_stage": ["pay", "support", "buy"],
-            "contact_reason": ["billing_dispute", "service_outage", "plan_change"],
-            "action": ["Fix", "Fix", "Right-size"],
-        }
-    )
-    impacts = pd.DataFrame(
-        {
-            "journey_stage": ["pay", "pay", "support", "get"],
-            "contact_reason": ["billing_dispute", "billing_dispute", "service_outage", "address_change"],
-            "segment": ["consumer", "smb", "consumer", "consumer"],
-            "customers_affected": [100, 50, 30, 7],
-            "value": [1000.0, 500.0, 250.0, 9.0],
-            "value_low": [800.0, 300.0, 100.0, 1.0],
-            "value_high": [1200.0, 700.0, 400.0, 20.0],
-        }
-    )
-    out = brief.money_at_stake(actions, impacts)
-    assert out[["journey_stage", "action"]].equals(actions[["journey_stage", "action"]])  # order and rows kept
-    # pay/billing_dispute: the two segments summed; support/service_outage: one row; buy: none.
-    assert out["customers_affected"].tolist()[:2] == [150, 30]
-    assert out["value"].tolist()[:2] == [1500.0, 250.0]
-    assert out["value_low"].tolist()[:2] == [1100.0, 100.0]
-    assert out["value_high"].tolist()[:2] == [1900.0, 400.0]
-    assert math.isnan(out["value"].iloc[2])
-    assert brief.money_at_stake(actions, None)["value"].isna().all()
-    with pytest.raises(ValueError, match="lack the column"):
-        brief.money_at_stake(actions, impacts.drop(columns=["value_low"]))
-
-
-def test_the_value_case_money_is_printed_beside_its_action(demo_warehouse: Path, tmp_path: Path) -> None:
-    wh = warehouse.open(demo_warehouse)
-    content = brief.brief_content(wh, Filters(), use_value_case=False)
-    first = content.actions.iloc[0]
-    impacts = pd.DataFrame(
-        {
-            "journey_stage": [first["journey_stage"]],
-            "contact_reason": [first["contact_reason"]],
-            "segment": ["all"],
-            "customers_affected": [321],
-            "value": [123_456.0],
-            "value_low": [100_000.0],
-            "value_high": [150_000.0],
-        }
-    )
-    text = pdf_text(brief.build_brief(wh, Filters(), impacts=impacts), tmp_path)
-    for money in (123_456.0, 100_000.0, 150_000.0):
-        assert brief.figure("money", money) in near(text, brief.figure("money", 123_456.0))
-    assert "This brief was built without the value case" not in text
-
-
 def test_the_value_case_is_asked_for_its_per_moment_money(
     demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``analytics.impact.value_case(wh, scope)`` is called with the brief's scope, and its per-moment
-    rows (with their own intervals) are preferred to the per-segment ones."""
+    """``analytics.impact.value_case`` is called with the scope the list covers, and its per-moment
+    money (with its own interval) goes beside the moment, ranks it first when its interval is above
+    zero, and is said in words."""
     wh = warehouse.open(demo_warehouse)
     plain = brief.brief_content(wh, Filters(), use_value_case=False)
-    first = plain.actions.iloc[0]
-    row = {"journey_stage": first["journey_stage"], "contact_reason": first["contact_reason"]}
+    last = plain.actions.iloc[-1]
+    row = {"journey_stage": last["journey_stage"], "contact_reason": last["contact_reason"]}
     asked: list[Filters] = []
 
     class Case:
         assumptions = types.SimpleNamespace(confidence=0.9)
+        notes: list[str] = []
 
         @staticmethod
         def statements() -> list[str]:
             return ["A fix turns every contact that did not meet expectations into one that does."]
 
         moments = pd.DataFrame(
-            [{**row, "customers_affected": 9, "value": 5000.0, "value_low": 4000.0, "value_high": 6000.0}]
-        )
-        impacts = pd.DataFrame(
-            [{**row, "segment": "smb", "customers_affected": 9, "value": 1.0, "value_low": 0.0, "value_high": 2.0}]
-        )
+            [{**row, "value": 5000.0, "value_low": 4000.0, "value_high": 6000.0, "contacts_per_year": 10.0,
+              "customers_affected": 9, "status": "ok"}]
+        )  # fmt: skip
 
-    def value_case(wh_: object, f: Filters) -> Case:
+    def value_case(wh_: object, f: Filters, **_: object) -> Case:
         asked.append(f)
         return Case()
 
-    monkeypatch.setattr(brief.impact, "value_case", value_case)
+    monkeypatch.setattr(brief.priorities.impact, "value_case", value_case)
     content = brief.brief_content(wh, Filters())
-    assert asked == [content.scope]
+    assert asked == [Filters()]
     assert content.value_case
-    assert content.actions["value"].iloc[0] == 5000.0 and content.actions["value_high"].iloc[0] == 6000.0
-    assert content.actions["value"].iloc[1:].isna().all()
-    money = brief.figure("money", 5000.0)
-    first_sentence = content.actions["sentence"].iloc[0]
-    assert f"keeps about {money} of lifetime margin a year (90% interval" in first_sentence
-    assert not any("lifetime margin" in other for other in content.actions["sentence"].iloc[1:])
+    first = content.actions.iloc[0]
+    if last["action"] in ("Fix", "Delight", "Maintain", "Unclear"):
+        assert (first["journey_stage"], first["contact_reason"]) == (row["journey_stage"], row["contact_reason"])
+    priced = content.priorities.table.set_index(["journey_stage", "contact_reason"]).loc[tuple(row.values())]
+    assert (priced["value"], priced["value_high"], priced["money"]) == (5000.0, 6000.0, "above zero")
+    assert f"keeps about {brief.figure('money', 5000.0)} of lifetime margin a year (90% interval" in priced["sentence"]
+    assert content.priorities.table["value"].notna().sum() == 1
     assert ("Money at stake (the value case)", Case.statements()[0]) in content.methods
 
 
@@ -271,7 +228,7 @@ def test_the_money_in_the_brief_is_the_value_cases(default_demo: Path, tmp_path:
     interval for that moment, and the printed sentence says it."""
     wh = warehouse.open(default_demo)
     content = brief.brief_content(wh, Filters())
-    case = impact.value_case(wh, content.scope).moments.set_index(["journey_stage", "contact_reason"])
+    case = impact.value_case(wh, Filters()).moments.set_index(["journey_stage", "contact_reason"])
     priced = content.actions.dropna(subset=["value"])
     assert len(priced), "no action got a value"
     for row in priced.to_dict("records"):
@@ -280,6 +237,8 @@ def test_the_money_in_the_brief_is_the_value_cases(default_demo: Path, tmp_path:
         assert row["value_low"] == pytest.approx(expected["value_low"])
         assert row["value_high"] == pytest.approx(expected["value_high"])
     text = " ".join(pdf_text(brief.render_pdf(content), tmp_path).split())
+    for row in priced.to_dict("records"):
+        assert f"{brief.figure('money', row['value'])} ({brief.figure('money', row['value_low'])} to" in text
     first = priced.iloc[0]
     assert f"keeps about {brief.figure('money', first['value'])} of lifetime margin a year" in text
 
@@ -316,7 +275,7 @@ def test_periods_are_named_as_quarters_or_months() -> None:
 def test_a_period_the_data_does_not_cover_is_refused(demo_warehouse: Path) -> None:
     wh = warehouse.open(demo_warehouse)
     with pytest.raises(UsageError, match="not complete in this data"):
-        brief.reporting_period(wh, Filters(), period="2035-Q1")
+        headlines.reporting_period(wh, Filters(), period="2035-Q1")
 
 
 def test_the_command_writes_the_brief(demo_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -221,22 +221,31 @@ def test_analyze_advocacy_weighted_and_churn_at_risk(demo_warehouse: Path, tmp_p
     assert refused.returncode == 2 and "invitations" in refused.stderr and "Traceback" not in refused.stderr
 
 
-def test_analyze_moments_json_is_the_library_map(demo_warehouse: Path) -> None:
-    from analytics import moments, warehouse
+def test_analyze_moments_json_is_the_priority_list(demo_warehouse: Path) -> None:
+    from analytics import moments, priorities, warehouse
 
     out = iconic("analyze", "moments", "--json", "--warehouse", str(demo_warehouse))
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
-    expected = moments.moment_map(warehouse.open(demo_warehouse))
-    keys = {"journey_stage", "contact_reason", "volume", "met_rate", "nps_met", "nps_not_met", "swing", "swing_low"}
-    keys |= {"swing_high", "at_stake", "action", "n"}
-    assert all(keys <= set(m) for m in data["moments"])
-    assert [m["contact_reason"] for m in data["moments"]] == list(expected["contact_reason"])
-    assert [math.nan if m["swing"] is None else m["swing"] for m in data["moments"]] == pytest.approx(
+    expected = priorities.priority_list(warehouse.open(demo_warehouse)).table
+    keys = {"rank", "journey_stage", "contact_reason", "volume", "met_rate", "nps_met", "nps_not_met", "swing"}
+    keys |= {"swing_low", "swing_high", "at_stake", "action", "n", "value", "value_low", "value_high", "money"}
+    assert all(keys <= set(m) for m in data["priorities"])
+    assert [m["contact_reason"] for m in data["priorities"]] == list(expected["contact_reason"])
+    assert [m["rank"] for m in data["priorities"]] == list(range(1, len(expected) + 1))
+    assert [math.nan if m["swing"] is None else m["swing"] for m in data["priorities"]] == pytest.approx(
         list(expected["swing"]), nan_ok=True
     )
-    assert [m["action"] for m in data["moments"]] == list(expected["action"])
+    assert [m["action"] for m in data["priorities"]] == list(expected["action"])
     assert data["met_rule"] == moments.MetRule().describe()
+    assert data["action_rule"] == moments.ActionRule().describe()
+    assert data["ranking"] == priorities.RANKING and data["value_case"] is True
+
+    plain = json.loads(
+        iconic("analyze", "moments", "--json", "--without-value-case", "--warehouse", str(demo_warehouse)).stdout
+    )
+    assert plain["value_case"] is False and plain["ranking"] == priorities.RANKING_WITHOUT_MONEY
+    assert all(m["value"] is None for m in plain["priorities"])
 
     split = iconic(
         "analyze", "moments", "--by", "handled_by", "--any-wait", "--json", "--warehouse", str(demo_warehouse)

@@ -239,10 +239,13 @@ def test_intervals_hold_their_estimates_and_the_split_adds_up() -> None:
 
 
 def test_quadrant_actions() -> None:
-    """Cut-offs: share 1/4 and the mean scaled performance (0.6)."""
+    """Cut-offs: share 1/4 and the mean scaled performance (0.6). A driver is important when its
+    interval clears 0 and its share reaches 1/4, minor when the interval's upper end is below 1/4."""
     table = pd.DataFrame(
         {
             "share": [0.40, 0.30, 0.20, 0.10],
+            "share_low": [0.30, 0.20, 0.10, 0.05],
+            "share_high": [0.50, 0.40, 0.24, 0.15],
             "performance_scaled": [0.4, 0.8, 0.8, 0.4],
             "kind": ["tactile", "emotive", "tactile", "emotive"],
         }
@@ -251,6 +254,12 @@ def test_quadrant_actions() -> None:
     table["kind"] = "tactile"
     assert list(drivers.importance_quadrant(table)) == ["Fix", "Maintain", "Right-size", "Right-size"]
     assert list(drivers.importance_quadrant(table, performance_cut=0.9))[:2] == ["Fix", "Fix"]
+    # A minor-looking share whose interval reaches the cut is not evidence that it does not matter.
+    wide = table.assign(share_high=[0.5, 0.4, 0.35, 0.15])
+    assert list(drivers.importance_quadrant(wide)) == ["Fix", "Maintain", "Unclear", "Right-size"]
+    # Without an interval (no bootstrap) nothing can be called minor.
+    bare = table.assign(share_low=np.nan, share_high=np.nan)
+    assert set(drivers.importance_quadrant(bare)) == {"Unclear"}
     table.loc[0, "performance_scaled"] = np.nan  # e.g. wait time: no scale, no direction
     assert drivers.importance_quadrant(table).iloc[0] == ""
 
@@ -343,7 +352,14 @@ def test_operational_drivers_and_pairwise(demo_warehouse: Path) -> None:
     assert 0 <= t.loc["is_resolved", "performance"] <= 1 and math.isnan(t.loc["is_resolved", "top2"])
     # No scale, so no direction to call good: an action only when it does not matter.
     wait = t.loc["wait_seconds"]
-    assert wait["action"] == ("Right-size" if wait["share"] < 1 / 3 else "")
+    expected = (
+        "Right-size"
+        if wait["share_high"] < 1 / 3
+        else ""
+        if wait["share_low"] > 0 and wait["share"] >= 1 / 3
+        else "Unclear"
+    )
+    assert wait["action"] == expected
     assert list(result.split["kind"]) == ["emotive", "operational"]
     with pytest.raises(ValueError, match="unknown driver 'colour'"):
         drivers.driver_analysis(wh, drivers=["colour"])

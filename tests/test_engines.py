@@ -27,7 +27,7 @@ import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
-from analytics import brief, config, warehouse
+from analytics import brief, config, headlines, kpis, warehouse
 from analytics.cli import main
 from analytics.errors import UsageError, WarehouseError
 from analytics.filters import ALL_DATA, Filters
@@ -146,9 +146,9 @@ def test_every_page_call_agrees_on_both_engines(name: str, engines: tuple[Wareho
 def test_the_brief_headlines_agree_on_both_engines(engines: tuple[Warehouse, Warehouse]) -> None:
     duck, spark = engines
     for scope in SCOPES.values():
-        on_duck, on_spark = brief.headline_results(duck, scope), brief.headline_results(spark, scope)
+        on_duck, on_spark = headlines.headline_results(duck, scope), headlines.headline_results(spark, scope)
         assert not differences(on_duck, on_spark, "headlines")
-        assert not differences(brief.kpis(on_duck), brief.kpis(on_spark), "kpis")
+        assert not differences(kpis.kpis(on_duck), kpis.kpis(on_spark), "kpis")
         assert brief.data_status(duck) == brief.data_status(spark)
 
 

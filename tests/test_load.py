@@ -44,8 +44,9 @@ def _new_contacts(root: Path, folder: Path) -> Path:
 
 
 async def _watch(urls: tuple[str, str], ingest: list[str], *, deadline_s: float = 120) -> list[tuple[int, Visit]]:
-    """Open the Overview on both servers, again and again, while ``ingest`` runs, until both show
-    the data it committed; each visit with the server it came from."""
+    """Open the Data quality page (it names the data version and counts every table) on both
+    servers, again and again, while ``ingest`` runs, until both show the data it committed; each
+    visit with the server it came from."""
     sessions = [(await Session.open(url))[0] for url in urls]
     proc = await asyncio.create_subprocess_exec(*ingest, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seen: list[tuple[int, Visit]] = []
@@ -53,7 +54,7 @@ async def _watch(urls: tuple[str, str], ingest: list[str], *, deadline_s: float 
     try:
         while time.monotonic() < end:
             for i, session in enumerate(sessions):
-                seen.append((i, await session.visit(session.page(""))))
+                seen.append((i, await session.visit(session.page("data_quality"))))
             committed = proc.returncode is not None
             versions = [_version(v) for _, v in seen[-2:]]
             if committed and len(set(versions)) == 1 and versions[0] != _version(seen[0][1]):

@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from analytics import advocacy, demo, moments, warehouse
+from analytics import actions, advocacy, demo, moments, priorities, warehouse
 from analytics.filters import Filters
 from tests.conftest import load_tables
 
@@ -112,11 +114,14 @@ def test_swing_and_slope_equal_brute_force(tmp_path: Path) -> None:
         .sum(axis=1)
     )
     variance = len(z) / (len(z) - 1) * float((z**2).sum())
-    d = advocacy.compare(
+    d = advocacy.nps_difference(
         advocacy.nps_from_scores(met["ltr"].to_numpy()), advocacy.nps_from_scores(not_met["ltr"].to_numpy()),
         variance=variance,
     )  # fmt: skip
     assert (row["swing_low"], row["swing_high"], row["swing_p"]) == pytest.approx((d.low, d.high, d.p_value))
+    # The z test and the interval share the clustered variance: z = swing / se, p = erfc(|z| / sqrt 2).
+    se = math.sqrt(variance) * 100
+    assert row["swing_p"] == pytest.approx(math.erfc(abs(row["swing"] / se) / math.sqrt(2)))
 
     x, y = a["csat"].to_numpy(float), a["ltr"].to_numpy(float)
     slope, intercept = np.polyfit(x, y, 1)
@@ -131,17 +136,63 @@ def test_swing_and_slope_equal_brute_force(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("numbers", "action"),
     [
-        ({"swing": 30, "swing_p": 0.001, "met_rate": 0.5, "value_ratio": 2.0}, "Fix"),
-        ({"swing": 30, "swing_p": 0.001, "met_rate": 0.9, "value_ratio": 2.0}, "Delight"),
-        ({"swing": 30, "swing_p": 0.001, "met_rate": 0.9, "value_ratio": 0.8}, "Maintain"),
-        ({"swing": 30, "swing_p": 0.2, "met_rate": 0.5, "value_ratio": 2.0}, "Right-size"),
-        ({"swing": 5, "swing_p": 0.001, "met_rate": 0.5, "value_ratio": 2.0}, "Right-size"),
-        ({"swing": 30, "swing_p": 0.001, "met_rate": 0.5, "value_ratio": 2.0, "n_met": 12}, "too few responses"),
+        # A large significant swing: never Right-size, whatever the delivery.
+        ({"swing": 30, "swing_low": 15, "swing_high": 45, "met_rate": 0.5, "value_ratio": 2.0}, "Fix"),
+        ({"swing": 30, "swing_low": 15, "swing_high": 45, "met_rate": 0.9, "value_ratio": 2.0}, "Delight"),
+        ({"swing": 30, "swing_low": 15, "swing_high": 45, "met_rate": 0.9, "value_ratio": 0.8}, "Maintain"),
+        # Exactly at the threshold and significant: it matters.
+        ({"swing": 10, "swing_low": 1, "swing_high": 19, "met_rate": 0.5, "value_ratio": 1.0}, "Fix"),
+        # Large but not significant: the interval reaches 0, so the evidence is unclear, not small.
+        ({"swing": 30, "swing_low": -5, "swing_high": 65, "met_rate": 0.5, "value_ratio": 2.0}, "Unclear"),
+        # Small estimate whose interval reaches the threshold: unclear.
+        ({"swing": 5, "swing_low": -2, "swing_high": 12, "met_rate": 0.5, "value_ratio": 2.0}, "Unclear"),
+        ({"swing": 5, "swing_low": 0.5, "swing_high": 10, "met_rate": 0.5, "value_ratio": 2.0}, "Unclear"),
+        # A tight interval wholly below the threshold: Right-size, significant or not.
+        ({"swing": 5, "swing_low": 2, "swing_high": 8, "met_rate": 0.5, "value_ratio": 2.0}, "Right-size"),
+        ({"swing": -3, "swing_low": -8, "swing_high": 2, "met_rate": 0.5, "value_ratio": 2.0}, "Right-size"),
+        ({"swing": 30, "swing_low": 15, "swing_high": 45, "met_rate": 0.5, "value_ratio": 2.0, "n_met": 12}, "Too few responses"),
+        ({"swing": math.nan, "swing_low": math.nan, "swing_high": math.nan, "met_rate": 1.0, "value_ratio": 1.0,
+          "n_met": 80, "n_not_met": 0}, "All met"),
     ],
-)
+)  # fmt: skip
 def test_actions_follow_the_documented_thresholds(numbers: dict[str, float], action: str) -> None:
     row = pd.DataFrame([{"n_met": 100, "n_not_met": 100, **numbers}]).iloc[0]
     assert moments._action(row, moments.ActionRule()) == action
+
+
+@given(
+    swing=st.floats(-60, 60),
+    half=st.floats(0.1, 40),
+    materiality=st.sampled_from([5.0, 10.0, 15.0]),
+)
+def test_the_action_rule_never_advises_cutting_a_swing_that_could_matter(
+    swing: float, half: float, materiality: float
+) -> None:
+    """Right-size exactly when the whole interval lies below the threshold; a material action
+    exactly when the interval clears 0 and the estimate reaches the threshold; Unclear otherwise."""
+    row = pd.Series(
+        {"n_met": 100, "n_not_met": 100, "swing": swing, "swing_low": swing - half, "swing_high": swing + half}
+        | {"met_rate": 0.5, "value_ratio": 1.0}
+    )
+    action = moments._action(row, moments.ActionRule(materiality=materiality))
+    assert (action == "Right-size") == (swing + half < materiality)
+    assert (action == "Fix") == (swing - half > 0 and swing >= materiality)
+    if action == "Unclear":
+        needed = actions.answers_to_settle(200, swing, swing - half, swing + half, materiality)
+        assert needed > 0
+        # With that many more answers the half-width shrinks by sqrt(n / (n + more)) and settles it.
+        shrunk = half * math.sqrt(200 / (200 + needed))
+        assert (swing + shrunk <= materiality + 1e-9) or (swing - shrunk >= -1e-9 and swing >= materiality)
+
+
+def test_answers_to_settle_by_hand() -> None:
+    """Swing +5 (95% CI -1 to +11), 400 answers, threshold 10: the half-width 6 must fall below
+    10 - 5 = 5, so 400 x (6/5)^2 = 576 answers in all: 176 more. Swing +30 (-10 to +70): the
+    half-width 40 must fall below 30: 400 x (40/30)^2 = 711.1, so 312 more."""
+    assert actions.answers_to_settle(400, 5, -1, 11, 10) == 176
+    assert actions.answers_to_settle(400, 30, -10, 70, 10) == 312
+    assert actions.answers_to_settle(400, 5, 2, 8, 10) == 0
+    assert math.isnan(actions.answers_to_settle(400, 5, math.nan, 8, 10))
 
 
 def test_pareto_by_hand(tmp_path: Path) -> None:
@@ -173,13 +224,14 @@ def test_an_empty_scope_is_an_empty_map_with_its_columns(demo_warehouse: Path) -
     empty = moments.moment_map(wh, far)
     assert empty.empty and {"swing", "action", "met_rate"} <= set(empty.columns)
     assert moments.pareto(wh, far).empty
-    assert moments.what_to_do(empty) == []
+    assert priorities.rank(empty, None).empty
 
 
 def test_the_planted_moments_of_truth_are_found(default_demo: Path) -> None:
     """On the default demo: the four planted moments of truth (importance >= 1 in truth.json) are the
-    top four by attitude swing and the top four by LTR slope, each swing's interval excludes 0, and
-    the planted low-impact reasons come out Right-size. (Measured at seed 7: swings +28 to +40 points
+    top four by attitude swing and the top four by LTR slope, each swing's interval excludes 0 and each
+    gets a material action; the planted low-impact reasons never do, and password reset has the
+    evidence to be Right-size. (Measured at seed 7: swings +28 to +40 points
     against at most +16 for any other reason; slopes 0.72-0.95 against at most 0.31.)"""
     truth = demo.load_truth(default_demo)
     table = moments.moment_map(warehouse.open(default_demo))
@@ -187,5 +239,9 @@ def test_the_planted_moments_of_truth_are_found(default_demo: Path) -> None:
     assert set(table.nlargest(4, "swing")["contact_reason"]) == planted
     assert set(table.nlargest(4, "ltr_slope")["contact_reason"]) == planted
     assert (table[table["contact_reason"].isin(planted)]["swing_low"] > 0).all()
-    low = table[table["contact_reason"].isin(truth["low_impact"])]
-    assert (low["action"] == "Right-size").all(), low[["contact_reason", "swing", "swing_low", "action"]]
+    # The planted moments of truth matter: a material action each. The low-impact reasons never get
+    # one, and the one with the most answers (password reset) has the evidence to be Right-size.
+    assert table[table["contact_reason"].isin(planted)]["action"].isin(actions.MATERIAL_ACTIONS).all()
+    low = table[table["contact_reason"].isin(truth["low_impact"])].set_index("contact_reason")
+    assert not low["action"].isin(actions.MATERIAL_ACTIONS).any(), low[["swing", "swing_high", "action"]]
+    assert low.loc["password_reset", "action"] == "Right-size", low.loc["password_reset"]

@@ -40,13 +40,14 @@ def test_every_notebook_is_executed_by_a_test() -> None:
 
 
 def test_moments_notebook_shows_the_library_map(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import moments, warehouse
+    from analytics import moments, priorities, warehouse
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("01_"))
     errors, text = run_notebook(path)
     assert not errors, errors
-    table = moments.moment_map(warehouse.open(demo_env))
-    for line in moments.what_to_do(table):
+    plist = priorities.priority_list(warehouse.open(demo_env))
+    assert plist.ranking in text
+    for line in plist.top(5)["sentence"]:
         assert line.replace("**", "") in text
     assert moments.MetRule(max_transfers=0, wait_targets={**moments.WAIT_TARGETS, "voice": 60.0}).describe() in text
     from analytics import drivers
@@ -92,7 +93,7 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
 
 
 def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import survival, value, warehouse
+    from analytics import headlines, kpis, survival, value, warehouse
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("03_"))
     errors, text = run_notebook(path)
@@ -102,7 +103,9 @@ def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) 
     lr = report.logrank
     assert f"log-rank: chi-square {lr.statistic:.1f} on {lr.df} df" in text
     total = value.totals(value.customer_value(wh, by="segment"))
-    assert f"customer equity {total['equity']:,.0f}" in text
+    headline = kpis.equity_kpis(headlines.equity(wh))[0]
+    assert headline.value == kpis.figure("equity", total["equity"])  # the rows sum to the headline
+    assert f"Customer equity ({headline.period}): {headline.value} (95% CI {headline.interval})" in text
     assert "'no answer' hazard ratio" in text
     assert "shifted-beta-geometric tail past" in text or "renewals with customers left" in text
 

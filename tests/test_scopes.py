@@ -23,13 +23,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from analytics import (
+    actions,
     advocacy,
-    brief,
     drivers,
     filters,
+    headlines,
     impact,
+    kpis,
     narrative,
     periods,
+    priorities,
     segmentation,
     survival,
     warehouse,
@@ -197,6 +200,16 @@ def check(result: Any, where: str) -> None:
         assert (np.diff(result.curve["before"]) <= 1e-12).all() and (np.diff(result.curve["after"]) <= 1e-12).all()
     elif isinstance(result, impact.ValueCase):
         check_value_case(result, where)
+    elif isinstance(result, priorities.PriorityList):
+        check_priorities(result, where)
+    elif isinstance(result, headlines.Equity):
+        for k in kpis.equity_kpis(result):
+            assert "nan" not in f"{k.value} {k.interval} {k.change} {k.counts}".lower(), where
+            if k.estimate is not None:
+                assert k.low is not None and k.high is not None and k.low <= k.estimate <= k.high, where
+    elif isinstance(result, headlines.Reporting):
+        if result.period is not None and result.previous is not None:
+            assert result.previous.end < result.period.start and result.scope.end == result.period.end, where
     elif isinstance(result, pd.DataFrame):
         check_frame(result, where)
     elif isinstance(result, periods.Period):
@@ -215,10 +228,28 @@ def check(result: Any, where: str) -> None:
         else:
             assert result.previous is not None and result.previous.period is not None, where
             assert result.current.period is not None and result.previous.period.end < result.current.period.start
-        kpi = brief.churn_kpi(result)
+        kpi = kpis.churn_kpi(result)
         assert "nan" not in f"{kpi.value} {kpi.interval} {kpi.change} {kpi.change_note} {kpi.counts}".lower(), where
     else:
         assert result is None or isinstance(result, str | filters.FilterOptions | segmentation.SavedSegments), where
+
+
+def check_priorities(plist: priorities.PriorityList, where: str) -> None:
+    """One rank per moment; the tiers in order; money first only where its interval is above zero,
+    largest first; Right-size only where the whole swing interval lies below the threshold; every
+    sentence free of missing numbers."""
+    t = plist.table
+    if t.empty:
+        return
+    assert list(t["rank"]) == list(range(1, len(t) + 1)), where
+    assert set(t["action"]) <= set(actions.ACTIONS) and set(t["money"]) <= set(priorities.MONEY_STATES), where
+    tiers = t["tier"].map({name: i for i, name in enumerate(priorities.TIERS)})
+    assert tiers.is_monotonic_increasing, where
+    sure = t[t["tier"] == priorities.TIERS[0]]
+    assert (sure["value_low"] > 0).all() and sure["value"].is_monotonic_decreasing, where
+    cut = t[t["action"] == "Right-size"]
+    assert (cut["swing_high"] < plist.rule.materiality).all(), where
+    assert not any("nan" in s.lower().split() for s in t["sentence"]), where
 
 
 def check_value_case(case: impact.ValueCase, where: str) -> None:

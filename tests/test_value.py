@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from analytics import survival, value, warehouse
+from analytics.filters import Filters
 
 # Fader & Hardie (2007), reference/golden.md: survivors of 1,000 at each yearly renewal, years 0-12.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
@@ -131,3 +132,26 @@ def test_lifetime_value_by_segment_is_within_ten_percent_of_the_demo_truth(defau
     assert estimate.loc["enterprise", "clv"] > estimate.loc["smb", "clv"] > estimate.loc["consumer", "clv"]
     totals = value.totals(estimate.reset_index())
     assert totals["customers"] == len(table) and totals["equity"] > 0
+
+
+def test_scope_value_sums_the_segments_with_a_stratified_interval(demo_warehouse: Path) -> None:
+    """The headline equity and value at risk are the sums of the per-segment rows (each segment on its
+    own curve). Their interval comes from summing the segments' replicates: it is narrower than adding
+    the segments' bounds (independent errors partly cancel), still holds the estimate, and with the
+    segments filtered to one it is that segment's own interval."""
+    wh = warehouse.open(demo_warehouse)
+    whole = value.scope_value(wh, bootstrap=60)
+    rows = value.customer_value(wh, by="segment", bootstrap=60)
+    assert whole.equity == pytest.approx(rows["equity"].sum())
+    assert whole.value_at_risk == pytest.approx(rows["value_at_risk"].sum())
+    assert whole.active == rows["active"].sum() and whole.customers == rows["n"].sum()
+    for key in ("equity", "value_at_risk"):
+        low, high = getattr(whole, f"{key}_low"), getattr(whole, f"{key}_high")
+        assert low <= getattr(whole, key) <= high
+        assert high - low < rows[f"{key}_high"].sum() - rows[f"{key}_low"].sum()
+    pd.testing.assert_frame_equal(whole.groups, rows)
+    one = value.scope_value(wh, Filters(segments=("consumer",)), bootstrap=60)
+    alone = value.customer_value(wh, Filters(segments=("consumer",)), by="segment", bootstrap=60).iloc[0]
+    assert (one.equity_low, one.equity_high) == pytest.approx((alone["equity_low"], alone["equity_high"]))
+    empty = value.scope_value(wh, Filters(segments=("nobody",)))
+    assert empty.is_empty and math.isnan(empty.equity) and empty.to_dict()["equity"] is None

@@ -26,10 +26,12 @@ from analytics import (
     config,
     drivers,
     filters,
+    headlines,
     impact,
     moments,
     nonresponse,
     periods,
+    priorities,
     schema,
     segmentation,
     survival,
@@ -275,4 +277,16 @@ partner_scorecard: Callable[..., pd.DataFrame] = _on_warehouse(
 )
 partner_ramp: Callable[..., pd.DataFrame] = _on_warehouse(
     iconic_benchmarks.partner_ramp, variants=({}, {"kpi": "csat"})
+)
+
+# The headline measures and the priority list: one function each, shared by the Overview, the pages and
+# the brief (analytics.headlines, analytics.priorities).
+reporting_period: Callable[..., headlines.Reporting] = _on_warehouse(headlines.reporting_period)
+relationship_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.relationship_nps)
+post_contact_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.post_contact_nps)
+churn_rate: Callable[..., survival.ChurnHeadline] = _on_warehouse(headlines.churn_rate)
+equity: Callable[..., headlines.Equity] = _on_warehouse(headlines.equity, variants=({"bootstrap": 50},))
+priority_list: Callable[..., priorities.PriorityList] = _on_warehouse(
+    priorities.priority_list,
+    variants=({"assumptions": impact.ImpactAssumptions(bootstrap=50)}, {"money": False}),
 )

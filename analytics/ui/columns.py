@@ -212,7 +212,25 @@ COLUMNS: dict[str, Column] = {
         parts=("rate_ratio", "rate_ratio_low", "rate_ratio_high"),
         missing="not tested",
     ),
-    "action": _c("Suggested action", "text"),
+    "action": _c(
+        "Suggested action",
+        "text",
+        "Fix, Delight or Maintain: the swing matters (interval above 0, at least the materiality threshold). "
+        "Right-size: the whole interval lies below the threshold. Unclear: collect more answers.",
+    ),
+    "rank": _c("Rank", "count", "Place in the priority list (how it is ranked is said above the list)."),
+    "answers_needed": _c(
+        "More answers to settle",
+        "number",
+        "For an Unclear swing: about how many more post-contact answers would settle it, if the estimate held.",
+        digits=0,
+    ),
+    "money": _c(
+        "Money",
+        "text",
+        "What the value case says of the margin a fix keeps: above zero, uncertain (its interval holds zero), "
+        "below zero, or not estimated.",
+    ),
     "monthly_revenue": _c("Mean monthly revenue", "money", unit="$"),
     "monthly_revenue_low": _c("Mean monthly revenue, lower 95% bound", "money", unit="$"),
     "monthly_revenue_high": _c("Mean monthly revenue, upper 95% bound", "money", unit="$"),
@@ -274,7 +292,12 @@ COLUMNS: dict[str, Column] = {
         missing="no responses",
         unit="points",
     ),
-    "swing_p": _c("p (swing)", "p", "Two-sided p-value of the swing (exact test below 100 responses a side)."),
+    "swing_p": _c(
+        "p (swing)",
+        "p",
+        "Two-sided p-value of the swing, from the same variance as its interval: below 0.05 exactly when the 95% "
+        "interval excludes 0.",
+    ),
     **_bounded(
         "ltr_slope",
         "LTR per CSAT point",

@@ -11,22 +11,25 @@ import streamlit as st
 from analytics import brief
 from analytics.errors import IconicError
 from analytics.filters import Filters
+from analytics.priorities import PriorityList
 from analytics.ui import cached
 
 _KEY = "brief_pdf"
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _pdf(root: str, data_version: str, scope: Filters) -> tuple[bytes, str]:
+def _pdf(root: str, data_version: str, scope: Filters, _plist: PriorityList | None = None) -> tuple[bytes, str]:
     wh = cached.warehouse()
     if wh is None:
         raise IconicError(f"no warehouse at {root}")
-    content = brief.brief_content(wh, scope)
+    # The page's own priority list (default rules, this scope), so the brief names the same first item.
+    content = brief.brief_content(wh, scope, plist=_plist)
     return brief.render_pdf(content), brief.file_name(scope, content.period)
 
 
-def brief_button(scope: Filters) -> None:
-    """Draw the button; once clicked, offer the PDF of ``scope`` for saving beside it."""
+def brief_button(scope: Filters, *, plist: PriorityList | None = None) -> None:
+    """Draw the button; once clicked, offer the PDF of ``scope`` for saving beside it. ``plist`` is the
+    priority list the page shows for ``scope`` under the default rules, reused by the brief."""
     wh = cached.warehouse()
     if wh is None:
         return
@@ -39,7 +42,7 @@ def brief_button(scope: Filters) -> None:
     ):
         try:
             with st.spinner("Writing the brief…"):
-                pdf, name = _pdf(str(wh.root), wh.data_version, scope)
+                pdf, name = _pdf(str(wh.root), wh.data_version, scope, plist)
         except IconicError as exc:
             st.error(f"The brief could not be written: {exc}")
             return

@@ -48,6 +48,17 @@ def no_warehouse() -> None:
         st.rerun()
 
 
+def link(page: str, label: str, icon: str) -> None:
+    """A link to another page of the app; plain words when the page runs on its own, outside the
+    app's navigation (``AppTest.from_file``, ``streamlit run pages/x.py``)."""
+    try:
+        st.page_link(page, label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.markdown(
+            f"{label}: see the **{page.removeprefix('pages/').removesuffix('.py').replace('_', ' ').capitalize()}** page."
+        )
+
+
 def open_page(title: str, *, rules: tuple[str, ...], needs: tuple[str, ...], why: str) -> tuple[Warehouse, Filters]:
     """The start every analysis page shares: its title, the warehouse (or the offer to build the demo),
     the scope with the rules for the rows the page counts, and a plain stop when a table it ``needs``
