@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import charts, moments
-from analytics.ui import cached, draw, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
 
 wh, scope = onboarding.open_page(
@@ -38,7 +38,9 @@ split = filters.choice(
 )
 by = None if split == "none" else split
 with st.spinner("The moment map, and what fixing each moment is worth…"):
-    plist = cached.priority_list(scope, rule=rule)
+    # The value case's money is the slow part at scale: the list shows without it until it is ready.
+    valued = background.soon(cached.priority_list, scope, rule=rule)
+    plist = valued if valued is not None else cached.priority_list(scope, rule=rule, money=False)
 if plist.empty:
     emptied = cached.emptied_by(scope, rows="interactions")
     st.info("No contacts in this scope" + (f": {emptied} leaves none." if emptied else "."))
@@ -52,6 +54,8 @@ if not top.empty:
         st.markdown(f"- {line}")
 
 st.subheader("The priority list")
+if valued is None:
+    background.waiting("the value case's money", cached.priority_list, scope, rule=rule)
 st.caption(plist.ranking)
 tables.show(
     plist.table,

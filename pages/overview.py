@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import kpis, narrative
-from analytics.ui import cached, export, filters, onboarding, tables
+from analytics.ui import background, cached, export, filters, onboarding, tables
 
 st.title("Overview")
 wh = cached.warehouse()
@@ -21,8 +21,10 @@ with st.spinner("Headline numbers and the priority list…"):
     relationship = cached.relationship_nps(scope)
     post_contact = cached.post_contact_nps(scope)
     churn = cached.churn_rate(scope)
-    equity = cached.equity(scope)
-    plist = cached.priority_list(scope)
+    # The slow two at scale (equity's bootstrap, the value case's money): shown when ready.
+    equity = background.soon(cached.equity, scope)
+    valued = background.soon(cached.priority_list, scope)
+    plist = valued if valued is not None else cached.priority_list(scope, money=False)
 
 for sentence in narrative.summary(relationship, post_contact, churn, plist):
     st.markdown(sentence)
@@ -31,11 +33,14 @@ tiles = [
     kpis.nps_kpi("relationship_nps", relationship),
     kpis.nps_kpi("post_contact_nps", post_contact),
     kpis.churn_kpi(churn),
-    *kpis.equity_kpis(equity),
+    *(kpis.equity_kpis(equity) if equity is not None else []),
 ]
 # Two rows (advocacy and churn, then money), so that every label reads whole.
 columns = [*st.columns(3), *st.columns(3)[:2]]
-for column, k in zip(columns, tiles, strict=True):
+if equity is None:
+    with columns[3]:
+        background.waiting("customer equity and value at risk", cached.equity, scope)
+for column, k in zip(columns, tiles, strict=False):
     colour = "off" if not k.significant else "normal" if k.better == "up" else "inverse"
     column.metric(
         k.label,
@@ -48,6 +53,8 @@ for column, k in zip(columns, tiles, strict=True):
     column.caption(f"{k.period}; 95% CI {k.interval}." + (f" Change {k.change_note}." if k.change_note else ""))
 
 st.subheader("What to fix first")
+if valued is None:
+    background.waiting("the value case's money", cached.priority_list, scope)
 top = plist.top(3)
 if top.empty:
     st.info(narrative.what_matters(plist))
@@ -61,7 +68,7 @@ else:
     )
     onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
 
-export.brief_button(scope, plist=plist)
+export.brief_button(scope, plist=valued)
 
 st.divider()
 freshness = cached.table_summary(scope)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, impact
 from analytics.moments import moment_name
-from analytics.ui import cached, draw, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import IMPACT_ALIASES, fmt
 
 wh, scope = onboarding.open_page(
@@ -18,7 +18,10 @@ with st.expander("Money assumptions"):
     money = filters.money_assumptions()
 assumptions = impact.ImpactAssumptions(value=money)
 with st.spinner("Following contacts to attitude, churn and margin, with bootstrap intervals…"):
-    plist = cached.priority_list(scope, assumptions=assumptions)
+    plist = background.soon(cached.priority_list, scope, assumptions=assumptions)
+if plist is None:  # a minute at a million customers, the first time for this scope and data
+    background.waiting("the value case", cached.priority_list, scope, assumptions=assumptions)
+    st.stop()
 case = plist.case
 if case is None or case.empty:
     notes = case.notes if case is not None else ["no contacts in this scope"]

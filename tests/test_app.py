@@ -706,6 +706,28 @@ def test_a_chart_is_built_once_per_result(demo_env: Path, monkeypatch: pytest.Mo
     no_exception(again)
     assert built == []
     assert len(again.get("vega_lite_chart")) == len(at.get("vega_lite_chart")) > 0
-    other = on_page("pages/moments.py", channel=["voice"])  # another result: built for it
+    # Another result (a scope no other test computes): its chart is built for it.
+    other = on_page("pages/moments.py", dates=(date(2025, 8, 1), date(2026, 5, 31)))
     no_exception(other)
     assert built == ["moment_bubbles"]
+
+
+def test_a_slow_result_is_filled_in_when_it_is_ready(demo_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that does not wait shows the rest at once, says what is on its way, and shows the same
+    as a page that waited once the background computation is done."""
+    import time
+
+    scope = {"dates": (date(2025, 7, 1), date(2026, 1, 31))}  # a scope no other test computes
+    monkeypatch.setenv("ICONIC_WAIT_S", "0")
+    at = on_page("pages/moments.py", **scope)
+    no_exception(at)
+    assert any("is being computed" in i.value for i in at.info)
+    assert at.dataframe, "the priority list without its money is shown meanwhile"
+    deadline = time.monotonic() + 120
+    while any("is being computed" in i.value for i in at.info) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    no_exception(at)
+    monkeypatch.setenv("ICONIC_WAIT_S", "600")
+    waited = on_page("pages/moments.py", **scope)
+    assert shown(at) == shown(waited)
