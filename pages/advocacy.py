@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import advocacy, charts, narrative, nonresponse, segmentation
-from analytics.ui import cached, draw, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
 
 METHODS = """
@@ -173,8 +173,14 @@ st.caption(
 )
 
 st.subheader("Value × advocacy")
-grid = cached.value_advocacy_grid(scope)
-if grid.empty:
+# Churn per month at risk for every customer in scope: the slow part of this page at scale.
+grid = background.soon(cached.value_advocacy_grid, scope)
+economics = background.soon(cached.advocacy_economics, scope) if grid is not None else None
+if grid is None:
+    background.waiting("value × advocacy", cached.value_advocacy_grid, scope)
+elif economics is None:
+    background.waiting("value × advocacy", cached.advocacy_economics, scope)
+elif grid.empty:
     st.info("No customers in this scope.")
 else:
     draw.chart(charts.value_advocacy_heatmap, grid)
@@ -195,7 +201,7 @@ else:
     )
     st.subheader("Are advocates worth more?")
     tables.show(
-        cached.advocacy_economics(scope),
+        economics,
         ["advocacy", "customers", "monthly_revenue_ci", "contacts_per_month_ci", "churned", "months_at_risk"]
         + ["churn_ci"],
         name="advocacy_economics",

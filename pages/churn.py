@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import charts, kpis, survival, value
-from analytics.ui import cached, draw, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
 wh, scope = onboarding.open_page(
@@ -51,13 +51,19 @@ if churn.value != "—":
 draw.chart(charts.survival_curves, report.curves, by=by)
 value_by = by if by in value.DIMENSIONS else "segment"
 # The headline figures, as the Overview and the brief show them; the rows are valued on the same day.
-equity = cached.equity(scope, assumptions=assumptions)
-values = cached.customer_value(scope, by=value_by, assumptions=assumptions, as_of=equity.as_of)
-summary = value.tenure_and_value(report, values if value_by == by else values.iloc[0:0])
+# Their bootstraps are the slow part at scale: the curves show first, and the value fills in when ready.
+equity = background.soon(cached.equity, scope, assumptions=assumptions)
+values = (
+    background.soon(cached.customer_value, scope, by=value_by, assumptions=assumptions, as_of=equity.as_of)
+    if equity is not None
+    else None
+)
+valued = values is not None and value_by == by
+summary = value.tenure_and_value(report, values if valued else None)
 shown = ["group", "n", "events", "median_ci", "rmst_ci", "s12_ci", "s24_ci", "s36_ci"]
 tables.show(
     summary,
-    [*shown, "clv_ci"] if by in value.DIMENSIONS else shown,
+    [*shown, "clv_ci"] if valued else shown,
     name="survival" + (f"_by_{by}" if by else ""),
     scope=scope,
     group=by,
@@ -118,33 +124,45 @@ else:
     )  # fmt: skip
 
 st.subheader("Value at risk")
-m = st.columns(3)
-m[0].metric("Active customers", f"{equity.now.active:,}")
-for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
-    column.metric(f"{k.label} · {k.period}", k.value, help=k.counts)
-    column.caption(f"95% CI {k.interval}.")
-if value_by != value.HEADLINE_BY:
-    rows = value.totals(values)
-    st.caption(
-        f"The headline values each segment on its own survival curve. Valued by {spec(value_by).label.lower()} "
-        f"instead, the rows below sum to {kpis.figure('equity', rows['equity'])} of equity and "
-        f"{kpis.figure('value_at_risk', rows['value_at_risk'])} at risk."
+if equity is None:
+    background.waiting("customer equity and value at risk", cached.equity, scope, assumptions=assumptions)
+elif values is None:
+    background.waiting(
+        "the value of each group",
+        cached.customer_value,
+        scope,
+        by=value_by,
+        assumptions=assumptions,
+        as_of=equity.as_of,
     )
-draw.chart(charts.value_at_risk, values, by=value_by)
-tables.show(
-    values,
-    ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
-     "extrapolated", "tail_share"],
-    name=f"value_by_{value_by}",
-    scope=scope,
-    group=value_by,
-    aliases=SURVIVAL_ALIASES,
-)  # fmt: skip
-st.caption(
-    assumptions.describe().capitalize()
-    + ". "
-    + " ".join(f"{g}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
-)
+else:
+    m = st.columns(3)
+    m[0].metric("Active customers", f"{equity.now.active:,}")
+    for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
+        column.metric(f"{k.label} · {k.period}", k.value, help=k.counts)
+        column.caption(f"95% CI {k.interval}.")
+    if value_by != value.HEADLINE_BY:
+        rows = value.totals(values)
+        st.caption(
+            f"The headline values each segment on its own survival curve. Valued by {spec(value_by).label.lower()} "
+            f"instead, the rows below sum to {kpis.figure('equity', rows['equity'])} of equity and "
+            f"{kpis.figure('value_at_risk', rows['value_at_risk'])} at risk."
+        )
+    draw.chart(charts.value_at_risk, values, by=value_by)
+    tables.show(
+        values,
+        ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
+         "extrapolated", "tail_share"],
+        name=f"value_by_{value_by}",
+        scope=scope,
+        group=value_by,
+        aliases=SURVIVAL_ALIASES,
+    )  # fmt: skip
+    st.caption(
+        assumptions.describe().capitalize()
+        + ". "
+        + " ".join(f"{g}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
+    )
 
 st.subheader("What if")
 changes = {
