@@ -123,6 +123,24 @@ def invitation_counts(wh: Warehouse, f: Filters = ALL_DATA, *, kind: Kind = "tra
     return wh.materialize(("invitation_counts", f, kind), build)
 
 
+def _answer_sums(wh: Warehouse, f: Filters, kind: Kind, keys: Sequence[str]) -> ibis.Table:
+    """Answered invitations per customer and combination of ``keys``: ``u`` (the sum of their
+    scores, +1 promoter, -1 detractor) and ``m`` (how many). What the weighted NPS's variance needs;
+    kept per scope for the dimensions and cells the page cuts by."""
+    standard = list(dict.fromkeys([*_dimensions(kind), *WEIGHT_CELLS[kind]]))
+
+    def build(columns: Sequence[str]) -> ibis.Table:
+        t = invited(wh, f, kind=kind)
+        t = t.filter(t.answered)
+        score = ibis.cases((t.ltr >= PROMOTER_MIN, 1), (t.ltr <= DETRACTOR_MAX, -1), else_=0)
+        columns = [c for c in columns if c in t.columns]
+        return t.mutate(_score=score).group_by([*columns, "customer_id"]).aggregate(u=_._score.sum(), m=_.count())
+
+    if set(keys) - {WHOLE} <= set(standard):
+        return wh.materialize(("answer_sums", f, kind), lambda: build(standard))
+    return build(keys)  # cells of the caller's own: summed from the invitations
+
+
 def _dimensions(kind: Kind) -> tuple[str, ...]:
     return DIMENSIONS if kind == "transactional" else (*CUSTOMER_COLUMNS, "behaviour_segment")
 
@@ -201,7 +219,7 @@ def weighted_nps_by(
             )
             .execute()
         )
-    t = _cells_of(invited(wh, f, kind=kind), by, cells)
+    sums = _cells_of(_answer_sums(wh, f, kind, keys), by, cells)
     columns = ["group", "invited", "n", "score", "low", "high", "effective_n", "unweighted", "uncovered"]
     if counts.empty:
         return pd.DataFrame({c: pd.Series(dtype=object if c == "group" else float) for c in columns})
@@ -218,7 +236,7 @@ def weighted_nps_by(
     counts["lost"] = np.where(covered, 0, counts["invited"])
     g = counts.groupby(by, dropna=False)[["invited", "n", "promoters", "detractors", "wn", "wp", "wd", "lost"]]
     out = g.sum().reset_index().rename(columns={by: "group"})
-    spread = _linearised(t, by, keys, counts.loc[covered, [*keys, "w", "mean"]])
+    spread = _linearised(sums, by, keys, counts.loc[covered, [*keys, "w", "mean"]])
     out = out.merge(spread.rename(columns={by: "group"}), on="group", how="left")
     with np.errstate(invalid="ignore", divide="ignore"):
         c = out["clusters"].fillna(0).to_numpy(float)
@@ -248,20 +266,19 @@ def _cells_of(t: ibis.Table, by: str, cells: Sequence[str]) -> ibis.Table:
     return t.mutate(**{c: t[c].cast("string").fill_null(UNKNOWN) for c in cells if c != by})
 
 
-def _linearised(t: ibis.Table, by: str, keys: Sequence[str], cells: pd.DataFrame) -> pd.DataFrame:
+def _linearised(sums: ibis.Table, by: str, keys: Sequence[str], cells: pd.DataFrame) -> pd.DataFrame:
     """Per group: ``spread`` = sum over customers of ``E_i^2``, with ``E_i`` the customer's weighted
     residuals from their cells' means (sum of ``w * (score - cell mean)``), and ``clusters`` (customers
     who answered). The weighting-class variance of the weighted mean is ``C / (C - 1) * spread /
     (sum of weights)^2``: it allows for cells that differ in spread and for repeat answers by one
     customer, where Kish's effective n assumes every cell alike (its interval covered 89% in one
-    measured case)."""
+    measured case). ``sums``: answered invitations' ``u`` and ``m`` per customer and keys
+    (``_answer_sums``)."""
     if cells.empty:
         return pd.DataFrame(
             {by: pd.Series(dtype=object), "spread": pd.Series(dtype=float), "clusters": pd.Series(dtype=float)}
         )
-    answered = t.filter(t.answered)
-    score = ibis.cases((answered.ltr >= PROMOTER_MIN, 1.0), (answered.ltr <= DETRACTOR_MAX, -1.0), else_=0.0)
-    per = answered.mutate(_score=score).group_by([*keys, "customer_id"]).aggregate(u=_._score.sum(), m=_.count())
+    per = sums.group_by([*keys, "customer_id"]).aggregate(u=_.u.sum().cast("float64"), m=_.m.sum())
     table = ibis.memtable(cells.astype({k: str for k in keys}))
     joined = per.mutate(**{k: per[k].cast("string") for k in keys}).join(table, list(keys))
     residual = joined.mutate(e=joined.w * (joined.u - joined["mean"] * joined.m))
