@@ -40,14 +40,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from analytics.ui.load import Page, Session
+from analytics.ui.load import WAITING_NOTE, Page, Session
 from analytics.ui.serve import CHROMIUM, CHROMIUM_ARGS, running
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = HERE / "out" / "demo1m"
 STATE = "document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState"
 #: What a page says while a slow result is computed in the background (analytics.ui.background.waiting).
-WAITING = "is being computed for this scope"
+WAITING = WAITING_NOTE
 
 
 class TooSlow(Exception):

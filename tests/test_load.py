@@ -12,7 +12,9 @@ import sys
 import time
 from pathlib import Path
 
-from analytics import warehouse
+import pytest
+
+from analytics import cli, warehouse
 from analytics.ui.load import Session, Visit, arrive_together
 from analytics.ui.serve import running
 
@@ -95,3 +97,26 @@ def test_two_servers_on_one_warehouse_give_the_same_answers_while_an_ingest_comm
     assert set(shown) == {before, after}, "a page showed no data version, or one that was never committed"
     assert all(len(texts) == 1 for texts in shown.values()), "the servers disagreed on one data version"
     assert {_version(v) for i, v in seen[-2:]} == {after}
+
+
+async def _every_page(url: str) -> list[Visit]:
+    session, home = await Session.open(url)
+    visits = [home]
+    for page in session.pages:
+        visits.append(await session.visit(page))
+    await session.close()
+    return visits
+
+
+def test_warm_leaves_every_page_complete_for_the_next_visitor(
+    demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`iconic warm` after a restart or the nightly load: it opens every page until nothing is still
+    computed in the background, and the next visitor, who waits for nothing, gets whole pages."""
+    monkeypatch.setenv("ICONIC_WAIT_S", "0")  # pages never wait: what is not kept shows as on its way
+    with running(demo_warehouse) as (url, _):
+        assert cli.main(["warm", "--url", url]) == 0
+        printed = capsys.readouterr().out
+        visits = asyncio.run(_every_page(url))
+    assert printed.count("ready") == len(visits) - 1  # every page; the first visit is the arrival
+    assert all(v.ok and v.complete for v in visits), [(v.page, v.errors) for v in visits if not v.complete]

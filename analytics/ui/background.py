@@ -23,6 +23,7 @@ import streamlit as st
 
 from analytics import config
 from analytics.ui import cached
+from analytics.ui.load import WAITING_NOTE
 
 T = TypeVar("T")
 
@@ -93,8 +94,8 @@ def waiting(what: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> N
         if not pending(call, *args, **kwargs):
             st.rerun()
         st.info(
-            f"{what.capitalize()} is being computed for this scope and data; it appears here when it is ready "
-            "(this page updates by itself, and the result is kept for everyone).",
+            f"{what.capitalize()} {WAITING_NOTE}; it appears here when it is ready (this page updates by itself, "
+            "and the result is kept for everyone).",
             icon=":material/hourglass_top:",
         )
 

@@ -9,7 +9,7 @@ message, so every page the app declares is visited, whatever ``app.py`` lists.
 
 A visit records how long the script run took, what it sent, and every error it showed: an
 exception element (what a traceback on the page is), an ``st.error`` box, or a run that did not
-finish. Only ``127.0.0.1`` is spoken to.
+finish. Only this machine is spoken to (``LOOPBACK``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 #: Longest a page may take before its visit counts as an error (a user would have given up).
 VISIT_TIMEOUT_S = 300.0
+#: The only hosts sessions are opened on: this machine.
+LOOPBACK = ("127.0.0.1", "localhost")
+#: What a page says while a slow result is computed in the background (``analytics.ui.background``).
+WAITING_NOTE = "is being computed for this scope and data"
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,11 @@ class Visit:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def complete(self) -> bool:
+        """Whether nothing on the page was still being computed in the background."""
+        return not any(WAITING_NOTE in t for t in self.texts)
+
 
 class Session:
     """One dashboard session over the websocket, as a browser tab holds it."""
@@ -67,8 +76,8 @@ class Session:
         """Connect to the dashboard at ``url`` (``http://127.0.0.1:PORT``) and run its home page, as a
         browser does on arrival; return the session and that first visit."""
         parts = urlsplit(url)
-        if parts.hostname != "127.0.0.1":
-            raise ValueError(f"load is only sent to 127.0.0.1, not {parts.hostname}")
+        if parts.hostname not in LOOPBACK:
+            raise ValueError(f"sessions are only opened on this machine (127.0.0.1), not on {parts.hostname}")
         stream = f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
         connection = await websockets.connect(stream, subprotocols=["streamlit"], max_size=None)  # type: ignore[list-item]
         session = cls(connection, ())
@@ -156,6 +165,8 @@ def _read_delta(message: ForwardMsg, seen: _Seen) -> None:
         seen.errors.append(f"{element.exception.type}: {element.exception.message}")
     elif kind == "alert" and element.alert.format == Alert.ERROR:
         seen.errors.append(f"error box: {element.alert.body}")
+    elif kind == "alert":
+        seen.texts.append(element.alert.body)
     elif kind == "markdown":
         seen.texts.append(element.markdown.body)
     elif kind == "metric":
@@ -186,3 +197,29 @@ async def arrive_together(
 
     done = await asyncio.gather(*(one(i) for i in range(sessions)))
     return [v for visits in done for v in visits]
+
+
+async def warm(
+    url: str, *, queries: tuple[str, ...] = ("",), deadline_s: float = 3600.0, poll_s: float = 5.0
+) -> list[Visit]:
+    """Open every page once for each of ``queries``, then again every ``poll_s`` seconds until none
+    says a result is still on its way (or ``deadline_s`` passes), so that what the pages show is
+    computed and kept before people arrive (after a restart, or the nightly load). The last visit
+    of each page and query."""
+    end = time.monotonic() + deadline_s
+    session, home = await Session.open(url, timeout_s=deadline_s)
+    last: dict[tuple[str, str], Visit] = {}
+    try:
+        for query in queries:
+            for page in session.pages:
+                last[(page.path, query)] = await session.visit(page, query, timeout_s=deadline_s)
+        while time.monotonic() < end:
+            unfinished = [key for key, v in last.items() if v.ok and not v.complete]
+            if not unfinished:
+                break
+            await asyncio.sleep(poll_s)
+            for path, query in unfinished:
+                last[(path, query)] = await session.visit(session.page(path), query, timeout_s=deadline_s)
+    finally:
+        await session.close()
+    return list(last.values())
