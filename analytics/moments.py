@@ -66,6 +66,9 @@ WAIT_TARGETS: dict[str, float] = {
 }
 #: Contacts within this many days of an earlier one by the same customer for the same reason repeat it.
 REPEAT_DAYS = 7
+#: An Unclear swing's sentence names the answers that would settle it only up to this multiple of the
+#: answers it has: beyond, the swing sits too close to the threshold for more answers to decide soon.
+SETTLE_WITHIN = 3
 #: The share of volume the "vital few" reasons of the Pareto make up.
 VITAL_SHARE = 0.8
 
@@ -397,9 +400,15 @@ def _action(r: Any, a: ActionRule) -> str:
         return RIGHT_SIZE
     if size == "unclear":
         return UNCLEAR
-    if not r.met_rate >= a.met_target:
+    return delivered_action(r.met_rate, r.value_ratio, a)
+
+
+def delivered_action(met_rate: float, value_ratio: float, a: ActionRule) -> str:
+    """What to do about a moment that matters, by how well it is delivered: Fix under the met
+    target; above it, Delight where its customers are worth more than the median, else Maintain."""
+    if not met_rate >= a.met_target:
         return FIX
-    return DELIGHT if r.value_ratio == r.value_ratio and r.value_ratio > a.value_ratio else MAINTAIN
+    return DELIGHT if value_ratio == value_ratio and value_ratio > a.value_ratio else MAINTAIN
 
 
 def _answers_needed(r: Any, a: ActionRule) -> float:
@@ -508,11 +517,12 @@ def action_sentence(row: Mapping[str, Any], rule: ActionRule | None = None) -> s
         return f"**Maintain** {name}: delivered well ({met} met) on a swing of {swing}; keep it there."
     if action == UNCLEAR:
         more = r.get("answers_needed", math.nan)
-        settle = (
-            f"about {more:,.0f} more answers would settle it if the swing held at {r.swing:+.0f}"
-            if isinstance(more, float) and math.isfinite(more) and more > 0
-            else "more answers would settle it"
-        )
+        if isinstance(more, float) and math.isfinite(more) and 0 < more <= SETTLE_WITHIN * r.n:
+            settle = f"about {more:,.0f} more answers would settle it if the swing held at {r.swing:+.0f}"
+        elif isinstance(more, float) and math.isfinite(more) and more > 0:
+            settle = "it sits so close to the line that more answers would not soon settle it"
+        else:
+            settle = "more answers would settle it"
         return (
             f"**Unclear** {name}: the swing is {swing}, which could still be {rule.materiality:g} points or more; "
             f"collect more answers before acting ({settle})."

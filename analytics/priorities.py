@@ -15,9 +15,10 @@ How the list is ordered (``RANKING``):
 3. Right-size moments, by volume (where serving more cheaply saves most);
 4. moments with nothing to judge (all met, too few responses), by volume.
 
-One reconciliation happens here, because only here are both pieces of evidence side by side:
-a moment whose post-contact swing reads small (Right-size) but whose fix the value case finds
-worth money with confidence is not shown to matter little, so it reads Unclear.
+Two reconciliations happen here, because only here are both pieces of evidence side by side
+(``_reconcile``): a moment whose post-contact swing reads small (Right-size) but whose fix the
+value case is sure pays is not shown to matter little, so it reads Unclear; and a swing shown to
+be real whose only doubt is the threshold is acted on when the value case is sure a fix pays.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class PriorityList:
     ``rank`` (1 first), ``moment`` (its name in words), ``tier`` (``TIERS``), ``value``,
     ``value_low``, ``value_high`` (lifetime margin a fix keeps a year, with the value case's
     interval; NaN where it has none), ``money`` (``MONEY_STATES``), ``contacts_per_year``,
-    ``customers_affected`` and ``sentence`` (what to do, in words). ``case``: the value case behind
+    ``customers_affected``, ``evidence_note`` (why the action differs from the moment map's, when it
+    does: ``_reconcile``) and ``sentence`` (what to do, in words). ``case``: the value case behind
     the money, or ``None`` when it was not run. ``notes``: what was left out and why.
     """
 
@@ -151,10 +153,9 @@ def rank(table: pd.DataFrame, case: impact.ValueCase | None, actions: ActionRule
     )
     out = table.merge(money, on=keys, how="left")
     out["money"] = [_money_state(r) for r in out.itertuples(index=False)]
-    out["action"] = [
-        UNCLEAR if a == RIGHT_SIZE and m == "above zero" else a
-        for a, m in zip(out["action"], out["money"], strict=True)
-    ]
+    reconciled = [_reconcile(r, actions) for r in out.itertuples(index=False)]
+    out["action"] = [a for a, _ in reconciled]
+    out["evidence_note"] = [note for _, note in reconciled]
     out["tier"] = [_tier(a, m) for a, m in zip(out["action"], out["money"], strict=True)]
     out["moment"] = [moments.moment_name(r) for r in out[keys].to_dict("records")]
     tier = out["tier"].map({t: i for i, t in enumerate(TIERS)})
@@ -175,6 +176,28 @@ def rank(table: pd.DataFrame, case: impact.ValueCase | None, actions: ActionRule
         sentence(r, actions, confidence=case.assumptions.confidence if case else None) for r in out.to_dict("records")
     ]
     return out
+
+
+#: Why the list's action differs from the moment map's, when it does (the ``evidence_note`` column).
+SMALL_BUT_PAYS = "the swing reads small, but the value case is sure a fix pays"
+REAL_AND_PAYS = "the swing is real but not shown to reach the threshold, and the value case is sure a fix pays"
+
+
+def _reconcile(r: Any, actions: ActionRule) -> tuple[str, str]:
+    """The list's action for one moment, from the moment map's and the money's evidence together.
+
+    Right-size needs evidence that the effect is small; a value case sure that a fix pays is
+    evidence against it, so the moment reads Unclear. The other way, a swing shown to be real (its
+    interval above 0) whose only doubt is whether it reaches the threshold is taken to matter when
+    the value case is sure a fix pays: the threshold stands for "worth acting on", which the money
+    answers directly."""
+    if r.money != "above zero":
+        return r.action, ""
+    if r.action == RIGHT_SIZE:
+        return UNCLEAR, SMALL_BUT_PAYS
+    if r.action == UNCLEAR and r.swing_low > 0:
+        return moments.delivered_action(r.met_rate, r.value_ratio, actions), REAL_AND_PAYS
+    return r.action, ""
 
 
 def _money_state(r: Any) -> str:
@@ -218,15 +241,20 @@ def money_phrase(row: dict[str, Any], *, confidence: float | None = None) -> str
 
 def sentence(row: dict[str, Any], rule: ActionRule | None = None, *, confidence: float | None = None) -> str:
     """What to do about one moment of the list, with its money where the value case has some."""
+    rule = rule or ActionRule()
     text = moments.action_sentence(row, rule)
-    if (
-        row.get("action") == UNCLEAR
-        and row.get("money") == "above zero"
-        and row.get("swing_high", 0) < (rule or ActionRule()).materiality
-    ):
+    name, note = row["moment"], row.get("evidence_note", "")
+    swing = f"{row['swing']:+.0f} points (95% CI {row['swing_low']:+.0f} to {row['swing_high']:+.0f})"
+    if note == SMALL_BUT_PAYS:
         text = (
-            f"**Unclear** {row['moment']}: the swing after a contact reads small, but the value case finds "
+            f"**Unclear** {name}: the swing after a contact reads small ({swing}), but the value case is sure "
             "that fixing it pays; look closer before serving it more cheaply."
+        )
+    elif note == REAL_AND_PAYS:
+        text = (
+            f"**{row['action']}** {name}: meeting expectations moves NPS by {swing}, a real swing not shown to "
+            f"reach {rule.materiality:g} points, but the value case is sure a fix pays; {row['met_rate']:.0%} of "
+            f"{row['volume']:,.0f} contacts meet expectations."
         )
     phrase = money_phrase(row, confidence=confidence)
     return f"{text} {phrase}" if phrase else text

@@ -230,9 +230,8 @@ def test_an_empty_scope_is_an_empty_map_with_its_columns(demo_warehouse: Path) -
 def test_the_planted_moments_of_truth_are_found(default_demo: Path) -> None:
     """On the default demo: the four planted moments of truth (importance >= 1 in truth.json) are the
     top four by attitude swing and the top four by LTR slope, each swing's interval excludes 0 and each
-    gets a material action; the planted low-impact reasons never do, and password reset has the
-    evidence to be Right-size. (Measured at seed 7: swings +28 to +40 points
-    against at most +16 for any other reason; slopes 0.72-0.95 against at most 0.31.)"""
+    gets a material action; the planted low-impact reasons never do, and the one with the most answers
+    after missed contacts has the evidence to be Right-size."""
     truth = demo.load_truth(default_demo)
     table = moments.moment_map(warehouse.open(default_demo))
     planted = set(truth["moments_of_truth"])
@@ -240,8 +239,9 @@ def test_the_planted_moments_of_truth_are_found(default_demo: Path) -> None:
     assert set(table.nlargest(4, "ltr_slope")["contact_reason"]) == planted
     assert (table[table["contact_reason"].isin(planted)]["swing_low"] > 0).all()
     # The planted moments of truth matter: a material action each. The low-impact reasons never get
-    # one, and the one with the most answers (password reset) has the evidence to be Right-size.
+    # one, and the one with the most answers after missed contacts has the evidence to be Right-size
+    # (password reset meets expectations so often that its missed side stays thin).
     assert table[table["contact_reason"].isin(planted)]["action"].isin(actions.MATERIAL_ACTIONS).all()
     low = table[table["contact_reason"].isin(truth["low_impact"])].set_index("contact_reason")
     assert not low["action"].isin(actions.MATERIAL_ACTIONS).any(), low[["swing", "swing_high", "action"]]
-    assert low.loc["password_reset", "action"] == "Right-size", low.loc["password_reset"]
+    assert low.loc[low["n_not_met"].idxmax(), "action"] == "Right-size", low[["n_not_met", "swing_high"]]

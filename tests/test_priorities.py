@@ -163,3 +163,32 @@ def test_every_surface_names_the_same_first_item(
     assert _first_from_the_brief(default_demo, args, tmp_path, capsys) == expected
     content = brief.brief_content(wh, scope)
     assert list(content.actions["moment"][:1]) == list(top["moment"])
+
+
+def test_a_real_swing_near_the_threshold_is_acted_on_when_its_fix_surely_pays() -> None:
+    """A swing whose interval clears 0 but still reaches the threshold reads Unclear on the map; with
+    the value case sure that a fix pays, the list acts on it by delivery (here Fix: 60% met)."""
+    table = _map(
+        [{"journey_stage": "s", "contact_reason": "a", "action": "Unclear", "swing": 9.0, "swing_low": 6.0}]
+        + [{"journey_stage": "s", "contact_reason": "b", "action": "Unclear", "swing": 9.0, "swing_low": -2.0}]
+    ).assign(swing_high=12.0, value_ratio=1.0)
+    money = {"a": (40_000.0, 10_000.0, 70_000.0), "b": (40_000.0, 10_000.0, 70_000.0)}
+    ranked = priorities.rank(table, _case(money)).set_index("contact_reason")  # type: ignore[arg-type]
+    assert ranked.loc["a", "action"] == "Fix" and ranked.loc["a", "evidence_note"] == priorities.REAL_AND_PAYS
+    assert "a real swing not shown to reach 10 points" in ranked.loc["a", "sentence"]
+    # Not shown to be real: the money alone does not turn an unclear swing into an action.
+    assert ranked.loc["b", "action"] == "Unclear" and ranked.loc["b", "evidence_note"] == ""
+
+
+def test_on_the_demo_the_list_leads_with_the_moments_truly_worth_most(default_demo: Path) -> None:
+    """The demo's generator knows what fixing each moment is truly worth (``demo.value_of_fixing``): the
+    list's first three moments are the truth's top three, where ranking by net promoters at stake (the
+    list before the value case) or by volume is not."""
+    from analytics import demo
+
+    plist = priorities.priority_list(warehouse.open(default_demo))
+    truth = {r: demo.value_of_fixing(default_demo, r)["value"] for r in demo.REASONS}
+    true_top = sorted(truth, key=truth.__getitem__, reverse=True)[:3]
+    assert list(plist.table["contact_reason"][:3]) == true_top
+    by_promoters = list(plist.table.sort_values("at_stake", ascending=False)["contact_reason"][:3])
+    assert by_promoters != true_top
