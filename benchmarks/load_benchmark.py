@@ -191,6 +191,7 @@ async def ingest_during(root: Path, path: Path, delay_s: float, log: dict[str, A
 
 async def warm_cpu(server: Server, repeats: int, record: Record) -> list[dict[str, Any]]:
     """One session: every page until warm, then ``repeats`` more runs each, timed on the server's CPU."""
+    await warm(server.url, deadline_s=MAX_MINUTES * 60)  # nothing left computing in the background
     session, first = await Session.open(server.url, timeout_s=VISIT_TIMEOUT_S)
     record.add(0.0, first)
     rows = []
