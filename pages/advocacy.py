@@ -174,8 +174,9 @@ st.caption(
 
 st.subheader("Value × advocacy")
 # Churn per month at risk for every customer in scope: the slow part of this page at scale.
-grid = background.soon(cached.value_advocacy_grid, scope)
-economics = background.soon(cached.advocacy_economics, scope) if grid is not None else None
+grid, economics = background.ready(
+    background.Job.of(cached.value_advocacy_grid, scope), background.Job.of(cached.advocacy_economics, scope)
+)
 if grid is None:
     background.waiting("value × advocacy", cached.value_advocacy_grid, scope)
 elif economics is None:

@@ -22,8 +22,9 @@ with st.spinner("Headline numbers and the priority list…"):
     post_contact = cached.post_contact_nps(scope)
     churn = cached.churn_rate(scope)
     # The slow two at scale (equity's bootstrap, the value case's money): shown when ready.
-    equity = background.soon(cached.equity, scope)
-    valued = background.soon(cached.priority_list, scope)
+    equity, valued = background.ready(
+        background.Job.of(cached.equity, scope), background.Job.of(cached.priority_list, scope)
+    )
     plist = valued if valued is not None else cached.priority_list(scope, money=False)
 
 for sentence in narrative.summary(relationship, post_contact, churn, plist):

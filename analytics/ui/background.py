@@ -15,8 +15,8 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -42,8 +42,9 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
 
 
-# Two workers: a slow result is mostly engine time on every core, so more would only share them.
-_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="iconic-background", initializer=_lower_priority)
+# One worker: a slow result is mostly engine time on every core already, and a second would take
+# them from the page being drawn.
+_POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iconic-background", initializer=_lower_priority)
 _FUTURES: OrderedDict[str, Future[Any]] = OrderedDict()
 _LOCK = threading.Lock()
 
@@ -66,16 +67,35 @@ def _future(key: str, call: Callable[..., T], args: tuple[Any, ...], kwargs: dic
         return future
 
 
+@dataclass(frozen=True)
+class Job:
+    """A slow call to ask for: a cached wrapper of ``analytics.ui.cached`` and its arguments."""
+
+    call: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Job:
+        return cls(call, args, kwargs)
+
+
 def soon(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     """``call(*args, **kwargs)`` (a cached wrapper of ``analytics.ui.cached``) if it is ready within
     ``config.wait_seconds()``; else ``None``, while it goes on in the background.
 
     An error in the computation is raised here, as a direct call would raise it.
     """
-    try:
-        return _future(_key(call, args, kwargs), call, args, kwargs).result(timeout=config.wait_seconds())
-    except FutureTimeout:
-        return None
+    result: T | None = ready(Job.of(call, *args, **kwargs))[0]
+    return result
+
+
+def ready(*jobs: Job) -> list[Any]:
+    """Each job's result, or ``None`` for those not ready: all are started at once, and the page
+    waits ``config.wait_seconds()`` for them together, not that long for each in turn."""
+    futures = [_future(_key(j.call, j.args, j.kwargs), j.call, j.args, j.kwargs) for j in jobs]
+    done, _ = wait(futures, timeout=config.wait_seconds())
+    return [f.result() if f in done else None for f in futures]
 
 
 def pending(call: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
