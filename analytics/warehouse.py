@@ -340,6 +340,15 @@ class Warehouse:
         with contextlib.suppress(duckdb.Error):
             self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
 
+    def sibling(self, *, threads: int | None = None) -> Warehouse:
+        """Another handle on the very same table versions, with its own engine state (DuckDB: its own
+        database, with ``threads`` engine threads when given). The dashboard computes slow results in
+        the background on one with a single thread, so that pages being drawn keep the other cores.
+        On Spark the handle itself is returned: its cluster shares work out on its own."""
+        if self.engine != "duckdb":
+            return self
+        return _open_duckdb(self.root, self._deltas, threads=threads)
+
     def close(self) -> None:
         """Release what the handle holds. On Spark that is its cached results; the Spark session is
         shared by every handle in the process and stays up (``stop_spark`` ends it)."""
@@ -380,22 +389,28 @@ def open(  # noqa: A001 - the natural verb here
         )
     if chosen == "spark":
         return _open_spark(root)
-    con = ibis.duckdb.connect()
-    raw = con.con
     deltas: dict[str, DeltaTable] = {}
-    versions: dict[str, int] = {}
-    datasets: dict[str, Any] = {}
     for name in table_names(root):
         dt = load_delta(root, name)
-        if dt is None:  # removed between listing and loading
-            continue
-        dataset = _register(raw, name, dt)
+        if dt is not None:  # else removed between listing and loading
+            deltas[name] = dt
+    return _open_duckdb(root, deltas)
+
+
+def _open_duckdb(root: Path, deltas: dict[str, DeltaTable], *, threads: int | None = None) -> Warehouse:
+    """A DuckDB handle on these pinned table versions, in a database of its own (with ``threads``
+    engine threads when given, else one per core)."""
+    con = ibis.duckdb.connect()
+    raw = con.con
+    if threads is not None:
+        raw.execute(f"SET threads = {int(threads)}")
+    datasets: dict[str, Any] = {}
+    for name, table in deltas.items():
+        dataset = _register(raw, name, table)
         if dataset is not None:
             datasets[name] = dataset
-        deltas[name] = dt
-        versions[name] = dt.version()
     for name, spec in schema.TABLES.items():
-        if name not in versions:
+        if name not in deltas:
             _register_empty(raw, spec)
 
     def setup(cursor: duckdb.DuckDBPyConnection) -> None:
@@ -406,7 +421,8 @@ def open(  # noqa: A001 - the natural verb here
             cursor.register(name, dataset)
 
     con.con = _Cursors(raw, setup)
-    return Warehouse(root=root, versions=versions, con=con, _deltas=deltas)
+    versions = {name: table.version() for name, table in deltas.items()}
+    return Warehouse(root=root, versions=versions, con=con, _deltas=dict(deltas))
 
 
 class _Cursors:

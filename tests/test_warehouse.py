@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
@@ -215,3 +216,22 @@ def test_a_warehouse_without_the_optional_invitations_reads_them_as_empty(tmp_pa
     assert int(t.count().execute()) == 0
     assert list(t.columns) == list(schema.INVITATIONS.column_names)
     assert str(t.schema()["sent_at"]).startswith("timestamp")
+
+
+def test_a_sibling_reads_the_same_versions_in_an_engine_of_its_own(demo_warehouse: Path, tmp_path: Path) -> None:
+    """The dashboard's background work runs on a sibling handle with one engine thread: the same
+    table versions (even after a commit), none of the first handle's kept results, its own threads."""
+    import shutil
+
+    root = tmp_path / "warehouse"
+    shutil.copytree(demo_warehouse, root)
+    wh = warehouse.open(root)
+    kept = wh.materialize(("kept",), lambda: wh.table("customers").limit(3))
+    warehouse.append(root, "customers", wh.table("customers").limit(1).to_pyarrow())  # a later commit
+    sibling = wh.sibling(threads=1)
+    assert sibling.versions == wh.versions and sibling.data_version == wh.data_version
+    assert int(sibling.table("customers").count().execute()) == int(wh.table("customers").count().execute())
+    assert kept.op().name not in kept_tables(sibling)
+    assert sibling.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert wh.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == default

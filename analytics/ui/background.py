@@ -55,11 +55,16 @@ def _key(call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     return repr((version, call.__module__, getattr(call, "__qualname__", repr(call)), args, sorted(kwargs.items())))
 
 
+def _run(call: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+    with cached.in_background():
+        return call(*args, **kwargs)
+
+
 def _future(key: str, call: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Future[T]:
     with _LOCK:
         future = _FUTURES.get(key)
         if future is None or (future.done() and future.exception() is not None):  # a failure is tried again
-            future = _FUTURES[key] = _POOL.submit(call, *args, **kwargs)
+            future = _FUTURES[key] = _POOL.submit(_run, call, args, kwargs)
         _FUTURES.move_to_end(key)
         done = [k for k, f in _FUTURES.items() if f.done()]
         for k in done[: max(0, len(_FUTURES) - KEPT)]:
