@@ -21,14 +21,20 @@ with st.spinner("Headline numbers and the priority list…"):
     relationship = cached.relationship_nps(scope)
     post_contact = cached.post_contact_nps(scope)
     churn = cached.churn_rate(scope)
-    # The slow two at scale (equity's bootstrap, the value case's money): shown when ready.
-    equity, valued = background.ready(
-        background.Job.of(cached.equity, scope), background.Job.of(cached.priority_list, scope)
+    # The slow parts at scale (the moment map, equity's bootstrap, the value case's money) are shown
+    # when ready, the list first without its money; the tiles above do not wait for them.
+    listed, equity, valued = background.ready(
+        background.Job.of(cached.priority_list, scope, money=False),
+        background.Job.of(cached.equity, scope),
+        background.Job.of(cached.priority_list, scope),
     )
-    plist = valued if valued is not None else cached.priority_list(scope, money=False)
+    plist = valued if valued is not None else listed
 
-for sentence in narrative.summary(relationship, post_contact, churn, plist):
-    st.markdown(sentence)
+if plist is None:
+    st.markdown(narrative.what_changed(relationship, post_contact, churn))
+else:
+    for sentence in narrative.summary(relationship, post_contact, churn, plist):
+        st.markdown(sentence)
 
 tiles = [
     kpis.nps_kpi("relationship_nps", relationship),
@@ -54,20 +60,23 @@ for column, k in zip(columns, tiles, strict=False):
     column.caption(f"{k.period}; 95% CI {k.interval}." + (f" Change {k.change_note}." if k.change_note else ""))
 
 st.subheader("What to fix first")
-if valued is None:
-    background.waiting("the value case's money", cached.priority_list, scope)
-top = plist.top(3)
-if top.empty:
-    st.info(narrative.what_matters(plist))
+if plist is None:
+    background.waiting("the priority list", cached.priority_list, scope, money=False)
 else:
-    st.caption(plist.ranking)
-    tables.show(
-        top,
-        ["rank", "action", "moment", "met_rate", "swing_ci", "value_ci", "money"],
-        name="priorities_top",
-        scope=scope,
-    )
-    onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
+    if valued is None:
+        background.waiting("the value case's money", cached.priority_list, scope)
+    top = plist.top(3)
+    if top.empty:
+        st.info(narrative.what_matters(plist))
+    else:
+        st.caption(plist.ranking)
+        tables.show(
+            top,
+            ["rank", "action", "moment", "met_rate", "swing_ci", "value_ci", "money"],
+            name="priorities_top",
+            scope=scope,
+        )
+        onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
 
 export.brief_button(scope, plist=valued)
 
