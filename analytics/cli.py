@@ -151,6 +151,24 @@ def _parser() -> argparse.ArgumentParser:
     warehouse_arg(sp)
     sp.set_defaults(run=_app)
 
+    sp = sub.add_parser(
+        "warm",
+        help="open every dashboard page so its results are ready before people arrive",
+        description="Open every page of a running dashboard, as a browser would, and wait until none is still "
+        "computing a result in the background: run it after a restart or the nightly ingest "
+        "(`iconic ingest ... && iconic warm`), once per server behind a proxy.",
+    )
+    sp.add_argument("--url", default="http://127.0.0.1:8501", help="the server (default: http://127.0.0.1:8501)")
+    sp.add_argument(
+        "--query",
+        action="append",
+        default=None,
+        metavar="QUERY",
+        help="a scope to warm as the page's URL query, e.g. channel=voice (repeatable; default: all data)",
+    )
+    sp.add_argument("--deadline", type=float, default=3600.0, help="seconds to wait at most (default 3600)")
+    sp.set_defaults(run=_warm)
+
     sp = sub.add_parser("analyze", help="run an analysis and print its numbers")
     analyses = sp.add_subparsers(dest="analysis", metavar="ANALYSIS", required=True)
     ap = analyses.add_parser(
@@ -1321,6 +1339,23 @@ def _app(args: argparse.Namespace) -> int:
     # Become the server rather than start it as a child: a signal sent to `iconic app` (Ctrl-C, a
     # service manager's SIGTERM) then reaches the server itself, and nothing is left orphaned.
     os.execve(sys.executable, cmd, env)
+
+
+def _warm(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from analytics.errors import UsageError
+    from analytics.ui.load import warm
+
+    try:
+        visits = asyncio.run(warm(args.url, queries=tuple(args.query or ("",)), deadline_s=args.deadline))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot reach the dashboard at {args.url}: {exc}") from None
+    for v in visits:
+        state = "; ".join(v.errors) if v.errors else "ready" if v.complete else "still computing"
+        print(f"{v.page:28} {v.query or 'all data':16} {v.seconds:7.1f} s  {state}")
+    failed = [v for v in visits if v.errors or not v.complete]
+    return 1 if failed else 0
 
 
 def _brief(args: argparse.Namespace) -> int:

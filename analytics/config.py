@@ -5,7 +5,9 @@ rows above which a whole batch is rejected; ``ICONIC_MAX_UPLOAD_MB`` caps dashbo
 ``ICONIC_EXPECTATIONS`` points at another folder of expectation suites;
 ``ICONIC_MAX_EXTRA_COLUMNS`` caps the extra columns a file may bring; ``ICONIC_ENGINE`` picks the
 engine that reads the warehouse (``duckdb``, the default, or ``spark``), and ``ICONIC_SPARK_MASTER``
-the Spark cluster it runs on; ``ICONIC_LOCAL_ROWS`` caps the row-level rows a local step takes in.
+the Spark cluster it runs on; ``ICONIC_LOCAL_ROWS`` caps the row-level rows a local step takes in;
+``ICONIC_MEMO_MB`` caps the memory a warehouse handle keeps intermediate results in;
+``ICONIC_WAIT_S`` is how long a dashboard page waits for a slow result before showing the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ ENGINES = ("duckdb", "spark")
 DEFAULT_ENGINE = "duckdb"
 #: Row-level rows a local step (a model fitted in numpy, lifelines or scikit-learn) may take in.
 DEFAULT_LOCAL_ROWS = 10_000_000
+#: Memory, in MB, that one warehouse handle's kept intermediate results may take (``Warehouse.materialize``).
+DEFAULT_MEMO_MB = 2048
+#: Seconds a dashboard page waits for a slow result before it shows the rest and fills it in later.
+DEFAULT_WAIT_S = 3.0
 
 
 def warehouse_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -73,6 +79,28 @@ def local_rows() -> int:
     """Most row-level rows (responses, spells) one step may bring to this machine
     (``ICONIC_LOCAL_ROWS``, default 10 M); above it, ``Warehouse.local`` samples whole customers."""
     return _whole_number("ICONIC_LOCAL_ROWS", DEFAULT_LOCAL_ROWS, least=1)
+
+
+def memo_mb() -> int:
+    """Most memory, in MB, one warehouse handle keeps intermediate results in (``ICONIC_MEMO_MB``,
+    default 2048): a scope's responses take about 100 MB at 1 M customers. The dashboard holds the
+    handle of the current data version and, while sessions finish with it, the one before."""
+    return _whole_number("ICONIC_MEMO_MB", DEFAULT_MEMO_MB, least=1)
+
+
+def wait_seconds() -> float:
+    """How long a dashboard page waits for a slow result (``ICONIC_WAIT_S``, default 3 s) before it
+    shows everything else and fills that result in when it is ready (``analytics.ui.background``)."""
+    raw = os.environ.get("ICONIC_WAIT_S")
+    if raw is None:
+        return DEFAULT_WAIT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"ICONIC_WAIT_S must be a number of seconds, got {raw!r}") from None
+    if value < 0:
+        raise UsageError(f"ICONIC_WAIT_S must be 0 or more, got {value}")
+    return value
 
 
 def max_quarantine_share() -> float:

@@ -224,6 +224,16 @@ class ValueCase:
     def statements(self) -> list[str]:
         return self.assumptions.describe() + [self.rule.describe()] + self.notes
 
+    def moment_impacts(self, moment: tuple[str, str], *, improve: float | None = None) -> pd.DataFrame:
+        """``impacts`` of one moment by segment, at the improvement fraction ``improve`` (default: the
+        assumed one). Values are proportional to it, so this needs no second pass over the data; the
+        intervals are those of the same resamples as every other moment's."""
+        rows = self.impacts[
+            (self.impacts["journey_stage"] == moment[0]) & (self.impacts["contact_reason"] == moment[1])
+        ].reset_index(drop=True)
+        scale = (self.assumptions.improve if improve is None else improve) / self.assumptions.improve
+        return rows.assign(**{c: rows[c] * scale for c in ("value", "value_low", "value_high")})
+
 
 MOMENT_COLUMNS = (
     "journey_stage",

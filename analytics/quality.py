@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import config, schema
 
@@ -354,10 +355,11 @@ def reference_checks(wh: Any, table: str) -> tuple[CheckResult, ...]:
         t = wh.table(source)
         t = t.filter(t[column].notnull())
         missing = t.anti_join(wh.table(target).select(key), t[column] == wh.table(target)[key])
-        n = int(missing.count().execute())
-        examples = (
-            tuple(str(v) for v in missing.select(column).distinct().limit(EXAMPLES).execute()[column]) if n else ()
-        )
+        # One pass over the rows: the names that are missing, each with its rows (few, unless a
+        # whole table arrived before the one it names).
+        named = missing.group_by(column).aggregate(rows=missing.count()).to_pyarrow()
+        n = int(pc.sum(named["rows"]).as_py() or 0)
+        examples = tuple(str(v) for v in named.sort_by(column).slice(0, EXAMPLES)[column].to_pylist())
         rule = f"{column} must name a row of {target}"
         checks.append(
             CheckResult(

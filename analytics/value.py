@@ -594,11 +594,11 @@ def totals(table: pd.DataFrame) -> dict[str, float | int]:
     }
 
 
-def tenure_and_value(report: survival.SurvivalReport, values: pd.DataFrame) -> pd.DataFrame:
+def tenure_and_value(report: survival.SurvivalReport, values: pd.DataFrame | None) -> pd.DataFrame:
     """A survival report's summary with each group's lifetime value beside it (``clv``,
     ``clv_low``, ``clv_high``; missing for groups ``values`` does not have, such as NPS
-    categories, which a customer moves between)."""
-    clv = values[["group", "clv", "clv_low", "clv_high"]] if not values.empty else None
+    categories, which a customer moves between, and for all while ``values`` is None)."""
+    clv = values[["group", "clv", "clv_low", "clv_high"]] if values is not None and not values.empty else None
     if clv is None:
         return report.summary.assign(clv=math.nan, clv_low=math.nan, clv_high=math.nan)
     return report.summary.merge(clv, on="group", how="left")

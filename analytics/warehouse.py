@@ -23,7 +23,7 @@ import hashlib
 import os
 import threading
 import uuid
-from collections import OrderedDict
+import weakref
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,9 +41,10 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from analytics import config, schema
 from analytics.errors import WarehouseError
+from analytics.memo import Memo
 
 LOCK_FILE = ".ingest.lock"
-#: Intermediate results a handle keeps (``Warehouse.materialize``), most recently used first.
+#: Intermediate results a handle keeps at most (``Warehouse.materialize``), most recently used first.
 MEMO_ENTRIES = 24
 #: Buckets ``Warehouse.local`` hashes customers into when it keeps a share of them.
 SAMPLE_BUCKETS = 1_000_000
@@ -177,16 +178,18 @@ class Warehouse:
     _deltas: dict[str, DeltaTable] = field(repr=False)
     engine: str = "duckdb"
     opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    _memo: OrderedDict[Hashable, tuple[str, ibis.Table]] = field(default_factory=OrderedDict, repr=False)
-    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    #: What ``materialize`` keeps: the engine's name for each result, and the table over it.
+    _memo: Memo[tuple[str, ibis.Table]] = field(init=False, repr=False)
+    #: Kept results no caller can reach any more (evicted, and every expression over them gone): to drop.
+    _retired: list[str] = field(default_factory=list, repr=False)
+    _tables: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     #: Spark only: each table as analyses see it (timestamps typed as UTC, as DuckDB types them).
     _views: dict[str, ibis.Table] = field(default_factory=dict, repr=False)
     #: Spark only: the cached DataFrames behind ``materialize``, to release on close.
     _cached: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        if self.engine == "duckdb":
-            _serialise(self.con, self._lock)
+        self._memo = Memo(entries=MEMO_ENTRIES, over_budget=self._over_budget, evicted=self._evicted)
 
     @property
     def data_version(self) -> str:
@@ -213,7 +216,11 @@ class Warehouse:
             raise WarehouseError(f"table {name!r} is not in the warehouse at {self.root} (tables: {known})")
         if self.engine == "spark":
             return self._views[name]
-        return self.con.table(name)
+        # The schema is pinned with the version, so it is read once (Ibis asks DuckDB to DESCRIBE it).
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables.setdefault(name, self.con.table(name))
+        return table
 
     def delta(self, name: str) -> DeltaTable:
         """The underlying ``DeltaTable`` at the pinned version (for history, file lists, Spark)."""
@@ -265,23 +272,54 @@ class Warehouse:
 
         For intermediate results that several analyses of one scope share (the responses in scope
         with their dimensions, each customer's main channel): the first call computes them into a
-        temporary table and later calls read it. The handle pins table versions, so what is kept
-        never goes stale. The ``MEMO_ENTRIES`` most recently used are kept; older ones are dropped.
+        table and later calls read it. The handle pins table versions, so what is kept never goes
+        stale.
+
+        Threads may call this at once. Different keys are computed side by side, each on its
+        thread's own cursor; a thread asking for a key that another is computing waits for it
+        rather than computing it again. At most ``MEMO_ENTRIES`` results are kept, and fewer when
+        they hold more than ``config.memo_mb()`` between them; the least recently used go first.
         """
-        with self._lock:
-            if key in self._memo:
-                self._memo.move_to_end(key)
-                return self._memo[key][1]
-            name = f"_memo_{uuid.uuid4().hex[:12]}"
-            if self.engine == "spark":
-                table = self._spark_cache(name, build())
-            else:
-                table = self.con.create_table(name, build(), temp=True)
-            self._memo[key] = (name, table)
-            while len(self._memo) > MEMO_ENTRIES:
-                _, (old, _) = self._memo.popitem(last=False)
-                self._drop_temporary(old)
-            return table
+        self._drop_retired()
+        kept = self._memo.get(key, lambda: self._keep(build()))
+        self._drop_retired()  # what this call pushed out, if nothing refers to it
+        return kept[1]
+
+    def _keep(self, expr: ibis.Table) -> tuple[str, ibis.Table]:
+        name = f"_memo_{uuid.uuid4().hex[:12]}"
+        if self.engine == "spark":
+            return name, self._spark_cache(name, expr)
+        # A table in the handle's own in-memory database, so every thread's cursor sees it.
+        table = self.con.create_table(name, expr)
+        weakref.finalize(table.op(), self._retired.append, name)
+        return name, table
+
+    def _over_budget(self) -> bool:
+        """Whether the kept results take more than ``config.memo_mb()`` (DuckDB's own account of its
+        in-memory tables; Spark keeps its cache in the JVM, which bounds it)."""
+        if self.engine != "duckdb":
+            return False
+        # fetchall, not fetchone: a result left open keeps this cursor's transaction, and with it a
+        # snapshot of the catalog from before other threads' tables were made.
+        rows = self.con.con.execute(
+            "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'"
+        ).fetchall()
+        return int(rows[0][0]) > config.memo_mb() * 2**20
+
+    def _evicted(self, kept: tuple[str, ibis.Table]) -> None:
+        # Spark's cached frame is released at once (a query under way still reads the files). A
+        # DuckDB table is dropped once its last expression is gone (the finalizer in _keep): a query
+        # that took it a moment ago still runs.
+        if self.engine == "spark":
+            self._drop_temporary(kept[0])
+
+    def _drop_retired(self) -> None:
+        while True:
+            try:
+                name = self._retired.pop()
+            except IndexError:  # none left (another thread may have taken the last)
+                return
+            self._drop_temporary(name)
 
     def _spark_cache(self, name: str, expr: ibis.Table) -> ibis.Table:
         """Spark's counterpart of a temporary table: the query's DataFrame, cached where it is first
@@ -299,9 +337,17 @@ class Warehouse:
                 if frame is not None:
                     frame.unpersist()
             return
-        # Ibis' drop_table emits SQL this DuckDB rejects for temporary tables; say it directly.
         with contextlib.suppress(duckdb.Error):
             self.con.con.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+    def sibling(self, *, threads: int | None = None) -> Warehouse:
+        """Another handle on the very same table versions, with its own engine state (DuckDB: its own
+        database, with ``threads`` engine threads when given). The dashboard computes slow results in
+        the background on one with a single thread, so that pages being drawn keep the other cores.
+        On Spark the handle itself is returned: its cluster shares work out on its own."""
+        if self.engine != "duckdb":
+            return self
+        return _open_duckdb(self.root, self._deltas, threads=threads)
 
     def close(self) -> None:
         """Release what the handle holds. On Spark that is its cached results; the Spark session is
@@ -311,8 +357,9 @@ class Warehouse:
                 self._drop_temporary(name)
             self._memo.clear()
             return
-        with contextlib.suppress(Exception):
-            self.con.disconnect()
+        self._memo.clear()
+        self._tables.clear()
+        self.con.con.close_all()
 
 
 def open(  # noqa: A001 - the natural verb here
@@ -342,49 +389,88 @@ def open(  # noqa: A001 - the natural verb here
         )
     if chosen == "spark":
         return _open_spark(root)
-    con = ibis.duckdb.connect()
-    raw = con.con
-    raw.execute("SET TimeZone = 'UTC'")
     deltas: dict[str, DeltaTable] = {}
-    versions: dict[str, int] = {}
     for name in table_names(root):
         dt = load_delta(root, name)
-        if dt is None:  # removed between listing and loading
-            continue
-        _register(raw, name, dt)
-        deltas[name] = dt
-        versions[name] = dt.version()
+        if dt is not None:  # else removed between listing and loading
+            deltas[name] = dt
+    return _open_duckdb(root, deltas)
+
+
+def _open_duckdb(root: Path, deltas: dict[str, DeltaTable], *, threads: int | None = None) -> Warehouse:
+    """A DuckDB handle on these pinned table versions, in a database of its own (with ``threads``
+    engine threads when given, else one per core)."""
+    con = ibis.duckdb.connect()
+    raw = con.con
+    if threads is not None:
+        raw.execute(f"SET threads = {int(threads)}")
+    datasets: dict[str, Any] = {}
+    for name, table in deltas.items():
+        dataset = _register(raw, name, table)
+        if dataset is not None:
+            datasets[name] = dataset
     for name, spec in schema.TABLES.items():
-        if name not in versions:
+        if name not in deltas:
             _register_empty(raw, spec)
-    return Warehouse(root=root, versions=versions, con=con, _deltas=deltas)
+
+    def setup(cursor: duckdb.DuckDBPyConnection) -> None:
+        # Settings and registered Arrow datasets belong to one connection, so every cursor gets them.
+        cursor.execute("SET TimeZone = 'UTC'")
+        cursor.execute("SET python_enable_replacements = false")
+        for name, dataset in datasets.items():
+            cursor.register(name, dataset)
+
+    con.con = _Cursors(raw, setup)
+    versions = {name: table.version() for name, table in deltas.items()}
+    return Warehouse(root=root, versions=versions, con=con, _deltas=dict(deltas))
 
 
-#: The engine calls that run a query or create a table; ``_serialise`` wraps each in the handle's lock.
-_ENGINE_CALLS = ("execute", "to_pyarrow", "to_pyarrow_batches", "to_pandas", "raw_sql", "sql", "create_table")
+class _Cursors:
+    """The DuckDB connection an Ibis backend sees: each thread gets its own cursor on the handle's database.
 
-
-def _serialise(con: Any, lock: threading.RLock) -> None:
-    """Let one query at a time run on this handle's connection.
-
-    A dashboard serves every browser session from one handle, from several threads, and a DuckDB
-    connection fails ("Attempting to execute an unsuccessful or closed pending query result") when
-    two queries run on it at once. Each query still uses every core.
+    A dashboard serves every browser session from one handle, from several threads. One DuckDB
+    connection fails when two threads use it at once ("Attempting to execute an unsuccessful or
+    closed pending query result", "query result type mismatch"), and Ibis reaches the connection in
+    more places than a lock around its query calls can cover (``con.table`` runs ``DESCRIBE``).
+    Cursors are DuckDB's way to run queries side by side on one database: each sees the same tables
+    and views, and has its own session settings and registered Arrow objects, which ``setup`` gives
+    it. Every attribute is looked up on the calling thread's cursor.
     """
-    for name in _ENGINE_CALLS:
-        call = getattr(con, name, None)
-        if call is None:
-            continue
 
-        def locked(*args: Any, __call: Callable[..., Any] = call, **kwargs: Any) -> Any:
-            with lock:
-                return __call(*args, **kwargs)
+    def __init__(self, raw: duckdb.DuckDBPyConnection, setup: Callable[[duckdb.DuckDBPyConnection], None]) -> None:
+        self._raw = raw
+        self._setup = setup
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Every cursor handed out, to close with the handle; a thread's cursor goes with the thread.
+        self._open: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
 
-        setattr(con, name, locked)
+    def current(self) -> duckdb.DuckDBPyConnection:
+        """This thread's cursor, opened on first use."""
+        cursor: duckdb.DuckDBPyConnection | None = getattr(self._local, "cursor", None)
+        if cursor is None:
+            with self._lock:
+                cursor = self._raw.cursor()
+                self._open.add(cursor)
+            self._setup(cursor)
+            self._local.cursor = cursor
+        return cursor
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.current(), name)
+
+    def close_all(self) -> None:
+        with self._lock:
+            for cursor in list(self._open):
+                with contextlib.suppress(duckdb.Error):
+                    cursor.close()
+            with contextlib.suppress(duckdb.Error):
+                self._raw.close()
 
 
-def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> None:
-    """Expose the pinned version of ``dt`` to DuckDB as ``name``.
+def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> Any:
+    """Expose the pinned version of ``dt`` to DuckDB as ``name``; return the PyArrow dataset when it
+    is registered as one (each cursor must register it too), else ``None``.
 
     The version's Parquet files are read by DuckDB's own Parquet reader, which runs in parallel and
     skips row groups by their statistics: about a third faster than scanning through a PyArrow
@@ -398,8 +484,10 @@ def _register(raw: duckdb.DuckDBPyConnection, name: str, dt: DeltaTable) -> None
     if plain:
         listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         raw.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listing}], union_by_name = true)')
-    else:
-        raw.register(name, dt.to_pyarrow_dataset())
+        return None
+    dataset = dt.to_pyarrow_dataset()
+    raw.register(name, dataset)
+    return dataset
 
 
 def _refuse_deletion_vectors(name: str, dt: DeltaTable) -> None:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import advocacy, charts, narrative, nonresponse, segmentation
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
 
 METHODS = """
@@ -93,9 +93,7 @@ if groups.empty:
     emptied = cached.emptied_by(scope, kind=kind)
     st.info(f"No {counted.split(',')[0]} in this scope" + (f": {emptied} leaves none." if emptied else "."))
 else:
-    st.altair_chart(
-        charts.nps_by_group(groups, title=f"NPS by {label.lower()}: {counted}", by=dimension), width="stretch"
-    )
+    draw.chart(charts.nps_by_group, groups, title=f"NPS by {label.lower()}: {counted}", by=dimension)
     st.caption(
         "Each group against all the others. Intervals are 95% for each group on its own; significance allows "
         "for testing every group (Holm), so an interval can leave out zero without the difference counting as "
@@ -138,7 +136,8 @@ else:
                 "those who do not. Effective responses allow for the weights, for cells that differ in spread and, for post-contact "
                 "surveys, for customers answering several times."
             )
-        with st.expander(f"Response rates by {label.lower()}"):
+        # A toggle, not an expander: a closed expander still runs what is inside it.
+        if st.toggle(f"Response rates by {label.lower()}", key="response_rates"):
             tables.show(
                 cached.response_rates(scope, by=dimension, kind=kind),
                 ["group", "invited", "answered", "response_ci"],
@@ -150,20 +149,22 @@ else:
     title = f"NPS by {label.lower()} and quarter"
     if by_quarter["group"].eq(advocacy.OTHER).any():
         title += " (the six largest; the rest pooled as other)"
-    st.altair_chart(charts.nps_by_group_over_time(by_quarter, title=title, by=dimension), width="stretch")
+    draw.chart(charts.nps_by_group_over_time, by_quarter, title=title, by=dimension)
     st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
 
 st.subheader("Trend")
 trend_cols = st.columns(2)
-trend_cols[0].altair_chart(
-    charts.nps_trend(
-        cached.nps_trend(scope, kind="relationship", period="quarter"), title="Relationship NPS by quarter"
-    ),
-    width="stretch",
+draw.chart(
+    charts.nps_trend,
+    cached.nps_trend(scope, kind="relationship", period="quarter"),
+    title="Relationship NPS by quarter",
+    place=trend_cols[0],
 )
-trend_cols[1].altair_chart(
-    charts.nps_trend(cached.nps_trend(scope, kind="transactional"), title="Post-contact NPS by month"),
-    width="stretch",
+draw.chart(
+    charts.nps_trend,
+    cached.nps_trend(scope, kind="transactional"),
+    title="Post-contact NPS by month",
+    place=trend_cols[1],
 )
 st.caption(
     "Relationship NPS counts each customer's latest answer in the quarter; post-contact NPS counts every "
@@ -172,11 +173,18 @@ st.caption(
 )
 
 st.subheader("Value × advocacy")
-grid = cached.value_advocacy_grid(scope)
-if grid.empty:
+# Churn per month at risk for every customer in scope: the slow part of this page at scale.
+grid, economics = background.ready(
+    background.Job.of(cached.value_advocacy_grid, scope), background.Job.of(cached.advocacy_economics, scope)
+)
+if grid is None:
+    background.waiting("value × advocacy", cached.value_advocacy_grid, scope)
+elif economics is None:
+    background.waiting("value × advocacy", cached.advocacy_economics, scope)
+elif grid.empty:
     st.info("No customers in this scope.")
 else:
-    st.altair_chart(charts.value_advocacy_heatmap(grid), width="stretch")
+    draw.chart(charts.value_advocacy_heatmap, grid)
     tables.show(
         grid,
         ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_ci", "rate_ratio_ci"]
@@ -194,7 +202,7 @@ else:
     )
     st.subheader("Are advocates worth more?")
     tables.show(
-        cached.advocacy_economics(scope),
+        economics,
         ["advocacy", "customers", "monthly_revenue_ci", "contacts_per_month_ci", "churned", "months_at_risk"]
         + ["churn_ci"],
         name="advocacy_economics",
@@ -245,7 +253,7 @@ if st.session_state.get("segments_requested"):
             st.warning(seg.structure_note)
         else:
             st.caption(seg.structure_note)
-        st.altair_chart(charts.segment_map(seg.profiles), width="stretch")
+        draw.chart(charts.segment_map, seg.profiles)
         shown = ["segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", "nps_diff"]
         shown += ["named_for", *segmentation.DESCRIBED] + (["membership"] if method == "gmm" else [])
         tables.show(seg.profiles.rename(columns={"segment": "segment_name"}), shown, name="segments", scope=scope)

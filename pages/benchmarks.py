@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import benchmarks, charts
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
 
 wh, scope = onboarding.open_page(
@@ -48,7 +48,7 @@ for col, profile in zip(cols, by_profile.index, strict=True):
         "—" if row["distance"] != row["distance"] else f"{row['distance']:.0f} points",
         help=f"Over {int(row['items'])} questions. {benchmarks.DISTANCE_METHOD}",
     )
-st.altair_chart(charts.profile_bars(items), width="stretch")
+draw.chart(charts.profile_bars, items)
 tables.show(
     items,
     ["question", "answer", "iconic_figure", "all_figure", "poor_figure", "resembles", "note", "context", "source"],
@@ -99,7 +99,7 @@ if table.empty:
     emptied = cached.emptied_by(scope, rows="interactions")
     st.info("No contacts in this scope" + (f": {emptied} leaves none." if emptied else "."))
     st.stop()
-st.altair_chart(charts.stance_quadrant(table, by=unit, efficiency=efficiency), width="stretch")
+draw.chart(charts.stance_quadrant, table, by=unit, efficiency=efficiency)
 st.caption(benchmarks.StanceRule().describe(efficiency) + " Dashed lines: the scope as a whole.")
 tables.show(
     table,
@@ -128,7 +128,7 @@ st.caption(
 st.header("Channel mix")
 mix_by = filters.choice("Split by", list(benchmarks.MIX_BY), key="mix_by", format_func=lambda b: spec(b).label)
 mix = cached.channel_mix(scope, by=mix_by)
-st.altair_chart(charts.channel_mix(mix, by=mix_by), width="stretch")
+draw.chart(charts.channel_mix, mix, by=mix_by)
 tables.show(
     mix, [mix_by, "handling", "volume", "volume_share_ci", "live_share"], name=f"channel_mix_by_{mix_by}", scope=scope
 )
@@ -180,7 +180,7 @@ weeks = weeks[weeks["handled_by"] == handler]
 sentence = benchmarks.ramp_sentence(weeks, kpi=kpi)
 if sentence:
     st.markdown(sentence)
-st.altair_chart(charts.partner_ramp(weeks, kpi=kpi, judged=kpi, first_days=benchmarks.FIRST_DAYS), width="stretch")
+draw.chart(charts.partner_ramp, weeks, kpi=kpi, judged=kpi, first_days=benchmarks.FIRST_DAYS)
 st.caption(
     f"Weeks since go-live; the grey line marks day {benchmarks.FIRST_DAYS}. Reaching target means meeting it two "
     "weeks running. A surge week (triangle) ran more than 15% above the mean of the four weeks before, a stress "

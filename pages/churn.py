@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import charts, kpis, survival, value
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
 wh, scope = onboarding.open_page(
@@ -28,7 +28,8 @@ with st.expander("Lifetime value assumptions"):
     assumptions = filters.money_assumptions(tail=True)
 
 with st.spinner("Kaplan-Meier curves and bootstrap intervals…"):
-    report = cached.survival_report(scope, by=by, horizon=float(horizon))
+    # Thinned to what a screen can show: a million customers make about 250,000 Kaplan-Meier steps.
+    report = cached.survival_report(scope, by=by, horizon=float(horizon), resolution=survival.SCREEN_RESOLUTION)
 if report.is_empty:
     st.info("No customers in this scope.")
     st.stop()
@@ -47,16 +48,22 @@ if churn.value != "—":
         "the period, so joiners and leavers count for part of it.",
     )
     rate[1].caption(f"95% CI {churn.interval}. {churn.counts} Change: {churn.change_note}.")
-st.altair_chart(charts.survival_curves(report.curves, by=by), width="stretch")
+draw.chart(charts.survival_curves, report.curves, by=by)
 value_by = by if by in value.DIMENSIONS else "segment"
 # The headline figures, as the Overview and the brief show them; the rows are valued on the same day.
-equity = cached.equity(scope, assumptions=assumptions)
-values = cached.customer_value(scope, by=value_by, assumptions=assumptions, as_of=equity.as_of)
-summary = value.tenure_and_value(report, values if value_by == by else values.iloc[0:0])
+# Their bootstraps are the slow part at scale: the curves show first, and the value fills in when ready.
+equity = background.soon(cached.equity, scope, assumptions=assumptions)
+values = (
+    background.soon(cached.customer_value, scope, by=value_by, assumptions=assumptions, as_of=equity.as_of)
+    if equity is not None
+    else None
+)
+valued = values is not None and value_by == by
+summary = value.tenure_and_value(report, values if valued else None)
 shown = ["group", "n", "events", "median_ci", "rmst_ci", "s12_ci", "s24_ci", "s36_ci"]
 tables.show(
     summary,
-    [*shown, "clv_ci"] if by in value.DIMENSIONS else shown,
+    [*shown, "clv_ci"] if valued else shown,
     name="survival" + (f"_by_{by}" if by else ""),
     scope=scope,
     group=by,
@@ -78,8 +85,18 @@ if report.logrank is not None:
         )
 
 st.subheader("What shortens tenure")
-cox = cached.hazard_ratios(scope)
-if cox.hazard_ratios.empty:
+# The Cox model fits on every stretch of tenure (1.7 M at a million customers): fitted when asked for,
+# then kept for everyone until the data change. The what-if below uses the same model.
+modelled = st.toggle(
+    "Fit the Cox model",
+    key="cox",
+    help="A proportional-hazards model of churn on segment, region, plan, what the customer last said and "
+    "recent unresolved contacts. It takes a while on a large warehouse; once fitted it is kept for everyone.",
+)
+cox = cached.hazard_ratios(scope) if modelled else None
+if cox is None:
+    st.caption("Hazard ratios for what shortens tenure, with the proportional-hazards check, once the model is fitted.")
+elif cox.hazard_ratios.empty:
     st.info("Too few churns in this scope to fit a model. " + cox.note)
 else:
     st.caption(
@@ -89,7 +106,7 @@ else:
     )
     if cox.note:
         st.caption(cox.note)
-    st.altair_chart(charts.hazard_forest(cox.hazard_ratios), width="stretch")
+    draw.chart(charts.hazard_forest, cox.hazard_ratios)
     if cox.warning:
         st.warning(cox.warning)
         if cox.stratified is not None and not cox.stratified.hazard_ratios.empty:
@@ -107,33 +124,45 @@ else:
     )  # fmt: skip
 
 st.subheader("Value at risk")
-m = st.columns(3)
-m[0].metric("Active customers", f"{equity.now.active:,}")
-for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
-    column.metric(f"{k.label} · {k.period}", k.value, help=k.counts)
-    column.caption(f"95% CI {k.interval}.")
-if value_by != value.HEADLINE_BY:
-    rows = value.totals(values)
-    st.caption(
-        f"The headline values each segment on its own survival curve. Valued by {spec(value_by).label.lower()} "
-        f"instead, the rows below sum to {kpis.figure('equity', rows['equity'])} of equity and "
-        f"{kpis.figure('value_at_risk', rows['value_at_risk'])} at risk."
+if equity is None:
+    background.waiting("customer equity and value at risk", cached.equity, scope, assumptions=assumptions)
+elif values is None:
+    background.waiting(
+        "the value of each group",
+        cached.customer_value,
+        scope,
+        by=value_by,
+        assumptions=assumptions,
+        as_of=equity.as_of,
     )
-st.altair_chart(charts.value_at_risk(values, by=value_by), width="stretch")
-tables.show(
-    values,
-    ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
-     "extrapolated", "tail_share"],
-    name=f"value_by_{value_by}",
-    scope=scope,
-    group=value_by,
-    aliases=SURVIVAL_ALIASES,
-)  # fmt: skip
-st.caption(
-    assumptions.describe().capitalize()
-    + ". "
-    + " ".join(f"{g}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
-)
+else:
+    m = st.columns(3)
+    m[0].metric("Active customers", f"{equity.now.active:,}")
+    for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
+        column.metric(f"{k.label} · {k.period}", k.value, help=k.counts)
+        column.caption(f"95% CI {k.interval}.")
+    if value_by != value.HEADLINE_BY:
+        rows = value.totals(values)
+        st.caption(
+            f"The headline values each segment on its own survival curve. Valued by {spec(value_by).label.lower()} "
+            f"instead, the rows below sum to {kpis.figure('equity', rows['equity'])} of equity and "
+            f"{kpis.figure('value_at_risk', rows['value_at_risk'])} at risk."
+        )
+    draw.chart(charts.value_at_risk, values, by=value_by)
+    tables.show(
+        values,
+        ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
+         "extrapolated", "tail_share"],
+        name=f"value_by_{value_by}",
+        scope=scope,
+        group=value_by,
+        aliases=SURVIVAL_ALIASES,
+    )  # fmt: skip
+    st.caption(
+        assumptions.describe().capitalize()
+        + ". "
+        + " ".join(f"{g}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
+    )
 
 st.subheader("What if")
 changes = {
@@ -147,10 +176,14 @@ change = w[0].selectbox("Change", list(changes), key="what_if")
 arguments = dict(changes[change])
 if "covariate" in arguments:
     arguments["reduce_by"] = w[1].slider("Fall by, %", 10, 100, 30, step=10, key="reduce_by") / 100
-result = cached.what_if(
-    scope, **arguments, margin_rate=assumptions.margin_rate, annual_discount=assumptions.annual_discount
+result = (
+    cached.what_if(scope, **arguments, margin_rate=assumptions.margin_rate, annual_discount=assumptions.annual_discount)
+    if modelled
+    else None
 )
-if result.customers == 0:
+if result is None:
+    st.caption("The what-if runs through the Cox model: fit it above.")
+elif result.customers == 0:
     st.info(result.note)
 else:
     k = st.columns(3)
@@ -163,5 +196,5 @@ else:
     )
     k[2].metric(f"Margin over {result.horizon_months} months", fmt("equity", result.margin_after),
                 delta=fmt("equity", result.margin_kept))  # fmt: skip
-    st.altair_chart(charts.what_if_curve(result.curve), width="stretch")
+    draw.chart(charts.what_if_curve, result.curve)
     st.caption(f"{result.description}. {result.note}")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import charts, moments
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
 
 wh, scope = onboarding.open_page(
@@ -38,7 +38,9 @@ split = filters.choice(
 )
 by = None if split == "none" else split
 with st.spinner("The moment map, and what fixing each moment is worth…"):
-    plist = cached.priority_list(scope, rule=rule)
+    # The value case's money is the slow part at scale: the list shows without it until it is ready.
+    valued = background.soon(cached.priority_list, scope, rule=rule)
+    plist = valued if valued is not None else cached.priority_list(scope, rule=rule, money=False)
 if plist.empty:
     emptied = cached.emptied_by(scope, rows="interactions")
     st.info("No contacts in this scope" + (f": {emptied} leaves none." if emptied else "."))
@@ -52,6 +54,8 @@ if not top.empty:
         st.markdown(f"- {line}")
 
 st.subheader("The priority list")
+if valued is None:
+    background.waiting("the value case's money", cached.priority_list, scope, rule=rule)
 st.caption(plist.ranking)
 tables.show(
     plist.table,
@@ -62,7 +66,7 @@ tables.show(
 )
 
 table = plist.table if by is None else cached.moment_map(scope, by=by, rule=rule)
-st.altair_chart(charts.moment_bubbles(table, materiality=actions.materiality), width="stretch")
+draw.chart(charts.moment_bubbles, table, materiality=actions.materiality)
 st.caption(
     "Each circle is a kind of contact (journey stage and reason), sized by volume. Up is a bigger swing in NPS "
     "between contacts that met expectations and those that did not, with its 95% interval; right is a higher "
@@ -82,15 +86,19 @@ if by is not None:
     )
 
 st.subheader("Contact reasons")
-reasons = cached.pareto(scope)
-st.altair_chart(charts.pareto(reasons), width="stretch")
-tables.show(
-    reasons,
-    ["contact_reason", "volume", "volume_share", "cumulative_share", "vital_few", "escalation_rate", "repeat_rate"]
-    + ["cost_per_contact", "cost"],
-    name="contact_reasons",
-    scope=scope,
-)
+# Repeats within 7 days order every contact of a customer and reason: filled in when ready at scale.
+reasons = background.soon(cached.pareto, scope)
+if reasons is None:
+    background.waiting("the contact-reason Pareto", cached.pareto, scope)
+else:
+    draw.chart(charts.pareto, reasons)
+    tables.show(
+        reasons,
+        ["contact_reason", "volume", "volume_share", "cumulative_share", "vital_few", "escalation_rate"]
+        + ["repeat_rate", "cost_per_contact", "cost"],
+        name="contact_reasons",
+        scope=scope,
+    )
 st.caption(
     "The vital few make up the first 80% of contacts. A repeat is another contact from the same customer for the "
     "same reason within 7 days."
@@ -115,6 +123,10 @@ method = cols[2].selectbox(
     key="method",
     format_func=lambda m: {"lmg": "LMG (exact Shapley)", "johnson": "Johnson's weights"}[m],
 )
+# Exact Shapley values over every subset of ratings, resampled 200 times: run when asked for.
+if not st.toggle("Analyse the drivers", key="drivers", help="Kept for everyone once computed for a choice."):
+    st.caption("Each rating's share of the explained variance, with intervals, once analysed.")
+    st.stop()
 with st.spinner("Decomposing R² and resampling customers…"):
     result = cached.driver_analysis(scope, outcome=outcome, moment=moment_names[picked], method=method, bootstrap=200)
 if result.is_empty:
@@ -127,8 +139,8 @@ else:
         "independent evidence." + (f" {result.note}" if result.note else "")
     )
     left, right = st.columns(2)
-    left.altair_chart(charts.driver_importance(result.table), width="stretch")
-    right.altair_chart(charts.importance_performance(result.table), width="stretch")
+    draw.chart(charts.driver_importance, result.table, place=left)
+    draw.chart(charts.importance_performance, result.table, place=right)
     split = result.split.set_index("kind")
     if {"tactile", "emotive"} <= set(split.index):
         t, e = split.loc["tactile"], split.loc["emotive"]

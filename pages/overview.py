@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics import kpis, narrative
-from analytics.ui import cached, export, filters, onboarding, tables
+from analytics.ui import background, cached, export, filters, onboarding, tables
 
 st.title("Overview")
 wh = cached.warehouse()
@@ -21,21 +21,33 @@ with st.spinner("Headline numbers and the priority list…"):
     relationship = cached.relationship_nps(scope)
     post_contact = cached.post_contact_nps(scope)
     churn = cached.churn_rate(scope)
-    equity = cached.equity(scope)
-    plist = cached.priority_list(scope)
+    # The slow parts at scale (the moment map, equity's bootstrap, the value case's money) are shown
+    # when ready, the list first without its money; the tiles above do not wait for them.
+    listed, equity, valued = background.ready(
+        background.Job.of(cached.priority_list, scope, money=False),
+        background.Job.of(cached.equity, scope),
+        background.Job.of(cached.priority_list, scope),
+    )
+    plist = valued if valued is not None else listed
 
-for sentence in narrative.summary(relationship, post_contact, churn, plist):
-    st.markdown(sentence)
+if plist is None:
+    st.markdown(narrative.what_changed(relationship, post_contact, churn))
+else:
+    for sentence in narrative.summary(relationship, post_contact, churn, plist):
+        st.markdown(sentence)
 
 tiles = [
     kpis.nps_kpi("relationship_nps", relationship),
     kpis.nps_kpi("post_contact_nps", post_contact),
     kpis.churn_kpi(churn),
-    *kpis.equity_kpis(equity),
+    *(kpis.equity_kpis(equity) if equity is not None else []),
 ]
 # Two rows (advocacy and churn, then money), so that every label reads whole.
 columns = [*st.columns(3), *st.columns(3)[:2]]
-for column, k in zip(columns, tiles, strict=True):
+if equity is None:
+    with columns[3]:
+        background.waiting("customer equity and value at risk", cached.equity, scope)
+for column, k in zip(columns, tiles, strict=False):
     colour = "off" if not k.significant else "normal" if k.better == "up" else "inverse"
     column.metric(
         k.label,
@@ -48,20 +60,25 @@ for column, k in zip(columns, tiles, strict=True):
     column.caption(f"{k.period}; 95% CI {k.interval}." + (f" Change {k.change_note}." if k.change_note else ""))
 
 st.subheader("What to fix first")
-top = plist.top(3)
-if top.empty:
-    st.info(narrative.what_matters(plist))
+if plist is None:
+    background.waiting("the priority list", cached.priority_list, scope, money=False)
 else:
-    st.caption(plist.ranking)
-    tables.show(
-        top,
-        ["rank", "action", "moment", "met_rate", "swing_ci", "value_ci", "money"],
-        name="priorities_top",
-        scope=scope,
-    )
-    onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
+    if valued is None:
+        background.waiting("the value case's money", cached.priority_list, scope)
+    top = plist.top(3)
+    if top.empty:
+        st.info(narrative.what_matters(plist))
+    else:
+        st.caption(plist.ranking)
+        tables.show(
+            top,
+            ["rank", "action", "moment", "met_rate", "swing_ci", "value_ci", "money"],
+            name="priorities_top",
+            scope=scope,
+        )
+        onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
 
-export.brief_button(scope, plist=plist)
+export.brief_button(scope, plist=valued)
 
 st.divider()
 freshness = cached.table_summary(scope)

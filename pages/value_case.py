@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts, impact
 from analytics.moments import moment_name
-from analytics.ui import cached, filters, onboarding, tables
+from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import IMPACT_ALIASES, fmt
 
 wh, scope = onboarding.open_page(
@@ -18,7 +18,10 @@ with st.expander("Money assumptions"):
     money = filters.money_assumptions()
 assumptions = impact.ImpactAssumptions(value=money)
 with st.spinner("Following contacts to attitude, churn and margin, with bootstrap intervals…"):
-    plist = cached.priority_list(scope, assumptions=assumptions)
+    plist = background.soon(cached.priority_list, scope, assumptions=assumptions)
+if plist is None:  # a minute at a million customers, the first time for this scope and data
+    background.waiting("the value case", cached.priority_list, scope, assumptions=assumptions)
+    st.stop()
 case = plist.case
 if case is None or case.empty:
     notes = case.notes if case is not None else ["no contacts in this scope"]
@@ -61,7 +64,7 @@ st.caption(
     f"scope's rate ({case.months:.0f} months of contacts in scope). An interval that holds zero means the data "
     "cannot tell the moment's value from none."
 )
-st.altair_chart(charts.value_case(shown), width="stretch")
+draw.chart(charts.value_case, shown)
 tables.show(
     shown,
     ["rank", "action", "journey_stage", "contact_reason", "contacts_per_year", "customers_affected", "ltr_shift_ci"]
@@ -77,15 +80,16 @@ if options:
     c = st.columns([2, 1])
     picked = c[0].selectbox("Moment", options, format_func=lambda k: f"{k[0]}: {k[1]}", key="moment")
     cost = c[1].number_input("One-off cost to fix (optional)", min_value=0.0, value=0.0, step=10_000.0, key="cost")
-    detail = cached.value_case(
-        scope,
-        assumptions=impact.ImpactAssumptions(
-            improve=max(improve.get(picked, 1.0), 0.01), cost=cost or None, value=assumptions.value
-        ),
-        moment=picked,
-    )
-    row = detail.moments.iloc[0]
+    fraction = max(improve.get(picked, 1.0), 0.01)
+    by_segment = case.moment_impacts(picked, improve=fraction)
     if cost:
+        # The payback needs the month-by-month margin kept, which only this moment's own pass gives.
+        detail = cached.value_case(
+            scope,
+            assumptions=impact.ImpactAssumptions(improve=fraction, cost=cost, value=assumptions.value),
+            moment=picked,
+        )
+        row = detail.moments.iloc[0]
         payback = row["payback_months"]
         st.markdown(
             f"Net of the cost, the first year of fixed contacts keeps **{fmt('net_value', row['net_value'])}**; "
@@ -96,7 +100,7 @@ if options:
             )
         )
     tables.show(
-        detail.impacts,
+        by_segment,
         ["segment", "customers_affected", "contacts_per_year", "value_ci"],
         name="value_case_by_segment",
         scope=scope,

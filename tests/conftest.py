@@ -145,6 +145,9 @@ RUN_MARK = "ICONIC_TEST_RUN"
 
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(RUN_MARK, f"{os.getpid()}-{time.time_ns()}")
+    # Pages wait for every slow result (the test demos compute them in seconds), so every test sees
+    # whole pages; tests/test_app.py checks the page that fills one in later on its own.
+    os.environ.setdefault("ICONIC_WAIT_S", "600")
 
 
 def leftover_processes() -> list[tuple[int, str]]:

@@ -64,6 +64,23 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
 
+#: The sections each page computes only when asked for: switch (toggle key) or button.
+ON_DEMAND = {
+    "pages/advocacy.py": ("response_rates", "weighted"),
+    "pages/churn.py": ("cox",),
+    "pages/moments.py": ("drivers",),
+}
+
+
+def open_everything(at: AppTest, script: str) -> AppTest:
+    """Ask for every on-demand section of ``script``'s page, as a curious user would."""
+    for key in ON_DEMAND.get(script, ()):
+        at.toggle(key=key).set_value(True).run()
+    if script == "pages/advocacy.py":
+        at.button(key="find_segments").click().run()
+    return at
+
+
 def shown_labels(at: AppTest) -> set[str]:
     return {str(c) for df in at.dataframe for c in df.value.columns}
 
@@ -119,9 +136,7 @@ def test_every_table_on_every_page_uses_the_registry(
         # The Overview's table is the top of the priority list, and no moment of the small demo has
         # enough answers on both sides to be judged.
         monkeypatch.setenv("ICONIC_WAREHOUSE", str(request.getfixturevalue("default_demo")))
-    at = run(script)
-    if script == "pages/advocacy.py":
-        at.button(key="find_segments").click().run()
+    at = open_everything(run(script), script)
     no_exception(at)
     assert at.dataframe, "the page shows no table"
     unknown = shown_labels(at) - columns.labels()
@@ -399,7 +414,7 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
     from analytics import drivers
 
     wh = warehouse.open(demo_env)
-    at = run("pages/moments.py")
+    at = run("pages/moments.py", drivers=True)
     no_exception(at)
     every = drivers.driver_analysis(wh, bootstrap=200)
     assert not every.is_empty
@@ -429,7 +444,7 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
 def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Path) -> None:
     from analytics import survival, value
 
-    at = run("pages/churn.py", by="plan")
+    at = run("pages/churn.py", by="plan", cox=True)
     no_exception(at)
     wh = warehouse.open(demo_env)
     report = survival.survival_report(wh, by="plan")
@@ -500,6 +515,11 @@ def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
     )
     half = case.total({(top["journey_stage"], top["contact_reason"]): 0.5})
     assert {m.label: m.value for m in at.metric}["Margin kept a year, all moments"] == columns.fmt("value", half[0])
+    by_segment = case.moment_impacts((top["journey_stage"], top["contact_reason"]), improve=0.5)
+    shown = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
+    assert list(shown["Margin kept a year (90% CI)"]) == [
+        columns.fmt_interval("value_ci", *r) for r in by_segment[["value", "value_low", "value_high"]].to_numpy()
+    ]
 
     # A cost gives the net value and the payback the library computes.
     at.number_input(key="cost").set_value(100_000.0).run()
@@ -621,3 +641,99 @@ def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path
     assert metric.value == expected.value
     assert expected.period in metric.label
     assert any("customer-months" in c.value for c in at.caption)
+
+
+def shown(at: AppTest) -> list[object]:
+    """What a run put on the page, as text: metrics, markdown, captions and tables."""
+    frames = [df.value.to_csv(index=False) for df in at.dataframe]
+    return [*(m.value for m in at.metric), *(md.value for md in at.markdown), *(c.value for c in at.caption), *frames]
+
+
+@pytest.mark.parametrize("page", PAGES[1:])
+def test_a_page_shows_the_same_on_its_next_run(page: str, demo_env: Path) -> None:
+    """Results are shared objects, kept once for every session: a page that changed one in place
+    would show something else on its next run, or in another session."""
+    first = on_page(page, channel=["chat"])
+    no_exception(first)
+    again = on_page(page, channel=["chat"])
+    no_exception(again)
+    assert shown(again) == shown(first)
+
+
+@pytest.mark.parametrize("script", list(ON_DEMAND))
+def test_on_demand_sections_compute_nothing_until_asked(
+    script: str, demo_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A closed expander still runs what is inside it: response rates, weighted NPS, segments, the
+    Cox model with its what-if and the driver analysis run only when their switch is on."""
+    from analytics.ui import cached
+
+    heavy = {
+        "pages/advocacy.py": ("response_rates", "weighted_nps_by", "segments"),
+        "pages/churn.py": ("hazard_ratios", "what_if"),
+        "pages/moments.py": ("driver_analysis",),
+    }[script]
+    asked: list[str] = []
+    for name in heavy:
+        original = getattr(cached, name)
+
+        def counted(*args: object, __name: str = name, __original: object = original, **kwargs: object) -> object:
+            asked.append(__name)
+            return __original(*args, **kwargs)  # type: ignore[operator]
+
+        monkeypatch.setattr(cached, name, counted)
+    at = run(script, by="segment") if script == "pages/advocacy.py" else run(script)
+    no_exception(at)
+    assert asked == []
+    open_everything(at, script)
+    no_exception(at)
+    assert set(asked) == set(heavy)
+
+
+def test_a_chart_is_built_once_per_result(demo_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The spec of a chart is kept beside the result it shows: later runs, in any session, send it
+    again without building the chart."""
+    import functools
+
+    from analytics import charts
+
+    at = on_page("pages/moments.py")
+    no_exception(at)
+    built: list[str] = []
+    original = charts.moment_bubbles
+
+    @functools.wraps(original)
+    def counted(*args: object, **kwargs: object) -> object:
+        built.append("moment_bubbles")
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "moment_bubbles", counted)
+    again = on_page("pages/moments.py")
+    no_exception(again)
+    assert built == []
+    assert len(again.get("vega_lite_chart")) == len(at.get("vega_lite_chart")) > 0
+    # Another result (a scope no other test computes): its chart is built for it.
+    other = on_page("pages/moments.py", dates=(date(2025, 8, 1), date(2026, 5, 31)))
+    no_exception(other)
+    assert built == ["moment_bubbles"]
+
+
+def test_a_slow_result_is_filled_in_when_it_is_ready(demo_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that does not wait shows the rest at once, says what is on its way, and shows the same
+    as a page that waited once the background computation is done."""
+    import time
+
+    scope = {"dates": (date(2025, 7, 1), date(2026, 1, 31))}  # a scope no other test computes
+    monkeypatch.setenv("ICONIC_WAIT_S", "0")
+    at = on_page("pages/moments.py", **scope)
+    no_exception(at)
+    assert any("is being computed" in i.value for i in at.info)
+    assert at.dataframe, "the priority list without its money is shown meanwhile"
+    deadline = time.monotonic() + 120
+    while any("is being computed" in i.value for i in at.info) and time.monotonic() < deadline:
+        time.sleep(0.5)
+        at.run()
+    no_exception(at)
+    monkeypatch.setenv("ICONIC_WAIT_S", "600")
+    waited = on_page("pages/moments.py", **scope)
+    assert shown(at) == shown(waited)

@@ -220,6 +220,18 @@ def test_improvement_and_cost_scale_as_stated(default_demo: Path) -> None:
     assert 0 < half.moments["payback_months"].iloc[0] <= impact.PAYBACK_MONTHS
 
 
+def test_one_moment_by_segment_is_read_from_the_whole_case(case: impact.ValueCase, default_demo: Path) -> None:
+    """The page's per-segment table comes from the case of every moment, scaled by the improvement:
+    the same values a pass over that moment alone gives."""
+    moment = ("pay", "billing_dispute")
+    alone = impact.value_case(warehouse.open(default_demo), moment=moment, assumptions=case.assumptions)
+    read = case.moment_impacts(moment)
+    assert list(read["segment"]) == list(alone.impacts["segment"])
+    np.testing.assert_allclose(read["value"], alone.impacts["value"], rtol=1e-9)
+    np.testing.assert_allclose(case.moment_impacts(moment, improve=0.25)["value"], read["value"] / 4, rtol=1e-12)
+    assert (read["value_low"] <= read["value"]).all() and (read["value"] <= read["value_high"]).all()
+
+
 def test_an_empty_scope_gives_an_empty_case_that_says_why(demo_warehouse: Path) -> None:
     case = impact.value_case(warehouse.open(demo_warehouse), Filters(start=pd.Timestamp("2031-01-01").date()))
     assert case.empty and case.impacts.empty and case.notes

@@ -412,3 +412,22 @@ def test_answer_spells_are_the_answered_nps_spells(demo_warehouse: Path) -> None
         light.sort_values(keys)["ltr"].to_numpy(), b.merge(full)["ltr"].astype(float).to_numpy()
     )
     assert not set(survival.EXPERIENCE) & set(light.columns)  # the costly counts are left out
+
+
+def test_thinned_curves_keep_every_level_a_screen_can_show() -> None:
+    """Thinning keeps, per group, the first row and the last step in each bin: at every bin's end the
+    thinned curve (and its band) reads exactly as the full one, and no drop moves by a bin or more."""
+    table = frame(20_000, seed=4, ties=False)
+    curves = survival.survival_curves(table, by="group")
+    resolution = 0.5
+    thin = survival.thinned_curves(curves, resolution=resolution)
+    assert len(thin) < len(curves) / 5
+    for group, full in curves.groupby("group"):
+        kept = thin[thin["group"] == group]
+        assert kept["month"].iloc[0] == 0.0 and kept["survival"].iloc[0] == 1.0
+        ends = np.arange(0, full["month"].max() + resolution, resolution)
+        for column in ("survival", "low", "high"):
+            exact = survival.step_function(full["month"].to_numpy(), full[column].to_numpy(), ends)
+            drawn = survival.step_function(kept["month"].to_numpy(), kept[column].to_numpy(), ends)
+            np.testing.assert_allclose(drawn, exact, equal_nan=True)
+        assert set(kept["month"]) <= set(full["month"])

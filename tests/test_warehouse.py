@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
+import ibis
+import pandas as pd
 import pyarrow as pa
+import pytest
 
 from analytics import schema, warehouse
 
@@ -85,6 +89,115 @@ def test_materialised_results_are_reused_and_the_oldest_dropped(demo_warehouse: 
     assert built.count(0) == 2
 
 
+def kept_tables(wh: warehouse.Warehouse) -> set[str]:
+    """The names of the results the handle's engine holds."""
+    frame = wh.con.con.execute("SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '_memo_%'").fetchall()
+    return {name for (name,) in frame}
+
+
+def test_a_forgotten_result_is_dropped_only_once_no_query_can_reach_it(demo_warehouse: Path) -> None:
+    """Eviction must not pull a table from under a query that took it a moment before (another
+    session's, on the dashboard), yet the memory must come back once nothing refers to it."""
+    import gc
+
+    wh = warehouse.open(demo_warehouse)
+    held = wh.materialize(("held",), lambda: wh.table("customers").select("customer_id", "segment"))
+    query = held.group_by("segment").aggregate(n=held.count())
+    expected = query.execute().sort_values("segment", ignore_index=True)
+    name = held.op().name
+    for i in range(warehouse.MEMO_ENTRIES + 2):
+        wh.materialize(("filler", i), lambda i=i: wh.table("customers").limit(i + 1))
+    del held
+    gc.collect()
+    wh.materialize(("one more",), lambda: wh.table("customers").limit(1))
+    assert name in kept_tables(wh)
+    pd.testing.assert_frame_equal(query.execute().sort_values("segment", ignore_index=True), expected)
+    del query
+    gc.collect()
+    wh.materialize(("and another",), lambda: wh.table("customers").limit(2))
+    assert name not in kept_tables(wh)
+    assert len(kept_tables(wh)) <= warehouse.MEMO_ENTRIES
+
+
+def test_kept_results_stay_within_the_memory_budget(demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    monkeypatch.setenv("ICONIC_MEMO_MB", "1")
+    wh = warehouse.open(demo_warehouse)
+    for i in range(6):
+        # About 0.4 MB each: two or three fit in the budget.
+        wh.materialize(("wide", i), lambda i=i: ibis.range(50_000).unnest().name("x").as_table().mutate(i=i))
+    gc.collect()
+    wh.materialize(("small",), lambda: wh.table("customers").limit(1))
+    assert 1 <= len(wh._memo) < 6
+    assert len(kept_tables(wh)) == len(wh._memo)
+
+
+def test_many_threads_open_tables_and_compute_first_results_on_one_handle(demo_warehouse: Path) -> None:
+    """What a freshly started dashboard meets when a team arrives at once: every session on one
+    handle, each opening tables (Ibis runs DESCRIBE) and computing its scope's first results. None
+    may fail, and each scope's shared result is computed once however many ask for it."""
+    import threading
+
+    from analytics import advocacy, filters, moments, survival
+
+    scopes = [
+        filters.Filters(),
+        filters.Filters(channels=("voice",)),
+        filters.Filters(segments=("smb",)),
+        filters.Filters(regions=("north",), channels=("chat",)),
+    ]
+    reference = warehouse.open(demo_warehouse)
+    expected = {
+        i: (
+            int(advocacy.nps_by(reference, f, by="region")["n"].sum()),
+            int(moments.moment_map(reference, f)["volume"].sum()),
+            len(survival.survival_table(reference, f)),
+        )
+        for i, f in enumerate(scopes)
+    }
+    wh = warehouse.open(demo_warehouse)
+    builds: list[Any] = []
+    original = wh.materialize
+
+    def counted(key: Any, build: Any) -> Any:
+        def counting() -> Any:
+            builds.append(key)
+            return build()
+
+        return original(key, counting)
+
+    wh.materialize = counted  # type: ignore[method-assign]
+    start = threading.Barrier(12)
+    got: dict[int, list[tuple[int, int, int]]] = {i: [] for i in range(len(scopes))}
+    errors: list[BaseException] = []
+
+    def session(i: int) -> None:
+        f = scopes[i % len(scopes)]
+        try:
+            start.wait()
+            for name in ("interactions", "surveys", "customers", "invitations", "attributes"):
+                wh.table(name).count().execute()
+            got[i % len(scopes)].append(
+                (
+                    int(advocacy.nps_by(wh, f, by="region")["n"].sum()),
+                    int(moments.moment_map(wh, f)["volume"].sum()),
+                    len(survival.survival_table(wh, f)),
+                )
+            )
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert {i: set(v) for i, v in got.items()} == {i: {e} for i, e in expected.items()}
+    assert len(builds) == len(set(builds)), "a shared result was computed twice"
+
+
 def test_a_canonical_table_not_ingested_yet_reads_as_empty(tmp_path: Path) -> None:
     """Files may arrive in any order: surveys without customers is nothing in scope, not an error."""
     warehouse.append(tmp_path, "things", pa.table({"id": ["a"]}))
@@ -103,3 +216,22 @@ def test_a_warehouse_without_the_optional_invitations_reads_them_as_empty(tmp_pa
     assert int(t.count().execute()) == 0
     assert list(t.columns) == list(schema.INVITATIONS.column_names)
     assert str(t.schema()["sent_at"]).startswith("timestamp")
+
+
+def test_a_sibling_reads_the_same_versions_in_an_engine_of_its_own(demo_warehouse: Path, tmp_path: Path) -> None:
+    """The dashboard's background work runs on a sibling handle with one engine thread: the same
+    table versions (even after a commit), none of the first handle's kept results, its own threads."""
+    import shutil
+
+    root = tmp_path / "warehouse"
+    shutil.copytree(demo_warehouse, root)
+    wh = warehouse.open(root)
+    kept = wh.materialize(("kept",), lambda: wh.table("customers").limit(3))
+    warehouse.append(root, "customers", wh.table("customers").limit(1).to_pyarrow())  # a later commit
+    sibling = wh.sibling(threads=1)
+    assert sibling.versions == wh.versions and sibling.data_version == wh.data_version
+    assert int(sibling.table("customers").count().execute()) == int(wh.table("customers").count().execute())
+    assert kept.op().name not in kept_tables(sibling)
+    assert sibling.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1
+    default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
+    assert wh.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == default

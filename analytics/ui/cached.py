@@ -11,7 +11,9 @@ tests (``tests/test_scopes.py``) exercise every function a page uses over genera
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
@@ -85,11 +87,34 @@ def _stable(path: str, data_version: str, _fresh: Warehouse) -> Warehouse:
     return _fresh
 
 
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _background(path: str, data_version: str, _stable: Warehouse) -> Warehouse:
+    """The handle background computations use on this data version (``analytics.ui.background``):
+    the same table versions in an engine of their own with one thread, so that pages being drawn
+    keep the other cores."""
+    return _stable.sibling(threads=1)
+
+
+#: Set in threads that compute slow results in the background (``analytics.ui.background``).
+_IN_BACKGROUND = threading.local()
+
+
+@contextlib.contextmanager
+def in_background() -> Iterator[None]:
+    """Run what follows on this thread against the background handle of the current data version."""
+    _IN_BACKGROUND.on = True
+    try:
+        yield
+    finally:
+        _IN_BACKGROUND.on = False
+
+
 def warehouse() -> Warehouse | None:
     """The current warehouse, or ``None`` if none has been built yet.
 
     Looked at again every few seconds, so a commit from another process shows up without a
-    restart; while the data is unchanged, every session gets the same handle.
+    restart; while the data is unchanged, every session gets the same handle (and background
+    computations their own, on the same versions).
     """
     try:
         path = str(config.warehouse_path().resolve())
@@ -97,7 +122,12 @@ def warehouse() -> Warehouse | None:
     except (WarehouseError, UsageError) as exc:  # unreadable, or a bad ICONIC_ENGINE: say why, touch nothing
         st.error(f"The warehouse cannot be opened: {exc}")
         st.stop()
-    return None if fresh is None else _stable(path, fresh.data_version, fresh)
+    if fresh is None:
+        return None
+    stable = _stable(path, fresh.data_version, fresh)
+    if getattr(_IN_BACKGROUND, "on", False):
+        return _background(path, stable.data_version, stable)
+    return stable
 
 
 def refresh() -> None:
@@ -119,12 +149,21 @@ def _on_warehouse(
     reads: Reads = FACTS,
     variants: Variants = ({},),
     scoped: bool = True,
+    entries: int = 256,
 ) -> Callable[..., Any]:
-    """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments)."""
+    """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments),
+    keeping at most ``entries`` results.
+
+    Results are kept as shared objects (``st.cache_resource``), not copies: a copy is unpickled on
+    every script run, which for the frames of a page at a million customers cost more than drawing
+    it. So no page or library function changes a result it is handed (``tests/test_app.py`` runs
+    every page twice to check), and ``analytics.ui.draw`` keeps each chart's spec beside it. The
+    same key is computed once, whoever asks; other sessions wait for it.
+    """
     name = f"{fn.__module__}.{fn.__qualname__}"
 
     # Every wrapper shares this code, so the function's name must be part of the cache key.
-    @st.cache_data(show_spinner=False, max_entries=256)
+    @st.cache_resource(show_spinner=False, max_entries=entries)
     def run(_wh: Warehouse, function: str, root: str, versions: tuple[Any, ...], *args: Any, **kwargs: Any) -> Any:
         return fn(_wh, *args, **kwargs)
 
@@ -206,7 +245,10 @@ driver_analysis: Callable[..., drivers.DriverResult] = _on_warehouse(
     ),
 )
 segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
-    segmentation.segment, variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"})
+    # A segmentation holds every customer's assignment: a few are kept, not hundreds.
+    segmentation.segment,
+    variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"}),
+    entries=8,
 )
 saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
     segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False

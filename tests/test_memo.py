@@ -1,0 +1,81 @@
+"""The memo: one build per key however many threads ask at once, different keys side by side, bounded."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from analytics.memo import Memo
+
+
+def test_threads_asking_for_one_key_at_once_share_one_build() -> None:
+    memo: Memo[int] = Memo(entries=4)
+    builds: list[int] = []
+    start = threading.Barrier(8)
+    got: list[int] = []
+
+    def build() -> int:
+        builds.append(1)
+        time.sleep(0.2)  # long enough that every thread asks while it runs
+        return 42
+
+    def ask() -> None:
+        start.wait()
+        got.append(memo.get("scope", build))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [42] * 8
+    assert len(builds) == 1
+
+
+def test_different_keys_are_built_side_by_side() -> None:
+    """Two builds that each wait for the other to have started can only finish if they run at once."""
+    memo: Memo[str] = Memo(entries=4)
+    both = threading.Barrier(2, timeout=5)
+    got: dict[str, str] = {}
+
+    def build(key: str) -> str:
+        both.wait()  # raises BrokenBarrierError after 5 s if the other build is not running
+        return key
+
+    def ask(key: str) -> None:
+        got[key] = memo.get(key, lambda: build(key))
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == {"a": "a", "b": "b"}
+
+
+def test_a_failed_build_raises_and_the_next_caller_builds_again() -> None:
+    memo: Memo[int] = Memo(entries=4)
+
+    def broken() -> int:
+        raise RuntimeError("engine gone")
+
+    with pytest.raises(RuntimeError, match="engine gone"):
+        memo.get("k", broken)
+    assert "k" not in memo
+    assert memo.get("k", lambda: 7) == 7
+
+
+def test_the_least_recently_used_go_first_past_the_count_and_the_budget() -> None:
+    gone: list[int] = []
+    budget = {"over": False}
+    memo: Memo[int] = Memo(entries=3, over_budget=lambda: budget["over"], evicted=gone.append)
+    for i in range(3):
+        memo.get(i, lambda i=i: i)
+    memo.get(0, lambda: -1)  # 0 is now the most recently used
+    memo.get(3, lambda: 3)
+    assert gone == [1]
+    budget["over"] = True
+    memo.get(4, lambda: 4)
+    assert gone == [1, 2, 0, 3] and len(memo) == 1 and 4 in memo
