@@ -9,6 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analytics import names
 from analytics.moments import moment_name
 from analytics.ui.columns import axis_title, fmt, spec, tooltip
 
@@ -21,6 +22,12 @@ SIGNIFICANCE = ("differs from the rest", "no clear difference")
 SMALL_N = 30
 
 
+def _named(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``table`` with the codes in ``columns`` replaced by their names (``analytics.names``), so an
+    axis, a legend or a tooltip reads *Billing question* rather than ``billing_question``."""
+    return table.assign(**{c: table[c].map(names.name) for c in columns if c in table})
+
+
 def _group_tooltip(by: str | None) -> alt.Tooltip:
     return tooltip(by or "group", field="group")
 
@@ -28,7 +35,7 @@ def _group_tooltip(by: str | None) -> alt.Tooltip:
 def nps_by_group(table: pd.DataFrame, *, title: str = "NPS by group", by: str | None = None) -> alt.Chart:
     """Points with 95% interval bars per group (``advocacy.nps_by`` output), highest NPS on top;
     red where the group differs significantly from the rest."""
-    data = table.assign(
+    data = _named(table, "group").assign(
         significance=table["significant"].map({True: SIGNIFICANCE[0], False: SIGNIFICANCE[1]}),
         size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}),
     )
@@ -85,7 +92,7 @@ def nps_by_group_over_time(
     table: pd.DataFrame, *, title: str = "NPS by group over time", by: str | None = None
 ) -> alt.Chart:
     """One line per group with its 95% band (``advocacy.nps_by_period`` output); small-n points hollow."""
-    data = table.assign(size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}))
+    data = _named(table, "group").assign(size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}))
     # Solid swatches: without this the faint bands make the legend's swatches faint too.
     color = alt.Color(
         "group:N", legend=alt.Legend(labelLimit=0, orient="bottom", columns=3, title=None, symbolOpacity=1)
@@ -140,8 +147,8 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
     """Revenue tier × advocacy cells shaded by revenue share, labelled with customers and churn per
     100 customer-months at risk (``advocacy.value_advocacy_grid``)."""
     data = grid.assign(
-        revenue_tier=grid["revenue_tier"].astype(str),
-        advocacy=grid["advocacy"].astype(str),
+        revenue_tier=grid["revenue_tier"].astype(str).map(names.name),
+        advocacy=grid["advocacy"].astype(str).map(names.name),
         label=[
             f"{c:,} · churn {fmt('churn_rate', r)}/100 mo"
             for c, r in zip(grid["customers"], grid["churn_rate"], strict=True)
@@ -150,11 +157,15 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
     base = alt.Chart(data, title=title).encode(
         x=alt.X(
             "advocacy:N",
-            sort=["promoter", "passive", "detractor", "no answer"],
+            sort=[names.name(a) for a in ("promoter", "passive", "detractor", "no answer")],
             title=spec("advocacy").label,
             axis=alt.Axis(labelAngle=0),
         ),
-        y=alt.Y("revenue_tier:N", sort=["vital few", "middle", "tail"], title=spec("revenue_tier").label),
+        y=alt.Y(
+            "revenue_tier:N",
+            sort=[names.name(t) for t in ("vital few", "middle", "tail")],
+            title=spec("revenue_tier").label,
+        ),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -207,7 +218,7 @@ def moment_bubbles(
     coloured by action, with the swing's interval as a vertical rule, the met-rate target dashed
     upright and the materiality threshold dashed across. The met-rate axis spans the moments and the
     target, not 0-100%, so close moments stay apart."""
-    data = table.assign(moment=[moment_name(r) for r in table.to_dict("records")])
+    data = table.assign(moment=[moment_name(r, in_sentence=False) for r in table.to_dict("records")])
     tips = [
         tooltip("moment"),
         tooltip("volume"),
@@ -255,7 +266,7 @@ def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volu
     the vital few (first 80% of volume) in a darker colour (``moments.pareto`` output)."""
     data = table.assign(
         group=table["vital_few"].map({True: "vital few", False: "the rest"}),
-        contact_reason=table["contact_reason"].astype(str).str.replace("_", " "),
+        contact_reason=table["contact_reason"].map(names.name),
     )
     order = data["contact_reason"].tolist()
     tips = [
@@ -365,7 +376,7 @@ def survival_curves(
     """Kaplan-Meier steps per group with their 95% bands (``survival.survival_curves``)."""
     legend = spec(by).label if by else "Group"
     colour = alt.Color("group:N", title=legend, legend=LEGEND)
-    base = alt.Chart(curves, title=title).encode(
+    base = alt.Chart(_named(curves, "group"), title=title).encode(
         x=alt.X("month:Q", title="Months since signup"),
         color=colour,
     )
@@ -388,7 +399,7 @@ def survival_curves(
 def hazard_forest(table: pd.DataFrame, *, title: str = "What shortens tenure: hazard ratios") -> alt.Chart:
     """Each Cox term's hazard ratio with its 95% interval on a log scale, with 1 (no difference)
     marked (``survival.fit_cox(...).hazard_ratios``)."""
-    data = table.assign(vs=table["reference"].where(table["reference"] != "", "per unit"))
+    data = table.assign(vs=[names.name(r) if r else "per unit" for r in table["reference"]])
     order = data["label"].astype(str).tolist()
     tips = [
         alt.Tooltip("label:N", title="Covariate"),
@@ -423,6 +434,7 @@ def value_at_risk(
         tooltip("equity"),
         tooltip("active"),
     ]
+    table = _named(table, "group")
     order = table.sort_values("value_at_risk", ascending=False)["group"].astype(str).tolist()
     base = alt.Chart(table, title=title).encode(
         y=alt.Y("group:N", sort=order, title=label, axis=alt.Axis(labelLimit=0))
@@ -438,7 +450,8 @@ def value_case(table: pd.DataFrame, *, title: str = "What fixing each moment is 
     """Margin kept a year by fixing each moment (``impact.value_case``'s ``moments``, or
     ``PriorityList.valued``), with its interval, in the priority list's order where the table has a
     ``rank`` and largest first otherwise; moments without an estimate are left out."""
-    shown = table[table["value"].notna()].assign(moment=lambda t: t["journey_stage"] + ": " + t["contact_reason"])
+    shown = table[table["value"].notna()]
+    shown = shown.assign(moment=[moment_name(r, in_sentence=False) for r in shown.to_dict("records")])
     tips = [
         alt.Tooltip("moment:N", title="Moment"),
         tooltip("value"),
@@ -548,7 +561,7 @@ def stance_quadrant(
     """Each unit (``benchmarks.satisfaction_efficiency`` output) at its efficiency measure and its
     post-contact NPS with the 95% interval, sized by contacts and coloured by stance; dashed lines at
     the scope's overall values (contacts- and answer-weighted means of the rows)."""
-    data = table.assign(unit=table[by].astype(str).str.replace("_", " "))
+    data = table.assign(unit=table[by].map(names.name))
     weights = data["volume"].where(data[efficiency].notna(), 0)
     answered = data["n"].where(data["nps"].notna(), 0)
     centre = pd.DataFrame(
@@ -590,7 +603,7 @@ def stance_quadrant(
 def channel_mix(mix: pd.DataFrame, *, by: str, title: str = "Who handles contacts") -> alt.Chart:
     """Each unit's contacts split by how they were handled (``benchmarks.channel_mix`` output), as
     stacked shares."""
-    data = mix.assign(unit=mix[by].astype(str).str.replace("_", " "))
+    data = mix.assign(unit=mix[by].map(names.name))
     order = ["person", "automation, then a person", "automation alone"]
     return (
         alt.Chart(data, title=title)

@@ -11,6 +11,7 @@ import math
 
 import pandas as pd
 
+from analytics import names
 from analytics.actions import UNCLEAR
 from analytics.advocacy import DEFF_SHOWN, RESPONSE_WORDS, Headline, NPSEstimate
 from analytics.priorities import TIERS, PriorityList
@@ -29,10 +30,6 @@ SUBJECTS = {
     "journey_stage": "contacts at the {} stage",
     "contact_reason": "{} contacts",
 }
-
-
-def _words(value: object) -> str:
-    return str(value).replace("_", " ")
 
 
 def _cap(text: str) -> str:
@@ -89,7 +86,7 @@ def group_sentence(groups: pd.DataFrame, by: str) -> str:
     if significant.empty:
         return f"No {label} differs significantly from the rest (Holm-adjusted, 5%).{caveat}"
     row = significant.loc[significant["diff"].abs().idxmax()]
-    subject = SUBJECTS.get(by, "{}").format(_words(row["group"]))
+    subject = SUBJECTS.get(by, "{}").format(names.phrase(row["group"]))
     side = "above" if row["diff"] > 0 else "below"
     others = len(significant) - 1
     more = f" {others} other group{' also differs' if others == 1 else 's also differ'}." if others else ""

@@ -39,7 +39,7 @@ from ibis import _
 from lifelines.utils import concordance_index
 from scipy import stats
 
-from analytics import advocacy, filters, inference, periods
+from analytics import advocacy, filters, inference, names, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
@@ -633,9 +633,9 @@ def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
     arrays = (table["duration"].to_numpy(float), table["event"].to_numpy(bool), table["entry"].to_numpy(float))
     statistic, df = _logrank(*arrays, labels)
     pairs = []
-    names = [g for g, _rows in groups]
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
+    group_names = [g for g, _rows in groups]
+    for i, a in enumerate(group_names):
+        for b in group_names[i + 1 :]:
             mask = (labels == a) | (labels == b)
             duration, event, entry = (x[mask] for x in arrays)
             s, _df = _logrank(duration, event, entry, labels[mask])
@@ -840,8 +840,7 @@ def cox_partial_likelihood(
     codes, levels = (
         pd.factorize(np.asarray(strata, dtype=object)) if strata is not None else (np.zeros(len(x), int), [""])
     )
-    names = [str(v) for v in levels]
-    parts = [np.flatnonzero(codes == k) for k in range(len(names))]
+    parts = [np.flatnonzero(codes == k) for k in range(len(levels))]
 
     strata_ = [_Stratum(xc[rows], start[rows], stop[rows], event[rows]) for rows in parts]
 
@@ -877,7 +876,7 @@ def cox_partial_likelihood(
     else:
         raise SurvivalError("the Cox model did not converge; drop a covariate with few events")
     baseline = {}
-    for name, stratum in zip(names, strata_, strict=True):
+    for name, stratum in zip([str(v) for v in levels], strata_, strict=True):
         baseline[name] = (stratum.times, np.cumsum(stratum.terms(beta)[3]))
     return CoxFit(
         terms=tuple(terms or (f"x{k}" for k in range(x.shape[1]))),
@@ -947,8 +946,8 @@ COVARIATE_LABELS = {
 
 
 def _term_label(covariate: str, level: str) -> str:
-    name = COVARIATE_LABELS.get(covariate, covariate.replace("_", " "))
-    return f"{name}: {level}" if level else name
+    name = COVARIATE_LABELS.get(covariate, names.phrase(covariate))
+    return f"{name}: {names.name(level)}" if level else name
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:

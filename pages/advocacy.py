@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import advocacy, charts, narrative, nonresponse, segmentation
+from analytics import advocacy, charts, kpis, narrative, nonresponse, segmentation
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
 
@@ -43,21 +43,16 @@ if relationship.estimate.n == 0 and post_contact.estimate.n == 0:
 summary = st.container()
 
 cols = st.columns(2)
-for col, h in zip(cols, (relationship, post_contact), strict=True):
-    words = advocacy.RESPONSE_WORDS[h.responses].capitalize()
-    label = f"{words} NPS" + (f" · {h.period.label}" if h.period else "")
+for col, h, key in zip(cols, (relationship, post_contact), ("relationship_nps", "post_contact_nps"), strict=True):
+    tile = kpis.nps_kpi(key, h)
+    label = tile.label + (f" · {tile.period}" if h.period else "")
     est = h.estimate
     if est.n == 0:
         col.metric(label, "—", help=h.note)
         continue
-    delta = f"{fmt('diff', h.change.diff)} vs {h.previous_period.label}" if h.change and h.previous_period else None
-    significant = h.change is not None and h.change.p_value < 0.05
+    significant = bool(tile.significant)
     col.metric(
-        label,
-        fmt("score", est.score),
-        delta=delta,
-        delta_color="normal" if significant else "off",
-        help=spec("nps_ci").help,
+        label, tile.value, delta=tile.badge, delta_color=tile.badge_colour, help=spec("nps_ci").help, border=True
     )
     detail = f"95% CI {fmt('score', est.low)} to {fmt('score', est.high)} · {narrative.responses_phrase(est)}"
     if h.change:

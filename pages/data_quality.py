@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import config, narrative, schema
+from analytics import config, names, narrative, schema
 from analytics import filters as scopes
 from analytics.errors import IconicError
 from analytics.ingest import ingest_bytes
@@ -16,7 +16,7 @@ scope = filters.current()
 
 with st.expander("Bring in a file", expanded=cached.warehouse() is None):
     limit = config.max_upload_mb()
-    table = st.selectbox("Table", list(schema.TABLES), key="upload_table")
+    table = st.selectbox("Table", list(schema.TABLES), key="upload_table", format_func=names.name)
     upload = st.file_uploader(
         f"CSV, CSV.gz or Parquet (up to {limit} MB)", type=["csv", "gz", "parquet"], key="upload_file"
     )
@@ -106,7 +106,9 @@ else:
         name="quarantine_counts",
         scope=scope,
     )
-    q_table = st.selectbox("Rows from table", counts["table"].unique().tolist(), key="quarantine_table")
+    q_table = st.selectbox(
+        "Rows from table", counts["table"].unique().tolist(), key="quarantine_table", format_func=names.name
+    )
     tables.show(
         cached.quarantined_rows(q_table),
         ["batch_id", "row_number", "reasons", "record"],

@@ -38,7 +38,12 @@ with st.expander("Improvement per moment: the share of missed contacts a fix wou
         key = (row.journey_stage, row.contact_reason)
         improve[key] = (
             slider_cols[i % 3].slider(
-                moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{row.journey_stage}_{row.contact_reason}"
+                moment_name(row._asdict(), in_sentence=False),
+                0,
+                100,
+                100,
+                step=5,
+                key=f"improve_{row.journey_stage}_{row.contact_reason}",
             )
             / 100
         )

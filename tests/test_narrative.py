@@ -106,6 +106,6 @@ def test_the_registry_formats_intervals_and_money_as_a_reader_expects() -> None:
     assert columns.axis_title("score") == "NPS (points)"
     shown = columns.present(groups([True], [-19.0]), ["group", "n", "nps_ci"], group="segment")
     assert list(shown.columns) == ["Segment", "Responses", "NPS (95% CI)"]
-    assert shown.iloc[0].tolist() == ["enterprise", 20, "-7.0 (-14.0 to -1.0)"]
+    assert shown.iloc[0].tolist() == ["Enterprise", 20, "-7.0 (-14.0 to -1.0)"]
     exported = columns.export(groups([True], [-19.0]), ["group", "nps_ci"], group="segment")
     assert list(exported.columns) == ["Segment", "NPS", "NPS, lower 95% bound", "NPS, upper 95% bound"]
