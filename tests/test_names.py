@@ -49,7 +49,13 @@ def test_a_link_may_give_a_code_or_its_name_in_any_case() -> None:
 
 def test_every_table_shows_codes_by_name_and_counts_with_separators() -> None:
     frame = pd.DataFrame(
-        {"group": ["two_year", "in_house"], "n": [57276, 12], "score": [1.0, 2.0], "low": [0.0, 1.0], "high": [2.0, 3.0]}
+        {
+            "group": ["two_year", "in_house"],
+            "n": [57276, 12],
+            "score": [1.0, 2.0],
+            "low": [0.0, 1.0],
+            "high": [2.0, 3.0],
+        }
     )
     frame = frame.assign(diff=0.0, diff_low=-1.0, diff_high=1.0, test="exact", p_adjusted=0.5)
     frame = frame.assign(significant=False, small_n=False)
