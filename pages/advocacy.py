@@ -163,8 +163,9 @@ draw.chart(
 )
 st.caption(
     "Relationship NPS counts each customer's latest answer in the quarter; post-contact NPS counts every "
-    "response. Bands are 95% intervals; hollow points have fewer than 30 answers, so their ups and downs are "
-    "mostly noise; diamonds mark a significant change from the period before (Holm)."
+    "response. Bands are 95% intervals. Periods with fewer than 30 answers (between relationship waves, say) are "
+    "hollow points left off the line and its band: their ups and downs are mostly noise. Diamonds mark a "
+    "significant change from the period before (Holm)."
 )
 
 st.subheader("Value × advocacy")
