@@ -19,7 +19,7 @@ def layers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def encodings(chart: Any, channel: str) -> list[dict[str, Any]]:
-    return [l["encoding"][channel] for l in layers(chart.to_dict()) if channel in l.get("encoding", {})]
+    return [layer["encoding"][channel] for layer in layers(chart.to_dict()) if channel in layer.get("encoding", {})]
 
 
 def scale_domain(chart: Any, channel: str) -> list[float]:
@@ -170,7 +170,7 @@ def test_periods_with_few_answers_stay_off_the_trend_line() -> None:
     )
     spec = charts.nps_trend(trend).to_dict()
     marks = {
-        (l["mark"]["type"] if isinstance(l["mark"], dict) else l["mark"]): l.get("transform", [])
-        for l in spec["layer"]
+        (layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]): layer.get("transform", [])
+        for layer in spec["layer"]
     }
     assert marks["line"] == [{"filter": "(datum.n >= 30)"}] and marks["area"] == [{"filter": "(datum.n >= 30)"}]
