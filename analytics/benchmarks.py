@@ -1130,6 +1130,9 @@ class StandardShare:
     partners: int
     meeting: int
     share: float | None
+    #: Partners with enough post-contact answers to be judged (``Standard.min_responses``); the
+    #: share is over these.
+    judged: int
     published_iconic: float | None
     published_all: float | None
     source: str
@@ -1143,10 +1146,12 @@ def standard_share(scorecard: pd.DataFrame, ref: pd.DataFrame | None = None) -> 
     row = ref[ref["metric"] == PARTNER_STANDARD_METRIC].iloc[0]
     partners = scorecard[scorecard["is_partner"].astype(bool)]
     meeting = int(partners["meets_standard"].astype(bool).sum())
+    judged = int((~partners["unmet"].fillna("").str.contains("too few responses")).sum())
     return StandardShare(
         partners=len(partners),
         meeting=meeting,
-        share=meeting / len(partners) if len(partners) else None,
+        share=meeting / judged if judged else None,
+        judged=judged,
         published_iconic=_number(row["iconic"]),
         published_all=_number(row["all_respondents"]),
         source=str(row["source"]),
@@ -1388,13 +1393,22 @@ def summary(
                 f"{shared.idxmin()} ({parts} points)."
             )
         lines.append(text)
-    if share.partners:
-        failing = scorecard.loc[scorecard["is_partner"].astype(bool) & ~scorecard["meets_standard"].astype(bool)]
-        listed = ", ".join(names.phrase(h) for h in failing["handled_by"])
+    if share.partners and not share.judged:
         lines.append(
-            f"{share.meeting} of {share.partners} partners {'meets' if share.meeting == 1 else 'meet'} the common "
+            f"Too few answers to judge any of the {share.partners} partners against the common standard: each needs "
+            f"{MIN_N} post-contact responses in scope."
+        )
+    elif share.partners:
+        partners = scorecard[scorecard["is_partner"].astype(bool)]
+        thin = partners["unmet"].fillna("").str.contains("too few responses")
+        failing = partners.loc[~thin & ~partners["meets_standard"].astype(bool), "handled_by"]
+        listed = ", ".join(names.phrase(h) for h in failing)
+        unjudged = int(thin.sum())
+        lines.append(
+            f"{share.meeting} of {share.judged} partners {'meets' if share.meeting == 1 else 'meet'} the common "
             "standard"
             + (f" ({listed} do not)" if listed else "")
+            + (f", and {unjudged} {'has' if unjudged == 1 else 'have'} too few answers to judge" if unjudged else "")
             + f"; the published figure is that about {share.published_iconic:g}% of iconic firms can hold partners "
             "to one (a different measure)."
         )

@@ -14,6 +14,7 @@ import pandas as pd
 from analytics import names
 from analytics.actions import UNCLEAR
 from analytics.advocacy import DEFF_SHOWN, RESPONSE_WORDS, Headline, NPSEstimate
+from analytics.moments import moment_name
 from analytics.priorities import TIERS, PriorityList
 from analytics.survival import CHURN_PER, ChurnHeadline
 from analytics.ui.columns import fmt, money, spec
@@ -80,6 +81,13 @@ def group_sentence(groups: pd.DataFrame, by: str) -> str:
     label = spec(by).label.lower()
     if groups.empty:
         return f"There are no responses to cut by {label} in this scope."
+    if len(groups) == 1:
+        only = SUBJECTS.get(by, "{}").format(names.phrase(groups["group"].iloc[0]))
+        one = only.startswith("the ")
+        return (
+            f"Only {only} {'is' if one else 'are'} in this scope, so there is no rest to compare "
+            f"{'it' if one else 'them'} with; cut by another dimension."
+        )
     significant = groups[groups["significant"].fillna(False).astype(bool)]
     small = int(groups["small_n"].sum())
     caveat = f" {_count(small, 'of the', len(groups))} fewer than 30 responses." if small else ""
@@ -222,11 +230,11 @@ def what_matters(plist: PriorityList) -> str:
     if row["tier"] == TIERS[0]:
         level = f"{plist.confidence:.0%} interval" if plist.confidence else "interval"
         return (
-            f"What matters most is {row['moment']}: {swing}, and fixing it keeps about {money(row['value'])} of "
+            f"What matters most is {moment_name(row)}: {swing}, and fixing it keeps about {money(row['value'])} of "
             f"lifetime margin a year ({level} {money(row['value_low'])} to {money(row['value_high'])})."
         )
     why = "no moment's money is sure to be above zero" if plist.case is not None else "the value case was not run"
-    return f"What matters most is {row['moment']}: {swing}; {why}, so it leads on net promoters at stake."
+    return f"What matters most is {moment_name(row)}: {swing}; {why}, so it leads on net promoters at stake."
 
 
 def what_to_do(plist: PriorityList, *, top: int = 3) -> str:
@@ -239,9 +247,9 @@ def what_to_do(plist: PriorityList, *, top: int = 3) -> str:
     groups: list[tuple[str, list[str]]] = []
     for row in first.to_dict("records"):
         if groups and groups[-1][0] == row["action"]:
-            groups[-1][1].append(row["moment"])
+            groups[-1][1].append(moment_name(row))
         else:
-            groups.append((row["action"], [row["moment"]]))
+            groups.append((row["action"], [moment_name(row)]))
     phrases = [f"{action.lower()} {_join(names)}" for action, names in groups]
     text = _cap("; then ".join(phrases)) + (" first" if len(first) > 1 else "")
     sure = first[first["tier"] == TIERS[0]]

@@ -243,7 +243,7 @@ def sentence(row: dict[str, Any], rule: ActionRule | None = None, *, confidence:
     """What to do about one moment of the list, with its money where the value case has some."""
     rule = rule or ActionRule()
     text = moments.action_sentence(row, rule)
-    name, note = row["moment"], row.get("evidence_note", "")
+    name, note = moments.moment_name(row), row.get("evidence_note", "")
     swing = f"{row['swing']:+.0f} points (95% CI {row['swing_low']:+.0f} to {row['swing_high']:+.0f})"
     if note == SMALL_BUT_PAYS:
         text = (

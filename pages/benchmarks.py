@@ -153,8 +153,9 @@ st.header("Partners against a common standard")
 cols = st.columns(2)
 cols[0].metric(
     "Partners meeting the standard",
-    f"{share.meeting} of {share.partners}" if share.partners else "—",
-    help="Handlers other than the in-house team that meet every criterion of the standard above.",
+    f"{share.meeting} of {share.judged}" if share.judged else "too few to judge" if share.partners else "—",
+    help=f"Handlers other than the in-house team that meet every criterion of the standard above, of those with "
+    f"at least {standard.min_responses} post-contact responses to judge ({share.judged} of {share.partners}).",
 )
 cols[1].metric(
     "Iconic firms able to hold partners to one (published)",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, moments, views
+from analytics import charts, moments, narrative, views
 from analytics.moments import moment_name
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
@@ -49,10 +49,12 @@ if plist.empty:
 
 st.caption(f"{rule.describe()} {actions.describe()}")
 top = plist.top(5)
-if not top.empty:
-    st.subheader("What to do")
-    for line in top["sentence"]:
-        st.markdown(f"- {line}")
+st.subheader("What to do")
+if top.empty:
+    # The section stays, with why it has nothing to say.
+    st.info(narrative.what_to_do(plist))
+for line in top["sentence"]:
+    st.markdown(f"- {line}")
 
 st.subheader("The priority list")
 if valued is None:
