@@ -951,6 +951,7 @@ def _analyze_segments(args: argparse.Namespace) -> int:
             "stability": None if math.isnan(seg.stability) else seg.stability,
             "loose": seg.is_loose,
             "structure": seg.structure_note,
+            "thin": seg.thin_note,
             "saved_version": version,
             "segments": _records(seg.profiles[columns]),
         }
@@ -959,7 +960,10 @@ def _analyze_segments(args: argparse.Namespace) -> int:
     chosen = "fixed" if args.k else "by BIC" if seg.method == "gmm" else "by silhouette"
     scores = ", ".join(f"k={k}: {v:.3f}" for k, v in seg.silhouette_by_k.items())
     print(f"{seg.k} segments of {len(features):,} customers ({seg.method}, k {chosen}; silhouette {scores})")
-    print(f"{seg.structure_note}\n")
+    print(seg.structure_note)
+    if seg.thin_note:
+        print(seg.thin_note)
+    print()
     shown = [c for c in views.SEGMENTS if c != "named_for"] + (["membership"] if seg.method == "gmm" else [])
     print(views.text(seg.profiles.rename(columns={"segment": "segment_name"}), shown))
     if version is not None:

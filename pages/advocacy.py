@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import advocacy, charts, kpis, narrative, nonresponse, segmentation
+from analytics import advocacy, charts, kpis, narrative, nonresponse, segmentation, views
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
 
@@ -238,7 +238,11 @@ if st.button("Find segments", key="find_segments"):
     st.session_state["segments_requested"] = True
 if st.session_state.get("segments_requested"):
     with st.spinner("Clustering customers…"):
-        seg = cached.segments(scope, method=method, k=k)
+        try:
+            seg = cached.segments(scope, method=method, k=k)
+        except ValueError as exc:  # more segments than the scope's customers can fill
+            st.info(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            st.stop()
     if seg.is_empty:
         st.info(seg.note)
     else:
@@ -249,9 +253,10 @@ if st.session_state.get("segments_requested"):
             st.warning(seg.structure_note)
         else:
             st.caption(seg.structure_note)
+        if seg.thin_note:
+            st.warning(seg.thin_note)
         draw.chart(charts.segment_map, seg.profiles)
-        shown = ["segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", "nps_diff"]
-        shown += ["named_for", *segmentation.DESCRIBED] + (["membership"] if method == "gmm" else [])
+        shown = [*views.SEGMENTS, *segmentation.DESCRIBED] + (["membership"] if method == "gmm" else [])
         tables.show(seg.profiles.rename(columns={"segment": "segment_name"}), shown, name="segments", scope=scope)
         st.caption(
             "A segment is named only by differences from the other customers that are significant after Holm's "

@@ -514,3 +514,9 @@ def test_help_texts_print_percent_signs_once(capsys: pytest.CaptureFixture[str])
             main([*command, "--help"])
         out = capsys.readouterr().out
         assert out and "%%" not in out, command
+
+
+def test_segments_refuses_a_k_the_customers_cannot_fill(demo_warehouse: Path) -> None:
+    out = iconic("analyze", "segments", "--k", "500", "--warehouse", str(demo_warehouse))
+    assert out.returncode == 2
+    assert "can support at most" in out.stderr and "not 500" in out.stderr and "Traceback" not in out.stderr
