@@ -575,6 +575,9 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     print(f"scope: {scope.describe()}")
     for h in headlines.values():
         print(narrative.headline_sentence(h))
+    for trend_kind, trend_period in (("relationship", "quarter"), ("transactional", "month")):
+        trend = advocacy.nps_trend(wh, scope, kind=trend_kind, period=trend_period)  # type: ignore[arg-type]
+        print(narrative.trend_sentence(advocacy.long_run(trend, kind=trend_kind, period=trend_period)))
     words = advocacy.RESPONSE_WORDS[kind]
     where = f", {period['label']}" if period else ""
     if overall.n == 0:
@@ -593,6 +596,8 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         print(f"\nResponse rates by {by}:")
         print(views.text(rates, views.RESPONSE_RATES, group=args.by))
     if not economics.empty:
+        for sentence in narrative.value_sentences(grid, economics):
+            print("\n" + sentence)
         print(f"\nChurn per {advocacy.CHURN_PER} customer-months at risk, by what the customer last said:")
         print(views.text(economics, views.ADVOCACY_ECONOMICS))
         print("\nValue x advocacy:")

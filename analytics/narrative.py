@@ -13,7 +13,7 @@ import pandas as pd
 
 from analytics import names
 from analytics.actions import UNCLEAR
-from analytics.advocacy import DEFF_SHOWN, RESPONSE_WORDS, Headline, NPSEstimate
+from analytics.advocacy import DEFF_SHOWN, MIN_N, RESPONSE_WORDS, Headline, LongRun, NPSEstimate
 from analytics.moments import moment_name
 from analytics.priorities import TIERS, PriorityList
 from analytics.survival import CHURN_PER, ChurnHeadline
@@ -108,6 +108,55 @@ def group_sentence(groups: pd.DataFrame, by: str) -> str:
 def _count(k: int, of: str, n: int) -> str:
     """``1 of the 3 groups has`` / ``2 of the 3 groups have``."""
     return f"{k} {of} {n} groups {'has' if k == 1 else 'have'}"
+
+
+def trend_sentence(lr: LongRun) -> str:
+    """The long-run trend in one sentence, e.g. "Over 3.0 years (Jul 2023 to Jun 2026), post-contact
+    NPS fell by 4.3 points a year (95% CI -5.6 to -3.0), about 13 points in all: a significant
+    long-run decline." """
+    words = RESPONSE_WORDS[lr.responses]
+    t = lr.trend
+    if lr.first is None or lr.last is None or math.isnan(t.slope):
+        return f"Too few periods with {MIN_N} or more {words} answers to read a long-run trend."
+    span = f"Over {lr.years:.1f} years ({lr.first:%b %Y} to {lr.last:%b %Y}, {t.periods} {lr.period}s)"
+    bounds = f"95% CI {fmt('diff', t.low)} to {fmt('diff', t.high)}"
+    if t.p_value >= 0.05:
+        return f"{span}, {words} NPS shows no clear long-run trend: {fmt('diff', t.slope)} points a year ({bounds})."
+    moved = "rose" if t.slope > 0 else "fell"
+    total = abs(t.slope) * lr.years
+    return (
+        f"{span}, {words} NPS {moved} by {abs(t.slope):.1f} points a year ({bounds}), about {total:.0f} points in "
+        f"all: a significant long-run {'rise' if t.slope > 0 else 'decline'}."
+    )
+
+
+def value_sentences(grid: pd.DataFrame, economics: pd.DataFrame) -> list[str]:
+    """Where the revenue sits by what customers say (``advocacy.value_advocacy_grid`` and
+    ``advocacy_economics``): how much of the top tier's revenue comes from customers who never
+    answered, and whether detractors or promoters bring more revenue, said only where the two
+    means' 95% intervals do not overlap."""
+    out = []
+    top = grid[grid["revenue_tier"].astype(str) == "vital few"]
+    if not top.empty and top["revenue"].sum() > 0:
+        silent = float(top.loc[top["advocacy"].astype(str) == "no answer", "revenue"].sum() / top["revenue"].sum())
+        if silent >= 0.2:
+            out.append(
+                f"Customers who never answered a relationship survey hold {silent:.0%} of the vital few's revenue "
+                "(the top 20% of customers by revenue): what they think is unknown where the money is."
+            )
+    by = economics.set_index(economics["advocacy"].astype(str))
+    if {"promoter", "detractor"} <= set(by.index):
+        d, p = by.loc["detractor"], by.loc["promoter"]
+        means = (
+            f"{money(d['monthly_revenue'])} a month against {money(p['monthly_revenue'])} (95% CIs "
+            f"{money(d['monthly_revenue_low'])} to {money(d['monthly_revenue_high'])} and "
+            f"{money(p['monthly_revenue_low'])} to {money(p['monthly_revenue_high'])})"
+        )
+        if d["monthly_revenue_low"] > p["monthly_revenue_high"]:
+            out.append(f"Detractors bring more revenue than promoters: {means}.")
+        elif p["monthly_revenue_low"] > d["monthly_revenue_high"]:
+            out.append(f"Promoters bring more revenue than detractors: {means}.")
+    return out
 
 
 def advocacy_summary(relationship: Headline, post_contact: Headline, groups: pd.DataFrame, by: str) -> list[str]:

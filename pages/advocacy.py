@@ -148,19 +148,13 @@ else:
     st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
 
 st.subheader("Trend")
+quarterly = cached.nps_trend(scope, kind="relationship", period="quarter")
+monthly = cached.nps_trend(scope, kind="transactional")
+for frame, kind, period in ((quarterly, "relationship", "quarter"), (monthly, "transactional", "month")):
+    st.markdown(narrative.trend_sentence(advocacy.long_run(frame, kind=kind, period=period)))
 trend_cols = st.columns(2)
-draw.chart(
-    charts.nps_trend,
-    cached.nps_trend(scope, kind="relationship", period="quarter"),
-    title="Relationship NPS by quarter",
-    place=trend_cols[0],
-)
-draw.chart(
-    charts.nps_trend,
-    cached.nps_trend(scope, kind="transactional"),
-    title="Post-contact NPS by month",
-    place=trend_cols[1],
-)
+draw.chart(charts.nps_trend, quarterly, title="Relationship NPS by quarter", place=trend_cols[0])
+draw.chart(charts.nps_trend, monthly, title="Post-contact NPS by month", place=trend_cols[1])
 st.caption(
     "Relationship NPS counts each customer's latest answer in the quarter; post-contact NPS counts every "
     "response. Bands are 95% intervals. Periods with fewer than 30 answers (between relationship waves, say) are "
@@ -180,6 +174,8 @@ elif economics is None:
 elif grid.empty:
     st.info("No customers in this scope.")
 else:
+    for sentence in narrative.value_sentences(grid, economics):
+        st.markdown(sentence)
     draw.chart(charts.value_advocacy_heatmap, grid)
     tables.show(
         grid,

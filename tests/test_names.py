@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from analytics import advocacy, inference, kpis, names, survival, views
+from analytics import advocacy, inference, kpis, names, narrative, survival, views, warehouse
 from analytics.periods import Period
 from analytics.ui import columns
 
@@ -113,3 +116,57 @@ def test_a_fall_in_churn_reads_as_a_percentage_and_is_good() -> None:
     assert falling.significant and falling.badge_colour == "inverse"  # a fall shows green
     flat = churn_tile((300, 10_000), (300, 10_000))
     assert flat.badge is None and not math.isnan(flat.delta or math.nan)
+
+
+def test_the_weighted_trend_is_numpys_weighted_fit_with_its_scaled_covariance() -> None:
+    rng = np.random.default_rng(11)
+    t = np.arange(24) / 12
+    se = rng.uniform(1.5, 3.0, t.size)
+    y = 14 - 4.5 * t + rng.normal(0, 1, t.size) * se * 1.6  # scatter beyond the errors: dispersion > 1
+    trend = inference.weighted_trend(t, y, se)
+    coefs, cov = np.polyfit(t, y, 1, w=1 / se, cov=True)  # scales by chi-square over k - 2
+    assert trend.slope == pytest.approx(coefs[0])
+    assert trend.dispersion > 1
+    half = stats.t.ppf(0.975, t.size - 2) * math.sqrt(cov[0, 0])
+    assert (trend.low, trend.high) == pytest.approx((coefs[0] - half, coefs[0] + half))
+    # Less scatter than the errors allow: the errors alone set the width, never narrower.
+    calm = 14 - 4.5 * t + rng.normal(0, 1, t.size) * se * 0.3
+    quiet = inference.weighted_trend(t, calm, se)
+    _, unscaled = np.polyfit(t, calm, 1, w=1 / se, cov="unscaled")
+    assert quiet.dispersion < 1
+    assert quiet.high - quiet.slope == pytest.approx(stats.t.ppf(0.975, t.size - 2) * math.sqrt(unscaled[0, 0]))
+    assert math.isnan(inference.weighted_trend(t[:2], y[:2], se[:2]).slope)
+
+
+def test_the_demo_s_slow_slide_in_post_contact_nps_is_found_and_said(default_demo: Path) -> None:
+    wh = warehouse.open(default_demo)
+    lr = advocacy.long_run(advocacy.nps_trend(wh, kind="transactional"), kind="transactional")
+    sentence = narrative.trend_sentence(lr)
+    assert lr.trend.periods == 36 and lr.trend.high < 0 and lr.trend.p_value < 0.05
+    assert "post-contact NPS fell by" in sentence and "a significant long-run decline" in sentence
+    # A flat world says so: the same months with the slide taken out.
+    flat = advocacy.nps_trend(wh, kind="transactional").assign(score=5.0)
+    assert "no clear long-run trend" in narrative.trend_sentence(advocacy.long_run(flat))
+
+
+def test_revenue_facts_are_said_only_where_the_numbers_support_them() -> None:
+    grid = pd.DataFrame(
+        {
+            "revenue_tier": ["vital few"] * 4,
+            "advocacy": ["promoter", "passive", "detractor", "no answer"],
+            "revenue": [30.0, 10.0, 20.0, 40.0],
+        }
+    )
+    economics = pd.DataFrame(
+        {
+            "advocacy": ["promoter", "detractor"],
+            "monthly_revenue": [166.4, 246.76],
+            "monthly_revenue_low": [150.0, 230.0],
+            "monthly_revenue_high": [180.0, 263.0],
+        }
+    )
+    said = narrative.value_sentences(grid, economics)
+    assert said[0].startswith("Customers who never answered a relationship survey hold 40% of the vital few's")
+    assert said[1].startswith("Detractors bring more revenue than promoters: $247 a month against $166")
+    overlapping = economics.assign(monthly_revenue_low=[150.0, 170.0])
+    assert len(narrative.value_sentences(grid, overlapping)) == 1
