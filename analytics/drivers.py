@@ -93,6 +93,7 @@ TABLE_COLUMNS = (
     "share_low",
     "share_high",
     "performance",
+    "performance_on_scale",
     "top2",
     "performance_scaled",
     "n",
@@ -988,6 +989,12 @@ def driver_analysis(
         label=[d.label for d in answered],
         kind=[d.kind for d in answered],
         performance=perf,
+        performance_on_scale=[
+            (f"{p:.2f} on {d.scale[0]:g}-{d.scale[1]:g}" if d.scale is not None else f"{p:.2f}")
+            if not math.isnan(p)
+            else "—"
+            for p, d in zip(perf, answered, strict=True)
+        ],
         top2=top2,
         performance_scaled=scaled,
         n=counts,

@@ -54,7 +54,7 @@ CUSTOMER_VALUE = (
 #: Customer segments (``segmentation.Segmentation.profiles`` with ``segment`` renamed ``segment_name``).
 SEGMENTS = ("segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", "nps_diff", "named_for")
 #: A driver analysis (``drivers.DriverResult.table``), with ``DRIVER_ALIASES``.
-DRIVERS = ("label", "kind", "importance_ci", "importance_share_ci", "performance", "top2", "driver_action")
+DRIVERS = ("label", "kind", "importance_ci", "importance_share_ci", "performance_on_scale", "top2", "driver_action")
 #: Iconic benchmarks: the self-assessment, the stages said against shown, and the partner scorecard.
 PROFILE_ITEMS = ("question", "answer", "iconic_figure", "all_figure", "poor_figure", "resembles")
 STAGES = ("journey_stage", "survey_stage", "said", "shown", "agrees", "n", "contact_nps_ci", "cost_per_contact")

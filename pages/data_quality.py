@@ -45,7 +45,11 @@ with st.expander("Bring in a file", expanded=cached.warehouse() is None):
             failed = pd.DataFrame([c.to_dict() for c in result.failed_checks])
             if not failed.empty:
                 tables.show(
-                    failed, ["rule", "column", "unexpected_count", "message"], name="failed_checks", scope=scope
+                    failed,
+                    ["rule", "column", "unexpected_count", "message"],
+                    name="failed_checks",
+                    scope=scope,
+                    wrap=True,
                 )
 
 if cached.warehouse() is None:
@@ -80,6 +84,7 @@ tables.show(
     ["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file", "message"],
     name="ingest_history",
     scope=scope,
+    wrap=True,
 )
 
 if not history.empty:
@@ -94,6 +99,7 @@ if not history.empty:
         ["rule", "column", "success", "policy", "unexpected_count", "examples", "message"],
         name="batch_checks",
         scope=scope,
+        wrap=True,
     )
 
 st.subheader("Quarantine")

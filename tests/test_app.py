@@ -81,8 +81,13 @@ def open_everything(at: AppTest, script: str) -> AppTest:
     return at
 
 
+def tables_shown(at: AppTest) -> list[pd.DataFrame]:
+    """Every table on the page: grids, and the static tables that wrap long messages."""
+    return [df.value for df in at.dataframe] + [t.value for t in at.table]
+
+
 def shown_labels(at: AppTest) -> set[str]:
-    return {str(c) for df in at.dataframe for c in df.value.columns}
+    return {str(c) for df in tables_shown(at) for c in df.columns}
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -138,10 +143,10 @@ def test_every_table_on_every_page_uses_the_registry(
         monkeypatch.setenv("ICONIC_WAREHOUSE", str(request.getfixturevalue("default_demo")))
     at = open_everything(run(script), script)
     no_exception(at)
-    assert at.dataframe, "the page shows no table"
+    assert tables_shown(at), "the page shows no table"
     unknown = shown_labels(at) - columns.labels()
     assert not unknown, f"columns shown that the registry does not know: {unknown}"
-    assert len(at.get("download_button")) == len(at.dataframe)  # every table can be downloaded
+    assert len(at.get("download_button")) == len(tables_shown(at))  # every table can be downloaded
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -238,11 +243,11 @@ def test_data_quality_lists_batches_and_quarantine(demo_env: Path) -> None:
     at = run("pages/data_quality.py")
     no_exception(at)
     wh = warehouse.open(demo_env)
-    history = at.dataframe[0].value
+    history = next(df for df in tables_shown(at) if "Rows committed" in df.columns)
     assert len(history) == len(catalog.ingest_history(wh)) == 6  # one batch per table the demo writes
     counts = catalog.quarantine_counts(wh)
     assert counts["rows"].sum() > 0  # the demo plants a few bad survey rows
-    assert any(len(df.value) == counts["rows"].sum() for df in at.dataframe)
+    assert any(len(df) == counts["rows"].sum() for df in tables_shown(at))
     gaps = catalog.reference_gaps(wh)
     shown = next(df.value for df in at.dataframe if "Rows naming a missing row" in df.value.columns)
     assert shown["Rows naming a missing row"].tolist() == gaps["rows_missing"].tolist()

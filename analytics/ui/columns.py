@@ -417,6 +417,9 @@ COLUMNS: dict[str, Column] = {
     "performance": _c(
         "Performance", "number", "Mean rating on the attribute's scale (for a contact measure, its mean).", digits=2
     ),
+    "performance_on_scale": _c(
+        "Mean rating", "text", "Mean rating and the attribute's scale (for a contact measure, its mean)."
+    ),
     "top2": _c("Top-2-box", "share", "Share of ratings in the top two points of the scale (4 or 5 on a 1-5 scale)."),
     "performance_scaled": _c(
         "Performance (share of scale)",
