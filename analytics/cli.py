@@ -452,9 +452,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from analytics import catalog, warehouse
+    from analytics import catalog, views, warehouse
 
     wh = warehouse.open(args.warehouse, engine=args.engine)
     summary = catalog.table_summary(wh)
@@ -474,16 +472,12 @@ def _status(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"warehouse {wh.root}  (data version {wh.data_version})\n")
-    shown = summary.drop(columns="rows_in_scope")
-    for column in ("updated_at", "latest_event_at"):
-        shown[column] = shown[column].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:%Y-%m-%d %H:%M}")
-    print(shown.astype(object).where(shown.notna(), "—").to_string(index=False))
-    print("\nlast ingests:")
+    print(views.text(summary, ["table", "rows", "version", "updated_at", "latest_event_at"]))
+    print("\nLast ingests:")
     if history.empty:
         print("  none yet")
     else:
-        cols = ["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file"]
-        print(history[cols].to_string(index=False))
+        print(views.text(history, views.INGEST_HISTORY))
     return EXIT_OK
 
 

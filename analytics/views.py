@@ -64,6 +64,12 @@ SCORECARD = (
 )  # fmt: skip
 
 
+#: The ingest log (``catalog.ingest_history``), as the Data quality page and ``iconic status`` show it.
+INGEST_HISTORY = (
+    "started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file", "message",
+)  # fmt: skip
+
+
 def text(
     frame: pd.DataFrame,
     columns: Sequence[str],

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import config, names, narrative, schema
+from analytics import config, names, narrative, schema, views
 from analytics import filters as scopes
 from analytics.errors import IconicError
 from analytics.ingest import ingest_bytes
@@ -81,7 +81,7 @@ with st.expander("What the scope keeps"):
 st.subheader("Ingest history")
 tables.show(
     history,
-    ["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file", "message"],
+    views.INGEST_HISTORY,
     name="ingest_history",
     scope=scope,
     wrap=True,

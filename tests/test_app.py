@@ -220,7 +220,7 @@ def test_overview_shows_the_headline_tiles_and_the_top_three_actions(
         columns.fmt_interval("value_ci", *r) for r in plist.top(3)[["value", "value_low", "value_high"]].to_numpy()
     ]
     assert any(plist.ranking in c.value for c in at.caption)
-    assert "segment: smb, enterprise" in at.caption[0].value
+    assert "segment: SMB, Enterprise" in at.caption[0].value
 
 
 def test_data_quality_counts_each_table_once_and_match_the_library(demo_env: Path) -> None:
@@ -291,9 +291,9 @@ def test_the_scope_and_the_cut_come_from_the_url(demo_env: Path) -> None:
     at.query_params["segment"] = ["smb", "consumer"]
     at.run()
     no_exception(at)
-    assert "segment: smb, consumer; channel: voice" in at.caption[0].value
+    assert "segment: SMB, Consumer; channel: Voice" in at.caption[0].value
     at.switch_page("pages/advocacy.py").run()
-    assert "segment: smb, consumer; channel: voice" in at.caption[0].value
+    assert "segment: SMB, Consumer; channel: Voice" in at.caption[0].value
     scope = filters.Filters(segments=("smb", "consumer"), channels=("voice",))
     expected = advocacy.nps_by(warehouse.open(demo_env), scope, by="segment")
     assert at.dataframe[0].value["Responses"].sum() == expected["n"].sum()
@@ -632,7 +632,7 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
         wh = warehouse.open(demo_env)
         reported = headlines.reporting_period(wh, scope).scope
         nps = advocacy.headline(wh, reported, kind="relationship").estimate.score
-        assert "segment: smb" in text and brief.figure("score", nps) in text
+        assert "segment: SMB" in text and brief.figure("score", nps) in text
 
 
 def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path) -> None:
