@@ -82,7 +82,7 @@ class Kpi:
     better: str = "up"
     #: Whether the change is significant at 5% (None: no test applies).
     significant: bool | None = None
-    #: What the change is measured against: a period ("2025-Q4") or a day ("at 2025-12-31").
+    #: What the change is measured against: a period ("2025-Q4") or a day ("2025-12-31").
     against: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -232,7 +232,7 @@ def lifetime_kpis(t: Lifetime) -> list[Kpi]:
             change = f"{delta:+.1f}"
             note = f"{was} ({figure('months', old[key])}); no test: the two share most customers"
         numbers = (_number(row[key]), _number(row[f"{key}_low"]), _number(row[f"{key}_high"]))
-        against = was.removeprefix("vs ")
+        against = _as_of(before) if before is not None else ""
         out.append(Kpi(key, label, when, shown, interval, change, note, who, *numbers, delta, against=against))
     return out
 
@@ -282,7 +282,7 @@ def equity_kpis(e: Equity) -> list[Kpi]:
                 _number(high),
                 delta,
                 better="down" if key == "value_at_risk" else "up",
-                against=f"at {before.as_of.isoformat()}" if before is not None and before.as_of else "",
+                against=before.as_of.isoformat() if before is not None and before.as_of else "",
             )
         )
     return out
