@@ -742,3 +742,22 @@ def test_a_slow_result_is_filled_in_when_it_is_ready(demo_env: Path, monkeypatch
     monkeypatch.setenv("ICONIC_WAIT_S", "600")
     waited = on_page("pages/moments.py", **scope)
     assert shown(at) == shown(waited)
+
+
+@pytest.mark.parametrize("given", ["channel", "Channel", "CHANNEL"])
+def test_a_link_may_name_a_choice_by_its_code_or_its_label(given: str, demo_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "pages/advocacy.py"), default_timeout=120)
+    at.query_params["by"] = given
+    at.run()
+    no_exception(at)
+    assert at.selectbox(key="by").value == "channel"
+    assert any(str(df.value.columns[0]) == "Channel" for df in at.dataframe)
+
+
+def test_a_link_may_name_a_filter_value_by_its_code(demo_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["segment"] = "smb"
+    at.run()
+    no_exception(at)
+    assert at.multiselect(key="segment").value == ["smb"]
+    assert "segment: SMB" in at.caption[0].value
