@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from analytics.ui import filters
+from analytics.ui import background, filters
+
+# What a page may wait for its slow results is counted from here (analytics.ui.background).
+background.run_started()
 
 pages = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),

@@ -49,6 +49,7 @@ from analytics.actions import (
 )
 from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
 from analytics.filters import ALL_DATA, Filters
+from analytics.memo import Memo
 from analytics.warehouse import Warehouse, epoch_microseconds
 
 #: The interaction type: one row of the map per journey stage and contact reason.
@@ -193,6 +194,26 @@ def moment_map(
     rule, actions = rule or MetRule(), actions or ActionRule()
     if by is not None and by not in SPLITS:
         raise ValueError(f"cannot split the moment map by {by!r}; choose one of {', '.join(SPLITS)}")
+    key = (str(wh.root), wh.data_version, f, by, repr(rule), repr(actions), experience)
+    built = _MAPS.get(key, lambda: _moment_map(wh, f, by=by, rule=rule, actions=actions, experience=experience))
+    return built.copy(deep=False)
+
+
+#: The last few moment maps, per warehouse version and arguments: the priority list, the value case
+#: and a page's chart each ask for the same map, and at a million customers it takes seconds. A map
+#: several threads ask for at once is built once.
+_MAPS: Memo[pd.DataFrame] = Memo(entries=16)
+
+
+def _moment_map(
+    wh: Warehouse,
+    f: Filters,
+    *,
+    by: str | None,
+    rule: MetRule,
+    actions: ActionRule,
+    experience: Experience,
+) -> pd.DataFrame:
     keys = [*MOMENT, *([by] if by else [])]
     c = contacts(wh, f, rule)
     volume = (

@@ -34,6 +34,13 @@ wh, scope = onboarding.open_page(
     why="Advocacy needs survey responses and the customers who gave them",
 )
 
+# Value × advocacy (churn per month at risk for every customer in scope) is the slow part at scale:
+# it runs in the background while the rest of the page is drawn.
+value_jobs = (
+    background.Job.of(cached.value_advocacy_grid, scope),
+    background.Job.of(cached.advocacy_economics, scope),
+)
+background.start(*value_jobs)
 relationship = cached.relationship_nps(scope)
 post_contact = cached.post_contact_nps(scope)
 if relationship.estimate.n == 0 and post_contact.estimate.n == 0:
@@ -164,9 +171,7 @@ st.caption(
 
 st.subheader("Value × advocacy")
 # Churn per month at risk for every customer in scope: the slow part of this page at scale.
-grid, economics = background.ready(
-    background.Job.of(cached.value_advocacy_grid, scope), background.Job.of(cached.advocacy_economics, scope)
-)
+grid, economics = background.ready(*value_jobs)
 if grid is None:
     background.waiting("value × advocacy", cached.value_advocacy_grid, scope)
 elif economics is None:

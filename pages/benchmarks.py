@@ -17,7 +17,8 @@ items = cached.assessment_items()
 distances = benchmarks.distance_to_profiles(items)
 # The stage table is the journey-stage cut of the quadrant below: computed once, read by both.
 stages = benchmarks.stage_stances(
-    cached.satisfaction_efficiency(scope, by="journey_stage"),
+    # Named in full, so the quadrant's default choice below is the same cached call.
+    cached.satisfaction_efficiency(scope, by="journey_stage", efficiency=benchmarks.EFFICIENCY[0]),
     dict(zip(items["question_id"], items["answer"], strict=True)),
 )
 standard_box = st.container()

@@ -27,6 +27,8 @@ horizon = cols[1].select_slider("Horizon for mean months (RMST)", options=[12, 2
 with st.expander("Lifetime value assumptions"):
     assumptions = filters.money_assumptions(tail=True)
 
+# The headline equity's bootstrap is the slow part at scale: it runs while the curves are drawn.
+background.start(background.Job.of(cached.equity, scope, assumptions=assumptions))
 with st.spinner("Kaplan-Meier curves and bootstrap intervals…"):
     # Thinned to what a screen can show: a million customers make about 250,000 Kaplan-Meier steps.
     report = cached.survival_report(scope, by=by, horizon=float(horizon), resolution=survival.SCREEN_RESOLUTION)

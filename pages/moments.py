@@ -40,8 +40,12 @@ split = filters.choice(
 by = None if split == "none" else split
 with st.spinner("The moment map, and what fixing each moment is worth…"):
     # The value case's money is the slow part at scale: the list shows without it until it is ready.
-    valued = background.soon(cached.priority_list, scope, rule=rule)
-    plist = valued if valued is not None else cached.priority_list(scope, rule=rule, money=False)
+    # The money runs in the background while the list is drawn; both read one moment map.
+    money = background.Job.of(cached.priority_list, scope, rule=rule)
+    background.start(money, background.Job.of(cached.pareto, scope))
+    listed = cached.priority_list(scope, rule=rule, money=False)
+    (valued,) = background.ready(money)
+    plist = valued if valued is not None else listed
 if plist.empty:
     emptied = cached.emptied_by(scope, rows="interactions")
     st.info("No contacts in this scope" + (f": {emptied} leaves none." if emptied else "."))

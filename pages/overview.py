@@ -17,17 +17,19 @@ against = f" against {reporting.previous.label}" if reporting.previous else ""
 period = f"**{reporting.period.label}**{against}" if reporting.period else "the whole scope"
 st.caption(f"Scope: {scope.describe()}. Headlines report on {period}, the latest complete quarter in scope.")
 
+slow = (
+    background.Job.of(cached.priority_list, scope, money=False),
+    background.Job.of(cached.equity, scope),
+    background.Job.of(cached.priority_list, scope),
+)
+background.start(*slow)
 with st.spinner("Headline numbers and the priority list…"):
     relationship = cached.relationship_nps(scope)
     post_contact = cached.post_contact_nps(scope)
     churn = cached.churn_rate(scope)
     # The slow parts at scale (the moment map, equity's bootstrap, the value case's money) are shown
     # when ready, the list first without its money; the tiles above do not wait for them.
-    listed, equity, valued = background.ready(
-        background.Job.of(cached.priority_list, scope, money=False),
-        background.Job.of(cached.equity, scope),
-        background.Job.of(cached.priority_list, scope),
-    )
+    listed, equity, valued = background.ready(*slow)
     plist = valued if valued is not None else listed
 
 if plist is None:

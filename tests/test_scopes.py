@@ -10,6 +10,7 @@ this file.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -358,6 +359,9 @@ def test_every_cached_call_is_registered_for_these_tests() -> None:
     wrappers = [
         name
         for name, value in vars(cached).items()
-        if callable(value) and getattr(value, "__wrapped__", None) is not None and not name.startswith("_")
+        if callable(value)
+        and getattr(value, "__wrapped__", None) is not None
+        and not name.startswith("_")
+        and not inspect.isgeneratorfunction(value.__wrapped__)  # a context manager, not a cached call
     ]
     assert wrappers and {getattr(cached, w).__wrapped__.__name__ for w in wrappers} <= set(cached.CALLS)

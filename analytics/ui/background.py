@@ -2,8 +2,10 @@
 
 At a million customers some results take a minute on two cores the first time a data version and
 scope are asked for: the value case behind the priority list, customer equity with its bootstrap.
-A page asks for one with ``soon``. If it is kept already, or arrives within ``config.wait_seconds()``,
-the page shows it. Otherwise the page shows everything else at once, says what is on its way with
+A page starts the slow results it needs at its top (``start``), draws what is quick, and asks for
+them where they go (``ready`` or ``soon``). If one is kept already, or arrives within
+``config.wait_seconds()`` of the start of the script run (``run_started``), the page shows it; a
+page whose quick parts already took that long does not wait at all. Otherwise the page shows everything else at once, says what is on its way with
 ``waiting``, and runs again by itself when it is ready. The computation goes on whether or not anyone
 waits, once however many sessions ask, and the result is kept like any other (``analytics.ui.cached``).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -47,6 +50,22 @@ def _lower_priority() -> None:
 _POOL = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iconic-background", initializer=_lower_priority)
 _FUTURES: OrderedDict[str, Future[Any]] = OrderedDict()
 _LOCK = threading.Lock()
+
+
+_RUN = threading.local()
+
+
+def run_started() -> None:
+    """Mark the start of a script run (``app.py`` calls it first): what ``ready`` may still wait is
+    counted from here, so a page whose own work took the waiting time shows at once."""
+    _RUN.started = time.monotonic()
+
+
+def _budget() -> float:
+    started = getattr(_RUN, "started", None)
+    if started is None:
+        return config.wait_seconds()
+    return max(0.0, config.wait_seconds() - (time.monotonic() - started))
 
 
 def _key(call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
@@ -95,11 +114,19 @@ def soon(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     return result
 
 
+def start(*jobs: Job) -> None:
+    """Start the jobs in the background without waiting: call it at the top of a page, so they run
+    while the page draws its quick parts."""
+    for j in jobs:
+        _future(_key(j.call, j.args, j.kwargs), j.call, j.args, j.kwargs)
+
+
 def ready(*jobs: Job) -> list[Any]:
     """Each job's result, or ``None`` for those not ready: all are started at once, and the page
-    waits ``config.wait_seconds()`` for them together, not that long for each in turn."""
+    waits for them together, for what is left of ``config.wait_seconds()`` since the script run
+    started, not that long for each in turn."""
     futures = [_future(_key(j.call, j.args, j.kwargs), j.call, j.args, j.kwargs) for j in jobs]
-    done, _ = wait(futures, timeout=config.wait_seconds())
+    done, _ = wait(futures, timeout=_budget())
     return [f.result() if f in done else None for f in futures]
 
 
