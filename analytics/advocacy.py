@@ -841,6 +841,38 @@ def _empty(columns: Sequence[str], **dtypes: type) -> pd.DataFrame:
     )
 
 
+@dataclass(frozen=True)
+class LongRun:
+    """NPS's straight-line trend over every period of a scope (``long_run``), in points a year."""
+
+    responses: Responses
+    trend: inference.Trend
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    period: str
+
+    @property
+    def years(self) -> float:
+        if self.first is None or self.last is None:
+            return 0.0
+        return (self.last - self.first).days / 365.25
+
+
+def long_run(trend: pd.DataFrame, *, kind: Responses = "transactional", period: str = "month") -> LongRun:
+    """The trend through ``nps_trend`` output over its whole range: each period's NPS weighted by
+    its precision (``se``, customer-clustered for post-contact answers), in points a year
+    (``inference.weighted_trend``). It says whether NPS has drifted over years, which a change
+    from one period to the next cannot show. Periods with fewer than ``MIN_N`` answers are left
+    out, as on the charts."""
+    used = trend[(trend["n"] >= MIN_N) & trend["se"].notna()] if not trend.empty else trend
+    if used.empty:
+        return LongRun(kind, inference.weighted_trend(np.array([]), np.array([]), np.array([])), None, None, period)
+    when = pd.to_datetime(used["period"], utc=True)
+    years = ((when - when.min()).dt.days / 365.25).to_numpy()
+    fitted = inference.weighted_trend(years, used["score"].to_numpy(float), used["se"].to_numpy(float))
+    return LongRun(kind, fitted, when.min(), when.max(), period)
+
+
 def nps_trend(
     wh: Warehouse,
     f: Filters = ALL_DATA,

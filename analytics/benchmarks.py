@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import advocacy, filters, inference, moments, schema
+from analytics import advocacy, filters, inference, moments, names, schema
 from analytics.advocacy import MIN_N
 from analytics.errors import UsageError
 from analytics.filters import ALL_DATA, Filters
@@ -186,7 +186,7 @@ QUESTIONS = (
     *(
         Question(
             f"stance_{stage}",
-            f"At {stage.replace('_', ' ')}, our CX strategy puts first: satisfaction, efficiency, or both equally",
+            f"At {names.phrase(stage)}, our CX strategy puts first: satisfaction, efficiency, or both equally",
             "stance",
             stage,
         )
@@ -613,8 +613,8 @@ def _nps(answers: ibis.Table, by: str) -> pd.DataFrame:
     Holm-adjusted p-value, customers as clusters (``advocacy.nps_by_rows``, the Advocacy page's own
     machinery). Columns: ``by`` and ``NPS_COLUMNS``."""
     table = advocacy.nps_by_rows(answers, by, clustered=True)
-    names = {"group": by, "score": "nps", "low": "nps_low", "high": "nps_high", "diff": "nps_diff"}
-    table = table.rename(columns={**names, "diff_low": "nps_diff_low", "diff_high": "nps_diff_high"})
+    renamed = {"group": by, "score": "nps", "low": "nps_low", "high": "nps_high", "diff": "nps_diff"}
+    table = table.rename(columns={**renamed, "diff_low": "nps_diff_low", "diff_high": "nps_diff_high"})
     return table[[by, *NPS_COLUMNS]]
 
 
@@ -871,10 +871,10 @@ def said_against_shown(stages: pd.DataFrame) -> list[str]:
     lines = []
     for r in stages.itertuples(index=False):
         if r.agrees is False:
-            stage = str(r.survey_stage).replace("_", " ")
+            stage = names.phrase(r.survey_stage)
             said = "both weigh equally" if r.said == "balanced" else f"{r.said} comes first"
             shown = SHOWN_WORDS.get(str(r.shown), str(r.shown))
-            lines.append(f"You say {said} at {stage} ({r.journey_stage}); your data shows {shown}.")
+            lines.append(f"You say {said} at {stage} ({names.phrase(r.journey_stage)}); your data shows {shown}.")
     return lines
 
 
@@ -983,9 +983,11 @@ class Standard:
     def describe(self) -> str:
         return (
             f"CSAT (4-5 of 5) at least {self.min_csat:.0%}; post-contact NPS at least {self.min_nps:+g}; average "
-            f"speed of answer on {self.asa_channel} at most {self.max_asa_seconds:g} s; first-contact resolution at "
-            f"least {self.min_fcr:.0%}; escalation at most {self.max_escalation:.0%}; cost per contact at most "
-            f"{self.max_cost_ratio:g} times the in-house team's ({self.in_house}); at least {self.min_responses} "
+            f"speed of answer on {names.phrase(self.asa_channel)} at most {self.max_asa_seconds:g} s; first-contact "
+            f"resolution at least {self.min_fcr:.0%}; escalation at most {self.max_escalation:.0%}; cost per contact "
+            f"at most {self.max_cost_ratio:g} times the in-house team's"
+            + ("" if self.in_house == "in_house" else f" ({names.name(self.in_house)})")
+            + f"; at least {self.min_responses} "
             "post-contact responses to judge."
         )
 
@@ -1128,6 +1130,9 @@ class StandardShare:
     partners: int
     meeting: int
     share: float | None
+    #: Partners with enough post-contact answers to be judged (``Standard.min_responses``); the
+    #: share is over these.
+    judged: int
     published_iconic: float | None
     published_all: float | None
     source: str
@@ -1141,10 +1146,12 @@ def standard_share(scorecard: pd.DataFrame, ref: pd.DataFrame | None = None) -> 
     row = ref[ref["metric"] == PARTNER_STANDARD_METRIC].iloc[0]
     partners = scorecard[scorecard["is_partner"].astype(bool)]
     meeting = int(partners["meets_standard"].astype(bool).sum())
+    judged = int((~partners["unmet"].fillna("").str.contains("too few responses")).sum())
     return StandardShare(
         partners=len(partners),
         meeting=meeting,
-        share=meeting / len(partners) if len(partners) else None,
+        share=meeting / judged if judged else None,
+        judged=judged,
         published_iconic=_number(row["iconic"]),
         published_all=_number(row["all_respondents"]),
         source=str(row["source"]),
@@ -1352,7 +1359,7 @@ def ramp_sentence(ramp: pd.DataFrame, *, kpi: str = "fcr") -> str | None:
     if ramp.empty:
         return None
     first = ramp.iloc[0]
-    handler = str(first["handled_by"]).replace("_", " ")
+    handler = names.phrase(first["handled_by"])
     target = _kpi_text(kpi, float(first["target"]))
     reached = first["reached_target_week"]
     weeks = int(ramp["week"].max()) + 1
@@ -1386,13 +1393,22 @@ def summary(
                 f"{shared.idxmin()} ({parts} points)."
             )
         lines.append(text)
-    if share.partners:
-        failing = scorecard.loc[scorecard["is_partner"].astype(bool) & ~scorecard["meets_standard"].astype(bool)]
-        names = ", ".join(str(h).replace("_", " ") for h in failing["handled_by"])
+    if share.partners and not share.judged:
         lines.append(
-            f"{share.meeting} of {share.partners} partners {'meets' if share.meeting == 1 else 'meet'} the common "
+            f"Too few answers to judge any of the {share.partners} partners against the common standard: each needs "
+            f"{MIN_N} post-contact responses in scope."
+        )
+    elif share.partners:
+        partners = scorecard[scorecard["is_partner"].astype(bool)]
+        thin = partners["unmet"].fillna("").str.contains("too few responses")
+        failing = partners.loc[~thin & ~partners["meets_standard"].astype(bool), "handled_by"]
+        listed = ", ".join(names.phrase(h) for h in failing)
+        unjudged = int(thin.sum())
+        lines.append(
+            f"{share.meeting} of {share.judged} partners {'meets' if share.meeting == 1 else 'meet'} the common "
             "standard"
-            + (f" ({names} do not)" if names else "")
+            + (f" ({listed} do not)" if listed else "")
+            + (f", and {unjudged} {'has' if unjudged == 1 else 'have'} too few answers to judge" if unjudged else "")
             + f"; the published figure is that about {share.published_iconic:g}% of iconic firms can hold partners "
             "to one (a different measure)."
         )

@@ -6,19 +6,100 @@ registry (``analytics.ui.columns``). Legends show names whole.
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
+from analytics import names
 from analytics.moments import moment_name
 from analytics.ui.columns import axis_title, fmt, spec, tooltip
 
-#: Date axes name the year: "Jan 2025", not "January".
-MONTH_AXIS = alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy")
+
+def month_axis(periods: pd.Series) -> alt.Axis:
+    """A date axis that names the year ("Jan 2025") with one tick per whole month or run of months,
+    never two ticks in one month, and no more than about eight labels."""
+    dates = pd.to_datetime(pd.Series(periods), utc=True).dropna()
+    months = (dates.max().year - dates.min().year) * 12 + dates.max().month - dates.min().month + 1 if len(dates) else 1
+    step = max(1, math.ceil(months / 8))
+    if step > 1:
+        step = 3 * math.ceil(step / 3) if step <= 12 else 12 * math.ceil(step / 12)
+    return alt.Axis(format="%b %Y", labelAngle=0, labelOverlap="greedy", tickCount={"interval": "month", "step": step})
+
+
 #: Legends never cut a name short.
 LEGEND = alt.Legend(labelLimit=0, orient="bottom", columns=3, title=None)
 SIGNIFICANCE = ("differs from the rest", "no clear difference")
 #: Fewer answers than this in a period or group are drawn hollow.
 SMALL_N = 30
+
+
+#: The width a chart is laid out for when placing labels: a page's column at the default layout.
+LAYOUT_WIDTH = 600
+#: Pixels between two point labels' baselines, and a character's width, at font size 10-11.
+LABEL_GAP = 13
+CHAR_PX = 6.0
+#: Most points a chart labels; beyond that, tooltips name them.
+MOST_LABELS = 20
+
+
+def fitted(values: pd.Series | list[float], *, include: tuple[float, ...] = (), pad: float = 0.06) -> list[float]:
+    """An axis domain that spans ``values`` and ``include`` (a zero line, a target) with ``pad`` of
+    the span on each side, so close points stay apart and nothing sits on the frame."""
+    finite = [float(v) for v in [*pd.Series(values, dtype=float).dropna(), *include]]
+    if not finite:
+        return [0.0, 1.0]
+    low, high = min(finite), max(finite)
+    margin = (high - low) * pad or max(abs(high), 1.0) * pad
+    return [low - margin, high + margin]
+
+
+def spread_labels(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    text: str,
+    x_domain: list[float],
+    y_domain: list[float],
+    height: int,
+    width: int = LAYOUT_WIDTH,
+) -> pd.Series:
+    """Where each point's label goes on the y axis (in data units) so that no two labels overlap:
+    a label sits level with its point, right of it, and moves down just far enough to clear the
+    labels above it that it would otherwise touch."""
+    (x0, x1), (y0, y1) = x_domain, y_domain
+    xs = (frame[x].astype(float) - x0) / ((x1 - x0) or 1.0) * width
+    ys = (1 - (frame[y].astype(float) - y0) / ((y1 - y0) or 1.0)) * height
+    ends = xs + 9 + frame[text].astype(str).str.len() * CHAR_PX
+    placed: list[tuple[float, float, float]] = []  # left, right, y in pixels
+    out = pd.Series(index=frame.index, dtype=float)
+    for i in ys.sort_values().index:
+        top = float(ys[i])
+        left, right = float(xs[i]), float(ends[i])
+        moved = True
+        while moved:
+            moved = False
+            for a, b, other in placed:
+                if left < b and a < right and abs(top - other) < LABEL_GAP:
+                    top, moved = other + LABEL_GAP, True
+        placed.append((left, right, top))
+        out[i] = y1 - top / height * (y1 - y0)
+    return out
+
+
+def palette(colours: dict[str, str], shown: pd.Series) -> alt.Scale:
+    """A colour scale over the values ``shown`` actually holds, in ``colours``' order, so a legend
+    lists only what the chart draws."""
+    present = set(shown.dropna().astype(str))
+    kept = [k for k in colours if k in present] or list(colours)[:1]
+    return alt.Scale(domain=kept, range=[colours[k] for k in kept])
+
+
+def _named(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """``table`` with the codes in ``columns`` replaced by their names (``analytics.names``), so an
+    axis, a legend or a tooltip reads *Billing question* rather than ``billing_question``."""
+    return table.assign(**{c: table[c].map(names.name) for c in columns if c in table})
 
 
 def _group_tooltip(by: str | None) -> alt.Tooltip:
@@ -28,7 +109,7 @@ def _group_tooltip(by: str | None) -> alt.Tooltip:
 def nps_by_group(table: pd.DataFrame, *, title: str = "NPS by group", by: str | None = None) -> alt.Chart:
     """Points with 95% interval bars per group (``advocacy.nps_by`` output), highest NPS on top;
     red where the group differs significantly from the rest."""
-    data = table.assign(
+    data = _named(table, "group").assign(
         significance=table["significant"].map({True: SIGNIFICANCE[0], False: SIGNIFICANCE[1]}),
         size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}),
     )
@@ -63,9 +144,14 @@ def nps_by_group(table: pd.DataFrame, *, title: str = "NPS by group", by: str | 
 def nps_trend(table: pd.DataFrame, *, title: str = "NPS over time") -> alt.Chart:
     """NPS per period with its 95% band (``advocacy.nps_trend`` output); significant changes marked."""
     tips = [tooltip("period"), tooltip("score"), tooltip("low"), tooltip("high"), tooltip("n"), tooltip("change")]
-    base = alt.Chart(table, title=title).encode(x=alt.X("period:T", title=axis_title("period"), axis=MONTH_AXIS))
-    band = base.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=axis_title("score")), y2="high:Q", tooltip=tips)
-    line = base.mark_line().encode(y="score:Q", tooltip=tips)
+    base = alt.Chart(table, title=title).encode(
+        x=alt.X("period:T", title=axis_title("period"), axis=month_axis(table["period"]))
+    )
+    # Periods with few answers (between relationship waves, say) are drawn as hollow points only:
+    # in the line and its band they would spike and flatten the real series.
+    steady = base.transform_filter(alt.datum.n >= SMALL_N)
+    band = steady.mark_area(opacity=0.2).encode(y=alt.Y("low:Q", title=axis_title("score")), y2="high:Q", tooltip=tips)
+    line = steady.mark_line().encode(y="score:Q", tooltip=tips)
     # A period with few answers is drawn hollow, as on the by-group chart: its swing is mostly noise.
     enough = (
         base.transform_filter(alt.datum.n >= SMALL_N).mark_point(filled=True, size=40).encode(y="score:Q", tooltip=tips)
@@ -85,7 +171,7 @@ def nps_by_group_over_time(
     table: pd.DataFrame, *, title: str = "NPS by group over time", by: str | None = None
 ) -> alt.Chart:
     """One line per group with its 95% band (``advocacy.nps_by_period`` output); small-n points hollow."""
-    data = table.assign(size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}))
+    data = _named(table, "group").assign(size_note=table["small_n"].map({True: "fewer than 30 responses", False: ""}))
     # Solid swatches: without this the faint bands make the legend's swatches faint too.
     color = alt.Color(
         "group:N", legend=alt.Legend(labelLimit=0, orient="bottom", columns=3, title=None, symbolOpacity=1)
@@ -100,7 +186,9 @@ def nps_by_group_over_time(
         tooltip("n"),
         alt.Tooltip("size_note:N", title="Note"),
     ]
-    base = alt.Chart(data, title=title).encode(x=alt.X("period:T", title=axis_title("period"), axis=MONTH_AXIS))
+    base = alt.Chart(data, title=title).encode(
+        x=alt.X("period:T", title=axis_title("period"), axis=month_axis(data["period"]))
+    )
     band = base.mark_area(opacity=0.12).encode(
         y=alt.Y("low:Q", title=axis_title("score")), y2="high:Q", color=quiet, tooltip=tips
     )
@@ -140,8 +228,8 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
     """Revenue tier × advocacy cells shaded by revenue share, labelled with customers and churn per
     100 customer-months at risk (``advocacy.value_advocacy_grid``)."""
     data = grid.assign(
-        revenue_tier=grid["revenue_tier"].astype(str),
-        advocacy=grid["advocacy"].astype(str),
+        revenue_tier=grid["revenue_tier"].astype(str).map(names.name),
+        advocacy=grid["advocacy"].astype(str).map(names.name),
         label=[
             f"{c:,} · churn {fmt('churn_rate', r)}/100 mo"
             for c, r in zip(grid["customers"], grid["churn_rate"], strict=True)
@@ -150,11 +238,15 @@ def value_advocacy_heatmap(grid: pd.DataFrame, *, title: str = "Value × advocac
     base = alt.Chart(data, title=title).encode(
         x=alt.X(
             "advocacy:N",
-            sort=["promoter", "passive", "detractor", "no answer"],
+            sort=[names.name(a) for a in ("promoter", "passive", "detractor", "no answer")],
             title=spec("advocacy").label,
             axis=alt.Axis(labelAngle=0),
         ),
-        y=alt.Y("revenue_tier:N", sort=["vital few", "middle", "tail"], title=spec("revenue_tier").label),
+        y=alt.Y(
+            "revenue_tier:N",
+            sort=[names.name(t) for t in ("vital few", "middle", "tail")],
+            title=spec("revenue_tier").label,
+        ),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -207,7 +299,7 @@ def moment_bubbles(
     coloured by action, with the swing's interval as a vertical rule, the met-rate target dashed
     upright and the materiality threshold dashed across. The met-rate axis spans the moments and the
     target, not 0-100%, so close moments stay apart."""
-    data = table.assign(moment=[moment_name(r) for r in table.to_dict("records")])
+    data = table.assign(moment=[moment_name(r, in_sentence=False) for r in table.to_dict("records")])
     tips = [
         tooltip("moment"),
         tooltip("volume"),
@@ -219,35 +311,53 @@ def moment_bubbles(
         tooltip("at_stake"),
         tooltip("action"),
     ]
-    met = data["met_rate"].dropna()
-    low = max(0.0, float(met.min()) - 0.05) if len(met) else 0.0
-    high = min(1.0, max(met_target + 0.05, float(met.max()) + 0.05)) if len(met) else 1.0
+    x_domain = fitted(data["met_rate"], include=(met_target,))
+    x_domain = [max(0.0, x_domain[0]), min(1.0, x_domain[1])]
+    # The swing axis spans the points, zero and the threshold, and the intervals of the moments that
+    # can be judged; a thin moment's interval runs to the frame and is cut there.
+    judged = data[data["action"] != "Too few responses"]
+    y_domain = fitted(pd.concat([data["swing"], judged["swing_low"], judged["swing_high"]]), include=(0.0, materiality))
+    height = 380
+    if len(data) <= MOST_LABELS:
+        data = data.assign(reason=data["contact_reason"].map(names.name))
+        data = data.assign(
+            label_at=spread_labels(
+                data, x="met_rate", y="swing", text="reason", x_domain=x_domain, y_domain=y_domain, height=height
+            )
+        )
     base = alt.Chart(data, title=title).encode(
         x=alt.X(
             "met_rate:Q",
             title=axis_title("met_rate"),
             axis=alt.Axis(format="%", tickCount=6),
-            scale=alt.Scale(domain=[low, high], zero=False, nice=False),
+            scale=alt.Scale(domain=x_domain, zero=False, nice=False),
         ),
     )
-    rules = base.mark_rule(color="#999").encode(y=alt.Y("swing_low:Q", title=axis_title("swing")), y2="swing_high:Q")
+    swing_scale = alt.Scale(domain=y_domain, zero=False, nice=False)
+    rules = base.mark_rule(color="#999", clip=True).encode(
+        y=alt.Y("swing_low:Q", title=axis_title("swing"), scale=swing_scale), y2="swing_high:Q"
+    )
     target = (
         alt.Chart(pd.DataFrame({"met_rate": [met_target]}))
         .mark_rule(strokeDash=[4, 4], color="#d1495b")
         .encode(x="met_rate:Q")
     )
-    colour = alt.Color(
-        "action:N",
-        scale=alt.Scale(domain=list(ACTION_COLOURS), range=list(ACTION_COLOURS.values())),
-        legend=LEGEND,
-    )
-    points = base.mark_circle(opacity=0.85).encode(
-        y="swing:Q", size=alt.Size("volume:Q", title=spec("volume").label, legend=None), color=colour, tooltip=tips
+    colour = alt.Color("action:N", scale=palette(ACTION_COLOURS, data["action"]), legend=LEGEND)
+    points = base.mark_circle(opacity=0.85, clip=True).encode(
+        y=alt.Y("swing:Q", scale=swing_scale),
+        size=alt.Size("volume:Q", title=spec("volume").label, legend=None),
+        color=colour,
+        tooltip=tips,
     )
     material = (
         alt.Chart(pd.DataFrame({"swing": [materiality]})).mark_rule(strokeDash=[2, 4], color="#555").encode(y="swing:Q")
     )
-    return (rules + points + target + material).properties(height=380)
+    layers = rules + points + target + material
+    if "label_at" in data:
+        layers += base.mark_text(align="left", dx=9, fontSize=10, color="#333", clip=True).encode(
+            y=alt.Y("label_at:Q", scale=swing_scale), text="reason:N", tooltip=tips
+        )
+    return layers.properties(height=height)
 
 
 def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volume") -> alt.Chart:
@@ -255,7 +365,7 @@ def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volu
     the vital few (first 80% of volume) in a darker colour (``moments.pareto`` output)."""
     data = table.assign(
         group=table["vital_few"].map({True: "vital few", False: "the rest"}),
-        contact_reason=table["contact_reason"].astype(str).str.replace("_", " "),
+        contact_reason=table["contact_reason"].map(names.name),
     )
     order = data["contact_reason"].tolist()
     tips = [
@@ -287,13 +397,13 @@ def pareto(table: pd.DataFrame, *, title: str = "Contact reasons: Pareto of volu
 
 
 #: Colours of the kinds of driver, the same on every chart.
-KIND_COLOURS = {"tactile": "#457b9d", "emotive": "#e76f51", "operational": "#8d99ae"}
+KIND_COLOURS = {"Tactile": "#457b9d", "Emotive": "#e76f51", "Operational": "#8d99ae", "Unclassified": "#cccccc"}
 
 
 def driver_importance(table: pd.DataFrame, *, title: str = "What drives the rating") -> alt.Chart:
     """Each driver's share of explained variance with its 95% bootstrap interval, largest on top,
     coloured tactile or emotive (``drivers.driver_analysis(...).table``)."""
-    data = table.rename(columns={"share": "importance_share", "action": "driver_action"})
+    data = _named(table.rename(columns={"share": "importance_share", "action": "driver_action"}), "kind")
     order = data.sort_values("importance_share", ascending=False)["label"].astype(str).tolist()
     tips = [
         tooltip("label"),
@@ -308,9 +418,7 @@ def driver_importance(table: pd.DataFrame, *, title: str = "What drives the rati
     base = alt.Chart(data, title=title).encode(
         y=alt.Y("label:N", sort=order, title=spec("label").label, axis=alt.Axis(labelLimit=0))
     )
-    colour = alt.Color(
-        "kind:N", scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())), legend=LEGEND
-    )
+    colour = alt.Color("kind:N", scale=palette(KIND_COLOURS, data["kind"]), legend=LEGEND)
     bars = base.mark_bar().encode(
         x=alt.X("importance_share:Q", title=axis_title("importance_share"), axis=alt.Axis(format="%")),
         color=colour,
@@ -341,13 +449,37 @@ def importance_performance(table: pd.DataFrame, *, title: str = "Importance agai
             y=alt.Y("importance_share:Q", title=axis_title("importance_share"), axis=alt.Axis(format="%")),
             color=alt.Color(
                 "driver_action:N",
-                scale=alt.Scale(domain=list(ACTION_COLOURS)[:4], range=list(ACTION_COLOURS.values())[:4]),
+                scale=palette(ACTION_COLOURS, data["driver_action"]),
                 legend=LEGEND,
             ),
             tooltip=tips,
         )
     )
-    labels = points.mark_text(dx=9, align="left", fontSize=10).encode(text="label:N", color=alt.value("#333"))
+    x_domain = fitted(data["performance_scaled"])
+    y_domain = fitted(data["importance_share"], include=(0.0,))
+    data = data.assign(
+        label_at=spread_labels(
+            data, x="performance_scaled", y="importance_share", text="label", x_domain=x_domain, y_domain=y_domain,
+            height=320, width=LAYOUT_WIDTH // 2,
+        )
+    )  # fmt: skip
+    points = points.properties(data=data).encode(
+        x=alt.X(
+            "performance_scaled:Q",
+            title=axis_title("performance_scaled"),
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=x_domain, nice=False),
+        ),
+        y=alt.Y(
+            "importance_share:Q",
+            title=axis_title("importance_share"),
+            axis=alt.Axis(format="%"),
+            scale=alt.Scale(domain=y_domain, nice=False),
+        ),
+    )
+    labels = points.mark_text(dx=9, align="left", fontSize=10).encode(
+        y="label_at:Q", text="label:N", color=alt.value("#333")
+    )
     cuts = pd.DataFrame(
         {
             "share": [1 / max(len(table), 1)],
@@ -365,7 +497,7 @@ def survival_curves(
     """Kaplan-Meier steps per group with their 95% bands (``survival.survival_curves``)."""
     legend = spec(by).label if by else "Group"
     colour = alt.Color("group:N", title=legend, legend=LEGEND)
-    base = alt.Chart(curves, title=title).encode(
+    base = alt.Chart(_named(curves, "group"), title=title).encode(
         x=alt.X("month:Q", title="Months since signup"),
         color=colour,
     )
@@ -388,7 +520,7 @@ def survival_curves(
 def hazard_forest(table: pd.DataFrame, *, title: str = "What shortens tenure: hazard ratios") -> alt.Chart:
     """Each Cox term's hazard ratio with its 95% interval on a log scale, with 1 (no difference)
     marked (``survival.fit_cox(...).hazard_ratios``)."""
-    data = table.assign(vs=table["reference"].where(table["reference"] != "", "per unit"))
+    data = table.assign(vs=[names.name(r) if r else "per unit" for r in table["reference"]])
     order = data["label"].astype(str).tolist()
     tips = [
         alt.Tooltip("label:N", title="Covariate"),
@@ -423,6 +555,7 @@ def value_at_risk(
         tooltip("equity"),
         tooltip("active"),
     ]
+    table = _named(table, "group")
     order = table.sort_values("value_at_risk", ascending=False)["group"].astype(str).tolist()
     base = alt.Chart(table, title=title).encode(
         y=alt.Y("group:N", sort=order, title=label, axis=alt.Axis(labelLimit=0))
@@ -438,7 +571,8 @@ def value_case(table: pd.DataFrame, *, title: str = "What fixing each moment is 
     """Margin kept a year by fixing each moment (``impact.value_case``'s ``moments``, or
     ``PriorityList.valued``), with its interval, in the priority list's order where the table has a
     ``rank`` and largest first otherwise; moments without an estimate are left out."""
-    shown = table[table["value"].notna()].assign(moment=lambda t: t["journey_stage"] + ": " + t["contact_reason"])
+    shown = table[table["value"].notna()]
+    shown = shown.assign(moment=[moment_name(r, in_sentence=False) for r in shown.to_dict("records")])
     tips = [
         alt.Tooltip("moment:N", title="Moment"),
         tooltip("value"),
@@ -452,11 +586,15 @@ def value_case(table: pd.DataFrame, *, title: str = "What fixing each moment is 
     base = alt.Chart(shown, title=title).encode(
         y=alt.Y("moment:N", sort=order, title="Moment", axis=alt.Axis(labelLimit=0))
     )
+    # Zero is always on the axis, and a tick: money kept or lost reads from it.
+    domain = fitted(pd.concat([shown["value"], shown["value_low"], shown["value_high"]]), include=(0.0,))
+    money_axis = alt.Axis(format="$~s", tickCount=6)
     bars = base.mark_bar(color="#2a9d8f").encode(
-        x=alt.X("value:Q", title=axis_title("value"), axis=alt.Axis(format="$,.0f")), tooltip=tips
+        x=alt.X("value:Q", title=axis_title("value"), axis=money_axis, scale=alt.Scale(domain=domain, nice=True)),
+        tooltip=tips,
     )
     rules = base.mark_rule(color="#333").encode(x="value_low:Q", x2="value_high:Q", tooltip=tips)
-    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#999", strokeDash=[4, 3]).encode(x="x:Q")
+    zero = alt.Chart(pd.DataFrame({"x": [0.0]})).mark_rule(color="#666").encode(x="x:Q")
     return (bars + rules + zero).properties(height=alt.Step(26))
 
 
@@ -548,7 +686,7 @@ def stance_quadrant(
     """Each unit (``benchmarks.satisfaction_efficiency`` output) at its efficiency measure and its
     post-contact NPS with the 95% interval, sized by contacts and coloured by stance; dashed lines at
     the scope's overall values (contacts- and answer-weighted means of the rows)."""
-    data = table.assign(unit=table[by].astype(str).str.replace("_", " "))
+    data = table.assign(unit=table[by].map(names.name))
     weights = data["volume"].where(data[efficiency].notna(), 0)
     answered = data["n"].where(data["nps"].notna(), 0)
     centre = pd.DataFrame(
@@ -568,29 +706,38 @@ def stance_quadrant(
         tooltip("csat"),
         tooltip("stance"),
     ]
-    x = alt.X(f"{efficiency}:Q", title=axis_title(efficiency), scale=alt.Scale(zero=False))
-    if spec(efficiency).kind == "share":
-        x = alt.X(
-            f"{efficiency}:Q", title=axis_title(efficiency), axis=alt.Axis(format="%"), scale=alt.Scale(zero=False)
+    # The efficiency axis spans at least a tenth either side of the overall value: units a cent apart
+    # sit together rather than across the chart.
+    middle = float(centre[efficiency].iloc[0])
+    x_domain = fitted(data[efficiency], include=(middle * 0.9, middle * 1.1))
+    y_domain = fitted(pd.concat([data["nps"], data["nps_low"], data["nps_high"]]), include=(0.0,))
+    height = 360
+    data = data.assign(
+        label_at=spread_labels(
+            data, x=efficiency, y="nps", text="unit", x_domain=x_domain, y_domain=y_domain, height=height
         )
-    base = alt.Chart(data, title=title).encode(x=x)
-    rules = base.mark_rule(color="#999").encode(y=alt.Y("nps_low:Q", title=axis_title("nps")), y2="nps_high:Q")
-    colour = alt.Color(
-        "stance:N", scale=alt.Scale(domain=list(STANCE_COLOURS), range=list(STANCE_COLOURS.values())), legend=LEGEND
     )
+    axis = alt.Axis(format="%") if spec(efficiency).kind == "share" else alt.Axis(format=spec(efficiency).d3 or "")
+    x = alt.X(f"{efficiency}:Q", title=axis_title(efficiency), axis=axis, scale=alt.Scale(domain=x_domain, nice=False))
+    nps_scale = alt.Scale(domain=y_domain, nice=False)
+    base = alt.Chart(data, title=title).encode(x=x)
+    rules = base.mark_rule(color="#999").encode(
+        y=alt.Y("nps_low:Q", title=axis_title("nps"), scale=nps_scale), y2="nps_high:Q"
+    )
+    colour = alt.Color("stance:N", scale=palette(STANCE_COLOURS, data["stance"]), legend=LEGEND)
     points = base.mark_circle(opacity=0.85).encode(
         y="nps:Q", size=alt.Size("volume:Q", legend=None), color=colour, tooltip=tips
     )
-    labels = base.mark_text(dx=10, align="left", fontSize=11, color="#333").encode(y="nps:Q", text="unit:N")
+    labels = base.mark_text(dx=10, align="left", fontSize=11, color="#333").encode(y="label_at:Q", text="unit:N")
     vertical = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(x=f"{efficiency}:Q")
     horizontal = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(y="nps:Q")
-    return (rules + points + labels + vertical + horizontal).properties(height=360)
+    return (rules + points + labels + vertical + horizontal).properties(height=height)
 
 
 def channel_mix(mix: pd.DataFrame, *, by: str, title: str = "Who handles contacts") -> alt.Chart:
     """Each unit's contacts split by how they were handled (``benchmarks.channel_mix`` output), as
     stacked shares."""
-    data = mix.assign(unit=mix[by].astype(str).str.replace("_", " "))
+    data = mix.assign(unit=mix[by].map(names.name))
     order = ["person", "automation, then a person", "automation alone"]
     return (
         alt.Chart(data, title=title)

@@ -452,9 +452,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from analytics import catalog, warehouse
+    from analytics import catalog, views, warehouse
 
     wh = warehouse.open(args.warehouse, engine=args.engine)
     summary = catalog.table_summary(wh)
@@ -474,16 +472,12 @@ def _status(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"warehouse {wh.root}  (data version {wh.data_version})\n")
-    shown = summary.drop(columns="rows_in_scope")
-    for column in ("updated_at", "latest_event_at"):
-        shown[column] = shown[column].map(lambda v: "—" if v is None or pd.isna(v) else f"{v:%Y-%m-%d %H:%M}")
-    print(shown.astype(object).where(shown.notna(), "—").to_string(index=False))
-    print("\nlast ingests:")
+    print(views.text(summary, ["table", "rows", "version", "updated_at", "latest_event_at"]))
+    print("\nLast ingests:")
     if history.empty:
         print("  none yet")
     else:
-        cols = ["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file"]
-        print(history[cols].to_string(index=False))
+        print(views.text(history, views.INGEST_HISTORY))
     return EXIT_OK
 
 
@@ -517,8 +511,9 @@ def _quality(args: argparse.Namespace) -> int:
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
-    from analytics import advocacy, filters, nonresponse, periods
+    from analytics import advocacy, filters, narrative, nonresponse, periods, views
     from analytics import headlines as headline
+    from analytics.ui.columns import spec
 
     wh, scope = _open_scope(args)
     if args.weighted and not nonresponse.available(wh):
@@ -573,93 +568,37 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     for h in headlines.values():
-        print(_headline_line(h))
+        print(narrative.headline_sentence(h))
+    for trend_kind, trend_period in (("relationship", "quarter"), ("transactional", "month")):
+        trend = advocacy.nps_trend(wh, scope, kind=trend_kind, period=trend_period)  # type: ignore[arg-type]
+        print(narrative.trend_sentence(advocacy.long_run(trend, kind=trend_kind, period=trend_period)))
     words = advocacy.RESPONSE_WORDS[kind]
     where = f", {period['label']}" if period else ""
     if overall.n == 0:
         print(f"\n{note}")
         return EXIT_OK
-    print(f"\nNPS by {args.by} ({words} responses{where}; each against the rest; * = significant after Holm at 5%):")
-    shown = groups.assign(
-        nps=groups["score"].map("{:+.1f}".format),
-        interval=[f"[{lo:+.1f}, {hi:+.1f}]" for lo, hi in zip(groups["low"], groups["high"], strict=True)],
-        vs_rest=[_signed(d) for d in groups["diff"]],
-        p_holm=[_p(p) for p in groups["p_adjusted"]],
-        flag=["*" if sig else "" for sig in groups["significant"]],
-        note=["small n" if small else "" for small in groups["small_n"]],
-    )
-    columns = ["group", "n", "nps", "interval", "vs_rest", "p_holm", "flag", "note"]
-    if (groups["design_effect"] > advocacy.DEFF_SHOWN).any():
-        shown["eff_n"] = [
-            f"{e:,.0f}" if d > advocacy.DEFF_SHOWN else ""
-            for e, d in zip(shown["effective_n"], shown["design_effect"], strict=True)
-        ]
-        columns.insert(2, "eff_n")
-        print("(eff_n: responses worth this many independent ones, allowing for repeat answers by one customer)")
-    shown["note"] = [
-        ", ".join(x for x in ("small n" if small else "", "exact test" if test == "exact" else "") if x)
-        for small, test in zip(groups["small_n"], groups["test"], strict=True)
-    ]
-    print(shown[columns].to_string(index=False))
+    by = spec(args.by).label.lower()
+    print(f"\nNPS by {by} ({words} responses{where}; each group against the rest, Holm-adjusted at 5%):")
+    columns = list(views.NPS_BY)
+    if kind == "transactional":
+        columns.insert(2, "effective_n")
+    print(views.text(groups, columns, group=args.by))
     if weighted is not None and rates is not None and not weighted.empty:
-        cells = " x ".join(nonresponse.WEIGHT_CELLS[kind])
-        print(
-            f"\nWeighted to everyone invited (inverse response rate within {cells}; customer-clustered weighting-class interval):"
-        )
-        both = weighted.merge(rates[["group", "response_rate"]], on="group", how="left")
-        print(
-            both.assign(
-                rate=both["response_rate"].map(lambda r: "" if r != r else f"{r:.1%}"),
-                nps=[f"{x:+.1f}" if x == x else "" for x in both["score"]],
-                interval=[
-                    f"[{lo:+.1f}, {hi:+.1f}]" if lo == lo else ""
-                    for lo, hi in zip(both["low"], both["high"], strict=True)
-                ],
-                eff_n=both["effective_n"].map("{:,.0f}".format),
-                unweighted=[_signed(x) for x in both["unweighted"]],
-            )[["group", "invited", "rate", "n", "eff_n", "nps", "interval", "unweighted"]].to_string(index=False)
-        )
+        cells = " and ".join(spec(c).label.lower() for c in nonresponse.WEIGHT_CELLS[kind])
+        print(f"\nWeighted to everyone invited (each answer counts for the invitations of its {cells}):")
+        print(views.text(weighted, views.WEIGHTED_NPS_BY, group=args.by))
+        print(f"\nResponse rates by {by}:")
+        print(views.text(rates, views.RESPONSE_RATES, group=args.by))
     if not economics.empty:
+        for sentence in narrative.value_sentences(grid, economics):
+            print("\n" + sentence)
         print(f"\nChurn per {advocacy.CHURN_PER} customer-months at risk, by what the customer last said:")
-        rates = economics.assign(
-            rate=[
-                f"{r:.2f} [{lo:.2f}, {hi:.2f}]"
-                for r, lo, hi in zip(
-                    economics["churn_rate"], economics["churn_low"], economics["churn_high"], strict=True
-                )
-            ],
-            months=economics["months_at_risk"].map("{:,.0f}".format),
-        )
-        print(rates[["advocacy", "customers", "churned", "months", "rate"]].to_string(index=False))
-        actions = grid[grid["action"] != ""]
-        for r in actions.itertuples(index=False):
-            print(
-                f"  {r.revenue_tier} {r.advocacy}s: {r.action} (churn x{r.rate_ratio:.2f} the rest of the tier, p = {_p(r.p_adjusted)})"
-            )
-        if actions.empty:
-            print("  No value x advocacy cell churns significantly differently from the rest of its tier.")
+        print(views.text(economics, views.ADVOCACY_ECONOMICS))
+        print("\nValue x advocacy:")
+        print(views.text(grid, views.VALUE_ADVOCACY))
+        if (grid["action"] == "").all():
+            print("No value x advocacy cell churns significantly differently from the rest of its tier.")
     return EXIT_OK
-
-
-def _headline_line(h: Any) -> str:
-    """One line for a ``Headline``: its NPS, interval, n and period, and the change from the one before."""
-    from analytics import advocacy
-
-    words = advocacy.RESPONSE_WORDS[h.responses].capitalize()
-    est = h.estimate
-    period = f" ({h.period.label})" if h.period else ""
-    if est.n == 0:
-        return f"{words} NPS{period}: no responses"
-    line = f"{words} NPS{period}: {est.score:+.1f} [{est.low:+.1f}, {est.high:+.1f}], n = {est.n:,}"
-    if est.design_effect > advocacy.DEFF_SHOWN:
-        line += f" (effective n = {est.effective_n:,.0f}, design effect {est.design_effect:.2f})"
-    if h.change is not None and h.previous_period is not None:
-        c = h.change
-        bounds = f"[{c.low:+.1f}, {c.high:+.1f}]" if c.low == c.low else f"(exact test, p = {_p(c.p_value)})"
-        line += f"; {c.diff:+.1f} {bounds} against {h.previous_period.label}"
-    elif h.note:
-        line += f"; {h.note[0].lower()}{h.note[1:]}"
-    return line
 
 
 def _no_responses(words: str, emptied: str | None) -> str:
@@ -730,35 +669,16 @@ def _analyze_moments(args: argparse.Namespace) -> int:
 
 
 def _print_priorities(plist: Any) -> None:
-    """The priority list as a table: one line per moment, in rank order."""
-    from analytics.kpis import figure, span
+    """The priority list as the Moments page shows it: one line per moment, in rank order."""
+    from analytics import views
 
-    t = plist.table
-    level = f"{plist.confidence:.0%}" if plist.confidence else ""
-    shown = t.assign(
-        met=[figure("met_rate", v) for v in t["met_rate"]],
-        swing_ci=[
-            f"{figure('swing', s)} [{span('swing', lo, hi)}]"
-            for s, lo, hi in zip(t["swing"], t["swing_low"], t["swing_high"], strict=True)
-        ],
-        stake=[figure("at_stake", v) for v in t["at_stake"]],
-        volume=[figure("volume", v) for v in t["volume"]],
-    )
-    columns = {"rank": "#", "action": "action", "moment": "moment", "volume": "contacts", "met": "met"}
-    columns |= {"n": "answers", "swing_ci": "swing [95%]", "stake": "net promoters at stake"}
-    if plist.case is not None:
-        shown["worth"] = [
-            f"{figure('money', v)} [{span('money', lo, hi)}]" if figure("money", v) != "—" else "not estimated"
-            for v, lo, hi in zip(t["value"], t["value_low"], t["value_high"], strict=True)
-        ]
-        columns["worth"] = f"margin kept a year [{level}]"
-    print("\n" + shown[list(columns)].rename(columns=columns).to_string(index=False))
+    columns = [*views.PRIORITIES, *(views.PRIORITIES_MONEY if plist.case is not None else ("answers_needed",))]
+    print("\n" + views.text(plist.table, columns))
 
 
 def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> int:
     """``analyze moments --by``: the moment map split by channel or handler, unranked and without money."""
-    from analytics import filters, moments
-    from analytics.kpis import figure, span
+    from analytics import filters, moments, views
 
     table = moments.moment_map(wh, scope, by=args.by, rule=rule)
     emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
@@ -785,26 +705,13 @@ def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> 
         print(f"\n{note}")
         return EXIT_OK
     print(split_note)
-    shown = table.assign(
-        moment=[moments.moment_name(r) for r in table.to_dict("records")],
-        met=[figure("met_rate", v) for v in table["met_rate"]],
-        swing_ci=[
-            f"{figure('swing', s)} [{span('swing', lo, hi)}]"
-            for s, lo, hi in zip(table["swing"], table["swing_low"], table["swing_high"], strict=True)
-        ],
-        stake=[figure("at_stake", v) for v in table["at_stake"]],
-        volume=[figure("volume", v) for v in table["volume"]],
-    )
-    columns = {"moment": "moment", "volume": "contacts", "met": "met", "n": "answers", "swing_ci": "swing [95%]"}
-    columns |= {"stake": "net promoters at stake", "action": "action"}
-    print("\n" + shown[list(columns)].rename(columns=columns).to_string(index=False))
+    print("\n" + views.text(table, ["journey_stage", "contact_reason", args.by, *views.MOMENT_SPLIT]))
     return EXIT_OK
 
 
 def _analyze_survival(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from analytics import survival
+    from analytics import survival, views
+    from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt
 
     wh, scope = _open_scope(args)
     say = _progress()
@@ -836,42 +743,14 @@ def _analyze_survival(args: argparse.Namespace) -> int:
         print("\nNo customers in this scope.")
         return EXIT_OK
     print(report.note)
-    s = report.summary
-    shown = pd.DataFrame(
-        {
-            "group": s["group"],
-            "customers" if args.by != "nps_category" else "stretches": s["n"],
-            "churned": s["events"],
-            "median (months)": s["median"].map(lambda v: "not reached" if v != v else f"{v:.1f}"),
-            f"RMST to {args.horizon} [95%]": [
-                "past the data" if r != r else f"{r:.1f} [{lo:.1f}, {hi:.1f}]"
-                for r, lo, hi in zip(s["rmst"], s["rmst_low"], s["rmst_high"], strict=True)
-            ],
-            **{f"S({m})": s[f"s{m}"].map(lambda v: "" if v != v else f"{v:.1%}") for m in survival.AT_MONTHS},
-        }
-    )
-    print("\n" + shown.to_string(index=False))
+    by = args.by
+    print("\n" + views.text(report.summary, views.SURVIVAL, group=by, aliases=SURVIVAL_ALIASES))
     if report.logrank is not None:
         lr = report.logrank
-        print(f"\nlog-rank: chi-square {lr.statistic:.1f} on {lr.df} df, p = {_p(lr.p_value)}")
+        print(f"\nLog-rank test: chi-square {lr.statistic:.1f} on {lr.df} df, p = {fmt('p_value', lr.p_value)}")
     if cox is not None and not cox.hazard_ratios.empty:
         print(f"\nCox model: {cox.customers:,} customers, {cox.events:,} churns, concordance {cox.concordance:.3f}")
-        hr = cox.hazard_ratios
-        print(
-            pd.DataFrame(
-                {
-                    "covariate": hr["label"],
-                    "vs": hr["reference"],
-                    "hazard ratio [95%]": [
-                        f"{h:.2f} [{lo:.2f}, {hi:.2f}]"
-                        for h, lo, hi in zip(
-                            hr["hazard_ratio"], hr["hazard_ratio_low"], hr["hazard_ratio_high"], strict=True
-                        )
-                    ],
-                    "p": hr["p_value"].map(_p),
-                }
-            ).to_string(index=False)
-        )
+        print(views.text(cox.hazard_ratios, views.HAZARD_RATIOS, aliases=COX_ALIASES))
         if cox.note:
             print(cox.note)
         if cox.warning:
@@ -880,10 +759,9 @@ def _analyze_survival(args: argparse.Namespace) -> int:
 
 
 def _analyze_value(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from analytics import headlines, kpis, value
+    from analytics import headlines, kpis, names, value, views
     from analytics.errors import UsageError
+    from analytics.ui.columns import SURVIVAL_ALIASES
 
     wh, scope = _open_scope(args)
     try:
@@ -918,27 +796,10 @@ def _analyze_value(args: argparse.Namespace) -> int:
         print("\nNo customers in this scope.")
         return EXIT_OK
 
-    def money(v: float, lo: float, hi: float) -> str:
-        return f"{kpis.figure('money', v)} [{kpis.span('money', lo, hi)}]" if lo == lo else kpis.figure("money", v)
-
-    shown = pd.DataFrame(
-        {
-            args.by: table["group"],
-            "customers": table["n"].map(lambda v: kpis.figure("volume", v)),
-            "active": table["active"].map(lambda v: kpis.figure("volume", v)),
-            "CLV [95%]": [money(*r) for r in table[["clv", "clv_low", "clv_high"]].itertuples(index=False)],
-            "equity [95%]": [money(*r) for r in table[["equity", "equity_low", "equity_high"]].itertuples(index=False)],
-            "value at risk, 12 mo [95%]": [
-                money(*r)
-                for r in table[["value_at_risk", "value_at_risk_low", "value_at_risk_high"]].itertuples(index=False)
-            ],
-            "extrapolated": table["extrapolated"].map({True: "yes", False: "no"}),
-        }
-    )
-    print(f"valued as at {total.as_of}" if total.as_of else "")
-    print("\n" + shown.to_string(index=False))
+    print(f"Valued as at {total.as_of}." if total.as_of else "")
+    print("\n" + views.text(table, views.CUSTOMER_VALUE, group=args.by, aliases=SURVIVAL_ALIASES))
     for k in kpis.equity_kpis(headlines.Equity(total, None)):
-        print(f"\n{k.label} ({k.period}): {k.value} [95% {k.interval}]", end="")
+        print(f"\n{k.label} ({k.period}): {k.value} (95% CI {k.interval})", end="")
     print("\n(each segment valued on its own survival curve and summed, as every headline is)")
     if args.by != value.HEADLINE_BY:
         rows = value.totals(table)
@@ -947,7 +808,7 @@ def _analyze_value(args: argparse.Namespace) -> int:
             f"and {kpis.figure('money', rows['value_at_risk'])} at risk."
         )
     for group, tail, share in zip(table["group"], table["tail"], table["tail_share"], strict=True):
-        print(f"  {group}: {tail}; {share:.0%} of its equity comes from the tail")
+        print(f"  {names.name(group)}: {tail}; {share:.0%} of its equity comes from the tail")
     return EXIT_OK
 
 
@@ -970,10 +831,9 @@ def _moment_arg(text: str) -> tuple[str, str]:
 
 
 def _analyze_impact(args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from analytics import impact, priorities, value
+    from analytics import impact, priorities, value, views
     from analytics.errors import UsageError
+    from analytics.ui.columns import IMPACT_ALIASES
 
     wh, scope = _open_scope(args)
     try:
@@ -1028,44 +888,14 @@ def _analyze_impact(args: argparse.Namespace) -> int:
     if case.empty:
         print("\nNo value case in this scope: " + "; ".join(case.notes))
         return EXIT_OK
-    level = f"{assumptions.confidence:.0%}"
-
-    def money(v: float, lo: float, hi: float) -> str:
-        return "no estimate" if v != v else f"{v:,.0f} [{lo:,.0f}, {hi:,.0f}]"
-
-    m = ranked
     if plist is not None:
         print(plist.ranking)
-    shown = pd.DataFrame(
-        {
-            **({"#": m["rank"], "action": m["action"]} if plist is not None else {}),
-            "moment": m["journey_stage"] + ":" + m["contact_reason"],
-            "not met / yr": m["contacts_per_year"].round().astype(int),
-            "LTR shift": m["ltr_shift"].map(lambda v: "" if v != v else f"{v:+.2f}"),
-            f"value / yr [{level}]": [
-                money(*r) for r in m[["value", "value_low", "value_high"]].itertuples(index=False)
-            ],
-            "status": m["status"],
-        }
-    )
+    columns = [c for c in views.VALUE_CASE if plist is not None or c not in ("rank", "action", "money")]
     if assumptions.cost is not None:
-        shown["net value"] = m["net_value"].map(lambda v: "" if v != v else f"{v:,.0f}")
-        shown["payback, months"] = m["payback_months"].map(lambda v: "over 120" if v is None or v != v else f"{v:.0f}")
-    print("\n" + shown.to_string(index=False))
+        columns += ["net_value", "payback_months"]
+    print("\n" + views.text(ranked, columns, aliases=IMPACT_ALIASES))
     if args.moment is not None:
-        by = case.impacts
-        print(
-            "\nby segment:\n"
-            + pd.DataFrame(
-                {
-                    "segment": by["segment"],
-                    "customers affected": by["customers_affected"],
-                    f"value / yr [{level}]": [
-                        money(*r) for r in by[["value", "value_low", "value_high"]].itertuples(index=False)
-                    ],
-                }
-            ).to_string(index=False)
-        )
+        print("\nBy segment:\n" + views.text(case.impacts, views.VALUE_CASE_BY_SEGMENT))
     print("\nAssumptions:")
     for line in case.statements():
         print(f"  - {line}")
@@ -1073,7 +903,7 @@ def _analyze_impact(args: argparse.Namespace) -> int:
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:
-    from analytics import segmentation
+    from analytics import segmentation, views
 
     if args.k is not None and args.k < 2:
         _err("error: --k must be at least 2")
@@ -1120,6 +950,7 @@ def _analyze_segments(args: argparse.Namespace) -> int:
             "stability": None if math.isnan(seg.stability) else seg.stability,
             "loose": seg.is_loose,
             "structure": seg.structure_note,
+            "thin": seg.thin_note,
             "saved_version": version,
             "segments": _records(seg.profiles[columns]),
         }
@@ -1128,28 +959,21 @@ def _analyze_segments(args: argparse.Namespace) -> int:
     chosen = "fixed" if args.k else "by BIC" if seg.method == "gmm" else "by silhouette"
     scores = ", ".join(f"k={k}: {v:.3f}" for k, v in seg.silhouette_by_k.items())
     print(f"{seg.k} segments of {len(features):,} customers ({seg.method}, k {chosen}; silhouette {scores})")
-    print(f"{seg.structure_note}\n")
-    shown = seg.profiles.assign(
-        share=seg.profiles["share"].map("{:.0%}".format),
-        revenue_share=seg.profiles["revenue_share"].map("{:.0%}".format),
-        nps=[
-            "no answers" if n == 0 else f"{round(s):+d} [{round(lo):+d}, {round(hi):+d}]"
-            for s, lo, hi, n in seg.profiles[["nps", "nps_low", "nps_high", "nps_n"]].to_numpy()
-        ],
-    )
-    shown_columns = ["segment", "customers", "share", "revenue_share", "nps"]
-    if seg.method == "gmm":
-        shown = shown.assign(membership=seg.profiles["membership"].map("{:.2f}".format))
-        shown_columns.append("membership")
-    print(shown[shown_columns].to_string(index=False))
+    print(seg.structure_note)
+    if seg.thin_note:
+        print(seg.thin_note)
+    print()
+    shown = [c for c in views.SEGMENTS if c != "named_for"] + (["membership"] if seg.method == "gmm" else [])
+    print(views.text(seg.profiles.rename(columns={"segment": "segment_name"}), shown))
     if version is not None:
         print(f"\nsaved to {segmentation.SEGMENT_TABLE} (version {version}); use --by behaviour_segment")
     return EXIT_OK
 
 
 def _analyze_drivers(args: argparse.Namespace) -> int:
-    from analytics import drivers, filters
+    from analytics import drivers, filters, names, views
     from analytics.errors import UsageError
+    from analytics.ui.columns import fmt_interval
 
     wh, scope = _open_scope(args)
     moment = _moment(wh, args.moment) if args.moment else None
@@ -1181,32 +1005,26 @@ def _analyze_drivers(args: argparse.Namespace) -> int:
         return EXIT_OK
     where = f" at {args.moment}" if moment else ""
     print(f"scope: {scope.describe()}")
-    print(f"what drives {args.outcome}{where} (post-contact responses; {result.method.upper()}, {result.missing})")
+    print(
+        f"What drives {names.phrase(args.outcome)}{where} (post-contact responses; {result.method.upper()}, "
+        f"{result.missing})"
+    )
     if result.is_empty:
         print(note)
         return EXIT_OK
     ci = (
-        f" [{result.r2_low:.3f}, {result.r2_high:.3f}]"
+        f" (95% CI {result.r2_low:.3f} to {result.r2_high:.3f})"
         if result.r2_low is not None and result.r2_high is not None
         else ""
     )
     print(f"R² {result.r2:.3f}{ci} from {result.n:,} responses by {result.customers:,} customers\n")
 
-    def bounded(value: float, low: float, high: float, form: str) -> str:
-        inside = f" [{low:{form}}, {high:{form}}]" if low == low and high == high else ""
-        return f"{value:{form}}{inside}"
-
     t = result.table.sort_values("share", ascending=False)
-    shown = t.assign(
-        importance=[bounded(v, lo, hi, ".3f") for v, lo, hi in t[["importance", "low", "high"]].to_numpy()],
-        share=[bounded(v, lo, hi, ".0%") for v, lo, hi in t[["share", "share_low", "share_high"]].to_numpy()],
-        performance=t["performance"].map(lambda v: "" if v != v else f"{v:.2f}"),
-        top2=t["top2"].map(lambda v: "" if v != v else f"{v:.0%}"),
-    )
-    print(shown[["attribute", "kind", "importance", "share", "performance", "top2", "action"]].to_string(index=False))
-    print("\nshare of the explained variance by kind (95% bootstrap intervals, customers resampled):")
+    print(views.text(t.rename(columns={"action": "driver_action"}), views.DRIVERS))
+    print("\nShare of the explained variance by kind (95% bootstrap intervals, customers resampled):")
     for row in result.split.itertuples(index=False):
-        print(f"  {row.kind:<12} {bounded(row.share, row.share_low, row.share_high, '.0%')}")
+        share = fmt_interval("importance_share_ci", row.share, row.share_low, row.share_high)
+        print(f"  {names.name(row.kind):<12} {share}")
     if note:
         print(f"\n{note}")
     return EXIT_OK
@@ -1230,7 +1048,7 @@ def _standard_defaults() -> Any:
 
 
 def _analyze_benchmarks(args: argparse.Namespace) -> int:
-    from analytics import benchmarks, filters
+    from analytics import benchmarks, filters, views
 
     wh, scope = _open_scope(args)
     targets = {target: getattr(args, flag[2:].replace("-", "_")) for flag, target, _, _ in STANDARD_OPTIONS}
@@ -1246,52 +1064,25 @@ def _analyze_benchmarks(args: argparse.Namespace) -> int:
     print(f"scope: {scope.describe()}")
     for line in benchmarks.summary(result.distances, result.stages, result.scorecard, result.share, result.ramp):
         print("  - " + line)
-    items = result.items.assign(answer=result.items["answer"].fillna("(not answered)"))
-    print("\nself-assessment against the published profiles (shares of executives saying yes; secondary source):")
+    print("\nSelf-assessment against the published profiles (shares of executives saying yes; secondary source):")
+    print(views.text(result.items, views.PROFILE_ITEMS))
     print(
-        items[["question_id", "answer", "iconic_figure", "all_figure", "poor_figure", "resembles"]]
-        .fillna("")
-        .to_string(index=False)
-    )
-    print(
-        f"\ndistance to iconic: {result.distance_to_iconic:.1f} points"
+        f"\nDistance to iconic: {result.distance_to_iconic:.1f} points"
         if result.distance_to_iconic is not None
-        else "\ndistance to iconic: no answers to compare"
+        else "\nDistance to iconic: no answers to compare"
     )
     if note:
         print(f"\n{note}")
         return EXIT_OK
-    print(f"\nstance by journey stage, said against shown ({result.rule.describe()})")
-    stages = result.stages.assign(
-        nps=[_bounded(v, lo, hi) for v, lo, hi in result.stages[["nps", "nps_low", "nps_high"]].to_numpy()],
-        said=result.stages["said"].fillna("(not answered)"),
-    )
-    print(stages[["journey_stage", "survey_stage", "said", "shown", "n", "nps"]].to_string(index=False))
-    print(f"\npartners against the standard ({standard.describe()})")
-    card = result.scorecard
-    shown = card.assign(
-        nps=[_bounded(v, lo, hi) for v, lo, hi in card[["nps", "nps_low", "nps_high"]].to_numpy()],
-        csat=card["csat"].map(lambda v: "" if v != v else f"{v:.0%}"),
-        fcr=card["fcr"].map(lambda v: "" if v != v else f"{v:.0%}"),
-        escalated=card["escalation_rate"].map(lambda v: "" if v != v else f"{v:.0%}"),
-        asa=card["asa_seconds"].map(lambda v: "" if v != v else f"{v:.0f}s"),
-        cost=card["cost_per_contact"].map(lambda v: "" if v != v else f"{v:.2f}"),
-        meets=card["meets_standard"].map({True: "yes", False: "no"}),
-        unmet=card["unmet"].fillna(""),
-    )
-    columns = ["handled_by", "volume", "n", "nps", "csat", "asa", "fcr", "escalated", "cost", "meets", "unmet"]
-    print(shown[columns].to_string(index=False))
+    print(f"\nStance by journey stage, said against shown ({result.rule.describe()})")
+    print(views.text(result.stages, views.STAGES))
+    print(f"\nPartners against the standard ({standard.describe()})")
+    print(views.text(result.scorecard, views.SCORECARD))
     print(f"  {result.share.note}")
     for handler in dict.fromkeys(result.ramp["handled_by"]):
         sentence = benchmarks.ramp_sentence(result.ramp[result.ramp["handled_by"] == handler], kpi=args.kpi)
         print(f"\nfirst weeks: {sentence}")
     return EXIT_OK
-
-
-def _bounded(value: float, low: float, high: float) -> str:
-    if value != value:
-        return ""
-    return f"{value:+.1f} [{low:+.1f}, {high:+.1f}]" if low == low and high == high else f"{value:+.1f}"
 
 
 def _moment(wh: Any, text: str) -> tuple[str | None, str | None]:

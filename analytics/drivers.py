@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from analytics import filters, schema
+from analytics import filters, names, schema
 from analytics.actions import DELIGHT, FIX, MAINTAIN, RIGHT_SIZE, UNCLEAR, evidence
 from analytics.filters import ALL_DATA, Filters
 from analytics.warehouse import Warehouse, sample_note, sampled_share
@@ -93,6 +93,7 @@ TABLE_COLUMNS = (
     "share_low",
     "share_high",
     "performance",
+    "performance_on_scale",
     "top2",
     "performance_scaled",
     "n",
@@ -829,18 +830,14 @@ def rating_drivers(wh: Warehouse) -> list[str]:
 def _resolve(wh: Warehouse, drivers: Sequence[str] | None) -> list[_Driver]:
     catalogue = attribute_catalogue(wh).set_index("attribute")
     ratings = rating_drivers(wh)
-    names = list(ratings) if drivers is None else list(dict.fromkeys(drivers))
+    rated = list(ratings) if drivers is None else list(dict.fromkeys(drivers))
     out = []
-    for name in names:
+    for name in rated:
         attr = name[len(schema.RATING_PREFIX) :] if name.startswith(schema.RATING_PREFIX) else name
         if attr in ratings:
             row = catalogue.loc[attr] if attr in catalogue.index else None
             kind = str(row["kind"]) if row is not None and row["kind"] in ("tactile", "emotive") else "unclassified"
-            label = (
-                str(row["label"])
-                if row is not None and isinstance(row["label"], str)
-                else attr.replace("_", " ").capitalize()
-            )
+            label = str(row["label"]) if row is not None and isinstance(row["label"], str) else names.name(attr)
             scale = None
             if row is not None and pd.notna(row["scale_min"]) and pd.notna(row["scale_max"]):
                 scale = (float(row["scale_min"]), float(row["scale_max"]))
@@ -992,6 +989,12 @@ def driver_analysis(
         label=[d.label for d in answered],
         kind=[d.kind for d in answered],
         performance=perf,
+        performance_on_scale=[
+            (f"{p:.2f} on {d.scale[0]:g}-{d.scale[1]:g}" if d.scale is not None else f"{p:.2f}")
+            if not math.isnan(p)
+            else "—"
+            for p, d in zip(perf, answered, strict=True)
+        ],
         top2=top2,
         performance_scaled=scaled,
         n=counts,

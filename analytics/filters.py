@@ -31,6 +31,7 @@ import ibis
 import pandas as pd
 from ibis import _
 
+from analytics import names
 from analytics.warehouse import Warehouse
 
 ResponseKind = Literal["relationship", "transactional", "all"]
@@ -57,7 +58,7 @@ class Filters:
             parts.append(f"{self.start or '…'} to {self.end or '…'}")
         for label, values in (("segment", self.segments), ("region", self.regions), ("channel", self.channels)):
             if values:
-                parts.append(f"{label}: {', '.join(values)}")
+                parts.append(f"{label}: {', '.join(names.name(v) for v in values)}")
         return "; ".join(parts) or "all data"
 
     def slug(self) -> str:

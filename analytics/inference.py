@@ -15,6 +15,7 @@ Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -220,3 +221,48 @@ def kish_effective_n(weights: np.ndarray) -> float:
     w = np.asarray(weights, dtype=float)
     square = float((w**2).sum())
     return float(w.sum() ** 2 / square) if square > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A straight-line trend through estimates made at several times: ``slope`` per unit of time
+    with its interval and p-value, over ``periods`` estimates."""
+
+    slope: float
+    low: float
+    high: float
+    p_value: float
+    periods: int
+    #: How much more the estimates scatter about the line than their own errors allow (1 = as
+    #: expected); the slope's variance is widened by this factor when it is above 1.
+    dispersion: float
+
+
+def weighted_trend(t: np.ndarray, y: np.ndarray, se: np.ndarray, *, confidence: float = 0.95) -> Trend:
+    """The inverse-variance weighted least-squares slope of ``y`` (each with standard error ``se``)
+    on ``t``.
+
+    Real period-to-period swings beyond sampling error would make a slope read from the standard
+    errors alone too sure of itself, so its variance is multiplied by the residual dispersion
+    (the weighted residual sum of squares over its degrees of freedom) when that exceeds 1, and the
+    interval uses Student's t on ``periods - 2`` degrees of freedom: the multiplicative
+    overdispersion model of meta-regression (Thompson and Sharp 1999, Statistics in Medicine
+    18:2693). NaN throughout with fewer than three usable estimates.
+    """
+    t, y, se = (np.asarray(a, dtype=float) for a in (t, y, se))
+    keep = np.isfinite(t) & np.isfinite(y) & np.isfinite(se) & (se > 0)
+    t, y, se = t[keep], y[keep], se[keep]
+    k = len(t)
+    if k < 3 or np.ptp(t) == 0:
+        nan = float("nan")
+        return Trend(nan, nan, nan, nan, k, nan)
+    w = 1 / se**2
+    t_bar, y_bar = np.average(t, weights=w), np.average(y, weights=w)
+    sxx = float(np.sum(w * (t - t_bar) ** 2))
+    slope = float(np.sum(w * (t - t_bar) * (y - y_bar)) / sxx)
+    residuals = y - (y_bar + slope * (t - t_bar))
+    dispersion = float(np.sum(w * residuals**2) / (k - 2))
+    se_slope = math.sqrt(max(dispersion, 1.0) / sxx)
+    quantile = float(stats.t.ppf(0.5 + confidence / 2, k - 2))
+    p = float(2 * stats.t.sf(abs(slope) / se_slope, k - 2))
+    return Trend(slope, slope - quantile * se_slope, slope + quantile * se_slope, p, k, dispersion)

@@ -447,6 +447,8 @@ class _Batch:
                 con.execute("CREATE TEMP TABLE raw AS SELECT * FROM read_parquet(?)", [str(self.path)])
             else:
                 m = self.mapping
+                if kind == "gzip":
+                    _check_gzip_whole(self.path, self.label)
                 header = _csv_header(self.path, m, self.label)
                 columns = ", ".join(f"'{_sql_str(c)}': 'VARCHAR'" for c in header)
                 con.execute(
@@ -958,6 +960,27 @@ def _check_distinct(names: list[str], label: str) -> None:
         raise _Rejected(
             _structural("distinct_columns", ", ".join(repeated), f"{label}: the header repeats column(s) {repeated}")
         )
+
+
+def _check_gzip_whole(path: Path, label: str) -> None:
+    """Reject a gzip file whose stream ends before its end marker: a file cut short in transfer.
+    Read as far as it goes, it would lose its last rows without a word, or fail on a half line as
+    if a row were malformed."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(4 * 1024 * 1024):
+                pass
+    except EOFError:
+        raise _Rejected(
+            _structural(
+                "readable",
+                None,
+                f"{label}: the gzip stream ends early, so the file is incomplete (cut short in transfer or while "
+                "being written); nothing was loaded; copy the whole file again",
+            )
+        ) from None
+    except (OSError, zlib.error) as exc:
+        raise _Rejected(_structural("readable", None, f"{label}: the gzip stream is broken ({exc})")) from None
 
 
 def _read_error(label: str, exc: duckdb.Error, mapping: Mapping) -> str:

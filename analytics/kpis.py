@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -82,6 +82,8 @@ class Kpi:
     better: str = "up"
     #: Whether the change is significant at 5% (None: no test applies).
     significant: bool | None = None
+    #: What the change is measured against: a period ("2025-Q4") or a day ("2025-12-31").
+    against: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,6 +95,26 @@ class Kpi:
         if self.key == "churn_rate" and self.delta is not None:
             return f"{self.delta - 1:+.0%} ({self.change})"
         return self.change
+
+    @property
+    def badge(self) -> str | None:
+        """What a tile's arrow says: the signed change and what it is against, e.g. "+2.1 vs
+        2025-Q4" or, for a churn rate ratio of x0.90, "-10% vs 2026-Q1". None where there is no
+        change to show: none measured, or none at the precision shown (no arrow for "+0.0")."""
+        if self.delta is None or self.change == "—":
+            return None
+        text = f"{self.delta - 1:+.0%}" if self.key == "churn_rate" else self.change
+        if text.lstrip("+-$").rstrip("%") in ("0", "0.0", "0.00"):
+            return None
+        return f"{text} vs {self.against}" if self.against else text
+
+    @property
+    def badge_colour(self) -> Literal["normal", "inverse", "off"]:
+        """How a tile colours its arrow: grey unless the change is significant, then green when it
+        goes the good way (a fall in churn is good)."""
+        if not self.significant:
+            return "off"
+        return "normal" if self.better == "up" else "inverse"
 
 
 def nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
@@ -132,6 +154,7 @@ def nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
         _number(est.high) if est.n else None,
         delta,
         significant=significant,
+        against=h.previous_period.label if h.change is not None and h.previous_period is not None else "",
     )
 
 
@@ -173,6 +196,7 @@ def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
         delta,
         better="down",
         significant=significant,
+        against=c.previous.period.label if c.previous is not None and c.previous.period is not None else "",
     )
 
 
@@ -208,7 +232,8 @@ def lifetime_kpis(t: Lifetime) -> list[Kpi]:
             change = f"{delta:+.1f}"
             note = f"{was} ({figure('months', old[key])}); no test: the two share most customers"
         numbers = (_number(row[key]), _number(row[f"{key}_low"]), _number(row[f"{key}_high"]))
-        out.append(Kpi(key, label, when, shown, interval, change, note, who, *numbers, delta))
+        against = _as_of(before) if before is not None else ""
+        out.append(Kpi(key, label, when, shown, interval, change, note, who, *numbers, delta, against=against))
     return out
 
 
@@ -257,6 +282,7 @@ def equity_kpis(e: Equity) -> list[Kpi]:
                 _number(high),
                 delta,
                 better="down" if key == "value_at_risk" else "up",
+                against=before.as_of.isoformat() if before is not None and before.as_of else "",
             )
         )
     return out

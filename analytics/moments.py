@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import advocacy, filters, inference
+from analytics import advocacy, filters, inference, names
 from analytics.actions import (
     ALL_MET,
     DELIGHT,
@@ -98,7 +98,7 @@ class MetRule:
         if self.resolved:
             parts.append("resolved")
         if self.wait_targets:
-            waits = ", ".join(f"{c} {_duration(s)}" for c, s in sorted(self.wait_targets.items()))
+            waits = ", ".join(f"{names.phrase(c)} {_duration(s)}" for c, s in sorted(self.wait_targets.items()))
             parts.append(f"waited no longer than the channel's target ({waits})")
         if self.max_transfers is not None:
             parts.append(f"transferred at most {self.max_transfers} time{'s' if self.max_transfers != 1 else ''}")
@@ -499,13 +499,15 @@ def pareto(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     return out[columns]
 
 
-def moment_name(row: dict[str, object]) -> str:
-    """A moment in words: "billing dispute (pay)", with the handler or channel when the map is split."""
-    name = f"{str(row['contact_reason']).replace('_', ' ')} ({row['journey_stage']})"
+def moment_name(row: Mapping[str, object], *, in_sentence: bool = True) -> str:
+    """A moment in words: "billing dispute (pay)" inside a sentence, "Billing dispute (pay)" as a
+    table cell or a label (``in_sentence=False``), with the handler or channel when the map is split."""
+    reason = names.phrase(row["contact_reason"]) if in_sentence else names.name(row["contact_reason"])
+    text = f"{reason} ({names.phrase(row['journey_stage'])})"
     for split in ("channel", "handled_by"):
         if split in row and row[split] is not None:
-            name += f", {str(row[split]).replace('_', ' ')}"
-    return name
+            text += f", {names.phrase(row[split])}"
+    return text
 
 
 def action_sentence(row: Mapping[str, Any], rule: ActionRule | None = None) -> str:

@@ -11,8 +11,10 @@ import math
 
 import pandas as pd
 
+from analytics import names
 from analytics.actions import UNCLEAR
-from analytics.advocacy import DEFF_SHOWN, RESPONSE_WORDS, Headline, NPSEstimate
+from analytics.advocacy import DEFF_SHOWN, MIN_N, RESPONSE_WORDS, Headline, LongRun, NPSEstimate
+from analytics.moments import moment_name
 from analytics.priorities import TIERS, PriorityList
 from analytics.survival import CHURN_PER, ChurnHeadline
 from analytics.ui.columns import fmt, money, spec
@@ -29,10 +31,6 @@ SUBJECTS = {
     "journey_stage": "contacts at the {} stage",
     "contact_reason": "{} contacts",
 }
-
-
-def _words(value: object) -> str:
-    return str(value).replace("_", " ")
 
 
 def _cap(text: str) -> str:
@@ -83,13 +81,20 @@ def group_sentence(groups: pd.DataFrame, by: str) -> str:
     label = spec(by).label.lower()
     if groups.empty:
         return f"There are no responses to cut by {label} in this scope."
+    if len(groups) == 1:
+        only = SUBJECTS.get(by, "{}").format(names.phrase(groups["group"].iloc[0]))
+        one = only.startswith("the ")
+        return (
+            f"Only {only} {'is' if one else 'are'} in this scope, so there is no rest to compare "
+            f"{'it' if one else 'them'} with; cut by another dimension."
+        )
     significant = groups[groups["significant"].fillna(False).astype(bool)]
     small = int(groups["small_n"].sum())
     caveat = f" {_count(small, 'of the', len(groups))} fewer than 30 responses." if small else ""
     if significant.empty:
         return f"No {label} differs significantly from the rest (Holm-adjusted, 5%).{caveat}"
     row = significant.loc[significant["diff"].abs().idxmax()]
-    subject = SUBJECTS.get(by, "{}").format(_words(row["group"]))
+    subject = SUBJECTS.get(by, "{}").format(names.phrase(row["group"]))
     side = "above" if row["diff"] > 0 else "below"
     others = len(significant) - 1
     more = f" {others} other group{' also differs' if others == 1 else 's also differ'}." if others else ""
@@ -103,6 +108,55 @@ def group_sentence(groups: pd.DataFrame, by: str) -> str:
 def _count(k: int, of: str, n: int) -> str:
     """``1 of the 3 groups has`` / ``2 of the 3 groups have``."""
     return f"{k} {of} {n} groups {'has' if k == 1 else 'have'}"
+
+
+def trend_sentence(lr: LongRun) -> str:
+    """The long-run trend in one sentence, e.g. "Over 3.0 years (Jul 2023 to Jun 2026), post-contact
+    NPS fell by 4.3 points a year (95% CI -5.6 to -3.0), about 13 points in all: a significant
+    long-run decline." """
+    words = RESPONSE_WORDS[lr.responses]
+    t = lr.trend
+    if lr.first is None or lr.last is None or math.isnan(t.slope):
+        return f"Too few periods with {MIN_N} or more {words} answers to read a long-run trend."
+    span = f"Over {lr.years:.1f} years ({lr.first:%b %Y} to {lr.last:%b %Y}, {t.periods} {lr.period}s)"
+    bounds = f"95% CI {fmt('diff', t.low)} to {fmt('diff', t.high)}"
+    if t.p_value >= 0.05:
+        return f"{span}, {words} NPS shows no clear long-run trend: {fmt('diff', t.slope)} points a year ({bounds})."
+    moved = "rose" if t.slope > 0 else "fell"
+    total = abs(t.slope) * lr.years
+    return (
+        f"{span}, {words} NPS {moved} by {abs(t.slope):.1f} points a year ({bounds}), about {total:.0f} points in "
+        f"all: a significant long-run {'rise' if t.slope > 0 else 'decline'}."
+    )
+
+
+def value_sentences(grid: pd.DataFrame, economics: pd.DataFrame) -> list[str]:
+    """Where the revenue sits by what customers say (``advocacy.value_advocacy_grid`` and
+    ``advocacy_economics``): how much of the top tier's revenue comes from customers who never
+    answered, and whether detractors or promoters bring more revenue, said only where the two
+    means' 95% intervals do not overlap."""
+    out = []
+    top = grid[grid["revenue_tier"].astype(str) == "vital few"]
+    if not top.empty and top["revenue"].sum() > 0:
+        silent = float(top.loc[top["advocacy"].astype(str) == "no answer", "revenue"].sum() / top["revenue"].sum())
+        if silent >= 0.2:
+            out.append(
+                f"Customers who never answered a relationship survey hold {silent:.0%} of the vital few's revenue "
+                "(the top 20% of customers by revenue): what they think is unknown where the money is."
+            )
+    by = economics.set_index(economics["advocacy"].astype(str))
+    if {"promoter", "detractor"} <= set(by.index):
+        d, p = by.loc["detractor"], by.loc["promoter"]
+        means = (
+            f"{money(d['monthly_revenue'])} a month against {money(p['monthly_revenue'])} (95% CIs "
+            f"{money(d['monthly_revenue_low'])} to {money(d['monthly_revenue_high'])} and "
+            f"{money(p['monthly_revenue_low'])} to {money(p['monthly_revenue_high'])})"
+        )
+        if d["monthly_revenue_low"] > p["monthly_revenue_high"]:
+            out.append(f"Detractors bring more revenue than promoters: {means}.")
+        elif p["monthly_revenue_low"] > d["monthly_revenue_high"]:
+            out.append(f"Promoters bring more revenue than detractors: {means}.")
+    return out
 
 
 def advocacy_summary(relationship: Headline, post_contact: Headline, groups: pd.DataFrame, by: str) -> list[str]:
@@ -225,11 +279,11 @@ def what_matters(plist: PriorityList) -> str:
     if row["tier"] == TIERS[0]:
         level = f"{plist.confidence:.0%} interval" if plist.confidence else "interval"
         return (
-            f"What matters most is {row['moment']}: {swing}, and fixing it keeps about {money(row['value'])} of "
+            f"What matters most is {moment_name(row)}: {swing}, and fixing it keeps about {money(row['value'])} of "
             f"lifetime margin a year ({level} {money(row['value_low'])} to {money(row['value_high'])})."
         )
     why = "no moment's money is sure to be above zero" if plist.case is not None else "the value case was not run"
-    return f"What matters most is {row['moment']}: {swing}; {why}, so it leads on net promoters at stake."
+    return f"What matters most is {moment_name(row)}: {swing}; {why}, so it leads on net promoters at stake."
 
 
 def what_to_do(plist: PriorityList, *, top: int = 3) -> str:
@@ -242,9 +296,9 @@ def what_to_do(plist: PriorityList, *, top: int = 3) -> str:
     groups: list[tuple[str, list[str]]] = []
     for row in first.to_dict("records"):
         if groups and groups[-1][0] == row["action"]:
-            groups[-1][1].append(row["moment"])
+            groups[-1][1].append(moment_name(row))
         else:
-            groups.append((row["action"], [row["moment"]]))
+            groups.append((row["action"], [moment_name(row)]))
     phrases = [f"{action.lower()} {_join(names)}" for action, names in groups]
     text = _cap("; then ".join(phrases)) + (" first" if len(first) > 1 else "")
     sure = first[first["tier"] == TIERS[0]]

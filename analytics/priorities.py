@@ -157,7 +157,7 @@ def rank(table: pd.DataFrame, case: impact.ValueCase | None, actions: ActionRule
     out["action"] = [a for a, _ in reconciled]
     out["evidence_note"] = [note for _, note in reconciled]
     out["tier"] = [_tier(a, m) for a, m in zip(out["action"], out["money"], strict=True)]
-    out["moment"] = [moments.moment_name(r) for r in out[keys].to_dict("records")]
+    out["moment"] = [moments.moment_name(r, in_sentence=False) for r in out[keys].to_dict("records")]
     tier = out["tier"].map({t: i for i, t in enumerate(TIERS)})
     # One sort key per tier: money in the first, net promoters in the second, volume after.
     key = pd.Series(
@@ -243,7 +243,7 @@ def sentence(row: dict[str, Any], rule: ActionRule | None = None, *, confidence:
     """What to do about one moment of the list, with its money where the value case has some."""
     rule = rule or ActionRule()
     text = moments.action_sentence(row, rule)
-    name, note = row["moment"], row.get("evidence_note", "")
+    name, note = moments.moment_name(row), row.get("evidence_note", "")
     swing = f"{row['swing']:+.0f} points (95% CI {row['swing_low']:+.0f} to {row['swing_high']:+.0f})"
     if note == SMALL_BUT_PAYS:
         text = (

@@ -102,6 +102,9 @@ Method = Literal["kmeans", "gmm"]
 METHODS: tuple[Method, ...] = ("kmeans", "gmm")
 
 SILHOUETTE_SAMPLE = 5_000
+#: The fewest customers a segment is expected to hold on average: fewer cannot be profiled (an NPS
+#: needs 30 answers to have an interval), so a k above customers / 30 is refused.
+MIN_SEGMENT_CUSTOMERS = 30
 #: Native threads (OpenMP, BLAS) a model fit may use.
 FIT_THREADS = 1
 #: From this many customers, k-means starts from centres found on a sample of ``SEED_SAMPLE``.
@@ -238,6 +241,20 @@ class Segmentation:
             )
         return f"These segments are well separated and come back when the data is resampled ({measured})."
 
+    @property
+    def thin_note(self) -> str:
+        """Which segments hold too few customers, or too few answers, to profile: "" if none."""
+        if self.is_empty:
+            return ""
+        p = self.profiles
+        small = p[(p["customers"] < MIN_SEGMENT_CUSTOMERS) | (p["nps_n"] < MIN_SEGMENT_CUSTOMERS)]
+        if small.empty:
+            return ""
+        return (
+            f"{len(small)} of {len(p)} segments have fewer than {MIN_SEGMENT_CUSTOMERS} customers or answers: too "
+            "few to profile, so their NPS and differences say little."
+        )
+
 
 PROFILE_COLUMNS: tuple[str, ...] = (
     "segment_id", "customers", "share", "revenue_share", *DESCRIBED, "membership",
@@ -341,13 +358,14 @@ def segment_customers(
     Returns
     -------
     Segmentation
-        Empty, with a ``note``, when the customers are too few for the segments asked for (k needs
-        more than k customers).
+        Empty, with a ``note``, when the customers are too few for any k in ``k_range`` (each
+        segment needs ``MIN_SEGMENT_CUSTOMERS`` on average).
 
     Raises
     ------
     ValueError
-        For an unknown method, a fixed ``k`` below 2, or features without the needed columns.
+        For an unknown method, a fixed ``k`` below 2 or above customers / ``MIN_SEGMENT_CUSTOMERS``,
+        or features without the needed columns.
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use 'kmeans' or 'gmm'")
@@ -356,10 +374,21 @@ def segment_customers(
         raise ValueError(f"features lack column(s) {missing}; build them with customer_features()")
     if k is not None and k < 2:
         raise ValueError(f"k must be at least 2 to make segments, got {k}")
-    candidates = [k] if k is not None and k < len(features) else [c for c in k_range if 2 <= c < len(features)]
-    if k is not None and k >= len(features) or not candidates:
-        asked = f"{k} segments" if k is not None else f"segments (k from {min(k_range)} to {max(k_range)})"
-        return no_segments(f"{len(features):,} customers in scope are too few to make {asked}.", method=method)
+    most = len(features) // MIN_SEGMENT_CUSTOMERS
+    if k is not None and k > most:
+        raise ValueError(
+            f"{len(features):,} customers in scope can support at most {max(most, 1)} segment"
+            f"{'s' if most != 1 else ''} of {MIN_SEGMENT_CUSTOMERS} or more customers each (fewer cannot be "
+            f"profiled), not {k}; ask for fewer segments or widen the scope"
+        )
+    candidates = [k] if k is not None else [c for c in k_range if 2 <= c <= most]
+    if not candidates:
+        asked = f"segments (k from {min(k_range)} to {max(k_range)})"
+        return no_segments(
+            f"{len(features):,} customers in scope are too few to make {asked}: each segment needs "
+            f"{MIN_SEGMENT_CUSTOMERS} customers to be profiled.",
+            method=method,
+        )
     if features[list(FEATURES)].isna().any(axis=None):
         return no_segments("No contacts in scope: segments are built from how customers get in touch.", method=method)
     # The fit sees customers in one fixed order, so the order they came in cannot change it.

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from ibis import _
 from lifelines.utils import concordance_index
 from scipy import stats
 
-from analytics import advocacy, filters, inference, periods
+from analytics import advocacy, filters, inference, names, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
@@ -633,9 +633,9 @@ def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
     arrays = (table["duration"].to_numpy(float), table["event"].to_numpy(bool), table["entry"].to_numpy(float))
     statistic, df = _logrank(*arrays, labels)
     pairs = []
-    names = [g for g, _rows in groups]
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
+    group_names = [g for g, _rows in groups]
+    for i, a in enumerate(group_names):
+        for b in group_names[i + 1 :]:
             mask = (labels == a) | (labels == b)
             duration, event, entry = (x[mask] for x in arrays)
             s, _df = _logrank(duration, event, entry, labels[mask])
@@ -840,8 +840,7 @@ def cox_partial_likelihood(
     codes, levels = (
         pd.factorize(np.asarray(strata, dtype=object)) if strata is not None else (np.zeros(len(x), int), [""])
     )
-    names = [str(v) for v in levels]
-    parts = [np.flatnonzero(codes == k) for k in range(len(names))]
+    parts = [np.flatnonzero(codes == k) for k in range(len(levels))]
 
     strata_ = [_Stratum(xc[rows], start[rows], stop[rows], event[rows]) for rows in parts]
 
@@ -877,7 +876,7 @@ def cox_partial_likelihood(
     else:
         raise SurvivalError("the Cox model did not converge; drop a covariate with few events")
     baseline = {}
-    for name, stratum in zip(names, strata_, strict=True):
+    for name, stratum in zip([str(v) for v in levels], strata_, strict=True):
         baseline[name] = (stratum.times, np.cumsum(stratum.terms(beta)[3]))
     return CoxFit(
         terms=tuple(terms or (f"x{k}" for k in range(x.shape[1]))),
@@ -946,9 +945,28 @@ COVARIATE_LABELS = {
 }
 
 
+#: The covariates inside a sentence ("adjusted for segment, region and unresolved contacts in 90 days").
+COVARIATE_WORDS = {
+    "segment": "segment",
+    "region": "region",
+    "plan": "plan",
+    "nps_category": "last relationship answer",
+    "behaviour_segment": "behaviour segment",
+    "unresolved_90d": "unresolved contacts in the last 90 days",
+    "escalations_90d": "escalations in the last 90 days",
+    "ltr": "likelihood to recommend",
+}
+
+
+def _listed(items: Iterable[str]) -> str:
+    """ "a, b and c"."""
+    words = list(items)
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else "".join(words)
+
+
 def _term_label(covariate: str, level: str) -> str:
-    name = COVARIATE_LABELS.get(covariate, covariate.replace("_", " "))
-    return f"{name}: {level}" if level else name
+    name = COVARIATE_LABELS.get(covariate, names.phrase(covariate))
+    return f"{name}: {names.name(level)}" if level else name
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -1469,11 +1487,17 @@ def what_if(
     if reduce_by is None:
         now = now[now[covariate].astype(str) == from_level]
         changed = now.assign(**{covariate: to_level})
-        description = f"{len(now):,} active {covariate} '{from_level}' customers become '{to_level}'"
+        what = COVARIATE_WORDS.get(covariate, names.phrase(covariate))
+        description = (
+            f"{len(now):,} active customers whose {what} is {names.phrase(from_level)} move to {names.phrase(to_level)}"
+        )
     else:
         now = now[now[covariate] > 0]
         changed = now.assign(**{covariate: now[covariate] * (1 - reduce_by)})
-        description = f"{covariate} falls by {reduce_by:.0%} for the {len(now):,} active customers who had any"
+        what = COVARIATE_WORDS.get(covariate, names.phrase(covariate))
+        description = (
+            f"{what[:1].upper()}{what[1:]} fall by {reduce_by:.0%} for the {len(now):,} active customers who had any"
+        )
     fit = cox.fit_
     months = np.arange(0, horizon_months + 1, dtype=float)
     empty = pd.DataFrame({"month": months, "before": 1.0, "after": 1.0})
@@ -1512,7 +1536,7 @@ def what_if(
         curve=pd.DataFrame({"month": months, "before": before.mean(axis=0), "after": after.mean(axis=0)}),
         note=(
             f"Cox model on {cox.customers:,} customers and {cox.events:,} churns, adjusted for"
-            f" {', '.join(c for c in cox.covariates if c != covariate)}. The change is held for the whole"
+            f" {_listed(COVARIATE_WORDS.get(c, names.phrase(c)) for c in cox.covariates if c != covariate)}. The change is held for the whole"
             f" {horizon_months} months (in reality a category moves at the next survey and a count rolls off),"
             " margin is discounted, and past the last churn seen the baseline hazard continues at its"
             " average over the last observed year. An association, not a proof of cause."

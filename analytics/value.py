@@ -202,13 +202,14 @@ class ExtendedCurve:
         return np.exp(log_s(at) - log_s(np.asarray(since, float)))
 
     def describe(self) -> str:
+        followed = f"{self.followed:.0f} month{'' if round(self.followed) == 1 else 's'}"
         if self.tail == "weibull":
             return (
-                f"Weibull tail past {self.followed:.0f} months: shape {self.parameters['shape']:.2f},"
+                f"Weibull tail past {followed}: shape {self.parameters['shape']:.2f},"
                 f" scale {self.parameters['scale']:.0f} months" + (f" ({self.note})" if self.note else "")
             )
         return (
-            f"shifted-beta-geometric tail past {self.followed:.0f} months: alpha {self.parameters['alpha']:.3f},"
+            f"shifted-beta-geometric tail past {followed}: alpha {self.parameters['alpha']:.3f},"
             f" beta {self.parameters['beta']:.3f} per {self.parameters['renewal_months']:.0f}-month renewal"
         )
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import advocacy, charts, narrative, nonresponse, segmentation
+from analytics import advocacy, charts, kpis, narrative, nonresponse, segmentation, views
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import fmt, spec
 
@@ -50,21 +50,16 @@ if relationship.estimate.n == 0 and post_contact.estimate.n == 0:
 summary = st.container()
 
 cols = st.columns(2)
-for col, h in zip(cols, (relationship, post_contact), strict=True):
-    words = advocacy.RESPONSE_WORDS[h.responses].capitalize()
-    label = f"{words} NPS" + (f" · {h.period.label}" if h.period else "")
+for col, h, key in zip(cols, (relationship, post_contact), ("relationship_nps", "post_contact_nps"), strict=True):
+    tile = kpis.nps_kpi(key, h)
+    label = tile.label + (f" · {tile.period}" if h.period else "")
     est = h.estimate
     if est.n == 0:
         col.metric(label, "—", help=h.note)
         continue
-    delta = f"{fmt('diff', h.change.diff)} vs {h.previous_period.label}" if h.change and h.previous_period else None
-    significant = h.change is not None and h.change.p_value < 0.05
+    significant = bool(tile.significant)
     col.metric(
-        label,
-        fmt("score", est.score),
-        delta=delta,
-        delta_color="normal" if significant else "off",
-        help=spec("nps_ci").help,
+        label, tile.value, delta=tile.badge, delta_color=tile.badge_colour, help=spec("nps_ci").help, border=True
     )
     detail = f"95% CI {fmt('score', est.low)} to {fmt('score', est.high)} · {narrative.responses_phrase(est)}"
     if h.change:
@@ -160,23 +155,18 @@ else:
     st.caption("Bands are 95% intervals; hollow points have fewer than 30 responses.")
 
 st.subheader("Trend")
+quarterly = cached.nps_trend(scope, kind="relationship", period="quarter")
+monthly = cached.nps_trend(scope, kind="transactional")
+for frame, kind, period in ((quarterly, "relationship", "quarter"), (monthly, "transactional", "month")):
+    st.markdown(narrative.trend_sentence(advocacy.long_run(frame, kind=kind, period=period)))
 trend_cols = st.columns(2)
-draw.chart(
-    charts.nps_trend,
-    cached.nps_trend(scope, kind="relationship", period="quarter"),
-    title="Relationship NPS by quarter",
-    place=trend_cols[0],
-)
-draw.chart(
-    charts.nps_trend,
-    cached.nps_trend(scope, kind="transactional"),
-    title="Post-contact NPS by month",
-    place=trend_cols[1],
-)
+draw.chart(charts.nps_trend, quarterly, title="Relationship NPS by quarter", place=trend_cols[0])
+draw.chart(charts.nps_trend, monthly, title="Post-contact NPS by month", place=trend_cols[1])
 st.caption(
     "Relationship NPS counts each customer's latest answer in the quarter; post-contact NPS counts every "
-    "response. Bands are 95% intervals; hollow points have fewer than 30 answers, so their ups and downs are "
-    "mostly noise; diamonds mark a significant change from the period before (Holm)."
+    "response. Bands are 95% intervals. Periods with fewer than 30 answers (between relationship waves, say) are "
+    "hollow points left off the line and its band: their ups and downs are mostly noise. Diamonds mark a "
+    "significant change from the period before (Holm)."
 )
 
 st.subheader("Value × advocacy")
@@ -189,6 +179,8 @@ elif economics is None:
 elif grid.empty:
     st.info("No customers in this scope.")
 else:
+    for sentence in narrative.value_sentences(grid, economics):
+        st.markdown(sentence)
     draw.chart(charts.value_advocacy_heatmap, grid)
     tables.show(
         grid,
@@ -247,7 +239,11 @@ if st.button("Find segments", key="find_segments"):
     st.session_state["segments_requested"] = True
 if st.session_state.get("segments_requested"):
     with st.spinner("Clustering customers…"):
-        seg = cached.segments(scope, method=method, k=k)
+        try:
+            seg = cached.segments(scope, method=method, k=k)
+        except ValueError as exc:  # more segments than the scope's customers can fill
+            st.info(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            st.stop()
     if seg.is_empty:
         st.info(seg.note)
     else:
@@ -258,9 +254,10 @@ if st.session_state.get("segments_requested"):
             st.warning(seg.structure_note)
         else:
             st.caption(seg.structure_note)
+        if seg.thin_note:
+            st.warning(seg.thin_note)
         draw.chart(charts.segment_map, seg.profiles)
-        shown = ["segment_name", "customers", "share", "revenue_share", "segment_nps_ci", "nps_n", "nps_diff"]
-        shown += ["named_for", *segmentation.DESCRIBED] + (["membership"] if method == "gmm" else [])
+        shown = [*views.SEGMENTS, *segmentation.DESCRIBED] + (["membership"] if method == "gmm" else [])
         tables.show(seg.profiles.rename(columns={"segment": "segment_name"}), shown, name="segments", scope=scope)
         st.caption(
             "A segment is named only by differences from the other customers that are significant after Holm's "

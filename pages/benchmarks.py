@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import benchmarks, charts
+from analytics import benchmarks, charts, names, views
 from analytics.ui import cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
 
@@ -52,7 +52,7 @@ for col, profile in zip(cols, by_profile.index, strict=True):
 draw.chart(charts.profile_bars, items)
 tables.show(
     items,
-    ["question", "answer", "iconic_figure", "all_figure", "poor_figure", "resembles", "note", "context", "source"],
+    [*views.PROFILE_ITEMS, "note", "context", "source"],
     name="self_assessment",
     scope=scope,
 )
@@ -70,7 +70,11 @@ with st.expander("Your self-assessment: change an answer"), st.form("assessment"
         options = ["not answered", *q.answers]
         current = stored.get(q.question_id)
         picked = st.selectbox(
-            q.text, options, index=options.index(current) if current in options else 0, key=f"answer_{q.question_id}"
+            q.text,
+            options,
+            index=options.index(current) if current in options else 0,
+            key=f"answer_{q.question_id}",
+            format_func=names.name,
         )
         if picked != "not answered":
             chosen[q.question_id] = picked
@@ -115,7 +119,7 @@ for line in benchmarks.said_against_shown(stages):
     st.markdown(f"- {line}")
 tables.show(
     stages,
-    ["journey_stage", "survey_stage", "said", "shown", "agrees", "n", "contact_nps_ci", "cost_per_contact"],
+    views.STAGES,
     name="stance_by_stage",
     scope=scope,
 )
@@ -150,8 +154,9 @@ st.header("Partners against a common standard")
 cols = st.columns(2)
 cols[0].metric(
     "Partners meeting the standard",
-    f"{share.meeting} of {share.partners}" if share.partners else "—",
-    help="Handlers other than the in-house team that meet every criterion of the standard above.",
+    f"{share.meeting} of {share.judged}" if share.judged else "too few to judge" if share.partners else "—",
+    help=f"Handlers other than the in-house team that meet every criterion of the standard above, of those with "
+    f"at least {standard.min_responses} post-contact responses to judge ({share.judged} of {share.partners}).",
 )
 cols[1].metric(
     "Iconic firms able to hold partners to one (published)",
@@ -161,8 +166,7 @@ cols[1].metric(
 st.caption(share.note)
 tables.show(
     scorecard,
-    ["handled_by", "is_partner", "volume", "n", "contact_nps_ci", "csat_ci", "asa_seconds", "fcr_ci"]
-    + ["escalation_rate_ci", "cost_per_contact", "cost_ratio", "meets_standard", "unmet", "unclear"],
+    views.SCORECARD,
     name="partner_scorecard",
     scope=scope,
 )
@@ -173,7 +177,9 @@ if ramp.empty:
     st.stop()
 cols = st.columns(2)
 with cols[0]:
-    handler = filters.choice("Partner", list(dict.fromkeys(ramp["handled_by"])), key="ramp_partner")
+    handler = filters.choice(
+        "Partner", list(dict.fromkeys(ramp["handled_by"])), key="ramp_partner", format_func=names.name
+    )
 with cols[1]:
     kpi = filters.choice("Judged on", list(benchmarks.RAMP_KPIS), key="ramp_kpi", format_func=lambda k: spec(k).label)
 weeks = cached.partner_ramp(scope, kpi=kpi, standard=standard)

@@ -20,7 +20,7 @@ with cols[0]:
         "Survival by",
         ["none", *dimensions],
         key="by",
-        format_func=lambda d: "everyone" if d == "none" else spec(d).label,
+        format_func=lambda d: "Everyone" if d == "none" else spec(d).label,
     )
 by = None if split == "none" else split
 horizon = cols[1].select_slider("Horizon for mean months (RMST)", options=[12, 24, 36, 48, 60], value=36, key="horizon")
@@ -44,8 +44,8 @@ if churn.value != "—":
     rate[0].metric(
         f"{churn.label} · {churn.period}",
         churn.value,
-        delta=None if churn.change == "—" else f"{churn.signed_change} vs the period before",
-        delta_color="off",
+        delta=churn.badge,
+        delta_color=churn.badge_colour,
         help="Churns per 100 customer-months at risk: each customer counts the time they were a customer in "
         "the period, so joiners and leavers count for part of it.",
     )

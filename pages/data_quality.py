@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import config, narrative, schema
+from analytics import config, names, narrative, schema, views
 from analytics import filters as scopes
 from analytics.errors import IconicError
 from analytics.ingest import ingest_bytes
@@ -16,7 +16,7 @@ scope = filters.current()
 
 with st.expander("Bring in a file", expanded=cached.warehouse() is None):
     limit = config.max_upload_mb()
-    table = st.selectbox("Table", list(schema.TABLES), key="upload_table")
+    table = st.selectbox("Table", list(schema.TABLES), key="upload_table", format_func=names.name)
     upload = st.file_uploader(
         f"CSV, CSV.gz or Parquet (up to {limit} MB)", type=["csv", "gz", "parquet"], key="upload_file"
     )
@@ -45,7 +45,11 @@ with st.expander("Bring in a file", expanded=cached.warehouse() is None):
             failed = pd.DataFrame([c.to_dict() for c in result.failed_checks])
             if not failed.empty:
                 tables.show(
-                    failed, ["rule", "column", "unexpected_count", "message"], name="failed_checks", scope=scope
+                    failed,
+                    ["rule", "column", "unexpected_count", "message"],
+                    name="failed_checks",
+                    scope=scope,
+                    wrap=True,
                 )
 
 if cached.warehouse() is None:
@@ -77,9 +81,10 @@ with st.expander("What the scope keeps"):
 st.subheader("Ingest history")
 tables.show(
     history,
-    ["started_at", "table_name", "status", "rows_in", "rows_committed", "rows_quarantined", "source_file", "message"],
+    views.INGEST_HISTORY,
     name="ingest_history",
     scope=scope,
+    wrap=True,
 )
 
 if not history.empty:
@@ -94,6 +99,7 @@ if not history.empty:
         ["rule", "column", "success", "policy", "unexpected_count", "examples", "message"],
         name="batch_checks",
         scope=scope,
+        wrap=True,
     )
 
 st.subheader("Quarantine")
@@ -106,7 +112,9 @@ else:
         name="quarantine_counts",
         scope=scope,
     )
-    q_table = st.selectbox("Rows from table", counts["table"].unique().tolist(), key="quarantine_table")
+    q_table = st.selectbox(
+        "Rows from table", counts["table"].unique().tolist(), key="quarantine_table", format_func=names.name
+    )
     tables.show(
         cached.quarantined_rows(q_table),
         ["batch_id", "row_number", "reasons", "record"],

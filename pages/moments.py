@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from analytics import charts, moments
+from analytics import charts, moments, narrative, views
+from analytics.moments import moment_name
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import spec
 
@@ -34,7 +35,7 @@ split = filters.choice(
     "Split each moment by",
     ["none", *moments.SPLITS],
     key="split",
-    format_func=lambda d: "nothing" if d == "none" else spec(d).label,
+    format_func=lambda d: "Nothing" if d == "none" else spec(d).label,
 )
 by = None if split == "none" else split
 with st.spinner("The moment map, and what fixing each moment is worth…"):
@@ -52,10 +53,12 @@ if plist.empty:
 
 st.caption(f"{rule.describe()} {actions.describe()}")
 top = plist.top(5)
-if not top.empty:
-    st.subheader("What to do")
-    for line in top["sentence"]:
-        st.markdown(f"- {line}")
+st.subheader("What to do")
+if top.empty:
+    # The section stays, with why it has nothing to say.
+    st.info(narrative.what_to_do(plist))
+for line in top["sentence"]:
+    st.markdown(f"- {line}")
 
 st.subheader("The priority list")
 if valued is None:
@@ -63,8 +66,7 @@ if valued is None:
 st.caption(plist.ranking)
 tables.show(
     plist.table,
-    ["rank", "action", "journey_stage", "contact_reason", "volume", "met_rate", "swing_ci", "at_stake"]
-    + ["answers_needed", "value_ci", "money"],
+    [*views.PRIORITIES, *views.PRIORITIES_MONEY],
     name="priority_list",
     scope=scope,
 )
@@ -84,7 +86,7 @@ if by is not None:
     key = [c for c in ("journey_stage", "contact_reason", by) if c]
     tables.show(
         table,
-        [*key, "volume", "met_rate", "nps_met_ci", "nps_not_met_ci", "swing_ci", "ltr_slope_ci", "at_stake", "action"],
+        [*key, *views.MOMENT_SPLIT],
         name=f"moments_by_{by}",
         scope=scope,
     )
@@ -109,8 +111,8 @@ st.caption(
 )
 
 st.subheader("Inside a moment: what drives the rating")
-moment_names = {"all contacts": None} | {
-    f"{r.contact_reason.replace('_', ' ')} ({r.journey_stage})": (r.journey_stage, r.contact_reason)
+moment_names = {"All contacts": None} | {
+    moment_name(r._asdict(), in_sentence=False): (r.journey_stage, r.contact_reason)
     for r in plist.table.itertuples(index=False)
 }
 cols = st.columns([2, 1, 1])
@@ -157,7 +159,7 @@ else:
         )
     tables.show(
         result.table.sort_values("share", ascending=False).rename(columns={"action": "driver_action"}),
-        ["label", "kind", "importance_ci", "importance_share_ci", "performance", "top2", "driver_action"],
+        views.DRIVERS,
         name="drivers" + (f"_{moment_names[picked][1]}" if moment_names[picked] else ""),
         scope=scope,
     )

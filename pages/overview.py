@@ -50,12 +50,11 @@ if equity is None:
     with columns[3]:
         background.waiting("customer equity and value at risk", cached.equity, scope)
 for column, k in zip(columns, tiles, strict=False):
-    colour = "off" if not k.significant else "normal" if k.better == "up" else "inverse"
     column.metric(
         k.label,
         k.value,
-        delta=None if k.change == "—" else k.signed_change,
-        delta_color=colour,
+        delta=k.badge,
+        delta_color=k.badge_colour,
         help=k.counts,
         border=True,
     )

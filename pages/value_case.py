@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, impact
+from analytics import charts, impact, views
 from analytics.moments import moment_name
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import IMPACT_ALIASES, fmt
@@ -30,6 +30,19 @@ if case is None or case.empty:
 
 ranked = plist.valued()
 estimated = ranked[ranked["status"] == "ok"]
+if estimated.empty:
+    # Never a total of $0 over moments that could not be valued: say why none could.
+    words = {"too few answers": "too few answers on a side", "all met": "every contact met, nothing to fix"}
+    counts = ranked["status"].value_counts()
+    why = "; ".join(f"{n} with {words.get(str(status), str(status))}" for status, n in counts.items())
+    st.info(
+        "No moment can be valued in this scope: each needs relationship answers after both met and missed "
+        f"contacts, and missed contacts to fix ({why}). Widen the date range or the filters."
+    )
+    tables.show(
+        ranked, ["journey_stage", "contact_reason", "status"], name="value_case", scope=scope, aliases=IMPACT_ALIASES
+    )
+    st.stop()
 with st.expander("Improvement per moment: the share of missed contacts a fix would turn into met ones"):
     st.caption("100% fixes every missed contact. The value is proportional to the improvement.")
     slider_cols = st.columns(3)
@@ -38,7 +51,12 @@ with st.expander("Improvement per moment: the share of missed contacts a fix wou
         key = (row.journey_stage, row.contact_reason)
         improve[key] = (
             slider_cols[i % 3].slider(
-                moment_name(row._asdict()), 0, 100, 100, step=5, key=f"improve_{row.journey_stage}_{row.contact_reason}"
+                moment_name(row._asdict(), in_sentence=False),
+                0,
+                100,
+                100,
+                step=5,
+                key=f"improve_{row.journey_stage}_{row.contact_reason}",
             )
             / 100
         )
@@ -67,8 +85,7 @@ st.caption(
 draw.chart(charts.value_case, shown)
 tables.show(
     shown,
-    ["rank", "action", "journey_stage", "contact_reason", "contacts_per_year", "customers_affected", "ltr_shift_ci"]
-    + ["value_ci", "money", "status"],
+    views.VALUE_CASE,
     name="value_case",
     scope=scope,
     aliases=IMPACT_ALIASES,
@@ -78,7 +95,12 @@ st.subheader("One moment, by segment")
 options = [(r.journey_stage, r.contact_reason) for r in estimated.itertuples(index=False)]
 if options:
     c = st.columns([2, 1])
-    picked = c[0].selectbox("Moment", options, format_func=lambda k: f"{k[0]}: {k[1]}", key="moment")
+    picked = c[0].selectbox(
+        "Moment",
+        options,
+        format_func=lambda k: moment_name({"journey_stage": k[0], "contact_reason": k[1]}, in_sentence=False),
+        key="moment",
+    )
     cost = c[1].number_input("One-off cost to fix (optional)", min_value=0.0, value=0.0, step=10_000.0, key="cost")
     fraction = max(improve.get(picked, 1.0), 0.01)
     by_segment = case.moment_impacts(picked, improve=fraction)

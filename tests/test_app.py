@@ -81,8 +81,13 @@ def open_everything(at: AppTest, script: str) -> AppTest:
     return at
 
 
+def tables_shown(at: AppTest) -> list[pd.DataFrame]:
+    """Every table on the page: grids, and the static tables that wrap long messages."""
+    return [df.value for df in at.dataframe] + [t.value for t in at.table]
+
+
 def shown_labels(at: AppTest) -> set[str]:
-    return {str(c) for df in at.dataframe for c in df.value.columns}
+    return {str(c) for df in tables_shown(at) for c in df.columns}
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -138,10 +143,10 @@ def test_every_table_on_every_page_uses_the_registry(
         monkeypatch.setenv("ICONIC_WAREHOUSE", str(request.getfixturevalue("default_demo")))
     at = open_everything(run(script), script)
     no_exception(at)
-    assert at.dataframe, "the page shows no table"
+    assert tables_shown(at), "the page shows no table"
     unknown = shown_labels(at) - columns.labels()
     assert not unknown, f"columns shown that the registry does not know: {unknown}"
-    assert len(at.get("download_button")) == len(at.dataframe)  # every table can be downloaded
+    assert len(at.get("download_button")) == len(tables_shown(at))  # every table can be downloaded
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -215,7 +220,7 @@ def test_overview_shows_the_headline_tiles_and_the_top_three_actions(
         columns.fmt_interval("value_ci", *r) for r in plist.top(3)[["value", "value_low", "value_high"]].to_numpy()
     ]
     assert any(plist.ranking in c.value for c in at.caption)
-    assert "segment: smb, enterprise" in at.caption[0].value
+    assert "segment: SMB, Enterprise" in at.caption[0].value
 
 
 def test_data_quality_counts_each_table_once_and_match_the_library(demo_env: Path) -> None:
@@ -238,11 +243,11 @@ def test_data_quality_lists_batches_and_quarantine(demo_env: Path) -> None:
     at = run("pages/data_quality.py")
     no_exception(at)
     wh = warehouse.open(demo_env)
-    history = at.dataframe[0].value
+    history = next(df for df in tables_shown(at) if "Rows committed" in df.columns)
     assert len(history) == len(catalog.ingest_history(wh)) == 6  # one batch per table the demo writes
     counts = catalog.quarantine_counts(wh)
     assert counts["rows"].sum() > 0  # the demo plants a few bad survey rows
-    assert any(len(df.value) == counts["rows"].sum() for df in at.dataframe)
+    assert any(len(df) == counts["rows"].sum() for df in tables_shown(at))
     gaps = catalog.reference_gaps(wh)
     shown = next(df.value for df in at.dataframe if "Rows naming a missing row" in df.value.columns)
     assert shown["Rows naming a missing row"].tolist() == gaps["rows_missing"].tolist()
@@ -286,9 +291,9 @@ def test_the_scope_and_the_cut_come_from_the_url(demo_env: Path) -> None:
     at.query_params["segment"] = ["smb", "consumer"]
     at.run()
     no_exception(at)
-    assert "segment: smb, consumer; channel: voice" in at.caption[0].value
+    assert "segment: SMB, Consumer; channel: Voice" in at.caption[0].value
     at.switch_page("pages/advocacy.py").run()
-    assert "segment: smb, consumer; channel: voice" in at.caption[0].value
+    assert "segment: SMB, Consumer; channel: Voice" in at.caption[0].value
     scope = filters.Filters(segments=("smb", "consumer"), channels=("voice",))
     expected = advocacy.nps_by(warehouse.open(demo_env), scope, by="segment")
     assert at.dataframe[0].value["Responses"].sum() == expected["n"].sum()
@@ -627,7 +632,7 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
         wh = warehouse.open(demo_env)
         reported = headlines.reporting_period(wh, scope).scope
         nps = advocacy.headline(wh, reported, kind="relationship").estimate.score
-        assert "segment: smb" in text and brief.figure("score", nps) in text
+        assert "segment: SMB" in text and brief.figure("score", nps) in text
 
 
 def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path) -> None:
@@ -737,3 +742,22 @@ def test_a_slow_result_is_filled_in_when_it_is_ready(demo_env: Path, monkeypatch
     monkeypatch.setenv("ICONIC_WAIT_S", "600")
     waited = on_page("pages/moments.py", **scope)
     assert shown(at) == shown(waited)
+
+
+@pytest.mark.parametrize("given", ["channel", "Channel", "CHANNEL"])
+def test_a_link_may_name_a_choice_by_its_code_or_its_label(given: str, demo_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "pages/advocacy.py"), default_timeout=120)
+    at.query_params["by"] = given
+    at.run()
+    no_exception(at)
+    assert at.selectbox(key="by").value == "channel"
+    assert any(str(df.value.columns[0]) == "Channel" for df in at.dataframe)
+
+
+def test_a_link_may_name_a_filter_value_by_its_code(demo_env: Path) -> None:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["segment"] = "smb"
+    at.run()
+    no_exception(at)
+    assert at.multiselect(key="segment").value == ["smb"]
+    assert "segment: SMB" in at.caption[0].value

@@ -300,7 +300,7 @@ def test_the_command_writes_the_brief(demo_warehouse: Path, tmp_path: Path, caps
     assert out.read_bytes().startswith(b"%PDF")
     assert f"wrote {out}" in printed and quarter.label in printed
     text = pdf_text(out, tmp_path)
-    assert "SMB <b>brief</b>" in text and "segment: smb" in text
+    assert "SMB <b>brief</b>" in text and "segment: SMB" in text
     h = advocacy.headline(wh, Filters(end=quarter.end, segments=("smb",)), kind="relationship")
     assert brief.figure("score", h.estimate.score) in near(text, "Relationship NPS")
     assert pdf_info(out)["Page size"].startswith("612 x 792")

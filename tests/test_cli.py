@@ -299,7 +299,7 @@ def test_analyze_benchmarks_json_is_the_library_report(demo_warehouse: Path) -> 
     met = [p["meets_standard"] for p in json.loads(lax.stdout)["partners"] if p["n"] >= 30]
     assert met and all(met)
     text = iconic("analyze", "benchmarks", "--warehouse", str(demo_warehouse))
-    assert text.returncode == 0 and "partners against the standard" in text.stdout
+    assert text.returncode == 0 and "Partners against the standard" in text.stdout
     empty = iconic(
         "analyze",
         "benchmarks",
@@ -427,7 +427,9 @@ def test_an_empty_scope_is_null_estimates_not_an_error(demo_warehouse: Path) -> 
         "(the data runs from 2025-06-30 to 2026-06-30) leaves none."
     )
     text = iconic("analyze", "advocacy", *args)
-    assert text.returncode == 0 and "Relationship NPS (2026-01-15 to 2026-03-31): no responses" in text.stdout
+    # The same sentence the pages show for an empty headline.
+    assert text.returncode == 0
+    assert "There are no relationship responses for 2026-01-15 to 2026-03-31 in this scope." in text.stdout
     assert "leaves none" in text.stdout and "Traceback" not in text.stderr
 
 
@@ -512,3 +514,9 @@ def test_help_texts_print_percent_signs_once(capsys: pytest.CaptureFixture[str])
             main([*command, "--help"])
         out = capsys.readouterr().out
         assert out and "%%" not in out, command
+
+
+def test_segments_refuses_a_k_the_customers_cannot_fill(demo_warehouse: Path) -> None:
+    out = iconic("analyze", "segments", "--k", "500", "--warehouse", str(demo_warehouse))
+    assert out.returncode == 2
+    assert "can support at most" in out.stderr and "not 500" in out.stderr and "Traceback" not in out.stderr

@@ -414,7 +414,10 @@ def test_analyze_drivers_json(demo_warehouse: Path) -> None:
     assert sum(d["share"] for d in data["drivers"]) == pytest.approx(1.0)
     assert {s["kind"] for s in data["split"]} == {"tactile", "emotive"}
     text = iconic("analyze", "drivers", *args)
-    assert text.returncode == 0 and "share of the explained variance by kind" in text.stdout
+    assert text.returncode == 0 and "Share of the explained variance by kind" in text.stdout
+    # The table a terminal shows is the Moments page's: registry headers, names, the rating's scale.
+    assert "What drives CSAT" in text.stdout and "Mean rating" in text.stdout and " on 1-5" in text.stdout
+    assert "Tactile" in text.stdout and "tactile" not in text.stdout.replace("Tactile", "")
 
 
 def test_analyze_drivers_moment_method_and_mistakes(demo_warehouse: Path) -> None:

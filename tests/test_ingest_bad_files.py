@@ -112,6 +112,19 @@ def _truncated_gzip(d: Path) -> Path:
     return path
 
 
+def _gzip_cut_at_a_line_end(d: Path) -> Path:
+    """A stream flushed after each line and cut after a whole line: every row read is well formed, so
+    only the missing end of the stream shows that rows are lost."""
+    import zlib
+
+    path = d / "cut_clean.csv.gz"
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # gzip framing
+    lines = valid_interactions(200).to_csv(index=False).splitlines(keepends=True)
+    parts = [packer.compress(line.encode()) + packer.flush(zlib.Z_SYNC_FLUSH) for line in lines]
+    path.write_bytes(b"".join(parts[:120]))  # no end marker
+    return path
+
+
 def _huge_field(d: Path) -> Path:
     frame = valid_interactions(20)
     frame.loc[3, "contact_reason"] = "x" * (3 * 1024 * 1024)
@@ -241,7 +254,8 @@ CASES = {
     "future date": Case("interactions", _future_date, "committed", "expect_column_values_to_be_between", "started_at", ("1 quarantined",), 1),
     "empty file": Case("interactions", _empty, "rejected", "non_empty", None, ("empty (0 bytes)",)),
     "header only": Case("interactions", _header_only, "rejected", "non_empty", None, ("header but no data rows",)),
-    "truncated gzip": Case("interactions", _truncated_gzip, "rejected", "readable", None, ("cut.csv.gz",)),
+    "truncated gzip": Case("interactions", _truncated_gzip, "rejected", "readable", None, ("cut.csv.gz", "the gzip stream ends early", "incomplete")),
+    "gzip cut at a line end": Case("interactions", _gzip_cut_at_a_line_end, "rejected", "readable", None, ("ends early",)),
     "huge field": Case("interactions", _huge_field, "rejected", "readable", None, ("longer than the 2 MB limit",)),
     "ragged rows": Case("interactions", _ragged, "rejected", "readable", None, ("ragged.csv",)),
     "churned before signup": Case("customers", _churn_before_signup, "committed", "expect_column_pair_values_a_to_be_greater_than_b", "churned_at", ("1 quarantined",), 1),

@@ -106,6 +106,13 @@ def test_the_registry_formats_intervals_and_money_as_a_reader_expects() -> None:
     assert columns.axis_title("score") == "NPS (points)"
     shown = columns.present(groups([True], [-19.0]), ["group", "n", "nps_ci"], group="segment")
     assert list(shown.columns) == ["Segment", "Responses", "NPS (95% CI)"]
-    assert shown.iloc[0].tolist() == ["enterprise", 20, "-7.0 (-14.0 to -1.0)"]
+    assert shown.iloc[0].tolist() == ["Enterprise", 20, "-7.0 (-14.0 to -1.0)"]
     exported = columns.export(groups([True], [-19.0]), ["group", "nps_ci"], group="segment")
     assert list(exported.columns) == ["Segment", "NPS", "NPS, lower 95% bound", "NPS, upper 95% bound"]
+
+
+def test_one_group_is_not_said_to_differ_or_not_from_a_rest_it_does_not_have() -> None:
+    only = groups([False], [float("nan")]).assign(group=["smb"])
+    assert narrative.group_sentence(only, "segment") == (
+        "Only SMB customers are in this scope, so there is no rest to compare them with; cut by another dimension."
+    )

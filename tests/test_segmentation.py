@@ -185,7 +185,12 @@ def test_names_rest_on_significant_differences() -> None:
 def test_a_segment_with_an_unclear_nps_gets_no_attitude_word() -> None:
     """A small segment whose NPS interval spans the rest's is not called anything by attitude: with
     12 answers per group the NPS test is not even made (fewer than 30 answers)."""
-    seg = segmentation.segment_customers(_made_up(12), k=3, random_state=0)
+    customers = _made_up(30)
+    quiet = customers.index % 30 >= 12  # 30 customers a group, 12 of whom answered
+    customers.loc[quiet, "answered"] = False
+    customers.loc[quiet, "ltr"] = np.nan
+    seg = segmentation.segment_customers(customers, k=3, random_state=0)
+    assert seg.profiles["nps_n"].max() < 30
     assert not seg.profiles["segment"].str.contains("NPS").any()
 
 
@@ -250,7 +255,27 @@ def test_a_fixed_k_below_two_is_refused(features) -> None:  # type: ignore[no-un
 
 def test_too_few_customers_give_an_empty_segmentation(features) -> None:  # type: ignore[no-untyped-def]
     for method in segmentation.METHODS:
-        seg = segmentation.segment_customers(features.head(3), method=method, k=3)
-        assert seg.is_empty and seg.method == method and "too few" in seg.note
+        seg = segmentation.segment_customers(features.head(50), method=method)  # k from 3: needs 90 customers
+        assert seg.is_empty and seg.method == method and "too few" in seg.note and "30 customers" in seg.note
         assert list(seg.profiles.columns) == list(segmentation.PROFILE_COLUMNS) and seg.structure_note == ""
         assert math.isnan(seg.stability) and not seg.is_loose
+
+
+def test_a_k_the_customers_cannot_fill_is_refused_saying_how_many_they_can(features) -> None:  # type: ignore[no-untyped-def]
+    most = len(features) // segmentation.MIN_SEGMENT_CUSTOMERS
+    with pytest.raises(ValueError, match=f"can support at most {most} segments .* not 500"):
+        segmentation.segment_customers(features, k=500)
+    with pytest.raises(ValueError, match="at most 1 segment of 30"):
+        segmentation.segment_customers(features.head(50), k=3)
+    seg = segmentation.segment_customers(features, k=most)  # the most it can support still runs
+    assert seg.k == most
+
+
+def test_segments_too_small_to_profile_are_named(features) -> None:  # type: ignore[no-untyped-def]
+    seg = segmentation.segment_customers(features, k=len(features) // segmentation.MIN_SEGMENT_CUSTOMERS)
+    thin = seg.profiles[(seg.profiles["customers"] < 30) | (seg.profiles["nps_n"] < 30)]
+    assert not thin.empty  # on 400 customers, answers per segment are few
+    assert seg.thin_note.startswith(f"{len(thin)} of {seg.k} segments have fewer than 30 customers or answers")
+    roomy = segmentation.segment_customers(features, k=2)
+    roomy_thin = roomy.profiles[(roomy.profiles["customers"] < 30) | (roomy.profiles["nps_n"] < 30)]
+    assert (roomy.thin_note == "") == roomy_thin.empty

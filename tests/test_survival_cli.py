@@ -44,7 +44,10 @@ def test_survival_json_is_the_library_report(demo_warehouse: Path) -> None:
 
     text = iconic("analyze", "survival", "--by", "segment", "--warehouse", str(demo_warehouse))
     assert text.returncode == 0, text.stderr
-    assert "log-rank" in text.stdout and "hazard ratio" in text.stdout and "nan" not in text.stdout.lower()
+    assert "Log-rank test" in text.stdout and "Hazard ratio (95% CI)" in text.stdout
+    assert "nan" not in text.stdout.lower()
+    # Segments by name, as the Churn page shows them, in the registry's headers.
+    assert "SMB" in text.stdout and "smb" not in text.stdout and "Median tenure (95% CI)" in text.stdout
 
 
 def test_survival_works_on_a_warehouse_with_only_customers(tmp_path: Path) -> None:

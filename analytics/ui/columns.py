@@ -19,14 +19,17 @@ from typing import Literal
 import altair as alt
 import pandas as pd
 
-Kind = Literal["text", "count", "points", "share", "money", "number", "p", "flag", "datetime", "interval"]
+from analytics import names
+
+Kind = Literal["text", "code", "count", "points", "share", "money", "number", "p", "flag", "datetime", "interval"]
 
 
 @dataclass(frozen=True)
 class Column:
     """How one column is shown.
 
-    ``kind`` decides the format; ``digits`` the decimals of a number. An ``interval`` column is
+    ``kind`` decides the format; ``digits`` the decimals of a number. A ``code`` column holds codes
+    from the data (``billing_question``), shown by name (*Billing question*, ``analytics.names``). An ``interval`` column is
     shown from three source columns (``parts``: estimate, lower and upper bound), each of which is
     a column of its own in a CSV download.
     """
@@ -81,15 +84,15 @@ _SHRUNK = "Mean over the segment's customers; a customer with few contacts is pu
 COLUMNS: dict[str, Column] = {
     # dimensions
     "group": _c("Group", "text"),
-    "segment": _c("Segment", "text", "The customer segment in the CRM."),
-    "region": _c("Region", "text"),
-    "plan": _c("Plan", "text"),
-    "tenure_band": _c("Tenure", "text", "Time from signup to the response."),
-    "behaviour_segment": _c("Behaviour segment", "text", "From the saved customer segmentation."),
-    "channel": _c("Channel", "text"),
-    "handled_by": _c("Handled by", "text", "In-house team or outsourcing partner."),
-    "journey_stage": _c("Journey stage", "text"),
-    "contact_reason": _c("Contact reason", "text"),
+    "segment": _c("Segment", "code", "The customer segment in the CRM."),
+    "region": _c("Region", "code"),
+    "plan": _c("Plan", "code"),
+    "tenure_band": _c("Tenure", "code", "Time from signup to the response."),
+    "behaviour_segment": _c("Behaviour segment", "code", "From the saved customer segmentation."),
+    "channel": _c("Channel", "code"),
+    "handled_by": _c("Handled by", "code", "In-house team or outsourcing partner."),
+    "journey_stage": _c("Journey stage", "code"),
+    "contact_reason": _c("Contact reason", "code"),
     "period": _c("Period", "datetime", "First day of the period."),
     # NPS
     "n": _c("Responses", "count", "Responses counted."),
@@ -123,8 +126,8 @@ COLUMNS: dict[str, Column] = {
     "p_value": _c("p", "p", "Two-sided p-value against the rest, before correction."),
     "test": _c(
         "Test",
-        "text",
-        "normal: z test (Rocks 2016), clustered by customer for post-contact responses; exact: permutation test, "
+        "code",
+        "Normal: z test (Rocks 2016), clustered by customer for post-contact responses; Exact: permutation test, "
         "used below 100 responses on a side.",
     ),
     "design_effect": _c(
@@ -169,11 +172,11 @@ COLUMNS: dict[str, Column] = {
     ),
     # value x advocacy
     "revenue_tier": _c(
-        "Revenue tier", "text", "Vital few: top 20% by monthly revenue; middle: next 30%; tail: the rest."
+        "Revenue tier", "code", "Vital few: top 20% by monthly revenue; middle: next 30%; tail: the rest."
     ),
-    "advocacy": _c("Advocacy", "text", "From the customer's latest relationship answer in scope."),
+    "advocacy": _c("Advocacy", "code", "From the customer's latest relationship answer in scope."),
     "nps_category": _c(
-        "Last said", "text", "The category of the customer's latest relationship answer at the time, or no answer yet."
+        "Last said", "code", "The category of the customer's latest relationship answer at the time, or no answer yet."
     ),
     "customers": _c("Customers", "count"),
     "revenue": _c("Monthly revenue", "money", "Sum of the customers' monthly revenue.", unit="$"),
@@ -376,7 +379,7 @@ COLUMNS: dict[str, Column] = {
     "label": _c("Driver", "text", "What was rated, in the survey's words, or the contact measure."),
     "kind": _c(
         "Kind",
-        "text",
+        "code",
         "Tactile: speed, resolution, clarity. Emotive: how the customer felt treated. Operational: a measure of "
         "the contact itself (wait, transfers, resolution).",
     ),
@@ -413,6 +416,9 @@ COLUMNS: dict[str, Column] = {
     ),
     "performance": _c(
         "Performance", "number", "Mean rating on the attribute's scale (for a contact measure, its mean).", digits=2
+    ),
+    "performance_on_scale": _c(
+        "Mean rating", "text", "Mean rating and the attribute's scale (for a contact measure, its mean)."
     ),
     "top2": _c("Top-2-box", "share", "Share of ratings in the top two points of the scale (4 or 5 on a 1-5 scale)."),
     "performance_scaled": _c(
@@ -541,7 +547,7 @@ COLUMNS: dict[str, Column] = {
     ),
     "tail": _c("Tail", "text", "How survival is extended past the data."),
     "hr_p": _c("p", "p", "Two-sided Wald p-value of the hazard ratio."),
-    "reference": _c("Compared with", "text", "The reference level of a category."),
+    "reference": _c("Compared with", "code", "The reference level of a category."),
     **_bounded(
         "hazard_ratio",
         "Hazard ratio",
@@ -557,7 +563,7 @@ COLUMNS: dict[str, Column] = {
     "covariate_label": _c("Covariate", "text", "A trait in the Cox model; a count is per contact."),
     # iconic benchmarks (analytics.benchmarks)
     "question": _c("Question", "text", "The self-assessment question, in the survey's terms."),
-    "answer": _c("Your answer", "text", "Stored in the assessment table; change it under Your self-assessment."),
+    "answer": _c("Your answer", "code", "Stored in the assessment table; change it under Your self-assessment."),
     "iconic_figure": _c(
         "Iconic firms", "text", "Share of iconic firms' executives saying yes, or what they put first at this stage."
     ),
@@ -567,7 +573,7 @@ COLUMNS: dict[str, Column] = {
     ),
     "resembles": _c(
         "Resembles",
-        "text",
+        "code",
         "The profile whose published share is nearest your answer (yes 100%, partly 50%, no 0%), or whose priority "
         "at the stage matches it; ties go to the less flattering profile. None where only a relative figure exists.",
     ),
@@ -575,10 +581,10 @@ COLUMNS: dict[str, Column] = {
     "note": _c("How firm", "text", "Secondary source, approximate, relative or qualitative: as the source allows."),
     "context": _c("Relative figures", "text", "Published as a ratio only: never turned into a share."),
     "survey_stage": _c(
-        "Survey stage", "text", "The survey's stage: discovery, purchase, delivery or customer service."
+        "Survey stage", "code", "The survey's stage: discovery, purchase, delivery or customer service."
     ),
-    "said": _c("You say", "text", "What the self-assessment says comes first at this survey stage."),
-    "shown": _c("Your data shows", "text", "The stance the stage's contacts and answers show (rule above the table)."),
+    "said": _c("You say", "code", "What the self-assessment says comes first at this survey stage."),
+    "shown": _c("Your data shows", "code", "The stance the stage's contacts and answers show (rule above the table)."),
     "agrees": _c("Agrees", "flag", "What you say matches what the data shows."),
     "contact_nps_ci": _c(
         "Post-contact NPS (95% CI)",
@@ -810,17 +816,24 @@ def fmt(name: str, value: object) -> str:
         return "yes" if bool(value) else ""
     if c.kind == "datetime":
         return f"{pd.Timestamp(value):%Y-%m-%d %H:%M}"
+    if c.kind == "code":
+        return names.name(value)
     return str(value)
 
 
 def money(value: float) -> str:
-    """Dollars, compact above a thousand: ``$30.25``, ``$457.8k``, ``$1.2M``."""
+    """Dollars, compact above a thousand: ``$30.25``, ``$874``, ``$457.8k``, ``$1.2M``; cents only
+    below $100, where they still say something; nothing at all is ``$0``."""
     sign = "-" if value < 0 else ""
     v = abs(value)
-    if v >= 1e6:
+    if v >= 999.95e3:
         return f"{sign}${v / 1e6:.1f}M"
-    if v >= 1e3:
+    if v >= 999.5:
         return f"{sign}${v / 1e3:.1f}k"
+    if v >= 99.995:
+        return f"{sign}${v:.0f}"
+    if v == 0:
+        return "$0"
     return f"{sign}${v:.2f}"
 
 
@@ -856,14 +869,15 @@ def present(
     """
     out = {}
     for name in columns:
-        c = spec(_key(name, group, aliases))
+        key = _key(name, group, aliases)
+        c = spec(key)
         if c.parts is not None:
             est, lo, hi = (frame[p] for p in c.parts)
-            out[c.label] = [fmt_interval(name, *v) for v in zip(est, lo, hi, strict=True)]
+            out[c.label] = [fmt_interval(key, *v) for v in zip(est, lo, hi, strict=True)]
         elif c.kind == "count":
             out[c.label] = frame[name].astype("Int64")
         else:
-            out[c.label] = [fmt(name, v) for v in frame[name]]
+            out[c.label] = [fmt(key, v) for v in frame[name]]
     return pd.DataFrame(out, index=range(len(frame)))
 
 
@@ -889,7 +903,7 @@ def export(
 def tooltip(name: str, *, field: str | None = None, title: str | None = None) -> alt.Tooltip:
     """An Altair tooltip for column ``name`` with its label and format."""
     c = spec(name)
-    kind = {"text": "N", "datetime": "T", "flag": "N"}.get(c.kind, "Q")
+    kind = {"text": "N", "code": "N", "datetime": "T", "flag": "N"}.get(c.kind, "Q")
     fmt_ = "%b %Y" if c.kind == "datetime" else c.d3
     return alt.Tooltip(f"{field or name}:{kind}", title=title or c.label, format=fmt_ or alt.Undefined)
 

@@ -8,13 +8,13 @@ the choice shows, e.g. ``&by=Plan`` on the Advocacy page or ``&split=Handled+by`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
 import streamlit as st
 
-from analytics import value
+from analytics import names, value
 from analytics.filters import Filters
 from analytics.ui import cached
 
@@ -44,17 +44,25 @@ def sidebar() -> Filters:
         )
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
+    for key, options in (("segment", opts.segments), ("region", opts.regions), ("channel", opts.channels)):
+        _link_by_code(key, options, names.name)
     segments = st.sidebar.multiselect(
-        "Segment", opts.segments, key="segment", bind="query-params", placeholder="All segments"
+        "Segment",
+        opts.segments,
+        key="segment",
+        bind="query-params",
+        format_func=names.name,
+        placeholder="All segments",
     )
     regions = st.sidebar.multiselect(
-        "Region", opts.regions, key="region", bind="query-params", placeholder="All regions"
+        "Region", opts.regions, key="region", bind="query-params", format_func=names.name, placeholder="All regions"
     )
     channels = st.sidebar.multiselect(
         "Channel",
         opts.channels,
         key="channel",
         bind="query-params",
+        format_func=names.name,
         placeholder="All channels",
         help="Post-contact responses about contacts in the channel; relationship responses from customers "
         "whose contacts were mainly in it.",
@@ -77,9 +85,23 @@ def current() -> Filters:
 
 
 def choice(label: str, options: Sequence[T], *, key: str, **kwargs: Any) -> T:
-    """A selectbox whose choice is kept in the URL, under its ``key``."""
+    """A selectbox whose choice is kept in the URL, under its ``key``, by the name it shows; a link
+    may give the code instead (``?by=channel`` as well as ``?by=Channel``)."""
+    _link_by_code(key, options, kwargs.get("format_func", str))
     picked: T = st.selectbox(label, options, key=key, bind="query-params", **kwargs)
     return picked
+
+
+def _link_by_code(key: str, options: Sequence[Any], shown: Callable[[Any], str]) -> None:
+    """Rewrite the URL's ``key`` so that an option given by its code, or by its name in another
+    case, binds to the widget, which reads options by the name it shows."""
+    if key not in st.query_params:
+        return
+    by_text = {str(o).casefold(): shown(o) for o in options} | {shown(o).casefold(): shown(o) for o in options}
+    given = st.query_params.get_all(key)
+    fixed = [by_text.get(v.casefold(), v) for v in given]
+    if fixed != given:
+        st.query_params[key] = fixed if len(fixed) > 1 else fixed[0]
 
 
 def money_assumptions(*, tail: bool = False) -> value.ValueAssumptions:
