@@ -569,9 +569,10 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     print(f"scope: {scope.describe()}")
     for h in headlines.values():
         print(narrative.headline_sentence(h))
-    for trend_kind, trend_period in (("relationship", "quarter"), ("transactional", "month")):
-        trend = advocacy.nps_trend(wh, scope, kind=trend_kind, period=trend_period)  # type: ignore[arg-type]
-        print(narrative.trend_sentence(advocacy.long_run(trend, kind=trend_kind, period=trend_period)))
+    quarterly = advocacy.nps_trend(wh, scope, kind="relationship", period="quarter")
+    print(narrative.trend_sentence(advocacy.long_run(quarterly, kind="relationship", period="quarter")))
+    monthly = advocacy.nps_trend(wh, scope, kind="transactional", period="month")
+    print(narrative.trend_sentence(advocacy.long_run(monthly, kind="transactional", period="month")))
     words = advocacy.RESPONSE_WORDS[kind]
     where = f", {period['label']}" if period else ""
     if overall.n == 0:
