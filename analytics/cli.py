@@ -606,14 +606,6 @@ def _no_responses(words: str, emptied: str | None) -> str:
     return f"No {words} responses in this scope" + (f": {emptied} leaves none." if emptied else ".")
 
 
-def _signed(value: float) -> str:
-    return "" if value != value else f"{value:+.1f}"  # NaN for the baseline itself
-
-
-def _p(value: float) -> str:
-    return "" if value != value else "<0.001" if value < 0.001 else f"{value:.3f}"
-
-
 #: The priority list's fields in the JSON of ``analyze moments`` and ``analyze impact``.
 PRIORITY_FIELDS = (
     "rank", "journey_stage", "contact_reason", "moment", "action", "volume", "met_rate", "n", "n_met", "nps_met",
