@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import charts, kpis, survival, value
+from analytics import charts, kpis, names, survival, value, views
 from analytics.ui import background, cached, draw, filters, onboarding, tables
 from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
@@ -112,7 +112,7 @@ else:
     if cox.warning:
         st.warning(cox.warning)
         if cox.stratified is not None and not cox.stratified.hazard_ratios.empty:
-            with st.expander(f"Stratified by {', '.join(cox.stratified.strata)}"):
+            with st.expander(f"Stratified by {', '.join(names.phrase(s) for s in cox.stratified.strata)}"):
                 tables.show(
                     cox.stratified.hazard_ratios,
                     ["label", "reference", "hazard_ratio_ci", "p_value"],
@@ -153,8 +153,7 @@ else:
     draw.chart(charts.value_at_risk, values, by=value_by)
     tables.show(
         values,
-        ["group", "n", "active", "monthly_margin", "clv_ci", "residual_per_active", "equity_ci", "value_at_risk_ci",
-         "extrapolated", "tail_share"],
+        views.CUSTOMER_VALUE,
         name=f"value_by_{value_by}",
         scope=scope,
         group=value_by,
@@ -163,7 +162,7 @@ else:
     st.caption(
         assumptions.describe().capitalize()
         + ". "
-        + " ".join(f"{g}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
+        + " ".join(f"{names.name(g)}: {t}." for g, t in zip(values["group"], values["tail"], strict=True))
     )
 
 st.subheader("What if")
