@@ -18,6 +18,7 @@ from analytics import (
     headlines,
     impact,
     kpis,
+    names,
     narrative,
     priorities,
     schema,
@@ -208,7 +209,7 @@ def test_overview_shows_the_headline_tiles_and_the_top_three_actions(
     assert list(shown) == [k.label for k in expected]
     for k in expected:
         assert shown[k.label].value == k.value
-        assert (shown[k.label].delta or "—") == k.signed_change
+        assert (shown[k.label].delta or None) == k.badge  # the change and what it is against, or no arrow
         assert any(k.period in c.value and k.interval in c.value for c in at.caption), k.label
     plist = priorities.priority_list(wh, scope, assumptions=impact.ImpactAssumptions())
     said = [md.value for md in at.markdown]
@@ -268,7 +269,7 @@ def test_advocacy_shows_the_library_numbers(demo_env: Path) -> None:
         assert shown[f"{words} NPS · {h.period.label}"] == columns.fmt("score", h.estimate.score)
     by_plan = at.dataframe[0].value
     expected = advocacy.nps_by(wh, by="plan")
-    assert list(by_plan["Plan"]) == list(expected["group"])
+    assert list(by_plan["Plan"]) == [names.name(g) for g in expected["group"]]
     assert by_plan["Responses"].sum() == advocacy.nps(wh).n
     assert list(by_plan["NPS (95% CI)"]) == [
         columns.fmt_interval("nps_ci", s, lo, hi) for s, lo, hi in expected[["score", "low", "high"]].to_numpy()
@@ -339,7 +340,7 @@ def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(
 
     at = run("pages/advocacy.py", by="behaviour_segment")
     no_exception(at)
-    assert set(at.dataframe[0].value["Behaviour segment"]) <= set(expected["segment"])
+    assert set(at.dataframe[0].value["Behaviour segment"]) <= {names.name(g) for g in expected["segment"]}
 
 
 def test_the_gaussian_mixture_shows_memberships_from_the_library(demo_env: Path) -> None:
@@ -389,7 +390,7 @@ def test_moments_shows_the_priority_list_and_the_met_rule_can_be_changed(demo_en
     wh = warehouse.open(demo_env)
     expected = priorities.priority_list(wh, assumptions=impact.ImpactAssumptions()).table
     shown = next(df.value for df in at.dataframe if "Rank" in df.value.columns)
-    assert list(shown["Contact reason"]) == list(expected["contact_reason"])
+    assert list(shown["Contact reason"]) == [names.name(r) for r in expected["contact_reason"]]
     assert list(shown["Attitude swing (95% CI)"]) == [
         columns.fmt_interval("swing_ci", s, lo, hi)
         for s, lo, hi in expected[["swing", "swing_low", "swing_high"]].to_numpy()
@@ -402,11 +403,13 @@ def test_moments_shows_the_priority_list_and_the_met_rule_can_be_changed(demo_en
     # Dropping the wait criterion: more contacts meet expectations, on the page as in the library.
     at.checkbox(key="met_wait_on").uncheck().run()
     no_exception(at)
-    relaxed = moments.moment_map(wh, rule=moments.MetRule(wait_targets={})).set_index("contact_reason")
+    relaxed = moments.moment_map(wh, rule=moments.MetRule(wait_targets={}))
+    relaxed = relaxed.set_index(relaxed["contact_reason"].map(names.name))
     shown = next(df.value for df in at.dataframe if "Rank" in df.value.columns)
     assert list(shown["Expectations met"]) == [
         columns.fmt("met_rate", relaxed.loc[r, "met_rate"]) for r in shown["Contact reason"]
     ]
+    relaxed = relaxed.set_index("contact_reason")
     before = expected.set_index("contact_reason")["met_rate"]
     assert (relaxed["met_rate"] >= before.loc[relaxed.index]).all()
 
@@ -434,7 +437,7 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
 
     # One moment: its own drivers, or on this small demo, a note that it has too few ratings.
     at.selectbox(key="moment").select(
-        next(o for o in at.selectbox(key="moment").options if o.startswith("billing dispute"))
+        next(o for o in at.selectbox(key="moment").options if o.startswith("Billing dispute"))
     )
     at.run()
     no_exception(at)
@@ -454,7 +457,7 @@ def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Pa
     wh = warehouse.open(demo_env)
     report = survival.survival_report(wh, by="plan")
     shown = at.dataframe[0].value
-    assert list(shown["Plan"]) == list(report.summary["group"])
+    assert list(shown["Plan"]) == [names.name(g) for g in report.summary["group"]]
     assert list(shown["Customers"]) == list(report.summary["n"])
     assert list(shown["Mean months (RMST) (95% CI)"]) == [
         columns.fmt_interval("rmst_ci", *r) for r in report.summary[["rmst", "rmst_low", "rmst_high"]].to_numpy()
@@ -500,7 +503,7 @@ def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
     plist = priorities.priority_list(wh)
     case, ranked = plist.case, plist.valued()
     shown = next(df.value for df in at.dataframe if "Margin kept a year (90% CI)" in df.value.columns)
-    assert list(shown["Contact reason"]) == list(ranked["contact_reason"])  # in the priority list's order
+    assert list(shown["Contact reason"]) == [names.name(r) for r in ranked["contact_reason"]]  # the list's order
     assert list(shown["Margin kept a year (90% CI)"]) == [
         columns.fmt_interval("value_ci", *r) for r in ranked[["value", "value_low", "value_high"]].to_numpy()
     ]
@@ -547,11 +550,11 @@ def test_benchmarks_shows_the_library_scorecard_and_the_standard_can_be_changed(
     wh = warehouse.open(demo_env)
     expected = benchmarks.partner_scorecard(wh)
     card = next(df.value for df in at.dataframe if "Meets the standard" in df.value.columns)
-    assert list(card["Handled by"]) == list(expected["handled_by"])
+    assert list(card["Handled by"]) == [names.name(h) for h in expected["handled_by"]]
     assert list(card["Meets the standard"]) == [columns.fmt("meets_standard", m) for m in expected["meets_standard"]]
     metrics = {m.label: m.value for m in at.metric}
     share = benchmarks.standard_share(expected)
-    assert metrics["Partners meeting the standard"] == f"{share.meeting} of {share.partners}"
+    assert metrics["Partners meeting the standard"] == f"{share.meeting} of {share.judged}"  # of those judged
     distance = benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).set_index("profile")
     assert metrics["Distance to iconic (6 questions)"] == f"{distance.loc['iconic', 'distance']:.0f} points"
 
@@ -571,7 +574,7 @@ def test_benchmarks_shows_the_library_scorecard_and_the_standard_can_be_changed(
     share = benchmarks.standard_share(relaxed)
     assert {m.label: m.value for m in at.metric}[
         "Partners meeting the standard"
-    ] == f"{share.meeting} of {share.partners}"
+    ] == f"{share.meeting} of {share.judged}"
 
 
 def test_benchmarks_quadrant_follows_the_chosen_unit(demo_env: Path) -> None:
@@ -583,7 +586,7 @@ def test_benchmarks_quadrant_follows_the_chosen_unit(demo_env: Path) -> None:
         warehouse.open(demo_env), by="handled_by", efficiency="automation_rate"
     )
     table = next(df.value for df in at.dataframe if "Stance" in df.value.columns)
-    assert list(table["Handled by"]) == list(expected["handled_by"])
+    assert list(table["Handled by"]) == [names.name(h) for h in expected["handled_by"]]
     assert list(table["Stance"]) == list(expected["stance"])
 
 
@@ -604,7 +607,7 @@ def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
     assert stored["feedback_loop"] == "yes" and stored["omnichannel"] == "no"
     items = next(df.value for df in at.dataframe if "Your answer" in df.value.columns)
     assert (
-        dict(zip(items["Question"], items["Your answer"], strict=True))[benchmarks.QUESTION["omnichannel"].text] == "no"
+        dict(zip(items["Question"], items["Your answer"], strict=True))[benchmarks.QUESTION["omnichannel"].text] == "No"
     )
 
 

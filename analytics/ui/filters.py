@@ -45,7 +45,7 @@ def sidebar() -> Filters:
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
     for key, options in (("segment", opts.segments), ("region", opts.regions), ("channel", opts.channels)):
-        _link_by_code(key, options, names.name)
+        _link_by_code(key, options, names.name, many=True)
     segments = st.sidebar.multiselect(
         "Segment",
         opts.segments,
@@ -92,16 +92,20 @@ def choice(label: str, options: Sequence[T], *, key: str, **kwargs: Any) -> T:
     return picked
 
 
-def _link_by_code(key: str, options: Sequence[Any], shown: Callable[[Any], str]) -> None:
-    """Rewrite the URL's ``key`` so that an option given by its code, or by its name in another
-    case, binds to the widget, which reads options by the name it shows."""
-    if key not in st.query_params:
+def _link_by_code(key: str, options: Sequence[Any], shown: Callable[[Any], str], *, many: bool = False) -> None:
+    """Let a link give an option by its code, or by its name in another case (``?by=channel`` as
+    well as ``?by=Channel``). A widget bound to the URL is seeded only from the names it shows, so an
+    option given otherwise is put in the widget's state before it is drawn, on the run that opens
+    the link."""
+    if key not in st.query_params or key in st.session_state:
         return
-    by_text = {str(o).casefold(): shown(o) for o in options} | {shown(o).casefold(): shown(o) for o in options}
     given = st.query_params.get_all(key)
-    fixed = [by_text.get(v.casefold(), v) for v in given]
-    if fixed != given:
-        st.query_params[key] = fixed if len(fixed) > 1 else fixed[0]
+    if all(v in {shown(o) for o in options} for v in given):
+        return  # names bind by themselves
+    by_text = {str(o).casefold(): o for o in options} | {shown(o).casefold(): o for o in options}
+    picked = [by_text[v.casefold()] for v in given if v.casefold() in by_text]
+    if picked:
+        st.session_state[key] = picked if many else picked[0]
 
 
 def money_assumptions(*, tail: bool = False) -> value.ValueAssumptions:

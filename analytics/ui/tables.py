@@ -63,17 +63,17 @@ def show(
         st.table(shown.astype(object).where(shown.notna(), "—"))
     else:
         config: dict[str, Any] = {}
-        for name, (column, text) in zip(
+        for source, (column, text) in zip(
             columns, cols.help_texts(columns, group=group, aliases=aliases).items(), strict=True
         ):
             width = column_width(shown[column])
             if shown[column].dtype == "Int64":
                 config[column] = st.column_config.NumberColumn(
-                    column, help=text or None, format="localized", width=width, pinned=name in pinned or None
+                    column, help=text or None, format="localized", width=width, pinned=source in pinned or None
                 )
             else:
                 config[column] = st.column_config.TextColumn(
-                    column, help=text or None, width=width, pinned=name in pinned or None
+                    column, help=text or None, width=width, pinned=source in pinned or None
                 )
         st.dataframe(shown, hide_index=True, column_config=config, height=height or "auto")
     csv = cols.export(frame, columns, group=group, aliases=aliases).to_csv(index=False).encode("utf-8")
