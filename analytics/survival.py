@@ -39,7 +39,7 @@ from ibis import _
 from lifelines.utils import concordance_index
 from scipy import stats
 
-from analytics import advocacy, filters, inference, names, periods
+from analytics import advocacy, config, filters, inference, names, periods
 from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.errors import IconicError
 from analytics.filters import ALL_DATA, Filters
@@ -210,7 +210,8 @@ _BUILT: Memo[Any] = Memo(entries=8)
 def recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     """``build()``, or what it returned for the same warehouse version, ``kind`` and ``key``: a small
     cache of the slow pieces (tables, spells, models) that several calls in one process share."""
-    return _BUILT.get((kind, str(wh.root), wh.data_version, *key), build)
+    # The cap on rows a local step takes in changes what a model is fitted on: it is part of the key.
+    return _BUILT.get((kind, str(wh.root), wh.data_version, config.local_rows(), *key), build)
 
 
 def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
