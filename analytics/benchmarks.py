@@ -1407,7 +1407,7 @@ def summary(
         lines.append(
             f"{share.meeting} of {share.judged} partners {'meets' if share.meeting == 1 else 'meet'} the common "
             "standard"
-            + (f" ({listed} do not)" if listed else "")
+            + (f" ({listed} {'does' if len(failing) == 1 else 'do'} not)" if listed else "")
             + (f", and {unjudged} {'has' if unjudged == 1 else 'have'} too few answers to judge" if unjudged else "")
             + f"; the published figure is that about {share.published_iconic:g}% of iconic firms can hold partners "
             "to one (a different measure)."

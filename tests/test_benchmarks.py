@@ -403,3 +403,50 @@ def test_satisfaction_by_unit_is_the_advocacy_cut_and_the_csat_interval_holds_it
     stages = benchmarks.stance_by_stage(wh)
     said = dict(zip(stages["journey_stage"], stages["said"], strict=True))
     assert said["get"] == "satisfaction" and said["buy"] == said["pay"] == "efficiency"  # the demo's answers
+
+
+NO_ANSWERS = pd.DataFrame(
+    {"profile": ["iconic"], "distance": [float("nan")], "items": [0], "shared_distance": [float("nan")]}
+)
+NO_RAMP = pd.DataFrame({"handled_by": []})
+
+
+def _card(rows: list[tuple[str, bool, bool, str | None]]) -> pd.DataFrame:
+    """A scorecard of given rows: handler, partner or not, meets the standard, what it falls short on."""
+    return pd.DataFrame(
+        {
+            "handled_by": [r[0] for r in rows],
+            "is_partner": [r[1] for r in rows],
+            "meets_standard": [r[2] for r in rows],
+            "unmet": [r[3] for r in rows],
+        }
+    )
+
+
+def test_partners_with_too_few_answers_are_not_judged_against_the_standard() -> None:
+    thin = _card(
+        [("in_house", False, True, None)]
+        + [(f"partner_{c}", True, False, "too few responses") for c in "abc"]  # 3-11 answers each
+    )
+    share = benchmarks.standard_share(thin)
+    assert (share.partners, share.judged, share.meeting, share.share) == (3, 0, 0, None)
+    said = benchmarks.summary(NO_ANSWERS, pd.DataFrame({"agrees": []}), thin, share, NO_RAMP)
+    assert any(s.startswith("Too few answers to judge any of the 3 partners") for s in said)
+    assert not any("0 of 3 partners" in s for s in said)
+
+    mixed = _card(
+        [
+            ("in_house", False, True, None),
+            ("partner_a", True, False, "CSAT; first-contact resolution"),
+            ("partner_b", True, True, None),
+            ("partner_c", True, False, "too few responses"),
+        ]
+    )
+    share = benchmarks.standard_share(mixed)
+    assert (share.judged, share.meeting, share.share) == (2, 1, 0.5)
+    line = next(
+        s
+        for s in benchmarks.summary(NO_ANSWERS, pd.DataFrame({"agrees": []}), mixed, share, NO_RAMP)
+        if "partners" in s
+    )
+    assert line.startswith("1 of 2 partners meets the common standard (Partner A does not), and 1 has too few answers")
