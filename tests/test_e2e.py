@@ -32,9 +32,9 @@ PAGES = {
 
 #: Where each page's screenshot goes, for a person to read after the run (``make test`` keeps them).
 SCREENSHOTS = Path(os.environ.get("ICONIC_SCREENSHOTS", Path(__file__).resolve().parents[1] / "test-output"))
-#: Scopes a user picks, as deep links: a channel by its code (the sidebar shows it by name) and a
-#: single day, thin enough to empty most sections.
-SCOPES = {"all": "", "voice": "?channel=voice", "one-day": "?dates=2025-09-03&dates=2025-09-03"}
+#: Scopes a user picks, as deep links: a channel by its code (the sidebar shows it by name) and two
+#: days, thin enough to empty most sections.
+SCOPES = {"all": "", "voice": "?channel=voice", "two-days": "?dates=2025-09-03&dates=2025-09-04"}
 #: Codes from the data that must never reach the screen: those de-snaking or the vocabulary renames.
 CODES = re.compile(
     r"\b(?:"
@@ -158,8 +158,9 @@ def test_every_page_under_every_scope_reads_as_a_report(served: str) -> None:
                     problems += [f"{where}: the code {m!r} is shown" for m in sorted(set(CODES.findall(text)))]
                     if "$0.00" in text:
                         problems.append(f"{where}: $0.00 is shown")
-                    if scope == "voice" and "channel: Voice" not in text:
-                        problems.append(f"{where}: the link's channel=voice was not applied")
+                    applied = {"voice": "channel: Voice", "two-days": "2025-09-03 to 2025-09-04"}.get(scope, "")
+                    if applied not in text:
+                        problems.append(f"{where}: the link's scope ({query}) was not applied")
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
