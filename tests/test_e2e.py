@@ -150,7 +150,12 @@ def test_every_page_under_every_scope_reads_as_a_report(served: str) -> None:
                 for path, heading in PAGES.items():
                     page.goto(f"{served}/{path}{query}", wait_until="domcontentloaded")
                     settle(page, heading)
-                    page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}__{scope}.png"), full_page=True)
+                    # The page scrolls inside Streamlit's main block: the window is made as tall as it.
+                    tall = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+                    page.set_viewport_size({"width": 1280, "height": min(int(tall) + 50, 16_000)})
+                    page.wait_for_timeout(700)
+                    page.screenshot(path=str(SCREENSHOTS / f"{path or 'overview'}__{scope}.png"))
+                    page.set_viewport_size({"width": 1280, "height": 900})
                     text = shown_text(page)
                     where = f"{heading} ({scope})"
                     if page.locator('[data-testid="stException"]').count():

@@ -11,7 +11,7 @@ import streamlit as st
 from analytics.filters import Filters
 from analytics.ui import columns as cols
 
-#: Columns that name a row: pinned at the left while a wide table scrolls, when among the first three.
+#: Columns that name a row: pinned at the left while a wide table scrolls, when among the first four.
 KEY_COLUMNS = frozenset(
     {"rank", "moment", "group", "journey_stage", "contact_reason", "handled_by", "label", "segment_name", "question"}
     | {"revenue_tier", "advocacy", "table", "rule"}
@@ -26,7 +26,7 @@ CHAR_PX, MAX_PX = 7.5, 320
 
 def pinned_columns(columns: Sequence[str]) -> set[str]:
     """The columns pinned at the left: the leading key columns and every action column."""
-    keys = {c for c in columns[:3] if c in KEY_COLUMNS}
+    keys = {c for c in columns[:4] if c in KEY_COLUMNS}
     return keys | {c for c in columns if c in ACTION_COLUMNS}
 
 
