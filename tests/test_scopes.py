@@ -306,7 +306,7 @@ def run_every_call(wh: Warehouse, scope: Filters) -> dict[tuple[str, str], Any]:
                 result = call.fn(wh, scope, **variant) if call.scoped else call.fn(wh, **variant)
             except ValueError as exc:
                 # More segments than the scope's customers can fill is refused, saying how many they can.
-                if name == "segments" and "can support at most" in str(exc):
+                if name == "segment" and "can support at most" in str(exc):
                     results[(name, repr(sorted(variant.items())))] = exc
                     continue
                 raise

@@ -143,7 +143,7 @@ def test_no_page_call_brings_row_level_rows_in(guarded: tuple[Warehouse, Guard],
             try:
                 call.fn(wh, scope, **variant) if call.scoped else call.fn(wh, **variant)
             except ValueError as exc:  # more segments than the scope's customers can fill
-                assert name == "segments" and "can support at most" in str(exc), exc
+                assert name == "segment" and "can support at most" in str(exc), exc
             ran += 1
             assert len(guard.found) == before, f"{name}({variant}) under {scope.describe()}:\n" + "\n".join(
                 guard.found[before:]
