@@ -249,6 +249,14 @@ def equity_kpis(e: Equity) -> list[Kpi]:
         ]
     a = now.assumptions
     when = f"at {now.as_of.isoformat()}" if now.as_of else "—"
+    if "events" in now.groups and int(now.groups["events"].sum()) == 0:
+        # With no churn seen, a survival curve says nothing about how customers leave: no figure,
+        # rather than a value at risk of $0 and an interval of no width.
+        why = (
+            f"No churn among the {now.customers:,} customers in this scope: too little to estimate how customers "
+            "leave. Widen the date range."
+        )
+        return [Kpi(k, label, when, "—", "—", "—", "", why) for k, label in EQUITY_LABELS.items()]
     counts = {
         "equity": f"Expected discounted margin of the {now.active:,} active customers "
         f"({a.margin_rate:.0%} margin, {a.annual_discount:.0%} a year, {a.horizon_months} months), each segment "

@@ -49,7 +49,11 @@ if churn.value != "—":
         help="Churns per 100 customer-months at risk: each customer counts the time they were a customer in "
         "the period, so joiners and leavers count for part of it.",
     )
-    rate[1].caption(f"95% CI {churn.interval}. {churn.counts} Change: {churn.change_note}.")
+    note = churn.change_note.rstrip(".")
+    rate[1].caption(
+        f"95% CI {churn.interval}. {churn.counts} "
+        + (f"Change: {note}." if note.startswith("rate") or note.startswith("vs") else f"{note}.")
+    )
 draw.chart(charts.survival_curves, report.curves, by=by)
 value_by = by if by in value.DIMENSIONS else "segment"
 # The headline figures, as the Overview and the brief show them; the rows are valued on the same day.
@@ -137,6 +141,8 @@ elif values is None:
         assumptions=assumptions,
         as_of=equity.as_of,
     )
+elif kpis.equity_kpis(equity)[0].value == "—":  # no churn seen: nothing to value customers on
+    st.info(kpis.equity_kpis(equity)[0].counts)
 else:
     m = st.columns(3)
     m[0].metric("Active customers", f"{equity.now.active:,}")

@@ -58,7 +58,13 @@ for column, k in zip(columns, tiles, strict=False):
         help=k.counts,
         border=True,
     )
-    column.caption(f"{k.period}; 95% CI {k.interval}." + (f" Change {k.change_note}." if k.change_note else ""))
+    if k.value == "—":  # no figure: say why instead of an empty interval
+        column.caption(k.counts)
+        continue
+    note = k.change_note.rstrip(".")
+    if note.startswith("vs "):
+        note = f"Change {note}"
+    column.caption(f"{k.period}; 95% CI {k.interval}." + (f" {note[:1].upper()}{note[1:]}." if note else ""))
 
 st.subheader("What to fix first")
 if plist is None:

@@ -170,3 +170,27 @@ def test_revenue_facts_are_said_only_where_the_numbers_support_them() -> None:
     assert said[1].startswith("Detractors bring more revenue than promoters: $247 a month against $166")
     overlapping = economics.assign(monthly_revenue_low=[150.0, 170.0])
     assert len(narrative.value_sentences(grid, overlapping)) == 1
+
+
+def test_no_churn_in_scope_gives_no_equity_rather_than_zero_at_risk() -> None:
+    from analytics import headlines, value
+
+    groups = pd.DataFrame({"group": ["consumer"], "events": [0], "n": [105], "active": [105]})
+    now = value.ScopeValue(
+        105,
+        105,
+        374_900.0,
+        374_900.0,
+        374_900.0,
+        5e-8,
+        5e-8,
+        5e-8,
+        date(2025, 9, 4),
+        value.ValueAssumptions(),
+        0.95,
+        groups,
+    )
+    tiles = kpis.equity_kpis(headlines.Equity(now, None))
+    assert [k.value for k in tiles] == ["—", "—"] and all(k.badge is None for k in tiles)
+    assert tiles[0].counts.startswith("No churn among the 105 customers in this scope")
+    assert columns.money(5e-8) == "$0" and columns.money(0.004) == "$0"

@@ -832,7 +832,7 @@ def money(value: float) -> str:
         return f"{sign}${v / 1e3:.1f}k"
     if v >= 99.995:
         return f"{sign}${v:.0f}"
-    if v == 0:
+    if v < 0.005:  # nothing at the precision shown
         return "$0"
     return f"{sign}${v:.2f}"
 
