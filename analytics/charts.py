@@ -616,7 +616,7 @@ def what_if_curve(curve: pd.DataFrame, *, title: str = "Still a customer from to
                 alt.Tooltip("survival:Q", title="Still a customer", format=".1%"),
             ],
         )
-        .properties(height=260)
+        .properties(height=340)
     )
 
 

@@ -1109,10 +1109,12 @@ def fit_cox(
     if failing:
         categorical = [c for c in failing if c in used]
         result.warning = (
-            f"The effect of {', '.join(failing)} changes with tenure (proportional-hazards test p < {PH_ALPHA}),"
+            f"The effect of {_listed(COVARIATE_WORDS.get(c, names.phrase(c)) for c in failing)} changes with tenure "
+            f"(proportional-hazards test p < {PH_ALPHA}),"
             " so its hazard ratio averages an effect that is not constant."
             + (
-                f" The stratified fit gives each {' and '.join(categorical)} its own baseline instead."
+                f" The stratified fit gives each {' and '.join(names.phrase(c) for c in categorical)} its own baseline"
+                " instead."
                 if categorical
                 else ""
             )

@@ -40,7 +40,7 @@ if report.window is not None:
 
 churn = kpis.churn_kpi(cached.churn_rate(scope))
 if churn.value != "—":
-    rate = st.columns([1, 3])
+    rate = st.columns([3, 5])
     rate[0].metric(
         f"{churn.label} · {churn.period}",
         churn.value,
@@ -147,8 +147,8 @@ else:
     m = st.columns(3)
     m[0].metric("Active customers", f"{equity.now.active:,}")
     for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
-        column.metric(f"{k.label} · {k.period}", k.value, help=k.counts)
-        column.caption(f"95% CI {k.interval}.")
+        column.metric(k.label, k.value, help=k.counts)
+        column.caption(f"{k.period.capitalize()}; 95% CI {k.interval}.")
     if value_by != value.HEADLINE_BY:
         rows = value.totals(values)
         st.caption(
