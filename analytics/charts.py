@@ -66,12 +66,16 @@ def spread_labels(
     width: int = LAYOUT_WIDTH,
 ) -> pd.Series:
     """Where each point's label goes on the y axis (in data units) so that no two labels overlap:
-    a label sits level with its point, right of it, and moves down just far enough to clear the
-    labels above it that it would otherwise touch."""
+    a label sits level with its point, right of it (left of it near the right edge, see
+    ``label_on_left``), and moves down just far enough to clear the labels above it that it would
+    otherwise touch."""
     (x0, x1), (y0, y1) = x_domain, y_domain
     xs = (frame[x].astype(float) - x0) / ((x1 - x0) or 1.0) * width
     ys = (1 - (frame[y].astype(float) - y0) / ((y1 - y0) or 1.0)) * height
-    ends = xs + 9 + frame[text].astype(str).str.len() * CHAR_PX
+    lengths = 9 + frame[text].astype(str).str.len() * CHAR_PX
+    left = label_on_left(frame, x=x, text=text, x_domain=x_domain, width=width)
+    ends = xs.where(left, xs + lengths)
+    xs = xs.where(~left, xs - lengths)
     placed: list[tuple[float, float, float]] = []  # left, right, y in pixels
     out = pd.Series(index=frame.index, dtype=float)
     for i in ys.sort_values().index:
@@ -94,6 +98,24 @@ def palette(colours: dict[str, str], shown: pd.Series) -> alt.Scale:
     present = set(shown.dropna().astype(str))
     kept = [k for k in colours if k in present] or list(colours)[:1]
     return alt.Scale(domain=kept, range=[colours[k] for k in kept])
+
+
+def label_on_left(
+    frame: pd.DataFrame, *, x: str, text: str, x_domain: list[float], width: int = LAYOUT_WIDTH
+) -> pd.Series:
+    """Whether each point's label goes on its left: where, on its right, it would run past the edge."""
+    x0, x1 = x_domain
+    xs = (frame[x].astype(float) - x0) / ((x1 - x0) or 1.0) * width
+    return xs + 9 + frame[text].astype(str).str.len() * CHAR_PX > width
+
+
+def _point_labels(base: alt.Chart, y: alt.Y, text: str, tips: list[alt.Tooltip] | None = None) -> alt.LayerChart:
+    """Text labels beside points: right of each point, or left where ``label_left`` says so."""
+    style = {"fontSize": 10, "color": "#333", "clip": True}
+    right = base.transform_filter("!datum.label_left").mark_text(align="left", dx=9, **style)
+    left = base.transform_filter("datum.label_left").mark_text(align="right", dx=-9, **style)
+    encoding = {"y": y, "text": f"{text}:N", **({"tooltip": tips} if tips else {})}
+    return right.encode(**encoding) + left.encode(**encoding)
 
 
 def _named(table: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -323,7 +345,8 @@ def moment_bubbles(
         data = data.assign(
             label_at=spread_labels(
                 data, x="met_rate", y="swing", text="reason", x_domain=x_domain, y_domain=y_domain, height=height
-            )
+            ),
+            label_left=label_on_left(data, x="met_rate", text="reason", x_domain=x_domain),
         )
     base = alt.Chart(data, title=title).encode(
         x=alt.X(
@@ -354,9 +377,7 @@ def moment_bubbles(
     )
     layers = rules + points + target + material
     if "label_at" in data:
-        layers += base.mark_text(align="left", dx=9, fontSize=10, color="#333", clip=True).encode(
-            y=alt.Y("label_at:Q", scale=swing_scale), text="reason:N", tooltip=tips
-        )
+        layers += _point_labels(base, alt.Y("label_at:Q", scale=swing_scale), "reason", tips)
     return layers.properties(height=height)
 
 
@@ -715,7 +736,8 @@ def stance_quadrant(
     data = data.assign(
         label_at=spread_labels(
             data, x=efficiency, y="nps", text="unit", x_domain=x_domain, y_domain=y_domain, height=height
-        )
+        ),
+        label_left=label_on_left(data, x=efficiency, text="unit", x_domain=x_domain),
     )
     axis = alt.Axis(format="%") if spec(efficiency).kind == "share" else alt.Axis(format=spec(efficiency).d3 or "")
     x = alt.X(f"{efficiency}:Q", title=axis_title(efficiency), axis=axis, scale=alt.Scale(domain=x_domain, nice=False))
@@ -728,7 +750,7 @@ def stance_quadrant(
     points = base.mark_circle(opacity=0.85).encode(
         y="nps:Q", size=alt.Size("volume:Q", legend=None), color=colour, tooltip=tips
     )
-    labels = base.mark_text(dx=10, align="left", fontSize=11, color="#333").encode(y="label_at:Q", text="unit:N")
+    labels = _point_labels(base, alt.Y("label_at:Q", scale=nps_scale), "unit")
     vertical = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(x=f"{efficiency}:Q")
     horizontal = alt.Chart(centre).mark_rule(strokeDash=[4, 4], color="#666").encode(y="nps:Q")
     return (rules + points + labels + vertical + horizontal).properties(height=height)

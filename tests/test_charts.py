@@ -174,3 +174,11 @@ def test_periods_with_few_answers_stay_off_the_trend_line() -> None:
         for layer in spec["layer"]
     }
     assert marks["line"] == [{"filter": "(datum.n >= 30)"}] and marks["area"] == [{"filter": "(datum.n >= 30)"}]
+
+
+def test_a_label_near_the_right_edge_goes_on_the_left_of_its_point() -> None:
+    table = moments(4, met=(0.55, 0.56))
+    table.loc[3, ["contact_reason", "met_rate"]] = ["password_reset", 0.93]
+    rows = label_rows(charts.moment_bubbles(table, met_target=0.8))
+    flipped = rows.set_index("reason")["label_left"]
+    assert bool(flipped["Password reset"]) and not flipped.drop("Password reset").any()
