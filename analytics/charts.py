@@ -111,9 +111,12 @@ def label_on_left(
 
 def _point_labels(base: alt.Chart, y: alt.Y, text: str, tips: list[alt.Tooltip] | None = None) -> alt.LayerChart:
     """Text labels beside points: right of each point, or left where ``label_left`` says so."""
-    style = {"fontSize": 10, "color": "#333", "clip": True}
-    right = base.transform_filter("!datum.label_left").mark_text(align="left", dx=9, **style)
-    left = base.transform_filter("datum.label_left").mark_text(align="right", dx=-9, **style)
+    right = base.transform_filter("!datum.label_left").mark_text(
+        align="left", dx=9, fontSize=10, color="#333", clip=True
+    )
+    left = base.transform_filter("datum.label_left").mark_text(
+        align="right", dx=-9, fontSize=10, color="#333", clip=True
+    )
     encoding = {"y": y, "text": f"{text}:N", **({"tooltip": tips} if tips else {})}
     return right.encode(**encoding) + left.encode(**encoding)
 
