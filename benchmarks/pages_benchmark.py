@@ -58,20 +58,8 @@ class TooSlow(Exception):
 def served(root: Path, source: Path | None) -> Iterator[str]:
     """A fresh dashboard on ``root``, running ``source``'s code when given (``python -m`` looks in the
     working folder first, then ``PYTHONPATH``)."""
-    saved = os.environ.get("PYTHONPATH"), os.getcwd()
-    if source is not None:
-        os.environ["PYTHONPATH"] = str(source)
-        os.chdir(source)
-    try:
-        with running(root.resolve()) as (url, _):
-            yield url
-    finally:
-        if source is not None:
-            os.chdir(saved[1])
-            if saved[0] is None:
-                os.environ.pop("PYTHONPATH", None)
-            else:
-                os.environ["PYTHONPATH"] = saved[0]
+    with running(root.resolve(), source=source) as (url, _):
+        yield url
 
 
 def app_pages(root: Path, source: Path | None) -> tuple[Page, ...]:

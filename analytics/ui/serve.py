@@ -66,16 +66,25 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def running(
-    warehouse: str | os.PathLike[str], *, port: int | None = None, start_timeout: float = 90
+    warehouse: str | os.PathLike[str],
+    *,
+    port: int | None = None,
+    start_timeout: float = 90,
+    source: str | os.PathLike[str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """Serve the dashboard on ``warehouse`` in a child process, as ``iconic app`` does, for tests and
     benchmarks. Yields its URL once it answers its health check, and the process. However the block
     ends, the server is stopped: SIGTERM, then SIGKILL if it has not left within 15 s.
+
+    ``source``: another checkout whose code the server runs (for before-and-after benchmarks); the
+    child starts in it with it on ``PYTHONPATH``, so ``python -m`` finds its ``analytics`` first.
     """
     port = port or free_port()
     env = {**os.environ, "ICONIC_WAREHOUSE": str(warehouse)}
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
     cmd = [sys.executable, "-m", "analytics.cli", "app", "--port", str(port), "--host", "127.0.0.1"]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, cwd=source, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout
