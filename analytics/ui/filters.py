@@ -44,35 +44,32 @@ def sidebar() -> Filters:
         )
         if isinstance(picked, tuple) and len(picked) == 2:
             start, end = picked
-    for key, options in (("segment", opts.segments), ("region", opts.regions), ("channel", opts.channels)):
+    channel_help = (
+        "Post-contact responses about contacts in the channel; relationship responses from customers whose "
+        "contacts were mainly in it."
+    )
+    picked_values = {}
+    for key, label, options, help_text in (
+        ("segment", "Segment", opts.segments, None),
+        ("region", "Region", opts.regions, None),
+        ("channel", "Channel", opts.channels, channel_help),
+    ):
         _link_by_code(key, options, names.name, many=True)
-    segments = st.sidebar.multiselect(
-        "Segment",
-        opts.segments,
-        key="segment",
-        bind="query-params",
-        format_func=names.name,
-        placeholder="All segments",
-    )
-    regions = st.sidebar.multiselect(
-        "Region", opts.regions, key="region", bind="query-params", format_func=names.name, placeholder="All regions"
-    )
-    channels = st.sidebar.multiselect(
-        "Channel",
-        opts.channels,
-        key="channel",
-        bind="query-params",
-        format_func=names.name,
-        placeholder="All channels",
-        help="Post-contact responses about contacts in the channel; relationship responses from customers "
-        "whose contacts were mainly in it.",
-    )
+        picked_values[key] = st.sidebar.multiselect(
+            label,
+            options,
+            key=key,
+            bind="query-params",
+            format_func=names.name,
+            placeholder=f"All {label.lower()}s",
+            help=help_text,
+        )
     chosen = Filters(
         start=start if start and start != opts.first_date else None,
         end=end if end and end != opts.last_date else None,
-        segments=tuple(segments),
-        regions=tuple(regions),
-        channels=tuple(channels),
+        segments=tuple(picked_values["segment"]),
+        regions=tuple(picked_values["region"]),
+        channels=tuple(picked_values["channel"]),
     )
     st.session_state[_KEY] = chosen
     return chosen
