@@ -13,7 +13,16 @@ import pandas as pd
 
 from analytics import names
 from analytics.actions import UNCLEAR
-from analytics.advocacy import DEFF_SHOWN, MIN_N, RESPONSE_WORDS, Headline, LongRun, NPSEstimate
+from analytics.advocacy import (
+    ADVOCACY_ORDER,
+    DEFF_SHOWN,
+    MIN_N,
+    RESPONSE_WORDS,
+    TIER_ORDER,
+    Headline,
+    LongRun,
+    NPSEstimate,
+)
 from analytics.moments import moment_name
 from analytics.priorities import TIERS, PriorityList
 from analytics.survival import CHURN_PER, ChurnHeadline
@@ -136,9 +145,10 @@ def value_sentences(grid: pd.DataFrame, economics: pd.DataFrame) -> list[str]:
     answered, and whether detractors or promoters bring more revenue, said only where the two
     means' 95% intervals do not overlap."""
     out = []
-    top = grid[grid["revenue_tier"].astype(str) == "vital few"]
+    top = grid[grid["revenue_tier"].astype(str) == TIER_ORDER[0]]
     if not top.empty and top["revenue"].sum() > 0:
-        silent = float(top.loc[top["advocacy"].astype(str) == "no answer", "revenue"].sum() / top["revenue"].sum())
+        unanswered = top["advocacy"].astype(str) == ADVOCACY_ORDER[-1]
+        silent = float(top.loc[unanswered, "revenue"].sum() / top["revenue"].sum())
         if silent >= 0.2:
             out.append(
                 f"Customers who never answered a relationship survey hold {silent:.0%} of the vital few's revenue "

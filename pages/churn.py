@@ -141,12 +141,12 @@ elif values is None:
         assumptions=assumptions,
         as_of=equity.as_of,
     )
-elif kpis.equity_kpis(equity)[0].value == "—":  # no churn seen: nothing to value customers on
-    st.info(kpis.equity_kpis(equity)[0].counts)
+elif (tiles := kpis.equity_kpis(equity))[0].value == "—":  # no churn seen: nothing to value customers on
+    st.info(tiles[0].counts)
 else:
     m = st.columns(3)
     m[0].metric("Active customers", f"{equity.now.active:,}")
-    for column, k in zip(m[1:], kpis.equity_kpis(equity), strict=True):
+    for column, k in zip(m[1:], tiles, strict=True):
         column.metric(k.label, k.value, help=k.counts)
         column.caption(f"{k.period.capitalize()}; 95% CI {k.interval}.")
     if value_by != value.HEADLINE_BY:
