@@ -89,14 +89,6 @@ class Kpi:
         return asdict(self)
 
     @property
-    def signed_change(self) -> str:
-        """The change with its sign leading, as a tile's arrow reads it: a rate ratio of x0.90 is
-        "-10% (x0.90)"."""
-        if self.key == "churn_rate" and self.delta is not None:
-            return f"{self.delta - 1:+.0%} ({self.change})"
-        return self.change
-
-    @property
     def badge(self) -> str | None:
         """What a tile's arrow says: the signed change and what it is against, e.g. "+2.1 vs
         2025-Q4" or, for a churn rate ratio of x0.90, "-10% vs 2026-Q1". None where there is no
