@@ -12,6 +12,7 @@ the Spark cluster it runs on; ``ICONIC_LOCAL_ROWS`` caps the row-level rows a lo
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -91,30 +92,14 @@ def memo_mb() -> int:
 def wait_seconds() -> float:
     """How long a dashboard page waits for a slow result (``ICONIC_WAIT_S``, default 3 s) before it
     shows everything else and fills that result in when it is ready (``analytics.ui.background``)."""
-    raw = os.environ.get("ICONIC_WAIT_S")
-    if raw is None:
-        return DEFAULT_WAIT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"ICONIC_WAIT_S must be a number of seconds, got {raw!r}") from None
-    if value < 0:
-        raise UsageError(f"ICONIC_WAIT_S must be 0 or more, got {value}")
-    return value
+    return _real_number("ICONIC_WAIT_S", DEFAULT_WAIT_S, least=0.0, meaning="a number of seconds, 0 or more")
 
 
 def max_quarantine_share() -> float:
     """Share of rows that may be quarantined before the whole batch is rejected instead."""
-    raw = os.environ.get("ICONIC_MAX_QUARANTINE_SHARE")
-    if raw is None:
-        return DEFAULT_MAX_QUARANTINE_SHARE
-    try:
-        value = float(raw)
-    except ValueError:
-        raise UsageError(f"ICONIC_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got {raw!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise UsageError(f"ICONIC_MAX_QUARANTINE_SHARE must be a number from 0 to 1, got {value}")
-    return value
+    return _real_number(
+        "ICONIC_MAX_QUARANTINE_SHARE", DEFAULT_MAX_QUARANTINE_SHARE, least=0.0, most=1.0, meaning="a number from 0 to 1"
+    )
 
 
 def max_upload_mb() -> int:
@@ -125,6 +110,19 @@ def max_upload_mb() -> int:
 def max_extra_columns() -> int:
     """Most extra columns a file may bring (``ICONIC_MAX_EXTRA_COLUMNS``, default 200)."""
     return _whole_number("ICONIC_MAX_EXTRA_COLUMNS", DEFAULT_MAX_EXTRA_COLUMNS, least=0)
+
+
+def _real_number(setting: str, default: float, *, least: float, most: float = math.inf, meaning: str) -> float:
+    raw = os.environ.get(setting)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise UsageError(f"{setting} must be {meaning}, got {raw!r}") from None
+    if not least <= value <= most:
+        raise UsageError(f"{setting} must be {meaning}, got {value}")
+    return value
 
 
 def _whole_number(setting: str, default: int, *, least: int) -> int:
