@@ -73,3 +73,19 @@ def code_for(text: str, codes: object) -> str | None:
         if wanted in (str(code).casefold(), name(code).casefold()):
             return str(code)
     return None
+
+
+def money(value: float) -> str:
+    """Dollars, compact above a thousand: ``$30.25``, ``$874``, ``$457.8k``, ``$1.2M``; cents only
+    below $100, where they still say something; nothing at all is ``$0``."""
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    if v >= 999.95e3:
+        return f"{sign}${v / 1e6:.1f}M"
+    if v >= 999.5:
+        return f"{sign}${v / 1e3:.1f}k"
+    if v >= 99.995:
+        return f"{sign}${v:.0f}"
+    if v < 0.005:  # nothing at the precision shown
+        return "$0"
+    return f"{sign}${v:.2f}"

@@ -25,7 +25,8 @@ DEFAULT = HERE / "out" / "demo1m"
 
 
 def _nps_by_period(root: str, by: str, period: str, kind: str) -> dict[str, object]:
-    from analytics import advocacy, warehouse
+    from analytics.analyses import advocacy
+    from analytics.data import warehouse
 
     wh = warehouse.open(root)
     start = time.perf_counter()
@@ -48,7 +49,8 @@ def _nps_by_period(root: str, by: str, period: str, kind: str) -> dict[str, obje
 
 
 def _segmentation(root: str, k: int | None, method: str) -> dict[str, object]:
-    from analytics import segmentation, warehouse
+    from analytics.analyses import segmentation
+    from analytics.data import warehouse
 
     wh = warehouse.open(root)
     start = time.perf_counter()

@@ -38,7 +38,8 @@ TASKS = ("report", "page", "outcomes", "pareto")
 
 
 def _child(root: str, task: str) -> dict[str, object]:
-    from analytics import benchmarks, moments, warehouse
+    from analytics.analyses import benchmarks, moments
+    from analytics.data import warehouse
 
     wh = warehouse.open(root)
 

@@ -34,7 +34,8 @@ DEMO = HERE / "out" / "demo"
 def child(root: Path) -> dict[str, Any]:
     """One brief of the whole warehouse, timed in this (fresh) process."""
     start = time.perf_counter()
-    from analytics import brief, warehouse
+    from analytics.data import warehouse
+    from analytics.report import brief
 
     wh = warehouse.open(root)
     opened = time.perf_counter()

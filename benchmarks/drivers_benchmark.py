@@ -69,7 +69,7 @@ def _peak_gb() -> float:
 
 
 def _ours(responses: int, customers: int, bootstrap: int) -> dict[str, object]:
-    from analytics import drivers
+    from analytics.analyses import drivers
 
     frame = synthetic(responses, customers)
 
@@ -108,7 +108,8 @@ def _ours(responses: int, customers: int, bootstrap: int) -> dict[str, object]:
 
 def _warehouse(root: str) -> dict[str, object]:
     """``driver_analysis`` end to end on a warehouse: the query, the bootstrap and the grid."""
-    from analytics import drivers, warehouse
+    from analytics.analyses import drivers
+    from analytics.data import warehouse
 
     wh = warehouse.open(root)
     rows = []

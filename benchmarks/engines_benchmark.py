@@ -55,7 +55,7 @@ GB = 1024**3
 
 
 def _steps(task: str) -> list[tuple[str, Callable[[Any], Any]]]:
-    from analytics import advocacy, moments, survival
+    from analytics.analyses import advocacy, moments, survival
 
     if task == "advocacy":
         return [
@@ -84,7 +84,8 @@ def _spark_work(wh: Any, jobs: set[int]) -> tuple[int, int]:
 
 
 def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) -> dict[str, Any]:
-    from analytics import survival, warehouse
+    from analytics.analyses import survival
+    from analytics.data import warehouse
 
     start = time.perf_counter()
     if engine == "spark":

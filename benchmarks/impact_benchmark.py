@@ -31,7 +31,8 @@ def main() -> None:
     p.add_argument("--bootstrap", type=int, default=200)
     args = p.parse_args()
     demo1m.ensure(args.warehouse)
-    from analytics import impact, warehouse
+    from analytics.analyses import impact
+    from analytics.data import warehouse
 
     wh = warehouse.open(args.warehouse)
     start = time.perf_counter()

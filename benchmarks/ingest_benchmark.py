@@ -58,7 +58,7 @@ def make_file(path: Path, rows: int) -> None:
 
 
 def run_one(file: Path, warehouse: Path, validate: bool) -> dict[str, float]:
-    from analytics.ingest import ingest
+    from analytics.data.ingest import ingest
 
     shutil.rmtree(warehouse, ignore_errors=True)
     start = time.perf_counter()

@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from analytics import warehouse
+from analytics.data import warehouse
 from analytics.ui.load import Session, Visit, arrive_together, warm
 from analytics.ui.serve import running
 

@@ -24,7 +24,8 @@ DEFAULT = HERE / "out" / "demo1m"
 
 
 def _child(root: str, task: str) -> dict[str, object]:
-    from analytics import moments, warehouse
+    from analytics.analyses import moments
+    from analytics.data import warehouse
 
     wh = warehouse.open(root)
     call = {

@@ -29,7 +29,8 @@ DEFAULT = HERE / "out" / "demo1m"
 
 
 def run(root: Path) -> list[dict[str, Any]]:
-    from analytics import survival, value, warehouse
+    from analytics.analyses import survival, value
+    from analytics.data import warehouse
 
     wh = warehouse.open(root)
     steps: list[tuple[str, Callable[[], Any], Callable[[Any], str]]] = [

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from analytics import advocacy, charts, kpis, narrative, nonresponse, segmentation, views
+from analytics.analyses import advocacy, nonresponse, segmentation
+from analytics.report import charts, kpis, narrative, views
+from analytics.report.columns import fmt, spec
 from analytics.ui import background, cached, draw, filters, onboarding, tables
-from analytics.ui.columns import fmt, spec
 
 METHODS = """
 - **NPS** is the share of promoters (9-10) minus the share of detractors (0-6), in points. Its interval is

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from analytics import benchmarks, charts, names, views
+from analytics import names
+from analytics.analyses import benchmarks
+from analytics.report import charts, views
+from analytics.report.columns import spec
 from analytics.ui import cached, draw, filters, onboarding, tables
-from analytics.ui.columns import spec
 
 wh, scope = onboarding.open_page(
     "Iconic benchmarks",

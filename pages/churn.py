@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from analytics import charts, kpis, names, survival, value, views
+from analytics import names
+from analytics.analyses import survival, value
+from analytics.report import charts, kpis, views
+from analytics.report.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 from analytics.ui import background, cached, draw, filters, onboarding, tables
-from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt, spec
 
 wh, scope = onboarding.open_page(
     "Churn & lifetime value",

@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import config, names, narrative, schema, views
-from analytics import filters as scopes
+from analytics import config, names
+from analytics.data import filters as scopes
+from analytics.data import schema
+from analytics.data.ingest import ingest_bytes
+from analytics.data.mapping import parse_mapping_text
 from analytics.errors import IconicError
-from analytics.ingest import ingest_bytes
-from analytics.mapping import parse_mapping_text
+from analytics.report import narrative, views
 from analytics.ui import cached, filters, tables
 
 st.title("Data quality")

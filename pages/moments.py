@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from analytics import charts, moments, narrative, views
-from analytics.moments import moment_name
+from analytics.analyses import moments
+from analytics.analyses.moments import moment_name
+from analytics.report import charts, narrative, views
+from analytics.report.columns import spec
 from analytics.ui import background, cached, draw, filters, onboarding, tables
-from analytics.ui.columns import spec
 
 wh, scope = onboarding.open_page(
     "Moments of truth",

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import kpis, narrative
+from analytics.report import kpis, narrative
 from analytics.ui import background, cached, export, filters, onboarding, tables
 
 st.title("Overview")

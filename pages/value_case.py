@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from analytics import charts, impact, views
-from analytics.moments import moment_name
+from analytics.analyses import impact
+from analytics.analyses.moments import moment_name
+from analytics.report import charts, views
+from analytics.report.columns import IMPACT_ALIASES, fmt
 from analytics.ui import background, cached, draw, filters, onboarding, tables
-from analytics.ui.columns import IMPACT_ALIASES, fmt
 
 wh, scope = onboarding.open_page(
     "Value case",

@@ -13,8 +13,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import demo, ingest, segmentation, warehouse
-from analytics.warehouse import Warehouse
+from analytics import demo
+from analytics.analyses import segmentation
+from analytics.data import ingest, warehouse
+from analytics.data.warehouse import Warehouse
 
 
 def valid_interactions(n: int = 200, *, start: int = 1) -> pd.DataFrame:

@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, inference, periods, warehouse
-from analytics.filters import Filters
+from analytics.analyses import advocacy
+from analytics.data import periods, warehouse
+from analytics.data.filters import Filters
+from analytics.stats import inference
 from tests.conftest import load_tables as load
 
 
@@ -209,7 +211,7 @@ def test_relationship_trend_counts_what_the_segment_cut_counts(demo_warehouse: P
 def test_saved_behaviour_segments_become_a_dimension(demo_warehouse: Path, tmp_path: Path) -> None:
     import shutil
 
-    from analytics import segmentation
+    from analytics.analyses import segmentation
 
     root = tmp_path / "wh"
     shutil.copytree(demo_warehouse, root)

@@ -11,21 +11,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import (
-    advocacy,
-    catalog,
-    filters,
-    headlines,
-    impact,
-    kpis,
-    names,
-    narrative,
-    priorities,
-    schema,
-    segmentation,
-    warehouse,
-)
-from analytics.ui import columns
+from analytics import names
+from analytics.analyses import advocacy, headlines, impact, priorities, segmentation
+from analytics.data import catalog, filters, schema, warehouse
+from analytics.report import columns, kpis, narrative
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [
@@ -383,7 +372,7 @@ def test_a_damaged_warehouse_is_reported_never_offered_for_replacement(
 
 
 def test_moments_shows_the_priority_list_and_the_met_rule_can_be_changed(demo_env: Path) -> None:
-    from analytics import moments
+    from analytics.analyses import moments
 
     at = run("pages/moments.py")
     no_exception(at)
@@ -419,7 +408,7 @@ def test_moments_shows_the_priority_list_and_the_met_rule_can_be_changed(demo_en
 
 
 def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env: Path) -> None:
-    from analytics import drivers
+    from analytics.analyses import drivers
 
     wh = warehouse.open(demo_env)
     at = run("pages/moments.py", drivers=True)
@@ -450,7 +439,7 @@ def test_choosing_a_moment_shows_its_drivers_as_the_library_finds_them(demo_env:
 
 
 def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Path) -> None:
-    from analytics import survival, value
+    from analytics.analyses import survival, value
 
     at = run("pages/churn.py", by="plan", cox=True)
     no_exception(at)
@@ -494,7 +483,7 @@ def test_churn_shows_the_library_numbers_and_the_what_if_moves_them(demo_env: Pa
 def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
     default_demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analytics import impact
+    from analytics.analyses import impact
 
     monkeypatch.setenv("ICONIC_WAREHOUSE", str(default_demo))
     at = run("pages/value_case.py")
@@ -543,7 +532,7 @@ def test_value_case_shows_the_library_numbers_and_the_sliders_move_them(
 
 
 def test_benchmarks_shows_the_library_scorecard_and_the_standard_can_be_changed(demo_env: Path) -> None:
-    from analytics import benchmarks
+    from analytics.analyses import benchmarks
 
     at = run("pages/benchmarks.py")
     no_exception(at)
@@ -578,7 +567,7 @@ def test_benchmarks_shows_the_library_scorecard_and_the_standard_can_be_changed(
 
 
 def test_benchmarks_quadrant_follows_the_chosen_unit(demo_env: Path) -> None:
-    from analytics import benchmarks
+    from analytics.analyses import benchmarks
 
     at = run("pages/benchmarks.py", unit="handled_by", efficiency="automation_rate")
     no_exception(at)
@@ -593,7 +582,7 @@ def test_benchmarks_quadrant_follows_the_chosen_unit(demo_env: Path) -> None:
 def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
     demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analytics import benchmarks
+    from analytics.analyses import benchmarks
 
     root = tmp_path / "wh"
     shutil.copytree(demo_warehouse, root)
@@ -612,7 +601,7 @@ def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
 
 
 def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, tmp_path: Path) -> None:
-    from analytics import brief
+    from analytics.report import brief
 
     at = run("pages/overview.py", iconic_filters=filters.Filters(segments=("smb",)))
 
@@ -639,7 +628,7 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
 
 
 def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path) -> None:
-    from analytics import survival
+    from analytics.analyses import survival
 
     at = run("pages/churn.py")
     no_exception(at)
@@ -703,7 +692,7 @@ def test_a_chart_is_built_once_per_result(demo_env: Path, monkeypatch: pytest.Mo
     again without building the chart."""
     import functools
 
-    from analytics import charts
+    from analytics.report import charts
 
     at = on_page("pages/moments.py")
     no_exception(at)

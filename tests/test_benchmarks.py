@@ -12,7 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import advocacy, benchmarks, demo, warehouse
+from analytics import demo
+from analytics.analyses import advocacy, benchmarks
+from analytics.data import warehouse
 from analytics.errors import UsageError
 from tests.conftest import load_tables, valid_customers
 
@@ -189,7 +191,7 @@ def test_answers_are_saved_through_the_validated_ingest_and_a_return_to_earlier_
 def test_an_assessment_file_with_an_unknown_answer_is_rejected_by_the_suite(
     demo_warehouse: Path, tmp_path: Path
 ) -> None:
-    from analytics import ingest
+    from analytics.data import ingest
 
     root = tmp_path / "wh"
     shutil.copytree(demo_warehouse, root)

@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, benchmarks, brief, cli, headlines, impact, periods, survival, value, warehouse
+from analytics import cli
+from analytics.analyses import advocacy, benchmarks, headlines, impact, survival, value
+from analytics.data import periods, warehouse
+from analytics.data.filters import Filters
 from analytics.errors import UsageError
-from analytics.filters import Filters
+from analytics.report import brief
 from tests.conftest import load_tables, valid_customers, valid_interactions, valid_surveys
 
 pytestmark = pytest.mark.skipif(
@@ -54,7 +57,7 @@ def near(text: str, label: str, lines: int = 3) -> str:
 @pytest.fixture(scope="module")
 def demo_brief(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[brief.BriefContent, Path]:
     wh = warehouse.open(demo_warehouse)
-    # Without the value case, so the brief reads the same whether or not analytics.impact is installed.
+    # Without the value case, so the brief reads the same whether or not analytics.analyses.impact is installed.
     content = brief.brief_content(wh, Filters(), use_value_case=False)
     path = tmp_path_factory.mktemp("brief") / "brief.pdf"
     path.write_bytes(brief.render_pdf(content))
@@ -192,7 +195,7 @@ def test_hostile_names_and_long_text_are_printed_as_given(wh_path: Path, tmp_pat
 
 
 def test_the_value_case_is_asked_for_its_per_moment_money(default_demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``analytics.impact.value_case`` is called with the scope the list covers, and its per-moment
+    """``analytics.analyses.impact.value_case`` is called with the scope the list covers, and its per-moment
     money (with its own interval) goes beside the moment, ranks it first when its interval is above
     zero, and is said in words."""
     wh = warehouse.open(default_demo)

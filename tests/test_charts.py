@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import charts
+from analytics.report import charts
 
 
 def layers(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:

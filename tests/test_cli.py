@@ -99,8 +99,8 @@ def test_user_mistakes_exit_2_without_traceback(tmp_path: Path) -> None:
 
 def test_quality_fails_when_stored_data_breaks_a_rule(tmp_path: Path) -> None:
     """Data written around the ingest path (here: a stored key repeated) is caught by `iconic quality`."""
-    from analytics import warehouse
-    from analytics.ingest import ingest
+    from analytics.data import warehouse
+    from analytics.data.ingest import ingest
 
     wh = tmp_path / "wh"
     path = tmp_path / "a.csv"
@@ -116,7 +116,7 @@ def test_quality_fails_when_stored_data_breaks_a_rule(tmp_path: Path) -> None:
 def test_quality_warns_about_references_to_rows_that_are_not_stored(tmp_path: Path) -> None:
     """Interactions for customers C0-C16 against a customer table that only has C0-C4: a warning
     naming the missing customers, exit 0; once the customers arrive the warning is gone."""
-    from analytics.ingest import ingest
+    from analytics.data.ingest import ingest
 
     wh = tmp_path / "wh"
     contacts = tmp_path / "contacts.csv"
@@ -145,7 +145,8 @@ def test_quality_warns_about_references_to_rows_that_are_not_stored(tmp_path: Pa
 
 def test_default_demo_builds_through_the_validated_path(tmp_path: Path) -> None:
     """`iconic demo` with its defaults (20,000 customers, 36 months) builds, and is idempotent."""
-    from analytics import catalog, demo, warehouse
+    from analytics import demo
+    from analytics.data import catalog, warehouse
 
     wh = tmp_path / "demo"
     first = iconic("demo", "--warehouse", str(wh))
@@ -162,7 +163,8 @@ def test_default_demo_builds_through_the_validated_path(tmp_path: Path) -> None:
 
 
 def test_analyze_advocacy_json(demo_warehouse: Path) -> None:
-    from analytics import advocacy, warehouse
+    from analytics.analyses import advocacy
+    from analytics.data import warehouse
 
     out = iconic("analyze", "advocacy", "--by", "plan", "--json", "--warehouse", str(demo_warehouse))
     assert out.returncode == 0, out.stderr
@@ -186,7 +188,8 @@ def test_analyze_advocacy_json(demo_warehouse: Path) -> None:
 def test_analyze_advocacy_weighted_and_churn_at_risk(demo_warehouse: Path, tmp_path: Path) -> None:
     """--weighted adds the weighted NPS and response rates the library gives; churn by advocacy is
     per customer-month at risk, as the library counts it. Without invitations --weighted is refused."""
-    from analytics import advocacy, nonresponse, warehouse
+    from analytics.analyses import advocacy, nonresponse
+    from analytics.data import warehouse
 
     args = ["analyze", "advocacy", "--by", "channel", "--weighted", "--json", "--warehouse", str(demo_warehouse)]
     out = iconic(*args)
@@ -222,7 +225,8 @@ def test_analyze_advocacy_weighted_and_churn_at_risk(demo_warehouse: Path, tmp_p
 
 
 def test_analyze_moments_json_is_the_priority_list(demo_warehouse: Path) -> None:
-    from analytics import moments, priorities, warehouse
+    from analytics.analyses import moments, priorities
+    from analytics.data import warehouse
 
     out = iconic("analyze", "moments", "--json", "--warehouse", str(demo_warehouse))
     assert out.returncode == 0, out.stderr
@@ -263,7 +267,8 @@ def test_analyze_moments_json_is_the_priority_list(demo_warehouse: Path) -> None
 
 
 def test_analyze_benchmarks_json_is_the_library_report(demo_warehouse: Path) -> None:
-    from analytics import benchmarks, warehouse
+    from analytics.analyses import benchmarks
+    from analytics.data import warehouse
 
     out = iconic("analyze", "benchmarks", "--json", "--warehouse", str(demo_warehouse))
     assert out.returncode == 0, out.stderr
@@ -347,7 +352,8 @@ def test_analyze_segments_saves_a_dimension_for_advocacy(demo_warehouse: Path, t
 def test_analyze_segments_reports_method_stability_and_structure(demo_warehouse: Path) -> None:
     import math
 
-    from analytics import segmentation, warehouse
+    from analytics.analyses import segmentation
+    from analytics.data import warehouse
 
     out = iconic("analyze", "segments", "--method", "gmm", "--k", "3", "--json", "--warehouse", str(demo_warehouse))
     assert out.returncode == 0, out.stderr
@@ -386,8 +392,9 @@ SCOPE = [
 def test_analyze_takes_the_scope_the_sidebar_builds(demo_warehouse: Path) -> None:
     from datetime import date
 
-    from analytics import advocacy, segmentation, warehouse
-    from analytics.filters import Filters
+    from analytics.analyses import advocacy, segmentation
+    from analytics.data import warehouse
+    from analytics.data.filters import Filters
 
     scope = Filters(date(2025, 10, 1), date(2026, 6, 30), ("smb", "consumer"), (), ("voice",))
     wh = warehouse.open(demo_warehouse)

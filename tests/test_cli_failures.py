@@ -89,7 +89,7 @@ def test_a_warehouse_that_cannot_be_created_is_an_environment_error(tmp_path: Pa
 def test_an_unexpected_failure_is_one_line_pointing_to_debug(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], demo_warehouse: Path
 ) -> None:
-    from analytics import catalog
+    from analytics.data import catalog
 
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("something nobody expected\nsecond line")
@@ -151,7 +151,7 @@ def test_a_full_disk_during_the_commit_is_one_line_and_the_warehouse_stays_whole
 
     from deltalake.exceptions import DeltaError
 
-    from analytics import warehouse
+    from analytics.data import warehouse
 
     root = tmp_path / "wh"
     shutil.copytree(demo_warehouse, root)

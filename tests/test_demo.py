@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, benchmarks, demo, moments, warehouse
+from analytics import demo
+from analytics.analyses import advocacy, benchmarks, moments
+from analytics.data import warehouse
 
 
 def digest(files: dict[str, Path]) -> dict[str, str]:

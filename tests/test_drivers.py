@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import demo, drivers, warehouse
-from analytics.filters import Filters
+from analytics import demo
+from analytics.analyses import drivers
+from analytics.data import warehouse
+from analytics.data.filters import Filters
 
 DATA = Path(__file__).parent / "data"
 SWISS_DRIVERS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
@@ -450,7 +452,7 @@ def test_drivers_that_explain_nothing_say_so() -> None:
 def test_every_driver_column_is_registered_for_display(demo_warehouse: Path) -> None:
     """A driver table's "low", "high" and "share" bound and share out importance; the registry
     aliases keep them from reading as NPS bounds or a share of customers."""
-    from analytics.ui import columns
+    from analytics.report import columns
 
     result = drivers.driver_analysis(warehouse.open(demo_warehouse), outcome="csat", bootstrap=20)
     shown = ["label", "kind", "importance_ci", "importance_share_ci", "performance", "top2", "action"]

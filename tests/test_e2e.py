@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from analytics import demo, schema
+from analytics import demo
+from analytics.data import schema
 from analytics.ui.serve import CHROMIUM, CHROMIUM_ARGS, running
 
 pytestmark = pytest.mark.e2e

@@ -27,12 +27,15 @@ import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
 
-from analytics import brief, config, headlines, kpis, warehouse
+from analytics import config
+from analytics.analyses import headlines
 from analytics.cli import main
+from analytics.data import warehouse
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError, WarehouseError
-from analytics.filters import ALL_DATA, Filters
+from analytics.report import brief, kpis
 from analytics.ui import cached
-from analytics.warehouse import Warehouse
 
 from .conftest import load_tables, valid_customers, valid_surveys
 

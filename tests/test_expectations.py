@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from analytics import quality, schema
+from analytics.data import quality, schema
 
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import advocacy, filters, inference, periods
-from analytics.filters import Filters
-from analytics.warehouse import Warehouse
+from analytics.analyses import advocacy
+from analytics.data import filters, periods
+from analytics.data.filters import Filters
+from analytics.data.warehouse import Warehouse
+from analytics.stats import inference
 from tests.conftest import load_tables as load
 
 

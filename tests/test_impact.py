@@ -12,10 +12,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from analytics import cli, demo, impact, moments, survival, warehouse
-from analytics.filters import Filters
-from analytics.impact import ImpactAssumptions
-from analytics.value import ValueAssumptions
+from analytics import cli, demo
+from analytics.analyses import impact, moments, survival
+from analytics.analyses.impact import ImpactAssumptions
+from analytics.analyses.value import ValueAssumptions
+from analytics.data import warehouse
+from analytics.data.filters import Filters
 
 # --- estimators ------------------------------------------------------------------------------------
 

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import advocacy, inference
+from analytics.analyses import advocacy
+from analytics.stats import inference
 
 
 def _scores(counts: tuple[int, int, int]) -> list[int]:

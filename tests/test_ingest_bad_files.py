@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import catalog, warehouse
-from analytics.ingest import ingest
+from analytics.data import catalog, warehouse
+from analytics.data.ingest import ingest
 from tests.conftest import valid_customers, valid_interactions, valid_invitations, valid_surveys
 
 
@@ -378,7 +378,7 @@ MORE_CASES = {
 
 @pytest.mark.parametrize("name", list(MORE_CASES))
 def test_bad_shapes_are_rejected_the_same_way_for_every_format(name: str, tmp_path: Path, wh_path: Path) -> None:
-    from analytics.mapping import parse_mapping
+    from analytics.data.mapping import parse_mapping
 
     table, make, mapping, rule, says = MORE_CASES[name]
     result = ingest(table, make(tmp_path), warehouse_path=wh_path, mapping=parse_mapping(mapping or {}))

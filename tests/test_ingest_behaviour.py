@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import catalog, ingest, warehouse
+from analytics.data import catalog, ingest, warehouse
+from analytics.data.mapping import Mapping, parse_mapping
 from analytics.errors import IngestError
-from analytics.mapping import Mapping, parse_mapping
 from tests.conftest import valid_customers, valid_interactions
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from analytics import cli, warehouse
+from analytics import cli
+from analytics.data import warehouse
 from analytics.ui.load import Session, Visit, arrive_together
 from analytics.ui.serve import running
 

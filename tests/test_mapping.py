@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from analytics.data.mapping import Mapping, load_mapping, normalise_name, parse_mapping, parse_mapping_text
 from analytics.errors import IngestError
-from analytics.mapping import Mapping, load_mapping, normalise_name, parse_mapping, parse_mapping_text
 
 
 def test_default_mapping_keeps_canonical_names() -> None:
@@ -85,7 +85,7 @@ def test_every_date_code_the_mapping_accepts_is_one_the_reader_parses() -> None:
 
     import duckdb
 
-    from analytics.mapping import _DATE_CODES
+    from analytics.data.mapping import _DATE_CODES
 
     con = duckdb.connect()
     understood = set()

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from analytics.memo import Memo
+from analytics.data.memo import Memo
 
 
 def test_threads_asking_for_one_key_at_once_share_one_build() -> None:

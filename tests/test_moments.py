@@ -11,8 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analytics import actions, advocacy, demo, moments, priorities, warehouse
-from analytics.filters import Filters
+from analytics import demo
+from analytics.analyses import advocacy, moments, priorities
+from analytics.data import warehouse
+from analytics.data.filters import Filters
+from analytics.stats import actions
 from tests.conftest import load_tables
 
 

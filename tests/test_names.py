@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from analytics import advocacy, inference, kpis, names, narrative, survival, views, warehouse
-from analytics.periods import Period
-from analytics.ui import columns
+from analytics import names
+from analytics.analyses import advocacy, survival
+from analytics.data import warehouse
+from analytics.data.periods import Period
+from analytics.report import columns, kpis, narrative, views
+from analytics.stats import inference
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,7 @@ def test_every_table_shows_codes_by_name_and_counts_with_separators() -> None:
     + [(-11_000, "-$11.0k"), (457_807.28, "$457.8k"), (999_960, "$1.0M"), (2_400_000, "$2.4M")],
 )
 def test_money_reads_compactly_with_cents_only_where_they_matter(value: float, shown: str) -> None:
-    assert columns.money(value) == shown
+    assert names.money(value) == shown
 
 
 Q1 = Period(date(2026, 1, 1), date(2026, 3, 31), "2026-Q1")
@@ -173,7 +176,7 @@ def test_revenue_facts_are_said_only_where_the_numbers_support_them() -> None:
 
 
 def test_no_churn_in_scope_gives_no_equity_rather_than_zero_at_risk() -> None:
-    from analytics import headlines, value
+    from analytics.analyses import headlines, value
 
     groups = pd.DataFrame({"group": ["consumer"], "events": [0], "n": [105], "active": [105]})
     now = value.ScopeValue(
@@ -193,4 +196,4 @@ def test_no_churn_in_scope_gives_no_equity_rather_than_zero_at_risk() -> None:
     tiles = kpis.equity_kpis(headlines.Equity(now, None))
     assert [k.value for k in tiles] == ["—", "—"] and all(k.badge is None for k in tiles)
     assert tiles[0].counts.startswith("No churn among the 105 customers in this scope")
-    assert columns.money(5e-8) == "$0" and columns.money(0.004) == "$0"
+    assert names.money(5e-8) == "$0" and names.money(0.004) == "$0"

@@ -6,9 +6,9 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import advocacy, narrative
-from analytics.periods import Period
-from analytics.ui import columns
+from analytics.analyses import advocacy
+from analytics.data.periods import Period
+from analytics.report import columns, narrative
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30), "2026-Q2")
 Q4 = Period(date(2025, 10, 1), date(2025, 12, 31), "2025-Q4")

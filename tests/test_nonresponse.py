@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import demo, nonresponse, warehouse
+from analytics import demo
+from analytics.analyses import nonresponse
+from analytics.data import warehouse
 from tests.conftest import load_tables
 
 

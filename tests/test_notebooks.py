@@ -40,7 +40,8 @@ def test_every_notebook_is_executed_by_a_test() -> None:
 
 
 def test_moments_notebook_shows_the_library_map(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import moments, priorities, warehouse
+    from analytics.analyses import moments, priorities
+    from analytics.data import warehouse
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("01_"))
     errors, text = run_notebook(path)
@@ -50,7 +51,7 @@ def test_moments_notebook_shows_the_library_map(run_notebook, demo_env: Path) ->
     for line in plist.top(5)["sentence"]:
         assert line.replace("**", "") in text
     assert moments.MetRule(max_transfers=0, wait_targets={**moments.WAIT_TARGETS, "voice": 60.0}).describe() in text
-    from analytics import drivers
+    from analytics.analyses import drivers
 
     overall = drivers.driver_analysis(warehouse.open(demo_env), outcome="csat")
     assert f"R² {overall.r2:.3f} from {overall.n:,} responses" in text
@@ -66,7 +67,8 @@ def test_bring_your_own_data_shows_a_quarantined_row(run_notebook) -> None:  # t
 
 
 def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import advocacy, warehouse
+    from analytics.analyses import advocacy
+    from analytics.data import warehouse
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("02_"))
     errors, text = run_notebook(path)
@@ -75,15 +77,16 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
     assert f"NPS {headline.score:+.1f}  adjusted Wald [{headline.low:+.1f}, {headline.high:+.1f}]" in text
     assert "adjusted Rand index against the planted personas: 0." in text and "(plan alone: 0." in text
     assert "Gaussian mixture: k = " in text and "stability 0." in text
-    from analytics import narrative
-    from analytics.filters import Filters
+    from analytics.data.filters import Filters
+    from analytics.report import narrative
 
     wh = warehouse.open(demo_env)
     for kind in ("relationship", "transactional"):
         assert narrative.headline_sentence(advocacy.headline(wh, kind=kind)) in text
     assert narrative.headline_sentence(advocacy.headline(wh, Filters(channels=("voice",)))) in text
     assert "saved as" not in text  # read-only unless the analyst asks
-    from analytics import demo, nonresponse
+    from analytics import demo
+    from analytics.analyses import nonresponse
 
     whole = nonresponse.weighted_nps(wh)
     population = demo.load_truth(demo_env)["population_nps"]["post_contact"]["overall"]["nps"]
@@ -93,7 +96,9 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
 
 
 def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import headlines, kpis, survival, value, warehouse
+    from analytics.analyses import headlines, survival, value
+    from analytics.data import warehouse
+    from analytics.report import kpis
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("03_"))
     errors, text = run_notebook(path)
@@ -111,7 +116,8 @@ def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) 
 
 
 def test_benchmarks_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import benchmarks, warehouse
+    from analytics.analyses import benchmarks
+    from analytics.data import warehouse
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("04_"))
     errors, text = run_notebook(path)
@@ -130,7 +136,8 @@ def test_benchmarks_notebook_shows_the_library_numbers(run_notebook, demo_env: P
 
 
 def test_value_case_notebook_shows_the_library_chain(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics import impact, warehouse
+    from analytics.analyses import impact
+    from analytics.data import warehouse
 
     path = next(p for p in NOTEBOOKS if p.name.startswith("05_"))
     errors, text = run_notebook(path)

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import brief, cli, headlines, kpis, warehouse
-from analytics.filters import Filters
+from analytics import cli
+from analytics.analyses import headlines
+from analytics.data import warehouse
+from analytics.data.filters import Filters
+from analytics.report import brief, kpis
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The scopes compared: everything, and a filtered one as the sidebar and the CLI set it.

@@ -13,9 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics import brief, cli, priorities, warehouse
-from analytics.filters import Filters
-from analytics.moments import ActionRule
+from analytics import cli
+from analytics.analyses import priorities
+from analytics.analyses.moments import ActionRule
+from analytics.data import warehouse
+from analytics.data.filters import Filters
+from analytics.report import brief
 
 
 def _map(rows: list[dict[str, object]]) -> pd.DataFrame:

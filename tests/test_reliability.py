@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import catalog, ingest, warehouse
+from analytics.data import catalog, ingest, warehouse
 from tests.conftest import valid_interactions
 
 pytestmark = pytest.mark.slow
@@ -85,7 +85,7 @@ def test_readers_see_whole_batches_while_an_ingest_runs(tmp_path: Path, wh_path:
     ingest.ingest("interactions", files[0], warehouse_path=wh_path)
 
     script = (
-        "import sys; from analytics.ingest import ingest\n"
+        "import sys; from analytics.data.ingest import ingest\n"
         "for f in sys.argv[2:]: ingest('interactions', f, warehouse_path=sys.argv[1])\n"
     )
     writer = subprocess.Popen([sys.executable, "-c", script, str(wh_path), *map(str, files[1:])])

@@ -23,24 +23,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from analytics import (
-    actions,
-    advocacy,
-    drivers,
-    filters,
-    headlines,
-    impact,
-    kpis,
-    narrative,
-    periods,
-    priorities,
-    segmentation,
-    survival,
-    warehouse,
-)
-from analytics.filters import Filters
+from analytics.analyses import advocacy, drivers, headlines, impact, priorities, segmentation, survival
+from analytics.data import filters, periods, warehouse
+from analytics.data.filters import Filters
+from analytics.data.warehouse import Warehouse
+from analytics.report import kpis, narrative
+from analytics.stats import actions
 from analytics.ui import cached
-from analytics.warehouse import Warehouse
 
 #: (estimate, lower bound, upper bound) columns that results may carry.
 INTERVALS = [

@@ -15,7 +15,9 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
-from analytics import advocacy, demo, segmentation, warehouse
+from analytics import demo
+from analytics.analyses import advocacy, segmentation
+from analytics.data import warehouse
 
 
 @pytest.fixture(scope="module")

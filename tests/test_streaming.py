@@ -25,10 +25,12 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analytics import advocacy, brief, drivers, filters, survival, warehouse
-from analytics.filters import ALL_DATA, Filters
+from analytics.analyses import advocacy, drivers, survival
+from analytics.data import filters, warehouse
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
+from analytics.report import brief
 from analytics.ui import cached
-from analytics.warehouse import Warehouse
 
 #: Tables whose rows grow with the business, not with the customer base.
 ROW_LEVEL = frozenset({"interactions", "surveys", "invitations"})

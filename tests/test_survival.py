@@ -16,8 +16,9 @@ from lifelines.datasets import load_rossi
 from lifelines.statistics import multivariate_logrank_test, pairwise_logrank_test, proportional_hazard_test
 from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
-from analytics import survival, warehouse
-from analytics.filters import Filters
+from analytics.analyses import survival
+from analytics.data import warehouse
+from analytics.data.filters import Filters
 from tests.conftest import load_tables
 
 MONTH = pd.Timedelta(days=30.4375)

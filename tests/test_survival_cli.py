@@ -10,7 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import cli, survival, value, warehouse
+from analytics import cli
+from analytics.analyses import survival, value
+from analytics.data import warehouse
 from tests.conftest import load_tables
 
 

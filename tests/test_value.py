@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import survival, value, warehouse
-from analytics.filters import Filters
+from analytics.analyses import survival, value
+from analytics.data import warehouse
+from analytics.data.filters import Filters
 
 # Fader & Hardie (2007), reference/golden.md: survivors of 1,000 at each yearly renewal, years 0-12.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from analytics import schema, warehouse
+from analytics.data import schema, warehouse
 
 
 def test_a_table_without_rows_reads_as_empty(tmp_path: Path) -> None:
@@ -48,7 +48,8 @@ def test_one_handle_serves_several_threads_at_once(demo_warehouse: Path) -> None
     once must neither fail nor mix up their results."""
     import threading
 
-    from analytics import advocacy, filters
+    from analytics.analyses import advocacy
+    from analytics.data import filters
 
     wh = warehouse.open(demo_warehouse)
     scopes = [filters.Filters(segments=(s,)) for s in ("consumer", "smb", "enterprise")] * 2
@@ -139,7 +140,8 @@ def test_many_threads_open_tables_and_compute_first_results_on_one_handle(demo_w
     may fail, and each scope's shared result is computed once however many ask for it."""
     import threading
 
-    from analytics import advocacy, filters, moments, survival
+    from analytics.analyses import advocacy, moments, survival
+    from analytics.data import filters
 
     scopes = [
         filters.Filters(),

@@ -22,27 +22,24 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import (
+from analytics import config
+from analytics.analyses import (
     advocacy,
-    catalog,
-    config,
     drivers,
-    filters,
     headlines,
     impact,
     moments,
     nonresponse,
-    periods,
     priorities,
-    schema,
     segmentation,
     survival,
     value,
 )
-from analytics import benchmarks as iconic_benchmarks
-from analytics import warehouse as warehouse_mod
+from analytics.analyses import benchmarks as iconic_benchmarks
+from analytics.data import catalog, filters, periods, schema
+from analytics.data import warehouse as warehouse_mod
+from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError, WarehouseError
-from analytics.warehouse import Warehouse
 
 #: The tables most analyses read.
 FACTS = ("customers", "interactions", "surveys")
@@ -310,7 +307,7 @@ partner_ramp: Callable[..., pd.DataFrame] = _on_warehouse(
 )
 
 # The headline measures and the priority list: one function each, shared by the Overview, the pages and
-# the brief (analytics.headlines, analytics.priorities).
+# the brief (analytics.analyses.headlines, analytics.analyses.priorities).
 reporting_period: Callable[..., headlines.Reporting] = _on_warehouse(headlines.reporting_period)
 relationship_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.relationship_nps)
 post_contact_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.post_contact_nps)

@@ -1,6 +1,6 @@
 """Charts on a page, each built once per result rather than on every script run.
 
-A library chart (``analytics.charts``) is an Altair object. Turning one into what the browser gets
+A library chart (``analytics.report.charts``) is an Altair object. Turning one into what the browser gets
 means building it (Altair hashes each layer's data by printing the frame), validating it against the
 Vega-Lite schema and serialising its data to Arrow: most of a warm page run's CPU. The results a
 page charts are shared objects (``analytics.ui.cached`` keeps them as resources), so the finished
@@ -22,7 +22,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
 Spec = dict[str, Any]
-#: A chart builder of ``analytics.charts``: a result (and options) in, an Altair chart out.
+#: A chart builder of ``analytics.report.charts``: a result (and options) in, an Altair chart out.
 Builder = Callable[..., Any]
 
 _SPECS: dict[Hashable, Spec] = {}

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import brief
+from analytics.analyses.priorities import PriorityList
+from analytics.data.filters import Filters
 from analytics.errors import IconicError
-from analytics.filters import Filters
-from analytics.priorities import PriorityList
+from analytics.report import brief
 from analytics.ui import cached
 
 _KEY = "brief_pdf"

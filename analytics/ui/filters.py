@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from analytics import names, value
-from analytics.filters import Filters
+from analytics import names
+from analytics.analyses import value
+from analytics.data.filters import Filters
 from analytics.ui import cached
 
 _KEY = "iconic_filters"

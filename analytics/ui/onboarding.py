@@ -6,11 +6,11 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from analytics import config, demo
-from analytics import filters as scopes
-from analytics.filters import Filters
+from analytics.data import filters as scopes
+from analytics.data.filters import Filters
+from analytics.data.warehouse import Warehouse
 from analytics.ui import cached
 from analytics.ui import filters as ui_filters
-from analytics.warehouse import Warehouse
 
 
 def no_warehouse() -> None:

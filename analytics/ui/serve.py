@@ -29,11 +29,11 @@ from streamlit.web import cli
 #: (Modules that define cached functions are left to the first page run: outside a running server
 #: Streamlit's caches fall back to a plain memory store and say so.)
 PRELOAD = (
-    "analytics.advocacy",
-    "analytics.segmentation",
-    "analytics.charts",
-    "analytics.narrative",
-    "analytics.ingest",
+    "analytics.analyses.advocacy",
+    "analytics.analyses.segmentation",
+    "analytics.report.charts",
+    "analytics.report.narrative",
+    "analytics.data.ingest",
 )
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.filters import Filters
-from analytics.ui import columns as cols
+from analytics.data.filters import Filters
+from analytics.report import columns as cols
 
 #: Columns that name a row: pinned at the left while a wide table scrolls, when among the first four.
 KEY_COLUMNS = frozenset(

@@ -1,7 +1,7 @@
 """Altair chart builders shared by pages, notebooks and the brief. They return charts; they never show them.
 
 Every chart has a title, axis titles with units, and tooltips labelled and formatted by the column
-registry (``analytics.ui.columns``). Legends show names whole.
+registry (``analytics.report.columns``). Legends show names whole.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import altair as alt
 import pandas as pd
 
 from analytics import names
-from analytics.moments import moment_name
-from analytics.ui.columns import axis_title, fmt, spec, tooltip
+from analytics.analyses.moments import moment_name
+from analytics.report.columns import axis_title, fmt, spec, tooltip
 
 
 def month_axis(periods: pd.Series) -> alt.Axis:
@@ -644,7 +644,7 @@ def what_if_curve(curve: pd.DataFrame, *, title: str = "Still a customer from to
     )
 
 
-# --- iconic benchmarks (analytics.benchmarks) ---------------------------------------------------------
+# --- iconic benchmarks (analytics.analyses.benchmarks) ---------------------------------------------------------
 
 #: The survey's profiles and the company, in the same colours on every benchmark chart.
 PROFILE_COLOURS = {"iconic": "#1d3557", "all respondents": "#8d99ae", "poor performers": "#e63946", "you": "#f4a261"}

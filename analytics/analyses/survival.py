@@ -39,12 +39,15 @@ from ibis import _
 from lifelines.utils import concordance_index
 from scipy import stats
 
-from analytics import advocacy, config, filters, inference, names, periods
-from analytics.advocacy import DETRACTOR_MAX, PROMOTER_MIN
+from analytics import config, names
+from analytics.analyses import advocacy
+from analytics.analyses.advocacy import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.data import filters, periods
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.memo import Memo
+from analytics.data.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
 from analytics.errors import IconicError
-from analytics.filters import ALL_DATA, Filters
-from analytics.memo import Memo
-from analytics.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
+from analytics.stats import inference
 
 MONTH_DAYS = 30.4375
 MONTH_SECONDS = MONTH_DAYS * 86400

@@ -28,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics import config, schema
+from analytics import config
+from analytics.data import schema
 
 #: What a failing check does at ingest: reject the batch, quarantine the rows, or (for checks on
 #: stored data only) warn.
@@ -316,7 +317,7 @@ def check_stored(wh: Any, table: str, *, now: datetime | None = None) -> Validat
     Parameters
     ----------
     wh
-        An open ``analytics.warehouse.Warehouse``.
+        An open ``analytics.data.warehouse.Warehouse``.
     table
         Canonical table name.
     """

@@ -43,13 +43,14 @@ import pandas as pd
 from ibis import _
 from scipy import sparse
 
-from analytics import filters, moments, survival
-from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.analyses import moments, survival
+from analytics.analyses.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.analyses.moments import MOMENT, MetRule
+from analytics.analyses.value import ValueAssumptions
+from analytics.data import filters
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
-from analytics.filters import ALL_DATA, Filters
-from analytics.moments import MOMENT, MetRule
-from analytics.value import ValueAssumptions
-from analytics.warehouse import Warehouse, epoch_seconds
 
 MONTH_SECONDS = survival.MONTH_SECONDS
 #: A contact's attitude is read from the customer's next relationship answer within this many days.

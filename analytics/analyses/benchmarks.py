@@ -53,12 +53,15 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import advocacy, filters, inference, moments, names, schema
-from analytics.advocacy import MIN_N
+from analytics import names
+from analytics.analyses import advocacy, moments
+from analytics.analyses.advocacy import MIN_N
+from analytics.data import filters, schema
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.ingest import IngestResult, ingest_bytes
+from analytics.data.warehouse import Warehouse, epoch_microseconds, epoch_seconds
 from analytics.errors import UsageError
-from analytics.filters import ALL_DATA, Filters
-from analytics.ingest import IngestResult, ingest_bytes
-from analytics.warehouse import Warehouse, epoch_microseconds, epoch_seconds
+from analytics.stats import inference
 
 # --- published reference figures ---------------------------------------------------------------------
 
@@ -86,7 +89,7 @@ QUALITATIVE = "qualitative"
 def reference_path() -> Path:
     """The reference file: ``data/benchmarks/iconic_reference.csv`` in the project, found from this
     package's location (never from the working directory)."""
-    return Path(__file__).resolve().parent.parent / "data" / "benchmarks" / REFERENCE_FILE
+    return Path(__file__).resolve().parents[2] / "data" / "benchmarks" / REFERENCE_FILE
 
 
 def reference(path: str | Path | None = None) -> pd.DataFrame:

@@ -47,10 +47,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from analytics import config, quality, schema, warehouse
+from analytics import config
+from analytics.data import quality, schema, warehouse
+from analytics.data.mapping import Mapping, load_mapping
+from analytics.data.quality import CheckResult
 from analytics.errors import IngestError
-from analytics.mapping import Mapping, load_mapping
-from analytics.quality import CheckResult
 
 Status = Literal["committed", "rejected", "unchanged"]
 Progress = Callable[[str], None]
@@ -166,7 +167,7 @@ def ingest(
     warehouse_path
         Warehouse folder (default from ``ICONIC_WAREHOUSE`` or ``./data/warehouse``).
     mapping
-        A ``Mapping`` or the path of a mapping YAML file (see ``analytics.mapping``).
+        A ``Mapping`` or the path of a mapping YAML file (see ``analytics.data.mapping``).
     max_quarantine_share
         Share of rows that may fail row-level checks before the whole batch is rejected.
     progress

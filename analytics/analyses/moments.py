@@ -35,8 +35,15 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import advocacy, filters, inference, names
-from analytics.actions import (
+from analytics import names
+from analytics.analyses import advocacy
+from analytics.analyses.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.data import filters
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.memo import Memo
+from analytics.data.warehouse import Warehouse, epoch_microseconds
+from analytics.stats import inference
+from analytics.stats.actions import (
     ALL_MET,
     DELIGHT,
     FIX,
@@ -47,10 +54,6 @@ from analytics.actions import (
     answers_to_settle,
     evidence,
 )
-from analytics.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
-from analytics.filters import ALL_DATA, Filters
-from analytics.memo import Memo
-from analytics.warehouse import Warehouse, epoch_microseconds
 
 #: The interaction type: one row of the map per journey stage and contact reason.
 MOMENT = ("journey_stage", "contact_reason")
@@ -115,7 +118,7 @@ def _duration(seconds: float) -> str:
 
 @dataclass(frozen=True)
 class ActionRule:
-    """Thresholds that turn a moment's numbers into an action (``analytics.actions``).
+    """Thresholds that turn a moment's numbers into an action (``analytics.stats.actions``).
 
     ``materiality``: a swing (NPS points) this large matters. A swing is *material* when its 95%
     interval lies above 0 and the estimate reaches it, *small* when the interval's upper end lies

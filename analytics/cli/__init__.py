@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from analytics import config, schema
+from analytics import config
+from analytics.data import schema
 from analytics.errors import IconicError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -429,7 +430,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace) -> int:
-    from analytics.ingest import ingest
+    from analytics.data.ingest import ingest
 
     result = ingest(
         args.table,
@@ -452,7 +453,8 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from analytics import catalog, views, warehouse
+    from analytics.data import catalog, warehouse
+    from analytics.report import views
 
     wh = warehouse.open(args.warehouse, engine=args.engine)
     summary = catalog.table_summary(wh)
@@ -482,7 +484,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _quality(args: argparse.Namespace) -> int:
-    from analytics import quality, warehouse
+    from analytics.data import quality, warehouse
 
     wh = warehouse.open(args.warehouse, engine=args.engine)
     tables = [args.table] if args.table else [t for t in schema.TABLES if wh.has(t)]
@@ -511,9 +513,11 @@ def _quality(args: argparse.Namespace) -> int:
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
-    from analytics import advocacy, filters, narrative, nonresponse, periods, views
-    from analytics import headlines as headline
-    from analytics.ui.columns import spec
+    from analytics.analyses import advocacy, nonresponse
+    from analytics.analyses import headlines as headline
+    from analytics.data import filters, periods
+    from analytics.report import narrative, views
+    from analytics.report.columns import spec
 
     wh, scope = _open_scope(args)
     if args.weighted and not nonresponse.available(wh):
@@ -615,7 +619,8 @@ PRIORITY_FIELDS = (
 
 
 def _analyze_moments(args: argparse.Namespace) -> int:
-    from analytics import filters, moments, priorities
+    from analytics.analyses import moments, priorities
+    from analytics.data import filters
 
     wh, scope = _open_scope(args)
     if args.max_transfers < 0:
@@ -663,7 +668,7 @@ def _analyze_moments(args: argparse.Namespace) -> int:
 
 def _print_priorities(plist: Any) -> None:
     """The priority list as the Moments page shows it: one line per moment, in rank order."""
-    from analytics import views
+    from analytics.report import views
 
     columns = [*views.PRIORITIES, *(views.PRIORITIES_MONEY if plist.case is not None else ("answers_needed",))]
     print("\n" + views.text(plist.table, columns))
@@ -671,7 +676,9 @@ def _print_priorities(plist: Any) -> None:
 
 def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> int:
     """``analyze moments --by``: the moment map split by channel or handler, unranked and without money."""
-    from analytics import filters, moments, views
+    from analytics.analyses import moments
+    from analytics.data import filters
+    from analytics.report import views
 
     table = moments.moment_map(wh, scope, by=args.by, rule=rule)
     emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
@@ -703,8 +710,9 @@ def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> 
 
 
 def _analyze_survival(args: argparse.Namespace) -> int:
-    from analytics import survival, views
-    from analytics.ui.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt
+    from analytics.analyses import survival
+    from analytics.report import views
+    from analytics.report.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt
 
     wh, scope = _open_scope(args)
     say = _progress()
@@ -752,9 +760,11 @@ def _analyze_survival(args: argparse.Namespace) -> int:
 
 
 def _analyze_value(args: argparse.Namespace) -> int:
-    from analytics import headlines, kpis, names, value, views
+    from analytics import names
+    from analytics.analyses import headlines, value
     from analytics.errors import UsageError
-    from analytics.ui.columns import SURVIVAL_ALIASES
+    from analytics.report import kpis, views
+    from analytics.report.columns import SURVIVAL_ALIASES
 
     wh, scope = _open_scope(args)
     try:
@@ -824,9 +834,10 @@ def _moment_arg(text: str) -> tuple[str, str]:
 
 
 def _analyze_impact(args: argparse.Namespace) -> int:
-    from analytics import impact, priorities, value, views
+    from analytics.analyses import impact, priorities, value
     from analytics.errors import UsageError
-    from analytics.ui.columns import IMPACT_ALIASES
+    from analytics.report import views
+    from analytics.report.columns import IMPACT_ALIASES
 
     wh, scope = _open_scope(args)
     try:
@@ -896,7 +907,8 @@ def _analyze_impact(args: argparse.Namespace) -> int:
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:
-    from analytics import segmentation, views
+    from analytics.analyses import segmentation
+    from analytics.report import views
 
     if args.k is not None and args.k < 2:
         _err("error: --k must be at least 2")
@@ -964,9 +976,12 @@ def _analyze_segments(args: argparse.Namespace) -> int:
 
 
 def _analyze_drivers(args: argparse.Namespace) -> int:
-    from analytics import drivers, filters, names, views
+    from analytics import names
+    from analytics.analyses import drivers
+    from analytics.data import filters
     from analytics.errors import UsageError
-    from analytics.ui.columns import fmt_interval
+    from analytics.report import views
+    from analytics.report.columns import fmt_interval
 
     wh, scope = _open_scope(args)
     moment = _moment(wh, args.moment) if args.moment else None
@@ -1035,13 +1050,15 @@ STANDARD_OPTIONS = (
 
 
 def _standard_defaults() -> Any:
-    from analytics.benchmarks import Standard
+    from analytics.analyses.benchmarks import Standard
 
     return Standard()
 
 
 def _analyze_benchmarks(args: argparse.Namespace) -> int:
-    from analytics import benchmarks, filters, views
+    from analytics.analyses import benchmarks
+    from analytics.data import filters
+    from analytics.report import views
 
     wh, scope = _open_scope(args)
     targets = {target: getattr(args, flag[2:].replace("-", "_")) for flag, target, _, _ in STANDARD_OPTIONS}
@@ -1103,7 +1120,7 @@ def _moment(wh: Any, text: str) -> tuple[str | None, str | None]:
 
 
 def _app(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parent.parent / "app.py"
+    app = Path(__file__).resolve().parents[2] / "app.py"
     env = dict(os.environ)
     root = config.warehouse_path(args.warehouse)  # refuses a path no command could use, before serving
     if args.warehouse:
@@ -1143,8 +1160,8 @@ def _warm(args: argparse.Namespace) -> int:
 
 
 def _brief(args: argparse.Namespace) -> int:
-    from analytics import brief, kpis
     from analytics.errors import UsageError
+    from analytics.report import brief, kpis
 
     if args.period and (args.start or args.end):
         raise UsageError("give either --period or --start/--end, not both")
@@ -1229,8 +1246,8 @@ def _day(text: str) -> Any:
 
 def _scope(args: argparse.Namespace) -> Any:
     """The ``Filters`` the dashboard's sidebar would build from the same choices."""
+    from analytics.data.filters import Filters
     from analytics.errors import UsageError
-    from analytics.filters import Filters
 
     try:
         return Filters(
@@ -1246,7 +1263,7 @@ def _scope(args: argparse.Namespace) -> Any:
 
 def _open_scope(args: argparse.Namespace) -> tuple[Any, Any]:
     """The warehouse of ``--warehouse`` and the scope the options give, checked against it."""
-    from analytics import warehouse
+    from analytics.data import warehouse
 
     scope = _scope(args)
     wh = warehouse.open(args.warehouse, engine=args.engine)
@@ -1257,8 +1274,8 @@ def _open_scope(args: argparse.Namespace) -> tuple[Any, Any]:
 def _check_scope(wh: Any, scope: Any) -> None:
     """Refuse a segment, region or channel the warehouse has never seen (a typo would otherwise
     read as an empty scope), naming the values it has."""
+    from analytics.data.filters import options
     from analytics.errors import UsageError
-    from analytics.filters import options
 
     known = options(wh)
     for option, chosen, values in (
@@ -1273,7 +1290,7 @@ def _check_scope(wh: Any, scope: Any) -> None:
 
 
 def _scope_dict(scope: Any) -> dict[str, Any]:
-    from analytics.filters import scope_rules
+    from analytics.data.filters import scope_rules
 
     return {
         "start": scope.start.isoformat() if scope.start else None,

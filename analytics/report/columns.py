@@ -371,7 +371,7 @@ COLUMNS: dict[str, Column] = {
     "escalations_per_month": _c("Escalations per month", "number", digits=3),
     "log_revenue": _c("Log monthly revenue", "number", "Natural log of 1 + monthly revenue.", digits=2),
     "ltr": _c("Likelihood to recommend", "number", "Latest relationship answer, 0-10."),
-    # drivers (analytics.drivers). A driver table's "low", "high" and "share" bound and share out
+    # drivers (analytics.analyses.drivers). A driver table's "low", "high" and "share" bound and share out
     # importance, not NPS or customers: show it with ``aliases=DRIVER_ALIASES``.
     "attribute": _c(
         "Attribute code", "text", "The rated attribute (the survey's rating_<attribute> column) or contact measure."
@@ -561,7 +561,7 @@ COLUMNS: dict[str, Column] = {
     "group_b": _c("Against", "text"),
     "chi_square": _c("Chi-square", "number", "Log-rank statistic, 1 degree of freedom.", digits=1),
     "covariate_label": _c("Covariate", "text", "A trait in the Cox model; a count is per contact."),
-    # iconic benchmarks (analytics.benchmarks)
+    # iconic benchmarks (analytics.analyses.benchmarks)
     "question": _c("Question", "text", "The self-assessment question, in the survey's terms."),
     "answer": _c("Your answer", "code", "Stored in the assessment table; change it under Your self-assessment."),
     "iconic_figure": _c(
@@ -687,7 +687,7 @@ COLUMNS: dict[str, Column] = {
     "surge": _c("Surge", "flag", "Contacts more than 15% above the trailing average: a stress week to watch."),
     "in_house_fcr": _c("In-house first-contact resolution", "share", "The in-house team's in the same week."),
     "meets_target": _c("Meets target", "flag", "The week's KPI meets the standard's target."),
-    # The value case (analytics.impact): intervals are 90% by default.
+    # The value case (analytics.analyses.impact): intervals are 90% by default.
     "customers_affected": _c(
         "Customers affected",
         "count",
@@ -760,7 +760,7 @@ IMPACT_ALIASES: dict[str, str] = {"status": "impact_status"}
 COX_ALIASES: dict[str, str] = {"label": "covariate_label", "p_value": "hr_p"}
 
 
-#: How a driver table's columns (``analytics.drivers``) map onto registry entries.
+#: How a driver table's columns (``analytics.analyses.drivers``) map onto registry entries.
 DRIVER_ALIASES: dict[str, str] = {
     "low": "importance_low",
     "high": "importance_high",
@@ -780,7 +780,7 @@ def spec(name: str) -> Column:
     try:
         return COLUMNS[name]
     except KeyError:
-        raise KeyError(f"column {name!r} is not in the display registry (analytics/ui/columns.py)") from None
+        raise KeyError(f"column {name!r} is not in the display registry (analytics/report/columns.py)") from None
 
 
 def labels() -> set[str]:
@@ -805,7 +805,7 @@ def fmt(name: str, value: object) -> str:
     if c.kind == "share":
         return f"{float(value):.{c.digits}%}"  # type: ignore[arg-type]
     if c.kind == "money":
-        return money(float(value))  # type: ignore[arg-type]
+        return names.money(float(value))  # type: ignore[arg-type]
     if c.kind == "number":
         return f"{float(value):,.{c.digits}f}"  # type: ignore[arg-type]
     if c.kind == "count":
@@ -819,22 +819,6 @@ def fmt(name: str, value: object) -> str:
     if c.kind == "code":
         return names.name(value)
     return str(value)
-
-
-def money(value: float) -> str:
-    """Dollars, compact above a thousand: ``$30.25``, ``$874``, ``$457.8k``, ``$1.2M``; cents only
-    below $100, where they still say something; nothing at all is ``$0``."""
-    sign = "-" if value < 0 else ""
-    v = abs(value)
-    if v >= 999.95e3:
-        return f"{sign}${v / 1e6:.1f}M"
-    if v >= 999.5:
-        return f"{sign}${v / 1e3:.1f}k"
-    if v >= 99.995:
-        return f"{sign}${v:.0f}"
-    if v < 0.005:  # nothing at the precision shown
-        return "$0"
-    return f"{sign}${v:.2f}"
 
 
 def fmt_interval(name: str, estimate: object, low: object, high: object) -> str:

@@ -90,8 +90,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analytics import schema
-from analytics.ingest import IngestResult, ingest
+from analytics.data import schema
+from analytics.data.ingest import IngestResult, ingest
 
 #: The demo world ends here: a fixed date keeps builds reproducible and never in the future.
 WINDOW_END = pd.Timestamp("2026-06-30 23:59:59", tz="UTC")
@@ -1062,7 +1062,7 @@ def build(
     always_met: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> list[IngestResult]:
-    """Generate the demo files under ``root/_sources`` and ingest each through ``analytics.ingest``.
+    """Generate the demo files under ``root/_sources`` and ingest each through ``analytics.data.ingest``.
 
     An existing warehouse at ``root`` is replaced, but only if it holds nothing except Delta tables,
     the lock file and demo sources; anything else is refused rather than deleted.
@@ -1126,7 +1126,7 @@ def meets_expectations(
     """Whether each contact met expectations by the default ``moments.MetRule``: resolved, transferred
     at most ``max_transfers`` times and waiting no longer than its channel's target (``channel`` as
     names). ``met_outcomes`` gives the outcomes that pass it."""
-    from analytics.moments import MetRule
+    from analytics.analyses.moments import MetRule
 
     rule = MetRule()
     met = np.ones(resolved.size, dtype=bool)
@@ -1168,7 +1168,7 @@ def realised_delivery(
     ``automation_rate``, ``containment_rate`` (of automated contacts, the share automation finished),
     ``cost_per_contact`` and ``population_nps``, each beside the rest of the contacts (``*_rest``).
     """
-    from analytics.moments import MetRule
+    from analytics.analyses.moments import MetRule
 
     width = len(CHANNELS)
     pairs = _shares(met, reason * width + channel, len(REASONS) * width)
@@ -1218,7 +1218,7 @@ def met_outcomes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The outcomes of contacts made to meet expectations by the default ``moments.MetRule``:
     resolved, transferred at most once, and waiting no longer than the channel's target."""
-    from analytics.moments import MetRule
+    from analytics.analyses.moments import MetRule
 
     rule = MetRule()
     target = pd.Series(channel).map(rule.wait_targets).to_numpy(float)

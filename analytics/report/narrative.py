@@ -12,8 +12,7 @@ import math
 import pandas as pd
 
 from analytics import names
-from analytics.actions import UNCLEAR
-from analytics.advocacy import (
+from analytics.analyses.advocacy import (
     ADVOCACY_ORDER,
     DEFF_SHOWN,
     MIN_N,
@@ -23,10 +22,12 @@ from analytics.advocacy import (
     LongRun,
     NPSEstimate,
 )
-from analytics.moments import moment_name
-from analytics.priorities import TIERS, PriorityList
-from analytics.survival import CHURN_PER, ChurnHeadline
-from analytics.ui.columns import fmt, money, spec
+from analytics.analyses.moments import moment_name
+from analytics.analyses.priorities import TIERS, PriorityList
+from analytics.analyses.survival import CHURN_PER, ChurnHeadline
+from analytics.names import money
+from analytics.report.columns import fmt, spec
+from analytics.stats.actions import UNCLEAR
 
 #: How a group of each dimension is named in a sentence ("{}" is the group).
 SUBJECTS = {

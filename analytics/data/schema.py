@@ -20,7 +20,7 @@ CHANNELS = ("voice", "chat", "email", "web", "social", "ivr")
 JOURNEY_STAGES = ("learn", "buy", "get", "use", "pay", "support")
 ATTRIBUTE_KINDS = ("tactile", "emotive")
 #: Answers to the self-assessment: yes / partly / no to a practice, and what comes first at a journey
-#: stage (``analytics.benchmarks.QUESTIONS``).
+#: stage (``analytics.analyses.benchmarks.QUESTIONS``).
 ASSESSMENT_ANSWERS = ("yes", "partly", "no", "satisfaction", "balanced", "efficiency")
 
 #: Survey columns named ``rating_<attribute>`` hold attribute ratings; the ``attributes`` table
@@ -221,7 +221,7 @@ REFERENCES = {
     ("invitations", "interaction_id"): "interactions",
 }
 
-#: Saved behavioural segmentation (``analytics.segmentation.save_assignments``): customer_id,
+#: Saved behavioural segmentation (``analytics.analyses.segmentation.save_assignments``): customer_id,
 #: segment_id, segment. Derived, not ingested; each save replaces the last.
 SEGMENT_TABLE = "customer_segments"
 

@@ -40,10 +40,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from analytics import survival
-from analytics.filters import ALL_DATA, Filters
-from analytics.survival import KaplanMeierData, SurvivalError, step_function
-from analytics.warehouse import Warehouse
+from analytics.analyses import survival
+from analytics.analyses.survival import KaplanMeierData, SurvivalError, step_function
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
 
 Tail = Literal["weibull", "sbg"]
 #: Months of "value at risk": the margin expected to be lost to churn in this many months.

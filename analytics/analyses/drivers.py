@@ -43,10 +43,11 @@ import pyarrow.compute as pc
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from analytics import filters, names, schema
-from analytics.actions import DELIGHT, FIX, MAINTAIN, RIGHT_SIZE, UNCLEAR, evidence
-from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse, sample_note, sampled_share
+from analytics import names
+from analytics.data import filters, schema
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse, sample_note, sampled_share
+from analytics.stats.actions import DELIGHT, FIX, MAINTAIN, RIGHT_SIZE, UNCLEAR, evidence
 
 Method = Literal["lmg", "johnson"]
 Missing = Literal["listwise", "pairwise"]
@@ -671,7 +672,7 @@ def importance_quadrant(
     table: pd.DataFrame, *, importance_cut: float | None = None, performance_cut: float | None = None
 ) -> pd.Series:
     """The action for each driver from the importance-performance grid, in the moment map's
-    vocabulary (``analytics.actions``).
+    vocabulary (``analytics.stats.actions``).
 
     Requires ``share`` with its interval ``share_low`` and ``share_high``, ``performance_scaled``
     (performance as a fraction of the way up its scale, 0 to 1) and ``kind``. How much a driver

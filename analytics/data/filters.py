@@ -32,7 +32,7 @@ import pandas as pd
 from ibis import _
 
 from analytics import names
-from analytics.warehouse import Warehouse
+from analytics.data.warehouse import Warehouse
 
 ResponseKind = Literal["relationship", "transactional", "all"]
 

@@ -94,9 +94,10 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
-from analytics import advocacy, schema, warehouse
-from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse
+from analytics.analyses import advocacy
+from analytics.data import schema, warehouse
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
 
 Method = Literal["kmeans", "gmm"]
 METHODS: tuple[Method, ...] = ("kmeans", "gmm")

@@ -3,7 +3,7 @@
 Each table lives in its own folder under the warehouse root (``<root>/<table>``). A ``Warehouse``
 handle pins one version of every table when it is opened, so everything computed from one handle is
 consistent, and it never takes a lock: readers neither block nor are blocked by an ingest running in
-another process. Writers (``analytics.ingest``) serialise among themselves with a file lock, and
+another process. Writers (``analytics.data.ingest``) serialise among themselves with a file lock, and
 always write on this machine through delta-rs, whichever engine reads.
 
 Neither engine gets a Delta reader: DuckDB's ``delta`` extension and the delta-spark jars both need a
@@ -39,9 +39,10 @@ import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError, TableNotFoundError
 
-from analytics import config, schema
+from analytics import config
+from analytics.data import schema
+from analytics.data.memo import Memo
 from analytics.errors import WarehouseError
-from analytics.memo import Memo
 
 LOCK_FILE = ".ingest.lock"
 #: Intermediate results a handle keeps at most (``Warehouse.materialize``), most recently used first.
@@ -648,7 +649,7 @@ def _typed_as(table: ibis.Table, wanted: ibis.Schema) -> ibis.Table:
     return table.cast(changes) if changes else table
 
 
-# --- writing (used by analytics.ingest; readers never call these) -----------------------------------
+# --- writing (used by analytics.data.ingest; readers never call these) -----------------------------------
 
 
 @contextlib.contextmanager

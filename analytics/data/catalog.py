@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 import ibis
 import pandas as pd
 
-from analytics import filters, quality, schema
-from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse
+from analytics.data import filters, quality, schema
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
 
 #: The column that dates each canonical table's events, for freshness.
 EVENT_COLUMNS = {
@@ -44,7 +44,7 @@ def table_summary(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     ``updated_at``, ``latest_event_at``.
 
     ``rows_in_scope`` counts what the scope ``f`` keeps of customers, interactions and surveys (see
-    ``analytics.filters``); the scope does not apply to the other tables, which count whole. Canonical
+    ``analytics.data.filters``); the scope does not apply to the other tables, which count whole. Canonical
     tables not yet ingested appear with ``rows`` 0 and a null version, so a user sees what is missing.
     """
     in_scope = filters.scope_counts(wh, f).set_index("table")["rows"]

@@ -8,7 +8,7 @@ mistake, understates it.
 
 Post-contact (transactional) responses come several to a customer, and one customer's answers are
 alike. Their intervals and tests use a variance with customers as clusters
-(``analytics.inference``), and report the design effect: that variance over the one that treats
+(``analytics.stats.inference``), and report the design effect: that variance over the one that treats
 every response as independent. Differences with fewer than ``EXACT_BELOW`` responses on a side are
 tested exactly (a permutation test), where the normal approximation lets false differences through.
 """
@@ -28,10 +28,11 @@ import pandas as pd
 from ibis import _
 from scipy import stats
 
-from analytics import filters, inference, periods, schema
-from analytics.filters import ALL_DATA, Filters
-from analytics.periods import Period
-from analytics.warehouse import Warehouse, epoch_seconds
+from analytics.data import filters, periods, schema
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.periods import Period
+from analytics.data.warehouse import Warehouse, epoch_seconds
+from analytics.stats import inference
 
 Method = Literal["adjusted_wald", "wald"]
 Correction = Literal["holm", "bh"]
@@ -380,7 +381,7 @@ def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -
 # --- warehouse-backed -------------------------------------------------------------------------------
 
 #: Dimensions NPS can be cut by, and where each comes from. ``behaviour_segment`` is the saved
-#: segmentation (``analytics.segmentation``), null for customers it did not cover.
+#: segmentation (``analytics.analyses.segmentation``), null for customers it did not cover.
 CUSTOMER_DIMENSIONS = ("segment", "region", "plan", "tenure_band", "behaviour_segment")
 CONTACT_DIMENSIONS = ("channel", "handled_by", "journey_stage", "contact_reason")
 TENURE_BANDS = ((0, 6, "0-6 months"), (6, 12, "6-12 months"), (12, 24, "1-2 years"), (24, 10_000, "2+ years"))
@@ -471,7 +472,7 @@ def responses_for(wh: Warehouse, by: str, kind: Responses | None = None) -> Resp
     if by == "behaviour_segment" and not wh.has(schema.SEGMENT_TABLE):
         raise ValueError(
             "no behavioural segmentation is saved in this warehouse; run `iconic analyze segments --save` "
-            "or analytics.segmentation.save_assignments() first"
+            "or analytics.analyses.segmentation.save_assignments() first"
         )
     if kind is None:
         return "transactional" if by in CONTACT_DIMENSIONS else "relationship"
@@ -552,7 +553,7 @@ class Headline:
     """One kind of NPS over one period, with the change from the period before.
 
     ``period`` is the latest complete calendar period in scope with responses (see
-    ``analytics.periods``); when the scope holds no complete period it is the scope's whole date
+    ``analytics.data.periods``); when the scope holds no complete period it is the scope's whole date
     range and there is no comparison. ``note`` says in words why a part is missing.
     """
 

@@ -21,11 +21,12 @@ from datetime import date
 
 import pandas as pd
 
-from analytics import advocacy, benchmarks, filters, periods, survival, value
+from analytics.analyses import advocacy, benchmarks, survival, value
+from analytics.data import filters, periods
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.periods import Period
+from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError
-from analytics.filters import ALL_DATA, Filters
-from analytics.periods import Period
-from analytics.warehouse import Warehouse
 
 #: The RMST horizon of the lifetime headline, in months (the Churn page's default).
 HORIZON = 36

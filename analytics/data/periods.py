@@ -15,8 +15,8 @@ from typing import Literal
 
 import pandas as pd
 
-from analytics.filters import Filters, data_span
-from analytics.warehouse import Warehouse
+from analytics.data.filters import Filters, data_span
+from analytics.data.warehouse import Warehouse
 
 Unit = Literal["month", "quarter"]
 #: pandas' period codes, which are also Ibis' truncation units.

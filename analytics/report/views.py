@@ -3,7 +3,7 @@
 A page (``analytics.ui.tables.show``), the CLI (``text``) and the brief put the same result in front
 of people. Naming each table's columns once here means the priority list in a terminal has the
 columns, headers and number formats it has on the Moments page: all come from the column registry
-(``analytics.ui.columns``), which names the data's codes too.
+(``analytics.report.columns``), which names the data's codes too.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from analytics.ui.columns import present
+from analytics.report.columns import present
 
 #: The priority list (``priorities.PriorityList.table``), as the Moments page and ``analyze moments`` show it.
 PRIORITIES = ("rank", "action", "journey_stage", "contact_reason", "volume", "met_rate", "swing_ci", "at_stake")

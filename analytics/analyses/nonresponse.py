@@ -30,10 +30,11 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import advocacy, filters
-from analytics.advocacy import CONTACT_DIMENSIONS, DETRACTOR_MAX, PROMOTER_MIN, Method
-from analytics.filters import ALL_DATA, Filters
-from analytics.warehouse import Warehouse
+from analytics.analyses import advocacy
+from analytics.analyses.advocacy import CONTACT_DIMENSIONS, DETRACTOR_MAX, PROMOTER_MIN, Method
+from analytics.data import filters
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
 
 Kind = Literal["relationship", "transactional"]
 

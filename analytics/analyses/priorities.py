@@ -30,12 +30,12 @@ from typing import Any
 
 import pandas as pd
 
-from analytics import impact, moments
-from analytics.actions import ALL_MET, MATERIAL_ACTIONS, RIGHT_SIZE, TOO_FEW, UNCLEAR
-from analytics.filters import ALL_DATA, Filters
-from analytics.moments import MOMENT, ActionRule, MetRule
-from analytics.ui.columns import money as money_text
-from analytics.warehouse import Warehouse
+from analytics.analyses import impact, moments
+from analytics.analyses.moments import MOMENT, ActionRule, MetRule
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.warehouse import Warehouse
+from analytics.names import money as money_text
+from analytics.stats.actions import ALL_MET, MATERIAL_ACTIONS, RIGHT_SIZE, TOO_FEW, UNCLEAR
 
 RANKING = (
     "Ranked by the lifetime margin a fix keeps a year, where the value case is sure it is above zero; then by "

@@ -1,7 +1,7 @@
 """How the headline measures read: one ``Kpi`` per measure, for the Overview's tiles, the Churn
 page, ``iconic analyze`` and the brief.
 
-Each ``Kpi`` is built from one function of ``analytics.headlines`` and carries both its numbers
+Each ``Kpi`` is built from one function of ``analytics.analyses.headlines`` and carries both its numbers
 (``estimate``, ``low``, ``high``, ``delta``) and the text every surface prints (``value``,
 ``interval``, ``change``), made by ``figure``, the one formatting function. So a test can hold any
 printed headline against the library, and two surfaces cannot word the same number differently.
@@ -16,15 +16,16 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from analytics import advocacy, survival
-from analytics.headlines import Equity, Headlines, Lifetime
-from analytics.ui.columns import fmt, money
+from analytics.analyses import advocacy, survival
+from analytics.analyses.headlines import Equity, Headlines, Lifetime
+from analytics.names import money
+from analytics.report.columns import fmt
 
 
 def figure(name: str, value: object) -> str:
     """A number as the headlines print it; ``—`` when missing.
 
-    ``name`` is a column of the display registry (``analytics.ui.columns``: ``score``, ``diff``,
+    ``name`` is a column of the display registry (``analytics.report.columns``: ``score``, ``diff``,
     ``churn_rate``, ``equity``, ``value_at_risk``, ...) or one of ``months`` (one decimal),
     ``points`` (a distance, one decimal), ``ratio`` (``x0.93``, two decimals) and ``money``
     (``$1.2M``).

@@ -1,10 +1,10 @@
 """The executive brief: two to five printed pages that leadership reads in five minutes.
 
 The brief is built in two steps. ``brief_content`` asks the library for every number (the same
-functions the pages and ``iconic analyze`` call: ``analytics.headlines`` for the headline measures,
-``analytics.priorities`` for what to act on) and turns each into text with ``kpis.figure``, the one
+functions the pages and ``iconic analyze`` call: ``analytics.analyses.headlines`` for the headline measures,
+``analytics.analyses.priorities`` for what to act on) and turns each into text with ``kpis.figure``, the one
 formatting function, so a test can hold any number in the PDF against the library. ``render_pdf``
-lays that content out with reportlab; charts come from the Altair builders in ``analytics.charts``
+lays that content out with reportlab; charts come from the Altair builders in ``analytics.report.charts``
 and are rendered to print-resolution PNG by vl-convert, with no browser and no network.
 
 It speaks to leadership first. Page 1 opens with three sentences (what changed, what matters most,
@@ -34,27 +34,18 @@ from xml.sax.saxutils import escape
 import altair as alt
 import pandas as pd
 
-from analytics import (
-    advocacy,
-    benchmarks,
-    catalog,
-    charts,
-    config,
-    filters,
-    headlines,
-    narrative,
-    periods,
-    priorities,
-    survival,
-)
-from analytics.actions import MEANING
+from analytics import config
+from analytics.analyses import advocacy, benchmarks, headlines, priorities, survival
+from analytics.analyses.headlines import HORIZON, Headlines
+from analytics.analyses.priorities import PriorityList
+from analytics.data import catalog, filters, periods
+from analytics.data.filters import ALL_DATA, Filters
+from analytics.data.periods import Period
+from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError
-from analytics.filters import ALL_DATA, Filters
-from analytics.headlines import HORIZON, Headlines
-from analytics.kpis import Kpi, figure, kpis, span
-from analytics.periods import Period
-from analytics.priorities import PriorityList
-from analytics.warehouse import Warehouse
+from analytics.report import charts, narrative
+from analytics.report.kpis import Kpi, figure, kpis, span
+from analytics.stats.actions import MEANING
 
 #: Paper sizes the brief can be laid out on.
 PAPERS = ("a4", "letter")
