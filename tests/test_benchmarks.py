@@ -16,6 +16,7 @@ from analytics import demo
 from analytics.analyses import advocacy, benchmarks
 from analytics.data import warehouse
 from analytics.errors import UsageError
+from analytics.stats import units
 from tests.conftest import load_tables, valid_customers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -347,9 +348,9 @@ def test_the_planted_cheap_poor_partner_fails_the_standard_and_the_costly_good_o
 def _planted_go_live(root: Path) -> pd.Timestamp:
     truth = demo.load_truth(root)
     months = truth["generator"]["months"]
-    start = pd.Timestamp(truth["generator"]["window_end"]) - timedelta(seconds=months * demo.MONTH_SECONDS)
+    start = pd.Timestamp(truth["generator"]["window_end"]) - timedelta(seconds=months * units.MONTH_SECONDS)
     live_from = truth["handlers"]["partner_c"]["live_from_month"]
-    return start + timedelta(seconds=live_from * months * demo.MONTH_SECONDS)
+    return start + timedelta(seconds=live_from * months * units.MONTH_SECONDS)
 
 
 @pytest.mark.parametrize("fixture", ["demo_warehouse", "default_demo"])

@@ -14,6 +14,7 @@ import pytest
 from analytics import demo
 from analytics.analyses import advocacy, benchmarks, moments
 from analytics.data import warehouse
+from analytics.stats import units
 
 
 def digest(files: dict[str, Path]) -> dict[str, str]:
@@ -102,7 +103,7 @@ def test_churn_differs_by_plan_and_left_truncation_is_present(world: dict[str, p
     churned = c.groupby("plan")["churned_at"].apply(lambda s: s.notna().mean())
     assert churned["monthly"] > churned["annual"] > churned["two_year"]
     assert 0.15 <= c["churned_at"].notna().mean() <= 0.45
-    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * demo.MONTH_SECONDS)
+    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * units.MONTH_SECONDS)
     early = c["signup_at"] < window_start
     assert 0.20 <= early.mean() <= 0.30
     assert (c.loc[c["churned_at"].notna(), "churned_at"] >= window_start).all()  # only survivors enter
@@ -127,7 +128,7 @@ def test_partners_differ_as_planted(world: dict[str, pd.DataFrame]) -> None:
     assert cost["partner_a"] == cost.min() and cost["partner_b"] == cost.max()  # cheap and costly
     assert csat["partner_a"] == csat.min() and csat["partner_b"] == csat.max()  # poor and good
     first_month = i.loc[i["handled_by"] == "partner_c", "started_at"].min()
-    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * demo.MONTH_SECONDS)
+    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * units.MONTH_SECONDS)
     assert (first_month - window_start) / (demo.WINDOW_END - window_start) == pytest.approx(0.5, abs=0.02)
     ramp = s.merge(i[i["handled_by"] == "partner_c"], on="interaction_id")
     ramp_month = (ramp["started_at"] - first_month).dt.days // 30
@@ -266,8 +267,8 @@ def test_contacts_in_one_month_build_on_each_other(small_world: dict[str, pd.Dat
     contact moves attitude by importance * experience * swing scale."""
     i = small_world["interactions"][["interaction_id", "customer_id", "started_at", "contact_reason"]]
     c = small_world["contacts_truth"].merge(i, on="interaction_id", validate="1:1")
-    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * demo.MONTH_SECONDS)
-    c["month"] = ((c["started_at"] - window_start).dt.total_seconds() // demo.MONTH_SECONDS).astype(int)
+    window_start = demo.WINDOW_END - pd.Timedelta(seconds=36 * units.MONTH_SECONDS)
+    c["month"] = ((c["started_at"] - window_start).dt.total_seconds() // units.MONTH_SECONDS).astype(int)
     c = c.sort_values(["customer_id", "started_at"], ignore_index=True)
     swing = c["contact_reason"].map(demo.IMPORTANCE) * c["experience"] * demo.SWING_SCALE
     np.testing.assert_allclose(c["attitude_after"] - c["attitude_before"], swing, atol=1e-12)

@@ -33,13 +33,13 @@ from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.periods import Period
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.stats import inference
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.units import MONTH_SECONDS
 
 Method = Literal["adjusted_wald", "wald"]
 Correction = Literal["holm", "bh"]
 Responses = Literal["relationship", "transactional"]
 
-PROMOTER_MIN = 9
-DETRACTOR_MAX = 6
 #: Groups with fewer responses are flagged as small (still shown, never hidden), and a difference
 #: involving them has no interval.
 MIN_N = 30
@@ -49,7 +49,6 @@ MIN_N = 30
 EXACT_BELOW = 100
 #: A design effect above this is worth showing beside n (effective n = n / design effect).
 DEFF_SHOWN = 1.2
-MONTH_SECONDS = 30.4375 * 86400
 #: The pooled group of the smaller values when only the largest few are shown.
 OTHER = "other"
 

@@ -62,6 +62,7 @@ from analytics.data.ingest import IngestResult, ingest_bytes
 from analytics.data.warehouse import Warehouse, epoch_microseconds, epoch_seconds
 from analytics.errors import UsageError
 from analytics.stats import inference
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
 
 # --- published reference figures ---------------------------------------------------------------------
 
@@ -553,8 +554,8 @@ def _csat(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.Da
     rated = answers.csat.notnull().cast("int64")
     per = answers.group_by([*by, "customer_id"]).aggregate(
         v=_.count(),
-        p=(_.ltr >= advocacy.PROMOTER_MIN).cast("int64").sum(),
-        d=(_.ltr <= advocacy.DETRACTOR_MAX).cast("int64").sum(),
+        p=(_.ltr >= PROMOTER_MIN).cast("int64").sum(),
+        d=(_.ltr <= DETRACTOR_MAX).cast("int64").sum(),
         cv=rated.sum(),
         cu=((answers.csat >= 4).cast("int64") * rated).sum(),
     )

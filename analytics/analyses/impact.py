@@ -44,15 +44,16 @@ from ibis import _
 from scipy import sparse
 
 from analytics.analyses import moments, survival
-from analytics.analyses.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.moments import MOMENT, MetRule
 from analytics.analyses.value import ValueAssumptions
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.units import MONTH_DAYS, MONTH_SECONDS
 
-MONTH_SECONDS = survival.MONTH_SECONDS
 #: A contact's attitude is read from the customer's next relationship answer within this many days.
 WITHIN_DAYS = 240
 #: Answer pairs are grouped into lags of this many months for the reliability fit.
@@ -351,7 +352,7 @@ def _span_months(wh: Warehouse, f: Filters) -> float:
         first = max(first, pd.Timestamp(f.start, tz="UTC"))
     if f.end is not None:
         last = min(last, pd.Timestamp(f.end, tz="UTC") + pd.Timedelta(days=1))
-    return max(1.0 / 30.4375, (last - first).total_seconds() / MONTH_SECONDS)
+    return max(1.0 / MONTH_DAYS, (last - first).total_seconds() / MONTH_SECONDS)
 
 
 # --- estimators on arrays ------------------------------------------------------------------------------

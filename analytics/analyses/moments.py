@@ -37,7 +37,7 @@ from ibis import _
 
 from analytics import names
 from analytics.analyses import advocacy
-from analytics.analyses.advocacy import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.analyses.advocacy import MIN_N
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.memo import Memo
@@ -54,6 +54,7 @@ from analytics.stats.actions import (
     answers_to_settle,
     evidence,
 )
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
 
 #: The interaction type: one row of the map per journey stage and contact reason.
 MOMENT = ("journey_stage", "contact_reason")

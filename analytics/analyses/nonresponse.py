@@ -31,10 +31,11 @@ import pandas as pd
 from ibis import _
 
 from analytics.analyses import advocacy
-from analytics.analyses.advocacy import CONTACT_DIMENSIONS, DETRACTOR_MAX, PROMOTER_MIN, Method
+from analytics.analyses.advocacy import CONTACT_DIMENSIONS, Method
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
 
 Kind = Literal["relationship", "transactional"]
 

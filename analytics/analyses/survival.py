@@ -41,16 +41,15 @@ from scipy import stats
 
 from analytics import config, names
 from analytics.analyses import advocacy
-from analytics.analyses.advocacy import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.data import filters, periods
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.memo import Memo
 from analytics.data.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
 from analytics.errors import IconicError
 from analytics.stats import inference
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.units import MONTH_DAYS, MONTH_SECONDS
 
-MONTH_DAYS = 30.4375
-MONTH_SECONDS = MONTH_DAYS * 86400
 #: Experience measures count contacts in this many days before a customer's end (churn or as-of).
 EXPERIENCE_DAYS = 90
 NO_ANSWER = "no answer"

@@ -44,6 +44,7 @@ from analytics.analyses import survival
 from analytics.analyses.survival import KaplanMeierData, SurvivalError, step_function
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats.units import MONTH_DAYS
 
 Tail = Literal["weibull", "sbg"]
 #: Months of "value at risk": the margin expected to be lost to churn in this many months.
@@ -327,7 +328,7 @@ def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) 
     for label, rows in survival.groups_of(table, by):
         margin = rows["monthly_revenue"].to_numpy(float) * assumptions.margin_rate
         active = ~rows["event"].to_numpy(bool)
-        days = np.round(rows["duration"].to_numpy(float)[active] * survival.MONTH_DAYS)
+        days = np.round(rows["duration"].to_numpy(float)[active] * MONTH_DAYS)
         tenure, slot = np.unique(days, return_inverse=True)
         out.append(
             _Group(
@@ -337,7 +338,7 @@ def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) 
                 followed=float(rows["duration"].max()),
                 anchor=_anchor(rows),
                 margin=margin,
-                active_tenure=tenure / survival.MONTH_DAYS,
+                active_tenure=tenure / MONTH_DAYS,
                 active_margin=np.bincount(slot, weights=margin[active], minlength=tenure.size),
                 active=int(active.sum()),
             )

@@ -92,10 +92,11 @@ import pyarrow.parquet as pq
 
 from analytics.data import schema
 from analytics.data.ingest import IngestResult, ingest
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.units import MONTH_SECONDS
 
 #: The demo world ends here: a fixed date keeps builds reproducible and never in the future.
 WINDOW_END = pd.Timestamp("2026-06-30 23:59:59", tz="UTC")
-MONTH_SECONDS = 30.4375 * 86400
 SOURCES = "_sources"
 TRUTH_FILE = "truth.json"
 
@@ -375,7 +376,7 @@ def nps_points(ltr: np.ndarray) -> float:
     """Promoters (9-10) minus detractors (0-6), in points; NaN for no answers."""
     if ltr.size == 0:
         return float("nan")
-    return float(100 * (np.mean(ltr >= 9) - np.mean(ltr <= 6)))
+    return float(100 * (np.mean(ltr >= PROMOTER_MIN) - np.mean(ltr <= DETRACTOR_MAX)))
 
 
 def _earlier_swings(owner: np.ndarray, at: np.ndarray, swing: np.ndarray) -> np.ndarray:
