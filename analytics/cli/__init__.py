@@ -1341,6 +1341,3 @@ def run() -> None:
         sys.stderr.flush()
     os._exit(code)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    run()

@@ -1,0 +1,5 @@
+"""`python -m analytics.cli`: the `iconic` command."""
+
+from analytics.cli import run
+
+run()
