@@ -3,8 +3,8 @@
 The brief is built in two steps. ``brief_content`` asks the library for every number (the same
 functions the pages and ``iconic analyze`` call: ``analytics.analyses.headlines`` for the headline measures,
 ``analytics.analyses.priorities`` for what to act on) and turns each into text with ``kpis.figure``, the one
-formatting function, so a test can hold any number in the PDF against the library.
-``analytics.report.pdf`` lays that content out.
+formatting function, so a test can hold any number in the PDF against the library. Then
+``analytics.report.pdf`` lays that content out on paper, section by section (``render_pdf``).
 
 It speaks to leadership first. Page 1 opens with three sentences (what changed, what matters most,
 what to do), then the headline numbers and the top actions, in the priority list's order. Charts
