@@ -13,7 +13,7 @@ import pytest
 
 from analytics import demo
 from analytics.analyses import advocacy, benchmarks, moments
-from analytics.data import warehouse
+from analytics.data import schema, warehouse
 from analytics.stats import units
 
 
@@ -91,7 +91,7 @@ def test_personas_shape_plan_channel_and_contact_rate(world: dict[str, pd.DataFr
     contacts = contacts[contacts["channel"] != "fax"]  # the planted bad rows
     for persona, shares in demo.PERSONA_CHANNEL_SHARE.items():
         observed = contacts.loc[contacts["persona"] == persona, "channel"].value_counts(normalize=True)
-        for channel, share in zip(demo.CHANNELS, shares, strict=True):
+        for channel, share in zip(schema.CHANNELS, shares, strict=True):
             assert observed.get(channel, 0.0) == pytest.approx(share, abs=0.015), (persona, channel)
     per_customer = contacts.groupby("persona").size() / c.groupby("persona").size()
     rates = demo.PERSONA_CONTACT_RATE
@@ -231,7 +231,9 @@ def test_scores_follow_their_recorded_equations() -> None:
 
 def test_lifetime_value_matches_the_closed_form() -> None:
     """One customer: 100/month, hazard 0.02, 1% discount: 100 * q / (1 - q) with q = e^-0.02 / 1.01."""
-    t = demo.truth(customers=1, months=2, seed=0, revenue=np.array([100.0]), seg=np.array([0]), plan=np.array([0]))
+    t = demo.planted_truth(
+        customers=1, months=2, seed=0, revenue=np.array([100.0]), seg=np.array([0]), plan=np.array([0])
+    )
     q = np.exp(-demo.BASE_HAZARD["monthly"] * demo.SEGMENT_HR["consumer"]) / 1.01
     assert t["lifetime_value_at_neutral_attitude"]["mean_by_segment"]["consumer"] == pytest.approx(100 * q / (1 - q))
     # brute force: the discounted sum of survival over 2,000 months

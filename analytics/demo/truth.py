@@ -1,0 +1,411 @@
+"""The planted truth written to ``truth.json``, and what the world realised from it."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.data.schema import CHANNELS
+from analytics.demo.attitude import (
+    ATTITUDE_REVERSION,
+    ATTITUDE_START,
+    EMOTIVE_FROM_OUTCOME,
+    EMOTIVE_NOISE_SD,
+    SWING_SCALE,
+    TACTILE_NOISE_SD,
+)
+from analytics.demo.churn import (
+    ATTITUDE_LOG_HR,
+    BASE_HAZARD,
+    DISCOUNT_MONTHLY,
+    PRE_WINDOW_MONTHS,
+    PRE_WINDOW_SHARE,
+    SEGMENT_HR,
+    TENURE_BAND_MONTHS,
+)
+from analytics.demo.columns import WINDOW_END
+from analytics.demo.customers import (
+    PERSONA_CHANNEL_SHARE,
+    PERSONA_CONTACT_RATE,
+    PERSONA_SHARE,
+    PERSONAS,
+    PLAN_SHARE,
+    PLANS,
+    REVENUE_SIGMA,
+    SEGMENT_REVENUE,
+    SEGMENTS,
+)
+from analytics.demo.delivery import AUTOMATED_COST, AUTOMATED_SHARE, CHANNEL_RESOLUTION, CHANNEL_WAIT_MINUTES, HANDLERS
+from analytics.demo.files import CONTACTS_TRUTH_FILE, PERSONAS_FILE
+from analytics.demo.interactions import BAD_INTERACTION_SHARE, SEGMENT_CONTACT_RATE
+from analytics.demo.invitations import (
+    INVITATION_MEDIUM,
+    RELATIONSHIP_EVERY_MONTHS,
+    RELATIONSHIP_MEDIUM,
+    RELATIONSHIP_SENT_AT,
+)
+from analytics.demo.reasons import (
+    DELIVERY,
+    IMPORTANCE,
+    LOW_IMPACT,
+    MOMENTS_OF_TRUTH,
+    REASON_ATTITUDE_TILT,
+    REASON_SHARE,
+    REASON_STAGE,
+    REASONS,
+    TACTILE_WEIGHT,
+)
+from analytics.demo.surveys import (
+    BAD_SURVEY_SHARE,
+    EQUATIONS,
+    RELATIONSHIP_RESPONSE,
+    RESPONSE_DELAY,
+    TRANSACTIONAL_RESPONSE,
+)
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.units import MONTH_SECONDS
+
+
+def nps_points(ltr: np.ndarray) -> float:
+    """Promoters (9-10) minus detractors (0-6), in points; NaN for no answers."""
+    if ltr.size == 0:
+        return float("nan")
+    return float(100 * (np.mean(ltr >= PROMOTER_MIN) - np.mean(ltr <= DETRACTOR_MAX)))
+
+
+def population_nps(
+    ltr: np.ndarray,
+    channel: np.ndarray,
+    live: np.ndarray,
+    relationship_ltr: np.ndarray,
+    relationship_at: np.ndarray,
+    *,
+    start_us: int,
+) -> dict[str, Any]:
+    """NPS of everyone invited, had they all answered: post-contact overall, by channel and by channel
+    and who handled the contact (automation or a person), and relationship by wave.
+
+    ``ltr`` is the drawn LTR of every contact, ``channel`` its index in ``CHANNELS`` (the true channel,
+    before any planted bad label) and ``live`` whether a person handled it; ``relationship_ltr`` and
+    ``relationship_at`` (months into the window) describe every relationship invitation.
+    """
+
+    def points(values: np.ndarray) -> float | None:  # None rather than NaN, which JSON lacks
+        return round(nps_points(values), 4) if values.size else None
+
+    def cell(mask: np.ndarray) -> dict[str, Any]:
+        return {"nps": points(ltr[mask]), "invited": int(mask.sum())}
+
+    by_channel: dict[str, Any] = {}
+    by_handler: dict[str, Any] = {}
+    for c, name in enumerate(CHANNELS):
+        here = channel == c
+        if not here.any():
+            continue
+        by_channel[name] = cell(here)
+        by_handler[name] = {
+            who: cell(here & mask) for who, mask in (("automation", ~live), ("person", live)) if (here & mask).any()
+        }
+    waves = []
+    for at in np.unique(relationship_at):
+        wave = relationship_ltr[relationship_at == at]
+        sent = pd.Timestamp(start_us + int(at * MONTH_SECONDS * 1e6), unit="us", tz="UTC")
+        waves.append({"sent_at": sent.isoformat(), "nps": points(wave), "invited": int(wave.size)})
+    return {
+        "meaning": (
+            "NPS (promoters minus detractors, in points) of every invitation, as if everyone invited had "
+            "answered: each contact's LTR is drawn from the same equation as the answers (equations.ltr), "
+            "and those who answered are a random subset with identical values (the surveys file also "
+            "holds a few planted bad LTRs of 11). Channel is the true channel of the contact; "
+            "'automation' means handled by automation with no hand-over to a person."
+        ),
+        "post_contact": {
+            "overall": cell(np.ones(ltr.size, bool)),
+            "by_channel": by_channel,
+            "by_channel_and_handler": by_handler,
+        },
+        "relationship_by_wave": waves,
+    }
+
+
+def realised_hazards(
+    seg: np.ndarray,
+    plan: np.ndarray,
+    integrated: np.ndarray,
+    at_risk: np.ndarray,
+    cell_hazard: np.ndarray,
+    cell_months: np.ndarray,
+) -> dict[str, Any]:
+    """The hazards the world ran at once attitude had moved, over the window's time at risk.
+
+    - ``monthly_hazard``: integrated true hazard / months at risk, per segment and plan.
+    - ``hr_total``: the segment and plan hazard ratios a Cox model *without attitude* should find.
+      Attitude carries part of each effect (enterprise customers get in touch more, so contacts
+      move their attitude more) and selects survivors (frailty), so these differ from the planted
+      ``segment_hr``. They compare mean true hazards at the same tenure (6-month bands) and the
+      same plan (for segments) or segment (for plans), and pool the log ratios with
+      inverse-variance weights (1 / expected events), as a Cox partial likelihood weighs its
+      risk sets.
+    """
+    cells: dict[str, dict[str, float | None]] = {}
+    for s, segment in enumerate(SEGMENTS):
+        cells[segment] = {}
+        for p, name in enumerate(PLANS):
+            mine = (seg == s) & (plan == p)
+            months = float(at_risk[mine].sum())
+            cells[segment][name] = float(integrated[mine].sum()) / months if months > 0 else None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = cell_hazard / cell_months
+
+    def pooled(axis: int, level: int) -> float | None:
+        h = np.moveaxis(cell_hazard, axis, 0)
+        r = np.moveaxis(rate, axis, 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_ratio = np.log(r[level] / r[0])
+            weight = 1.0 / (1.0 / h[level] + 1.0 / h[0])
+        ok = np.isfinite(log_ratio) & np.isfinite(weight) & (weight > 0)
+        return float(np.exp((log_ratio[ok] * weight[ok]).sum() / weight[ok].sum())) if ok.any() else None
+
+    return {
+        "monthly_hazard": cells,
+        "hr_total": {
+            "segment": {segment: pooled(0, s) for s, segment in enumerate(SEGMENTS) if s},
+            "plan": {name: pooled(1, p) for p, name in enumerate(PLANS) if p},
+            "reference": {"segment": SEGMENTS[0], "plan": PLANS[0]},
+            "tenure_band_months": TENURE_BAND_MONTHS,
+        },
+    }
+
+
+def planted_truth(
+    *,
+    customers: int,
+    months: int,
+    seed: int,
+    revenue: np.ndarray,
+    seg: np.ndarray,
+    plan: np.ndarray,
+    population: dict[str, Any] | None = None,
+    realised: dict[str, Any] | None = None,
+    always_met: str | None = None,
+    delivered: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The planted parameters, each segment's expected lifetime value at neutral attitude and, when
+    given, the NPS of the whole invited population (``population_nps``) and the delivery the world
+    had (``realised_delivery``: met rates, and each journey stage's cost and population NPS).
+
+    Lifetime value of one customer is ``revenue * sum_t (S(t) / (1 + d)^t)`` over future months, with
+    monthly survival ``S = exp(-h)`` at attitude 0 and discount rate ``d``:
+    ``revenue * q / (1 - q)`` with ``q = exp(-h) / (1 + d)``.
+    """
+    h = np.array([BASE_HAZARD[p] for p in PLANS])[plan] * np.array([SEGMENT_HR[s] for s in SEGMENTS])[seg]
+    q = np.exp(-h) / (1 + DISCOUNT_MONTHLY)
+    clv = revenue * q / (1 - q)
+    return {
+        "generator": {
+            "customers": customers,
+            "months": months,
+            "seed": seed,
+            "window_end": WINDOW_END.isoformat(),
+            **({"always_met": always_met} if always_met else {}),
+        },
+        "attitude": {
+            "start": ATTITUDE_START,
+            "monthly_reversion": ATTITUDE_REVERSION,
+            "swing": "importance[reason] * experience * swing_scale",
+            "swing_scale": SWING_SCALE,
+            "experience": "tactile_weight[reason] * tactile + (1 - tactile_weight[reason]) * emotive",
+        },
+        "importance": IMPORTANCE,
+        "tactile_weight": TACTILE_WEIGHT,
+        "emotive_weight": {r: round(1 - w, 10) for r, w in TACTILE_WEIGHT.items()},
+        "moments_of_truth": list(MOMENTS_OF_TRUTH),
+        "low_impact": list(LOW_IMPACT),
+        "latent": {
+            "tactile": (
+                f"1.2 * (resolved - 0.7) - 0.25 * (ln(1 + wait_seconds / 60) - 1) - 0.4 * transfers"
+                f" + N(0, {TACTILE_NOISE_SD})"
+            ),
+            "emotive": (
+                "handler empathy * ramp - 0.3 * (1 - ramp) for a person (ramp is 1 except while partner_c"
+                f" ramps up), -0.3 for automation; plus {EMOTIVE_FROM_OUTCOME} * (1.2 * (resolved - 0.7)"
+                f" - 0.4 * transfers); plus N(0, {EMOTIVE_NOISE_SD})"
+            ),
+            "emotive_from_outcome": EMOTIVE_FROM_OUTCOME,
+            "tactile_noise_sd": TACTILE_NOISE_SD,
+            "emotive_noise_sd": EMOTIVE_NOISE_SD,
+            "file": CONTACTS_TRUTH_FILE,
+        },
+        "equations": {name: score.to_dict() for name, score in EQUATIONS.items()},
+        "churn": {
+            "form": "monthly hazard = base_hazard[plan] * segment_hr[segment] * exp(attitude_log_hr * attitude)",
+            "base_hazard": BASE_HAZARD,
+            "segment_hr": SEGMENT_HR,
+            "attitude_log_hr": ATTITUDE_LOG_HR,
+            "attitude_hr_per_unit": math.exp(ATTITUDE_LOG_HR),
+            "left_truncation": {"share_signed_up_before_window": PRE_WINDOW_SHARE, "months_before": PRE_WINDOW_MONTHS},
+            **({"realised": realised} if realised is not None else {}),
+        },
+        "handlers": {name: vars(h) for name, h in HANDLERS.items()},
+        "automation": {"cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
+        "revenue": {"median_by_segment": SEGMENT_REVENUE, "lognormal_sigma": REVENUE_SIGMA},
+        "personas": {
+            "file": PERSONAS_FILE,
+            "share_by_segment": {s: dict(zip(PERSONAS, v, strict=True)) for s, v in PERSONA_SHARE.items()},
+            "plan_share": {p: dict(zip(PLANS, v, strict=True)) for p, v in PLAN_SHARE.items()},
+            "channel_share": {p: dict(zip(CHANNELS, v, strict=True)) for p, v in PERSONA_CHANNEL_SHARE.items()},
+            "contact_rate_multiplier": PERSONA_CONTACT_RATE,
+        },
+        "lifetime_value_at_neutral_attitude": {
+            "discount_monthly": DISCOUNT_MONTHLY,
+            "mean_by_segment": {
+                s: float(np.mean(clv[seg == i])) if np.any(seg == i) else None for i, s in enumerate(SEGMENTS)
+            },
+        },
+        "reasons": {
+            "by_volume_rank": list(REASONS),
+            "share": REASON_SHARE,
+            "stage": REASON_STAGE,
+            "attitude_tilt": {
+                "form": "contact rate for the reason times exp(tilt * (attitude - attitude start))",
+                "tilt": REASON_ATTITUDE_TILT,
+            },
+        },
+        "delivery": {
+            "form": {
+                "automation": (
+                    "a contact starts in automation with probability 1 - (1 - automation.share_by_channel)"
+                    " ** reason automation; automation finishes the reason's containment share and hands"
+                    " the rest to a person with one transfer"
+                ),
+                "resolved": (
+                    "by a person: ramp * logistic(logit(handler resolution) + reason resolution + channel"
+                    " resolution) - 0.06 * transfers; by automation alone: always"
+                ),
+                "transfers": "Poisson(reason transfers + 0.3 * (1 - ramp)) for a person, plus the hand-over",
+                "wait_seconds": "gamma(2, 30 * channel_wait_minutes * reason wait) * (1.6 - 0.6 * ramp)",
+                "handle_seconds": "gamma(3, 20 * reason handle_minutes) for a person, gamma(2, 40) for automation",
+                "cost": "handle minutes * handler cost per minute for a person, plus automation cost if automated",
+            },
+            "by_reason": {r: vars(d) for r, d in DELIVERY.items()},
+            "channel_resolution": CHANNEL_RESOLUTION,
+            **(delivered["delivery"] if delivered else {}),
+        },
+        **({"journey_stages": delivered["journey_stages"]} if delivered else {}),
+        "contacts": {
+            "segment_contact_rate_per_month": SEGMENT_CONTACT_RATE,
+            "channel_wait_minutes": {
+                "form": (
+                    "a person's contact waits gamma(2, 30 * minutes * reason wait) seconds (mean: minutes"
+                    " times the reason's delivery.by_reason wait), times 1.6 - 0.6 * ramp; automation does not"
+                    " wait"
+                ),
+                "mean_by_channel": CHANNEL_WAIT_MINUTES,
+            },
+        },
+        "surveys": {
+            "transactional_response": TRANSACTIONAL_RESPONSE,
+            "relationship_every_months": RELATIONSHIP_EVERY_MONTHS,
+            "relationship_response": RELATIONSHIP_RESPONSE,
+            "relationship_sent_months_into_wave_month": RELATIONSHIP_SENT_AT,
+            "response_delay_months_gamma_shape_scale": list(RESPONSE_DELAY),
+            "invitation_medium": {**INVITATION_MEDIUM, "relationship": RELATIONSHIP_MEDIUM},
+        },
+        "population_nps": population,
+        "bad_rows": {"surveys_ltr_11": BAD_SURVEY_SHARE, "interactions_channel_fax": BAD_INTERACTION_SHARE},
+    }
+
+
+#: The journey stages planted to show each stance on satisfaction against efficiency
+#: (``benchmarks.satisfaction_efficiency``), and why.
+PLANTED_STANCES = {
+    "both": {
+        "buy": (
+            "cheap and well delivered: plan changes and upgrades are mostly self-served or quick, and"
+            " sales calls jump the queue (DELIVERY); and the customers who buy are the happier ones"
+            " (reasons.attitude_tilt), so post-contact NPS is higher"
+        )
+    },
+    "neither": {
+        "support": (
+            "costly and poorly delivered: faults, outages, cancellations and complaints take long"
+            " calls and specialist transfers, automation rarely finishes them, and they are the moments"
+            " of truth, so post-contact NPS is lower"
+        )
+    },
+}
+
+
+def _share(flags: np.ndarray, mask: np.ndarray) -> float | None:
+    return round(float(flags[mask].mean()), 6) if mask.any() else None
+
+
+def _shares(flags: np.ndarray, group: np.ndarray, groups: int) -> list[float | None]:
+    """The share of ``flags`` in each of ``groups`` integer groups (None for an empty one): one
+    counting pass, where a mask per group would scan 11 M contacts 90 times at the benchmark scale."""
+    n = np.bincount(group, minlength=groups)
+    hits = np.bincount(group, weights=flags.astype(float), minlength=groups)
+    return [round(float(k / m), 6) if m else None for k, m in zip(hits, n, strict=True)]
+
+
+def realised_delivery(
+    reason: np.ndarray,
+    channel: np.ndarray,
+    met: np.ndarray,
+    automated: np.ndarray,
+    live: np.ndarray,
+    cost: np.ndarray,
+    ltr: np.ndarray,
+) -> dict[str, Any]:
+    """The met rates the world has and each journey stage's delivery, from the generator's own draws.
+
+    Every contact counts, with its true channel, before any planted bad row is quarantined (one in
+    2,000 contacts, so the moment map's rates differ by well under a point). ``reason`` and
+    ``channel`` are positions in ``REASONS`` and ``CHANNELS``; ``met`` is ``meets_expectations``;
+    ``ltr`` is every contact's drawn LTR, answered or not. Per stage: ``contacts``, ``met_rate``,
+    ``automation_rate``, ``containment_rate`` (of automated contacts, the share automation finished),
+    ``cost_per_contact`` and ``population_nps``, each beside the rest of the contacts (``*_rest``).
+    """
+    from analytics.analyses.moments import MetRule
+
+    width = len(CHANNELS)
+    pairs = _shares(met, reason * width + channel, len(REASONS) * width)
+    by_pair = {r: dict(zip(CHANNELS, pairs[i * width : (i + 1) * width], strict=True)) for i, r in enumerate(REASONS)}
+    stage = np.asarray([REASON_STAGE[r] for r in REASONS])[reason]
+    contained = automated & ~live
+    stages: dict[str, Any] = {}
+    for name in sorted(set(REASON_STAGE.values())):
+        here = stage == name
+        row: dict[str, Any] = {"contacts": int(here.sum())}
+        for mask, suffix in ((here, ""), (~here, "_rest")):
+            row[f"met_rate{suffix}"] = _share(met, mask)
+            row[f"automation_rate{suffix}"] = _share(automated, mask)
+            row[f"containment_rate{suffix}"] = _share(contained, mask & automated)
+            row[f"cost_per_contact{suffix}"] = round(float(cost[mask].mean()), 6) if mask.any() else None
+            row[f"population_nps{suffix}"] = round(nps_points(ltr[mask]), 4) if mask.any() else None
+        stages[name] = row
+    return {
+        "delivery": {
+            "met_rule": MetRule().describe(),
+            "met_rate": {
+                "meaning": (
+                    "share of contacts meeting expectations under the default met rule (moments.MetRule),"
+                    " over every contact the generator drew, before quarantine"
+                ),
+                "overall": _share(met, np.ones(met.size, dtype=bool)),
+                "by_reason": dict(zip(REASONS, _shares(met, reason, len(REASONS)), strict=True)),
+                "by_channel": dict(zip(CHANNELS, _shares(met, channel, width), strict=True)),
+                "by_reason_and_channel": by_pair,
+                "by_journey_stage": {name: row["met_rate"] for name, row in stages.items()},
+            },
+            "contacts_by_reason": dict(zip(REASONS, np.bincount(reason, minlength=len(REASONS)).tolist(), strict=True)),
+        },
+        "journey_stages": {
+            "planted": {stance: sorted(names) for stance, names in PLANTED_STANCES.items()},
+            "why": {name: why for names in PLANTED_STANCES.values() for name, why in names.items()},
+            "realised": stages,
+        },
+    }
