@@ -74,14 +74,15 @@ gives the same files byte for byte.
 
 Where things are
 ----------------
-- ``customers``, ``churn``: who the customers are, and when they leave.
-- ``attitude``, ``reasons``, ``delivery``, ``interactions``: what they get in touch about, how it is
-  delivered, and how each contact moves their attitude.
-- ``surveys``, ``invitations``, ``attributes``, ``assessment``: the survey tables and the static ones.
-- ``columns`` and ``files``: the window, ids and timestamps every table shares, and the files beside
-  the warehouse.
-- ``sources`` writes the files (``generate``), ``truth`` what was planted and realised (``truth.json``),
-  ``warehouse`` ingests them (``build``), and ``counterfactual`` knows what fixing a moment is worth.
+One module per table, holding the constants that drive it and the steps that draw it:
+``customers`` (and the personas file), ``interactions`` (and the contacts' latent truth),
+``surveys``, ``invitations``, ``attributes`` and ``assessment``. Beside them: ``churn`` (the hazards),
+``attitude`` (how a contact moves it), ``reasons`` (what customers get in touch about) and ``delivery``
+(automation, handlers, channels and the met rule). ``world`` steps through the months
+(``simulate``), ``sources`` writes the files (``generate``), ``truth`` records what was planted and
+realised (``truth.json``), ``warehouse`` ingests the files through the validated path (``build``), and
+``counterfactual`` knows what fixing a moment is worth. ``columns`` and ``files`` hold the window,
+ids and timestamps every table shares, and the names of the files beside the warehouse.
 
 This module is the demo's front door: it gathers the public names of those modules.
 """

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pandas as pd
+import pyarrow as pa
+
 ASSESSMENT = (
     ("omnichannel", "Customer context is carried across channels", "yes"),
     ("channel_mix", "We have the right mix of live and automated channels", "partly"),
@@ -16,3 +19,9 @@ ASSESSMENT = (
     ("stance_delivery", "At delivery, our CX strategy puts first", "satisfaction"),
     ("stance_customer_service", "At customer service, our CX strategy puts first", "satisfaction"),
 )
+
+
+def assessment_table() -> pa.Table:
+    """The assessment table: ``question_id``, ``question``, ``answer``."""
+    answers = pd.DataFrame(ASSESSMENT, columns=["question_id", "question", "answer"])
+    return pa.Table.from_pandas(answers, preserve_index=False)

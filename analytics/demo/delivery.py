@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -40,11 +40,52 @@ HANDLERS = {
 AUTOMATED_COST = 0.35
 
 
+def draw_handlers(rng: np.random.Generator, at: np.ndarray, month: int, months: int) -> tuple[np.ndarray, np.ndarray]:
+    """Who handles each contact made ``at`` (months into the window) in ``month`` if a person takes it
+    (positions in ``HANDLERS``), by the handlers' shares before or after partner_c goes live, and each
+    contact's ``ramp``: 1, except for partner_c's while it ramps up from 0.3 over ``ramp_months``."""
+    handler_names = tuple(HANDLERS)
+    n = at.size
+    c_live = (month + 0.5) / months >= HANDLERS["partner_c"].live_from_month
+    shares = np.array([h.share_after if c_live else h.share_before for h in HANDLERS.values()])
+    handler = rng.choice(len(handler_names), n, p=shares / shares.sum())
+    ramp = np.ones(n)
+    c = handler_names.index("partner_c")
+    months_live = (at - HANDLERS["partner_c"].live_from_month * months) / HANDLERS["partner_c"].ramp_months
+    ramp[handler == c] = np.clip(months_live[handler == c], 0.3, 1.0)
+    return handler, ramp
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """How each contact was delivered, one element per contact: ``automated`` (it started in
+    automation), ``live`` (a person handled it), ``transfers``, ``resolved`` (on first contact),
+    ``escalated``, ``wait`` and ``handle`` (seconds) and ``cost``."""
+
+    automated: np.ndarray
+    live: np.ndarray
+    transfers: np.ndarray
+    resolved: np.ndarray
+    escalated: np.ndarray
+    wait: np.ndarray
+    handle: np.ndarray
+    cost: np.ndarray
+
+    def met_where(self, fixed: np.ndarray, channel: np.ndarray) -> Outcomes:
+        """These outcomes with the ``fixed`` contacts made to meet expectations (``met_outcomes``) and
+        not escalated; ``channel`` is each contact's position in ``CHANNELS``."""
+        met = met_outcomes(self.resolved, self.wait, self.transfers, np.asarray(CHANNELS)[channel])
+        resolved, wait, transfers = (
+            np.where(fixed, after, before)
+            for after, before in zip(met, (self.resolved, self.wait, self.transfers), strict=True)
+        )
+        return replace(self, resolved=resolved, wait=wait, transfers=transfers, escalated=self.escalated & ~fixed)
+
+
 def deliver(
     rng: np.random.Generator, reason: np.ndarray, channel: np.ndarray, handler: np.ndarray, ramp: np.ndarray
-) -> tuple[np.ndarray, ...]:
-    """Draw how each contact was delivered: ``automated``, ``live`` (a person handled it), ``transfers``,
-    ``resolved``, ``escalated``, ``wait`` and ``handle`` (seconds) and ``cost``.
+) -> Outcomes:
+    """Draw how each contact was delivered (``Outcomes``).
 
     Contacts in an automated channel (``AUTOMATED_SHARE``) start in automation as readily as the
     reason's ``Delivery.automation`` says; automation finishes the reason's ``Delivery.containment``
@@ -78,10 +119,7 @@ def deliver(
     person = rng.gamma(3.0, np.array([x.handle_minutes for x in d])[reason] * 20.0)
     handle = np.where(live, person, rng.gamma(2.0, 40.0, n))
     cost = np.where(live, handle / 60 * np.array([x.cost_per_minute for x in h])[handler], 0.0)
-    return automated, live, transfers, resolved, escalated, wait, handle, cost + AUTOMATED_COST * automated
-
-
-CHANNELS_ARRAY = np.asarray(CHANNELS)
+    return Outcomes(automated, live, transfers, resolved, escalated, wait, handle, cost + AUTOMATED_COST * automated)
 
 
 def meets_expectations(

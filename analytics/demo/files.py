@@ -13,6 +13,15 @@ SOURCES = "_sources"
 TRUTH_FILE = "truth.json"
 PERSONAS_FILE = "personas.parquet"
 CONTACTS_TRUTH_FILE = "contacts_truth.parquet"
+#: The source file of each table, in the order ``warehouse.build`` ingests them.
+TABLE_FILES = {
+    "attributes": "attributes.csv",
+    "assessment": "assessment.csv",
+    "customers": "customers.parquet",
+    "interactions": "interactions.parquet",
+    "invitations": "invitations.parquet",
+    "surveys": "surveys.parquet",
+}
 
 
 def load_personas(root: Path) -> pd.DataFrame:

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from analytics.demo.attitude import ATTITUDE_START
-
 #: Share of contacts per reason, by volume rank. Pareto-shaped: the top fifth of reasons makes about
 #: 80% of the volume, yet no reason passes 30%, and the long tail is thick enough that every moment
 #: of truth gets several hundred post-contact responses at the default size.
@@ -91,12 +87,3 @@ DELIVERY = {
 #: reason per unit of attitude above ``ATTITUDE_START`` (others 0). A customer who likes the service
 #: is the one who changes plan or takes an upgrade.
 REASON_ATTITUDE_TILT = {"plan_change": 0.24, "upgrade_offer": 0.3}
-
-
-def draw_reasons(rng: np.random.Generator, share: np.ndarray, attitude: np.ndarray) -> np.ndarray:
-    """Draw each contact's reason: ``REASON_SHARE`` tilted by ``exp(REASON_ATTITUDE_TILT[reason] *
-    (attitude - ATTITUDE_START))`` for the customer's attitude at the start of the month."""
-    tilt = np.array([REASON_ATTITUDE_TILT.get(r, 0.0) for r in REASONS])
-    cum = np.cumsum(share * np.exp(np.outer(attitude - ATTITUDE_START, tilt)), axis=1)
-    drawn = (cum <= rng.uniform(0, 1, attitude.size)[:, None] * cum[:, -1:]).sum(axis=1)
-    return np.minimum(drawn, len(REASONS) - 1)

@@ -1,4 +1,5 @@
-"""The surveys table: post-contact and relationship answers, drawn from recorded equations."""
+"""The surveys table: post-contact and relationship answers, drawn from recorded equations for everyone
+invited, of whom some answer."""
 
 from __future__ import annotations
 
@@ -6,6 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+
+from analytics.data import schema
+from analytics.demo.columns import Keys, ids
+from analytics.demo.interactions import Contacts
+from analytics.demo.invitations import Waves, within_lifetime
+from analytics.demo.reasons import REASONS
+from analytics.demo.world import World
 
 CSAT_INTERCEPT = 3.5
 CSAT_SLOPE = 1.1
@@ -85,3 +94,117 @@ EQUATIONS = {
     "ltr_relationship": Score(LTR_INTERCEPT, {"attitude": 1.7}, RELATIONSHIP_LTR_NOISE_SD, 0, 10),
 }
 RATINGS = ("speed", "resolution", "clarity", "empathy", "courtesy", "valued")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """The LTR of everyone invited and the answers of those who replied. ``ltr``: every contact's LTR,
+    answered or not; ``answered``: positions of the contacts that were answered, whose ``csat``,
+    ``effort`` and attribute ``ratings`` follow in that order; ``wave_ltr``: every relationship
+    invitee's LTR; ``wave_answered``: positions of the relationship invitations answered."""
+
+    ltr: np.ndarray
+    answered: np.ndarray
+    csat: np.ndarray
+    effort: np.ndarray
+    ratings: dict[str, np.ndarray]
+    wave_ltr: np.ndarray
+    wave_answered: np.ndarray
+
+
+def draw_answers(rng: np.random.Generator, contacts: Contacts, waves: Waves) -> Answers:
+    """Every contact is followed by an invitation and some are answered (``TRANSACTIONAL_RESPONSE``);
+    every relationship invitee answers with ``RELATIONSHIP_RESPONSE``. The LTR of everyone invited is
+    drawn, so the answers are a subset of a known population with identical values."""
+    n = contacts.size
+    signals = {
+        "tactile": contacts.tactile,
+        "emotive": contacts.emotive,
+        "experience": contacts.experience,
+        "attitude_after": contacts.attitude_after,
+        "resolved": contacts.resolved.astype(float),
+        "wait_signal": 1.0 - np.log1p(contacts.wait / 60.0),
+    }
+    ltr = EQUATIONS["ltr"].draw(rng, signals, n)
+    rate = np.where(contacts.live, TRANSACTIONAL_RESPONSE["live"], TRANSACTIONAL_RESPONSE["automated"])
+    answered = np.flatnonzero(rng.uniform(0, 1, n) < rate)
+    k = answered.size
+    scored = {name: v[answered] for name, v in signals.items()}
+    csat = EQUATIONS["csat"].draw(rng, scored, k)
+    effort = EQUATIONS["effort"].draw(rng, scored, k)
+    ratings = {name: EQUATIONS[name].draw(rng, scored, k) for name in RATINGS}
+    invited = waves.owner.size
+    wave_ltr = EQUATIONS["ltr_relationship"].draw(rng, {"attitude": waves.attitude}, invited)
+    wave_answered = np.flatnonzero(rng.uniform(0, 1, invited) < RELATIONSHIP_RESPONSE)
+    return Answers(ltr, answered, csat, effort, ratings, wave_ltr, wave_answered)
+
+
+def _answer_times(rng: np.random.Generator, answers: Answers, world: World, sent_at: np.ndarray) -> np.ndarray:
+    """When each answer came: a ``RESPONSE_DELAY`` after its invitation (``sent_at`` for contacts),
+    within its customer's lifetime; post-contact answers first, then relationship ones."""
+    contacts, waves = world.contacts, world.waves
+    end_of_life = world.customers.end_of_life(world.months)
+    k, r_n = answers.answered.size, answers.wave_answered.size
+    sent = sent_at[answers.answered]
+    owner = contacts.owner[answers.answered]
+    post_contact = within_lifetime(sent + rng.gamma(*RESPONSE_DELAY, k), sent, end_of_life[owner])
+    wave_owner = waves.owner[answers.wave_answered]
+    wave_sent = waves.at[answers.wave_answered]
+    relationship = within_lifetime(wave_sent + rng.gamma(*RESPONSE_DELAY, r_n), wave_sent, end_of_life[wave_owner])
+    return np.concatenate([post_contact, relationship])
+
+
+def _draw_verbatims(rng: np.random.Generator, reason: np.ndarray, csat: np.ndarray) -> np.ndarray:
+    """A comment for four in ten post-contact answers (None for the rest): one of ``VERBATIMS`` for the
+    answer's ``reason`` and the sentiment its ``csat`` shows."""
+    sentiment = np.where(csat >= 4, 0, np.where(csat <= 2, 2, 1))
+    table = np.array(
+        [
+            [tpl.format(r=r.replace("_", " ")) for s in ("positive", "neutral", "negative") for tpl in VERBATIMS[s]]
+            for r in REASONS
+        ]
+    )
+    pick = sentiment * 3 + rng.integers(0, 3, csat.size)
+    verbatim = table[reason, pick]
+    has_text = rng.uniform(0, 1, csat.size) < 0.4
+    return np.asarray(np.where(has_text, verbatim, None))
+
+
+def _plant_bad_ltr(rng: np.random.Generator, ltr: np.ndarray) -> np.ndarray:
+    """``ltr`` with ``BAD_SURVEY_SHARE`` of it set to 11 (quarantined on ingest) once there are 200."""
+    n = ltr.size
+    if n >= 200:  # one bad row in 200 stays under the default 1% rejection limit
+        ltr[rng.choice(n, size=max(1, int(n * BAD_SURVEY_SHARE)), replace=False)] = 11
+    return ltr
+
+
+def _with_missing(values: np.ndarray, missing: np.ndarray, kind: pa.DataType | None = None) -> pa.Array:
+    return pa.array(np.concatenate([values, missing]), kind, from_pandas=True)
+
+
+def surveys_table(
+    rng: np.random.Generator, answers: Answers, world: World, sent_at: np.ndarray, keys: Keys
+) -> pa.Table:
+    """The surveys table of ``world``: the post-contact answers, then the relationship ones (which have
+    no CSAT, effort, ratings or comment). ``sent_at`` dates each contact's invitation."""
+    contacts, waves = world.contacts, world.waves
+    answered_at = _answer_times(rng, answers, world, sent_at)
+    verbatim = _draw_verbatims(rng, contacts.reason[answers.answered], answers.csat)
+    r_n = answers.wave_answered.size
+    ltr = np.concatenate([answers.ltr[answers.answered], answers.wave_ltr[answers.wave_answered]]).astype(np.int64)
+    ltr = _plant_bad_ltr(rng, ltr)
+    missing = np.full(r_n, np.nan)
+    owner = np.concatenate([contacts.owner[answers.answered], waves.owner[answers.wave_answered]])
+    return pa.table(
+        {
+            "survey_id": ids("S", ltr.size),
+            "customer_id": keys.customers(owner),
+            "interaction_id": pa.concat_arrays([keys.interactions(answers.answered), pa.nulls(r_n, pa.string())]),
+            "responded_at": keys.timestamps(answered_at),
+            "ltr": ltr,
+            "csat": _with_missing(answers.csat, missing, pa.float64()).cast(pa.int64()),
+            "effort": _with_missing(answers.effort, missing, pa.float64()).cast(pa.int64()),
+            **{f"{schema.RATING_PREFIX}{name}": _with_missing(v, missing) for name, v in answers.ratings.items()},
+            "verbatim": pa.array(np.concatenate([verbatim, np.full(r_n, None)]).tolist(), pa.string()),
+        }
+    )

@@ -24,9 +24,9 @@ from analytics.demo.churn import (
     PRE_WINDOW_MONTHS,
     PRE_WINDOW_SHARE,
     SEGMENT_HR,
-    TENURE_BAND_MONTHS,
+    lifetime_values,
 )
-from analytics.demo.columns import WINDOW_END
+from analytics.demo.columns import WINDOW_END, window_start_us
 from analytics.demo.customers import (
     PERSONA_CHANNEL_SHARE,
     PERSONA_CONTACT_RATE,
@@ -38,7 +38,14 @@ from analytics.demo.customers import (
     SEGMENT_REVENUE,
     SEGMENTS,
 )
-from analytics.demo.delivery import AUTOMATED_COST, AUTOMATED_SHARE, CHANNEL_RESOLUTION, CHANNEL_WAIT_MINUTES, HANDLERS
+from analytics.demo.delivery import (
+    AUTOMATED_COST,
+    AUTOMATED_SHARE,
+    CHANNEL_RESOLUTION,
+    CHANNEL_WAIT_MINUTES,
+    HANDLERS,
+    meets_expectations,
+)
 from analytics.demo.files import CONTACTS_TRUTH_FILE, PERSONAS_FILE
 from analytics.demo.interactions import BAD_INTERACTION_SHARE, SEGMENT_CONTACT_RATE
 from analytics.demo.invitations import (
@@ -64,7 +71,9 @@ from analytics.demo.surveys import (
     RELATIONSHIP_RESPONSE,
     RESPONSE_DELAY,
     TRANSACTIONAL_RESPONSE,
+    Answers,
 )
+from analytics.demo.world import World
 from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.stats.units import MONTH_SECONDS
 
@@ -131,55 +140,6 @@ def population_nps(
     }
 
 
-def realised_hazards(
-    seg: np.ndarray,
-    plan: np.ndarray,
-    integrated: np.ndarray,
-    at_risk: np.ndarray,
-    cell_hazard: np.ndarray,
-    cell_months: np.ndarray,
-) -> dict[str, Any]:
-    """The hazards the world ran at once attitude had moved, over the window's time at risk.
-
-    - ``monthly_hazard``: integrated true hazard / months at risk, per segment and plan.
-    - ``hr_total``: the segment and plan hazard ratios a Cox model *without attitude* should find.
-      Attitude carries part of each effect (enterprise customers get in touch more, so contacts
-      move their attitude more) and selects survivors (frailty), so these differ from the planted
-      ``segment_hr``. They compare mean true hazards at the same tenure (6-month bands) and the
-      same plan (for segments) or segment (for plans), and pool the log ratios with
-      inverse-variance weights (1 / expected events), as a Cox partial likelihood weighs its
-      risk sets.
-    """
-    cells: dict[str, dict[str, float | None]] = {}
-    for s, segment in enumerate(SEGMENTS):
-        cells[segment] = {}
-        for p, name in enumerate(PLANS):
-            mine = (seg == s) & (plan == p)
-            months = float(at_risk[mine].sum())
-            cells[segment][name] = float(integrated[mine].sum()) / months if months > 0 else None
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rate = cell_hazard / cell_months
-
-    def pooled(axis: int, level: int) -> float | None:
-        h = np.moveaxis(cell_hazard, axis, 0)
-        r = np.moveaxis(rate, axis, 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log_ratio = np.log(r[level] / r[0])
-            weight = 1.0 / (1.0 / h[level] + 1.0 / h[0])
-        ok = np.isfinite(log_ratio) & np.isfinite(weight) & (weight > 0)
-        return float(np.exp((log_ratio[ok] * weight[ok]).sum() / weight[ok].sum())) if ok.any() else None
-
-    return {
-        "monthly_hazard": cells,
-        "hr_total": {
-            "segment": {segment: pooled(0, s) for s, segment in enumerate(SEGMENTS) if s},
-            "plan": {name: pooled(1, p) for p, name in enumerate(PLANS) if p},
-            "reference": {"segment": SEGMENTS[0], "plan": PLANS[0]},
-            "tenure_band_months": TENURE_BAND_MONTHS,
-        },
-    }
-
-
 def planted_truth(
     *,
     customers: int,
@@ -193,17 +153,13 @@ def planted_truth(
     always_met: str | None = None,
     delivered: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The planted parameters, each segment's expected lifetime value at neutral attitude and, when
-    given, the NPS of the whole invited population (``population_nps``) and the delivery the world
-    had (``realised_delivery``: met rates, and each journey stage's cost and population NPS).
-
-    Lifetime value of one customer is ``revenue * sum_t (S(t) / (1 + d)^t)`` over future months, with
-    monthly survival ``S = exp(-h)`` at attitude 0 and discount rate ``d``:
-    ``revenue * q / (1 - q)`` with ``q = exp(-h) / (1 + d)``.
+    """The planted parameters, each segment's expected lifetime value at neutral attitude
+    (``churn.lifetime_values`` of ``revenue``, ``seg`` and ``plan``) and, when given, the hazards the
+    world ran at (``HazardLedger.realised``), the NPS of the whole invited population
+    (``population_nps``) and the delivery the world had (``realised_delivery``: met rates, and each
+    journey stage's cost and population NPS).
     """
-    h = np.array([BASE_HAZARD[p] for p in PLANS])[plan] * np.array([SEGMENT_HR[s] for s in SEGMENTS])[seg]
-    q = np.exp(-h) / (1 + DISCOUNT_MONTHLY)
-    clv = revenue * q / (1 - q)
+    clv = lifetime_values(revenue, seg, plan)
     return {
         "generator": {
             "customers": customers,
@@ -212,6 +168,32 @@ def planted_truth(
             "window_end": WINDOW_END.isoformat(),
             **({"always_met": always_met} if always_met else {}),
         },
+        **_experience(),
+        "churn": _churn(realised),
+        "handlers": {name: vars(h) for name, h in HANDLERS.items()},
+        "automation": {"cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
+        "revenue": {"median_by_segment": SEGMENT_REVENUE, "lognormal_sigma": REVENUE_SIGMA},
+        "personas": _personas(),
+        "lifetime_value_at_neutral_attitude": {
+            "discount_monthly": DISCOUNT_MONTHLY,
+            "mean_by_segment": {
+                s: float(np.mean(clv[seg == i])) if np.any(seg == i) else None for i, s in enumerate(SEGMENTS)
+            },
+        },
+        "reasons": _reasons(),
+        "delivery": _delivery(delivered),
+        **({"journey_stages": delivered["journey_stages"]} if delivered else {}),
+        "contacts": _contacts(),
+        "surveys": _surveys(),
+        "population_nps": population,
+        "bad_rows": {"surveys_ltr_11": BAD_SURVEY_SHARE, "interactions_channel_fax": BAD_INTERACTION_SHARE},
+    }
+
+
+def _experience() -> dict[str, Any]:
+    """How contacts move attitude: the swing, each reason's importance and weights, the latent
+    qualities and the equations of every observed score."""
+    return {
         "attitude": {
             "start": ATTITUDE_START,
             "monthly_reversion": ATTITUDE_REVERSION,
@@ -240,82 +222,95 @@ def planted_truth(
             "file": CONTACTS_TRUTH_FILE,
         },
         "equations": {name: score.to_dict() for name, score in EQUATIONS.items()},
-        "churn": {
-            "form": "monthly hazard = base_hazard[plan] * segment_hr[segment] * exp(attitude_log_hr * attitude)",
-            "base_hazard": BASE_HAZARD,
-            "segment_hr": SEGMENT_HR,
-            "attitude_log_hr": ATTITUDE_LOG_HR,
-            "attitude_hr_per_unit": math.exp(ATTITUDE_LOG_HR),
-            "left_truncation": {"share_signed_up_before_window": PRE_WINDOW_SHARE, "months_before": PRE_WINDOW_MONTHS},
-            **({"realised": realised} if realised is not None else {}),
+    }
+
+
+def _churn(realised: dict[str, Any] | None) -> dict[str, Any]:
+    """The hazard model and left truncation, and the hazards the world ran at when ``realised`` is given."""
+    return {
+        "form": "monthly hazard = base_hazard[plan] * segment_hr[segment] * exp(attitude_log_hr * attitude)",
+        "base_hazard": BASE_HAZARD,
+        "segment_hr": SEGMENT_HR,
+        "attitude_log_hr": ATTITUDE_LOG_HR,
+        "attitude_hr_per_unit": math.exp(ATTITUDE_LOG_HR),
+        "left_truncation": {"share_signed_up_before_window": PRE_WINDOW_SHARE, "months_before": PRE_WINDOW_MONTHS},
+        **({"realised": realised} if realised is not None else {}),
+    }
+
+
+def _personas() -> dict[str, Any]:
+    """Each persona's share by segment, plan share, channel share and contact rate."""
+    return {
+        "file": PERSONAS_FILE,
+        "share_by_segment": {s: dict(zip(PERSONAS, v, strict=True)) for s, v in PERSONA_SHARE.items()},
+        "plan_share": {p: dict(zip(PLANS, v, strict=True)) for p, v in PLAN_SHARE.items()},
+        "channel_share": {p: dict(zip(CHANNELS, v, strict=True)) for p, v in PERSONA_CHANNEL_SHARE.items()},
+        "contact_rate_multiplier": PERSONA_CONTACT_RATE,
+    }
+
+
+def _reasons() -> dict[str, Any]:
+    """Each reason's share of volume and journey stage, and how attitude tilts what customers contact about."""
+    return {
+        "by_volume_rank": list(REASONS),
+        "share": REASON_SHARE,
+        "stage": REASON_STAGE,
+        "attitude_tilt": {
+            "form": "contact rate for the reason times exp(tilt * (attitude - attitude start))",
+            "tilt": REASON_ATTITUDE_TILT,
         },
-        "handlers": {name: vars(h) for name, h in HANDLERS.items()},
-        "automation": {"cost": AUTOMATED_COST, "share_by_channel": AUTOMATED_SHARE},
-        "revenue": {"median_by_segment": SEGMENT_REVENUE, "lognormal_sigma": REVENUE_SIGMA},
-        "personas": {
-            "file": PERSONAS_FILE,
-            "share_by_segment": {s: dict(zip(PERSONAS, v, strict=True)) for s, v in PERSONA_SHARE.items()},
-            "plan_share": {p: dict(zip(PLANS, v, strict=True)) for p, v in PLAN_SHARE.items()},
-            "channel_share": {p: dict(zip(CHANNELS, v, strict=True)) for p, v in PERSONA_CHANNEL_SHARE.items()},
-            "contact_rate_multiplier": PERSONA_CONTACT_RATE,
+    }
+
+
+def _delivery(delivered: dict[str, Any] | None) -> dict[str, Any]:
+    """How a contact is delivered, in words and parameters, and the met rates the world had when
+    ``delivered`` (``realised_delivery``) is given."""
+    return {
+        "form": {
+            "automation": (
+                "a contact starts in automation with probability 1 - (1 - automation.share_by_channel)"
+                " ** reason automation; automation finishes the reason's containment share and hands"
+                " the rest to a person with one transfer"
+            ),
+            "resolved": (
+                "by a person: ramp * logistic(logit(handler resolution) + reason resolution + channel"
+                " resolution) - 0.06 * transfers; by automation alone: always"
+            ),
+            "transfers": "Poisson(reason transfers + 0.3 * (1 - ramp)) for a person, plus the hand-over",
+            "wait_seconds": "gamma(2, 30 * channel_wait_minutes * reason wait) * (1.6 - 0.6 * ramp)",
+            "handle_seconds": "gamma(3, 20 * reason handle_minutes) for a person, gamma(2, 40) for automation",
+            "cost": "handle minutes * handler cost per minute for a person, plus automation cost if automated",
         },
-        "lifetime_value_at_neutral_attitude": {
-            "discount_monthly": DISCOUNT_MONTHLY,
-            "mean_by_segment": {
-                s: float(np.mean(clv[seg == i])) if np.any(seg == i) else None for i, s in enumerate(SEGMENTS)
-            },
+        "by_reason": {r: vars(d) for r, d in DELIVERY.items()},
+        "channel_resolution": CHANNEL_RESOLUTION,
+        **(delivered["delivery"] if delivered else {}),
+    }
+
+
+def _contacts() -> dict[str, Any]:
+    """How often customers get in touch, and how long a person keeps them waiting."""
+    return {
+        "segment_contact_rate_per_month": SEGMENT_CONTACT_RATE,
+        "channel_wait_minutes": {
+            "form": (
+                "a person's contact waits gamma(2, 30 * minutes * reason wait) seconds (mean: minutes"
+                " times the reason's delivery.by_reason wait), times 1.6 - 0.6 * ramp; automation does not"
+                " wait"
+            ),
+            "mean_by_channel": CHANNEL_WAIT_MINUTES,
         },
-        "reasons": {
-            "by_volume_rank": list(REASONS),
-            "share": REASON_SHARE,
-            "stage": REASON_STAGE,
-            "attitude_tilt": {
-                "form": "contact rate for the reason times exp(tilt * (attitude - attitude start))",
-                "tilt": REASON_ATTITUDE_TILT,
-            },
-        },
-        "delivery": {
-            "form": {
-                "automation": (
-                    "a contact starts in automation with probability 1 - (1 - automation.share_by_channel)"
-                    " ** reason automation; automation finishes the reason's containment share and hands"
-                    " the rest to a person with one transfer"
-                ),
-                "resolved": (
-                    "by a person: ramp * logistic(logit(handler resolution) + reason resolution + channel"
-                    " resolution) - 0.06 * transfers; by automation alone: always"
-                ),
-                "transfers": "Poisson(reason transfers + 0.3 * (1 - ramp)) for a person, plus the hand-over",
-                "wait_seconds": "gamma(2, 30 * channel_wait_minutes * reason wait) * (1.6 - 0.6 * ramp)",
-                "handle_seconds": "gamma(3, 20 * reason handle_minutes) for a person, gamma(2, 40) for automation",
-                "cost": "handle minutes * handler cost per minute for a person, plus automation cost if automated",
-            },
-            "by_reason": {r: vars(d) for r, d in DELIVERY.items()},
-            "channel_resolution": CHANNEL_RESOLUTION,
-            **(delivered["delivery"] if delivered else {}),
-        },
-        **({"journey_stages": delivered["journey_stages"]} if delivered else {}),
-        "contacts": {
-            "segment_contact_rate_per_month": SEGMENT_CONTACT_RATE,
-            "channel_wait_minutes": {
-                "form": (
-                    "a person's contact waits gamma(2, 30 * minutes * reason wait) seconds (mean: minutes"
-                    " times the reason's delivery.by_reason wait), times 1.6 - 0.6 * ramp; automation does not"
-                    " wait"
-                ),
-                "mean_by_channel": CHANNEL_WAIT_MINUTES,
-            },
-        },
-        "surveys": {
-            "transactional_response": TRANSACTIONAL_RESPONSE,
-            "relationship_every_months": RELATIONSHIP_EVERY_MONTHS,
-            "relationship_response": RELATIONSHIP_RESPONSE,
-            "relationship_sent_months_into_wave_month": RELATIONSHIP_SENT_AT,
-            "response_delay_months_gamma_shape_scale": list(RESPONSE_DELAY),
-            "invitation_medium": {**INVITATION_MEDIUM, "relationship": RELATIONSHIP_MEDIUM},
-        },
-        "population_nps": population,
-        "bad_rows": {"surveys_ltr_11": BAD_SURVEY_SHARE, "interactions_channel_fax": BAD_INTERACTION_SHARE},
+    }
+
+
+def _surveys() -> dict[str, Any]:
+    """Who is invited to a survey, how, and how many answer."""
+    return {
+        "transactional_response": TRANSACTIONAL_RESPONSE,
+        "relationship_every_months": RELATIONSHIP_EVERY_MONTHS,
+        "relationship_response": RELATIONSHIP_RESPONSE,
+        "relationship_sent_months_into_wave_month": RELATIONSHIP_SENT_AT,
+        "response_delay_months_gamma_shape_scale": list(RESPONSE_DELAY),
+        "invitation_medium": {**INVITATION_MEDIUM, "relationship": RELATIONSHIP_MEDIUM},
     }
 
 
@@ -409,3 +404,36 @@ def realised_delivery(
             "realised": stages,
         },
     }
+
+
+def world_truth(world: World, answers: Answers, *, seed: int, always_met: str | None) -> dict[str, Any]:
+    """The truth of ``world``, drawn with ``seed``: what was planted (``planted_truth``) and what the
+    world realised from it: its hazards, the NPS of everyone invited (``answers``) and its delivery."""
+    contacts, people = world.contacts, world.customers
+    population = population_nps(
+        answers.ltr,
+        contacts.channel,
+        contacts.live,
+        answers.wave_ltr,
+        world.waves.at,
+        start_us=window_start_us(world.months),
+    )
+    # Judged on the stored precision of the wait (a tenth of a second), as the moment map judges it.
+    meeting = meets_expectations(
+        contacts.resolved, np.round(contacts.wait, 1), contacts.transfers, np.asarray(CHANNELS)[contacts.channel]
+    )
+    delivered = realised_delivery(
+        contacts.reason, contacts.channel, meeting, contacts.automated, contacts.live, contacts.cost, answers.ltr
+    )
+    return planted_truth(
+        customers=people.segment.size,
+        months=world.months,
+        seed=seed,
+        revenue=people.revenue,
+        seg=people.segment,
+        plan=people.plan,
+        population=population,
+        realised=world.hazards.realised(people.segment, people.plan),
+        always_met=always_met,
+        delivered=delivered,
+    )

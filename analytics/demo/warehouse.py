@@ -38,7 +38,4 @@ def build(
     say = progress or (lambda _m: None)
     say(f"generating demo data: {customers:,} customers over {months} months (seed {seed})")
     files = generate(root / SOURCES, customers=customers, months=months, seed=seed, always_met=always_met)
-    results = []
-    for table in ("attributes", "assessment", "customers", "interactions", "invitations", "surveys"):
-        results.append(ingest(table, files[table], warehouse_path=root, progress=say))
-    return results
+    return [ingest(table, path, warehouse_path=root, progress=say) for table, path in files.items()]
