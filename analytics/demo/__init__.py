@@ -16,10 +16,11 @@ How the world works
 - The contact moves attitude by ``IMPORTANCE[reason] * x * SWING_SCALE``, on top of the swings of
   the customer's earlier contacts. A few reasons are true **moments of truth** with large swings
   (billing dispute, service outage, cancellation request, complaint). The highest-volume reasons
-  barely move attitude (password reset, address change). ``REASON_SHARE`` sets the volume of each.
-  A customer's attitude also tilts what they get in touch about (``REASON_ATTITUDE_TILT``): the
-  happier ones are likelier to change plan or take an upgrade.
-- **Delivery** differs by reason and channel, through the contact's own outcomes (``DELIVERY``,
+  barely move attitude (password reset, address change). Each reason's row in ``REASON_PROFILES``
+  sets its volume, stage, importance, tactile weight and delivery. A customer's attitude also tilts
+  what they get in touch about (``Reason.attitude_tilt``): the happier ones are likelier to change
+  plan or take an upgrade.
+- **Delivery** differs by reason and channel, through the contact's own outcomes (``Delivery``,
   ``CHANNEL_RESOLUTION``, ``CHANNEL_WAIT_MINUTES``): how readily automation takes a reason on and how
   much of it automation finishes, how likely a person is to resolve it on first contact (a log-odds
   shift per reason and per channel, added to the handler's: a call does better than an email or a
@@ -42,13 +43,12 @@ How the world works
   noise (``EQUATIONS``). Post-contact CSAT follows experience; tactile attribute ratings (speed,
   resolution, clarity) measure the tactile quality and emotive ones (empathy, courtesy, valued) the
   emotive quality, so a driver analysis of CSAT per reason recovers ``TACTILE_WEIGHT``. Post-contact
-  LTR follows attitude after the contact, plus a little of the experience itself
-  (``LTR_EXPERIENCE``, kept small so that a routine contact met or not barely shows in the rating),
-  so how far LTR moves with experience is what marks a moment of truth.
+  LTR follows attitude after the contact, plus a little of the experience itself (kept small so
+  that a routine contact met or not barely shows in the rating), so how far LTR moves with
+  experience is what marks a moment of truth.
 - **Surveys**: every contact is followed by an invitation, answered with probability
-  ``TRANSACTIONAL_RESPONSE`` (automated contacts answer less often). Every
-  ``RELATIONSHIP_EVERY_MONTHS`` months each customer alive at that moment is invited to a
-  relationship survey. Responses are a subset of the invitations, and every survey is dated within
+  ``TRANSACTIONAL_RESPONSE`` (automated contacts answer less often). Every six months
+  (``RELATIONSHIP``) each customer alive at that moment is invited to a relationship survey. Responses are a subset of the invitations, and every survey is dated within
   its customer's lifetime. The LTR of every invited contact is drawn, answered or not, so
   ``truth.json`` knows the NPS of the whole invited population, not only of those who replied.
 - **Churn** is a proportional-hazards model with a constant monthly baseline per plan, a hazard
@@ -59,10 +59,10 @@ How the world works
 - **Handlers** differ: partner_a is cheap and poor, partner_b is costly and good, and partner_c goes
   live halfway through with a three-month ramp-up in quality (``HANDLERS``). A handler's
   ``resolution`` is its first-contact resolution on a contact with no reason or channel shift.
-- Every customer has a hidden behavioural **persona** (``PERSONAS``): digital self-servers (who
-  lean to monthly plans), phone loyalists (annual) and contract mixers (two-year), each taking its
-  own plan only 60% of the time (``PLAN_SHARE``) so that plan alone does not give it away, and each with
-  its own channel mix and contact rate. Persona shares differ by segment. ``personas.parquet``
+- Every customer has a hidden behavioural **persona** (``PERSONA_PROFILES``): digital self-servers
+  (who lean to monthly plans), phone loyalists (annual) and contract mixers (two-year), each taking
+  its own plan only 60% of the time so that plan alone does not give it away, and each with its own
+  channel mix and contact rate. Persona shares differ by segment. ``personas.parquet``
   beside the truth says who is who, for checking that segmentation finds them.
 - **Revenue** is log-normal within segment (``SEGMENT_REVENUE``), so the top fifth of customers makes
   most of the revenue. ``truth.json`` also gives each segment's lifetime value at neutral attitude.
@@ -93,88 +93,78 @@ from analytics.demo.attributes import ATTRIBUTES
 from analytics.demo.churn import ATTITUDE_LOG_HR, BASE_HAZARD, SEGMENT_HR
 from analytics.demo.columns import WINDOW_END
 from analytics.demo.counterfactual import attitude_gain, value_of_fixing
-from analytics.demo.customers import PERSONA_CHANNEL_SHARE, PERSONA_CONTACT_RATE, PERSONAS, PLAN_SHARE, PLANS
+from analytics.demo.customers import PERSONA_PROFILES, PERSONAS, PLANS, Persona
 from analytics.demo.delivery import CHANNEL_RESOLUTION, CHANNEL_WAIT_MINUTES, HANDLERS, meets_expectations
 from analytics.demo.files import CONTACTS_TRUTH_FILE, PERSONAS_FILE, SOURCES, TRUTH_FILE, load_personas, load_truth
 from analytics.demo.interactions import SEGMENT_CONTACT_RATE
-from analytics.demo.invitations import RELATIONSHIP_EVERY_MONTHS
+from analytics.demo.invitations import RELATIONSHIP
 from analytics.demo.reasons import (
     DELIVERY,
     IMPORTANCE,
     LOW_IMPACT,
     MOMENTS_OF_TRUTH,
     REASON_ATTITUDE_TILT,
+    REASON_PROFILES,
     REASON_SHARE,
     REASON_STAGE,
     REASONS,
     TACTILE_WEIGHT,
+    Delivery,
+    Reason,
 )
 from analytics.demo.sources import generate
-from analytics.demo.surveys import (
-    CSAT_NOISE_SD,
-    CSAT_SLOPE,
-    EQUATIONS,
-    LTR_INTERCEPT,
-    LTR_NOISE_SD,
-    RATING_NOISE_SD,
-    RATINGS,
-    RELATIONSHIP_RESPONSE,
-    TRANSACTIONAL_RESPONSE,
-    Score,
-)
+from analytics.demo.surveys import EQUATIONS, LTR_INTERCEPT, RATING_NOISE_SD, RATINGS, TRANSACTIONAL_RESPONSE, Score
 from analytics.demo.truth import nps_points, planted_truth
 from analytics.demo.warehouse import build
 
 __all__ = [
     "ASSESSMENT",
+    "attitude_gain",
     "ATTITUDE_LOG_HR",
     "ATTITUDE_REVERSION",
     "ATTRIBUTES",
     "BASE_HAZARD",
+    "build",
     "CHANNEL_RESOLUTION",
     "CHANNEL_WAIT_MINUTES",
     "CONTACTS_TRUTH_FILE",
-    "CSAT_NOISE_SD",
-    "CSAT_SLOPE",
     "DELIVERY",
+    "Delivery",
     "EQUATIONS",
+    "generate",
     "HANDLERS",
     "IMPORTANCE",
+    "load_personas",
+    "load_truth",
     "LOW_IMPACT",
     "LTR_INTERCEPT",
-    "LTR_NOISE_SD",
+    "meets_expectations",
     "MOMENTS_OF_TRUTH",
+    "nps_points",
+    "Persona",
+    "PERSONA_PROFILES",
     "PERSONAS",
     "PERSONAS_FILE",
-    "PERSONA_CHANNEL_SHARE",
-    "PERSONA_CONTACT_RATE",
     "PLANS",
-    "PLAN_SHARE",
-    "RATINGS",
+    "planted_truth",
     "RATING_NOISE_SD",
-    "REASONS",
+    "RATINGS",
+    "Reason",
     "REASON_ATTITUDE_TILT",
+    "REASON_PROFILES",
     "REASON_SHARE",
     "REASON_STAGE",
-    "RELATIONSHIP_EVERY_MONTHS",
-    "RELATIONSHIP_RESPONSE",
+    "REASONS",
+    "RELATIONSHIP",
+    "Score",
     "SEGMENT_CONTACT_RATE",
     "SEGMENT_HR",
     "SOURCES",
     "SWING_SCALE",
-    "Score",
     "TACTILE_NOISE_SD",
     "TACTILE_WEIGHT",
     "TRANSACTIONAL_RESPONSE",
     "TRUTH_FILE",
-    "WINDOW_END",
-    "attitude_gain",
-    "build",
-    "generate",
-    "load_personas",
-    "load_truth",
-    "meets_expectations",
-    "nps_points",
-    "planted_truth",
     "value_of_fixing",
+    "WINDOW_END",
 ]

@@ -22,26 +22,35 @@ REVENUE_SIGMA = 0.8
 REGIONS = ("north", "south", "east", "west")
 REGION_SHARE = (0.30, 0.25, 0.25, 0.20)
 PLANS = ("monthly", "annual", "two_year")
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A hidden behavioural persona: the plan its customers pick (``plan_share`` over ``PLANS``), the
+    channels they use (``channel_share`` over ``CHANNELS``) and how often they get in touch
+    (``contact_rate``, multiplying the segment's)."""
+
+    plan_share: tuple[float, float, float]
+    channel_share: tuple[float, float, float, float, float, float]
+    contact_rate: float
+
+
 #: Behavioural personas. The data never names them (only ``personas.parquet`` beside the truth does),
 #: but each one sets the plan a customer picks, the channels they use and how often they get in
-#: touch, so segmentation on behaviour should find them again.
-PERSONAS = ("digital_self_server", "phone_loyalist", "contract_mixer")
+#: touch, so segmentation on behaviour should find them again. Each persona leans to its own plan
+#: (0.6) and takes either other one with 0.2, so plan hints at the persona without giving it away and
+#: a segmentation has to read behaviour to find it. The contact rates average about 1 over the
+#: consumer persona mix.
+PERSONA_PROFILES = {
+    # columns: Persona(plan_share (monthly, annual, two_year),
+    #                  channel_share (voice, chat, email, web, social, ivr), contact_rate)
+    "digital_self_server": Persona((0.6, 0.2, 0.2), (0.06, 0.30, 0.06, 0.48, 0.04, 0.06), 0.75),
+    "phone_loyalist":      Persona((0.2, 0.6, 0.2), (0.72, 0.06, 0.12, 0.04, 0.02, 0.04), 1.1),
+    "contract_mixer":      Persona((0.2, 0.2, 0.6), (0.25, 0.35, 0.30, 0.04, 0.04, 0.02), 1.65),
+}  # fmt: skip
+PERSONAS = tuple(PERSONA_PROFILES)
+#: Persona shares (in ``PERSONAS`` order) by segment.
 PERSONA_SHARE = {"consumer": (0.50, 0.35, 0.15), "smb": (0.35, 0.35, 0.30), "enterprise": (0.15, 0.30, 0.55)}
-#: Plan by persona (monthly, annual, two_year): each persona leans to its own plan (0.6) and takes
-#: either other one with 0.2, so plan hints at the persona without giving it away and a
-#: segmentation has to read behaviour to find it.
-PLAN_SHARE = {
-    "digital_self_server": (0.6, 0.2, 0.2),
-    "phone_loyalist": (0.2, 0.6, 0.2),
-    "contract_mixer": (0.2, 0.2, 0.6),
-}
-PERSONA_CHANNEL_SHARE = {  # voice, chat, email, web, social, ivr
-    "digital_self_server": (0.06, 0.30, 0.06, 0.48, 0.04, 0.06),
-    "phone_loyalist": (0.72, 0.06, 0.12, 0.04, 0.02, 0.04),
-    "contract_mixer": (0.25, 0.35, 0.30, 0.04, 0.04, 0.02),
-}
-#: Multiplies the segment's contact rate; averages about 1 over the consumer persona mix.
-PERSONA_CONTACT_RATE = {"digital_self_server": 0.75, "phone_loyalist": 1.1, "contract_mixer": 1.65}
 
 
 @dataclass(frozen=True)
@@ -100,7 +109,7 @@ def draw_customers(rng: np.random.Generator, customers: int, months: int) -> Cus
     plan = np.empty(customers, dtype=np.int64)
     for p, name in enumerate(PERSONAS):
         members = np.flatnonzero(persona == p)
-        plan[members] = _pick(rng, PLANS, PLAN_SHARE[name], members.size)
+        plan[members] = _pick(rng, PLANS, PERSONA_PROFILES[name].plan_share, members.size)
     region = _pick(rng, REGIONS, REGION_SHARE, customers)
     revenue = np.round(
         np.array([SEGMENT_REVENUE[s] for s in SEGMENTS])[seg] * rng.lognormal(0, REVENUE_SIGMA, customers), 2

@@ -12,7 +12,7 @@ import pyarrow as pa
 from analytics.data.schema import CHANNELS
 from analytics.demo.attitude import ATTITUDE_START, draw_quality, experience_of, move, swing_of
 from analytics.demo.columns import Keys
-from analytics.demo.customers import PERSONA_CHANNEL_SHARE, PERSONA_CONTACT_RATE, PERSONAS, SEGMENTS, Customers, Month
+from analytics.demo.customers import PERSONA_PROFILES, PERSONAS, SEGMENTS, Customers, Month
 from analytics.demo.delivery import HANDLERS, deliver, draw_handlers
 from analytics.demo.reasons import REASON_ATTITUDE_TILT, REASON_SHARE, REASON_STAGE, REASONS
 
@@ -67,11 +67,11 @@ def draw_reasons(rng: np.random.Generator, share: np.ndarray, attitude: np.ndarr
 
 def _draw_times(rng: np.random.Generator, people: Customers, month: Month) -> tuple[np.ndarray, np.ndarray]:
     """Who gets in touch in ``month`` and when: a Poisson number of contacts per customer at
-    ``SEGMENT_CONTACT_RATE * PERSONA_CONTACT_RATE`` a month over their exposure, each at a uniform time."""
+    ``SEGMENT_CONTACT_RATE`` times the persona's ``contact_rate`` a month over their exposure, each at a uniform time."""
     idx, begin, exposure = month.alive, month.begin, month.exposure
     contact_rate = (
         np.array([SEGMENT_CONTACT_RATE[s] for s in SEGMENTS])[people.segment[idx]]
-        * np.array([PERSONA_CONTACT_RATE[p] for p in PERSONAS])[people.persona[idx]]
+        * np.array([PERSONA_PROFILES[p].contact_rate for p in PERSONAS])[people.persona[idx]]
     )
     k = rng.poisson(contact_rate * exposure)
     owner = np.repeat(idx, k)
@@ -80,8 +80,8 @@ def _draw_times(rng: np.random.Generator, people: Customers, month: Month) -> tu
 
 
 def _draw_channels(rng: np.random.Generator, persona: np.ndarray) -> np.ndarray:
-    """Each contact's channel, by its owner's ``persona`` (``PERSONA_CHANNEL_SHARE``)."""
-    channel_cum = np.cumsum([PERSONA_CHANNEL_SHARE[p] for p in PERSONAS], axis=1)
+    """Each contact's channel, by its owner's ``persona`` (its ``channel_share``)."""
+    channel_cum = np.cumsum([PERSONA_PROFILES[p].channel_share for p in PERSONAS], axis=1)
     cum = channel_cum[persona]
     return np.minimum((rng.uniform(0, 1, persona.size)[:, None] >= cum / cum[:, -1:]).sum(axis=1), len(CHANNELS) - 1)
 

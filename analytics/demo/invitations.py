@@ -13,13 +13,21 @@ from analytics.demo.customers import Customers, Month
 from analytics.demo.interactions import Contacts
 from analytics.stats.units import MONTH_SECONDS
 
-RELATIONSHIP_EVERY_MONTHS = 6
 
-#: A relationship wave's invitations go out this far (in months) into the wave's last month.
-RELATIONSHIP_SENT_AT = 0.85
+@dataclass(frozen=True)
+class RelationshipSurvey:
+    """How the periodic relationship survey runs: a wave goes out in the last of every
+    ``every_months`` months, ``sent_at`` months into it, by ``medium``, to every customer alive then,
+    and a ``response`` share of them answer."""
 
-#: How a post-contact invitation reaches the customer, by the contact's channel; relationship
-#: invitations go by email.
+    every_months: int
+    sent_at: float
+    medium: str
+    response: float
+
+
+RELATIONSHIP = RelationshipSurvey(every_months=6, sent_at=0.85, medium="email", response=0.20)
+#: How a post-contact invitation reaches the customer, by the contact's channel.
 INVITATION_MEDIUM = {
     "voice": "sms",
     "chat": "in_app",
@@ -28,7 +36,6 @@ INVITATION_MEDIUM = {
     "social": "email",
     "ivr": "sms",
 }
-RELATIONSHIP_MEDIUM = "email"
 
 
 @dataclass(frozen=True)
@@ -50,14 +57,14 @@ class Waves:
 
 
 def is_wave(month: Month) -> bool:
-    """Whether a relationship wave goes out in ``month``: the last of every ``RELATIONSHIP_EVERY_MONTHS``."""
-    return (month.number + 1) % RELATIONSHIP_EVERY_MONTHS == 0
+    """Whether a relationship wave goes out in ``month``: the last of every ``RELATIONSHIP.every_months``."""
+    return (month.number + 1) % RELATIONSHIP.every_months == 0
 
 
 def invite_wave(people: Customers, month: Month, attitude: np.ndarray) -> Waves:
     """The wave of ``month``: invite only customers alive when it goes out, signed up and not (yet)
     gone; ``attitude`` is that of each of the month's customers at the wave."""
-    sent = month.number + RELATIONSHIP_SENT_AT
+    sent = month.number + RELATIONSHIP.sent_at
     idx = month.alive
     invited = (people.signup[idx] <= sent) & ~(people.churn[idx] < sent)
     return Waves(idx[invited], np.full(int(invited.sum()), sent), attitude[invited])
@@ -77,7 +84,7 @@ def sent_after_contacts(contacts: Contacts, end_of_life: np.ndarray) -> np.ndarr
 
 def invitations_table(contacts: Contacts, waves: Waves, sent_at: np.ndarray, keys: Keys) -> pa.Table:
     """The invitations table: one per contact, sent at ``sent_at`` through the medium of its channel
-    (``INVITATION_MEDIUM``), then one per relationship invitation, by ``RELATIONSHIP_MEDIUM``."""
+    (``INVITATION_MEDIUM``), then one per relationship invitation, by ``RELATIONSHIP.medium``."""
     n_waves = waves.owner.size
     medium = np.asarray([INVITATION_MEDIUM[c] for c in CHANNELS])[contacts.channel]
     return pa.table(
@@ -86,6 +93,6 @@ def invitations_table(contacts: Contacts, waves: Waves, sent_at: np.ndarray, key
             "customer_id": keys.customers(np.concatenate([contacts.owner, waves.owner])),
             "interaction_id": pa.concat_arrays([keys.interaction_ids, pa.nulls(n_waves, pa.string())]),
             "sent_at": keys.timestamps(np.concatenate([sent_at, waves.at])),
-            "channel": np.concatenate([medium, np.full(n_waves, RELATIONSHIP_MEDIUM)]),
+            "channel": np.concatenate([medium, np.full(n_waves, RELATIONSHIP.medium)]),
         }
     )

@@ -12,28 +12,11 @@ import pyarrow as pa
 from analytics.data import schema
 from analytics.demo.columns import Keys, ids
 from analytics.demo.interactions import Contacts
-from analytics.demo.invitations import Waves, within_lifetime
+from analytics.demo.invitations import RELATIONSHIP, Waves, within_lifetime
 from analytics.demo.reasons import REASONS
 from analytics.demo.world import World
 
-CSAT_INTERCEPT = 3.5
-CSAT_SLOPE = 1.1
-LTR_INTERCEPT = 7.3
-
-#: Noise standard deviations of the observed scores (see ``EQUATIONS``).
-RATING_NOISE_SD = 0.6
-CSAT_NOISE_SD = 0.5
-EFFORT_NOISE_SD = 0.8
-LTR_NOISE_SD = 1.0
-RELATIONSHIP_LTR_NOISE_SD = 1.2
-
-#: Post-contact LTR's own response to the contact's experience, beyond the attitude it moved: small,
-#: so that a routine contact barely shows in the rating and moments of truth stand out by swing.
-LTR_EXPERIENCE = 0.02
-
 TRANSACTIONAL_RESPONSE = {"live": 0.14, "automated": 0.05}
-
-RELATIONSHIP_RESPONSE = 0.20
 
 #: Delay from invitation to answer, in months: gamma(shape, scale), about a day on average.
 RESPONSE_DELAY = (1.5, 0.02)
@@ -76,11 +59,21 @@ class Score:
         return {"form": form, **vars(self)}
 
 
+#: The attribute ratings share one 1-5 scale and this noise.
+RATING_NOISE_SD = 0.6
+#: LTR's intercept, after a contact and at a relationship wave alike.
+LTR_INTERCEPT = 7.3
+
+
 def _rating(coefficients: dict[str, float], intercept: float = 3.0) -> Score:
     return Score(intercept, coefficients, RATING_NOISE_SD, 1, 5)
 
 
-#: How each observed score is generated. The attribute ratings share one 1-5 scale and noise.
+#: How each observed score is generated. CSAT follows the contact's experience, effort its tactile
+#: quality, and each attribute rating the quality it measures. Post-contact LTR follows the attitude
+#: the contact left, plus a little of the experience itself (0.02: small, so that a routine contact
+#: barely shows in the rating and the moments of truth stand out by their swing); relationship LTR
+#: follows attitude at the wave, with more noise.
 EQUATIONS = {
     "speed": _rating({"wait_signal": 1.0}),
     "resolution": _rating({"resolved": 1.6}, intercept=3.0 - 1.6 * 0.6),
@@ -88,10 +81,10 @@ EQUATIONS = {
     "empathy": _rating({"emotive": 1.0}),
     "courtesy": _rating({"emotive": 0.8}, intercept=3.2),
     "valued": _rating({"emotive": 1.0}),
-    "csat": Score(CSAT_INTERCEPT, {"experience": CSAT_SLOPE}, CSAT_NOISE_SD, 1, 5),
-    "effort": Score(3.5, {"tactile": -1.2}, EFFORT_NOISE_SD, 1, 7),
-    "ltr": Score(LTR_INTERCEPT, {"attitude_after": 1.5, "experience": LTR_EXPERIENCE}, LTR_NOISE_SD, 0, 10),
-    "ltr_relationship": Score(LTR_INTERCEPT, {"attitude": 1.7}, RELATIONSHIP_LTR_NOISE_SD, 0, 10),
+    "csat": Score(3.5, {"experience": 1.1}, 0.5, 1, 5),
+    "effort": Score(3.5, {"tactile": -1.2}, 0.8, 1, 7),
+    "ltr": Score(LTR_INTERCEPT, {"attitude_after": 1.5, "experience": 0.02}, 1.0, 0, 10),
+    "ltr_relationship": Score(LTR_INTERCEPT, {"attitude": 1.7}, 1.2, 0, 10),
 }
 RATINGS = ("speed", "resolution", "clarity", "empathy", "courtesy", "valued")
 
@@ -114,7 +107,7 @@ class Answers:
 
 def draw_answers(rng: np.random.Generator, contacts: Contacts, waves: Waves) -> Answers:
     """Every contact is followed by an invitation and some are answered (``TRANSACTIONAL_RESPONSE``);
-    every relationship invitee answers with ``RELATIONSHIP_RESPONSE``. The LTR of everyone invited is
+    every relationship invitee answers with ``RELATIONSHIP.response``. The LTR of everyone invited is
     drawn, so the answers are a subset of a known population with identical values."""
     n = contacts.size
     signals = {
@@ -135,7 +128,7 @@ def draw_answers(rng: np.random.Generator, contacts: Contacts, waves: Waves) -> 
     ratings = {name: EQUATIONS[name].draw(rng, scored, k) for name in RATINGS}
     invited = waves.owner.size
     wave_ltr = EQUATIONS["ltr_relationship"].draw(rng, {"attitude": waves.attitude}, invited)
-    wave_answered = np.flatnonzero(rng.uniform(0, 1, invited) < RELATIONSHIP_RESPONSE)
+    wave_answered = np.flatnonzero(rng.uniform(0, 1, invited) < RELATIONSHIP.response)
     return Answers(ltr, answered, csat, effort, ratings, wave_ltr, wave_answered)
 
 

@@ -28,11 +28,9 @@ from analytics.demo.churn import (
 )
 from analytics.demo.columns import WINDOW_END, window_start_us
 from analytics.demo.customers import (
-    PERSONA_CHANNEL_SHARE,
-    PERSONA_CONTACT_RATE,
+    PERSONA_PROFILES,
     PERSONA_SHARE,
     PERSONAS,
-    PLAN_SHARE,
     PLANS,
     REVENUE_SIGMA,
     SEGMENT_REVENUE,
@@ -50,9 +48,7 @@ from analytics.demo.files import CONTACTS_TRUTH_FILE, PERSONAS_FILE
 from analytics.demo.interactions import BAD_INTERACTION_SHARE, SEGMENT_CONTACT_RATE
 from analytics.demo.invitations import (
     INVITATION_MEDIUM,
-    RELATIONSHIP_EVERY_MONTHS,
-    RELATIONSHIP_MEDIUM,
-    RELATIONSHIP_SENT_AT,
+    RELATIONSHIP,
 )
 from analytics.demo.reasons import (
     DELIVERY,
@@ -68,7 +64,6 @@ from analytics.demo.reasons import (
 from analytics.demo.surveys import (
     BAD_SURVEY_SHARE,
     EQUATIONS,
-    RELATIONSHIP_RESPONSE,
     RESPONSE_DELAY,
     TRANSACTIONAL_RESPONSE,
     Answers,
@@ -243,9 +238,9 @@ def _personas() -> dict[str, Any]:
     return {
         "file": PERSONAS_FILE,
         "share_by_segment": {s: dict(zip(PERSONAS, v, strict=True)) for s, v in PERSONA_SHARE.items()},
-        "plan_share": {p: dict(zip(PLANS, v, strict=True)) for p, v in PLAN_SHARE.items()},
-        "channel_share": {p: dict(zip(CHANNELS, v, strict=True)) for p, v in PERSONA_CHANNEL_SHARE.items()},
-        "contact_rate_multiplier": PERSONA_CONTACT_RATE,
+        "plan_share": {p: dict(zip(PLANS, x.plan_share, strict=True)) for p, x in PERSONA_PROFILES.items()},
+        "channel_share": {p: dict(zip(CHANNELS, x.channel_share, strict=True)) for p, x in PERSONA_PROFILES.items()},
+        "contact_rate_multiplier": {p: x.contact_rate for p, x in PERSONA_PROFILES.items()},
     }
 
 
@@ -306,11 +301,11 @@ def _surveys() -> dict[str, Any]:
     """Who is invited to a survey, how, and how many answer."""
     return {
         "transactional_response": TRANSACTIONAL_RESPONSE,
-        "relationship_every_months": RELATIONSHIP_EVERY_MONTHS,
-        "relationship_response": RELATIONSHIP_RESPONSE,
-        "relationship_sent_months_into_wave_month": RELATIONSHIP_SENT_AT,
+        "relationship_every_months": RELATIONSHIP.every_months,
+        "relationship_response": RELATIONSHIP.response,
+        "relationship_sent_months_into_wave_month": RELATIONSHIP.sent_at,
         "response_delay_months_gamma_shape_scale": list(RESPONSE_DELAY),
-        "invitation_medium": {**INVITATION_MEDIUM, "relationship": RELATIONSHIP_MEDIUM},
+        "invitation_medium": {**INVITATION_MEDIUM, "relationship": RELATIONSHIP.medium},
     }
 
 
