@@ -32,7 +32,6 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
-from scipy import stats
 
 from analytics import config, names
 from analytics.analyses import advocacy
@@ -42,17 +41,17 @@ from analytics.data.memo import Memo
 from analytics.data.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
 from analytics.stats import inference
 from analytics.stats.cox import (
-    MAX_LOG_HR,
     PH_ALPHA,
     CoxFit,
     concordance,
-    cox_partial_likelihood,
     design,
-    extended_cumhaz,
-    late_slope,
+    fit_design,
     model_matrix,
     no_ph_check,
     ph_check,
+    survival_from,
+    wald_table,
+    without_churnless_levels,
 )
 from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
 from analytics.stats.survival import (
@@ -418,7 +417,7 @@ def _empty_table() -> pd.DataFrame:
     return frame
 
 
-# --- Kaplan-Meier --------------------------------------------------------------------------------
+# --- The log-rank test across a table's groups ---------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -449,8 +448,9 @@ def _order_of(by: str | None) -> Sequence[str] | None:
 
 
 def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
-    """Log-rank test of equal survival across the levels of ``by``, and pairwise tests with Holm's
-    adjustment. NaN where fewer than two groups have anyone at risk."""
+    """Log-rank test of equal survival across the levels of ``by`` (``logrank_test``), and pairwise
+    tests with Holm's adjustment (``advocacy.adjust_p_values``). NaN where fewer than two groups
+    have anyone at risk."""
     require_columns(table, ["duration", "event", "entry", by])
     groups = groups_of(table, by, order=_order_of(by))
     labels = table[by].fillna("unknown").astype(str).to_numpy()
@@ -470,9 +470,6 @@ def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
     if finite.any():
         pairwise.loc[finite, "p_adjusted"] = advocacy.adjust_p_values(pairwise.loc[finite, "p_value"].tolist())
     return LogRank(statistic, df, chi_square_p(statistic, df), pairwise)
-
-
-# --- Summaries -----------------------------------------------------------------------------------
 
 
 # --- Cox -----------------------------------------------------------------------------------------
@@ -579,73 +576,39 @@ def fit_cox(
     """Cox proportional hazards on a survival table or on ``nps_spells`` (any frame with
     ``duration``, ``event``, ``entry`` and the covariates): each row is at risk on
     ``(entry, duration]``, which is left truncation for the survival table and a time-varying
-    covariate for spells. Efron ties, Wald intervals.
+    covariate for spells. Efron ties, Wald intervals (``analytics.stats.cox``).
 
     Categorical covariates are coded against a reference level (``design``); covariates with a single
-    level are dropped. Rows of zero length (churned the moment they signed up) cannot be at risk
-    and are left out. ``strata`` gives a baseline hazard per level instead of a coefficient. With
-    ``check``, proportional hazards are tested per covariate (``schoenfeld_test``), and a
-    categorical covariate that fails at ``PH_ALPHA`` gets a plain warning and a stratified refit
-    (started from this fit's coefficients, ``initial``).
+    level are dropped, and so are the rows of levels nobody churned in (said in the note). Rows of
+    zero length (churned the moment they signed up) cannot be at risk and are left out. ``strata``
+    gives a baseline hazard per level instead of a coefficient. With ``check``, proportional hazards
+    are tested per covariate (``schoenfeld_test``), and a categorical covariate that fails at
+    ``PH_ALPHA`` gets a plain warning and a stratified refit (started from this fit's coefficients,
+    ``initial``).
     """
     covariates = tuple(c for c in covariates if c not in strata)
     require_columns(table, ["duration", "event", "entry", *covariates, *strata])
-    rows = table[table["duration"] > table["entry"]]
-    rows, notes = _without_churnless_levels(rows, covariates)
+    rows, left_out = without_churnless_levels(table[table["duration"] > table["entry"]], covariates)
+    notes = [_left_out_note(covariate, levels, n) for covariate, levels, n in left_out]
     informative = tuple(c for c in covariates if rows[c].nunique(dropna=False) > 1)
     x, used, terms = design(rows, informative, references=references)
     events = int(rows["event"].sum())
     customers = int(rows["customer_id"].nunique()) if "customer_id" in rows else len(rows)
+    counts = (len(rows), customers, events, informative, tuple(strata), used)
     if events == 0 or not terms:
-        note = " ".join([*notes, "No churns to model." if events == 0 else "Nothing varies to model."])
-        return _no_model(len(rows), customers, events, informative, tuple(strata), used, note)
-    duration, entry, event = (rows[c].to_numpy(float) for c in ("duration", "entry", "event"))
-    stratum = None
-    if strata:
-        parts = [rows[c].fillna("unknown").astype(str) for c in strata]
-        stratum = parts[0].str.cat(parts[1:], sep=" / ").to_numpy() if len(parts) > 1 else parts[0].to_numpy()
+        return _no_model(
+            *counts, " ".join([*notes, "No churns to model." if events == 0 else "Nothing varies to model."])
+        )
     try:
-        fit = cox_partial_likelihood(
-            x.to_numpy(float),
-            entry,
-            duration,
-            event.astype(bool),
-            strata=stratum,
-            terms=list(terms),
-            initial=initial,
-        )
+        fit = fit_design(rows, x, strata=strata, initial=initial)
     except SurvivalError as exc:
-        return _no_model(len(rows), customers, events, informative, tuple(strata), used, " ".join([*notes, str(exc)]))
-    with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.diag(fit.variance))
-    # A coefficient running off to infinity (a group nobody in the other levels resembles) or with no
-    # usable variance is not an estimate: it is left out of the table, and said.
-    stable = (np.abs(fit.beta) <= MAX_LOG_HR) & np.isfinite(se) & (se < MAX_LOG_HR)
-    wild = [t for t, ok in zip(fit.terms, stable, strict=True) if not ok]
-    if wild:
-        notes.append(
-            f"{', '.join(_term_label(*terms[t]) for t in wild)}: no stable estimate (too few churns either side)."
-        )
-    se = np.where(stable, se, np.nan)
-    beta = np.where(stable, fit.beta, 0.0)  # the unstable rows are dropped below
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    ratios = pd.DataFrame(
-        {
-            "covariate": [terms[t][0] for t in fit.terms],
-            "stable": stable,
-            "term": list(fit.terms),
-            "level": [terms[t][1] for t in fit.terms],
-            "reference": [used.get(terms[t][0], "") for t in fit.terms],
-            "label": [_term_label(*terms[t]) for t in fit.terms],
-            "hazard_ratio": np.exp(beta),
-            "hazard_ratio_low": np.exp(beta - z * se),
-            "hazard_ratio_high": np.exp(beta + z * se),
-            "p_value": 2 * stats.norm.sf(np.abs(beta / se)),
-        }
-    )
-    ph = ph_check(fit, x, duration, event.astype(bool), entry, terms) if check and not strata else no_ph_check()
+        return _no_model(*counts, " ".join([*notes, str(exc)]))
+    wald = wald_table(fit, confidence=confidence)
+    # A term with no stable estimate is left out of the table, and said.
+    if unstable := [_term_label(*terms[t]) for t in wald.loc[~wald["stable"], "term"]]:
+        notes.append(f"{', '.join(unstable)}: no stable estimate (too few churns either side).")
     result = CoxResult(
-        hazard_ratios=ratios[ratios.pop("stable")].reset_index(drop=True),
+        hazard_ratios=_hazard_table(wald, terms, used),
         concordance=concordance(rows, x.to_numpy(float) @ fit.beta),
         n=len(rows),
         customers=customers,
@@ -653,36 +616,60 @@ def fit_cox(
         covariates=informative,
         strata=tuple(strata),
         references=used,
-        ph_check=ph,
+        ph_check=ph_check(fit, rows, x, terms) if check and not strata else no_ph_check(),
         note=" ".join(notes),
         fit_=fit,
         levels_=terms,
     )
-    failing = ph.loc[ph["fails"], "covariate"].tolist()
+    failing = result.ph_check.loc[result.ph_check["fails"], "covariate"].tolist()
+    categorical = [c for c in failing if c in used]
     if failing:
-        categorical = [c for c in failing if c in used]
-        result.warning = (
-            f"The effect of {_listed(COVARIATE_WORDS.get(c, names.phrase(c)) for c in failing)} changes with tenure "
-            f"(proportional-hazards test p < {PH_ALPHA}),"
-            " so its hazard ratio averages an effect that is not constant."
-            + (
-                f" The stratified fit gives each {' and '.join(names.phrase(c) for c in categorical)} its own baseline"
-                " instead."
-                if categorical
-                else ""
-            )
+        result.warning = _ph_warning(failing, categorical)
+    if categorical:
+        result.stratified = fit_cox(
+            table,
+            covariates=[c for c in informative if c not in categorical],
+            strata=(*strata, *categorical),
+            references=references,
+            confidence=confidence,
+            check=False,
+            initial=dict(zip(fit.terms, fit.beta, strict=True)),
         )
-        if categorical:
-            result.stratified = fit_cox(
-                table,
-                covariates=[c for c in informative if c not in categorical],
-                strata=(*strata, *categorical),
-                references=references,
-                confidence=confidence,
-                check=False,
-                initial=dict(zip(fit.terms, fit.beta, strict=True)),
-            )
     return result
+
+
+def _hazard_table(wald: pd.DataFrame, terms: Mapping[str, tuple[str, str]], used: Mapping[str, str]) -> pd.DataFrame:
+    """The stable rows of ``wald_table`` with what each term is: ``HAZARD_COLUMNS``."""
+    described = pd.DataFrame(
+        {
+            "covariate": [terms[t][0] for t in wald["term"]],
+            "term": wald["term"],
+            "level": [terms[t][1] for t in wald["term"]],
+            "reference": [used.get(terms[t][0], "") for t in wald["term"]],
+            "label": [_term_label(*terms[t]) for t in wald["term"]],
+        }
+    )
+    table = pd.concat([described, wald.drop(columns=["term", "stable"])], axis=1)
+    return table[wald["stable"].to_numpy()].reset_index(drop=True)
+
+
+def _words(covariate: str) -> str:
+    return COVARIATE_WORDS.get(covariate, names.phrase(covariate))
+
+
+def _left_out_note(covariate: str, levels: Sequence[str], rows: int) -> str:
+    return f"Left out: {', '.join(_term_label(covariate, level) for level in levels)} ({rows:,} rows, no churns)."
+
+
+def _ph_warning(failing: Sequence[str], categorical: Sequence[str]) -> str:
+    """What a failed proportional-hazards check means, and what the stratified fit does about it."""
+    warning = (
+        f"The effect of {_listed(_words(c) for c in failing)} changes with tenure "
+        f"(proportional-hazards test p < {PH_ALPHA}), so its hazard ratio averages an effect that is not constant."
+    )
+    if categorical:
+        warning += f" The stratified fit gives each {' and '.join(names.phrase(c) for c in categorical)} its own baseline instead."
+    return warning
 
 
 def _no_model(
@@ -696,26 +683,6 @@ def _no_model(
 ) -> CoxResult:
     empty = pd.DataFrame(columns=list(HAZARD_COLUMNS))
     return CoxResult(empty, math.nan, n, customers, events, covariates, strata, used, no_ph_check(), note=note)
-
-
-def _without_churnless_levels(rows: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
-    """Rows of category levels nobody churned in are left out, and said: such a level's hazard ratio
-    is zero with an infinite interval, and it would stall the fit."""
-    notes = []
-    for cov in covariates:
-        column = rows[cov]
-        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
-            continue
-        labels = column.fillna("unknown").astype(str)
-        churned = rows["event"].groupby(labels).sum()
-        empty = sorted(churned.index[churned == 0])
-        if empty and len(empty) < len(churned):
-            rows = rows[~labels.isin(empty)]
-            notes.append(
-                f"Left out: {', '.join(_term_label(cov, level) for level in empty)}"
-                f" ({int(labels.isin(empty).sum()):,} rows, no churns)."
-            )
-    return rows, notes
 
 
 # --- What the pages and the command ask for ------------------------------------------------------
@@ -914,10 +881,11 @@ def what_if(
     count cut by the fraction ``reduce_by`` (e.g. 0.3 for 30% fewer unresolved contacts).
 
     Each customer's survival from today is ``S(a + t) / S(a)`` at their tenure ``a`` under the
-    model's (unstratified) baseline; past the last event time the baseline's cumulative hazard
-    continues at its average slope over the last observed year. The changed value is held for the
-    whole horizon. No interval is given: the numbers carry the model's uncertainty unmeasured. Margin is monthly revenue x ``margin_rate``,
-    discounted monthly. An association, not proof: the model adjusts only for what is in it.
+    model's (unstratified) baseline (``analytics.stats.cox.survival_from``); past the last event
+    time the baseline's cumulative hazard continues at its average slope over the last observed
+    year. The changed value is held for the whole horizon. No interval is given: the numbers carry
+    the model's uncertainty unmeasured. Margin is monthly revenue x ``margin_rate``, discounted
+    monthly. An association, not proof: the model adjusts only for what is in it.
     """
     if reduce_by is None and (from_level is None or to_level is None):
         raise SurvivalError("say what changes: from_level and to_level for a category, or reduce_by for a count")
@@ -925,55 +893,23 @@ def what_if(
         raise SurvivalError(f"reduce_by is a fraction between 0 and 1, not {reduce_by}")
     spells = nps_spells(wh, f, as_of=as_of)
     cox = hazard_ratios(wh, f, as_of=as_of)
-    if covariate not in spells.columns:
-        raise SurvivalError(f"{covariate!r} is not a covariate; the model has {', '.join(COX_COVARIATES)}")
-    categorical = not pd.api.types.is_numeric_dtype(spells[covariate])
-    if reduce_by is not None and categorical:
-        raise SurvivalError(f"{covariate!r} is a category: move it with from_level and to_level")
-    if reduce_by is None and not categorical:
-        raise SurvivalError(f"{covariate!r} is a count: change it with reduce_by")
-    last = ~spells["customer_id"].duplicated(keep="last").to_numpy()
-    churned = spells.groupby("customer_id")["event"].transform("any").to_numpy()
-    now = spells[last & ~churned]
+    _check_change(spells, covariate, counted=reduce_by is not None)
     if reduce_by is None:
-        now = now[now[covariate].astype(str) == from_level]
-        changed = now.assign(**{covariate: to_level})
-        what = COVARIATE_WORDS.get(covariate, names.phrase(covariate))
-        description = (
-            f"{len(now):,} active customers whose {what} is {names.phrase(from_level)} move to {names.phrase(to_level)}"
-        )
+        now, changed, description = _moved(_active_now(spells), covariate, str(from_level), str(to_level))
     else:
-        now = now[now[covariate] > 0]
-        changed = now.assign(**{covariate: now[covariate] * (1 - reduce_by)})
-        what = COVARIATE_WORDS.get(covariate, names.phrase(covariate))
-        description = (
-            f"{what[:1].upper()}{what[1:]} fall by {reduce_by:.0%} for the {len(now):,} active customers who had any"
-        )
-    fit = cox.fit_
+        now, changed, description = _reduced(_active_now(spells), covariate, reduce_by)
     months = np.arange(0, horizon_months + 1, dtype=float)
-    empty = pd.DataFrame({"month": months, "before": 1.0, "after": 1.0})
-    if fit is None or covariate not in cox.covariates:
-        note = f"Too few customers or churns in this scope to fit a model with {COVARIATE_LABELS.get(covariate, covariate).lower()} in it."
-        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, note)
-    stable = set(cox.hazard_ratios["term"])
-    if not any(cox.levels_[t][0] == covariate for t in stable):
-        note = f"No stable estimate for {COVARIATE_LABELS.get(covariate, covariate).lower()} in this scope."
-        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, note)
-    if now.empty:
-        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, "No active customers to move.")
-    tenure = now["duration"].to_numpy(float)
-    times, cumhaz = fit.baseline[""]
-    slope = late_slope(times, cumhaz)
+    if (unmoved := _why_nothing_moves(cox, covariate, now)) is not None:
+        empty = pd.DataFrame({"month": months, "before": 1.0, "after": 1.0})
+        return WhatIf(description, 0, horizon_months, 0.0, 0.0, 0.0, 0.0, empty, unmoved)
+    fit = cox.fit_
+    assert fit is not None  # _why_nothing_moves says so when there is no model
     # Terms the model could not estimate (separated, see fit_cox) count as having no effect here.
+    stable = set(cox.hazard_ratios["term"])
     beta = np.where([t in stable for t in fit.terms], fit.beta, 0.0)
-
-    def stay(x: np.ndarray) -> np.ndarray:
-        h0 = extended_cumhaz(times, cumhaz, slope, tenure[:, None] + months[None, :])
-        risk = np.exp((x - fit.mean) @ beta)[:, None]
-        return np.exp(-(h0 - h0[:, :1]) * risk)
-
-    before = stay(model_matrix(now, fit, cox.levels_))
-    after = stay(model_matrix(changed, fit, cox.levels_))
+    tenure = now["duration"].to_numpy(float)
+    before = survival_from(fit, model_matrix(now, fit, cox.levels_), tenure, months, beta=beta)
+    after = survival_from(fit, model_matrix(changed, fit, cox.levels_), tenure, months, beta=beta)
     margin = now["monthly_revenue"].to_numpy(float) * margin_rate
     discount = (1 + annual_discount) ** (-months[1:] / 12)
     return WhatIf(
@@ -985,13 +921,67 @@ def what_if(
         margin_before=float(margin @ (before[:, 1:] @ discount)),
         margin_after=float(margin @ (after[:, 1:] @ discount)),
         curve=pd.DataFrame({"month": months, "before": before.mean(axis=0), "after": after.mean(axis=0)}),
-        note=(
-            f"Cox model on {cox.customers:,} customers and {cox.events:,} churns, adjusted for"
-            f" {_listed(COVARIATE_WORDS.get(c, names.phrase(c)) for c in cox.covariates if c != covariate)}. The change is held for the whole"
-            f" {horizon_months} months (in reality a category moves at the next survey and a count rolls off),"
-            " margin is discounted, and past the last churn seen the baseline hazard continues at its"
-            " average over the last observed year. An association, not a proof of cause."
-        ),
+        note=_what_if_note(cox, covariate, horizon_months),
+    )
+
+
+def _check_change(spells: pd.DataFrame, covariate: str, *, counted: bool) -> None:
+    """A category moves from one level to another, a count is reduced: say so when asked otherwise."""
+    if covariate not in spells.columns:
+        raise SurvivalError(f"{covariate!r} is not a covariate; the model has {', '.join(COX_COVARIATES)}")
+    categorical = not pd.api.types.is_numeric_dtype(spells[covariate])
+    if counted and categorical:
+        raise SurvivalError(f"{covariate!r} is a category: move it with from_level and to_level")
+    if not counted and not categorical:
+        raise SurvivalError(f"{covariate!r} is a count: change it with reduce_by")
+
+
+def _active_now(spells: pd.DataFrame) -> pd.DataFrame:
+    """The latest spell of each customer who has not churned."""
+    last = ~spells["customer_id"].duplicated(keep="last").to_numpy()
+    churned = spells.groupby("customer_id")["event"].transform("any").to_numpy()
+    return spells[last & ~churned]
+
+
+def _moved(now: pd.DataFrame, covariate: str, from_level: str, to_level: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The active customers at ``from_level``, the same customers at ``to_level``, and the change in words."""
+    now = now[now[covariate].astype(str) == from_level]
+    description = (
+        f"{len(now):,} active customers whose {_words(covariate)} is {names.phrase(from_level)}"
+        f" move to {names.phrase(to_level)}"
+    )
+    return now, now.assign(**{covariate: to_level}), description
+
+
+def _reduced(now: pd.DataFrame, covariate: str, reduce_by: float) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """The active customers with any of a count, the same customers with ``reduce_by`` less of it, and the change in words."""
+    now = now[now[covariate] > 0]
+    what = _words(covariate)
+    description = (
+        f"{what[:1].upper()}{what[1:]} fall by {reduce_by:.0%} for the {len(now):,} active customers who had any"
+    )
+    return now, now.assign(**{covariate: now[covariate] * (1 - reduce_by)}), description
+
+
+def _why_nothing_moves(cox: CoxResult, covariate: str, now: pd.DataFrame) -> str | None:
+    """Why a what-if of ``covariate`` has nobody to move, or None when it has."""
+    label = COVARIATE_LABELS.get(covariate, covariate).lower()
+    if cox.fit_ is None or covariate not in cox.covariates:
+        return f"Too few customers or churns in this scope to fit a model with {label} in it."
+    if not any(cox.levels_[t][0] == covariate for t in cox.hazard_ratios["term"]):
+        return f"No stable estimate for {label} in this scope."
+    if now.empty:
+        return "No active customers to move."
+    return None
+
+
+def _what_if_note(cox: CoxResult, covariate: str, horizon_months: int) -> str:
+    adjusted = _listed(_words(c) for c in cox.covariates if c != covariate)
+    return (
+        f"Cox model on {cox.customers:,} customers and {cox.events:,} churns, adjusted for {adjusted}."
+        f" The change is held for the whole {horizon_months} months (in reality a category moves at the next"
+        " survey and a count rolls off), margin is discounted, and past the last churn seen the baseline hazard"
+        " continues at its average over the last observed year. An association, not a proof of cause."
     )
 
 

@@ -11,12 +11,13 @@ Wald intervals, and proportional hazards are checked with the scaled Schoenfeld 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from lifelines.utils import concordance_index
+from scipy import stats
 
 from analytics.stats.survival import SurvivalError, chi_square_p, require_columns, running_sums
 
@@ -156,9 +157,33 @@ def cox_partial_likelihood(
             ll, u, info = ll + a, u + b, info + c
         return ll, u, info
 
-    names_ = list(terms or (f"x{k}" for k in range(x.shape[1])))
+    names = tuple(terms or (f"x{k}" for k in range(x.shape[1])))
     # Newton starts at 0, or where a related fit ended (a stratified refit of the same terms).
-    beta = np.array([float((initial or {}).get(t, 0.0)) for t in names_])
+    start_at = np.array([float((initial or {}).get(t, 0.0)) for t in names])
+    beta, ll, info = _newton(total, start_at, tolerance=tolerance, max_steps=max_steps)
+    baseline = {}
+    for name, stratum in zip([str(v) for v in levels], strata_, strict=True):
+        baseline[name] = (stratum.times, np.cumsum(stratum.terms(beta)[3]))
+    return CoxFit(
+        terms=names,
+        beta=beta,
+        variance=np.linalg.inv(info),
+        mean=mean,
+        log_likelihood=ll,
+        baseline=baseline,
+    )
+
+
+def _newton(
+    total: Callable[[np.ndarray], tuple[float, np.ndarray, np.ndarray]],
+    beta: np.ndarray,
+    *,
+    tolerance: float,
+    max_steps: int,
+) -> tuple[np.ndarray, float, np.ndarray]:
+    """Newton-Raphson on a log-likelihood from ``beta``: ``total(beta)`` gives its value, score and
+    information. A step that lowers the likelihood is halved. Returns the maximiser, the
+    log-likelihood there and the information."""
     ll, score, info = total(beta)
     for _step in range(max_steps):
         try:
@@ -177,20 +202,8 @@ def cox_partial_likelihood(
         beta, converged = beta + step, abs(new_ll - ll) < tolerance * max(1.0, abs(ll))
         ll, score, info = new_ll, new_score, new_info
         if converged:
-            break
-    else:
-        raise SurvivalError("the Cox model did not converge; drop a covariate with few events")
-    baseline = {}
-    for name, stratum in zip([str(v) for v in levels], strata_, strict=True):
-        baseline[name] = (stratum.times, np.cumsum(stratum.terms(beta)[3]))
-    return CoxFit(
-        terms=tuple(terms or (f"x{k}" for k in range(x.shape[1]))),
-        beta=beta,
-        variance=np.linalg.inv(info),
-        mean=mean,
-        log_likelihood=ll,
-        baseline=baseline,
-    )
+            return beta, ll, info
+    raise SurvivalError("the Cox model did not converge; drop a covariate with few events")
 
 
 def design(
@@ -229,6 +242,76 @@ def design(
     return frame, used, terms
 
 
+def without_churnless_levels(
+    rows: pd.DataFrame, covariates: Sequence[str]
+) -> tuple[pd.DataFrame, list[tuple[str, list[str], int]]]:
+    """``rows`` without the category levels nobody churned in: such a level's hazard ratio is zero
+    with an infinite interval, and it would stall the fit. A covariate none of whose levels saw a
+    churn keeps them all. Returns the rows kept and, per covariate that lost levels,
+    ``(covariate, levels, rows left out)``."""
+    left_out = []
+    for cov in covariates:
+        column = rows[cov]
+        if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+            continue
+        labels = column.fillna("unknown").astype(str)
+        churned = rows["event"].groupby(labels).sum()
+        empty = sorted(churned.index[churned == 0])
+        if empty and len(empty) < len(churned):
+            rows = rows[~labels.isin(empty)]
+            left_out.append((cov, empty, int(labels.isin(empty).sum())))
+    return rows, left_out
+
+
+def fit_design(
+    rows: pd.DataFrame,
+    x: pd.DataFrame,
+    *,
+    strata: Sequence[str] = (),
+    initial: Mapping[str, float] | None = None,
+) -> CoxFit:
+    """``cox_partial_likelihood`` of ``rows`` (``entry``, ``duration``, ``event``) on the design ``x``
+    (``design``), with a baseline hazard per combination of the levels of the ``strata`` columns."""
+    stratum = None
+    if strata:
+        parts = [rows[c].fillna("unknown").astype(str) for c in strata]
+        stratum = parts[0].str.cat(parts[1:], sep=" / ").to_numpy() if len(parts) > 1 else parts[0].to_numpy()
+    return cox_partial_likelihood(
+        x.to_numpy(float),
+        rows["entry"].to_numpy(float),
+        rows["duration"].to_numpy(float),
+        rows["event"].to_numpy(float).astype(bool),
+        strata=stratum,
+        terms=list(x.columns),
+        initial=initial,
+    )
+
+
+def wald_table(fit: CoxFit, *, confidence: float = 0.95) -> pd.DataFrame:
+    """Per term of ``fit``: ``term``, ``stable``, ``hazard_ratio``, ``hazard_ratio_low``,
+    ``hazard_ratio_high`` (Wald interval) and ``p_value`` (Wald test).
+
+    A coefficient running off to infinity (a group nobody in the other levels resembles, a log
+    hazard ratio past ``MAX_LOG_HR``) or with no usable variance is not an estimate: it is not
+    ``stable``, and its ratio reads 1 with no interval or p-value."""
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(fit.variance))
+    stable = (np.abs(fit.beta) <= MAX_LOG_HR) & np.isfinite(se) & (se < MAX_LOG_HR)
+    se = np.where(stable, se, np.nan)
+    beta = np.where(stable, fit.beta, 0.0)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    return pd.DataFrame(
+        {
+            "term": list(fit.terms),
+            "stable": stable,
+            "hazard_ratio": np.exp(beta),
+            "hazard_ratio_low": np.exp(beta - z * se),
+            "hazard_ratio_high": np.exp(beta + z * se),
+            "p_value": 2 * stats.norm.sf(np.abs(beta / se)),
+        }
+    )
+
+
 def concordance(rows: pd.DataFrame, risk: np.ndarray) -> float:
     """Harrell's C over each customer's last row (its churn or censoring, and its latest covariates);
     on a fixed random sample of ``CONCORDANCE_SAMPLE`` customers when there are more, since the
@@ -249,6 +332,7 @@ def concordance(rows: pd.DataFrame, risk: np.ndarray) -> float:
 
 
 def no_ph_check() -> pd.DataFrame:
+    """The proportional-hazards check of a model that was not checked: no rows."""
     return pd.DataFrame(
         {
             "covariate": pd.Series(dtype=object),
@@ -259,18 +343,15 @@ def no_ph_check() -> pd.DataFrame:
     )
 
 
-def ph_check(
-    fit: CoxFit,
-    x: pd.DataFrame,
-    duration: np.ndarray,
-    event: np.ndarray,
-    entry: np.ndarray,
-    terms: Mapping[str, tuple[str, str]],
-) -> pd.DataFrame:
-    """Per covariate, the smallest p-value of its terms in ``schoenfeld_test`` (a covariate fails if
-    any of its levels does)."""
+def ph_check(fit: CoxFit, rows: pd.DataFrame, x: pd.DataFrame, terms: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """The proportional-hazards check of a fit of ``rows`` on the design ``x``: per covariate
+    (``terms`` maps each term to its covariate and level), ``covariate``, ``statistic`` and
+    ``p_value``, those of its term with the smallest p-value in ``schoenfeld_test``, and ``fails``
+    (below ``PH_ALPHA``: a covariate fails if any of its levels does)."""
+    event = rows["event"].to_numpy(float).astype(bool)
     if event.sum() < 2:
         return no_ph_check()
+    duration, entry = rows["duration"].to_numpy(float), rows["entry"].to_numpy(float)
     statistic = schoenfeld_test(x.to_numpy(float), duration, event, entry, beta=fit.beta, variance=fit.variance)
     by_term = pd.DataFrame(
         {
@@ -307,17 +388,14 @@ def schoenfeld_test(
     by_end = np.argsort(duration, kind="stable")
     by_entry = np.argsort(entry, kind="stable")
 
-    def cum(order: np.ndarray, v: np.ndarray) -> np.ndarray:  # running sums, with 0 for "none yet"
-        return np.concatenate([np.zeros((1, *v.shape[1:])), np.cumsum(v[order], axis=0)])
-
     died = np.flatnonzero(event)
     died = died[np.argsort(duration[died], kind="stable")]
     t = duration[died]
     entered = np.searchsorted(entry[by_entry], t, side="left")
     left = np.searchsorted(duration[by_end], t, side="left")
-    s0 = cum(by_entry, risk)[entered] - cum(by_end, risk)[left]
+    s0 = running_sums(risk[by_entry])[entered] - running_sums(risk[by_end])[left]
     weighted = x * risk[:, None]
-    s1 = cum(by_entry, weighted)[entered] - cum(by_end, weighted)[left]
+    s1 = running_sums(weighted[by_entry])[entered] - running_sums(weighted[by_end])[left]
     residuals = x[died] - s1 / s0[:, None]
     d = died.size
     scaled = d * residuals @ variance
@@ -336,7 +414,21 @@ def model_matrix(frame: pd.DataFrame, fit: CoxFit, levels: Mapping[str, tuple[st
     return np.column_stack(columns) if columns else np.zeros((len(frame), 0))
 
 
-def late_slope(times: np.ndarray, cumhaz: np.ndarray) -> float:
+def survival_from(
+    fit: CoxFit, x: np.ndarray, tenure: np.ndarray, months: np.ndarray, *, beta: np.ndarray | None = None
+) -> np.ndarray:
+    """Each row's survival ``months`` on from its ``tenure`` given it has lasted so far,
+    ``S(a + t) / S(a)`` (rows by months), with covariates ``x`` under the fit's unstratified
+    baseline. Past the last event time the baseline's cumulative hazard continues at its average
+    slope over the last observed year. ``beta`` replaces the fit's coefficients (say, with the
+    unstable ones at 0)."""
+    times, cumhaz = fit.baseline[""]
+    h0 = _extended_cumhaz(times, cumhaz, _late_slope(times, cumhaz), tenure[:, None] + months[None, :])
+    risk = np.exp((x - fit.mean) @ (fit.beta if beta is None else beta))[:, None]
+    return np.exp(-(h0 - h0[:, :1]) * risk)
+
+
+def _late_slope(times: np.ndarray, cumhaz: np.ndarray) -> float:
     """Average increase of the baseline cumulative hazard per month over the last observed year."""
     if times.size < 2:
         return 0.0
@@ -345,7 +437,8 @@ def late_slope(times: np.ndarray, cumhaz: np.ndarray) -> float:
     return (float(cumhaz[-1]) - before) / (times[-1] - start) if times[-1] > start else 0.0
 
 
-def extended_cumhaz(times: np.ndarray, cumhaz: np.ndarray, slope: float, at: np.ndarray) -> np.ndarray:
+def _extended_cumhaz(times: np.ndarray, cumhaz: np.ndarray, slope: float, at: np.ndarray) -> np.ndarray:
+    """The baseline cumulative hazard at ``at``, continued past the last event time at ``slope``."""
     if times.size == 0:
         return np.zeros_like(at)
     inside = np.concatenate([[0.0], cumhaz])[np.searchsorted(times, np.minimum(at, times[-1]), side="right")]

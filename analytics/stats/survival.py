@@ -116,9 +116,7 @@ class KaplanMeierData:
     def curve(self, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(times, survival)`` at the distinct event times, under case ``weights`` (default: the
         row counts)."""
-        w = self.counts if weights is None else np.asarray(weights, float)
-        deaths = np.bincount(self._death_slot, weights=w[self.event], minlength=self.times.size)
-        at_risk = running_sums(w[self._by_entry])[self._entered] - running_sums(w[self._by_end])[self._ended]
+        deaths, at_risk = self._tally(self.counts if weights is None else np.asarray(weights, float))
         with np.errstate(divide="ignore", invalid="ignore"):
             factor = np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0)
         return self.times, np.cumprod(factor)
@@ -132,8 +130,7 @@ class KaplanMeierData:
         to 0 and stays there (lifelines refuses such data).
         """
         w = self.counts
-        deaths = np.bincount(self._death_slot, weights=w[self.event], minlength=self.times.size)
-        at_risk = running_sums(w[self._by_entry])[self._entered] - running_sums(w[self._by_end])[self._ended]
+        deaths, at_risk = self._tally(w)
         with np.errstate(divide="ignore", invalid="ignore"):
             survival = np.cumprod(np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0))
             greenwood = np.cumsum(np.where(at_risk > deaths, deaths / (at_risk * (at_risk - deaths)), 0.0))
@@ -153,6 +150,14 @@ class KaplanMeierData:
                 "at_risk": np.concatenate([[float(w[self.entry <= 0].sum())], at_risk]),
             }
         )
+
+    def _tally(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Weighted deaths, and the weighted risk set, at each event time."""
+        deaths = np.bincount(self._death_slot, weights=weights[self.event], minlength=self.times.size)
+        at_risk = (
+            running_sums(weights[self._by_entry])[self._entered] - running_sums(weights[self._by_end])[self._ended]
+        )
+        return deaths, at_risk
 
     @classmethod
     def of(cls, rows: pd.DataFrame) -> KaplanMeierData:
@@ -258,34 +263,10 @@ def survival_summary(
     band). RMST and ``s<m>`` are NaN past the longest tenure observed.
     """
     rng = np.random.default_rng(random_state)
-    out = []
-    tail = (1 - confidence) / 2
-    for label, rows in groups_of(table, by, order=order):
-        data = KaplanMeierData.of(rows)
-        curve = data.estimate(confidence)
-        times, surv = curve["month"].to_numpy(), curve["survival"].to_numpy()
-        followed = float(rows["duration"].max())
-        row: dict[str, Any] = {
-            "group": label,
-            "n": len(rows),
-            "events": int(rows["event"].sum()),
-            "followed": followed,
-            "median": _first_at_or_below(curve["month"], curve["survival"]),
-            "median_low": _first_at_or_below(curve["month"], curve["low"]),
-            "median_high": _first_at_or_below(curve["month"], curve["high"]),
-            "rmst": rmst_of(times[1:], surv[1:], horizon) if horizon <= followed else math.nan,
-        }
-        cells = KaplanMeierData.binned(rows) if bootstrap else data
-        reps = [rmst_of(*cells.resample(rng), horizon) for _ in range(bootstrap)]
-        low, high = np.quantile(reps, [tail, 1 - tail]) if reps and math.isfinite(row["rmst"]) else (math.nan,) * 2
-        row["rmst_low"], row["rmst_high"] = float(min(low, row["rmst"])), float(max(high, row["rmst"]))
-        for m in at:
-            inside = m <= followed
-            step = curve[curve["month"] <= m].iloc[-1]
-            row[f"s{m:g}"] = float(step["survival"]) if inside else math.nan
-            row[f"s{m:g}_low"] = float(step["low"]) if inside else math.nan
-            row[f"s{m:g}_high"] = float(step["high"]) if inside else math.nan
-        out.append(row)
+    out = [
+        _group_summary(label, rows, horizon=horizon, at=at, bootstrap=bootstrap, confidence=confidence, rng=rng)
+        for label, rows in groups_of(table, by, order=order)
+    ]
     columns = [
         "group",
         "n",
@@ -300,6 +281,45 @@ def survival_summary(
     ]
     columns += [f"s{m:g}{s}" for m in at for s in ("", "_low", "_high")]
     return pd.DataFrame(out, columns=columns)
+
+
+def _group_summary(
+    label: str,
+    rows: pd.DataFrame,
+    *,
+    horizon: float,
+    at: Sequence[float],
+    bootstrap: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> dict[str, Any]:
+    """One group's row of ``survival_summary``; its bootstrap replicates draw from ``rng``."""
+    tail = (1 - confidence) / 2
+    data = KaplanMeierData.of(rows)
+    curve = data.estimate(confidence)
+    times, surv = curve["month"].to_numpy(), curve["survival"].to_numpy()
+    followed = float(rows["duration"].max())
+    row: dict[str, Any] = {
+        "group": label,
+        "n": len(rows),
+        "events": int(rows["event"].sum()),
+        "followed": followed,
+        "median": _first_at_or_below(curve["month"], curve["survival"]),
+        "median_low": _first_at_or_below(curve["month"], curve["low"]),
+        "median_high": _first_at_or_below(curve["month"], curve["high"]),
+        "rmst": rmst_of(times[1:], surv[1:], horizon) if horizon <= followed else math.nan,
+    }
+    cells = KaplanMeierData.binned(rows) if bootstrap else data
+    reps = [rmst_of(*cells.resample(rng), horizon) for _ in range(bootstrap)]
+    low, high = np.quantile(reps, [tail, 1 - tail]) if reps and math.isfinite(row["rmst"]) else (math.nan,) * 2
+    row["rmst_low"], row["rmst_high"] = float(min(low, row["rmst"])), float(max(high, row["rmst"]))
+    for m in at:
+        inside = m <= followed
+        step = curve[curve["month"] <= m].iloc[-1]
+        row[f"s{m:g}"] = float(step["survival"]) if inside else math.nan
+        row[f"s{m:g}_low"] = float(step["low"]) if inside else math.nan
+        row[f"s{m:g}_high"] = float(step["high"]) if inside else math.nan
+    return row
 
 
 def _first_at_or_below(months: pd.Series, values: pd.Series, level: float = 0.5) -> float:
