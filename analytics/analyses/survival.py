@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 from ibis import _
 
-from analytics import config, names
+from analytics import names
 from analytics.analyses import advocacy
-from analytics.data import filters, periods
+from analytics.data import filters, memo, periods
 from analytics.data.filters import ALL_DATA, Filters
-from analytics.data.memo import Memo
 from analytics.data.warehouse import Warehouse, epoch_seconds, sample_note, sampled_share
 from analytics.stats import inference
 from analytics.stats.cox import (
@@ -208,23 +207,11 @@ def survival_rows(wh: Warehouse, f: Filters, window: Window) -> ibis.Table:
     )
 
 
-#: The last few survival tables, spell frames and Cox models built, per warehouse version and
-#: arguments: a page asks for curves, the Cox model, value and a what-if of the same customers, and
-#: at a million customers each build takes seconds. Sessions asking at once share one build.
-_BUILT: Memo[Any] = Memo(entries=8)
-
-
-def recall(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
-    """``build()``, or what it returned for the same warehouse version, ``kind`` and ``key``: a small
-    cache of the slow pieces (tables, spells, models) that several calls in one process share."""
-    # The cap on rows a local step takes in changes what a model is fitted on: it is part of the key.
-    return _BUILT.get((kind, str(wh.root), wh.data_version, config.local_rows(), *key), build)
-
-
 def _remembered(kind: str, wh: Warehouse, key: tuple[Any, ...], build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """``recall`` for a frame, as a shallow copy, so a caller adding columns does not change what
-    the next caller gets."""
-    frame: pd.DataFrame = recall(kind, wh, key, build)
+    """A frame kept by ``memo.derived`` (a page asks for curves, the Cox model, value and a what-if of
+    the same customers), as a shallow copy, so a caller adding columns does not change what the next
+    caller gets."""
+    frame = memo.derived(wh, (kind, *key), build)
     copy = frame.copy(deep=False)
     copy.attrs = dict(frame.attrs)
     return copy
@@ -821,8 +808,7 @@ def hazard_ratios(
         return fitted
 
     # A what-if uses the very model the page shows, without fitting it again.
-    result: CoxResult = recall("cox", wh, key, fit)
-    return result
+    return memo.derived(wh, ("cox", *key), fit)
 
 
 #: Reference levels, where the data have them: the ones a strategist compares against.
