@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,27 +15,39 @@ from analytics.data import memo as memo_mod
 from analytics.data.memo import Memo
 
 
-def test_threads_asking_for_one_key_at_once_share_one_build() -> None:
-    memo: Memo[int] = Memo(entries=4)
-    builds: list[int] = []
-    start = threading.Barrier(8)
-    got: list[int] = []
+def at_once(threads: int, ask: Callable[[], Any]) -> list[Any]:
+    """What ``ask`` returns on each of ``threads`` threads that start it together."""
+    start = threading.Barrier(threads)
+    got: list[Any] = []
+
+    def run() -> None:
+        start.wait()
+        got.append(ask())
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return got
+
+
+def slow(value: int, builds: list[int]) -> Callable[[], int]:
+    """A build that takes long enough for every thread to ask while it runs, and counts itself."""
 
     def build() -> int:
         builds.append(1)
-        time.sleep(0.2)  # long enough that every thread asks while it runs
-        return 42
+        time.sleep(0.2)
+        return value
 
-    def ask() -> None:
-        start.wait()
-        got.append(memo.get("scope", build))
+    return build
 
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert got == [42] * 8
+
+def test_threads_asking_for_one_key_at_once_share_one_build() -> None:
+    memo: Memo[int] = Memo(entries=4)
+    builds: list[int] = []
+    build = slow(42, builds)
+    assert at_once(8, lambda: memo.get("scope", build)) == [42] * 8
     assert len(builds) == 1
 
 
@@ -119,21 +131,6 @@ def test_derived_values_are_kept_per_data_version_key_and_row_cap(monkeypatch: p
 @pytest.mark.usefixtures("forgetful")
 def test_threads_asking_for_one_derived_value_share_one_build() -> None:
     builds: list[int] = []
-    start = threading.Barrier(6)
-    got: list[int] = []
-
-    def build() -> int:
-        builds.append(1)
-        time.sleep(0.2)  # long enough that every thread asks while it runs
-        return 7
-
-    def ask() -> None:
-        start.wait()
-        got.append(memo_mod.derived(data("v1"), ("cox",), build))
-
-    threads = [threading.Thread(target=ask) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert got == [7] * 6 and len(builds) == 1
+    build = slow(7, builds)
+    assert at_once(6, lambda: memo_mod.derived(data("v1"), ("cox",), build)) == [7] * 6
+    assert len(builds) == 1

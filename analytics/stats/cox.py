@@ -23,12 +23,8 @@ from analytics.stats.survival import SurvivalError, chi_square_p, require_column
 
 #: A log hazard ratio beyond this (a ratio past e^15) is a separated group, not an estimate.
 MAX_LOG_HR = 15.0
-
-
 #: Concordance is estimated on this many customers at most (a fixed random sample).
 CONCORDANCE_SAMPLE = 50_000
-
-
 #: Proportional hazards count as failed below this p-value of the Schoenfeld test.
 PH_ALPHA = 0.01
 
