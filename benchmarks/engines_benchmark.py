@@ -10,8 +10,8 @@ and the survival table, plus Spark's start-up (the JVM and a session) on a line 
 the Python process and its JVM (a child process, measured by ``RUSAGE_CHILDREN`` once
 ``warehouse.stop_spark`` has reaped it), and the largest sum of the two sampled every 0.2 s. "Cold" is
 the first call after opening the warehouse; "warm" the median of ``--repeats`` further calls, each on
-a new handle with the process's cache of built survival tables cleared, so every repeat does the
-same work with the engine already running. Each engine's cold results are then compared with the
+a new handle with the process's memo of derived results (``memo.derived``: survival tables, moment
+maps) cleared, so every repeat does the same work with the engine already running. Each engine's cold results are then compared with the
 other's (frames with ``pandas.testing``, rtol 1e-9).
 
 ``--scale-interactions K`` builds, once, a copy of the warehouse whose ``interactions`` table holds K
@@ -84,8 +84,7 @@ def _spark_work(wh: Any, jobs: set[int]) -> tuple[int, int]:
 
 
 def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) -> dict[str, Any]:
-    from analytics.analyses import survival
-    from analytics.data import warehouse
+    from analytics.data import memo, warehouse
 
     start = time.perf_counter()
     if engine == "spark":
@@ -109,7 +108,7 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
     warm: dict[str, list[float]] = {name: [] for name, _ in steps}
     for _ in range(repeats):
         wh.close()
-        survival._BUILT.clear()  # the process-wide cache of survival tables: rebuild, do not look up
+        memo.clear_derived()  # the process-wide memo of survival tables and moment maps: rebuild, do not look up
         wh = warehouse.open(root, engine=engine)
         for name, call in steps:
             start = time.perf_counter()
