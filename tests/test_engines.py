@@ -31,6 +31,7 @@ from analytics import config
 from analytics.analyses import headlines
 from analytics.cli import main
 from analytics.data import warehouse
+from analytics.data.engines import spark as spark_engine
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError, WarehouseError
@@ -117,7 +118,7 @@ def engines(root: Path) -> Iterator[tuple[Warehouse, Warehouse]]:
     yield duck, spark
     duck.close()
     spark.close()
-    warehouse.stop_spark()
+    spark_engine.stop_spark()
 
 
 def test_the_spark_handle_is_set_up_as_documented(engines: tuple[Warehouse, Warehouse]) -> None:
@@ -126,7 +127,7 @@ def test_the_spark_handle_is_set_up_as_documented(engines: tuple[Warehouse, Ware
     conf = spark.con._session.conf
     assert conf.get("spark.sql.session.timeZone") == "UTC"
     assert conf.get("spark.ui.enabled") == "false"
-    assert conf.get("spark.sql.shuffle.partitions") == str(warehouse.DEFAULT_LOCAL_SHUFFLE_PARTITIONS)
+    assert conf.get("spark.sql.shuffle.partitions") == str(spark_engine.DEFAULT_LOCAL_SHUFFLE_PARTITIONS)
     assert spark.versions == duck.versions and spark.data_version == duck.data_version
     for name in ("interactions", "surveys", "customers", "invitations", "attributes"):
         assert spark.table(name).schema() == duck.table(name).schema(), name
@@ -258,11 +259,11 @@ def test_two_spark_handles_keep_their_own_tables(tmp_path: Path, root: Path, eng
 def test_stopping_spark_leaves_no_jvm_running(root: Path) -> None:
     warehouse.open(root, engine="spark").table("customers").count().execute()
     assert _java_children(), "a JVM should be running while Spark is in use"
-    warehouse.stop_spark()
+    spark_engine.stop_spark()
     assert not _java_children()
     # And Spark starts again on demand after a stop.
     assert warehouse.open(root, engine="spark").table("customers").count().execute() > 0
-    warehouse.stop_spark()
+    spark_engine.stop_spark()
     assert not _java_children()
 
 
