@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,15 @@ import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from deltalake import write_deltalake
 
-from analytics.data import schema, warehouse
+from analytics import config
+from analytics.data import engines, ingest, schema, warehouse
+from analytics.errors import WarehouseError
+
+from .conftest import load_tables, valid_customers, valid_surveys
 
 
 def test_a_table_without_rows_reads_as_empty(tmp_path: Path) -> None:
@@ -237,3 +244,61 @@ def test_a_sibling_reads_the_same_versions_in_an_engine_of_its_own(demo_warehous
     assert sibling.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1
     default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
     assert wh.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == default
+
+
+#: A folder name that glob readers misread: a character class, a brace alternation and a star.
+ODD_FOLDER = "odd [1] {a,b} *"
+
+
+def rows(wh: warehouse.Warehouse, name: str) -> list[dict[str, Any]]:
+    """Every row of ``name`` as a dict, in a fixed order."""
+    return sorted(wh.table(name).to_pyarrow().to_pylist(), key=repr)
+
+
+def warehouse_in_an_odd_folder(tmp_path: Path) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
+    """A small warehouse in a folder named ``ODD_FOLDER``, and the rows of each table read before it moved there.
+
+    delta-rs cannot write under such a folder (``warehouse.UNWRITABLE``), so the tables are written in
+    a plain one that is then renamed: a Delta log names its files relative to the table. Beside it
+    are copies, with each row twice, that the folder's name read as a pattern matches (by DuckDB's
+    globbing and by Hadoop's), so an engine that takes the name for a pattern reads other rows or none.
+    """
+    plain = tmp_path / "plain"
+    load_tables(plain, tmp_path, customers=valid_customers(), surveys=valid_surveys(40))
+    # Partitioned, as another writer may leave a table: the values live in escaped folder names.
+    things = pa.table({"id": ["a", "b", "c", "d"], "segment": ["x y", "p%20q", "[z]", "x y"]})
+    write_deltalake(str(plain / "things"), things, partition_by=["segment"])
+    opened = warehouse.open(plain)
+    expected = {name: rows(opened, name) for name in ("customers", "surveys", "things", "interactions")}
+    opened.close()
+    for decoy in ("odd 1 {a,b} decoy", "odd 1 a decoy"):
+        shutil.copytree(plain, tmp_path / decoy / "warehouse")
+        for file in (tmp_path / decoy).rglob("*.parquet"):
+            pq.write_table(pa.concat_tables([pq.read_table(file)] * 2), file)  # each row twice
+    root = tmp_path / ODD_FOLDER / "warehouse"
+    root.parent.mkdir()
+    plain.rename(root)
+    return root, expected
+
+
+def test_a_warehouse_in_a_folder_named_like_a_pattern_reads_its_own_rows(tmp_path: Path) -> None:
+    root, expected = warehouse_in_an_odd_folder(tmp_path)
+    wh = warehouse.open(root)
+    assert {name: rows(wh, name) for name in expected} == expected
+    assert expected["customers"] and expected["things"]
+    assert all(f.is_file() and ODD_FOLDER in str(f) for f in wh.files("surveys"))
+
+
+def test_a_folder_the_delta_writer_cannot_write_under_is_refused_with_a_message(tmp_path: Path) -> None:
+    """delta-rs panics under such a folder; an ingest says why instead, before any work."""
+    path = tmp_path / "customers.csv"
+    valid_customers(3).to_csv(path, index=False)
+    with pytest.raises(WarehouseError, match=r"its path holds '\['.*cannot write under"):
+        ingest.ingest("customers", path, warehouse_path=tmp_path / ODD_FOLDER / "warehouse")
+    with pytest.raises(WarehouseError, match="'%20'"):
+        warehouse.append(tmp_path / "100%20 sure", "things", pa.table({"id": ["a"]}))
+    assert not (tmp_path / ODD_FOLDER / "warehouse" / "customers").exists()
+
+
+def test_every_engine_is_one_the_settings_accept() -> None:
+    assert tuple(engines.ENGINES) == config.ENGINES

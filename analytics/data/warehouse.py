@@ -8,7 +8,7 @@ always write on this machine through delta-rs, whichever engine reads.
 
 Neither engine gets a Delta reader: DuckDB's ``delta`` extension and the delta-spark jars both need a
 download. Instead each pinned version's Parquet files (``DeltaTable.file_uris``) are handed to the
-engine's own Parquet reader. Tables whose rows the files alone cannot express (deletion vectors) are
+engine's own Parquet reader, written so that it cannot take a folder's name for a pattern. Tables whose rows the files alone cannot express (deletion vectors) are
 refused with a message, on both engines: delta-rs cannot apply them either.
 
 How each engine reads is its own object's business (``analytics.data.engines``): analyses get Ibis
@@ -22,6 +22,7 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from deltalake.exceptions import DeltaError, TableNotFoundError
 
 from analytics import config
 from analytics.data import engines, schema
-from analytics.data.engines.base import Engine, hash_bucket
+from analytics.data.engines.base import Engine, hash_bucket, local_files
 from analytics.data.memo import Memo
 from analytics.errors import WarehouseError
 
@@ -190,9 +191,9 @@ class Warehouse:
             raise WarehouseError(f"table {name!r} is not in the warehouse at {self.root}")
         return self._deltas[name]
 
-    def file_uris(self, name: str) -> list[str]:
-        """The Parquet files that make up the pinned version of ``name``, for other engines."""
-        return list(self.delta(name).file_uris())
+    def files(self, name: str) -> list[Path]:
+        """The Parquet files on this machine that make up the pinned version of ``name``, for other engines."""
+        return local_files(self.delta(name))
 
     def local(self, expr: ibis.Table, *, unit: str = "customer_id", cap: int | None = None) -> pa.Table:
         """Row-level rows of ``expr`` brought to this machine, for a step that is inherently local (a
@@ -305,6 +306,21 @@ def open(  # noqa: A001 - the natural verb here
 
 # --- writing (used by analytics.data.ingest; readers never call these) -----------------------------------
 
+#: What delta-rs cannot write under: ``[``, ``]``, ``^`` or ``|`` in a folder's path stop it (a Rust
+#: panic), it takes a backslash for a folder separator, and it decodes a ``%`` escape such as ``%20``, so
+#: its files would land in another folder. Such a folder still reads, on both engines.
+UNWRITABLE = re.compile(r"[\[\]^|\\]|%[0-9A-Fa-f]{2}")
+
+
+def _writable(root: Path) -> None:
+    """Refuse, with a message, a warehouse folder that delta-rs cannot write under (``UNWRITABLE``)."""
+    found = UNWRITABLE.search(str(root.resolve()))
+    if found:
+        raise WarehouseError(
+            f"cannot write to the warehouse at {root}: its path holds {found.group()!r}, which the Delta writer "
+            "(delta-rs) cannot write under; use a folder whose path has none of [ ] ^ | \\ or a %-escape"
+        )
+
 
 @contextlib.contextmanager
 def write_lock(root: Path, *, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
@@ -313,8 +329,10 @@ def write_lock(root: Path, *, on_wait: Callable[[str], None] | None = None) -> I
     Raises
     ------
     WarehouseError
-        If the warehouse folder cannot be created, or its lock file cannot be opened for writing.
+        If the warehouse folder cannot be created or written under (``UNWRITABLE``), or its lock file
+        cannot be opened for writing.
     """
+    _writable(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
         handle = (root / LOCK_FILE).open("a")
@@ -349,6 +367,7 @@ def append(
 
     New columns are added to the table's schema (extra columns from a user's file are kept).
     """
+    _writable(root)
     write_deltalake(
         str(table_path(root, name)),
         data,
@@ -366,6 +385,7 @@ def replace(root: Path, name: str, data: pa.Table, *, metadata: dict[str, str] |
 
     For derived tables such as saved segment assignments; the history keeps earlier versions.
     """
+    _writable(root)
     write_deltalake(
         str(table_path(root, name)), data, mode="overwrite", schema_mode="overwrite", commit_properties=_props(metadata)
     )
@@ -389,6 +409,7 @@ def upsert(
     lacks an optional column must not blank what is stored there, so ingest passes the columns the
     file has. New rows are inserted whole.
     """
+    _writable(root)
     dt = load_delta(root, name)
     if dt is None:
         return append(root, name, data, metadata=metadata)

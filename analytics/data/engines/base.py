@@ -7,6 +7,7 @@ how: it asks its engine, the way Ibis code asks a backend.
 
 from __future__ import annotations
 
+import urllib.parse
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -52,6 +53,15 @@ class Engine(ABC):
     def epoch_microseconds(moment: ibis.Value) -> ibis.Value:
         """Microseconds since 1970-01-01 UTC of a timestamp column, by the engine's own function."""
 
+    @staticmethod
+    @abstractmethod
+    def readable_path(path: Path) -> str:
+        """How the engine's Parquet reader must be given the file ``path`` to read exactly that file.
+
+        Both readers take a path as a glob pattern, so a folder named ``odd [1] *`` would be read as
+        every folder the pattern matches, or as none.
+        """
+
     @abstractmethod
     def table(self, name: str) -> ibis.Table:
         """The Ibis table ``name`` at the pinned version (empty when a canonical table is not stored)."""
@@ -91,8 +101,26 @@ def hash_bucket(key: ibis.Value, buckets: int) -> ibis.Value:
 
 
 def table_folder(dt: DeltaTable) -> Path:
-    """The folder of a Delta table on this machine."""
-    return Path(dt.table_uri.removeprefix("file://"))
+    """The folder of a Delta table on this machine. delta-rs gives it as a ``file://`` URI, with the
+    path percent-encoded (a space is ``%20``)."""
+    return Path(urllib.parse.unquote(dt.table_uri.removeprefix("file://")))
+
+
+def local_files(dt: DeltaTable) -> list[Path]:
+    """The Parquet files of ``dt``'s version, as paths on this machine.
+
+    ``DeltaTable.file_uris`` joins the table's percent-encoded folder to each file's path inside it
+    as that path is on disk (a partition folder ``segment=a%20b`` holds the value ``a b``, escaped
+    the Hive way). So the folder is decoded and the rest is kept as it is.
+    """
+    encoded = dt.table_uri.removeprefix("file://").rstrip("/") + "/"
+    folder = table_folder(dt)
+    return [
+        folder / uri.removeprefix(encoded)
+        if uri.startswith(encoded)
+        else Path(urllib.parse.unquote(uri.removeprefix("file://")))
+        for uri in dt.file_uris()
+    ]
 
 
 def refuse_deletion_vectors(name: str, dt: DeltaTable) -> None:

@@ -8,9 +8,11 @@ delta-rs's PyArrow dataset. Kept results are tables in the handle's in-memory da
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import duckdb
@@ -19,7 +21,7 @@ import ibis.expr.datatypes as dt
 import pyarrow as pa
 
 from analytics.data import schema
-from analytics.data.engines.base import Engine, refuse_deletion_vectors
+from analytics.data.engines.base import Engine, local_files, refuse_deletion_vectors
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
@@ -72,6 +74,12 @@ class DuckDBEngine(Engine):
     @staticmethod
     def epoch_microseconds(moment: ibis.Value) -> ibis.Value:
         return _epoch_us(moment)
+
+    @staticmethod
+    def readable_path(path: Path) -> str:
+        """``path`` with DuckDB's glob characters (``*``, ``?``, ``[``) each put in a class of its own:
+        ``[*]`` matches only ``*``."""
+        return re.sub(r"([*?\[])", r"[\1]", str(path))
 
     def table(self, name: str) -> ibis.Table:
         table = self._tables.get(name)
@@ -173,10 +181,10 @@ def _register(raw: duckdb.DuckDBPyConnection, name: str, table: DeltaTable) -> A
     live in folder names), goes through delta-rs's PyArrow dataset instead.
     """
     refuse_deletion_vectors(name, table)
-    files = list(table.file_uris())
+    files = local_files(table)
     plain = files and not table.metadata().partition_columns
     if plain:
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        listing = ", ".join("'" + DuckDBEngine.readable_path(f).replace("'", "''") + "'" for f in files)
         raw.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{listing}], union_by_name = true)')
         return None
     dataset = table.to_pyarrow_dataset()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import threading
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import ibis
@@ -20,7 +22,7 @@ import pyarrow as pa
 
 from analytics import config
 from analytics.data import schema
-from analytics.data.engines.base import Engine, hash_bucket, refuse_deletion_vectors, table_folder
+from analytics.data.engines.base import Engine, hash_bucket, local_files, refuse_deletion_vectors, table_folder
 from analytics.errors import WarehouseError
 
 if TYPE_CHECKING:
@@ -78,6 +80,16 @@ class SparkEngine(Engine):
     def epoch_microseconds(moment: ibis.Value) -> ibis.Value:
         return _epoch_us(moment)
 
+    @staticmethod
+    def readable_path(path: Path) -> str:
+        """``path`` as a ``file:`` URI with Hadoop's glob characters escaped by a backslash.
+
+        Spark reads every path as a Hadoop glob (``{a,b}`` is either, ``[1]`` is ``1``, ``\\`` escapes).
+        The scheme says the file is on this machine's file system, where delta-rs wrote it, whatever
+        the cluster's default file system. A percent-encoded URI does not do: Hadoop encodes it again.
+        """
+        return "file://" + re.sub(r"([\\\[\]{}*?])", r"\\\1", str(path))
+
     def table(self, name: str) -> ibis.Table:
         return self._views[name]
 
@@ -121,13 +133,14 @@ class SparkEngine(Engine):
         """
         refuse_deletion_vectors(name, table)
         arrow = pa.schema(table.schema().to_arrow())
-        files = list(table.file_uris())
+        files = [self.readable_path(f) for f in local_files(table)]
         session = self.con._session
         if not files:
             return self._view(name, session.createDataFrame([], _spark_schema(arrow)), arrow)
         reader = session.read.schema(_spark_schema(arrow))
         if table.metadata().partition_columns:
-            reader = reader.option("basePath", str(table_folder(table)))
+            # Not a glob: the folder as it is.
+            reader = reader.option("basePath", f"file://{table_folder(table)}")
         return self._view(name, reader.parquet(*files).select(*arrow.names), arrow)
 
     def _view(self, name: str, frame: Any, arrow: pa.Schema) -> ibis.Table:
