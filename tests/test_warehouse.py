@@ -80,7 +80,7 @@ def test_one_handle_serves_several_threads_at_once(demo_warehouse: Path) -> None
     assert [got[i] for i in range(len(scopes))] == expected
 
 
-def test_materialised_results_are_reused_and_the_oldest_dropped(demo_warehouse: Path) -> None:
+def test_kept_tables_are_reused_and_the_oldest_dropped(demo_warehouse: Path) -> None:
     wh = warehouse.open(demo_warehouse)
     built: list[int] = []
 
@@ -88,12 +88,12 @@ def test_materialised_results_are_reused_and_the_oldest_dropped(demo_warehouse: 
         built.append(i)
         return wh.table("customers").limit(i + 1)
 
-    first = wh.materialize(("test", 0), lambda: build(0))
-    assert wh.materialize(("test", 0), lambda: build(0)) is first and built == [0]
+    first = wh.kept_table(("test", 0), lambda: build(0))
+    assert wh.kept_table(("test", 0), lambda: build(0)) is first and built == [0]
     assert int(first.count().execute()) == 1
     for i in range(1, warehouse.MEMO_ENTRIES + 1):
-        wh.materialize(("test", i), lambda i=i: build(i))
-    wh.materialize(("test", 0), lambda: build(0))  # dropped as the oldest, so built again
+        wh.kept_table(("test", i), lambda i=i: build(i))
+    wh.kept_table(("test", 0), lambda: build(0))  # dropped as the oldest, so built again
     assert built.count(0) == 2
 
 
@@ -109,20 +109,20 @@ def test_a_forgotten_result_is_dropped_only_once_no_query_can_reach_it(demo_ware
     import gc
 
     wh = warehouse.open(demo_warehouse)
-    held = wh.materialize(("held",), lambda: wh.table("customers").select("customer_id", "segment"))
+    held = wh.kept_table(("held",), lambda: wh.table("customers").select("customer_id", "segment"))
     query = held.group_by("segment").aggregate(n=held.count())
     expected = query.execute().sort_values("segment", ignore_index=True)
     name = held.op().name
     for i in range(warehouse.MEMO_ENTRIES + 2):
-        wh.materialize(("filler", i), lambda i=i: wh.table("customers").limit(i + 1))
+        wh.kept_table(("filler", i), lambda i=i: wh.table("customers").limit(i + 1))
     del held
     gc.collect()
-    wh.materialize(("one more",), lambda: wh.table("customers").limit(1))
+    wh.kept_table(("one more",), lambda: wh.table("customers").limit(1))
     assert name in kept_tables(wh)
     pd.testing.assert_frame_equal(query.execute().sort_values("segment", ignore_index=True), expected)
     del query
     gc.collect()
-    wh.materialize(("and another",), lambda: wh.table("customers").limit(2))
+    wh.kept_table(("and another",), lambda: wh.table("customers").limit(2))
     assert name not in kept_tables(wh)
     assert len(kept_tables(wh)) <= warehouse.MEMO_ENTRIES
 
@@ -134,9 +134,9 @@ def test_kept_results_stay_within_the_memory_budget(demo_warehouse: Path, monkey
     wh = warehouse.open(demo_warehouse)
     for i in range(6):
         # About 0.4 MB each: two or three fit in the budget.
-        wh.materialize(("wide", i), lambda i=i: ibis.range(50_000).unnest().name("x").as_table().mutate(i=i))
+        wh.kept_table(("wide", i), lambda i=i: ibis.range(50_000).unnest().name("x").as_table().mutate(i=i))
     gc.collect()
-    wh.materialize(("small",), lambda: wh.table("customers").limit(1))
+    wh.kept_table(("small",), lambda: wh.table("customers").limit(1))
     assert 1 <= len(wh._memo) < 6
     assert len(kept_tables(wh)) == len(wh._memo)
 
@@ -167,7 +167,7 @@ def test_many_threads_open_tables_and_compute_first_results_on_one_handle(demo_w
     }
     wh = warehouse.open(demo_warehouse)
     builds: list[Any] = []
-    original = wh.materialize
+    original = wh.kept_table
 
     def counted(key: Any, build: Any) -> Any:
         def counting() -> Any:
@@ -176,7 +176,7 @@ def test_many_threads_open_tables_and_compute_first_results_on_one_handle(demo_w
 
         return original(key, counting)
 
-    wh.materialize = counted  # type: ignore[method-assign]
+    wh.kept_table = counted  # type: ignore[method-assign]
     start = threading.Barrier(12)
     got: dict[int, list[tuple[int, int, int]]] = {i: [] for i in range(len(scopes))}
     errors: list[BaseException] = []
@@ -235,7 +235,7 @@ def test_a_sibling_reads_the_same_versions_in_an_engine_of_its_own(demo_warehous
     root = tmp_path / "warehouse"
     shutil.copytree(demo_warehouse, root)
     wh = warehouse.open(root)
-    kept = wh.materialize(("kept",), lambda: wh.table("customers").limit(3))
+    kept = wh.kept_table(("kept",), lambda: wh.table("customers").limit(3))
     warehouse.append(root, "customers", wh.table("customers").limit(1).to_pyarrow())  # a later commit
     sibling = wh.sibling(threads=1)
     assert sibling.versions == wh.versions and sibling.data_version == wh.data_version

@@ -44,7 +44,7 @@ from analytics.data.memo import Memo
 from analytics.errors import WarehouseError
 
 LOCK_FILE = ".ingest.lock"
-#: Intermediate results a handle keeps at most (``Warehouse.materialize``), most recently used first.
+#: Intermediate results a handle keeps at most (``Warehouse.kept_table``), most recently used first.
 MEMO_ENTRIES = 24
 #: Buckets ``Warehouse.local`` hashes customers into when it keeps a share of them.
 SAMPLE_BUCKETS = 1_000_000
@@ -144,7 +144,7 @@ class Warehouse:
     #: The engine the tables are registered on (``analytics.data.engines``).
     _engine: Engine = field(repr=False)
     opened_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    #: What ``materialize`` keeps: the engine's name for each result, and the table over it.
+    #: What ``kept_table`` keeps: the engine's name for each result, and the table over it.
     _memo: Memo[tuple[str, ibis.Table]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -223,7 +223,7 @@ class Warehouse:
         """
         return self._engine.batches(expr, key=key, rows=rows)
 
-    def materialize(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
+    def kept_table(self, key: Hashable, build: Callable[[], ibis.Table]) -> ibis.Table:
         """The rows of ``build()``, computed once per handle and ``key`` and kept in the engine.
 
         For intermediate results that several analyses of one scope share (the responses in scope
