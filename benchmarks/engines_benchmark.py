@@ -8,7 +8,7 @@ The default run times, on each engine, the advocacy headline, NPS and NPS by seg
 and the survival table, plus Spark's start-up (the JVM and a session) on a line of its own. Every
 (engine, analysis) pair runs in its own process, so its peak memory is its own: for Spark that is
 the Python process and its JVM (a child process, measured by ``RUSAGE_CHILDREN`` once
-``warehouse.stop_spark`` has reaped it), and the largest sum of the two sampled every 0.2 s. "Cold" is
+``engines.spark.stop_spark`` has reaped it), and the largest sum of the two sampled every 0.2 s. "Cold" is
 the first call after opening the warehouse; "warm" the median of ``--repeats`` further calls, each on
 a new handle with the process's memo of derived results (``memo.derived``: survival tables, moment
 maps) cleared, so every repeat does the same work with the engine already running. Each engine's cold results are then compared with the
@@ -85,10 +85,11 @@ def _spark_work(wh: Any, jobs: set[int]) -> tuple[int, int]:
 
 def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) -> dict[str, Any]:
     from analytics.data import memo, warehouse
+    from analytics.data.engines import spark
 
     start = time.perf_counter()
     if engine == "spark":
-        warehouse.spark_session()
+        spark.spark_session()
     jvm_s = time.perf_counter() - start
     start = time.perf_counter()
     wh = warehouse.open(root, engine=engine)
@@ -124,7 +125,7 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
     python_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     jvm_peak = 0
     if engine == "spark":
-        warehouse.stop_spark()  # waits for the JVM, so its peak is now among this process's children
+        spark.stop_spark()  # waits for the JVM, so its peak is now among this process's children
         jvm_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {
         "engine": engine,

@@ -230,7 +230,7 @@ def _moment_map(
         volume["met_rate"] = np.where(volume["judged"] > 0, volume["met"] / volume["judged"], np.nan)
 
     # Swings and slopes both read the answers joined to their contacts: join them once.
-    answers = wh.materialize(
+    answers = wh.kept_table(
         ("moment_answers", f, rule.key(), tuple(keys), experience), lambda: _answers(wh, f, c, keys, experience)
     )
     table = volume.merge(_swings(answers, keys), on=keys, how="left")

@@ -247,7 +247,7 @@ def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: da
         table = _empty_table()
         table.attrs["window"] = None
         return table
-    rows = wh.materialize(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
+    rows = wh.kept_table(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
     if wh.has("customer_segments"):
         rows = advocacy.with_behaviour_segment(wh, rows)
     # Local step: Kaplan-Meier, Cox and lifetime value fit in numpy on one row per customer.
@@ -261,7 +261,7 @@ def _build_table(wh: Warehouse, f: Filters, as_of: date | None, window_start: da
 def spell_rows(wh: Warehouse, f: Filters, window: Window, *, answered_only: bool = False) -> ibis.Table:
     """``nps_spells`` as an Ibis expression; with ``answered_only``, only the spells after an answer
     and without the experience counts (``answer_spells``)."""
-    rows = wh.materialize(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
+    rows = wh.kept_table(("survival_rows", f, window), lambda: survival_rows(wh, f, window))
     who = rows.select(
         "customer_id",
         "segment",
