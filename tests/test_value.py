@@ -14,6 +14,7 @@ import pytest
 from analytics.analyses import survival, value
 from analytics.data import warehouse
 from analytics.data.filters import Filters
+from analytics.stats import tails
 from analytics.stats.survival import KaplanMeierData
 
 # Fader & Hardie (2007), reference/golden.md: survivors of 1,000 at each yearly renewal, years 0-12.
@@ -28,12 +29,12 @@ HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
 def test_sbg_reproduces_fader_and_hardie(
     cohort: list[int], alpha: float, beta: float, error: float, lifetime: float
 ) -> None:
-    a, b = value.fit_sbg(cohort[:8])  # maximum likelihood on years 1-7
+    a, b = tails.fit_sbg(cohort[:8])  # maximum likelihood on years 1-7
     assert round(a, 3) == alpha and round(b, 3) == beta
-    projected = 1000 * value.sbg_survival(a, b, 12)[8:]
+    projected = 1000 * tails.sbg_survival(a, b, 12)[8:]
     actual = np.array(cohort[8:])
     assert math.isclose(np.mean(np.abs(projected - actual) / actual), error, abs_tol=0.001)
-    assert round(value.sbg_discounted_lifetime(a, b, 0.10), 4) == lifetime
+    assert round(tails.sbg_discounted_lifetime(a, b, 0.10), 4) == lifetime
     if cohort is HIGH_END:
         assert [round(v) for v in projected] == [460, 436, 414, 395, 378]
 

@@ -41,7 +41,6 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
-from scipy import sparse
 
 from analytics.analyses import moments, survival
 from analytics.analyses.advocacy import MIN_N
@@ -52,6 +51,9 @@ from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
 from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.payback import payback_months, value_per_contact, value_per_contact_by_month
+from analytics.stats.reliability import MIN_PAIRS, pearson_r, quasi_simplex
+from analytics.stats.resampling import poisson_weights, resampled_sums
 from analytics.stats.units import MONTH_DAYS, MONTH_SECONDS
 
 #: A contact's attitude is read from the customer's next relationship answer within this many days.
@@ -60,13 +62,9 @@ WITHIN_DAYS = 240
 LAG_MONTHS = 3.0
 #: Longest lag between two answers used for the reliability fit.
 MAX_LAG_MONTHS = 36.0
-#: A lag needs this many answer pairs to enter the reliability fit.
-MIN_PAIRS = 100
 #: A reliability below this is too weak a reading to correct by (the correction would blow up).
 MIN_RELIABILITY = 0.2
 PAIR_COLUMNS = ("lag", "n", "sx", "sy", "sxx", "syy", "sxy")
-#: Resamples summed per sparse product (bounds the memory of one block of weights).
-RESAMPLE_BLOCK = 50
 #: Payback is looked for within this many months.
 PAYBACK_MONTHS = 120
 IMPACT_COLUMNS = (
@@ -355,66 +353,6 @@ def _span_months(wh: Warehouse, f: Filters) -> float:
     return max(1.0 / MONTH_DAYS, (last - first).total_seconds() / MONTH_SECONDS)
 
 
-# --- estimators on arrays ------------------------------------------------------------------------------
-
-
-def quasi_simplex(lag_months: np.ndarray, r: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
-    """Reliability and monthly persistence from answer correlations at several lags:
-    ``log r = log(reliability) + lag * log(persistence)``, least squares weighted by pairs.
-    ``None`` with fewer than two usable lags. Reliability is capped at 1 and persistence at 1."""
-    ok = np.isfinite(r) & (r > 0) & (n >= MIN_PAIRS)
-    if np.unique(lag_months[ok]).size < 2:
-        return None
-    x, y, w = lag_months[ok], np.log(r[ok]), n[ok].astype(float)
-    design = np.column_stack([np.ones_like(x), x]) * np.sqrt(w)[:, None]
-    (intercept, slope), *_ = np.linalg.lstsq(design, y * np.sqrt(w), rcond=None)
-    return float(min(1.0, math.exp(intercept))), float(min(1.0, math.exp(slope)))
-
-
-def _weighted_r(stats: np.ndarray) -> np.ndarray:
-    """Pearson r per row of summed [n, sx, sy, sxx, syy, sxy]."""
-    n, sx, sy, sxx, syy, sxy = stats.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = sxy - sx * sy / n
-        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
-        return np.asarray(cov / np.sqrt(vx * vy))
-
-
-def value_per_contact(hazard: np.ndarray, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
-    """Discounted months of margin kept per fixed contact, per unit of monthly margin, for customers
-    churning at ``hazard`` per month (an array): the log hazard drops by ``-shift`` (``shift`` < 0
-    lowers it) and the drop fades by ``persistence`` a month, over ``value.horizon_months``."""
-    months = np.arange(1, value.horizon_months + 1, dtype=float)
-    discount = (1 + value.monthly_discount) ** -months
-    fading = np.cumsum(np.expm1(shift * persistence**months))
-    h = np.asarray(hazard, dtype=float)[:, None]
-    kept = np.exp(-h * months) * np.expm1(-h * fading)
-    return np.asarray(kept @ discount)
-
-
-def _flow(hazard: float, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
-    """The discounted margin kept per fixed contact in each month after it (per unit of monthly margin)."""
-    months = np.arange(1, PAYBACK_MONTHS + 1, dtype=float)
-    discount = (1 + value.monthly_discount) ** -months
-    fading = np.cumsum(np.expm1(shift * persistence**months))
-    kept = np.exp(-hazard * months) * np.expm1(-hazard * fading) * discount
-    kept[value.horizon_months :] = 0.0
-    return kept
-
-
-def payback_months(monthly_flow: np.ndarray, cost: float) -> float | None:
-    """Months until the margin kept since a fix went live adds up to its one-off ``cost``.
-
-    ``monthly_flow[t]``: the margin kept, t+1 months later, thanks to one month's fixed contacts;
-    every month after the fix brings another such month of contacts. ``None`` if the cost is not
-    reached within the flow's length."""
-    if cost <= 0:
-        return 0.0
-    cumulative = np.cumsum(np.convolve(np.ones(monthly_flow.size), monthly_flow)[: monthly_flow.size])
-    reached = np.flatnonzero(cumulative >= cost)
-    return float(reached[0] + 1) if reached.size else None
-
-
 # --- the case ------------------------------------------------------------------------------------------
 
 
@@ -530,7 +468,7 @@ def _lag_table(pairs: pd.DataFrame) -> pd.DataFrame:
         {
             "lag_months": stats.index.to_numpy() * LAG_MONTHS,
             "pairs": stats["n"].to_numpy(),
-            "r": _weighted_r(stats.to_numpy(float)),
+            "r": pearson_r(stats.to_numpy(float)),
         }
     )
 
@@ -609,18 +547,6 @@ def _customer_index(*columns: pd.Series) -> pd.Index:
     return first.append(extra.sort_values()) if len(extra) else first
 
 
-#: Poisson(1) quantiles for 2^16 equally likely codes: a code drawn uniformly and looked up here is a
-#: Poisson(1) draw with each probability exact to 2^-16, at a twentieth of the cost of drawing it.
-_POISSON_CODES = np.searchsorted(
-    np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)]), (np.arange(1 << 16) + 0.5) / (1 << 16)
-).astype(np.uint8)
-
-
-def poisson_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Poisson(1) resampling weights (one row per resample, one column per customer), as bytes."""
-    return np.asarray(_POISSON_CODES[rng.integers(0, 1 << 16, shape, dtype=np.uint16)])
-
-
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
     return np.asarray(ids.get_indexer(values))
 
@@ -662,31 +588,12 @@ def _links(
         summed = np.column_stack(
             [np.bincount(lag_index, weights=stats[:, j] * w, minlength=lag_values.size) for j in range(6)]
         )
-        fitted = quasi_simplex(lag_values * LAG_MONTHS, _weighted_r(summed), summed[:, 0])
+        fitted = quasi_simplex(lag_values * LAG_MONTHS, pearson_r(summed), summed[:, 0])
         reliability, persistence = (
             fitted if fitted is not None and fitted[0] >= MIN_RELIABILITY else (link.reliability, link.persistence)
         )
         fade = float(np.mean(persistence ** data["since"])) if data["since"].size else 1.0
         out.append((beta / (reliability * fade), persistence))
-    return out
-
-
-def _resampled_sums(
-    slot: np.ndarray, who: np.ndarray, stats: np.ndarray, slots: int, weights: np.ndarray
-) -> np.ndarray:
-    """``sums[b, s, j]``: the sum of ``stats[:, j]`` over rows in ``slot`` s, each row weighted by its
-    customer's weight in resample b. One sparse product per block of resamples."""
-    rows, k = stats.shape
-    out = np.zeros((weights.shape[0], slots, k))
-    if rows == 0:
-        return out
-    z = sparse.csr_matrix(
-        (stats.ravel(), ((slot[:, None] + np.arange(k)[None, :] * slots).ravel(), np.repeat(np.arange(rows), k))),
-        shape=(k * slots, rows),
-    )
-    for lo in range(0, weights.shape[0], RESAMPLE_BLOCK):
-        block = weights[lo : lo + RESAMPLE_BLOCK, who].T.astype(float)
-        out[lo : lo + RESAMPLE_BLOCK] = (z @ block).reshape(k, slots, -1).transpose(2, 1, 0)
     return out
 
 
@@ -741,7 +648,7 @@ def _moment(
     cell_codes = np.asarray(cells.get_indexer(pd.MultiIndex.from_frame(g[["segment", "plan"]])))
     stats = g[["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
     slot = met.astype(int) * len(cells) + cell_codes
-    resampled = _resampled_sums(slot, _codes(g["customer_id"], ids), stats, 2 * len(cells), weights)
+    resampled = resampled_sums(slot, _codes(g["customer_id"], ids), stats, 2 * len(cells), weights)
 
     def shift(b: int) -> tuple[float, float, float]:
         sums = resampled[b].reshape(2, len(cells), stats.shape[1])
@@ -776,7 +683,13 @@ def _moment(
             h = hazards.get((segment, plan))
             if h is None or not math.isfinite(log_hr):
                 continue
-            kept = value_per_contact(np.array([h[b]]), log_hr, persistence, a.value)[0]
+            kept = value_per_contact(
+                np.array([h[b]]),
+                log_hr,
+                persistence,
+                monthly_discount=a.value.monthly_discount,
+                horizon_months=a.value.horizon_months,
+            )[0]
             replicates[b, segments.index(segment)] += m * kept * per_year * a.improve
     tail = (1 - a.confidence) / 2
     boot = replicates[1:] if len(weights) > 1 else replicates[:1]
@@ -794,7 +707,20 @@ def _moment(
         for (segment, plan), m in margin_by.items():
             h = hazards.get((segment, plan))
             if h is not None:
-                flow += m * a.improve * per_year / 12 * _flow(float(h[0]), eta0, persistence, a.value)
+                flow += (
+                    m
+                    * a.improve
+                    * per_year
+                    / 12
+                    * value_per_contact_by_month(
+                        float(h[0]),
+                        eta0,
+                        persistence,
+                        monthly_discount=a.value.monthly_discount,
+                        horizon_months=a.value.horizon_months,
+                        months=PAYBACK_MONTHS,
+                    )
+                )
         payback = payback_months(flow, cost)
     row.update(
         ltr_shift=first_shift[0],
