@@ -60,26 +60,29 @@ def resampled_mean(values: np.ndarray, rng: np.random.Generator) -> float:
     return float(np.average(values, weights=w)) if w.any() else float(values.mean())
 
 
+def percentile_interval(replicates: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ``confidence`` percentile interval of ``replicates`` along their first axis."""
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(replicates, [tail, 1 - tail], axis=0)
+    return low, high
+
+
+def replicate_interval(values: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """``percentile_interval`` of ``values`` whose first row is the estimate and the rest are
+    resamples; without resamples, the estimate alone."""
+    return percentile_interval(values[1:] if len(values) > 1 else values[:1], confidence=confidence)
+
+
 def percentile_bounds(
     replicates: np.ndarray, estimates: Sequence[float], *, confidence: float
 ) -> list[tuple[float, float]]:
-    """The ``confidence`` percentile interval of each column of ``replicates`` (one row per
-    resample), stretched to hold the column's estimate; NaN without resamples."""
-    tail = (1 - confidence) / 2
+    """``percentile_interval`` of each column of ``replicates`` (one row per resample), stretched to
+    hold the column's estimate; NaN without resamples."""
     out = []
     for k, estimate in enumerate(estimates):
         if replicates.size == 0:
             out.append((math.nan, math.nan))
             continue
-        low, high = np.quantile(replicates[:, k], [tail, 1 - tail])
-        out.append((float(min(low, estimate)), float(max(high, estimate))))
+        low, high = (float(bound) for bound in percentile_interval(replicates[:, k], confidence=confidence))
+        out.append((min(low, estimate), max(high, estimate)))
     return out
-
-
-def replicate_interval(values: np.ndarray, *, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ``confidence`` percentile interval along the first axis of ``values``, whose first row is
-    the estimate and the rest are resamples; without resamples, the estimate alone."""
-    tail = (1 - confidence) / 2
-    spread = values[1:] if len(values) > 1 else values[:1]
-    low, high = np.quantile(spread, [tail, 1 - tail], axis=0)
-    return low, high
