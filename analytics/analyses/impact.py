@@ -27,6 +27,10 @@ Every step is re-estimated on Poisson-weighted resamples of customers (one set o
 all steps); the Cox coefficient is drawn from its sampling distribution in each resample rather
 than refitted. The estimate is observational: it assumes that, within a segment and plan, whether
 a contact met expectations is unrelated to anything else that moves attitude.
+
+The arithmetic on arrays is in ``analytics.stats``: the quasi-simplex fit in ``reliability``, the
+margin kept and the payback in ``payback``, the resampling weights, sums and intervals in
+``resampling``.
 """
 
 from __future__ import annotations

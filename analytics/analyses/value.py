@@ -26,6 +26,10 @@ extended with a stated parametric tail, and every result says how much it relies
 Intervals are percentile bootstraps over customers (Poisson weights), refitting the curve and its
 tail in every replicate; equity and value at risk apply each replicate's curve to the known active
 customers.
+
+The tails' models are in ``analytics.stats.tails``, the discounting and the sums in
+``analytics.stats.lifetime``, and the bootstrap helpers in ``analytics.stats.resampling``; this
+module groups the customers, joins each group's curve to its tail and runs the bootstrap.
 """
 
 from __future__ import annotations
@@ -190,24 +194,20 @@ class _Group:
     active_margin: np.ndarray  # their total monthly margin per unique tenure
     active: int
 
+    def values(self, curve: ExtendedCurve, discount: np.ndarray) -> tuple[float, float, float]:
+        """On ``curve``: a new customer's value per unit of monthly margin, the active customers'
+        equity, and their value at risk."""
+        per_margin = lifetime.discounted_lifetime(curve, discount)
+        equity, at_risk = lifetime.equity_and_value_at_risk(
+            curve, discount, tenure=self.active_tenure, margin=self.active_margin, at_risk_months=AT_RISK_MONTHS
+        )
+        return per_margin, equity, at_risk
 
-def _values(
-    curve: ExtendedCurve, group: _Group, a: ValueAssumptions, discount: np.ndarray
-) -> tuple[float, float, float]:
-    """A new customer's value per unit of monthly margin, the active customers' equity, and their
-    value at risk."""
-    per_margin = lifetime.discounted_lifetime(curve, discount)
-    equity, at_risk = lifetime.equity_and_value_at_risk(
-        curve, discount, tenure=group.active_tenure, margin=group.active_margin, at_risk_months=AT_RISK_MONTHS
-    )
-    return per_margin, equity, at_risk
-
-
-def _tail_share(curve: ExtendedCurve, group: _Group, discount: np.ndarray, equity: float) -> float:
-    """The share of equity from months past where the tail takes over (``_anchor``)."""
-    return lifetime.tail_share(
-        curve, discount, tenure=group.active_tenure, margin=group.active_margin, since=group.anchor, equity=equity
-    )
+    def tail_share(self, curve: ExtendedCurve, discount: np.ndarray, equity: float) -> float:
+        """The share of ``equity`` from months past where the tail takes over (``_anchor``)."""
+        return lifetime.tail_share(
+            curve, discount, tenure=self.active_tenure, margin=self.active_margin, since=self.anchor, equity=equity
+        )
 
 
 #: The tail takes over after the last tenure at which at least this many customers were at risk: the
@@ -276,12 +276,15 @@ def lifetime_value(
     last tenure with ``MIN_AT_RISK`` customers at risk), ``tail_share`` (the share of equity from months past it, where only the
     tail speaks) and ``tail`` (what the tail is).
     """
-    rows, _ = _valued(table, by, assumptions, bootstrap, confidence, random_state)
+    rows, _ = _valued(
+        table, by=by, assumptions=assumptions, bootstrap=bootstrap, confidence=confidence, random_state=random_state
+    )
     return rows
 
 
 def _valued(
     table: pd.DataFrame,
+    *,
     by: str | None,
     assumptions: ValueAssumptions,
     bootstrap: int,
@@ -297,46 +300,78 @@ def _valued(
     rows = []
     summed = np.zeros((bootstrap, 2))
     for group in _groups(table, by, assumptions):
-        times, surv = group.km.curve()
-        curve = extend(times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
-        per_margin, equity, at_risk = _values(curve, group, assumptions, discount)
-        mean_margin = float(group.margin.mean())
-        reps = []
-        for _rep in range(bootstrap):
-            t_b, s_b = group.cells.resample(rng)
-            c_b = extend(
-                t_b, s_b, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
-            )
-            p_b, e_b, r_b = _values(c_b, group, assumptions, discount)
-            reps.append((p_b * resampling.resampled_mean(group.margin, rng), e_b, r_b))
-        if bootstrap:
-            summed += np.array(reps)[:, 1:]
-        clv = per_margin * mean_margin
-        bounds = resampling.percentile_bounds(np.array(reps), (clv, equity, at_risk), confidence=confidence)
-        rows.append(
-            {
-                "group": group.label,
-                "n": len(group.km),
-                "active": group.active,
-                "events": int(group.km.event.sum()),
-                "followed": group.followed,
-                "monthly_margin": mean_margin,
-                "clv": clv,
-                "clv_low": bounds[0][0],
-                "clv_high": bounds[0][1],
-                "residual_per_active": equity / group.active if group.active else math.nan,
-                "equity": equity,
-                "equity_low": bounds[1][0],
-                "equity_high": bounds[1][1],
-                "value_at_risk": at_risk,
-                "value_at_risk_low": bounds[2][0],
-                "value_at_risk_high": bounds[2][1],
-                "extrapolated": bool(assumptions.horizon_months > group.anchor),
-                "tail_share": _tail_share(curve, group, discount, equity),
-                "tail": curve.describe(),
-            }
+        row, replicates = _group_value(
+            group, assumptions=assumptions, discount=discount, bootstrap=bootstrap, confidence=confidence, rng=rng
         )
+        rows.append(row)
+        if bootstrap:
+            summed += replicates[:, 1:]
     return pd.DataFrame(rows, columns=list(VALUE_COLUMNS)), summed
+
+
+def _group_value(
+    group: _Group,
+    *,
+    assumptions: ValueAssumptions,
+    discount: np.ndarray,
+    bootstrap: int,
+    confidence: float,
+    rng: np.random.Generator,
+) -> tuple[dict[str, Any], np.ndarray]:
+    """One group's row of ``lifetime_value``, and its ``bootstrap`` replicates of CLV, equity and
+    value at risk (one row each)."""
+    times, surv = group.km.curve()
+    curve = extend(times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
+    per_margin, equity, at_risk = group.values(curve, discount)
+    mean_margin = float(group.margin.mean())
+    replicates = np.array(
+        [_replicate(group, curve, assumptions=assumptions, discount=discount, rng=rng) for _ in range(bootstrap)]
+    )
+    clv = per_margin * mean_margin
+    (clv_low, clv_high), (equity_low, equity_high), (at_risk_low, at_risk_high) = resampling.percentile_bounds(
+        replicates, (clv, equity, at_risk), confidence=confidence
+    )
+    row = {
+        "group": group.label,
+        "n": len(group.km),
+        "active": group.active,
+        "events": int(group.km.event.sum()),
+        "followed": group.followed,
+        "monthly_margin": mean_margin,
+        "clv": clv,
+        "clv_low": clv_low,
+        "clv_high": clv_high,
+        "residual_per_active": equity / group.active if group.active else math.nan,
+        "equity": equity,
+        "equity_low": equity_low,
+        "equity_high": equity_high,
+        "value_at_risk": at_risk,
+        "value_at_risk_low": at_risk_low,
+        "value_at_risk_high": at_risk_high,
+        "extrapolated": bool(assumptions.horizon_months > group.anchor),
+        "tail_share": group.tail_share(curve, discount, equity),
+        "tail": curve.describe(),
+    }
+    return row, replicates
+
+
+def _replicate(
+    group: _Group,
+    curve: ExtendedCurve,
+    *,
+    assumptions: ValueAssumptions,
+    discount: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[float, float, float]:
+    """One bootstrap replicate of a group's CLV, equity and value at risk: the curve and its tail
+    refitted on Poisson-weighted customers (starting from ``curve``'s fit), and the mean margin
+    resampled."""
+    times, surv = group.cells.resample(rng)
+    resampled = extend(
+        times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
+    )
+    per_margin, equity, at_risk = group.values(resampled, discount)
+    return per_margin * resampling.resampled_mean(group.margin, rng), equity, at_risk
 
 
 def customer_value(
@@ -436,7 +471,9 @@ def scope_value(
         empty = pd.DataFrame({c: pd.Series(dtype=object if c in ("group", "tail") else float) for c in VALUE_COLUMNS})
         return ScopeValue(0, 0, nan, nan, nan, nan, nan, nan, day, assumptions, confidence, empty)
     by = HEADLINE_BY if HEADLINE_BY in table.columns else None
-    rows, summed = _valued(table, by, assumptions, bootstrap, confidence, random_state)
+    rows, summed = _valued(
+        table, by=by, assumptions=assumptions, bootstrap=bootstrap, confidence=confidence, random_state=random_state
+    )
     equity, at_risk = float(rows["equity"].sum()), float(rows["value_at_risk"].sum())
     (e_low, e_high), (r_low, r_high) = (
         resampling.percentile_bounds(summed, (equity, at_risk), confidence=confidence)
