@@ -77,7 +77,7 @@ def test_lifetime_value_matches_the_closed_form_under_a_constant_hazard() -> Non
 def test_the_weibull_tail_continues_a_constant_hazard() -> None:
     table = constant_hazard(hazard=0.03, follow=24.0, n=20_000)
     km = KaplanMeierData.of(table)
-    curve = value.extend(*km.curve(), float(table["duration"].max()))
+    curve = tails.extend(*km.curve(), float(table["duration"].max()))
     assert 0.8 < curve.parameters["shape"] < 1.25
     assert math.isclose(float(curve(np.array([60.0]))[0]), math.exp(-0.03 * 60), rel_tol=0.15)
     assert "Weibull" in curve.describe()
@@ -86,7 +86,7 @@ def test_the_weibull_tail_continues_a_constant_hazard() -> None:
 def test_sbg_tail_falls_back_to_weibull_when_too_few_renewals_are_seen() -> None:
     table = constant_hazard(follow=18.0)
     km = KaplanMeierData.of(table)
-    curve = value.extend(*km.curve(), float(table["duration"].max()), tail="sbg")
+    curve = tails.extend(*km.curve(), float(table["duration"].max()), tail="sbg")
     assert curve.tail == "weibull" and "two 12-month renewals" in curve.describe()
 
 

@@ -27,9 +27,9 @@ Intervals are percentile bootstraps over customers (Poisson weights), refitting 
 tail in every replicate; equity and value at risk apply each replicate's curve to the known active
 customers.
 
-The tails' models are in ``analytics.stats.tails``, the discounting and the sums in
-``analytics.stats.lifetime``, and the bootstrap helpers in ``analytics.stats.resampling``; this
-module groups the customers, joins each group's curve to its tail and runs the bootstrap.
+The tails and the curve they extend are in ``analytics.stats.tails``, the discounting and the sums
+in ``analytics.stats.lifetime``, and the bootstrap helpers in ``analytics.stats.resampling``; this
+module groups the customers, picks where each group's tail takes over and runs the bootstrap.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,10 +46,9 @@ from analytics.analyses import survival
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
 from analytics.stats import lifetime, resampling, tails
-from analytics.stats.survival import KaplanMeierData, SurvivalError, groups_of, require_columns, step_function
+from analytics.stats.survival import KaplanMeierData, SurvivalError, groups_of, require_columns
 from analytics.stats.units import MONTH_DAYS
 
-Tail = Literal["weibull", "sbg"]
 #: Months of "value at risk": the margin expected to be lost to churn in this many months.
 AT_RISK_MONTHS = 12
 #: What value can be split by (customer attributes that do not change with what they say).
@@ -64,7 +63,7 @@ class ValueAssumptions:
     margin_rate: float = 0.30
     annual_discount: float = 0.10
     horizon_months: int = 60
-    tail: Tail = "weibull"
+    tail: tails.Tail = "weibull"
     renewal_months: int = 12
 
     def __post_init__(self) -> None:
@@ -96,92 +95,6 @@ class ValueAssumptions:
         return {**asdict(self), "monthly_discount": self.monthly_discount, "description": self.describe()}
 
 
-# --- Survival with a tail ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExtendedCurve:
-    """A Kaplan-Meier curve, used up to ``followed`` months (in ``lifetime_value``, the last tenure
-    with at least ``MIN_AT_RISK`` customers at risk), extended past it by a parametric tail
-    (``tail``, with ``parameters``)."""
-
-    times: np.ndarray
-    survival: np.ndarray
-    followed: float
-    tail: Tail
-    parameters: dict[str, float]
-    note: str = ""
-
-    def __call__(self, at: np.ndarray) -> np.ndarray:
-        at = np.asarray(at, float)
-        observed = step_function(self.times, self.survival, np.minimum(at, self.followed))
-        beyond = at > self.followed
-        if not beyond.any():
-            return observed
-        anchor = float(step_function(self.times, self.survival, np.array([self.followed]))[0])
-        return np.where(beyond, anchor * self._conditional(at, self.followed), observed)
-
-    def _conditional(self, at: np.ndarray, since: float) -> np.ndarray:
-        """S(at) / S(since) under the tail."""
-        p = self.parameters
-        if self.tail == "weibull":
-            return tails.weibull_conditional(at, since, shape=p["shape"], scale=p["scale"])
-        return tails.sbg_conditional(at, since, alpha=p["alpha"], beta=p["beta"], renewal_months=p["renewal_months"])
-
-    def describe(self) -> str:
-        followed = f"{self.followed:.0f} month{'' if round(self.followed) == 1 else 's'}"
-        if self.tail == "weibull":
-            return (
-                f"Weibull tail past {followed}: shape {self.parameters['shape']:.2f},"
-                f" scale {self.parameters['scale']:.0f} months" + (f" ({self.note})" if self.note else "")
-            )
-        return (
-            f"shifted-beta-geometric tail past {followed}: alpha {self.parameters['alpha']:.3f},"
-            f" beta {self.parameters['beta']:.3f} per {self.parameters['renewal_months']:.0f}-month renewal"
-        )
-
-
-def extend(
-    times: np.ndarray,
-    surv: np.ndarray,
-    followed: float,
-    *,
-    tail: Tail = "weibull",
-    renewal_months: int = 12,
-    near: ExtendedCurve | None = None,
-) -> ExtendedCurve:
-    """Fit ``tail`` to a Kaplan-Meier curve (see the module docstring). Where the
-    shifted-beta-geometric model cannot be fitted (fewer than two renewals observed, or nobody
-    left), the Weibull tail stands in and says why. ``near`` (the curve a bootstrap replicate
-    resamples) starts the shifted-beta-geometric search from its fit, to a looser tolerance."""
-    note = ""
-    if tail == "sbg":
-        renewals = np.arange(0, followed + 1e-9, renewal_months)
-        alive = step_function(times, surv, renewals)
-        if renewals.size >= 3 and alive[-1] > 0:
-            if near is not None and near.tail == "sbg":
-                a, b = tails.fit_sbg(alive, start=(near.parameters["alpha"], near.parameters["beta"]), tolerance=1e-5)
-            else:
-                a, b = tails.fit_sbg(alive)
-            parameters = {"alpha": a, "beta": b, "renewal_months": float(renewal_months)}
-            return ExtendedCurve(times, surv, followed, "sbg", parameters)
-        note = f"the shifted-beta-geometric tail needs two {renewal_months}-month renewals with customers left"
-    return ExtendedCurve(times, surv, followed, "weibull", _weibull_tail(times, surv, followed), note)
-
-
-def _weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[str, float]:
-    """A Weibull tail fitted to the second half of the observed tenure (``tails.weibull_tail``), or
-    an exponential tail at the overall rate when no line there can be trusted."""
-    fitted = tails.weibull_tail(times, surv, followed)
-    if fitted is not None:
-        return fitted
-    last = float(step_function(times, surv, np.array([followed]))[0]) if followed > 0 else 1.0
-    return tails.exponential_tail(last, followed)
-
-
-# --- Lifetime value --------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class _Group:
     label: str
@@ -194,7 +107,7 @@ class _Group:
     active_margin: np.ndarray  # their total monthly margin per unique tenure
     active: int
 
-    def values(self, curve: ExtendedCurve, discount: np.ndarray) -> tuple[float, float, float]:
+    def values(self, curve: tails.ExtendedCurve, discount: np.ndarray) -> tuple[float, float, float]:
         """On ``curve``: a new customer's value per unit of monthly margin, the active customers'
         equity, and their value at risk."""
         per_margin = lifetime.discounted_lifetime(curve, discount)
@@ -203,7 +116,7 @@ class _Group:
         )
         return per_margin, equity, at_risk
 
-    def tail_share(self, curve: ExtendedCurve, discount: np.ndarray, equity: float) -> float:
+    def tail_share(self, curve: tails.ExtendedCurve, discount: np.ndarray, equity: float) -> float:
         """The share of ``equity`` from months past where the tail takes over (``_anchor``)."""
         return lifetime.tail_share(
             curve, discount, tenure=self.active_tenure, margin=self.active_margin, since=self.anchor, equity=equity
@@ -321,7 +234,7 @@ def _group_value(
     """One group's row of ``lifetime_value``, and its ``bootstrap`` replicates of CLV, equity and
     value at risk (one row each)."""
     times, surv = group.km.curve()
-    curve = extend(times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
+    curve = tails.extend(times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months)
     per_margin, equity, at_risk = group.values(curve, discount)
     mean_margin = float(group.margin.mean())
     replicates = np.array(
@@ -357,7 +270,7 @@ def _group_value(
 
 def _replicate(
     group: _Group,
-    curve: ExtendedCurve,
+    curve: tails.ExtendedCurve,
     *,
     assumptions: ValueAssumptions,
     discount: np.ndarray,
@@ -367,7 +280,7 @@ def _replicate(
     refitted on Poisson-weighted customers (starting from ``curve``'s fit), and the mean margin
     resampled."""
     times, surv = group.cells.resample(rng)
-    resampled = extend(
+    resampled = tails.extend(
         times, surv, group.anchor, tail=assumptions.tail, renewal_months=assumptions.renewal_months, near=curve
     )
     per_margin, equity, at_risk = group.values(resampled, discount)

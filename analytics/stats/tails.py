@@ -1,26 +1,34 @@
 """Parametric survival past the observed window: the tails a lifetime value is extended with.
 
-- ``weibull_tail``: cumulative hazard ``(t / scale)^shape`` fitted by least squares to a survival
-  curve's log cumulative hazard over the second half of the tenure it covers (a Weibull plot);
-  ``exponential_tail`` where no such line can be trusted.
-- The shifted-beta-geometric model of Fader & Hardie (2007) for contracts that renew every period:
-  ``fit_sbg`` by maximum likelihood from the share alive at each renewal, ``sbg_survival`` at whole
-  renewals, ``sbg_conditional`` between them (interpolated geometrically within a renewal period),
-  and ``sbg_discounted_lifetime``.
+``extend`` fits one to a Kaplan-Meier curve past the tenure it is followed to, and the
+``ExtendedCurve`` it returns reads the curve up to there and the tail beyond:
+
+- ``weibull``: cumulative hazard ``(t / scale)^shape`` fitted by least squares to the curve's log
+  cumulative hazard over the second half of the tenure it covers (a Weibull plot, ``weibull_tail``),
+  joined to the curve there; an exponential tail at the overall rate where no line can be trusted.
+- ``sbg``: the shifted-beta-geometric model of Fader & Hardie (2007) for contracts that renew every
+  period: ``fit_sbg`` by maximum likelihood from the share alive at each renewal, ``sbg_survival``
+  at whole renewals, ``sbg_conditional`` between them (interpolated geometrically within a renewal
+  period), and ``sbg_discounted_lifetime``.
 
 Each ``*_conditional`` gives ``S(at) / S(since)`` under its tail: survival from ``since`` on, for
-joining the tail to an observed curve there.
+joining the tail to the observed curve there.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import optimize, special
 
-from analytics.stats.survival import SurvivalError
+from analytics.stats.survival import SurvivalError, step_function
+
+#: The parametric tails a curve can be extended with.
+Tail = Literal["weibull", "sbg"]
 
 
 def sbg_survival(alpha: float, beta: float, periods: int) -> np.ndarray:
@@ -108,22 +116,87 @@ def weibull_conditional(at: np.ndarray, since: float, *, shape: float, scale: fl
     return np.exp(-(cumulative(at) - cumulative(np.asarray(since))))
 
 
-def weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[str, float] | None:
-    """Weibull ``shape`` and ``scale`` from a least-squares line through log(-log S) against log t
-    over the second half of the tenure a curve covers (``surv`` at ``times``, up to ``followed``);
-    ``None`` when there are too few points for a line, or the line's shape is implausible (outside
-    0.2 to 5)."""
+def weibull_tail(times: np.ndarray, surv: np.ndarray, followed: float) -> dict[str, float]:
+    """Weibull shape and scale from a least-squares line through log(-log S) against log t over the
+    second half of the observed tenure; an exponential tail at the overall rate when there are too
+    few points for a line, or the line's shape is implausible (outside 0.2 to 5)."""
     usable = (times >= followed / 2) & (surv > 0) & (surv < 1)
     if usable.sum() >= 3 and np.ptp(np.log(times[usable])) > 0:
         shape, intercept = np.polyfit(np.log(times[usable]), np.log(-np.log(surv[usable])), 1)
         # A shape far from 1 on a handful of late steps is noise, not a tail worth extrapolating.
         if 0.2 <= shape <= 5 and abs(intercept / shape) < 700:
             return {"shape": float(shape), "scale": float(math.exp(-intercept / shape))}
-    return None
-
-
-def exponential_tail(survival: float, followed: float) -> dict[str, float]:
-    """The Weibull ``shape`` (1) and ``scale`` of the constant hazard that leaves ``survival`` after
-    ``followed`` months: the overall rate (a scale of 1e12 months when nobody left)."""
-    rate = -math.log(max(survival, 1e-12)) / followed if followed > 0 else 0.0
+    last = float(step_function(times, surv, np.array([followed]))[0]) if followed > 0 else 1.0
+    rate = -math.log(max(last, 1e-12)) / followed if followed > 0 else 0.0
     return {"shape": 1.0, "scale": 1.0 / rate if rate > 0 else 1e12}
+
+
+@dataclass(frozen=True)
+class ExtendedCurve:
+    """A Kaplan-Meier curve (``survival`` from each of ``times``), used up to ``followed`` months
+    and extended past it by a parametric tail (``tail``, with ``parameters``). Called with months,
+    it gives S at each."""
+
+    times: np.ndarray
+    survival: np.ndarray
+    followed: float
+    tail: Tail
+    parameters: dict[str, float]
+    note: str = ""
+
+    def __call__(self, at: np.ndarray) -> np.ndarray:
+        at = np.asarray(at, float)
+        observed = step_function(self.times, self.survival, np.minimum(at, self.followed))
+        beyond = at > self.followed
+        if not beyond.any():
+            return observed
+        anchor = float(step_function(self.times, self.survival, np.array([self.followed]))[0])
+        return np.where(beyond, anchor * self._conditional(at, self.followed), observed)
+
+    def _conditional(self, at: np.ndarray, since: float) -> np.ndarray:
+        """S(at) / S(since) under the tail."""
+        p = self.parameters
+        if self.tail == "weibull":
+            return weibull_conditional(at, since, shape=p["shape"], scale=p["scale"])
+        return sbg_conditional(at, since, alpha=p["alpha"], beta=p["beta"], renewal_months=p["renewal_months"])
+
+    def describe(self) -> str:
+        followed = f"{self.followed:.0f} month{'' if round(self.followed) == 1 else 's'}"
+        if self.tail == "weibull":
+            return (
+                f"Weibull tail past {followed}: shape {self.parameters['shape']:.2f},"
+                f" scale {self.parameters['scale']:.0f} months" + (f" ({self.note})" if self.note else "")
+            )
+        return (
+            f"shifted-beta-geometric tail past {followed}: alpha {self.parameters['alpha']:.3f},"
+            f" beta {self.parameters['beta']:.3f} per {self.parameters['renewal_months']:.0f}-month renewal"
+        )
+
+
+def extend(
+    times: np.ndarray,
+    surv: np.ndarray,
+    followed: float,
+    *,
+    tail: Tail = "weibull",
+    renewal_months: int = 12,
+    near: ExtendedCurve | None = None,
+) -> ExtendedCurve:
+    """Fit ``tail`` to a Kaplan-Meier curve past ``followed`` months (see the module docstring).
+    Where the shifted-beta-geometric model cannot be fitted (fewer than two renewals observed, or
+    nobody left), the Weibull tail stands in and says why. ``near`` (the curve a bootstrap
+    replicate resamples) starts the shifted-beta-geometric search from its fit, to a looser
+    tolerance."""
+    note = ""
+    if tail == "sbg":
+        renewals = np.arange(0, followed + 1e-9, renewal_months)
+        alive = step_function(times, surv, renewals)
+        if renewals.size >= 3 and alive[-1] > 0:
+            if near is not None and near.tail == "sbg":
+                a, b = fit_sbg(alive, start=(near.parameters["alpha"], near.parameters["beta"]), tolerance=1e-5)
+            else:
+                a, b = fit_sbg(alive)
+            parameters = {"alpha": a, "beta": b, "renewal_months": float(renewal_months)}
+            return ExtendedCurve(times, surv, followed, "sbg", parameters)
+        note = f"the shifted-beta-geometric tail needs two {renewal_months}-month renewals with customers left"
+    return ExtendedCurve(times, surv, followed, "weibull", weibull_tail(times, surv, followed), note)
