@@ -34,8 +34,8 @@ What each module computes:
   the page's opening ``summary``.
 
 Warehouse work is Ibis (``contacts``): contacts are summed once per scope into a few thousand rows
-(``_contact_sums``), and post-contact answers are joined to their contacts once per scope
-(``_answers``); every cut reads those.
+(``contact_sums``), and post-contact answers are joined to their contacts once per scope
+(``post_contact_answers``); every cut reads those.
 
 This package is the front door: the pages, the CLI, the brief and the notebooks use the names below.
 """

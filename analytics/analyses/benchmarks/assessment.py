@@ -20,8 +20,8 @@ from analytics.analyses.benchmarks.published import (
     RELATIVE_UNIT,
     SHARE_UNIT,
     STANCE_ANSWERS,
-    _figure_text,
-    _number,
+    figure_number,
+    figure_text,
     reference,
 )
 from analytics.data import schema
@@ -199,12 +199,12 @@ def score_assessment(answers: Mapping[str, str], ref: pd.DataFrame | None = None
         if figure is not None:
             unit, source, note = figure["unit"], figure["source"], figure["note"]
             if figure["unit"] == SHARE_UNIT:
-                values = {p: _number(figure[p]) for p in PROFILES}
+                values = {p: figure_number(figure[p]) for p in PROFILES}
             elif figure["unit"] == QUALITATIVE:
                 values = {p: figure[p] for p in PROFILES}
         score = ANSWER_SCORE.get(answer) if (q.kind == "practice" and answer) else None
         shown = {
-            f"{p.split('_')[0]}_figure": _figure_text(
+            f"{p.split('_')[0]}_figure": figure_text(
                 figure[p] if figure is not None else None,
                 unit,
                 iconic=p == "iconic",

@@ -10,13 +10,13 @@ from ibis import _
 from analytics.analyses import moments
 from analytics.analyses.benchmarks.contacts import (
     HANDLING,
-    _answers,
-    _contact_sums,
-    _csat,
-    _decoded,
-    _empty,
-    _handling,
-    _rate,
+    contact_sums,
+    csat_by,
+    decode_handling,
+    empty_frame,
+    handling_code,
+    post_contact_answers,
+    wilson_rate,
 )
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
@@ -38,16 +38,16 @@ def channel_mix(wh: Warehouse, f: Filters = ALL_DATA, *, by: str = "journey_stag
     """
     if by not in MIX_BY:
         raise ValueError(f"cannot show the channel mix by {by!r}; choose one of {', '.join(MIX_BY)}")
-    sums = _contact_sums(wh, f, "voice")
+    sums = contact_sums(wh, f, "voice")
     columns = [by, "handling", "volume", "volume_share", "volume_share_low", "volume_share_high", "live_share"]
     if sums.empty:
-        return _empty(columns, text=(by, "handling"))
+        return empty_frame(columns, text=(by, "handling"))
     cells = sums.groupby([by, "handling"], as_index=False)["volume"].sum()
     grid = pd.MultiIndex.from_product([sorted(cells[by].unique()), HANDLING], names=[by, "handling"])
     cells = cells.set_index([by, "handling"]).reindex(grid, fill_value=0.0).reset_index()
     total = cells.groupby(by)["volume"].transform("sum").to_numpy(float)
     alone = cells["volume"].where(cells["handling"] == HANDLING[2], 0.0).groupby(cells[by]).transform("sum")
-    cells["volume_share"], cells["volume_share_low"], cells["volume_share_high"] = _rate(
+    cells["volume_share"], cells["volume_share_low"], cells["volume_share_high"] = wilson_rate(
         cells["volume"].to_numpy(float), total
     )
     cells["live_share"] = 1 - alone.to_numpy(float) / total
@@ -72,18 +72,18 @@ def automation_outcomes(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     columns += ["csat_low", "csat_high"]
     t = filters.interactions(wh, f)
     # The window sorts every contact in scope: only what it needs rides along.
-    t = moments.with_repeats(t.select("customer_id", "contact_reason", "started_at", code=_handling(t)))
+    t = moments.with_repeats(t.select("customer_id", "contact_reason", "started_at", code=handling_code(t)))
     counts = t.group_by("code").aggregate(volume=_.count(), repeats=_.repeat.sum()).execute()
     if counts.empty:
-        return _empty(columns, text=("handling",))
-    counts = _decoded(counts.rename(columns={"code": "handling"}))
+        return empty_frame(columns, text=("handling",))
+    counts = decode_handling(counts.rename(columns={"code": "handling"}))
     counts["volume"] = counts["volume"].astype("int64")
     counts["repeats"] = counts["repeats"].fillna(0).astype("int64")
-    counts["repeat_rate"], counts["repeat_rate_low"], counts["repeat_rate_high"] = _rate(
+    counts["repeat_rate"], counts["repeat_rate_low"], counts["repeat_rate_high"] = wilson_rate(
         counts["repeats"].to_numpy(float), counts["volume"].to_numpy(float)
     )
-    answers = _answers(wh, f)
-    out = counts.merge(_decoded(_csat(answers, ["handling"], nps=True)), on="handling", how="outer")
+    answers = post_contact_answers(wh, f)
+    out = counts.merge(decode_handling(csat_by(answers, ["handling"], nps=True)), on="handling", how="outer")
     for column in ("volume", "repeats", "n", "promoters", "passives", "detractors", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
     order = {h: i for i, h in enumerate(HANDLING)}

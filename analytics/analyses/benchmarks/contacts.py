@@ -1,6 +1,6 @@
 """Contacts and post-contact answers in scope, the queries every benchmark cut reads: contacts summed
-once per scope into a few thousand rows (``_contact_sums``), answers joined to their contacts once per
-scope (``_answers``), and the rates, CSAT and NPS read from them.
+once per scope into a few thousand rows (``contact_sums``), answers joined to their contacts once per
+scope (``post_contact_answers``), and the rates, CSAT and NPS read from them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ ALONE = 2
 EFFICIENCY = ("cost_per_contact", "handle_seconds", "automation_rate")
 #: Efficiency measures where less is more efficient.
 LOWER_IS_EFFICIENT = ("cost_per_contact", "handle_seconds")
-_SUMS = (
+#: The sums every contact-side number adds up (``summed_contacts``).
+SUMS = (
     "volume",
     "cost_sum",
     "cost_n",
@@ -44,18 +45,18 @@ _SUMS = (
 )
 
 
-def _handling(t: ibis.Table) -> ibis.Value:
-    """How each contact was handled, as its position in ``HANDLING`` (``_decoded`` turns it into
+def handling_code(t: ibis.Table) -> ibis.Value:
+    """How each contact was handled, as its position in ``HANDLING`` (``decode_handling`` turns it into
     words): an automated contact with a transfer went on to a person."""
     automated = t.is_automated.fill_null(False)
     moved = t.transfers.fill_null(0) > 0
     return ibis.cases((~automated, 0), (moved, 1), else_=ALONE).cast("int8")
 
 
-def _sums(t: ibis.Table, keys: Sequence[str], asa_channel: str, **extra: ibis.Value) -> ibis.Table:
+def summed_contacts(t: ibis.Table, keys: Sequence[str], asa_channel: str, **extra: ibis.Value) -> ibis.Table:
     """Contacts ``t`` summed per group of ``keys`` (and ``handling``, when ``keys`` name it): the
-    ``_SUMS`` every contact-side number adds up, plus ``extra`` aggregates."""
-    t = t.mutate(handling=_handling(t), _asa=ibis.ifelse(t.channel == asa_channel, t.wait_seconds, None))
+    ``SUMS`` every contact-side number adds up, plus ``extra`` aggregates."""
+    t = t.mutate(handling=handling_code(t), _asa=ibis.ifelse(t.channel == asa_channel, t.wait_seconds, None))
     return t.group_by(list(keys)).aggregate(
         volume=_.count(),
         cost_sum=_.cost.sum(),
@@ -72,26 +73,27 @@ def _sums(t: ibis.Table, keys: Sequence[str], asa_channel: str, **extra: ibis.Va
     )
 
 
-def _numbers(sums: pd.DataFrame) -> pd.DataFrame:
-    for column in _SUMS:
+def numeric_sums(sums: pd.DataFrame) -> pd.DataFrame:
+    """``sums`` with each of ``SUMS`` as floats, nothing summed as 0."""
+    for column in SUMS:
         sums[column] = pd.to_numeric(sums[column]).fillna(0.0).astype(float)
     return sums
 
 
-def _contact_sums(wh: Warehouse, f: Filters, asa_channel: str) -> pd.DataFrame:
+def contact_sums(wh: Warehouse, f: Filters, asa_channel: str) -> pd.DataFrame:
     """Contacts in scope summed by stage, channel, handler, reason and handling: a few thousand rows
-    that every contact-side number on the page adds up (``_SUMS``), with each cell's first contact."""
+    that every contact-side number on the page adds up (``SUMS``), with each cell's first contact."""
 
     def build() -> ibis.Table:
         t = filters.interactions(wh, f)
-        return _sums(t, [*UNITS, "handling"], asa_channel, first_at=epoch_microseconds(t.started_at).min())
+        return summed_contacts(t, [*UNITS, "handling"], asa_channel, first_at=epoch_microseconds(t.started_at).min())
 
-    out = _numbers(wh.materialize(("benchmark_contacts", f, asa_channel), build).execute())
+    out = numeric_sums(wh.materialize(("benchmark_contacts", f, asa_channel), build).execute())
     out["first_at"] = pd.to_datetime(out["first_at"], unit="us", utc=True)
-    return _decoded(out)
+    return decode_handling(out)
 
 
-def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
+def decode_handling(frame: pd.DataFrame) -> pd.DataFrame:
     """``handling`` as words: the warehouse keeps its position in ``HANDLING``, which groups and sorts
     faster than the text."""
     frame["handling"] = pd.Series([HANDLING[int(c)] for c in frame["handling"]], index=frame.index, dtype=object)
@@ -102,7 +104,7 @@ def _decoded(frame: pd.DataFrame) -> pd.DataFrame:
 ANSWER_UNITS = ("journey_stage", "handled_by")
 
 
-def _answers(wh: Warehouse, f: Filters, *, unit: str | None = None) -> ibis.Table:
+def post_contact_answers(wh: Warehouse, f: Filters, *, unit: str | None = None) -> ibis.Table:
     """Post-contact answers in scope with their contact: ``customer_id`` (as a hash), ``ltr``,
     ``csat``, ``ANSWER_UNITS``, ``handling`` (its code) and the contact's ``started_at``; with
     ``unit`` another of ``UNITS``, the answers with that column instead (kept apart: each text column
@@ -117,25 +119,25 @@ def _answers(wh: Warehouse, f: Filters, *, unit: str | None = None) -> ibis.Tabl
         # Customers only cluster answers here, and every cut groups by them: a 64-bit hash of the id
         # groups a fifth faster than the text. Two of a million customers sharing a hash, so counted
         # as one cluster, has a chance of about 3 in 100 million.
-        keyed = j.mutate(customer_id=j.customer_id.hash(), handling=_handling(j))
+        keyed = j.mutate(customer_id=j.customer_id.hash(), handling=handling_code(j))
         return keyed.drop("interaction_id", "is_automated", "transfers")
 
     return wh.materialize(("benchmark_answers", f, carried), build)
 
 
-def _rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def wilson_rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A rate with its 95% Wilson interval (Wilson 1927); NaN where there is nothing to count."""
     low, high = advocacy.wilson_interval(successes, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, successes / n, np.nan), low, high
 
 
-def _csat(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.DataFrame:
+def csat_by(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.DataFrame:
     """CSAT as the top-2-box share (4 or 5 of 5) per group of ``by``, with a 95% Wilson interval on the
     effective number of answers: answers over the design effect of customers as clusters
     (``inference.cluster_variance``), so a customer's repeat answers are not counted as independent.
     With ``nps``, each group's post-contact NPS and its clustered interval too, from the same pass
-    (``advocacy.nps_estimates``; no test against the rest: ``_nps`` has those).
+    (``advocacy.nps_estimates``; no test against the rest: ``nps_against_rest`` has those).
 
     Columns: ``by``, ``csat_n``, ``csat``, ``csat_low``, ``csat_high``; with ``nps`` also ``n``,
     ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_low``, ``nps_high``.
@@ -201,7 +203,7 @@ NPS_COLUMNS = ["n", "promoters", "passives", "detractors", "nps", "nps_low", "np
 NPS_COLUMNS += ["nps_diff_low", "nps_diff_high", "p_adjusted", "design_effect"]
 
 
-def _nps(answers: ibis.Table, by: str) -> pd.DataFrame:
+def nps_against_rest(answers: ibis.Table, by: str) -> pd.DataFrame:
     """Post-contact NPS per group of ``by`` with its interval, and its difference from the rest with a
     Holm-adjusted p-value, customers as clusters (``advocacy.nps_by_rows``, the Advocacy page's own
     machinery). Columns: ``by`` and ``NPS_COLUMNS``."""
@@ -211,7 +213,9 @@ def _nps(answers: ibis.Table, by: str) -> pd.DataFrame:
     return table[[by, *NPS_COLUMNS]]
 
 
-def _empty(columns: Sequence[str], *, text: Sequence[str] = (), flags: Sequence[str] = ()) -> pd.DataFrame:
+def empty_frame(columns: Sequence[str], *, text: Sequence[str] = (), flags: Sequence[str] = ()) -> pd.DataFrame:
+    """No rows, with ``columns``: ``text`` ones as objects, ``flags`` as booleans, the rest floats."""
+
     def dtype(c: str) -> Any:
         return object if c in text else bool if c in flags else float
 

@@ -13,8 +13,17 @@ import pandas as pd
 
 from analytics import names
 from analytics.analyses.advocacy import MIN_N
-from analytics.analyses.benchmarks.contacts import _SUMS, ALONE, HANDLING, _answers, _contact_sums, _csat, _empty, _rate
-from analytics.analyses.benchmarks.published import _number, reference
+from analytics.analyses.benchmarks.contacts import (
+    ALONE,
+    HANDLING,
+    SUMS,
+    contact_sums,
+    csat_by,
+    empty_frame,
+    post_contact_answers,
+    wilson_rate,
+)
+from analytics.analyses.benchmarks.published import figure_number, reference
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
 
@@ -106,19 +115,19 @@ SCORECARD_COLUMNS = [
 ]
 
 
-def _handler_kpis(sums: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Contact KPIs per group of ``keys`` from ``_contact_sums``-shaped sums of live contacts:
+def handler_kpis(sums: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Contact KPIs per group of ``keys`` from ``contact_sums``-shaped sums of live contacts:
     ``volume``, ``asa_seconds``, ``asa_n``, ``fcr`` and ``escalation_rate`` with Wilson intervals,
     ``cost_per_contact``."""
-    g = sums.groupby(list(keys), as_index=False)[list(_SUMS)].sum()
+    g = sums.groupby(list(keys), as_index=False)[list(SUMS)].sum()
     out = g[list(keys)].copy()
     out["volume"] = g["volume"].astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out["asa_seconds"] = np.where(g["asa_n"] > 0, g["asa_sum"] / g["asa_n"], np.nan)
         out["cost_per_contact"] = np.where(g["cost_n"] > 0, g["cost_sum"] / g["cost_n"], np.nan)
     out["asa_n"] = g["asa_n"].astype("int64")
-    out["fcr"], out["fcr_low"], out["fcr_high"] = _rate(g["resolved"].to_numpy(), g["resolved_n"].to_numpy())
-    out["escalation_rate"], out["escalation_rate_low"], out["escalation_rate_high"] = _rate(
+    out["fcr"], out["fcr_low"], out["fcr_high"] = wilson_rate(g["resolved"].to_numpy(), g["resolved_n"].to_numpy())
+    out["escalation_rate"], out["escalation_rate_low"], out["escalation_rate_high"] = wilson_rate(
         g["escalated"].to_numpy(), g["escalated_n"].to_numpy()
     )
     return out
@@ -142,18 +151,18 @@ def partner_scorecard(wh: Warehouse, f: Filters = ALL_DATA, *, standard: Standar
         first, then partners by name.
     """
     standard = standard or Standard()
-    sums = _contact_sums(wh, f, standard.asa_channel)
+    sums = contact_sums(wh, f, standard.asa_channel)
     if sums.empty:
-        return _empty(
+        return empty_frame(
             SCORECARD_COLUMNS,
             text=("handled_by", "unmet", "unclear"),
             flags=("is_partner", "meets_standard", *(f"meets_{c}" for c in CRITERIA)),
         )
     live = sums[sums["handling"] != HANDLING[2]]
-    table = _handler_kpis(live, ["handled_by"])
-    answers = _answers(wh, f)
+    table = handler_kpis(live, ["handled_by"])
+    answers = post_contact_answers(wh, f)
     people = answers.filter(answers.handling != ALONE)
-    table = table.merge(_csat(people, ["handled_by"], nps=True), on="handled_by", how="outer")
+    table = table.merge(csat_by(people, ["handled_by"], nps=True), on="handled_by", how="outer")
     for column in ("volume", "asa_n", "n", "csat_n"):
         table[column] = table[column].fillna(0).astype("int64")
     home = table.loc[table["handled_by"] == standard.in_house, "cost_per_contact"]
@@ -220,8 +229,8 @@ def standard_share(scorecard: pd.DataFrame, ref: pd.DataFrame | None = None) -> 
         meeting=meeting,
         share=meeting / judged if judged else None,
         judged=judged,
-        published_iconic=_number(row["iconic"]),
-        published_all=_number(row["all_respondents"]),
+        published_iconic=figure_number(row["iconic"]),
+        published_all=figure_number(row["all_respondents"]),
         source=str(row["source"]),
         note=(
             "Not the same measure: the published figure is the share of firms that say they can hold partners to a "

@@ -96,7 +96,7 @@ def reference(path: str | Path | None = None) -> pd.DataFrame:
     return frame.apply(lambda c: c.str.strip()).replace("", None)
 
 
-def _figure_text(cell: object, unit: str | None, *, iconic: bool, approximate: bool) -> str | None:
+def figure_text(cell: object, unit: str | None, *, iconic: bool, approximate: bool) -> str | None:
     """A published figure as it reads on screen: ``90%`` (``~90%`` where the source says "nearly"),
     ``1.2x as likely as others``, ``satisfaction first``; ``None`` where nothing is published."""
     if cell is None or (isinstance(cell, float) and math.isnan(cell)):
@@ -110,5 +110,6 @@ def _figure_text(cell: object, unit: str | None, *, iconic: bool, approximate: b
     return str(cell)
 
 
-def _number(cell: object) -> float | None:
+def figure_number(cell: object) -> float | None:
+    """A published cell as a number; ``None`` where nothing is published."""
     return None if cell is None or (isinstance(cell, float) and math.isnan(cell)) else float(str(cell))

@@ -15,15 +15,15 @@ from analytics import names
 from analytics.analyses.benchmarks.contacts import (
     ALONE,
     HANDLING,
-    _answers,
-    _contact_sums,
-    _csat,
-    _empty,
-    _handling,
-    _numbers,
-    _sums,
+    contact_sums,
+    csat_by,
+    empty_frame,
+    handling_code,
+    numeric_sums,
+    post_contact_answers,
+    summed_contacts,
 )
-from analytics.analyses.benchmarks.partners import Standard, _handler_kpis
+from analytics.analyses.benchmarks.partners import Standard, handler_kpis
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
@@ -74,7 +74,7 @@ def went_live(
     the scope's first contact: they went live inside the window. (A scope that starts after a
     handler went live shows it from its start, like every other handler, so it is not listed.)
     Columns ``handled_by``, ``went_live_at``, earliest first."""
-    sums = _contact_sums(wh, f, "voice")
+    sums = contact_sums(wh, f, "voice")
     empty = pd.DataFrame(
         {"handled_by": pd.Series(dtype=object), "went_live_at": pd.Series(dtype="datetime64[us, UTC]")}
     )
@@ -120,7 +120,7 @@ def partner_ramp(
     standard = standard or Standard()
     if kpi not in RAMP_KPIS:
         raise ValueError(f"unknown ramp KPI {kpi!r}; choose one of {', '.join(RAMP_KPIS)}")
-    empty = _empty(RAMP_COLUMNS, text=("handled_by",), flags=("surge", "meets_target"))
+    empty = empty_frame(RAMP_COLUMNS, text=("handled_by",), flags=("surge", "meets_target"))
     empty["went_live_at"] = pd.Series(dtype="datetime64[us, UTC]")
     empty["week_start"] = pd.Series(dtype="datetime64[us, UTC]")
     starts = went_live(wh, f, in_house=standard.in_house)
@@ -128,7 +128,7 @@ def partner_ramp(
         return empty
     frames = []
     t = filters.interactions(wh, f)
-    answers = _answers(wh, f)
+    answers = post_contact_answers(wh, f)
     target_name, at_least = _RAMP_TARGET[kpi]
     target = float(getattr(standard, target_name))
     for handler, start in zip(starts["handled_by"], starts["went_live_at"], strict=True):
@@ -138,13 +138,13 @@ def partner_ramp(
             t.handled_by.isin([handler, standard.in_house]),
             t.started_at >= begin.to_pydatetime(),
             t.started_at < end.to_pydatetime(),
-        ).mutate(handling=_handling(t))
+        ).mutate(handling=handling_code(t))
         window = window.filter(window.handling != ALONE)
         window = window.mutate(week=_weeks_since(window.started_at, begin))
-        sums = _numbers(_sums(window, ["handled_by", "week"], standard.asa_channel).execute())
+        sums = numeric_sums(summed_contacts(window, ["handled_by", "week"], standard.asa_channel).execute())
         if sums.empty or not (sums["handled_by"] == handler).any():
             continue
-        kpis = _handler_kpis(sums, ["handled_by", "week"])
+        kpis = handler_kpis(sums, ["handled_by", "week"])
         said = answers.filter(
             answers.handled_by.isin([handler, standard.in_house]),
             answers.handling != ALONE,
@@ -152,7 +152,7 @@ def partner_ramp(
             answers.started_at < end.to_pydatetime(),
         )
         said = said.mutate(week=_weeks_since(said.started_at, begin))
-        kpis = kpis.merge(_csat(said, ["handled_by", "week"]), on=["handled_by", "week"], how="left")
+        kpis = kpis.merge(csat_by(said, ["handled_by", "week"]), on=["handled_by", "week"], how="left")
         mine = kpis[kpis["handled_by"] == handler].drop(columns="handled_by").set_index("week")
         home = kpis[kpis["handled_by"] == standard.in_house].set_index("week")
         mine = mine.reindex(range(weeks)).dropna(subset=["volume"])
@@ -207,8 +207,6 @@ def _judge_ramp(
     frame["reached_target_week"] = reached
     return frame
 
-
-# --- in words -----------------------------------------------------------------------------------------
 
 KPI_WORDS = {
     "fcr": "first-contact resolution",

@@ -14,17 +14,17 @@ from analytics import names
 from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.benchmarks.assessment import QUESTION, SURVEY_STAGE, stored_answers
 from analytics.analyses.benchmarks.contacts import (
-    _SUMS,
     EFFICIENCY,
     HANDLING,
     LOWER_IS_EFFICIENT,
+    SUMS,
     UNITS,
-    _answers,
-    _contact_sums,
-    _csat,
-    _empty,
-    _nps,
-    _rate,
+    contact_sums,
+    csat_by,
+    empty_frame,
+    nps_against_rest,
+    post_contact_answers,
+    wilson_rate,
 )
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
@@ -174,17 +174,17 @@ def satisfaction_efficiency(
     """
     if by not in UNITS:
         raise ValueError(f"cannot cut satisfaction against efficiency by {by!r}; choose one of {', '.join(UNITS)}")
-    sums = _contact_sums(wh, f, "voice")
+    sums = contact_sums(wh, f, "voice")
     columns = [by, *SATISFACTION_COLUMNS]
     if sums.empty:
-        return _empty(columns, text=(by, "satisfaction", "efficiency", "stance"))
+        return empty_frame(columns, text=(by, "satisfaction", "efficiency", "stance"))
     automated = sums["handling"] != HANDLING[0]
     contained = sums["handling"] == HANDLING[2]
     sums = sums.assign(automated=sums["volume"].where(automated, 0.0), contained=sums["volume"].where(contained, 0.0))
-    units = sums.groupby(by, as_index=False)[[*_SUMS, "automated", "contained"]].sum()
-    whole = units[[*_SUMS, "automated", "contained"]].sum()
+    units = sums.groupby(by, as_index=False)[[*SUMS, "automated", "contained"]].sum()
+    whole = units[[*SUMS, "automated", "contained"]].sum()
     out = pd.DataFrame({by: units[by], "volume": units["volume"].astype("int64")})
-    rest = whole - units[[*_SUMS, "automated", "contained"]]
+    rest = whole - units[[*SUMS, "automated", "contained"]]
     with np.errstate(invalid="ignore", divide="ignore"):
         for frame, suffix in ((units, ""), (rest, "_rest")):
             out[f"cost_per_contact{suffix}"] = np.where(
@@ -196,17 +196,19 @@ def satisfaction_efficiency(
             out[f"automation_rate{suffix}"] = np.where(
                 frame["volume"] > 0, frame["automated"] / frame["volume"], np.nan
             )
-    _, out["automation_rate_low"], out["automation_rate_high"] = _rate(
+    _, out["automation_rate_low"], out["automation_rate_high"] = wilson_rate(
         units["automated"].to_numpy(), units["volume"].to_numpy()
     )
-    out["containment_rate"], out["containment_rate_low"], out["containment_rate_high"] = _rate(
+    out["containment_rate"], out["containment_rate_low"], out["containment_rate_high"] = wilson_rate(
         units["contained"].to_numpy(), units["automated"].to_numpy()
     )
-    answers = _answers(wh, f, unit=by)
+    answers = post_contact_answers(wh, f, unit=by)
     out = out.merge(
-        _nps(answers, by).drop(columns=["promoters", "passives", "detractors", "design_effect"]), on=by, how="outer"
+        nps_against_rest(answers, by).drop(columns=["promoters", "passives", "detractors", "design_effect"]),
+        on=by,
+        how="outer",
     )
-    out = out.merge(_csat(answers, [by]), on=by, how="outer")
+    out = out.merge(csat_by(answers, [by]), on=by, how="outer")
     for column in ("volume", "n", "csat_n"):
         out[column] = out[column].fillna(0).astype("int64")
     out = classify_stance(out, efficiency=efficiency, rule=rule)
