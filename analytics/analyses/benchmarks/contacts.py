@@ -135,7 +135,7 @@ def wilson_rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.nd
 def csat_by(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.DataFrame:
     """CSAT as the top-2-box share (4 or 5 of 5) per group of ``by``, with a 95% Wilson interval on the
     effective number of answers: answers over the design effect of customers as clusters
-    (``inference.cluster_variance``), so a customer's repeat answers are not counted as independent.
+    (``inference.clustered_share``), so a customer's repeat answers are not counted as independent.
     With ``nps``, each group's post-contact NPS and its clustered interval too, from the same pass
     (``advocacy.nps_estimates``; no test against the rest: ``nps_against_rest`` has those).
 
@@ -170,14 +170,9 @@ def csat_by(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.
     sums = sums[sums["n"].fillna(0) > 0].reset_index(drop=True)
     n = sums["csat_n"].fillna(0).to_numpy(float)
     k = sums["top2"].fillna(0).to_numpy(float)
-    clustered = inference.cluster_variance(
+    p, effective = inference.clustered_share(
         n, k, sums["csat_clusters"], sums["csat_suu"], sums["csat_suv"], sums["csat_svv"]
     )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n > 0, k / n, np.nan)
-        independent = p * (1 - p) / n
-        deff = np.where((independent > 0) & np.isfinite(clustered), clustered / independent, 1.0)
-    effective = n / np.fmax(deff, 1.0)
     low, high = advocacy.wilson_interval(p * effective, effective)
     out = pd.DataFrame(
         {**{b: sums[b] for b in by}, "csat_n": n.astype("int64"), "csat": p, "csat_low": low, "csat_high": high}

@@ -4,7 +4,6 @@ standard's target and the in-house team, the week it reached target and the surg
 
 from __future__ import annotations
 
-import math
 from datetime import timedelta
 
 import ibis
@@ -27,6 +26,7 @@ from analytics.analyses.benchmarks.partners import Standard, handler_kpis
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
+from analytics.stats import series
 
 RAMP_KPIS = ("fcr", "csat", "asa_seconds", "escalation_rate")
 #: The ops rule of thumb watches a new partner's first 90 days.
@@ -102,10 +102,11 @@ def partner_ramp(
     KPIs against the standard's target and against the in-house team in the same weeks.
 
     ``weeks`` covers the first 90 days (13 weeks) and five weeks beyond by default, so that a ramp-up
-    that ends near day 90 shows where it settles. ``kpi`` (one of ``RAMP_KPIS``) is the one judged against its target in ``standard``. The week it
-    reached target is the first week from which it met the target ``hold`` weeks running. A week's
-    volume is a surge when it is more than ``surge`` above the mean of the ``trailing_weeks`` weeks
-    before it (the first weeks compare with as many as there are).
+    that ends near day 90 shows where it settles. ``kpi`` (one of ``RAMP_KPIS``) is the one judged
+    against its target in ``standard``. The week it reached target is the first week from which it met
+    the target ``hold`` weeks running (``series.first_sustained``). A week's volume is a surge when it
+    is more than ``surge`` above the mean of the ``trailing_weeks`` weeks before it
+    (``series.trailing_mean``: the first weeks compare with as many as there are).
 
     Returns
     -------
@@ -120,12 +121,9 @@ def partner_ramp(
     standard = standard or Standard()
     if kpi not in RAMP_KPIS:
         raise ValueError(f"unknown ramp KPI {kpi!r}; choose one of {', '.join(RAMP_KPIS)}")
-    empty = empty_frame(RAMP_COLUMNS, text=("handled_by",), flags=("surge", "meets_target"))
-    empty["went_live_at"] = pd.Series(dtype="datetime64[us, UTC]")
-    empty["week_start"] = pd.Series(dtype="datetime64[us, UTC]")
     starts = went_live(wh, f, in_house=standard.in_house)
     if starts.empty:
-        return empty
+        return _empty_ramp()
     frames = []
     t = filters.interactions(wh, f)
     answers = post_contact_answers(wh, f)
@@ -133,54 +131,80 @@ def partner_ramp(
     target = float(getattr(standard, target_name))
     for handler, start in zip(starts["handled_by"], starts["went_live_at"], strict=True):
         begin = pd.Timestamp(start).floor("D")
-        end = begin + timedelta(days=7 * weeks)
-        window = t.filter(
-            t.handled_by.isin([handler, standard.in_house]),
-            t.started_at >= begin.to_pydatetime(),
-            t.started_at < end.to_pydatetime(),
-        ).mutate(handling=handling_code(t))
-        window = window.filter(window.handling != ALONE)
-        window = window.mutate(week=_weeks_since(window.started_at, begin))
-        sums = numeric_sums(summed_contacts(window, ["handled_by", "week"], standard.asa_channel).execute())
-        if sums.empty or not (sums["handled_by"] == handler).any():
+        kpis = _weekly_kpis(t, answers, handler, begin, begin + timedelta(days=7 * weeks), standard)
+        if kpis is None:
             continue
-        kpis = handler_kpis(sums, ["handled_by", "week"])
-        said = answers.filter(
-            answers.handled_by.isin([handler, standard.in_house]),
-            answers.handling != ALONE,
-            answers.started_at >= begin.to_pydatetime(),
-            answers.started_at < end.to_pydatetime(),
-        )
-        said = said.mutate(week=_weeks_since(said.started_at, begin))
-        kpis = kpis.merge(csat_by(said, ["handled_by", "week"]), on=["handled_by", "week"], how="left")
-        mine = kpis[kpis["handled_by"] == handler].drop(columns="handled_by").set_index("week")
-        home = kpis[kpis["handled_by"] == standard.in_house].set_index("week")
-        mine = mine.reindex(range(weeks)).dropna(subset=["volume"])
-        frame = pd.DataFrame(
-            {
-                "handled_by": handler,
-                "went_live_at": pd.Timestamp(start),
-                "week": mine.index.astype("int64"),
-                "week_start": [begin + timedelta(days=7 * int(w)) for w in mine.index],
-            }
-        )
-        for column in ("volume", "fcr", "fcr_low", "fcr_high", "escalation_rate", "asa_seconds", "cost_per_contact"):
-            frame[column] = mine[column].to_numpy()
-        for column in ("csat_n", "csat", "csat_low", "csat_high"):
-            frame[column] = mine[column].to_numpy() if column in mine else np.nan
-        for column in ("fcr", "csat", "asa_seconds", "escalation_rate"):
-            frame[f"in_house_{column}"] = home[column].reindex(mine.index).to_numpy() if column in home else np.nan
+        frame = _handler_weeks(kpis, handler, pd.Timestamp(start), begin, weeks=weeks, in_house=standard.in_house)
         frames.append(
             _judge_ramp(
                 frame, kpi=kpi, target=target, at_least=at_least, trailing=trailing_weeks, surge=surge, hold=hold
             )
         )
     if not frames:
-        return empty
+        return _empty_ramp()
     out = pd.concat(frames, ignore_index=True)
     out["volume"] = out["volume"].astype("int64")
     out["csat_n"] = out["csat_n"].fillna(0).astype("int64")
     return out[RAMP_COLUMNS]
+
+
+def _empty_ramp() -> pd.DataFrame:
+    empty = empty_frame(RAMP_COLUMNS, text=("handled_by",), flags=("surge", "meets_target"))
+    empty["went_live_at"] = pd.Series(dtype="datetime64[us, UTC]")
+    empty["week_start"] = pd.Series(dtype="datetime64[us, UTC]")
+    return empty
+
+
+def _weekly_kpis(
+    t: ibis.Table, answers: ibis.Table, handler: str, begin: pd.Timestamp, end: pd.Timestamp, standard: Standard
+) -> pd.DataFrame | None:
+    """``handler_kpis`` with CSAT (``csat_by``) per week since ``begin`` (``week``) for ``handler`` and the
+    in-house team, from contacts ``t`` and ``answers`` a person handled from ``begin`` to ``end``;
+    ``None`` when ``handler`` has no such contacts."""
+    window = t.filter(
+        t.handled_by.isin([handler, standard.in_house]),
+        t.started_at >= begin.to_pydatetime(),
+        t.started_at < end.to_pydatetime(),
+    ).mutate(handling=handling_code(t))
+    window = window.filter(window.handling != ALONE)
+    window = window.mutate(week=_weeks_since(window.started_at, begin))
+    sums = numeric_sums(summed_contacts(window, ["handled_by", "week"], standard.asa_channel).execute())
+    if sums.empty or not (sums["handled_by"] == handler).any():
+        return None
+    kpis = handler_kpis(sums, ["handled_by", "week"])
+    said = answers.filter(
+        answers.handled_by.isin([handler, standard.in_house]),
+        answers.handling != ALONE,
+        answers.started_at >= begin.to_pydatetime(),
+        answers.started_at < end.to_pydatetime(),
+    )
+    said = said.mutate(week=_weeks_since(said.started_at, begin))
+    return kpis.merge(csat_by(said, ["handled_by", "week"]), on=["handled_by", "week"], how="left")
+
+
+def _handler_weeks(
+    kpis: pd.DataFrame, handler: str, start: pd.Timestamp, begin: pd.Timestamp, *, weeks: int, in_house: str
+) -> pd.DataFrame:
+    """``handler``'s first ``weeks`` weeks with contacts (from ``_weekly_kpis``), the in-house team's
+    KPIs beside each: every column of ``RAMP_COLUMNS`` up to those ``_judge_ramp`` adds."""
+    mine = kpis[kpis["handled_by"] == handler].drop(columns="handled_by").set_index("week")
+    home = kpis[kpis["handled_by"] == in_house].set_index("week")
+    mine = mine.reindex(range(weeks)).dropna(subset=["volume"])
+    frame = pd.DataFrame(
+        {
+            "handled_by": handler,
+            "went_live_at": start,
+            "week": mine.index.astype("int64"),
+            "week_start": [begin + timedelta(days=7 * int(w)) for w in mine.index],
+        }
+    )
+    for column in ("volume", "fcr", "fcr_low", "fcr_high", "escalation_rate", "asa_seconds", "cost_per_contact"):
+        frame[column] = mine[column].to_numpy()
+    for column in ("csat_n", "csat", "csat_low", "csat_high"):
+        frame[column] = mine[column].to_numpy() if column in mine else np.nan
+    for column in ("fcr", "csat", "asa_seconds", "escalation_rate"):
+        frame[f"in_house_{column}"] = home[column].reindex(mine.index).to_numpy() if column in home else np.nan
+    return frame
 
 
 def _judge_ramp(
@@ -189,7 +213,7 @@ def _judge_ramp(
     """Add ``trailing_volume``, ``surge``, ``target``, ``meets_target`` and ``reached_target_week`` to
     one handler's weeks (sorted by week)."""
     volume = frame["volume"].astype(float)
-    trailing_mean = volume.shift(1).rolling(trailing, min_periods=1).mean()
+    trailing_mean = series.trailing_mean(volume, trailing)
     frame["trailing_volume"] = trailing_mean
     frame["surge"] = (volume > (1 + surge) * trailing_mean).fillna(False).astype(bool)
     value = frame[kpi].to_numpy(float)
@@ -197,14 +221,7 @@ def _judge_ramp(
         meets = np.isfinite(value) & ((value >= target) if at_least else (value <= target))
     frame["target"] = target
     frame["meets_target"] = meets
-    reached = math.nan
-    weeks = frame["week"].to_numpy()
-    for i in range(len(frame) - hold + 1):
-        run = weeks[i : i + hold]
-        if meets[i : i + hold].all() and (run == np.arange(run[0], run[0] + hold)).all():
-            reached = float(weeks[i])
-            break
-    frame["reached_target_week"] = reached
+    frame["reached_target_week"] = series.first_sustained(frame["week"].to_numpy(), meets, hold)
     return frame
 
 
