@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from analytics import demo
 from analytics.analyses import advocacy, segmentation
 from analytics.data import warehouse
+from analytics.stats import clustering
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +88,7 @@ def test_gmm_k_is_the_lowest_bic_checked_directly(features) -> None:  # type: ig
     assert seg.k == min(seg.bic_by_k, key=seg.bic_by_k.__getitem__)
     x = StandardScaler().fit_transform(features.sort_values("customer_id")[list(segmentation.FEATURES)])
     for k, bic in seg.bic_by_k.items():  # scikit-learn called directly, with the documented settings
-        gmm = GaussianMixture(k, covariance_type="full", reg_covar=segmentation.GMM_REG_COVAR, n_init=3, random_state=0)
+        gmm = GaussianMixture(k, covariance_type="full", reg_covar=clustering.GMM_REG_COVAR, n_init=3, random_state=0)
         assert bic == pytest.approx(gmm.fit(x).bic(x))
     m = seg.assignments["membership"]
     assert m.between(1 / seg.k, 1).all()  # the largest of k posteriors
@@ -256,7 +257,7 @@ def test_a_fixed_k_below_two_is_refused(features) -> None:  # type: ignore[no-un
 
 
 def test_too_few_customers_give_an_empty_segmentation(features) -> None:  # type: ignore[no-untyped-def]
-    for method in segmentation.METHODS:
+    for method in clustering.METHODS:
         seg = segmentation.segment_customers(features.head(50), method=method)  # k from 3: needs 90 customers
         assert seg.is_empty and seg.method == method and "too few" in seg.note and "30 customers" in seg.note
         assert list(seg.profiles.columns) == list(segmentation.PROFILE_COLUMNS) and seg.structure_note == ""

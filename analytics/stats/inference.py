@@ -13,6 +13,7 @@
   sandwich estimator; Liang and Zeger 1986).
 - ``clustered_share``: a share of answers with its effective sample size when one customer gives
   several (the design effect of customers as clusters).
+- ``welch_p_value``: Welch's two-sample t test of two means (Welch 1947).
 
 Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1 detractor.
 """
@@ -20,6 +21,7 @@ Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -249,6 +251,19 @@ def rate_ratio_test(
     rate_b = events_b / exposure_b
     point = float("nan") if rate_b == 0 else (events_a / exposure_a) / rate_b
     return RateRatio(point, ratio(ci.low), ratio(ci.high), float(test.pvalue))
+
+
+def welch_p_value(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of Welch's t test that ``a`` and ``b`` have the same mean (Welch 1947); 1
+    where it is undefined (fewer than two values on a side, no spread on either)."""
+    if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
+        return 1.0
+    with warnings.catch_warnings():
+        # Near-constant samples (a scope of one channel) only warn of precision; a caller that also
+        # asks for a large enough difference keeps such a p-value from deciding anything alone.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return 1.0 if math.isnan(p) else p
 
 
 def kish_effective_n(weights: np.ndarray) -> float:
