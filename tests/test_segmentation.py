@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
@@ -18,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from analytics import demo
 from analytics.analyses import advocacy, segmentation
 from analytics.data import warehouse
-from analytics.stats import clustering
+from analytics.stats import clustering, inference
 
 
 @pytest.fixture(scope="module")
@@ -195,6 +196,15 @@ def test_a_segment_with_an_unclear_nps_gets_no_attitude_word() -> None:
     seg = segmentation.segment_customers(customers, k=3, random_state=0)
     assert seg.profiles["nps_n"].max() < 30
     assert not seg.profiles["segment"].str.contains("NPS").any()
+
+
+def test_names_are_tested_with_welch_and_an_undefined_test_names_nothing() -> None:
+    """``inference.welch_p_value`` is scipy's unequal-variance t test; with fewer than two values on a
+    side, or no spread on either, it is 1."""
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.0, 6.0, 8.0, 10.0])
+    assert inference.welch_p_value(a, b) == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    assert inference.welch_p_value(np.array([1.0]), b) == 1.0
+    assert inference.welch_p_value(np.ones(3), np.full(4, 2.0)) == 1.0
 
 
 @pytest.fixture(scope="module")
