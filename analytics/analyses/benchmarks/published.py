@@ -39,8 +39,9 @@ STANCE_ANSWERS = schema.ASSESSMENT_ANSWERS[3:]
 
 
 def reference_path() -> Path:
-    """The reference file: ``data/benchmarks/iconic_reference.csv`` in the project, found from this
-    package's location (never from the working directory)."""
+    """The reference file: ``data/benchmarks/iconic_reference.csv`` in the project, found from where
+    this module lies, three folders below the project in ``analytics/analyses/benchmarks/`` (never
+    from the working directory)."""
     return Path(__file__).resolve().parents[3] / "data" / "benchmarks" / REFERENCE_FILE
 
 
