@@ -365,7 +365,8 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
 
 def _slopes(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
     """OLS slope of LTR on the experience measure per moment, with a customer-clustered (sandwich)
-    95% interval: two passes over per-customer sums, never the raw rows in memory."""
+    95% interval (``inference.cluster_slope_variance``): two passes over per-customer sums, never the
+    raw rows in memory."""
     t = t.filter(t.x.notnull())
     per = t.group_by([*keys, "customer_id"]).aggregate(
         m=_.count(), sx=_.x.sum(), sy=_.ltr.cast("float64").sum(), sxx=(_.x * _.x).sum(), sxy=(_.x * _.ltr).sum()
@@ -382,9 +383,7 @@ def _slopes(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
     score = (j.sxy - j.intercept * j.sx - j.slope * j.sxx) - j.xbar * (j.sy - j.intercept * j.m - j.slope * j.sx)
     meat = j.group_by(list(keys)).aggregate(meat=(score * score).sum())
     out = coef.join(meat, list(keys)).select(*keys, "slope", "centred", "clusters", "meat").execute()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = out["clusters"].to_numpy(float)
-        var = np.where(c > 1, c / (c - 1) * out["meat"].to_numpy(float) / out["centred"].to_numpy(float) ** 2, np.nan)
+    var = inference.cluster_slope_variance(*(out[c].to_numpy(float) for c in ("clusters", "meat", "centred")))
     half = 1.959963984540054 * np.sqrt(var)
     return pd.DataFrame(
         {

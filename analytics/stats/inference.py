@@ -9,6 +9,11 @@
 - ``poisson_interval`` and ``rate_ratio_test``: exact intervals for event rates per time at risk
   (Garwood 1936) and the conditional binomial test of two rates (Przyborowski and Wilenski 1940).
 - ``kish_effective_n``: the effective sample size of a weighted estimate (Kish 1965).
+- ``cluster_slope_variance``: the variance of a least-squares slope with customers as clusters (the
+  sandwich estimator; Liang and Zeger 1986).
+- ``clustered_share``: a share of answers with its effective sample size when one customer gives
+  several (the design effect of customers as clusters).
+- ``welch_p_value``: Welch's two-sample t test of two means (Welch 1947).
 
 Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1 detractor.
 """
@@ -16,6 +21,7 @@ Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,6 +101,37 @@ def cluster_variance(
         spread = np.asarray(suu, float) - 2 * r * np.asarray(suv, float) + r**2 * np.asarray(svv, float)
         out: np.ndarray = np.where(clusters > 1, clusters / (clusters - 1) * spread / n**2, np.nan)
     return out
+
+
+def cluster_slope_variance(clusters: np.ndarray, meat: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """Variance of a least-squares slope when one customer gives several answers, per group: the
+    sandwich ``C / (C - 1) * meat / Sxx^2`` (Liang and Zeger 1986), with ``C`` the customers,
+    ``centred`` = ``Sxx``, the sum of squared deviations of ``x`` from its mean, and ``meat`` the sum
+    over customers of the square of their sum of ``(x - xbar) * residual``. NaN for one customer."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.asarray(clusters, dtype=float)
+        out: np.ndarray = np.where(
+            c > 1, c / (c - 1) * np.asarray(meat, dtype=float) / np.asarray(centred, dtype=float) ** 2, np.nan
+        )
+    return out
+
+
+def clustered_share(
+    n: np.ndarray, successes: np.ndarray, clusters: np.ndarray, suu: np.ndarray, suv: np.ndarray, svv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The share ``successes / n`` per group (NaN with no answers) and its effective number of
+    answers: ``n`` over the design effect, the clustered variance of the share (``cluster_variance``,
+    with ``u`` a customer's successes and ``v`` their answers) over the independent one
+    ``p (1 - p) / n``. A design effect below 1, or one that cannot be measured (a share of 0 or 1,
+    answers from one customer), counts as 1, so the effective number never exceeds ``n``.
+    """
+    clustered = cluster_variance(n, successes, clusters, suu, suv, svv)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, successes / n, np.nan)
+        independent = p * (1 - p) / n
+        deff = np.where((independent > 0) & np.isfinite(clustered), clustered / independent, 1.0)
+    effective: np.ndarray = n / np.fmax(deff, 1.0)
+    return p, effective
 
 
 @dataclass(frozen=True)
@@ -214,6 +251,19 @@ def rate_ratio_test(
     rate_b = events_b / exposure_b
     point = float("nan") if rate_b == 0 else (events_a / exposure_a) / rate_b
     return RateRatio(point, ratio(ci.low), ratio(ci.high), float(test.pvalue))
+
+
+def welch_p_value(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of Welch's t test that ``a`` and ``b`` have the same mean (Welch 1947); 1
+    where it is undefined (fewer than two values on a side, no spread on either)."""
+    if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
+        return 1.0
+    with warnings.catch_warnings():
+        # Near-constant samples (a scope of one channel) only warn of precision; a caller that also
+        # asks for a large enough difference keeps such a p-value from deciding anything alone.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return 1.0 if math.isnan(p) else p
 
 
 def kish_effective_n(weights: np.ndarray) -> float:
