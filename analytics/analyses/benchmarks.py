@@ -55,14 +55,13 @@ from ibis import _
 
 from analytics import names
 from analytics.analyses import advocacy, moments
-from analytics.analyses.advocacy import MIN_N
 from analytics.data import filters, schema
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.ingest import IngestResult, ingest_bytes
 from analytics.data.warehouse import Warehouse, epoch_microseconds, epoch_seconds
 from analytics.errors import UsageError
 from analytics.stats import inference
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import DETRACTOR_MAX, MIN_N, PROMOTER_MIN, cluster_design_effect, nps_estimates
 
 # --- published reference figures ---------------------------------------------------------------------
 
@@ -536,7 +535,7 @@ def _answers(wh: Warehouse, f: Filters, *, unit: str | None = None) -> ibis.Tabl
 
 def _rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A rate with its 95% Wilson interval (Wilson 1927); NaN where there is nothing to count."""
-    low, high = advocacy.wilson_interval(successes, n)
+    low, high = inference.wilson_interval(successes, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, successes / n, np.nan), low, high
 
@@ -546,7 +545,7 @@ def _csat(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.Da
     effective number of answers: answers over the design effect of customers as clusters
     (``inference.cluster_variance``), so a customer's repeat answers are not counted as independent.
     With ``nps``, each group's post-contact NPS and its clustered interval too, from the same pass
-    (``advocacy.nps_estimates``; no test against the rest: ``_nps`` has those).
+    (``nps_estimates``; no test against the rest: ``_nps`` has those).
 
     Columns: ``by``, ``csat_n``, ``csat``, ``csat_low``, ``csat_high``; with ``nps`` also ``n``,
     ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_low``, ``nps_high``.
@@ -587,18 +586,18 @@ def _csat(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.Da
         independent = p * (1 - p) / n
         deff = np.where((independent > 0) & np.isfinite(clustered), clustered / independent, 1.0)
     effective = n / np.fmax(deff, 1.0)
-    low, high = advocacy.wilson_interval(p * effective, effective)
+    low, high = inference.wilson_interval(p * effective, effective)
     out = pd.DataFrame(
         {**{b: sums[b] for b in by}, "csat_n": n.astype("int64"), "csat": p, "csat_low": low, "csat_high": high}
     )
     if nps:
         counts = sums[["n", "promoters", "detractors", "clusters", "suu", "suv", "svv"]].fillna(0).astype(float)
         promoters, detractors, total = counts["promoters"], counts["detractors"], counts["n"]
-        est = advocacy.nps_estimates(
+        est = nps_estimates(
             promoters,
             total - promoters - detractors,
             detractors,
-            design_effect=advocacy.cluster_design_effect(counts),
+            design_effect=cluster_design_effect(counts),
             df=counts["clusters"] - 1.0,
         )
         out["n"] = total.astype("int64")

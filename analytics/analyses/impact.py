@@ -44,14 +44,13 @@ from ibis import _
 from scipy import sparse
 
 from analytics.analyses import moments, survival
-from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.moments import MOMENT, MetRule
 from analytics.analyses.value import ValueAssumptions
 from analytics.data import filters, memo
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
 from analytics.stats.units import MONTH_DAYS, MONTH_SECONDS
 
 #: A contact's attitude is read from the customer's next relationship answer within this many days.

@@ -98,6 +98,8 @@ from analytics.analyses import advocacy
 from analytics.data import schema, warehouse
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats import inference
+from analytics.stats.nps import comparable, nps_difference, nps_from_scores
 
 Method = Literal["kmeans", "gmm"]
 METHODS: tuple[Method, ...] = ("kmeans", "gmm")
@@ -480,13 +482,13 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
         inside = labels == seg_id
         d = data[inside]
         rest = data[~inside]
-        est = advocacy.nps_from_scores(np.round(ltr[inside & answered]).astype(int))
-        others = advocacy.nps_from_scores(np.round(ltr[~inside & answered]).astype(int))
+        est = nps_from_scores(np.round(ltr[inside & answered]).astype(int))
+        others = nps_from_scores(np.round(ltr[~inside & answered]).astype(int))
         diff = np.nan
         if est.n and others.n:
-            difference = advocacy.nps_difference(est, others)
+            difference = nps_difference(est, others)
             diff = difference.diff
-            if advocacy.comparable(est, others):
+            if comparable(est, others):
                 tests.append((int(seg_id), "nps", diff, difference.p_value))
         if len(rest):
             for what, column, effect in (
@@ -515,7 +517,7 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
                 "nps_diff": diff,
             }
         )
-    adjusted = advocacy.adjust_p_values([t[3] for t in tests], method="holm")
+    adjusted = inference.adjust_p_values([t[3] for t in tests], method="holm")
     significant: dict[int, dict[str, float]] = {}
     for (seg_id, what, effect, _), p in zip(tests, adjusted, strict=True):
         if p < ALPHA:

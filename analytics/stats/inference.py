@@ -9,6 +9,9 @@
 - ``poisson_interval`` and ``rate_ratio_test``: exact intervals for event rates per time at risk
   (Garwood 1936) and the conditional binomial test of two rates (Przyborowski and Wilenski 1940).
 - ``kish_effective_n``: the effective sample size of a weighted estimate (Kish 1965).
+- ``weighted_trend``: the precision-weighted straight line through estimates over time.
+- ``wilson_interval``: the Wilson (1927) score interval of proportions.
+- ``adjust_p_values``: Holm's and Benjamini-Hochberg's corrections for many comparisons.
 
 Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1 detractor.
 """
@@ -16,9 +19,13 @@ Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 
@@ -266,3 +273,52 @@ def weighted_trend(t: np.ndarray, y: np.ndarray, se: np.ndarray, *, confidence: 
     quantile = float(stats.t.ppf(0.5 + confidence / 2, k - 2))
     p = float(2 * stats.t.sf(abs(slope) / se_slope, k - 2))
     return Trend(slope, slope - quantile * se_slope, slope + quantile * se_slope, p, k, dispersion)
+
+
+Correction = Literal["holm", "bh"]
+
+
+def critical_z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(
+    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions ``successes / n``, element-wise (Wilson 1927).
+
+    Stays inside [0, 1] and is sensible at 0 or n successes, unlike the Wald interval. Returns NaN
+    where ``n`` is 0.
+    """
+    k, m = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    z = critical_z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+        # The interval always holds p; at 0 or n successes rounding can leave a bound a hair past it.
+        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -> np.ndarray:
+    """Adjust p-values for many comparisons: Holm's step-down (family-wise error) or
+    Benjamini-Hochberg (false discovery rate). Returns adjusted values in the input order.
+    """
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order]
+    if method == "holm":
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "bh":
+        adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    else:
+        raise ValueError(f"unknown correction {method!r}; use 'holm' or 'bh'")
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out

@@ -40,6 +40,7 @@ from analytics.data import catalog, filters, periods, schema
 from analytics.data import warehouse as warehouse_mod
 from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError, WarehouseError
+from analytics.stats.nps import NPSEstimate
 
 #: The tables most analyses read.
 FACTS = ("customers", "interactions", "surveys")
@@ -208,7 +209,7 @@ emptied_by: Callable[..., str | None] = _on_warehouse(
 )
 scope_period: Callable[[filters.Filters], periods.Period | None] = _on_warehouse(periods.scope_period)
 headline: Callable[..., advocacy.Headline] = _on_warehouse(advocacy.headline, variants=_KINDS)
-nps: Callable[..., advocacy.NPSEstimate] = _on_warehouse(advocacy.nps, variants=_KINDS)
+nps: Callable[..., NPSEstimate] = _on_warehouse(advocacy.nps, variants=_KINDS)
 nps_by: Callable[..., pd.DataFrame] = _on_warehouse(
     advocacy.nps_by, reads=_with_segments, variants=tuple({"by": d} for d in _DIMENSIONS)
 )
