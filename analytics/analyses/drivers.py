@@ -27,7 +27,14 @@ from analytics.data import filters, schema
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, sample_note, sampled_share
 from analytics.stats.actions import DELIGHT, FIX, MAINTAIN, RIGHT_SIZE, UNCLEAR, evidence
-from analytics.stats.importance import SPLIT_COLUMNS, Method, Missing, float_columns, importance_intervals
+from analytics.stats.importance import (
+    SPLIT_COLUMNS,
+    ImportanceIntervals,
+    Method,
+    Missing,
+    float_columns,
+    importance_intervals,
+)
 
 Outcome = Literal["ltr", "csat", "effort"]
 
@@ -323,12 +330,7 @@ def driver_analysis(
     ValueError
         For an unknown outcome, driver, method or missing-data rule.
     """
-    if outcome not in OUTCOMES:
-        raise ValueError(f"unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}")
-    if method not in ("lmg", "johnson"):
-        raise ValueError(f"unknown method {method!r}; use 'lmg' or 'johnson'")
-    if missing not in ("listwise", "pairwise"):
-        raise ValueError(f"unknown missing-data rule {missing!r}; use 'listwise' or 'pairwise'")
+    _check_options(outcome, method, missing)
     chosen = _resolve(wh, drivers)
 
     def result(note: str, *, n: int = 0, customers: int = 0, used_method: Method = method) -> DriverResult:
@@ -342,10 +344,7 @@ def driver_analysis(
     rows = driver_responses(wh, f, outcome=outcome, columns=[d.column for d in chosen], moment=moment)
     rows = rows.filter(pc.is_valid(rows["outcome"]))
     answered = [d for d in chosen if rows.num_rows and rows[d.column].null_count < rows.num_rows]
-    dropped = [d.name for d in chosen if d not in answered]
-    notes = [f"Not answered in this scope, so left out: {', '.join(dropped)}."] if dropped and answered else []
-    if sampled := sample_note(sampled_share(rows), "responses"):
-        notes.append(sampled)
+    notes = _scope_notes(rows, chosen, answered)
     where = f" at {' / '.join(x for x in moment if x)}" if moment else ""
     if not answered:
         return result(f"No post-contact responses with {outcome} and a rating{where} in this scope.", n=0)
@@ -369,8 +368,71 @@ def driver_analysis(
         return result(text, n=fit.n, customers=fit.clusters, used_method=fit.method)
     if not fit.r2 > 0:  # NaN (the outcome does not vary) or nothing explained: no shares to show
         return result(fit.note or "No estimate in this scope.", n=fit.n, customers=fit.clusters, used_method=fit.method)
+    table = _driver_table(fit, frame, answered, missing, importance_cut=importance_cut, performance_cut=performance_cut)
+    return DriverResult(
+        r2=fit.r2,
+        r2_low=None if not np.isfinite(fit.r2_low) else fit.r2_low,
+        r2_high=None if not np.isfinite(fit.r2_high) else fit.r2_high,
+        n=fit.n,
+        customers=fit.clusters,
+        method=fit.method,
+        missing=missing,
+        outcome=outcome,
+        moment=moment,
+        note=" ".join(notes),
+        table=table,
+        split=fit.split({d.column: d.kind for d in answered}),
+        confidence=confidence,
+        bootstrap=bootstrap,
+    )
 
-    values = float_columns(frame, columns)
+
+def _check_options(outcome: str, method: str, missing: str) -> None:
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; use one of: {', '.join(OUTCOMES)}")
+    if method not in ("lmg", "johnson"):
+        raise ValueError(f"unknown method {method!r}; use 'lmg' or 'johnson'")
+    if missing not in ("listwise", "pairwise"):
+        raise ValueError(f"unknown missing-data rule {missing!r}; use 'listwise' or 'pairwise'")
+
+
+def _scope_notes(rows: pa.Table, chosen: Sequence[_Driver], answered: Sequence[_Driver]) -> list[str]:
+    """What a reader should know about the responses in scope: the drivers nobody answered (left
+    out) and whether the responses are a sample of customers."""
+    dropped = [d.name for d in chosen if d not in answered]
+    notes = [f"Not answered in this scope, so left out: {', '.join(dropped)}."] if dropped and answered else []
+    if sampled := sample_note(sampled_share(rows), "responses"):
+        notes.append(sampled)
+    return notes
+
+
+def _driver_table(
+    fit: ImportanceIntervals,
+    frame: pd.DataFrame,
+    answered: Sequence[_Driver],
+    missing: Missing,
+    *,
+    importance_cut: float | None,
+    performance_cut: float | None,
+) -> pd.DataFrame:
+    """The fit's importances with each driver's name, label, kind, performance (``_performance``)
+    and action (``importance_quadrant``), in the columns of ``TABLE_COLUMNS``."""
+    table = fit.table.rename(columns={"driver": "attribute"}).assign(
+        attribute=[d.name for d in answered],
+        label=[d.label for d in answered],
+        kind=[d.kind for d in answered],
+        **_performance(frame, answered, missing),
+    )
+    table["action"] = importance_quadrant(table, importance_cut=importance_cut, performance_cut=performance_cut)
+    return table[list(TABLE_COLUMNS)].reset_index(drop=True)
+
+
+def _performance(frame: pd.DataFrame, answered: Sequence[_Driver], missing: Missing) -> dict[str, list[Any]]:
+    """How each driver performs on the rows behind it (for ``listwise``, the rows the fit used):
+    ``performance`` (the mean), ``performance_on_scale`` (the mean in words, with its scale),
+    ``top2`` (the share of ratings in the top two points of the scale), ``performance_scaled`` (the
+    mean as a fraction of the way up the scale) and ``n`` (the values behind it)."""
+    values = float_columns(frame, [d.column for d in answered])
     outcome_ok = frame["outcome"].notna().to_numpy()
     used = outcome_ok & (~np.isnan(values).any(axis=1) if missing == "listwise" else ~np.isnan(values).all(axis=1))
     perf, top2, scaled, counts = [], [], [], []
@@ -387,36 +449,16 @@ def driver_analysis(
         else:
             scaled.append(math.nan)
             top2.append(math.nan)
-    table = fit.table.rename(columns={"driver": "attribute"}).assign(
-        attribute=[d.name for d in answered],
-        label=[d.label for d in answered],
-        kind=[d.kind for d in answered],
-        performance=perf,
-        performance_on_scale=[
-            (f"{p:.2f} on {d.scale[0]:g}-{d.scale[1]:g}" if d.scale is not None else f"{p:.2f}")
-            if not math.isnan(p)
-            else "—"
-            for p, d in zip(perf, answered, strict=True)
-        ],
-        top2=top2,
-        performance_scaled=scaled,
-        n=counts,
-    )
-    table["action"] = importance_quadrant(table, importance_cut=importance_cut, performance_cut=performance_cut)
-    split = fit.split({d.column: d.kind for d in answered})
-    return DriverResult(
-        r2=fit.r2,
-        r2_low=None if not np.isfinite(fit.r2_low) else fit.r2_low,
-        r2_high=None if not np.isfinite(fit.r2_high) else fit.r2_high,
-        n=fit.n,
-        customers=fit.clusters,
-        method=fit.method,
-        missing=missing,
-        outcome=outcome,
-        moment=moment,
-        note=" ".join(notes),
-        table=table[list(TABLE_COLUMNS)].reset_index(drop=True),
-        split=split,
-        confidence=confidence,
-        bootstrap=bootstrap,
-    )
+    on_scale = [
+        (f"{p:.2f} on {d.scale[0]:g}-{d.scale[1]:g}" if d.scale is not None else f"{p:.2f}")
+        if not math.isnan(p)
+        else "—"
+        for p, d in zip(perf, answered, strict=True)
+    ]
+    return {
+        "performance": perf,
+        "performance_on_scale": on_scale,
+        "top2": top2,
+        "performance_scaled": scaled,
+        "n": counts,
+    }

@@ -507,12 +507,7 @@ def importance_intervals(
         ``confidence`` outside (0, 1).
     """
     drivers = _check(data, outcome, drivers, method, missing)
-    if cluster is not None and cluster not in data.columns:
-        raise ValueError(f"data has no column {cluster!r} to resample by")
-    if bootstrap < 0:
-        raise ValueError(f"bootstrap must be 0 or more replicates, got {bootstrap}")
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    _check_resampling(data, cluster, bootstrap, confidence)
     p = len(drivers)
     notes = []
     if method == "lmg" and p > MAX_EXACT:
@@ -521,6 +516,65 @@ def importance_intervals(
             f"{p} drivers are too many for the exact LMG decomposition (at most {MAX_EXACT}): "
             "Johnson's relative weights are shown instead."
         )
+    rows = _usable_rows(data, outcome, drivers, cluster=cluster, missing=missing)
+
+    def empty(note: str) -> ImportanceIntervals:
+        return _no_estimate(drivers, rows, method, missing, confidence, " ".join([*notes, note]))
+
+    if rows.n < p + 2:
+        return empty(f"{rows.n} usable rows are too few for {p} drivers (at least {p + 2} are needed).")
+    standardised = _standardised(rows, missing)
+    if standardised is None:
+        return empty("The outcome does not vary among these rows, so nothing can explain it.")
+    z, observed = standardised
+    replicates = bootstrap if rows.clusters >= MIN_CUSTOMERS else 0
+    if bootstrap and not replicates:
+        notes.append(f"Only {rows.clusters} customers: too few to resample for intervals (at least {MIN_CUSTOMERS}).")
+    cov, used, boot_cov, adjusted = _sample_covariances(z, observed, rows.codes, replicates, random_state)
+    if adjusted:
+        notes.append(
+            "The pairwise correlations were not jointly consistent and were adjusted to the nearest valid set."
+        )
+    if observed is not None and used[0] < 3:
+        return empty("Some pair of variables is never answered together, so pairwise correlations cannot be formed.")
+    all_importance, all_r2 = _decompose(cov, method)
+    importance, r2 = all_importance[0], float(all_r2[0])
+    reps, rep_r2 = _replicate_importance(boot_cov, method, p)
+    table = _interval_table(drivers, importance, r2, reps, rep_r2, confidence)
+    r2_low, r2_high = _bounds(rep_r2, confidence, r2)
+    if not r2 > 0:
+        notes.append("The drivers explain none of the outcome's variation here, so shares are not defined.")
+    return ImportanceIntervals(
+        r2, r2_low, r2_high, rows.n, rows.clusters, method, missing, confidence, table, " ".join(notes), reps, rep_r2
+    )
+
+
+def _check_resampling(data: pd.DataFrame, cluster: str | None, bootstrap: int, confidence: float) -> None:
+    if cluster is not None and cluster not in data.columns:
+        raise ValueError(f"data has no column {cluster!r} to resample by")
+    if bootstrap < 0:
+        raise ValueError(f"bootstrap must be 0 or more replicates, got {bootstrap}")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """The ``n`` rows a fit uses: ``values`` (the outcome, then the drivers; missing as NaN), which
+    of them are ``present``, and each row's cluster as a code from 0 to ``clusters`` - 1."""
+
+    values: np.ndarray
+    present: np.ndarray
+    codes: np.ndarray
+    n: int
+    clusters: int
+
+
+def _usable_rows(
+    data: pd.DataFrame, outcome: str, drivers: Sequence[str], *, cluster: str | None, missing: Missing
+) -> _Rows:
+    """The rows with the outcome and every driver (``listwise``) or at least one driver
+    (``pairwise``); without ``cluster`` every row is its own cluster."""
     values = float_columns(data, [outcome, *drivers])
     present = ~np.isnan(values)
     keep = present.all(axis=1) if missing == "listwise" else present[:, 0] & present[:, 1:].any(axis=1)
@@ -534,73 +588,99 @@ def importance_intervals(
         ids = data[cluster].to_numpy() if every else data[cluster].to_numpy()[keep]
         codes = pd.factorize(ids, sort=True)[0].astype(np.int64) if n else np.zeros(0, np.int64)
     clusters = int(codes.max()) + 1 if n else 0
+    return _Rows(values, present, codes, n, clusters)
 
-    def empty(note: str) -> ImportanceIntervals:
-        table = pd.DataFrame(
-            {
-                "driver": drivers,
-                **{c: math.nan for c in ("importance", "low", "high", "share", "share_low", "share_high")},
-            }
-        )
-        return ImportanceIntervals(
-            math.nan, math.nan, math.nan, n, clusters, method, missing, confidence, table, " ".join([*notes, note])
-        )
 
-    if n < p + 2:
-        return empty(f"{n} usable rows are too few for {p} drivers (at least {p + 2} are needed).")
-    # Standardise first, so that sums of squares do not lose the covariances to rounding.
+def _no_estimate(
+    drivers: Sequence[str], rows: _Rows, method: Method, missing: Missing, confidence: float, note: str
+) -> ImportanceIntervals:
+    """A fit without numbers: every importance, share and bound NaN, and the ``note`` that says why."""
+    table = pd.DataFrame(
+        {
+            "driver": drivers,
+            **{c: math.nan for c in ("importance", "low", "high", "share", "share_low", "share_high")},
+        }
+    )
+    return ImportanceIntervals(
+        math.nan, math.nan, math.nan, rows.n, rows.clusters, method, missing, confidence, table, note
+    )
+
+
+def _standardised(rows: _Rows, missing: Missing) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """The values centred and scaled per variable, with the flags of what is observed (``None`` for
+    ``listwise``, where everything is; missing values are 0); ``None`` when the outcome does not vary.
+
+    Standardising first keeps the sums of squares from losing the covariances to rounding."""
+    values, present = rows.values, rows.present
     if missing == "listwise":
         centre, spread = values.mean(axis=0), values.std(axis=0)
     else:
         centre, spread = np.nanmean(values, axis=0), np.nanstd(values, axis=0)
     if not spread[0] > 0:
-        return empty("The outcome does not vary among these rows, so nothing can explain it.")
+        return None
     z = (values - centre) / np.where(spread > 0, spread, 1.0)
     observed = None if missing == "listwise" else present
     if observed is not None:
         z = np.where(present, z, 0.0)
-    replicates = bootstrap if clusters >= MIN_CUSTOMERS else 0
-    if bootstrap and not replicates:
-        notes.append(f"Only {clusters} customers: too few to resample for intervals (at least {MIN_CUSTOMERS}).")
+    return z, observed
+
+
+def _sample_covariances(
+    z: np.ndarray, observed: np.ndarray | None, codes: np.ndarray, replicates: int, random_state: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The covariance (or, with ``observed``, pairwise correlation) matrix of the standardised rows
+    ``z``, as a stack of one, the rows behind it, and one matrix per bootstrap replicate of
+    clusters (``_totals``); and whether pairwise correlations had to be made positive semi-definite.
+    """
     rng = np.random.default_rng(random_state)
     # One BLAS thread: the replicate sums are thin products that a second thread barely speeds up
     # on an idle machine and slows down by half on a busy one (2.5 s against 3.9 s measured at 2 M
     # responses), and a dashboard serves several sessions on few cores.
     with threadpool_limits(limits=1, user_api="blas"):
         total, boot = _totals(z, observed, codes, replicates, rng)
-    pairwise = missing == "pairwise"
-    q = p + 1
+    pairwise = observed is not None
+    q = z.shape[1]
     cov, used = _covariances(total, q, pairwise)
-    boot_cov, boot_n = _covariances(boot, q, pairwise) if replicates else (np.zeros((0, q, q)), np.zeros(0))
+    boot_cov = _covariances(boot, q, pairwise)[0] if replicates else np.zeros((0, q, q))
+    adjusted = False
     if pairwise:
-        cov, fixed = _nearest_psd(cov)
-        if fixed:
-            notes.append(
-                "The pairwise correlations were not jointly consistent and were adjusted to the nearest valid set."
-            )
+        cov, adjusted = _nearest_psd(cov)
         if replicates:
             boot_cov, _ = _nearest_psd(boot_cov)
-        if used[0] < 3:
-            return empty(
-                "Some pair of variables is never answered together, so pairwise correlations cannot be formed."
-            )
-    all_importance, all_r2 = _decompose(cov, method)
-    importance, r2 = all_importance[0], float(all_r2[0])
-    if replicates:
-        # A replicate whose outcome does not vary cannot be decomposed; it counts as missing.
-        valid = boot_cov[:, 0, 0] > 0
-        reps = np.full((replicates, p), np.nan)
-        rep_r2 = np.full(replicates, np.nan)
-        if valid.any():
-            reps[valid], rep_r2[valid] = _decompose(boot_cov[valid], method)
-    else:
-        reps, rep_r2 = np.zeros((0, p)), np.zeros(0)
+    return cov, used, boot_cov, adjusted
+
+
+def _replicate_importance(boot_cov: np.ndarray, method: Method, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every replicate's importances ``(B, p)`` and R² ``(B,)``. A replicate whose outcome does not
+    vary cannot be decomposed; it counts as missing (NaN)."""
+    replicates = len(boot_cov)
+    if not replicates:
+        return np.zeros((0, p)), np.zeros(0)
+    valid = boot_cov[:, 0, 0] > 0
+    reps = np.full((replicates, p), np.nan)
+    rep_r2 = np.full(replicates, np.nan)
+    if valid.any():
+        reps[valid], rep_r2[valid] = _decompose(boot_cov[valid], method)
+    return reps, rep_r2
+
+
+def _interval_table(
+    drivers: Sequence[str],
+    importance: np.ndarray,
+    r2: float,
+    reps: np.ndarray,
+    rep_r2: np.ndarray,
+    confidence: float,
+) -> pd.DataFrame:
+    """``driver``, ``importance``, ``low``, ``high``, ``share``, ``share_low``, ``share_high``: each
+    estimate with the percentile interval of its replicates (``_bounds``)."""
+    p = len(drivers)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = importance / r2 if r2 > 0 else np.full(p, math.nan)
         rep_share = reps / rep_r2[:, None]
     bounds = [_bounds(reps[:, j], confidence, float(importance[j])) for j in range(p)]
     share_bounds = [_bounds(rep_share[:, j], confidence, float(share[j])) for j in range(p)]
-    table = pd.DataFrame(
+    return pd.DataFrame(
         {
             "driver": drivers,
             "importance": importance,
@@ -610,10 +690,4 @@ def importance_intervals(
             "share_low": [b[0] for b in share_bounds],
             "share_high": [b[1] for b in share_bounds],
         }
-    )
-    r2_low, r2_high = _bounds(rep_r2, confidence, r2)
-    if not r2 > 0:
-        notes.append("The drivers explain none of the outcome's variation here, so shares are not defined.")
-    return ImportanceIntervals(
-        r2, r2_low, r2_high, n, clusters, method, missing, confidence, table, " ".join(notes), reps, rep_r2
     )
