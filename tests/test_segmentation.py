@@ -17,9 +17,9 @@ from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 from analytics import demo
-from analytics.analyses import advocacy, segmentation
+from analytics.analyses import segmentation
 from analytics.data import warehouse
-from analytics.stats import clustering, inference
+from analytics.stats import clustering, inference, nps
 
 
 @pytest.fixture(scope="module")
@@ -138,9 +138,9 @@ def test_nps_per_segment_comes_from_those_who_answered(features) -> None:  # typ
         inside = data["segment_id"] == row["segment_id"]
         ltr = data.loc[inside & data["answered"], "ltr"].astype(int)
         rest = data.loc[~inside & data["answered"], "ltr"].astype(int)
-        est = advocacy.nps_from_scores(ltr.to_numpy())
+        est = nps.nps_from_scores(ltr.to_numpy())
         assert row["nps_n"] == est.n == len(ltr) and row["nps"] == pytest.approx(est.score)
-        diff = advocacy.nps_difference(est, advocacy.nps_from_scores(rest.to_numpy())).diff
+        diff = nps.nps_difference(est, nps.nps_from_scores(rest.to_numpy())).diff
         assert row["nps_diff"] == pytest.approx(diff)
 
 

@@ -47,14 +47,13 @@ import pandas as pd
 from ibis import _
 
 from analytics.analyses import moments, survival
-from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.moments import MOMENT, MetRule
 from analytics.analyses.value import ValueAssumptions
 from analytics.data import filters, memo
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
 from analytics.stats.payback import payback_months, value_per_contact, value_per_contact_by_month
 from analytics.stats.reliability import MIN_PAIRS, pearson_r, quasi_simplex
 from analytics.stats.resampling import percentile_interval, poisson_weights, replicate_interval, resampled_sums

@@ -93,6 +93,7 @@ from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
 from analytics.stats import clustering, inference
 from analytics.stats.clustering import METHODS, Method
+from analytics.stats.nps import comparable, nps_difference, nps_from_scores
 
 #: The fewest customers a segment is expected to hold on average: fewer cannot be profiled (an NPS
 #: needs 30 answers to have an interval), so a k above customers / 30 is refused.
@@ -389,13 +390,13 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
         inside = labels == seg_id
         d = data[inside]
         rest = data[~inside]
-        est = advocacy.nps_from_scores(np.round(ltr[inside & answered]).astype(int))
-        others = advocacy.nps_from_scores(np.round(ltr[~inside & answered]).astype(int))
+        est = nps_from_scores(np.round(ltr[inside & answered]).astype(int))
+        others = nps_from_scores(np.round(ltr[~inside & answered]).astype(int))
         diff = np.nan
         if est.n and others.n:
-            difference = advocacy.nps_difference(est, others)
+            difference = nps_difference(est, others)
             diff = difference.diff
-            if advocacy.comparable(est, others):
+            if comparable(est, others):
                 tests.append((int(seg_id), "nps", diff, difference.p_value))
         if len(rest):
             for what, column, effect in (
@@ -424,7 +425,7 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
                 "nps_diff": diff,
             }
         )
-    adjusted = advocacy.adjust_p_values([t[3] for t in tests], method="holm")
+    adjusted = inference.adjust_p_values([t[3] for t in tests], method="holm")
     significant: dict[int, dict[str, float]] = {}
     for (seg_id, what, effect, _), p in zip(tests, adjusted, strict=True):
         if p < ALPHA:

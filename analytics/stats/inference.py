@@ -14,6 +14,9 @@
 - ``clustered_share``: a share of answers with its effective sample size when one customer gives
   several (the design effect of customers as clusters).
 - ``welch_p_value``: Welch's two-sample t test of two means (Welch 1947).
+- ``weighted_trend``: the precision-weighted straight line through estimates over time.
+- ``wilson_interval``: the Wilson (1927) score interval of proportions.
+- ``adjust_p_values``: Holm's and Benjamini-Hochberg's corrections for many comparisons.
 
 Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1 detractor.
 """
@@ -22,9 +25,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 
@@ -316,3 +323,52 @@ def weighted_trend(t: np.ndarray, y: np.ndarray, se: np.ndarray, *, confidence: 
     quantile = float(stats.t.ppf(0.5 + confidence / 2, k - 2))
     p = float(2 * stats.t.sf(abs(slope) / se_slope, k - 2))
     return Trend(slope, slope - quantile * se_slope, slope + quantile * se_slope, p, k, dispersion)
+
+
+Correction = Literal["holm", "bh"]
+
+
+def critical_z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(
+    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions ``successes / n``, element-wise (Wilson 1927).
+
+    Stays inside [0, 1] and is sensible at 0 or n successes, unlike the Wald interval. Returns NaN
+    where ``n`` is 0.
+    """
+    k, m = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    z = critical_z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+        # The interval always holds p; at 0 or n successes rounding can leave a bound a hair past it.
+        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -> np.ndarray:
+    """Adjust p-values for many comparisons: Holm's step-down (family-wise error) or
+    Benjamini-Hochberg (false discovery rate). Returns adjusted values in the input order.
+    """
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order]
+    if method == "holm":
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "bh":
+        adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    else:
+        raise ValueError(f"unknown correction {method!r}; use 'holm' or 'bh'")
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out

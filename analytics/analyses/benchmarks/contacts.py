@@ -18,7 +18,7 @@ from analytics.data import filters
 from analytics.data.filters import Filters
 from analytics.data.warehouse import Warehouse, epoch_microseconds
 from analytics.stats import inference
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN, cluster_design_effect, nps_estimates
 
 #: Units the satisfaction-against-efficiency view can be cut by.
 UNITS = ("journey_stage", "channel", "handled_by", "contact_reason")
@@ -127,7 +127,7 @@ def post_contact_answers(wh: Warehouse, f: Filters, *, unit: str | None = None) 
 
 def wilson_rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A rate with its 95% Wilson interval (Wilson 1927); NaN where there is nothing to count."""
-    low, high = advocacy.wilson_interval(successes, n)
+    low, high = inference.wilson_interval(successes, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(n > 0, successes / n, np.nan), low, high
 
@@ -137,7 +137,7 @@ def csat_by(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.
     effective number of answers: answers over the design effect of customers as clusters
     (``inference.clustered_share``), so a customer's repeat answers are not counted as independent.
     With ``nps``, each group's post-contact NPS and its clustered interval too, from the same pass
-    (``advocacy.nps_estimates``; no test against the rest: ``nps_against_rest`` has those).
+    (``nps_estimates``; no test against the rest: ``nps_against_rest`` has those).
 
     Columns: ``by``, ``csat_n``, ``csat``, ``csat_low``, ``csat_high``; with ``nps`` also ``n``,
     ``promoters``, ``passives``, ``detractors``, ``nps``, ``nps_low``, ``nps_high``.
@@ -173,18 +173,18 @@ def csat_by(answers: ibis.Table, by: Sequence[str], *, nps: bool = False) -> pd.
     p, effective = inference.clustered_share(
         n, k, sums["csat_clusters"], sums["csat_suu"], sums["csat_suv"], sums["csat_svv"]
     )
-    low, high = advocacy.wilson_interval(p * effective, effective)
+    low, high = inference.wilson_interval(p * effective, effective)
     out = pd.DataFrame(
         {**{b: sums[b] for b in by}, "csat_n": n.astype("int64"), "csat": p, "csat_low": low, "csat_high": high}
     )
     if nps:
         counts = sums[["n", "promoters", "detractors", "clusters", "suu", "suv", "svv"]].fillna(0).astype(float)
         promoters, detractors, total = counts["promoters"], counts["detractors"], counts["n"]
-        est = advocacy.nps_estimates(
+        est = nps_estimates(
             promoters,
             total - promoters - detractors,
             detractors,
-            design_effect=advocacy.cluster_design_effect(counts),
+            design_effect=cluster_design_effect(counts),
             df=counts["clusters"] - 1.0,
         )
         out["n"] = total.astype("int64")

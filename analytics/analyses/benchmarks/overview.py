@@ -13,7 +13,6 @@ from typing import Any
 import pandas as pd
 
 from analytics import names
-from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.benchmarks.assessment import DISTANCE_METHOD, assessment_items, distance_to_profiles
 from analytics.analyses.benchmarks.automation import channel_mix
 from analytics.analyses.benchmarks.partners import CRITERIA, Standard, StandardShare, partner_scorecard, standard_share
@@ -21,6 +20,7 @@ from analytics.analyses.benchmarks.ramp import RAMP_COLUMNS, partner_ramp, ramp_
 from analytics.analyses.benchmarks.stances import StanceRule, said_against_shown, stance_by_stage
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats.nps import MIN_N
 
 
 def summary(

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from analytics import names
-from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.benchmarks.contacts import (
     ALONE,
     HANDLING,
@@ -26,6 +25,7 @@ from analytics.analyses.benchmarks.contacts import (
 from analytics.analyses.benchmarks.published import figure_number, reference
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats.nps import MIN_N
 
 
 @dataclass(frozen=True)

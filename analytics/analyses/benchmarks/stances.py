@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from analytics import names
-from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.benchmarks.assessment import QUESTION, SURVEY_STAGE, stored_answers
 from analytics.analyses.benchmarks.contacts import (
     EFFICIENCY,
@@ -28,6 +27,7 @@ from analytics.analyses.benchmarks.contacts import (
 )
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats.nps import MIN_N
 
 
 @dataclass(frozen=True)
