@@ -36,12 +36,13 @@ def child(root: Path) -> dict[str, Any]:
     start = time.perf_counter()
     from analytics.data import warehouse
     from analytics.report import brief
+    from analytics.report.pdf import page_count, render_pdf
 
     wh = warehouse.open(root)
     opened = time.perf_counter()
     content = brief.brief_content(wh)
     computed = time.perf_counter()
-    pdf = brief.render_pdf(content)
+    pdf = render_pdf(content)
     rendered = time.perf_counter()
     customers = int(wh.table("customers").count().execute())
     return {
@@ -52,7 +53,7 @@ def child(root: Path) -> dict[str, Any]:
         "content_s": round(computed - opened, 2),
         "render_s": round(rendered - computed, 2),
         "total_s": round(rendered - start, 2),
-        "pages": brief.page_count(pdf),
+        "pages": page_count(pdf),
         "bytes": len(pdf),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2, 2),
     }

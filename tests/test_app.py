@@ -601,7 +601,8 @@ def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
 
 
 def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, tmp_path: Path) -> None:
-    from analytics.report import brief
+    from analytics.report.kpis import figure
+    from analytics.report.pdf import page_count
 
     at = run("pages/overview.py", iconic_filters=filters.Filters(segments=("smb",)))
 
@@ -613,7 +614,7 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
     no_exception(at)
     scope, _, pdf, name = at.session_state["brief_pdf"]
     assert scope == filters.Filters(segments=("smb",))
-    assert pdf.startswith(b"%PDF") and 2 <= brief.page_count(pdf) <= 5
+    assert pdf.startswith(b"%PDF") and 2 <= page_count(pdf) <= 5
     assert name.endswith(".pdf") and "segment-smb" in name
     assert len(saves()) == 1
     if shutil.which("pdftotext"):
@@ -624,7 +625,7 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
         wh = warehouse.open(demo_env)
         reported = headlines.reporting_period(wh, scope).scope
         nps = advocacy.headline(wh, reported, kind="relationship").estimate.score
-        assert "segment: SMB" in text and brief.figure("score", nps) in text
+        assert "segment: SMB" in text and figure("score", nps) in text
 
 
 def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path) -> None:

@@ -20,6 +20,8 @@ from analytics.data import periods, warehouse
 from analytics.data.filters import Filters
 from analytics.errors import UsageError
 from analytics.report import brief
+from analytics.report.kpis import figure
+from analytics.report.pdf import build_brief, page_count, render_pdf
 from tests.conftest import load_tables, valid_customers, valid_interactions, valid_surveys
 
 pytestmark = pytest.mark.skipif(
@@ -60,7 +62,7 @@ def demo_brief(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -
     # Without the value case, so the brief reads the same whether or not analytics.analyses.impact is installed.
     content = brief.brief_content(wh, Filters(), use_value_case=False)
     path = tmp_path_factory.mktemp("brief") / "brief.pdf"
-    path.write_bytes(brief.render_pdf(content))
+    path.write_bytes(render_pdf(content))
     return content, path
 
 
@@ -70,7 +72,7 @@ def default_brief(default_demo: Path, tmp_path_factory: pytest.TempPathFactory) 
     actions: delivery varies by reason, so few moments there have enough answers on both sides."""
     content = brief.brief_content(warehouse.open(default_demo), Filters(), use_value_case=False)
     path = tmp_path_factory.mktemp("default_brief") / "brief.pdf"
-    path.write_bytes(brief.render_pdf(content))
+    path.write_bytes(render_pdf(content))
     return content, path
 
 
@@ -84,26 +86,26 @@ def test_every_headline_number_is_the_library_s(
     for kind, label in (("relationship", "Relationship NPS"), ("transactional", "Post-contact NPS")):
         h = advocacy.headline(wh, scope, kind=kind)
         row = near(text, label)
-        assert brief.figure("score", h.estimate.score) in row
-        assert brief.figure("score", h.estimate.low) in row and brief.figure("score", h.estimate.high) in row
+        assert figure("score", h.estimate.score) in row
+        assert figure("score", h.estimate.low) in row and figure("score", h.estimate.high) in row
         if h.change is not None:
-            assert brief.figure("diff", h.change.diff) in row
+            assert figure("diff", h.change.diff) in row
         assert f"n = {h.estimate.n:,}" in text
     churn = survival.churn_headline(wh, scope)
     row = near(text, "Churn per 100")
     assert churn.current.rate is not None and churn.change is not None
     for number in (churn.current.rate, churn.current.low, churn.current.high):
-        assert brief.figure("churn_rate", number) in row
-    assert brief.figure("ratio", churn.change.ratio) in row
-    tenure = survival.survival_report(wh, scope, horizon=brief.HORIZON).summary.iloc[0]
-    assert brief.figure("months", tenure["median"]) in near(text, "Median lifetime")
-    assert brief.figure("months", tenure["rmst"]) in near(text, "Mean months")
+        assert figure("churn_rate", number) in row
+    assert figure("ratio", churn.change.ratio) in row
+    tenure = survival.survival_report(wh, scope, horizon=headlines.HORIZON).summary.iloc[0]
+    assert figure("months", tenure["median"]) in near(text, "Median lifetime")
+    assert figure("months", tenure["rmst"]) in near(text, "Mean months")
     # Each segment on its own curve, summed: the figure every surface shows under these labels.
     worth = value.customer_value(wh, scope, by="segment")
-    assert brief.figure("equity", worth["equity"].sum()) in near(text, "Customer equity")
-    assert brief.figure("value_at_risk", worth["value_at_risk"].sum()) in near(text, "Value at risk")
+    assert figure("equity", worth["equity"].sum()) in near(text, "Customer equity")
+    assert figure("value_at_risk", worth["value_at_risk"].sum()) in near(text, "Value at risk")
     distance = benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).set_index("profile")
-    assert brief.figure("points", distance.loc["iconic", "distance"]) in near(text, "Distance to iconic")
+    assert figure("points", distance.loc["iconic", "distance"]) in near(text, "Distance to iconic")
 
 
 def test_the_brief_reports_the_latest_complete_quarter_against_the_one_before(
@@ -156,7 +158,7 @@ def test_the_brief_has_its_sections_charts_and_pages(
 
 def test_an_empty_scope_gives_a_valid_brief_that_says_so(demo_warehouse: Path, tmp_path: Path) -> None:
     wh = warehouse.open(demo_warehouse)
-    pdf = brief.build_brief(wh, Filters(segments=("nobody",)))
+    pdf = build_brief(wh, Filters(segments=("nobody",)))
     path = tmp_path / "empty.pdf"
     path.write_bytes(pdf)
     text = " ".join(pdf_text(path, tmp_path).split())
@@ -183,13 +185,13 @@ def test_hostile_names_and_long_text_are_printed_as_given(wh_path: Path, tmp_pat
         surveys=valid_surveys(300),
     )
     title = "<title> & <script>alert(1)</script> " + "word " * 600
-    pdf = brief.build_brief(wh, Filters(segments=(hostile,)), title=title)
+    pdf = build_brief(wh, Filters(segments=(hostile,)), title=title)
     text = " ".join(pdf_text(pdf, tmp_path).split())
     assert hostile.strip() in text
     assert "<title> & <script>alert(1)</script>" in text
     path = tmp_path / "brief.pdf"
     assert 2 <= int(pdf_info(path)["Pages"]) <= 5
-    everyone = brief.build_brief(wh, Filters(), paper="letter")
+    everyone = build_brief(wh, Filters(), paper="letter")
     (tmp_path / "all.pdf").write_bytes(everyone)
     assert pdf_info(tmp_path / "all.pdf")["Page size"].startswith("612 x 792")
 
@@ -230,7 +232,7 @@ def test_the_value_case_is_asked_for_its_per_moment_money(default_demo: Path, mo
         assert (first["journey_stage"], first["contact_reason"]) == (row["journey_stage"], row["contact_reason"])
     priced = content.priorities.table.set_index(["journey_stage", "contact_reason"]).loc[tuple(row.values())]
     assert (priced["value"], priced["value_high"], priced["money"]) == (5000.0, 6000.0, "above zero")
-    assert f"keeps about {brief.figure('money', 5000.0)} of lifetime margin a year (90% interval" in priced["sentence"]
+    assert f"keeps about {figure('money', 5000.0)} of lifetime margin a year (90% interval" in priced["sentence"]
     assert content.priorities.table["value"].notna().sum() == 1
     assert ("Money at stake (the value case)", Case.statements()[0]) in content.methods
 
@@ -248,11 +250,11 @@ def test_the_money_in_the_brief_is_the_value_cases(default_demo: Path, tmp_path:
         assert row["value"] == pytest.approx(expected["value"])
         assert row["value_low"] == pytest.approx(expected["value_low"])
         assert row["value_high"] == pytest.approx(expected["value_high"])
-    text = " ".join(pdf_text(brief.render_pdf(content), tmp_path).split())
+    text = " ".join(pdf_text(render_pdf(content), tmp_path).split())
     for row in priced.to_dict("records"):
-        assert f"{brief.figure('money', row['value'])} ({brief.figure('money', row['value_low'])} to" in text
+        assert f"{figure('money', row['value'])} ({figure('money', row['value_low'])} to" in text
     first = priced.iloc[0]
-    assert f"keeps about {brief.figure('money', first['value'])} of lifetime margin a year" in text
+    assert f"keeps about {figure('money', first['value'])} of lifetime margin a year" in text
 
 
 def test_churn_rate_counts_churns_over_customer_months_at_risk(demo_warehouse: Path) -> None:
@@ -305,7 +307,7 @@ def test_the_command_writes_the_brief(demo_warehouse: Path, tmp_path: Path, caps
     text = pdf_text(out, tmp_path)
     assert "SMB <b>brief</b>" in text and "segment: SMB" in text
     h = advocacy.headline(wh, Filters(end=quarter.end, segments=("smb",)), kind="relationship")
-    assert brief.figure("score", h.estimate.score) in near(text, "Relationship NPS")
+    assert figure("score", h.estimate.score) in near(text, "Relationship NPS")
     assert pdf_info(out)["Page size"].startswith("612 x 792")
 
 
@@ -318,7 +320,7 @@ def test_the_command_prints_the_headlines_as_json(
     printed = json.loads(capsys.readouterr().out)
     wh = warehouse.open(demo_warehouse)
     content = brief.brief_content(wh, Filters(), use_value_case=False)
-    assert printed["pages"] == brief.page_count(out.read_bytes())
+    assert printed["pages"] == page_count(out.read_bytes())
     assert printed["period"]["label"] == content.period.label
     assert [k["value"] for k in printed["kpis"]] == [k.value for k in content.kpis]
     assert [a["action"] for a in printed["actions"]] == list(content.actions["action"])

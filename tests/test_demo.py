@@ -13,7 +13,7 @@ import pytest
 
 from analytics import demo
 from analytics.analyses import advocacy, benchmarks, moments
-from analytics.data import warehouse
+from analytics.data import schema, warehouse
 from analytics.stats import units
 
 
@@ -83,18 +83,18 @@ def test_personas_shape_plan_channel_and_contact_rate(world: dict[str, pd.DataFr
     """Each hidden persona shows its planted plan, channel mix and contact rate in the data."""
     c = world["customers"].merge(world["personas"], on="customer_id", validate="1:1")
     assert len(c) == len(world["customers"])
-    for persona, shares in demo.PLAN_SHARE.items():
+    for persona, profile in demo.PERSONA_PROFILES.items():
         observed = c.loc[c["persona"] == persona, "plan"].value_counts(normalize=True)
-        for plan, share in zip(demo.PLANS, shares, strict=True):
+        for plan, share in zip(demo.PLANS, profile.plan_share, strict=True):
             assert observed.get(plan, 0.0) == pytest.approx(share, abs=0.02), (persona, plan)
     contacts = world["interactions"].merge(c[["customer_id", "persona"]], on="customer_id")
     contacts = contacts[contacts["channel"] != "fax"]  # the planted bad rows
-    for persona, shares in demo.PERSONA_CHANNEL_SHARE.items():
+    for persona, profile in demo.PERSONA_PROFILES.items():
         observed = contacts.loc[contacts["persona"] == persona, "channel"].value_counts(normalize=True)
-        for channel, share in zip(demo.CHANNELS, shares, strict=True):
+        for channel, share in zip(schema.CHANNELS, profile.channel_share, strict=True):
             assert observed.get(channel, 0.0) == pytest.approx(share, abs=0.015), (persona, channel)
     per_customer = contacts.groupby("persona").size() / c.groupby("persona").size()
-    rates = demo.PERSONA_CONTACT_RATE
+    rates = {persona: profile.contact_rate for persona, profile in demo.PERSONA_PROFILES.items()}
     assert per_customer.sort_values().index.tolist() == sorted(rates, key=rates.__getitem__)
 
 
@@ -136,8 +136,8 @@ def test_partners_differ_as_planted(world: dict[str, pd.DataFrame]) -> None:
 
 
 def test_moments_of_truth_carry_the_contact_into_ltr(world: dict[str, pd.DataFrame]) -> None:
-    """LTR after a contact moves with its experience by ``LTR_EXPERIENCE + 1.5 * SWING_SCALE *
-    importance`` (0.02 + 0.525 * importance; equations.ltr and attitude in truth.json), so the slope
+    """LTR after a contact moves with its experience by ``0.02 + 1.5 * SWING_SCALE * importance``
+    (0.02 + 0.525 * importance; equations.ltr and attitude in truth.json), so the slope
     of LTR on CSAT within a reason is far steeper for the moments of truth: 17 to 23 times that of
     the low-impact reasons, as planted."""
     s, i = world["surveys"], world["interactions"]
@@ -197,9 +197,9 @@ def test_truth_file_records_the_generating_parameters(tmp_path: Path) -> None:
     assert truth["contacts"]["channel_wait_minutes"]["mean_by_channel"] == demo.CHANNEL_WAIT_MINUTES
     equations = truth["equations"]
     assert set(equations) == {*demo.RATINGS, "csat", "effort", "ltr", "ltr_relationship"}
-    assert equations["csat"]["coefficients"] == {"experience": demo.CSAT_SLOPE}
-    assert equations["csat"]["noise_sd"] == demo.CSAT_NOISE_SD
-    assert equations["ltr"]["intercept"] == demo.LTR_INTERCEPT and equations["ltr"]["noise_sd"] == demo.LTR_NOISE_SD
+    assert equations == {name: score.to_dict() for name, score in demo.EQUATIONS.items()}
+    assert equations["csat"]["coefficients"] == {"experience": 1.1} and equations["csat"]["noise_sd"] == 0.5
+    assert equations["ltr"]["intercept"] == demo.LTR_INTERCEPT and equations["ltr"]["noise_sd"] == 1.0
     assert equations["empathy"]["noise_sd"] == demo.RATING_NOISE_SD
     assert truth["latent"]["tactile_noise_sd"] == demo.TACTILE_NOISE_SD
     population = truth["population_nps"]
@@ -231,7 +231,9 @@ def test_scores_follow_their_recorded_equations() -> None:
 
 def test_lifetime_value_matches_the_closed_form() -> None:
     """One customer: 100/month, hazard 0.02, 1% discount: 100 * q / (1 - q) with q = e^-0.02 / 1.01."""
-    t = demo.truth(customers=1, months=2, seed=0, revenue=np.array([100.0]), seg=np.array([0]), plan=np.array([0]))
+    t = demo.planted_truth(
+        customers=1, months=2, seed=0, revenue=np.array([100.0]), seg=np.array([0]), plan=np.array([0])
+    )
     q = np.exp(-demo.BASE_HAZARD["monthly"] * demo.SEGMENT_HR["consumer"]) / 1.01
     assert t["lifetime_value_at_neutral_attitude"]["mean_by_segment"]["consumer"] == pytest.approx(100 * q / (1 - q))
     # brute force: the discounted sum of survival over 2,000 months
@@ -317,7 +319,7 @@ def test_every_response_answers_an_invitation(world: dict[str, pd.DataFrame]) ->
     assert len(matched) > 5_000 and matched["sent_at"].notna().all()
     assert (matched["responded_at"] - matched["sent_at"] < pd.Timedelta(days=30)).all()
     assert matched["invitation_id"].is_unique  # one answer per invitation
-    assert len(answers) / len(waves) == pytest.approx(demo.RELATIONSHIP_RESPONSE, abs=0.01)
+    assert len(answers) / len(waves) == pytest.approx(demo.RELATIONSHIP.response, abs=0.01)
 
 
 def test_automated_contacts_answer_less_often(world: dict[str, pd.DataFrame]) -> None:
@@ -351,7 +353,7 @@ def test_population_nps_is_that_of_every_invited_contact(world_dir: Path, world:
             mask = (here["handled_by"] == "automation") == (who == "automation")
             assert sub["nps"] == pytest.approx(demo.nps_points(here.loc[mask, "ltr"].to_numpy()), abs=0.5)
     waves = truth["relationship_by_wave"]
-    assert len(waves) == 36 // demo.RELATIONSHIP_EVERY_MONTHS
+    assert len(waves) == 36 // demo.RELATIONSHIP.every_months
     assert all(-100 <= w["nps"] <= 100 and w["invited"] > 0 for w in waves)
 
 

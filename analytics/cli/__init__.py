@@ -1162,6 +1162,7 @@ def _warm(args: argparse.Namespace) -> int:
 def _brief(args: argparse.Namespace) -> int:
     from analytics.errors import UsageError
     from analytics.report import brief, kpis
+    from analytics.report.pdf import page_count, render_pdf
 
     if args.period and (args.start or args.end):
         raise UsageError("give either --period or --start/--end, not both")
@@ -1174,12 +1175,12 @@ def _brief(args: argparse.Namespace) -> int:
     )
     if say:
         say("laying out the PDF")
-    pdf = brief.render_pdf(content, paper=args.paper)
+    pdf = render_pdf(content, paper=args.paper)
     out = Path(args.out)
     partial = out.with_name(f".{out.name}.partial")
     partial.write_bytes(pdf)
     partial.replace(out)  # a reader never sees half a PDF
-    pages = brief.page_count(pdf)
+    pages = page_count(pdf)
     if args.json:
         out_json = {
             "out": str(out),

@@ -5,8 +5,9 @@ One registry, so that a number reads the same everywhere: "NPS (95% CI)" is ``+1
 457,807.28 is ``$457.8k``. A column the registry does not know cannot be shown (``present`` raises),
 and the app tests check every table on every page against it.
 
-This module has no streamlit import, so the brief and the chart builders can use it too.
-``analytics.ui.tables`` renders it in the dashboard.
+An estimate with an interval takes four entries (the estimate, its two bounds and the interval
+column that shows all three), written by one helper, ``_bounded``. The chart builders, the
+headlines and the brief read the registry here; ``analytics.ui.tables`` renders it in the dashboard.
 """
 
 from __future__ import annotations
@@ -62,16 +63,51 @@ def _c(label: str, kind: Kind, help: str = "", **kw: object) -> Column:  # noqa:
     return Column(label, kind, help, **kw)  # type: ignore[arg-type]
 
 
+#: How a driver table's columns (``analytics.analyses.drivers``) map onto registry entries.
+DRIVER_ALIASES: dict[str, str] = {
+    "low": "importance_low",
+    "high": "importance_high",
+    "share": "importance_share",
+    "action": "driver_action",
+}
+
+
 def _bounded(
-    name: str, label: str, kind: Kind, about: str, *, ci_help: str, missing: str = "—", **kw: object
+    name: str,
+    label: str,
+    kind: Kind,
+    about: str,
+    *,
+    ci_help: str,
+    missing: str = "—",
+    level: int = 95,
+    bounds: tuple[str, str] | None = None,
+    ci: str | None = None,
+    bound_label: str | None = None,
+    bound_help: str = "",
+    ci_label: str | None = None,
+    aliases: Mapping[str, str] | None = None,
+    **kw: object,
 ) -> dict[str, Column]:
-    """An estimate, its 95% bounds and the interval column showing all three: four registry entries."""
+    """An estimate, its bounds and the interval column showing all three: four registry entries.
+
+    The bounds are ``{name}_low`` and ``{name}_high``, labelled "{label}, lower 95% bound" (and
+    upper) with no help of their own; the interval is ``{name}_ci``, labelled "{label} (95% CI)".
+    Where a table names them otherwise, ``bounds`` and ``ci`` give the entries' names and
+    ``bound_label``, ``bound_help`` and ``ci_label`` what they say. A table shown with ``aliases``
+    (``DRIVER_ALIASES``) has its own names for the columns, and the interval reads those. At another
+    ``level`` (the value case's 90%, a default its ``confidence`` may change) the bounds name none.
+    """
+    low, high = bounds or (f"{name}_low", f"{name}_high")
+    own = {v: k for k, v in (aliases or {}).items()}
+    parts = (own.get(name, name), own.get(low, low), own.get(high, high))
+    side = f"{level}% bound" if level == 95 else "bound"
     return {
         name: _c(label, kind, about, **kw),
-        f"{name}_low": _c(f"{label}, lower 95% bound", kind, "", **kw),
-        f"{name}_high": _c(f"{label}, upper 95% bound", kind, "", **kw),
-        f"{name}_ci": _c(
-            f"{label} (95% CI)", "interval", ci_help, parts=(name, f"{name}_low", f"{name}_high"), missing=missing, **kw
+        low: _c(f"{bound_label or label}, lower {side}", kind, bound_help, **kw),
+        high: _c(f"{bound_label or label}, upper {side}", kind, bound_help, **kw),
+        ci or f"{name}_ci": _c(
+            f"{ci_label or label} ({level}% CI)", "interval", ci_help, parts=parts, missing=missing, **kw
         ),
     }
 
@@ -99,29 +135,27 @@ COLUMNS: dict[str, Column] = {
     "promoters": _c("Promoters", "count", "Responses scoring 9 or 10."),
     "passives": _c("Passives", "count", "Responses scoring 7 or 8."),
     "detractors": _c("Detractors", "count", "Responses scoring 0 to 6."),
-    "score": _c("NPS", "points", _NPS_HELP, unit="points"),
-    "low": _c("NPS, lower 95% bound", "points", _CI, unit="points"),
-    "high": _c("NPS, upper 95% bound", "points", _CI, unit="points"),
-    "nps_ci": _c(
-        "NPS (95% CI)",
-        "interval",
-        f"{_NPS_HELP} {_CI}",
-        unit="points",
-        parts=("score", "low", "high"),
+    **_bounded(
+        "score",
+        "NPS",
+        "points",
+        _NPS_HELP,
+        ci_help=f"{_NPS_HELP} {_CI}",
         missing="no responses",
+        bounds=("low", "high"),
+        ci="nps_ci",
+        bound_help=_CI,
+        unit="points",
     ),
     "se": _c("Standard error", "number", "Standard error of the NPS, in points.", unit="points", digits=2),
-    "diff": _c(
-        "Difference from the rest", "points", "This group's NPS minus that of all other responses.", unit="points"
-    ),
-    "diff_low": _c("Difference, lower 95% bound", "points", unit="points"),
-    "diff_high": _c("Difference, upper 95% bound", "points", unit="points"),
-    "diff_ci": _c(
-        "Difference from the rest (95% CI)",
-        "interval",
-        "This group's NPS minus that of all other responses, with a 95% Wald interval (Rocks 2016).",
+    **_bounded(
+        "diff",
+        "Difference from the rest",
+        "points",
+        "This group's NPS minus that of all other responses.",
+        ci_help="This group's NPS minus that of all other responses, with a 95% Wald interval (Rocks 2016).",
+        bound_label="Difference",
         unit="points",
-        parts=("diff", "diff_low", "diff_high"),
     ),
     "p_value": _c("p", "p", "Two-sided p-value against the rest, before correction."),
     "test": _c(
@@ -144,15 +178,15 @@ COLUMNS: dict[str, Column] = {
     # non-response
     "invited": _c("Invited", "count", "Survey invitations sent in scope."),
     "answered": _c("Answered", "count", "Invitations that got an answer."),
-    "response_rate": _c("Response rate", "share", "Answered invitations over invitations."),
-    "response_low": _c("Response rate, lower 95% bound", "share"),
-    "response_high": _c("Response rate, upper 95% bound", "share"),
-    "response_ci": _c(
-        "Response rate (95% CI)",
-        "interval",
-        "Answered invitations over invitations, with a 95% Wilson interval.",
-        parts=("response_rate", "response_low", "response_high"),
+    **_bounded(
+        "response_rate",
+        "Response rate",
+        "share",
+        "Answered invitations over invitations.",
+        ci_help="Answered invitations over invitations, with a 95% Wilson interval.",
         missing="no invitations",
+        bounds=("response_low", "response_high"),
+        ci="response_ci",
     ),
     "weighted_nps_ci": _c(
         "Weighted NPS (95% CI)",
@@ -189,31 +223,28 @@ COLUMNS: dict[str, Column] = {
         "start of the scope for those who did not answer) to churn or the end of the scope.",
         digits=0,
     ),
-    "churn_rate": _c("Churn per 100 customer-months", "number", _CHURN, digits=2),
-    "churn_low": _c("Churn per 100 customer-months, lower 95% bound", "number", digits=2),
-    "churn_high": _c("Churn per 100 customer-months, upper 95% bound", "number", digits=2),
-    "churn_ci": _c(
-        "Churn per 100 customer-months (95% CI)",
-        "interval",
-        f"{_CHURN} At risk from the latest relationship answer, so that answering, which needs the customer to "
-        "still be there, does not make answerers look loyal. Exact Poisson interval.",
-        digits=2,
-        parts=("churn_rate", "churn_low", "churn_high"),
+    **_bounded(
+        "churn_rate",
+        "Churn per 100 customer-months",
+        "number",
+        _CHURN,
+        ci_help=f"{_CHURN} At risk from the latest relationship answer, so that answering, which needs the customer "
+        "to still be there, does not make answerers look loyal. Exact Poisson interval.",
         missing="no time at risk",
-    ),
-    "rate_ratio": _c(
-        "Churn rate ratio", "number", "This cell's churn rate over that of the other answers in its tier.", digits=2
-    ),
-    "rate_ratio_low": _c("Churn rate ratio, lower 95% bound", "number", digits=2),
-    "rate_ratio_high": _c("Churn rate ratio, upper 95% bound", "number", digits=2),
-    "rate_ratio_ci": _c(
-        "Churn against the rest of the tier (95% CI)",
-        "interval",
-        "Rate ratio against the other customers of the revenue tier who answered, with an exact interval "
-        "(conditional binomial test). Above 1: churns faster.",
+        bounds=("churn_low", "churn_high"),
+        ci="churn_ci",
         digits=2,
-        parts=("rate_ratio", "rate_ratio_low", "rate_ratio_high"),
+    ),
+    **_bounded(
+        "rate_ratio",
+        "Churn rate ratio",
+        "number",
+        "This cell's churn rate over that of the other answers in its tier.",
+        ci_help="Rate ratio against the other customers of the revenue tier who answered, with an exact interval "
+        "(conditional binomial test). Above 1: churns faster.",
         missing="not tested",
+        ci_label="Churn against the rest of the tier",
+        digits=2,
     ),
     "action": _c(
         "Suggested action",
@@ -234,30 +265,32 @@ COLUMNS: dict[str, Column] = {
         "What the value case says of the margin a fix keeps: above zero, uncertain (its interval holds zero), "
         "below zero, or not estimated.",
     ),
-    "monthly_revenue": _c("Mean monthly revenue", "money", unit="$"),
-    "monthly_revenue_low": _c("Mean monthly revenue, lower 95% bound", "money", unit="$"),
-    "monthly_revenue_high": _c("Mean monthly revenue, upper 95% bound", "money", unit="$"),
-    "monthly_revenue_ci": _c(
-        "Mean monthly revenue (95% CI)",
-        "interval",
-        "Mean per customer, with a 95% normal-approximation interval.",
+    **_bounded(
+        "monthly_revenue",
+        "Mean monthly revenue",
+        "money",
+        "",
+        ci_help="Mean per customer, with a 95% normal-approximation interval.",
         unit="$",
-        parts=("monthly_revenue", "monthly_revenue_low", "monthly_revenue_high"),
     ),
-    "contacts_per_month": _c("Contacts per month", "number", "Contacts per month as a customer.", digits=2),
-    "contacts_per_month_low": _c("Contacts per month, lower 95% bound", "number", digits=2),
-    "contacts_per_month_high": _c("Contacts per month, upper 95% bound", "number", digits=2),
-    "contacts_per_month_ci": _c(
-        "Contacts per month (95% CI)",
-        "interval",
-        "Mean contacts per month as a customer within the contact data, with a 95% interval.",
+    **_bounded(
+        "contacts_per_month",
+        "Contacts per month",
+        "number",
+        "Contacts per month as a customer.",
+        ci_help="Mean contacts per month as a customer within the contact data, with a 95% interval.",
         digits=2,
-        parts=("contacts_per_month", "contacts_per_month_low", "contacts_per_month_high"),
     ),
     # moments of truth
     "moment": _c("Moment", "text", "Journey stage and contact reason."),
     "volume": _c("Contacts", "count", "Contacts in scope."),
-    "volume_share": _c("Share of contacts", "share"),
+    **_bounded(
+        "volume_share",
+        "Share of contacts",
+        "share",
+        "",
+        ci_help="Share of the unit's contacts handled this way, with a 95% Wilson interval.",
+    ),
     "cumulative_share": _c("Cumulative share", "share", "Share of contacts of this reason and all larger ones."),
     "vital_few": _c("Vital few", "flag", "Among the reasons that make up the first 80% of contacts."),
     "met_rate": _c(
@@ -323,25 +356,36 @@ COLUMNS: dict[str, Column] = {
         "Median monthly revenue of the customers served over that of every customer in scope.",
         digits=2,
     ),
-    "escalation_rate": _c("Escalated", "share", "Share of contacts escalated from L1 to L2/3."),
-    "repeat_rate": _c(
-        "Repeat within 7 days", "share", "Share of contacts followed by another for the same reason within 7 days."
+    **_bounded(
+        "escalation_rate",
+        "Escalated",
+        "share",
+        "Share of contacts escalated from L1 to L2/3.",
+        ci_help="Share of contacts escalated from L1 to L2/3, with a 95% Wilson interval.",
+    ),
+    **_bounded(
+        "repeat_rate",
+        "Repeat within 7 days",
+        "share",
+        "Share of contacts followed by another for the same reason within 7 days.",
+        ci_help="Share of contacts followed by another from the same customer for the same reason within 7 days "
+        "(95% Wilson interval).",
     ),
     "cost_per_contact": _c("Cost per contact", "money", unit="$"),
     "cost": _c("Cost", "money", "Total cost of the contacts.", unit="$"),
     # segments
     "segment_name": _c("Behaviour segment", "text", "Named by how the segment differs from everyone in scope."),
     "share": _c("Share of customers", "share"),
-    "nps": _c("NPS", "points", _NPS_HELP, unit="points"),
-    "nps_low": _c("NPS, lower 95% bound", "points", unit="points"),
-    "nps_high": _c("NPS, upper 95% bound", "points", unit="points"),
-    "segment_nps_ci": _c(
-        "NPS of those who answered (95% CI)",
-        "interval",
-        f"From each customer's latest relationship answer. {_CI}",
-        unit="points",
-        parts=("nps", "nps_low", "nps_high"),
+    **_bounded(
+        "nps",
+        "NPS",
+        "points",
+        _NPS_HELP,
+        ci_help=f"From each customer's latest relationship answer. {_CI}",
         missing="no answers",
+        ci="segment_nps_ci",
+        ci_label="NPS of those who answered",
+        unit="points",
     ),
     "nps_n": _c("Answers", "count", "Customers with a relationship answer in scope."),
     "tenure_months": _c("Tenure (months)", "number", "Months from signup to churn or the end of the data."),
@@ -357,10 +401,13 @@ COLUMNS: dict[str, Column] = {
         "(1 = certain).",
         digits=2,
     ),
-    "nps_diff": _c(
+    **_bounded(
+        "nps_diff",
         "NPS against the rest",
         "points",
         "The segment's NPS minus that of the other customers who answered.",
+        ci_help="This unit's post-contact NPS minus that of the rest of the scope, clustered by customer.",
+        missing="no comparison",
         unit="points",
     ),
     "named_for": _c(
@@ -384,35 +431,29 @@ COLUMNS: dict[str, Column] = {
         "the contact itself (wait, transfers, resolution).",
     ),
     "r2": _c("R²", "number", "Share of the outcome's variance the drivers explain together.", digits=3),
-    "importance": _c(
+    **_bounded(
+        "importance",
         "Importance (R²)",
         "number",
         "The driver's share of R² in outcome units of explained variance: its LMG (Shapley) value, its gain in R² "
         "averaged over every order of adding the drivers. The drivers' values add up to R².",
+        ci_help="LMG share of R² with a 95% percentile interval from a bootstrap that resamples customers, so "
+        "repeat answers by one customer do not count as independent.",
+        missing="not estimated",
+        bound_label="Importance",
+        ci_label="Importance",
+        aliases=DRIVER_ALIASES,
         digits=3,
     ),
-    "importance_low": _c("Importance, lower 95% bound", "number", digits=3),
-    "importance_high": _c("Importance, upper 95% bound", "number", digits=3),
-    "importance_ci": _c(
-        "Importance (95% CI)",
-        "interval",
-        "LMG share of R² with a 95% percentile interval from a bootstrap that resamples customers, so repeat "
-        "answers by one customer do not count as independent.",
-        digits=3,
-        parts=("importance", "low", "high"),
+    **_bounded(
+        "importance_share",
+        "Share of explained variance",
+        "share",
+        "Importance over R²: the drivers' shares add up to 100%.",
+        ci_help="Importance over R², with a 95% percentile interval from a bootstrap that resamples customers.",
         missing="not estimated",
-    ),
-    "importance_share": _c(
-        "Share of explained variance", "share", "Importance over R²: the drivers' shares add up to 100%."
-    ),
-    "share_low": _c("Share of explained variance, lower 95% bound", "share"),
-    "share_high": _c("Share of explained variance, upper 95% bound", "share"),
-    "importance_share_ci": _c(
-        "Share of explained variance (95% CI)",
-        "interval",
-        "Importance over R², with a 95% percentile interval from a bootstrap that resamples customers.",
-        parts=("share", "share_low", "share_high"),
-        missing="not estimated",
+        bounds=("share_low", "share_high"),
+        aliases=DRIVER_ALIASES,
     ),
     "performance": _c(
         "Performance", "number", "Mean rating on the attribute's scale (for a contact measure, its mean).", digits=2
@@ -594,16 +635,6 @@ COLUMNS: dict[str, Column] = {
         parts=("nps", "nps_low", "nps_high"),
         missing="no responses",
     ),
-    "nps_diff_low": _c("NPS against the rest, lower 95% bound", "points", unit="points"),
-    "nps_diff_high": _c("NPS against the rest, upper 95% bound", "points", unit="points"),
-    "nps_diff_ci": _c(
-        "NPS against the rest (95% CI)",
-        "interval",
-        "This unit's post-contact NPS minus that of the rest of the scope, clustered by customer.",
-        unit="points",
-        parts=("nps_diff", "nps_diff_low", "nps_diff_high"),
-        missing="no comparison",
-    ),
     **_bounded(
         "csat",
         "CSAT 4-5",
@@ -638,25 +669,8 @@ COLUMNS: dict[str, Column] = {
     "handling": _c(
         "How it was handled", "text", "A person from the start, automation then a person, automation alone."
     ),
-    "volume_share_low": _c("Share of contacts, lower 95% bound", "share"),
-    "volume_share_high": _c("Share of contacts, upper 95% bound", "share"),
-    "volume_share_ci": _c(
-        "Share of contacts (95% CI)",
-        "interval",
-        "Share of the unit's contacts handled this way, with a 95% Wilson interval.",
-        parts=("volume_share", "volume_share_low", "volume_share_high"),
-    ),
     "live_share": _c("Live share", "share", "Share of the unit's contacts a person handled at some point."),
     "repeats": _c("Repeats", "count", "Contacts followed by another for the same reason within 7 days."),
-    "repeat_rate_low": _c("Repeat within 7 days, lower 95% bound", "share"),
-    "repeat_rate_high": _c("Repeat within 7 days, upper 95% bound", "share"),
-    "repeat_rate_ci": _c(
-        "Repeat within 7 days (95% CI)",
-        "interval",
-        "Share of contacts followed by another from the same customer for the same reason within 7 days "
-        "(95% Wilson interval).",
-        parts=("repeat_rate", "repeat_rate_low", "repeat_rate_high"),
-    ),
     "is_partner": _c("Partner", "flag", "An outsourcing partner, not the in-house team."),
     "asa_seconds": _c(
         "Speed of answer (s)", "number", "Mean wait of voice contacts handled by a person, in seconds.", digits=0
@@ -668,14 +682,6 @@ COLUMNS: dict[str, Column] = {
         "share",
         "Share of contacts resolved on first contact.",
         ci_help="Share of contacts resolved on first contact, with a 95% Wilson interval.",
-    ),
-    "escalation_rate_low": _c("Escalated, lower 95% bound", "share"),
-    "escalation_rate_high": _c("Escalated, upper 95% bound", "share"),
-    "escalation_rate_ci": _c(
-        "Escalated (95% CI)",
-        "interval",
-        "Share of contacts escalated from L1 to L2/3, with a 95% Wilson interval.",
-        parts=("escalation_rate", "escalation_rate_low", "escalation_rate_high"),
     ),
     "cost_ratio": _c("Cost against in-house", "number", "Cost per contact over the in-house team's.", digits=2),
     "meets_standard": _c("Meets the standard", "flag", "Meets every criterion of the standard stated above."),
@@ -697,22 +703,16 @@ COLUMNS: dict[str, Column] = {
         "Missed contacts a year", "number", "Contacts that missed expectations, a year at the scope's rate.", digits=0
     ),
     "contacts_not_met": _c("Missed contacts", "count", "Contacts in scope that missed expectations."),
-    "value": _c(
+    **_bounded(
+        "value",
         "Margin kept a year",
         "money",
         "Discounted lifetime margin kept by fixing a year of these contacts, at the chosen improvement.",
-        unit="$",
-    ),
-    "value_low": _c("Margin kept a year, lower bound", "money", unit="$"),
-    "value_high": _c("Margin kept a year, upper bound", "money", unit="$"),
-    "value_ci": _c(
-        "Margin kept a year (90% CI)",
-        "interval",
-        "Discounted lifetime margin kept by fixing a year of these contacts, with a 90% bootstrap interval over "
-        "customers that carries every step of the chain.",
-        unit="$",
-        parts=("value", "value_low", "value_high"),
+        ci_help="Discounted lifetime margin kept by fixing a year of these contacts, with a 90% bootstrap interval "
+        "over customers that carries every step of the chain.",
         missing="too few answers",
+        level=90,
+        unit="$",
     ),
     "net_value": _c(
         "Net of the cost", "money", "Margin kept by a year of fixed contacts minus the one-off cost.", unit="$"
@@ -724,19 +724,16 @@ COLUMNS: dict[str, Column] = {
     "answers_not_met": _c(
         "Answers after missed", "count", "Next relationship answers after contacts that missed expectations."
     ),
-    "ltr_shift": _c(
-        "LTR shift", "number", "Next relationship LTR after a met contact minus after a missed one.", digits=2
-    ),
-    "ltr_shift_low": _c("LTR shift, lower bound", "number", digits=2),
-    "ltr_shift_high": _c("LTR shift, upper bound", "number", digits=2),
-    "ltr_shift_ci": _c(
-        "LTR shift (90% CI)",
-        "interval",
-        "Next relationship LTR (0-10) after a met contact minus after a missed one, within segment and plan, "
-        "weighted to the missed contacts' mix; 90% bootstrap interval over customers.",
-        parts=("ltr_shift", "ltr_shift_low", "ltr_shift_high"),
-        digits=2,
+    **_bounded(
+        "ltr_shift",
+        "LTR shift",
+        "number",
+        "Next relationship LTR after a met contact minus after a missed one.",
+        ci_help="Next relationship LTR (0-10) after a met contact minus after a missed one, within segment and "
+        "plan, weighted to the missed contacts' mix; 90% bootstrap interval over customers.",
         missing="too few answers",
+        level=90,
+        digits=2,
     ),
     "nps_shift": _c(
         "NPS shift", "points", "Next relationship NPS after met contacts minus after missed ones.", unit="points"
@@ -758,15 +755,6 @@ SURVIVAL_ALIASES: dict[str, str] = {"n": "survival_n"}
 IMPACT_ALIASES: dict[str, str] = {"status": "impact_status"}
 #: A Cox table's ``label`` names a covariate, not a driver.
 COX_ALIASES: dict[str, str] = {"label": "covariate_label", "p_value": "hr_p"}
-
-
-#: How a driver table's columns (``analytics.analyses.drivers``) map onto registry entries.
-DRIVER_ALIASES: dict[str, str] = {
-    "low": "importance_low",
-    "high": "importance_high",
-    "share": "importance_share",
-    "action": "driver_action",
-}
 
 
 def _key(name: str, group: str | None, aliases: Mapping[str, str] | None) -> str:

@@ -110,6 +110,43 @@ class Kpi:
         return "normal" if self.better == "up" else "inverse"
 
 
+def _measured(
+    key: str,
+    label: str,
+    period: str,
+    name: str,
+    estimate: object,
+    low: object,
+    high: object,
+    *,
+    counts: str,
+    change: str = "—",
+    note: str = "",
+    delta: float | None = None,
+    better: str = "up",
+    significant: bool | None = None,
+    against: str = "",
+) -> Kpi:
+    """A headline that prints an estimate and its interval in the format of ``name`` (``figure``)."""
+    return Kpi(
+        key,
+        label,
+        period,
+        figure(name, estimate),
+        span(name, low, high),
+        change,
+        note,
+        counts,
+        _number(estimate),
+        _number(low),
+        _number(high),
+        delta,
+        better=better,
+        significant=significant,
+        against=against,
+    )
+
+
 def nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
     """Relationship or post-contact NPS (``headlines.relationship_nps`` / ``post_contact_nps``)."""
     words = advocacy.RESPONSE_WORDS[h.responses]
@@ -133,19 +170,17 @@ def nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
             note = f"vs {h.previous_period.label}; exact test p = {_p(h.change.p_value)}"
         else:
             note = f"vs {h.previous_period.label}; 95% CI {span('diff', h.change.low, h.change.high)}"
-    return Kpi(
+    numbers = (est.score, est.low, est.high) if est.n else (None, None, None)
+    return _measured(
         key,
         f"{words.capitalize()} NPS",
         period,
-        figure("score", est.score),
-        span("score", est.low, est.high),
-        change,
-        note,
-        f"{counted}; {n}." if est.n else (h.note or f"No {words} responses in this scope."),
-        _number(est.score) if est.n else None,
-        _number(est.low) if est.n else None,
-        _number(est.high) if est.n else None,
-        delta,
+        "score",
+        *numbers,
+        counts=f"{counted}; {n}." if est.n else (h.note or f"No {words} responses in this scope."),
+        change=change,
+        note=note,
+        delta=delta,
         significant=significant,
         against=h.previous_period.label if h.change is not None and h.previous_period is not None else "",
     )
@@ -174,19 +209,18 @@ def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
         if now.rate is not None
         else (c.note or "No customers at risk in this scope.")
     )
-    return Kpi(
+    return _measured(
         "churn_rate",
         f"Churn per {survival.CHURN_PER} customer-months",
         period,
-        figure("churn_rate", now.rate),
-        span("churn_rate", now.low, now.high),
-        change,
-        note,
-        counts,
-        _number(now.rate),
-        _number(now.low),
-        _number(now.high),
-        delta,
+        "churn_rate",
+        now.rate,
+        now.low,
+        now.high,
+        counts=counts,
+        change=change,
+        note=note,
+        delta=delta,
         better="down",
         significant=significant,
         against=c.previous.period.label if c.previous is not None and c.previous.period is not None else "",
@@ -269,19 +303,18 @@ def equity_kpis(e: Equity) -> list[Kpi]:
             note = f"vs at {day} ({figure(key, old)}); no test: the two share most customers"
         low, high = getattr(now, f"{key}_low"), getattr(now, f"{key}_high")
         out.append(
-            Kpi(
+            _measured(
                 key,
                 label,
                 when,
-                figure(key, estimate),
-                span(key, low, high),
-                change,
-                note,
-                counts[key],
-                _number(estimate),
-                _number(low),
-                _number(high),
-                delta,
+                key,
+                estimate,
+                low,
+                high,
+                counts=counts[key],
+                change=change,
+                note=note,
+                delta=delta,
                 better="down" if key == "value_at_risk" else "up",
                 against=before.as_of.isoformat() if before is not None and before.as_of else "",
             )

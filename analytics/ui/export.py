@@ -12,6 +12,7 @@ from analytics.analyses.priorities import PriorityList
 from analytics.data.filters import Filters
 from analytics.errors import IconicError
 from analytics.report import brief
+from analytics.report.pdf import render_pdf
 from analytics.ui import cached
 
 _KEY = "brief_pdf"
@@ -24,7 +25,7 @@ def _pdf(root: str, data_version: str, scope: Filters, _plist: PriorityList | No
         raise IconicError(f"no warehouse at {root}")
     # The page's own priority list (default rules, this scope), so the brief names the same first item.
     content = brief.brief_content(wh, scope, plist=_plist)
-    return brief.render_pdf(content), brief.file_name(scope, content.period)
+    return render_pdf(content), brief.file_name(scope, content.period)
 
 
 def brief_button(scope: Filters, *, plist: PriorityList | None = None) -> None:
