@@ -28,7 +28,7 @@ ENGINES = ("duckdb", "spark")
 DEFAULT_ENGINE = "duckdb"
 #: Row-level rows a local step (a model fitted in numpy, lifelines or scikit-learn) may take in.
 DEFAULT_LOCAL_ROWS = 10_000_000
-#: Memory, in MB, that one warehouse handle's kept intermediate results may take (``Warehouse.materialize``).
+#: Memory, in MB, that one warehouse handle's kept intermediate results may take (``Warehouse.kept_table``).
 DEFAULT_MEMO_MB = 2048
 #: Seconds a dashboard page waits for a slow result before it shows the rest and fills it in later.
 DEFAULT_WAIT_S = 3.0

@@ -8,10 +8,10 @@ The default run times, on each engine, the advocacy headline, NPS and NPS by seg
 and the survival table, plus Spark's start-up (the JVM and a session) on a line of its own. Every
 (engine, analysis) pair runs in its own process, so its peak memory is its own: for Spark that is
 the Python process and its JVM (a child process, measured by ``RUSAGE_CHILDREN`` once
-``warehouse.stop_spark`` has reaped it), and the largest sum of the two sampled every 0.2 s. "Cold" is
+``engines.spark.stop_spark`` has reaped it), and the largest sum of the two sampled every 0.2 s. "Cold" is
 the first call after opening the warehouse; "warm" the median of ``--repeats`` further calls, each on
-a new handle with the process's cache of built survival tables cleared, so every repeat does the
-same work with the engine already running. Each engine's cold results are then compared with the
+a new handle with the process's memo of derived results (``memo.derived``: survival tables, moment
+maps) cleared, so every repeat does the same work with the engine already running. Each engine's cold results are then compared with the
 other's (frames with ``pandas.testing``, rtol 1e-9).
 
 ``--scale-interactions K`` builds, once, a copy of the warehouse whose ``interactions`` table holds K
@@ -84,12 +84,12 @@ def _spark_work(wh: Any, jobs: set[int]) -> tuple[int, int]:
 
 
 def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) -> dict[str, Any]:
-    from analytics.analyses import survival
-    from analytics.data import warehouse
+    from analytics.data import memo, warehouse
+    from analytics.data.engines import spark
 
     start = time.perf_counter()
     if engine == "spark":
-        warehouse.spark_session()
+        spark.spark_session()
     jvm_s = time.perf_counter() - start
     start = time.perf_counter()
     wh = warehouse.open(root, engine=engine)
@@ -109,7 +109,7 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
     warm: dict[str, list[float]] = {name: [] for name, _ in steps}
     for _ in range(repeats):
         wh.close()
-        survival._BUILT.clear()  # the process-wide cache of survival tables: rebuild, do not look up
+        memo.clear_derived()  # the process-wide memo of survival tables and moment maps: rebuild, do not look up
         wh = warehouse.open(root, engine=engine)
         for name, call in steps:
             start = time.perf_counter()
@@ -125,7 +125,7 @@ def _child(root: Path, engine: str, task: str, repeats: int, save: Path | None) 
     python_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     jvm_peak = 0
     if engine == "spark":
-        warehouse.stop_spark()  # waits for the JVM, so its peak is now among this process's children
+        spark.stop_spark()  # waits for the JVM, so its peak is now among this process's children
         jvm_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {
         "engine": engine,

@@ -18,6 +18,7 @@ import pytest
 from analytics import demo
 from analytics.analyses import segmentation
 from analytics.data import ingest, warehouse
+from analytics.data.engines import spark
 from analytics.data.warehouse import Warehouse
 
 
@@ -245,7 +246,7 @@ _exit_status: list[int] = []
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not hasattr(session.config, "workerinput"):
-        warehouse.stop_spark()  # a Spark test that failed half-way may have left its JVM up
+        spark.stop_spark()  # a Spark test that failed half-way may have left its JVM up
         _stop_leftovers(session)
     _exit_status.append(int(session.exitstatus))
 

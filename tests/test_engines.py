@@ -31,6 +31,7 @@ from analytics import config
 from analytics.analyses import headlines
 from analytics.cli import main
 from analytics.data import warehouse
+from analytics.data.engines import spark as spark_engine
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError, WarehouseError
@@ -38,6 +39,7 @@ from analytics.report import brief, kpis
 from analytics.ui import cached
 
 from .conftest import load_tables, valid_customers, valid_surveys
+from .test_warehouse import rows, warehouse_in_an_odd_folder
 
 pytestmark = pytest.mark.spark
 
@@ -117,7 +119,7 @@ def engines(root: Path) -> Iterator[tuple[Warehouse, Warehouse]]:
     yield duck, spark
     duck.close()
     spark.close()
-    warehouse.stop_spark()
+    spark_engine.stop_spark()
 
 
 def test_the_spark_handle_is_set_up_as_documented(engines: tuple[Warehouse, Warehouse]) -> None:
@@ -126,7 +128,7 @@ def test_the_spark_handle_is_set_up_as_documented(engines: tuple[Warehouse, Ware
     conf = spark.con._session.conf
     assert conf.get("spark.sql.session.timeZone") == "UTC"
     assert conf.get("spark.ui.enabled") == "false"
-    assert conf.get("spark.sql.shuffle.partitions") == str(warehouse.DEFAULT_LOCAL_SHUFFLE_PARTITIONS)
+    assert conf.get("spark.sql.shuffle.partitions") == str(spark_engine.DEFAULT_LOCAL_SHUFFLE_PARTITIONS)
     assert spark.versions == duck.versions and spark.data_version == duck.data_version
     for name in ("interactions", "surveys", "customers", "invitations", "attributes"):
         assert spark.table(name).schema() == duck.table(name).schema(), name
@@ -238,12 +240,24 @@ def test_files_written_before_a_column_existed_read_it_as_missing(
     later = valid_surveys(60).iloc[40:].assign(rating_speed=4.0)
     load_tables(root, tmp_path, surveys=later)
     duck, spark = warehouse.open(root), warehouse.open(root, engine="spark")
-    assert len(spark.file_uris("surveys")) == 2
+    assert len(spark.files("surveys")) == 2
     on_duck = duck.table("surveys").order_by("survey_id").to_pyarrow()
     on_spark = spark.table("surveys").order_by("survey_id").to_pyarrow()
     speed = on_spark["rating_speed"].to_pandas()
     assert speed.isna().sum() == 40 and (speed.dropna() == 4.0).all()
     assert on_duck.equals(on_spark)
+
+
+def test_a_warehouse_in_a_folder_named_like_a_pattern_reads_the_same_on_both_engines(
+    tmp_path: Path, engines: tuple[Warehouse, Warehouse]
+) -> None:
+    """Spark reads every path as a Hadoop glob (``{a,b}``, ``[1]``, ``*``); its engine escapes them, so
+    it reads that folder's rows, as DuckDB does, and no other folder's."""
+    root, expected = warehouse_in_an_odd_folder(tmp_path)
+    duck, spark = warehouse.open(root), warehouse.open(root, engine="spark")
+    assert {name: rows(spark, name) for name in expected} == expected
+    assert {name: rows(duck, name) for name in expected} == expected
+    spark.close()
 
 
 def test_two_spark_handles_keep_their_own_tables(tmp_path: Path, root: Path, engines: Any) -> None:
@@ -258,11 +272,11 @@ def test_two_spark_handles_keep_their_own_tables(tmp_path: Path, root: Path, eng
 def test_stopping_spark_leaves_no_jvm_running(root: Path) -> None:
     warehouse.open(root, engine="spark").table("customers").count().execute()
     assert _java_children(), "a JVM should be running while Spark is in use"
-    warehouse.stop_spark()
+    spark_engine.stop_spark()
     assert not _java_children()
     # And Spark starts again on demand after a stop.
     assert warehouse.open(root, engine="spark").table("customers").count().execute() > 0
-    warehouse.stop_spark()
+    spark_engine.stop_spark()
     assert not _java_children()
 
 

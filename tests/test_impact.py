@@ -13,10 +13,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from analytics import cli, demo
-from analytics.analyses import impact, moments, survival
+from analytics.analyses import impact, moments
 from analytics.analyses.impact import ImpactAssumptions
 from analytics.analyses.value import ValueAssumptions
-from analytics.data import warehouse
+from analytics.data import memo, warehouse
 from analytics.data.filters import Filters
 
 # --- estimators ------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_correcting_for_one_answers_noise_is_what_makes_the_interval_cover(
         return None if out is None else (1.0, out[1])
 
     monkeypatch.setattr(impact, "quasi_simplex", uncorrected)
-    monkeypatch.setattr(survival, "recall", lambda kind, wh, key, build: build())  # fit afresh, not from memory
+    monkeypatch.setattr(memo, "derived", lambda wh, key, build: build())  # fit afresh, not from memory
     naive = impact.value_case(warehouse.open(default_demo), assumptions=ImpactAssumptions(bootstrap=100))
     missed = [r for r in demo.MOMENTS_OF_TRUTH if _row(naive, r)["value_high"] < truth[r]["value"]]
     assert len(missed) >= 3, missed

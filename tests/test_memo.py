@@ -1,36 +1,53 @@
-"""The memo: one build per key however many threads ask at once, different keys side by side, bounded."""
+"""The memo: one build per key however many threads ask at once, different keys side by side, bounded;
+and what analyses derive from a warehouse's data, kept per data version."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
+from analytics.data import memo as memo_mod
 from analytics.data.memo import Memo
+
+
+def at_once(threads: int, ask: Callable[[], Any]) -> list[Any]:
+    """What ``ask`` returns on each of ``threads`` threads that start it together."""
+    start = threading.Barrier(threads)
+    got: list[Any] = []
+
+    def run() -> None:
+        start.wait()
+        got.append(ask())
+
+    running = [threading.Thread(target=run) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join()
+    return got
+
+
+def slow(value: int, builds: list[int]) -> Callable[[], int]:
+    """A build that takes long enough for every thread to ask while it runs, and counts itself."""
+
+    def build() -> int:
+        builds.append(1)
+        time.sleep(0.2)
+        return value
+
+    return build
 
 
 def test_threads_asking_for_one_key_at_once_share_one_build() -> None:
     memo: Memo[int] = Memo(entries=4)
     builds: list[int] = []
-    start = threading.Barrier(8)
-    got: list[int] = []
-
-    def build() -> int:
-        builds.append(1)
-        time.sleep(0.2)  # long enough that every thread asks while it runs
-        return 42
-
-    def ask() -> None:
-        start.wait()
-        got.append(memo.get("scope", build))
-
-    threads = [threading.Thread(target=ask) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert got == [42] * 8
+    build = slow(42, builds)
+    assert at_once(8, lambda: memo.get("scope", build)) == [42] * 8
     assert len(builds) == 1
 
 
@@ -79,3 +96,41 @@ def test_the_least_recently_used_go_first_past_the_count_and_the_budget() -> Non
     budget["over"] = True
     memo.get(4, lambda: 4)
     assert gone == [1, 2, 0, 3] and len(memo) == 1 and 4 in memo
+
+
+@pytest.fixture
+def forgetful() -> Iterator[None]:
+    memo_mod.clear_derived()
+    yield
+    memo_mod.clear_derived()
+
+
+def data(version: str) -> Any:
+    """A stand-in for a warehouse handle: ``derived`` reads only its data version."""
+    return SimpleNamespace(data_version=version)
+
+
+@pytest.mark.usefixtures("forgetful")
+def test_derived_values_are_kept_per_data_version_key_and_row_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds: list[str] = []
+
+    def build(label: str) -> str:
+        builds.append(label)
+        return label
+
+    first, same_data, new_data = data("v1"), data("v1"), data("v2")
+    assert memo_mod.derived(first, ("table", "all"), lambda: build("a")) == "a"
+    assert memo_mod.derived(same_data, ("table", "all"), lambda: build("b")) == "a"  # another handle, same data
+    assert memo_mod.derived(first, ("table", "smb"), lambda: build("c")) == "c"
+    assert memo_mod.derived(new_data, ("table", "all"), lambda: build("d")) == "d"  # new data is never served old
+    monkeypatch.setenv("ICONIC_LOCAL_ROWS", "1000")  # a model fitted on a sample is another model
+    assert memo_mod.derived(first, ("table", "all"), lambda: build("e")) == "e"
+    assert builds == ["a", "c", "d", "e"]
+
+
+@pytest.mark.usefixtures("forgetful")
+def test_threads_asking_for_one_derived_value_share_one_build() -> None:
+    builds: list[int] = []
+    build = slow(7, builds)
+    assert at_once(6, lambda: memo_mod.derived(data("v1"), ("cox",), build)) == [7] * 6
+    assert len(builds) == 1

@@ -70,11 +70,11 @@ class Guard:
 
     def __init__(self, wh: Warehouse) -> None:
         self.found: list[str] = []
-        self.memo: dict[str, str | None] = {}  # materialised tables: what they were built from
+        self.memo: dict[str, str | None] = {}  # kept tables: what they were built from
         self._local = False
         for name in ("execute", "to_pyarrow", "to_pandas", "to_polars"):
             setattr(wh.con, name, self._checked(getattr(wh.con, name), name))
-        self._wrap_materialize(wh)
+        self._wrap_kept_table(wh)
         self._wrap_local(wh)
 
     def _checked(self, run: Callable[..., Any], how: str) -> Callable[..., Any]:
@@ -87,10 +87,10 @@ class Guard:
 
         return checked
 
-    def _wrap_materialize(self, wh: Warehouse) -> None:
-        original = wh.materialize
+    def _wrap_kept_table(self, wh: Warehouse) -> None:
+        original = wh.kept_table
 
-        def materialize(key: Any, build: Callable[[], ibis.Table]) -> ibis.Table:
+        def kept_table(key: Any, build: Callable[[], ibis.Table]) -> ibis.Table:
             built: list[str | None] = []
 
             def watched() -> ibis.Table:
@@ -104,7 +104,7 @@ class Guard:
                     self.memo[node.name] = built[0]
             return table
 
-        wh.materialize = materialize  # type: ignore[method-assign]
+        wh.kept_table = kept_table  # type: ignore[method-assign]
 
     def _wrap_local(self, wh: Warehouse) -> None:
         original = wh.local

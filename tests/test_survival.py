@@ -19,6 +19,8 @@ from lifelines.utils import median_survival_times, restricted_mean_survival_time
 from analytics.analyses import survival
 from analytics.data import warehouse
 from analytics.data.filters import Filters
+from analytics.stats.cox import cox_partial_likelihood, schoenfeld_test
+from analytics.stats.survival import KaplanMeierData, SurvivalError, step_function, survival_curves, survival_summary
 from tests.conftest import load_tables
 
 MONTH = pd.Timedelta(days=30.4375)
@@ -48,7 +50,7 @@ def frame(n: int = 600, *, seed: int = 1, truncated: float = 0.3, ties: bool = T
 
 def test_kaplan_meier_and_its_bands_equal_lifelines_with_left_truncation() -> None:
     f = frame()
-    curves = survival.survival_curves(f, by="group")
+    curves = survival_curves(f, by="group")
     for g, rows in f.groupby("group"):
         kmf = KaplanMeierFitter().fit(rows["duration"], rows["event"], entry=rows["entry"])
         mine = curves[curves["group"] == g].iloc[1:]  # after the row at month 0
@@ -59,12 +61,12 @@ def test_kaplan_meier_and_its_bands_equal_lifelines_with_left_truncation() -> No
         np.testing.assert_allclose(mine["high"], ci.iloc[:, 1], atol=1e-12)
         np.testing.assert_allclose(mine["at_risk"], kmf.event_table.loc[times, "at_risk"])
         # Bootstrap replicates use the same estimator under case weights.
-        np.testing.assert_allclose(survival.KaplanMeierData.of(rows).curve()[1], mine["survival"], atol=1e-12)
+        np.testing.assert_allclose(KaplanMeierData.of(rows).curve()[1], mine["survival"], atol=1e-12)
 
 
 def test_median_rmst_and_survival_at_months_equal_lifelines() -> None:
     f = frame(seed=2)
-    summary = survival.survival_summary(f, by="group", horizon=20, at=(6, 12), bootstrap=50).set_index("group")
+    summary = survival_summary(f, by="group", horizon=20, at=(6, 12), bootstrap=50).set_index("group")
     for g, rows in f.groupby("group"):
         kmf = KaplanMeierFitter().fit(rows["duration"], rows["event"], entry=rows["entry"])
         row = summary.loc[g]
@@ -92,7 +94,7 @@ def test_rmst_bootstrap_interval_covers_the_truth_about_95_percent_of_the_time()
         rng = np.random.default_rng(seed)
         life = rng.exponential(20, 300)
         f = pd.DataFrame({"duration": np.minimum(life, 30), "event": life <= 30, "entry": 0.0})
-        row = survival.survival_summary(f, horizon=24, bootstrap=200, random_state=seed).iloc[0]
+        row = survival_summary(f, horizon=24, bootstrap=200, random_state=seed).iloc[0]
         hits += row["rmst_low"] <= truth <= row["rmst_high"]
     assert hits / reps >= 0.85  # 95% nominal; a binomial 60 draws rarely falls below 0.85
 
@@ -163,10 +165,8 @@ def test_the_schoenfeld_check_equals_lifelines_and_finds_a_planted_violation() -
     x = f[["x"]].assign(b=(f["group"] == "b").astype(float))
     cph = CoxPHFitter().fit(pd.concat([x, f[["duration", "event"]]], axis=1), "duration", "event")
     theirs = proportional_hazard_test(cph, pd.concat([x, f[["duration", "event"]]], axis=1)).summary
-    fit = survival.cox_partial_likelihood(
-        x.to_numpy(), np.zeros(len(f)), f["duration"].to_numpy(), f["event"].to_numpy()
-    )
-    mine = survival.schoenfeld_test(
+    fit = cox_partial_likelihood(x.to_numpy(), np.zeros(len(f)), f["duration"].to_numpy(), f["event"].to_numpy())
+    mine = schoenfeld_test(
         x.to_numpy(),
         f["duration"].to_numpy(),
         f["event"].to_numpy(),
@@ -308,14 +308,12 @@ def test_an_empty_scope_gives_empty_results(demo_warehouse: Path) -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_survival_curves_start_at_one_and_never_rise(seed: int) -> None:
-    curves = survival.survival_curves(frame(n=300, seed=seed), by="group")
+    curves = survival_curves(frame(n=300, seed=seed), by="group")
     for _, c in curves.groupby("group"):
         assert c["survival"].iloc[0] <= 1 and (np.diff(c["survival"]) <= 1e-12).all()
         assert ((c["low"] <= c["survival"] + 1e-12) & (c["survival"] <= c["high"] + 1e-12)).all()
-    shuffled = survival.survival_summary(
-        frame(n=300, seed=seed).sample(frac=1, random_state=1), by="group", bootstrap=0
-    )
-    ordered = survival.survival_summary(frame(n=300, seed=seed), by="group", bootstrap=0)
+    shuffled = survival_summary(frame(n=300, seed=seed).sample(frac=1, random_state=1), by="group", bootstrap=0)
+    ordered = survival_summary(frame(n=300, seed=seed), by="group", bootstrap=0)
     pd.testing.assert_frame_equal(shuffled, ordered)  # row order does not matter
 
 
@@ -331,8 +329,8 @@ def test_ignoring_left_truncation_overstates_survival() -> None:
         {"duration": np.minimum(life, 12 - signup), "event": signup + life <= 12, "entry": np.maximum(-signup, 0)}
     )[seen]
     truth = math.exp(-0.6)
-    right = survival.survival_summary(f, at=(12,), bootstrap=0).iloc[0]
-    naive = survival.survival_summary(f.assign(entry=0.0), at=(12,), bootstrap=0).iloc[0]
+    right = survival_summary(f, at=(12,), bootstrap=0).iloc[0]
+    naive = survival_summary(f.assign(entry=0.0), at=(12,), bootstrap=0).iloc[0]
     assert right["s12_low"] <= truth <= right["s12_high"]
     assert naive["s12"] > truth + 0.05
 
@@ -395,7 +393,7 @@ def test_what_if_detractors_become_passives_keeps_customers(demo: tuple[warehous
     assert (np.diff(moved.curve["before"]) <= 1e-12).all() and moved.curve["before"].iloc[0] == 1
     same = survival.what_if(wh, covariate="unresolved_90d", from_level=None, to_level=None, reduce_by=0.0)
     assert math.isclose(same.churners_after, same.churners_before)
-    with pytest.raises(survival.SurvivalError, match="is a category"):
+    with pytest.raises(SurvivalError, match="is a category"):
         survival.what_if(wh, covariate="nps_category", reduce_by=0.5)
 
 
@@ -419,7 +417,7 @@ def test_thinned_curves_keep_every_level_a_screen_can_show() -> None:
     """Thinning keeps, per group, the first row and the last step in each bin: at every bin's end the
     thinned curve (and its band) reads exactly as the full one, and no drop moves by a bin or more."""
     table = frame(20_000, seed=4, ties=False)
-    curves = survival.survival_curves(table, by="group")
+    curves = survival_curves(table, by="group")
     resolution = 0.5
     thin = survival.thinned_curves(curves, resolution=resolution)
     assert len(thin) < len(curves) / 5
@@ -428,7 +426,7 @@ def test_thinned_curves_keep_every_level_a_screen_can_show() -> None:
         assert kept["month"].iloc[0] == 0.0 and kept["survival"].iloc[0] == 1.0
         ends = np.arange(0, full["month"].max() + resolution, resolution)
         for column in ("survival", "low", "high"):
-            exact = survival.step_function(full["month"].to_numpy(), full[column].to_numpy(), ends)
-            drawn = survival.step_function(kept["month"].to_numpy(), kept[column].to_numpy(), ends)
+            exact = step_function(full["month"].to_numpy(), full[column].to_numpy(), ends)
+            drawn = step_function(kept["month"].to_numpy(), kept[column].to_numpy(), ends)
             np.testing.assert_allclose(drawn, exact, equal_nan=True)
         assert set(kept["month"]) <= set(full["month"])

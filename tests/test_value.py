@@ -14,6 +14,7 @@ import pytest
 from analytics.analyses import survival, value
 from analytics.data import warehouse
 from analytics.data.filters import Filters
+from analytics.stats.survival import KaplanMeierData
 
 # Fader & Hardie (2007), reference/golden.md: survivors of 1,000 at each yearly renewal, years 0-12.
 REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241, 223, 207, 194, 183, 173]
@@ -74,7 +75,7 @@ def test_lifetime_value_matches_the_closed_form_under_a_constant_hazard() -> Non
 
 def test_the_weibull_tail_continues_a_constant_hazard() -> None:
     table = constant_hazard(hazard=0.03, follow=24.0, n=20_000)
-    km = survival.KaplanMeierData.of(table)
+    km = KaplanMeierData.of(table)
     curve = value.extend(*km.curve(), float(table["duration"].max()))
     assert 0.8 < curve.parameters["shape"] < 1.25
     assert math.isclose(float(curve(np.array([60.0]))[0]), math.exp(-0.03 * 60), rel_tol=0.15)
@@ -83,7 +84,7 @@ def test_the_weibull_tail_continues_a_constant_hazard() -> None:
 
 def test_sbg_tail_falls_back_to_weibull_when_too_few_renewals_are_seen() -> None:
     table = constant_hazard(follow=18.0)
-    km = survival.KaplanMeierData.of(table)
+    km = KaplanMeierData.of(table)
     curve = value.extend(*km.curve(), float(table["duration"].max()), tail="sbg")
     assert curve.tail == "weibull" and "two 12-month renewals" in curve.describe()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,15 @@ import duckdb
 import ibis
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from deltalake import write_deltalake
 
-from analytics.data import schema, warehouse
+from analytics import config
+from analytics.data import engines, ingest, schema, warehouse
+from analytics.errors import WarehouseError
+
+from .conftest import load_tables, valid_customers, valid_surveys
 
 
 def test_a_table_without_rows_reads_as_empty(tmp_path: Path) -> None:
@@ -73,7 +80,7 @@ def test_one_handle_serves_several_threads_at_once(demo_warehouse: Path) -> None
     assert [got[i] for i in range(len(scopes))] == expected
 
 
-def test_materialised_results_are_reused_and_the_oldest_dropped(demo_warehouse: Path) -> None:
+def test_kept_tables_are_reused_and_the_oldest_dropped(demo_warehouse: Path) -> None:
     wh = warehouse.open(demo_warehouse)
     built: list[int] = []
 
@@ -81,12 +88,12 @@ def test_materialised_results_are_reused_and_the_oldest_dropped(demo_warehouse: 
         built.append(i)
         return wh.table("customers").limit(i + 1)
 
-    first = wh.materialize(("test", 0), lambda: build(0))
-    assert wh.materialize(("test", 0), lambda: build(0)) is first and built == [0]
+    first = wh.kept_table(("test", 0), lambda: build(0))
+    assert wh.kept_table(("test", 0), lambda: build(0)) is first and built == [0]
     assert int(first.count().execute()) == 1
     for i in range(1, warehouse.MEMO_ENTRIES + 1):
-        wh.materialize(("test", i), lambda i=i: build(i))
-    wh.materialize(("test", 0), lambda: build(0))  # dropped as the oldest, so built again
+        wh.kept_table(("test", i), lambda i=i: build(i))
+    wh.kept_table(("test", 0), lambda: build(0))  # dropped as the oldest, so built again
     assert built.count(0) == 2
 
 
@@ -102,20 +109,20 @@ def test_a_forgotten_result_is_dropped_only_once_no_query_can_reach_it(demo_ware
     import gc
 
     wh = warehouse.open(demo_warehouse)
-    held = wh.materialize(("held",), lambda: wh.table("customers").select("customer_id", "segment"))
+    held = wh.kept_table(("held",), lambda: wh.table("customers").select("customer_id", "segment"))
     query = held.group_by("segment").aggregate(n=held.count())
     expected = query.execute().sort_values("segment", ignore_index=True)
     name = held.op().name
     for i in range(warehouse.MEMO_ENTRIES + 2):
-        wh.materialize(("filler", i), lambda i=i: wh.table("customers").limit(i + 1))
+        wh.kept_table(("filler", i), lambda i=i: wh.table("customers").limit(i + 1))
     del held
     gc.collect()
-    wh.materialize(("one more",), lambda: wh.table("customers").limit(1))
+    wh.kept_table(("one more",), lambda: wh.table("customers").limit(1))
     assert name in kept_tables(wh)
     pd.testing.assert_frame_equal(query.execute().sort_values("segment", ignore_index=True), expected)
     del query
     gc.collect()
-    wh.materialize(("and another",), lambda: wh.table("customers").limit(2))
+    wh.kept_table(("and another",), lambda: wh.table("customers").limit(2))
     assert name not in kept_tables(wh)
     assert len(kept_tables(wh)) <= warehouse.MEMO_ENTRIES
 
@@ -127,9 +134,9 @@ def test_kept_results_stay_within_the_memory_budget(demo_warehouse: Path, monkey
     wh = warehouse.open(demo_warehouse)
     for i in range(6):
         # About 0.4 MB each: two or three fit in the budget.
-        wh.materialize(("wide", i), lambda i=i: ibis.range(50_000).unnest().name("x").as_table().mutate(i=i))
+        wh.kept_table(("wide", i), lambda i=i: ibis.range(50_000).unnest().name("x").as_table().mutate(i=i))
     gc.collect()
-    wh.materialize(("small",), lambda: wh.table("customers").limit(1))
+    wh.kept_table(("small",), lambda: wh.table("customers").limit(1))
     assert 1 <= len(wh._memo) < 6
     assert len(kept_tables(wh)) == len(wh._memo)
 
@@ -160,7 +167,7 @@ def test_many_threads_open_tables_and_compute_first_results_on_one_handle(demo_w
     }
     wh = warehouse.open(demo_warehouse)
     builds: list[Any] = []
-    original = wh.materialize
+    original = wh.kept_table
 
     def counted(key: Any, build: Any) -> Any:
         def counting() -> Any:
@@ -169,7 +176,7 @@ def test_many_threads_open_tables_and_compute_first_results_on_one_handle(demo_w
 
         return original(key, counting)
 
-    wh.materialize = counted  # type: ignore[method-assign]
+    wh.kept_table = counted  # type: ignore[method-assign]
     start = threading.Barrier(12)
     got: dict[int, list[tuple[int, int, int]]] = {i: [] for i in range(len(scopes))}
     errors: list[BaseException] = []
@@ -228,7 +235,7 @@ def test_a_sibling_reads_the_same_versions_in_an_engine_of_its_own(demo_warehous
     root = tmp_path / "warehouse"
     shutil.copytree(demo_warehouse, root)
     wh = warehouse.open(root)
-    kept = wh.materialize(("kept",), lambda: wh.table("customers").limit(3))
+    kept = wh.kept_table(("kept",), lambda: wh.table("customers").limit(3))
     warehouse.append(root, "customers", wh.table("customers").limit(1).to_pyarrow())  # a later commit
     sibling = wh.sibling(threads=1)
     assert sibling.versions == wh.versions and sibling.data_version == wh.data_version
@@ -237,3 +244,61 @@ def test_a_sibling_reads_the_same_versions_in_an_engine_of_its_own(demo_warehous
     assert sibling.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == 1
     default = duckdb.connect().execute("SELECT current_setting('threads')").fetchall()[0][0]
     assert wh.con.con.execute("SELECT current_setting('threads')").fetchall()[0][0] == default
+
+
+#: A folder name that glob readers misread: a character class, a brace alternation and a star.
+ODD_FOLDER = "odd [1] {a,b} *"
+
+
+def rows(wh: warehouse.Warehouse, name: str) -> list[dict[str, Any]]:
+    """Every row of ``name`` as a dict, in a fixed order."""
+    return sorted(wh.table(name).to_pyarrow().to_pylist(), key=repr)
+
+
+def warehouse_in_an_odd_folder(tmp_path: Path) -> tuple[Path, dict[str, list[dict[str, Any]]]]:
+    """A small warehouse in a folder named ``ODD_FOLDER``, and the rows of each table read before it moved there.
+
+    delta-rs cannot write under such a folder (``warehouse.UNWRITABLE``), so the tables are written in
+    a plain one that is then renamed: a Delta log names its files relative to the table. Beside it
+    are copies, with each row twice, that the folder's name read as a pattern matches (by DuckDB's
+    globbing and by Hadoop's), so an engine that takes the name for a pattern reads other rows or none.
+    """
+    plain = tmp_path / "plain"
+    load_tables(plain, tmp_path, customers=valid_customers(), surveys=valid_surveys(40))
+    # Partitioned, as another writer may leave a table: the values live in escaped folder names.
+    things = pa.table({"id": ["a", "b", "c", "d"], "segment": ["x y", "p%20q", "[z]", "x y"]})
+    write_deltalake(str(plain / "things"), things, partition_by=["segment"])
+    opened = warehouse.open(plain)
+    expected = {name: rows(opened, name) for name in ("customers", "surveys", "things", "interactions")}
+    opened.close()
+    for decoy in ("odd 1 {a,b} decoy", "odd 1 a decoy"):
+        shutil.copytree(plain, tmp_path / decoy / "warehouse")
+        for file in (tmp_path / decoy).rglob("*.parquet"):
+            pq.write_table(pa.concat_tables([pq.read_table(file)] * 2), file)  # each row twice
+    root = tmp_path / ODD_FOLDER / "warehouse"
+    root.parent.mkdir()
+    plain.rename(root)
+    return root, expected
+
+
+def test_a_warehouse_in_a_folder_named_like_a_pattern_reads_its_own_rows(tmp_path: Path) -> None:
+    root, expected = warehouse_in_an_odd_folder(tmp_path)
+    wh = warehouse.open(root)
+    assert {name: rows(wh, name) for name in expected} == expected
+    assert expected["customers"] and expected["things"]
+    assert all(f.is_file() and ODD_FOLDER in str(f) for f in wh.files("surveys"))
+
+
+def test_a_folder_the_delta_writer_cannot_write_under_is_refused_with_a_message(tmp_path: Path) -> None:
+    """delta-rs panics under such a folder; an ingest says why instead, before any work."""
+    path = tmp_path / "customers.csv"
+    valid_customers(3).to_csv(path, index=False)
+    with pytest.raises(WarehouseError, match=r"its path holds '\['.*cannot write under"):
+        ingest.ingest("customers", path, warehouse_path=tmp_path / ODD_FOLDER / "warehouse")
+    with pytest.raises(WarehouseError, match="'%20'"):
+        warehouse.append(tmp_path / "100%20 sure", "things", pa.table({"id": ["a"]}))
+    assert not (tmp_path / ODD_FOLDER / "warehouse" / "customers").exists()
+
+
+def test_every_engine_is_one_the_settings_accept() -> None:
+    assert tuple(engines.ENGINES) == config.ENGINES

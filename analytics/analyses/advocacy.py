@@ -404,7 +404,7 @@ def responses(
     Columns: ``survey_id``, ``customer_id``, ``interaction_id``, ``responded_at``, ``ltr``,
     ``segment``, ``region``, ``plan``, ``tenure_band``, ``behaviour_segment`` and, for transactional
     responses, the contact dimensions.
-    Computed once per warehouse handle and scope (``Warehouse.materialize``): every cut of a page
+    Computed once per warehouse handle and scope (``Warehouse.kept_table``): every cut of a page
     reads the same rows.
     """
     if kind not in ("relationship", "transactional"):
@@ -422,7 +422,7 @@ def responses(
             s = s.left_join(contacts, "interaction_id").drop("interaction_id_right")
         return _with_customer_dimensions(wh, s)
 
-    kept = wh.materialize(("responses", base, kind, wide), build)
+    kept = wh.kept_table(("responses", base, kind, wide), build)
     return _with_tenure_band(filters.in_channels(wh, f, kept, kind=kind))
 
 
@@ -942,7 +942,7 @@ def _responses_by_period(
         latest = ibis.row_number().over(group_by=[s.customer_id, s.period], order_by=ibis.desc(s.responded_at))
         return _with_customer_dimensions(wh, s.mutate(_rank=latest).filter(_._rank == 0).drop("_rank"))
 
-    kept = wh.materialize(("relationship_by_period", base, period), build)
+    kept = wh.kept_table(("relationship_by_period", base, period), build)
     return _with_tenure_band(filters.in_channels(wh, f, kept, kind="relationship"))
 
 
@@ -1035,7 +1035,7 @@ def customer_advocacy(wh: Warehouse, f: Filters = ALL_DATA) -> ibis.Table:
             revenue_tier=ibis.cases((rank < 0.2, "vital few"), (rank < 0.5, "middle"), else_="tail"),
         )
 
-    return wh.materialize(("customer_advocacy", f), build)
+    return wh.kept_table(("customer_advocacy", f), build)
 
 
 def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA, *, alpha: float = 0.05) -> pd.DataFrame:
@@ -1187,7 +1187,7 @@ def with_contacts(wh: Warehouse, f: Filters, people: ibis.Table, *, detail: bool
     if detail:
         contacts = filters.interactions(wh, f)
         key = ("contact_detail", f)
-        usage = wh.materialize(
+        usage = wh.kept_table(
             key,
             lambda: contacts.group_by("customer_id").aggregate(
                 contacts=_.count(),

@@ -497,7 +497,7 @@ def _contact_sums(wh: Warehouse, f: Filters, asa_channel: str) -> pd.DataFrame:
         t = filters.interactions(wh, f)
         return _sums(t, [*UNITS, "handling"], asa_channel, first_at=epoch_microseconds(t.started_at).min())
 
-    out = _numbers(wh.materialize(("benchmark_contacts", f, asa_channel), build).execute())
+    out = _numbers(wh.kept_table(("benchmark_contacts", f, asa_channel), build).execute())
     out["first_at"] = pd.to_datetime(out["first_at"], unit="us", utc=True)
     return _decoded(out)
 
@@ -531,7 +531,7 @@ def _answers(wh: Warehouse, f: Filters, *, unit: str | None = None) -> ibis.Tabl
         keyed = j.mutate(customer_id=j.customer_id.hash(), handling=_handling(j))
         return keyed.drop("interaction_id", "is_automated", "transfers")
 
-    return wh.materialize(("benchmark_answers", f, carried), build)
+    return wh.kept_table(("benchmark_answers", f, carried), build)
 
 
 def _rate(successes: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

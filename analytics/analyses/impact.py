@@ -47,7 +47,7 @@ from analytics.analyses import moments, survival
 from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.moments import MOMENT, MetRule
 from analytics.analyses.value import ValueAssumptions
-from analytics.data import filters
+from analytics.data import filters, memo
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
@@ -449,7 +449,7 @@ def value_case(
     clock.lap("experience: contacts and next answers")
 
     # Shared by every call on this scope (a page asking about one moment after all of them).
-    link, link_data = survival.recall("attitude link", wh, (f,), lambda: _attitude_link(wh, f))
+    link, link_data = memo.derived(wh, ("attitude link", f), lambda: _attitude_link(wh, f))
     if link is None:
         notes.append(link_data.get("note", "the attitude-to-churn link could not be estimated in this scope"))
     elif link.note:

@@ -38,9 +38,8 @@ from ibis import _
 from analytics import names
 from analytics.analyses import advocacy
 from analytics.analyses.advocacy import MIN_N
-from analytics.data import filters
+from analytics.data import filters, memo
 from analytics.data.filters import ALL_DATA, Filters
-from analytics.data.memo import Memo
 from analytics.data.warehouse import Warehouse, epoch_microseconds
 from analytics.stats import inference
 from analytics.stats.actions import (
@@ -198,15 +197,10 @@ def moment_map(
     rule, actions = rule or MetRule(), actions or ActionRule()
     if by is not None and by not in SPLITS:
         raise ValueError(f"cannot split the moment map by {by!r}; choose one of {', '.join(SPLITS)}")
-    key = (str(wh.root), wh.data_version, f, by, repr(rule), repr(actions), experience)
-    built = _MAPS.get(key, lambda: _moment_map(wh, f, by=by, rule=rule, actions=actions, experience=experience))
+    # The priority list, the value case and a page's chart each ask for the same map.
+    key = ("moment map", f, by, repr(rule), repr(actions), experience)
+    built = memo.derived(wh, key, lambda: _moment_map(wh, f, by=by, rule=rule, actions=actions, experience=experience))
     return built.copy(deep=False)
-
-
-#: The last few moment maps, per warehouse version and arguments: the priority list, the value case
-#: and a page's chart each ask for the same map, and at a million customers it takes seconds. A map
-#: several threads ask for at once is built once.
-_MAPS: Memo[pd.DataFrame] = Memo(entries=16)
 
 
 def _moment_map(
@@ -236,7 +230,7 @@ def _moment_map(
         volume["met_rate"] = np.where(volume["judged"] > 0, volume["met"] / volume["judged"], np.nan)
 
     # Swings and slopes both read the answers joined to their contacts: join them once.
-    answers = wh.materialize(
+    answers = wh.kept_table(
         ("moment_answers", f, rule.key(), tuple(keys), experience), lambda: _answers(wh, f, c, keys, experience)
     )
     table = volume.merge(_swings(answers, keys), on=keys, how="left")

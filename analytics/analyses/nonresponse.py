@@ -122,7 +122,7 @@ def invitation_counts(wh: Warehouse, f: Filters = ALL_DATA, *, kind: Kind = "tra
             detractors=(_.ltr <= DETRACTOR_MAX).cast("int64").sum(),
         )
 
-    return wh.materialize(("invitation_counts", f, kind), build)
+    return wh.kept_table(("invitation_counts", f, kind), build)
 
 
 def _answer_sums(wh: Warehouse, f: Filters, kind: Kind, keys: Sequence[str]) -> ibis.Table:
@@ -139,7 +139,7 @@ def _answer_sums(wh: Warehouse, f: Filters, kind: Kind, keys: Sequence[str]) -> 
         return t.mutate(_score=score).group_by([*columns, "customer_id"]).aggregate(u=_._score.sum(), m=_.count())
 
     if set(keys) - {WHOLE} <= set(standard):
-        return wh.materialize(("answer_sums", f, kind), lambda: build(standard))
+        return wh.kept_table(("answer_sums", f, kind), lambda: build(standard))
     return build(keys)  # cells of the caller's own: summed from the invitations
 
 

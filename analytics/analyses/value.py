@@ -41,9 +41,9 @@ import pandas as pd
 from scipy import optimize, special
 
 from analytics.analyses import survival
-from analytics.analyses.survival import KaplanMeierData, SurvivalError, step_function
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats.survival import KaplanMeierData, SurvivalError, groups_of, require_columns, step_function
 from analytics.stats.units import MONTH_DAYS
 
 Tail = Literal["weibull", "sbg"]
@@ -325,7 +325,7 @@ def _anchor(rows: pd.DataFrame) -> float:
 
 def _groups(table: pd.DataFrame, by: str | None, assumptions: ValueAssumptions) -> list[_Group]:
     out = []
-    for label, rows in survival.groups_of(table, by):
+    for label, rows in groups_of(table, by):
         margin = rows["monthly_revenue"].to_numpy(float) * assumptions.margin_rate
         active = ~rows["event"].to_numpy(bool)
         days = np.round(rows["duration"].to_numpy(float)[active] * MONTH_DAYS)
@@ -390,7 +390,7 @@ def _valued(
     """``lifetime_value``'s rows, and the replicates of equity and value at risk summed over the
     groups (``bootstrap`` x 2). Groups hold different customers and each is resampled on its own, so
     replicate b of the sum is the sum of each group's replicate b: a bootstrap stratified by group."""
-    survival._require(table, ["duration", "event", "entry", "monthly_revenue"])
+    require_columns(table, ["duration", "event", "entry", "monthly_revenue"])
     rng = np.random.default_rng(random_state)
     discount = _discount_factors(assumptions, assumptions.horizon_months)
     tail = (1 - confidence) / 2

@@ -1341,4 +1341,3 @@ def run() -> None:
     with contextlib.suppress(OSError):
         sys.stderr.flush()
     os._exit(code)
-

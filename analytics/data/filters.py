@@ -143,7 +143,7 @@ def data_span(wh: Warehouse) -> tuple[date | None, date | None]:
         both = spans[0].union(spans[1])
         return both.aggregate(first=both["first"].min(), last=both["last"].max())
 
-    span = wh.materialize(("data_span",), build).execute()
+    span = wh.kept_table(("data_span",), build).execute()
     if span.empty or pd.isna(span["first"].iloc[0]):
         return None, None
     return span["first"].iloc[0].date(), span["last"].iloc[0].date()
@@ -204,7 +204,7 @@ def contact_counts(wh: Warehouse, f: Filters) -> ibis.Table:
             t = t.filter(*preds)
         return t.group_by(["customer_id", "channel"]).aggregate(contacts=_.count())
 
-    return wh.materialize(("contact_counts", f.start, f.end), build)
+    return wh.kept_table(("contact_counts", f.start, f.end), build)
 
 
 def main_channels(wh: Warehouse, f: Filters) -> ibis.Table:
@@ -218,7 +218,7 @@ def main_channels(wh: Warehouse, f: Filters) -> ibis.Table:
         rank = ibis.row_number().over(group_by=counts.customer_id, order_by=order)
         return counts.mutate(_rank=rank).filter(_._rank == 0).select("customer_id", main_channel=_.channel)
 
-    return wh.materialize(("main_channels", f.start, f.end), build)
+    return wh.kept_table(("main_channels", f.start, f.end), build)
 
 
 def customers(wh: Warehouse, f: Filters) -> ibis.Table:

@@ -186,21 +186,9 @@ def ingest(
         If the table is unknown, the file does not exist, or the mapping is invalid. Files that are
         read but fail checks are not errors: they return a rejected result, which is logged.
     """
-    try:
-        spec = schema.table(table)
-    except KeyError as exc:
-        raise IngestError(str(exc.args[0]), rule="table") from None
-    path = Path(file)
-    if path.is_dir():
-        raise IngestError(f"{path} is a folder, not a file: name one file in it", file=str(path), rule="file")
-    if not path.is_file():
-        raise IngestError(f"file not found: {path}", file=str(path), rule="file")
+    spec, path = _table_and_file(table, file)
     resolved_mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
-    share = config.max_quarantine_share() if max_quarantine_share is None else max_quarantine_share
-    if validate:
-        config.expectations_dir()  # a misconfigured folder is refused before any work
-    if not 0.0 <= share <= 1.0:
-        raise IngestError(f"max_quarantine_share must be in [0, 1], got {share}", rule="threshold")
+    share = _quarantine_share(max_quarantine_share, validate=validate)
     root = config.warehouse_path(warehouse_path)
     label = source or str(path)
     say = progress or (lambda _msg: None)
@@ -208,29 +196,12 @@ def ingest(
     clock = time.monotonic()
 
     with tempfile.TemporaryDirectory(prefix="iconic-read-") as folder:
-        # Read exactly the file named, once: a private copy under a plain name, hashed as it is
-        # copied. DuckDB's readers take a path as a glob pattern (`batch[1].csv` would read
-        # `batch1.csv`), and a file that changes after hashing must not be logged as what was read.
-        say(f"hashing {path.name} as it is read")
-        copy, digest = _private_copy(path, Path(folder), label)
-        if _needs_transcoding(copy, resolved_mapping):
-            say(f"re-encoding {path.name} from {_source_encoding(copy, resolved_mapping)} to UTF-8")
-            copy = _transcode(copy, _source_encoding(copy, resolved_mapping), label)
-            resolved_mapping = dataclasses.replace(resolved_mapping, encoding="utf-8")
+        copy, digest, resolved_mapping = _utf8_copy(path, Path(folder), label, resolved_mapping, say)
         with warehouse.write_lock(root, on_wait=say):
             recover_log(root)
             previous = _committed_batch(root, spec.name, digest)
             if previous is not None:
-                return IngestResult(
-                    batch_id=previous,
-                    table=spec.name,
-                    file=label,
-                    sha256=digest,
-                    status="unchanged",
-                    message=f"{label} was already ingested into {spec.name} (batch {previous}); nothing to do",
-                    started_at=started,
-                    duration_seconds=time.monotonic() - clock,
-                )
+                return _unchanged(spec.name, label, digest, previous, started=started, clock=clock)
             batch = _Batch(
                 spec=spec,
                 path=copy,
@@ -247,6 +218,63 @@ def ingest(
                 now=now,
             )
             return batch.run()
+
+
+def _unchanged(table: str, label: str, digest: str, previous: str, *, started: datetime, clock: float) -> IngestResult:
+    """What ingesting a file already committed to ``table`` (batch ``previous``) does: nothing, said so."""
+    return IngestResult(
+        batch_id=previous,
+        table=table,
+        file=label,
+        sha256=digest,
+        status="unchanged",
+        message=f"{label} was already ingested into {table} (batch {previous}); nothing to do",
+        started_at=started,
+        duration_seconds=time.monotonic() - clock,
+    )
+
+
+def _table_and_file(table: str, file: str | Path) -> tuple[schema.Table, Path]:
+    """The canonical table ``table`` names and the file to read; an ``IngestError`` if either is not one."""
+    try:
+        spec = schema.table(table)
+    except KeyError as exc:
+        raise IngestError(str(exc.args[0]), rule="table") from None
+    path = Path(file)
+    if path.is_dir():
+        raise IngestError(f"{path} is a folder, not a file: name one file in it", file=str(path), rule="file")
+    if not path.is_file():
+        raise IngestError(f"file not found: {path}", file=str(path), rule="file")
+    return spec, path
+
+
+def _quarantine_share(max_quarantine_share: float | None, *, validate: bool) -> float:
+    """The share of rows that may fail row-level checks (the argument, else the setting), refused
+    with an ``IngestError`` outside [0, 1]. A misconfigured expectations folder is refused first,
+    before any work, when the batch is to be validated."""
+    share = config.max_quarantine_share() if max_quarantine_share is None else max_quarantine_share
+    if validate:
+        config.expectations_dir()
+    if not 0.0 <= share <= 1.0:
+        raise IngestError(f"max_quarantine_share must be in [0, 1], got {share}", rule="threshold")
+    return share
+
+
+def _utf8_copy(path: Path, folder: Path, label: str, mapping: Mapping, say: Progress) -> tuple[Path, str, Mapping]:
+    """A private copy of ``path`` in ``folder``, in UTF-8 when it was text in another encoding; the
+    SHA-256 of the file as read; and the mapping to read the copy with.
+
+    Exactly the file named is read, once: a copy under a plain name, hashed as it is copied. DuckDB's
+    readers take a path as a glob pattern (``batch[1].csv`` would read ``batch1.csv``), and a file
+    that changes after hashing must not be logged as what was read.
+    """
+    say(f"hashing {path.name} as it is read")
+    copy, digest = _private_copy(path, folder, label)
+    if _needs_transcoding(copy, mapping):
+        say(f"re-encoding {path.name} from {_source_encoding(copy, mapping)} to UTF-8")
+        copy = _transcode(copy, _source_encoding(copy, mapping), label)
+        mapping = dataclasses.replace(mapping, encoding="utf-8")
+    return copy, digest, mapping
 
 
 #: Encodings read by re-encoding to UTF-8 first. "latin-1" is read as Windows-1252, as browsers do:

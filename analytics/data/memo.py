@@ -5,6 +5,17 @@ in the engine, a survival table, a Cox model) is often asked for by several thre
 moment. A ``Memo`` lets the first compute it and the others wait for that result; different keys
 are computed side by side. It keeps the most recently used entries, up to a count and, when given,
 while a budget holds.
+
+``derived`` is the one process-wide memo of what analyses compute from a warehouse's data and
+share: survival tables, spells and Cox models, moment maps, the attitude-to-churn link. It keys
+them on the data (the warehouse's data version) and the caller's key, so every handle and every
+session on the same data shares one copy, and new data is never served old results. Two other
+stores keep results, for other jobs:
+
+- ``Warehouse.materialize`` keeps a query's rows *in the engine* (a DuckDB table, a cached Spark
+  frame), per warehouse handle, for later queries to build on. It uses a ``Memo`` too.
+- ``analytics.ui.cached`` keeps what a page shows, per session server (Streamlit's cache), keyed by
+  the arguments and the versions of just the tables the function reads.
 """
 
 from __future__ import annotations
@@ -13,7 +24,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from analytics import config
+
+if TYPE_CHECKING:  # the warehouse keeps its own results in a Memo
+    from analytics.data.warehouse import Warehouse
 
 V = TypeVar("V")
 
@@ -101,3 +117,26 @@ class Memo(Generic[V]):
         value = self._values.popitem(last=False)[1]
         if self._evicted is not None:
             self._evicted(value)
+
+
+#: What analyses derived from warehouse data, for the whole process (``derived``): a page asks for
+#: curves, the Cox model, value and a what-if of the same customers, the priority list, the value
+#: case and a chart for the same moment map, and at a million customers each build takes seconds.
+_DERIVED: Memo[Any] = Memo(entries=24)
+
+
+def derived(wh: Warehouse, key: tuple[Hashable, ...], build: Callable[[], V]) -> V:
+    """``build()``, or what it returned before for the same data and ``key`` (begin it with a name
+    for what is built: ``("cox", f, ...)``). Threads asking at once share one build.
+
+    The key holds the warehouse's data version (its folder and each table's version) and the cap on
+    rows a local step takes in (``config.local_rows()``), which changes what a model is fitted on.
+    A value is shared, not copied: a caller must not change it (copy a frame before adding columns).
+    """
+    value: V = _DERIVED.get((wh.data_version, config.local_rows(), *key), build)
+    return value
+
+
+def clear_derived() -> None:
+    """Forget everything ``derived`` keeps (a benchmark timing builds, not look-ups)."""
+    _DERIVED.clear()

@@ -79,8 +79,8 @@ def _open(path: str, engine: str) -> Warehouse | None:
 
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _stable(path: str, data_version: str, _fresh: Warehouse) -> Warehouse:
-    """The first handle opened on this data version. It keeps what it has materialised (a scope's
-    responses, customers' main channels) for every session until the data changes."""
+    """The first handle opened on this data version. Its kept tables (a scope's responses, customers'
+    main channels) serve every session until the data changes."""
     return _fresh
 
 
@@ -140,7 +140,7 @@ def _versions(wh: Warehouse, tables: tuple[str, ...]) -> tuple[tuple[str, int | 
     return tuple((t, wh.versions.get(t)) for t in tables)
 
 
-def _on_warehouse(
+def _kept_results(
     fn: Callable[..., Any],
     *,
     reads: Reads = FACTS,
@@ -148,8 +148,8 @@ def _on_warehouse(
     scoped: bool = True,
     entries: int = 256,
 ) -> Callable[..., Any]:
-    """Cache ``fn(wh, *args, **kwargs)`` on (function, warehouse folder, versions read, arguments),
-    keeping at most ``entries`` results.
+    """``fn(wh, *args, **kwargs)`` with its results kept on (function, warehouse folder, versions read,
+    arguments), at most ``entries`` of them.
 
     Results are kept as shared objects (``st.cache_resource``), not copies: a copy is unpickled on
     every script run, which for the frames of a page at a million customers cost more than drawing
@@ -189,50 +189,50 @@ def _invitations(*args: Any, **kwargs: Any) -> tuple[str, ...]:
 _DIMENSIONS = advocacy.CUSTOMER_DIMENSIONS + advocacy.CONTACT_DIMENSIONS
 _KINDS = ({"kind": "relationship"}, {"kind": "transactional"})
 
-table_summary: Callable[..., pd.DataFrame] = _on_warehouse(catalog.table_summary, reads=(*schema.TABLES,))
-ingest_history: Callable[..., pd.DataFrame] = _on_warehouse(catalog.ingest_history, reads=LOGS, scoped=False)
-batch_checks: Callable[[str], pd.DataFrame] = _on_warehouse(
+table_summary: Callable[..., pd.DataFrame] = _kept_results(catalog.table_summary, reads=(*schema.TABLES,))
+ingest_history: Callable[..., pd.DataFrame] = _kept_results(catalog.ingest_history, reads=LOGS, scoped=False)
+batch_checks: Callable[[str], pd.DataFrame] = _kept_results(
     catalog.batch_checks,
     reads=LOGS,
     scoped=False,
     variants=lambda wh: tuple({"batch_id": b} for b in catalog.ingest_history(wh)["batch_id"]),
 )
-quarantined_rows: Callable[..., pd.DataFrame] = _on_warehouse(
+quarantined_rows: Callable[..., pd.DataFrame] = _kept_results(
     catalog.quarantined_rows, reads=LOGS, scoped=False, variants=tuple({"table": t} for t in schema.TABLES)
 )
-quarantine_counts: Callable[[], pd.DataFrame] = _on_warehouse(catalog.quarantine_counts, reads=LOGS, scoped=False)
-reference_gaps: Callable[[], pd.DataFrame] = _on_warehouse(catalog.reference_gaps, scoped=False)
-filter_options: Callable[[], filters.FilterOptions] = _on_warehouse(filters.options, scoped=False)
-emptied_by: Callable[..., str | None] = _on_warehouse(
+quarantine_counts: Callable[[], pd.DataFrame] = _kept_results(catalog.quarantine_counts, reads=LOGS, scoped=False)
+reference_gaps: Callable[[], pd.DataFrame] = _kept_results(catalog.reference_gaps, scoped=False)
+filter_options: Callable[[], filters.FilterOptions] = _kept_results(filters.options, scoped=False)
+emptied_by: Callable[..., str | None] = _kept_results(
     filters.emptied_by, variants=({"kind": "all"}, *_KINDS, {"rows": "customers"}, {"rows": "interactions"})
 )
-scope_period: Callable[[filters.Filters], periods.Period | None] = _on_warehouse(periods.scope_period)
-headline: Callable[..., advocacy.Headline] = _on_warehouse(advocacy.headline, variants=_KINDS)
-nps: Callable[..., advocacy.NPSEstimate] = _on_warehouse(advocacy.nps, variants=_KINDS)
-nps_by: Callable[..., pd.DataFrame] = _on_warehouse(
+scope_period: Callable[[filters.Filters], periods.Period | None] = _kept_results(periods.scope_period)
+headline: Callable[..., advocacy.Headline] = _kept_results(advocacy.headline, variants=_KINDS)
+nps: Callable[..., advocacy.NPSEstimate] = _kept_results(advocacy.nps, variants=_KINDS)
+nps_by: Callable[..., pd.DataFrame] = _kept_results(
     advocacy.nps_by, reads=_with_segments, variants=tuple({"by": d} for d in _DIMENSIONS)
 )
-nps_by_period: Callable[..., pd.DataFrame] = _on_warehouse(
+nps_by_period: Callable[..., pd.DataFrame] = _kept_results(
     advocacy.nps_by_period,
     reads=_with_segments,
     variants=tuple({"by": d, "period": "quarter", "top": 6} for d in _DIMENSIONS),
 )
-nps_trend: Callable[..., pd.DataFrame] = _on_warehouse(
+nps_trend: Callable[..., pd.DataFrame] = _kept_results(
     advocacy.nps_trend, variants=({"kind": "transactional"}, {"kind": "relationship", "period": "quarter"})
 )
-value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.value_advocacy_grid)
-advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(advocacy.advocacy_economics)
-response_rates: Callable[..., pd.DataFrame] = _on_warehouse(
+value_advocacy_grid: Callable[[filters.Filters], pd.DataFrame] = _kept_results(advocacy.value_advocacy_grid)
+advocacy_economics: Callable[[filters.Filters], pd.DataFrame] = _kept_results(advocacy.advocacy_economics)
+response_rates: Callable[..., pd.DataFrame] = _kept_results(
     nonresponse.response_rates, reads=_invitations, variants=tuple({"by": d} for d in nonresponse.DIMENSIONS)
 )
-weighted_nps_by: Callable[..., pd.DataFrame] = _on_warehouse(
+weighted_nps_by: Callable[..., pd.DataFrame] = _kept_results(
     nonresponse.weighted_nps_by, reads=_invitations, variants=tuple({"by": d} for d in nonresponse.DIMENSIONS)
 )
-moment_map: Callable[..., pd.DataFrame] = _on_warehouse(
+moment_map: Callable[..., pd.DataFrame] = _kept_results(
     moments.moment_map, variants=({}, *({"by": b} for b in moments.SPLITS))
 )
-pareto: Callable[..., pd.DataFrame] = _on_warehouse(moments.pareto)
-driver_analysis: Callable[..., drivers.DriverResult] = _on_warehouse(
+pareto: Callable[..., pd.DataFrame] = _kept_results(moments.pareto)
+driver_analysis: Callable[..., drivers.DriverResult] = _kept_results(
     drivers.driver_analysis,
     reads=(*FACTS, "attributes"),
     variants=(
@@ -241,23 +241,23 @@ driver_analysis: Callable[..., drivers.DriverResult] = _on_warehouse(
         {"moment": ("pay", "billing_dispute"), "bootstrap": 50},
     ),
 )
-segments: Callable[..., segmentation.Segmentation] = _on_warehouse(
+segments: Callable[..., segmentation.Segmentation] = _kept_results(
     # A segmentation holds every customer's assignment: a few are kept, not hundreds.
     segmentation.segment,
     variants=({}, {"k": 3}, {"k": 7}, {"method": "gmm"}),
     entries=8,
 )
-saved_segments: Callable[[], pd.DataFrame] = _on_warehouse(
+saved_segments: Callable[[], pd.DataFrame] = _kept_results(
     segmentation.saved_summary, reads=(schema.SEGMENT_TABLE,), scoped=False
 )
-survival_report: Callable[..., survival.SurvivalReport] = _on_warehouse(
+survival_report: Callable[..., survival.SurvivalReport] = _kept_results(
     survival.survival_report,
     reads=_with_segments,
     variants=({}, *({"by": d} for d in survival.DIMENSIONS), {"by": "segment", "horizon": 12}),
 )
-hazard_ratios: Callable[..., survival.CoxResult] = _on_warehouse(survival.hazard_ratios)
-churn_headline: Callable[..., survival.ChurnHeadline] = _on_warehouse(survival.churn_headline)
-customer_value: Callable[..., pd.DataFrame] = _on_warehouse(
+hazard_ratios: Callable[..., survival.CoxResult] = _kept_results(survival.hazard_ratios)
+churn_headline: Callable[..., survival.ChurnHeadline] = _kept_results(survival.churn_headline)
+customer_value: Callable[..., pd.DataFrame] = _kept_results(
     value.customer_value,
     reads=_with_segments,
     variants=(
@@ -266,7 +266,7 @@ customer_value: Callable[..., pd.DataFrame] = _on_warehouse(
         {"assumptions": value.ValueAssumptions(horizon_months=24, tail="sbg")},
     ),
 )
-value_case: Callable[..., impact.ValueCase] = _on_warehouse(
+value_case: Callable[..., impact.ValueCase] = _kept_results(
     impact.value_case,
     variants=(
         {"assumptions": impact.ImpactAssumptions(bootstrap=50)},
@@ -276,7 +276,7 @@ value_case: Callable[..., impact.ValueCase] = _on_warehouse(
         },
     ),
 )
-what_if: Callable[..., survival.WhatIf] = _on_warehouse(
+what_if: Callable[..., survival.WhatIf] = _kept_results(
     survival.what_if,
     variants=(
         {},
@@ -284,36 +284,36 @@ what_if: Callable[..., survival.WhatIf] = _on_warehouse(
         {"covariate": "unresolved_90d", "from_level": None, "to_level": None, "reduce_by": 0.3},
     ),
 )
-assessment_items: Callable[[], pd.DataFrame] = _on_warehouse(
+assessment_items: Callable[[], pd.DataFrame] = _kept_results(
     iconic_benchmarks.assessment_items, reads=("assessment",), scoped=False
 )
-satisfaction_efficiency: Callable[..., pd.DataFrame] = _on_warehouse(
+satisfaction_efficiency: Callable[..., pd.DataFrame] = _kept_results(
     iconic_benchmarks.satisfaction_efficiency,
     variants=(*({"by": u} for u in iconic_benchmarks.UNITS), {"by": "channel", "efficiency": "automation_rate"}),
 )
-stance_by_stage: Callable[..., pd.DataFrame] = _on_warehouse(
+stance_by_stage: Callable[..., pd.DataFrame] = _kept_results(
     iconic_benchmarks.stance_by_stage, reads=(*FACTS, "assessment")
 )
-channel_mix: Callable[..., pd.DataFrame] = _on_warehouse(
+channel_mix: Callable[..., pd.DataFrame] = _kept_results(
     iconic_benchmarks.channel_mix, variants=tuple({"by": b} for b in iconic_benchmarks.MIX_BY)
 )
-automation_outcomes: Callable[[filters.Filters], pd.DataFrame] = _on_warehouse(iconic_benchmarks.automation_outcomes)
-partner_scorecard: Callable[..., pd.DataFrame] = _on_warehouse(
+automation_outcomes: Callable[[filters.Filters], pd.DataFrame] = _kept_results(iconic_benchmarks.automation_outcomes)
+partner_scorecard: Callable[..., pd.DataFrame] = _kept_results(
     iconic_benchmarks.partner_scorecard,
     variants=({}, {"standard": iconic_benchmarks.Standard(max_cost_ratio=2.0, min_nps=-100)}),
 )
-partner_ramp: Callable[..., pd.DataFrame] = _on_warehouse(
+partner_ramp: Callable[..., pd.DataFrame] = _kept_results(
     iconic_benchmarks.partner_ramp, variants=({}, {"kpi": "csat"})
 )
 
 # The headline measures and the priority list: one function each, shared by the Overview, the pages and
 # the brief (analytics.analyses.headlines, analytics.analyses.priorities).
-reporting_period: Callable[..., headlines.Reporting] = _on_warehouse(headlines.reporting_period)
-relationship_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.relationship_nps)
-post_contact_nps: Callable[..., advocacy.Headline] = _on_warehouse(headlines.post_contact_nps)
-churn_rate: Callable[..., survival.ChurnHeadline] = _on_warehouse(headlines.churn_rate)
-equity: Callable[..., headlines.Equity] = _on_warehouse(headlines.equity, variants=({"bootstrap": 50},))
-priority_list: Callable[..., priorities.PriorityList] = _on_warehouse(
+reporting_period: Callable[..., headlines.Reporting] = _kept_results(headlines.reporting_period)
+relationship_nps: Callable[..., advocacy.Headline] = _kept_results(headlines.relationship_nps)
+post_contact_nps: Callable[..., advocacy.Headline] = _kept_results(headlines.post_contact_nps)
+churn_rate: Callable[..., survival.ChurnHeadline] = _kept_results(headlines.churn_rate)
+equity: Callable[..., headlines.Equity] = _kept_results(headlines.equity, variants=({"bootstrap": 50},))
+priority_list: Callable[..., priorities.PriorityList] = _kept_results(
     priorities.priority_list,
     variants=({"assumptions": impact.ImpactAssumptions(bootstrap=50)}, {"money": False}),
 )
