@@ -161,7 +161,14 @@ def demo_env(demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 #: Fixtures that bring a demo world: a test that asks for one is a world test, left out of `make check`.
-WORLDS = {"demo_warehouse", "segmented_demo", "default_demo"}
+#: Besides the shared worlds below, some modules build a world of the size their check needs.
+WORLDS = {
+    "demo_warehouse",
+    "segmented_demo",
+    "default_demo",
+    "small_world",  # test_demo: 3,000 customers, as files
+    "personas_world",  # test_segmentation: 3,000 customers over three years
+}
 #: ... and the default-size world makes it slow as well.
 LARGE_WORLDS = {"default_demo"}
 #: Modules that time what they serve (the browser and the many-sessions tests): they run after the
