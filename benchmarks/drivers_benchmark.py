@@ -69,12 +69,12 @@ def _peak_gb() -> float:
 
 
 def _ours(responses: int, customers: int, bootstrap: int) -> dict[str, object]:
-    from analytics.analyses import drivers
+    from analytics.stats import importance
 
     frame = synthetic(responses, customers)
 
-    def run() -> drivers.ImportanceIntervals:
-        return drivers.importance_intervals(frame, "ltr", DRIVERS, cluster="customer_id", bootstrap=bootstrap)
+    def run() -> importance.ImportanceIntervals:
+        return importance.importance_intervals(frame, "ltr", DRIVERS, cluster="customer_id", bootstrap=bootstrap)
 
     start, cpu = time.perf_counter(), time.process_time()
     fit = run()
@@ -86,7 +86,7 @@ def _ours(responses: int, customers: int, bootstrap: int) -> dict[str, object]:
         warm.append(time.perf_counter() - start)
         warm_cpu.append(time.process_time() - cpu)
     start, cpu = time.perf_counter(), time.process_time()
-    point = drivers.relative_importance(frame, "ltr", DRIVERS)
+    point = importance.relative_importance(frame, "ltr", DRIVERS)
     point_s, point_cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "what": f"importance_intervals, 10 drivers, {bootstrap} customer-bootstrap replicates",

@@ -12,7 +12,7 @@ import pytest
 from analytics.analyses import advocacy
 from analytics.data import periods, warehouse
 from analytics.data.filters import Filters
-from analytics.stats import inference
+from analytics.stats import inference, nps
 from tests.conftest import load_tables as load
 
 
@@ -36,13 +36,13 @@ def test_wald_interval_matches_rocks(
     got_se = 100 * math.sqrt((share_p + share_d - (share_p - share_d) ** 2) / n)
     assert (round(got_score, 3), round(got_se, 3)) == (score, se)
     if float(p).is_integer() and float(d).is_integer():
-        est = advocacy.nps_estimate(int(p), n - int(p) - int(d), int(d), method="wald")
+        est = nps.nps_estimate(int(p), n - int(p) - int(d), int(d), method="wald")
         assert (est.score, est.se, est.low, est.high) == pytest.approx((score, se, low, high), abs=5e-4)
 
 
 def test_two_sample_difference_matches_rocks() -> None:
     """40/30/30 vs 30/35/35 (n = 100 each): 15.0 points, SE 11.565, z 1.297, p 0.1946."""
-    d = advocacy.nps_difference(advocacy.nps_estimate(40, 30, 30), advocacy.nps_estimate(30, 35, 35))
+    d = nps.nps_difference(nps.nps_estimate(40, 30, 30), nps.nps_estimate(30, 35, 35))
     assert d.diff == pytest.approx(15.0)
     assert d.se == pytest.approx(11.565, abs=5e-4)
     assert d.z == pytest.approx(1.297, abs=5e-4)
@@ -53,7 +53,7 @@ def test_adjusted_wald_by_hand() -> None:
     """8 promoters, 1 passive, 1 detractor. Adjusted: P = 8.75/13, D = 1.75/13, NPS' = 7/13;
     var = P + D - (P - D)^2 = 10.5/13 - 49/169 = 87.5/169 = 0.517751; SE = sqrt(0.517751/13) = 0.199567;
     interval 53.846 ± 1.959964 * 19.9567 = [14.732, 92.961]."""
-    est = advocacy.nps_estimate(8, 1, 1)
+    est = nps.nps_estimate(8, 1, 1)
     assert est.score == pytest.approx(70.0)
     assert est.se == pytest.approx(19.9567, abs=1e-4)
     assert (est.low, est.high) == pytest.approx((14.732, 92.961), abs=1e-3)
@@ -61,18 +61,18 @@ def test_adjusted_wald_by_hand() -> None:
 
 def test_adjusted_wald_is_defined_at_one_response_and_stays_in_range() -> None:
     for counts in [(1, 0, 0), (0, 1, 0), (0, 0, 1)]:
-        est = advocacy.nps_estimate(*counts)
+        est = nps.nps_estimate(*counts)
         assert -100 <= est.low < est.high <= 100
 
 
 @pytest.mark.parametrize("method", ["adjusted_wald", "wald"])
-def test_no_responses_is_no_estimate(method: advocacy.Method) -> None:
+def test_no_responses_is_no_estimate(method: nps.Method) -> None:
     """Zero responses give no score and no interval (the adjusted interval would read -80 to +80),
     in the scalar and the vectorised form."""
-    est = advocacy.nps_estimate(0, 0, 0, method=method)
+    est = nps.nps_estimate(0, 0, 0, method=method)
     assert (est.score, est.low, est.high, est.se, est.n) == (None, None, None, None, 0)
     assert est.to_dict()["score"] is None
-    many = advocacy.nps_estimates(np.array([0, 3]), np.array([0, 1]), np.array([0, 1]), method=method)
+    many = nps.nps_estimates(np.array([0, 3]), np.array([0, 1]), np.array([0, 1]), method=method)
     assert many.iloc[0].isna().all() and many.iloc[1].notna().all()
 
 
@@ -86,14 +86,14 @@ def test_adjusted_wald_interval_holds_the_score_for_every_split_from_two_respons
     for n in range(2, 41):
         for promoters in range(n + 1):
             for detractors in range(n + 1 - promoters):
-                est = advocacy.nps_estimate(promoters, n - promoters - detractors, detractors)
+                est = nps.nps_estimate(promoters, n - promoters - detractors, detractors)
                 p, d, m = (promoters + 0.75), (detractors + 0.75), n + 3
                 centre = (p - d) / m
                 half = z * math.sqrt((p / m + d / m - centre**2) / m)
                 published = (max(-100, 100 * (centre - half)), min(100, 100 * (centre + half)))
                 assert (est.low, est.high) == pytest.approx(published, abs=1e-9), (promoters, detractors, n)
                 assert est.low <= est.score <= est.high, (promoters, detractors, n)
-    lone = advocacy.nps_estimate(1, 0, 0)
+    lone = nps.nps_estimate(1, 0, 0)
     assert lone.score == 100 and lone.high == 100 and lone.low == pytest.approx(-48.5, abs=0.05)
 
 
@@ -101,9 +101,9 @@ def test_small_groups_get_a_difference_but_no_test() -> None:
     """Below MIN_N responses on either side the normal approximation fails (a lone promoter against
     the rest came out significant at p < 0.001): the difference is shown without an interval or a
     flag. The difference interval never leaves the possible range of -200 to +200."""
-    lone, rest = advocacy.nps_estimate(1, 0, 0), advocacy.nps_estimate(300, 400, 300)
-    assert not advocacy.comparable(lone, rest) and advocacy.comparable(rest, rest)
-    wide = advocacy.nps_difference(advocacy.nps_estimate(2, 0, 1), advocacy.nps_estimate(0, 0, 2))
+    lone, rest = nps.nps_estimate(1, 0, 0), nps.nps_estimate(300, 400, 300)
+    assert not nps.comparable(lone, rest) and nps.comparable(rest, rest)
+    wide = nps.nps_difference(nps.nps_estimate(2, 0, 1), nps.nps_estimate(0, 0, 2))
     assert -200 <= wide.low <= wide.high <= 200
 
 
@@ -111,12 +111,12 @@ def test_small_groups_get_a_difference_but_no_test() -> None:
 def test_invariants_on_random_samples(seed: int) -> None:
     rng = np.random.default_rng(seed)
     scores = rng.integers(0, 11, rng.integers(5, 400))
-    est = advocacy.nps_from_scores(scores)
+    est = nps.nps_from_scores(scores)
     assert -100 <= est.score <= 100 and est.n == scores.size
     assert est.promoters + est.passives + est.detractors == est.n
     assert est.low <= est.score <= est.high
-    assert advocacy.nps_from_scores(rng.permutation(scores)) == est  # row order does not matter
-    wald = advocacy.nps_from_scores(scores, method="wald")
+    assert nps.nps_from_scores(rng.permutation(scores)) == est  # row order does not matter
+    wald = nps.nps_from_scores(scores, method="wald")
     assert wald.low == pytest.approx(max(-100, est.score - 1.959964 * wald.se), abs=1e-4)
 
 
@@ -125,8 +125,8 @@ def test_holm_and_bh_adjustments_by_hand() -> None:
     0.02, 0.03, 0.06, 0.04 -> running max 0.02, 0.03, 0.06, 0.06. BH: 0.04·4/4, 0.03·4/3, 0.01·4/2,
     0.005·4/1 -> 0.04, 0.04, 0.02, 0.02 (running min from the top)."""
     p = [0.01, 0.04, 0.03, 0.005]
-    assert advocacy.adjust_p_values(p, method="holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert advocacy.adjust_p_values(p, method="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert inference.adjust_p_values(p, method="holm") == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert inference.adjust_p_values(p, method="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
 
 
 def test_nps_by_segment_reconciles_and_flags(demo_warehouse: Path) -> None:
@@ -136,13 +136,13 @@ def test_nps_by_segment_reconciles_and_flags(demo_warehouse: Path) -> None:
     assert table["n"].sum() == headline.n
     assert (table["promoters"] + table["passives"] + table["detractors"] == table["n"]).all()
     assert ((table["low"] <= table["score"]) & (table["score"] <= table["high"])).all()
-    assert (table["small_n"] == (table["n"] < advocacy.MIN_N)).all()
+    assert (table["small_n"] == (table["n"] < nps.MIN_N)).all()
     assert set(table["group"]) == {"monthly", "annual", "two_year"}
     # brute force: the headline equals the NPS of each customer's latest relationship answer
     s = wh.table("surveys").execute()
     latest = s[s["interaction_id"].isna()].sort_values("responded_at").groupby("customer_id").tail(1)
     assert headline.n == len(latest)
-    assert headline.score == pytest.approx(advocacy.nps_from_scores(latest["ltr"].to_numpy()).score)
+    assert headline.score == pytest.approx(nps.nps_from_scores(latest["ltr"].to_numpy()).score)
 
 
 def test_nps_by_contact_dimension_against_a_baseline(demo_warehouse: Path) -> None:
@@ -173,11 +173,11 @@ def test_vectorised_estimates_equal_the_scalar_ones(method: str) -> None:
     rng = np.random.default_rng(5)
     counts = rng.integers(0, 60, size=(200, 3))
     counts[counts.sum(axis=1) == 0, 0] = 1
-    many = advocacy.nps_estimates(counts[:, 0], counts[:, 1], counts[:, 2], method=method)  # type: ignore[arg-type]
+    many = nps.nps_estimates(counts[:, 0], counts[:, 1], counts[:, 2], method=method)  # type: ignore[arg-type]
     for row, (p, m, d) in zip(many.itertuples(index=False), counts, strict=True):
-        one = advocacy.nps_estimate(int(p), int(m), int(d), method=method)  # type: ignore[arg-type]
+        one = nps.nps_estimate(int(p), int(m), int(d), method=method)  # type: ignore[arg-type]
         assert (row.score, row.low, row.high, row.se) == pytest.approx((one.score, one.low, one.high, one.se))
-    empty = advocacy.nps_estimates(np.array([0]), np.array([0]), np.array([0]))
+    empty = nps.nps_estimates(np.array([0]), np.array([0]), np.array([0]))
     assert empty.iloc[0].isna().all()  # no responses, no estimate and no interval
 
 
@@ -194,11 +194,11 @@ def test_nps_by_period_counts_each_response_once(demo_warehouse: Path) -> None:
     rel["period"] = rel["responded_at"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_period("M")
     latest = rel.sort_values("responded_at").groupby(["customer_id", "period"]).tail(1)
     latest = latest.assign(group=customers.loc[latest["customer_id"], "segment"].to_numpy())
-    expected = latest.groupby(["group", "period"])["ltr"].apply(lambda x: advocacy.nps_from_scores(x.to_numpy()).score)
+    expected = latest.groupby(["group", "period"])["ltr"].apply(lambda x: nps.nps_from_scores(x.to_numpy()).score)
     assert cut["n"].sum() == len(latest)
     got = cut.assign(period=cut["period"].dt.tz_localize(None).dt.to_period("M")).set_index(["group", "period"])
     assert got["score"].to_numpy() == pytest.approx(expected.loc[got.index].to_numpy())
-    assert (got["small_n"] == (got["n"] < advocacy.MIN_N)).all()
+    assert (got["small_n"] == (got["n"] < nps.MIN_N)).all()
 
 
 def test_relationship_trend_counts_what_the_segment_cut_counts(demo_warehouse: Path) -> None:
@@ -353,13 +353,13 @@ def test_answering_needs_surviving_but_the_grid_finds_no_churn_difference(tmp_pa
 
 def test_wilson_interval_matches_newcombe() -> None:
     """Newcombe (1998), Statistics in Medicine 17:857, Table I, method 3 (Wilson score)."""
-    low, high = advocacy.wilson_interval(np.array([81, 15, 0, 1]), np.array([263, 148, 20, 29]))
+    low, high = inference.wilson_interval(np.array([81, 15, 0, 1]), np.array([263, 148, 20, 29]))
     assert low == pytest.approx([0.2553, 0.0624, 0.0, 0.0061], abs=5e-5)
     assert high == pytest.approx([0.3662, 0.1605, 0.1611, 0.1718], abs=5e-5)
-    low, high = advocacy.wilson_interval(np.array([0]), np.array([0]))
+    low, high = inference.wilson_interval(np.array([0]), np.array([0]))
     assert np.isnan(low[0]) and np.isnan(high[0])
     # None or all of 17: the interval reaches 0 or 1 exactly (the plain formula rounds to 1.4e-17 at 0 of 17).
-    low, high = advocacy.wilson_interval(np.array([0, 17]), np.array([17, 17]))
+    low, high = inference.wilson_interval(np.array([0, 17]), np.array([17, 17]))
     assert low[0] == 0.0 and high[1] == 1.0
 
 

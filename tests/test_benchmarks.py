@@ -9,6 +9,7 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,7 +17,7 @@ from analytics import demo
 from analytics.analyses import advocacy, benchmarks
 from analytics.data import warehouse
 from analytics.errors import UsageError
-from analytics.stats import units
+from analytics.stats import inference, series, units
 from tests.conftest import load_tables, valid_customers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -324,6 +325,37 @@ def test_scorecard_measures_each_handler_against_the_standard_on_given_rows(wh_p
     strict = benchmarks.partner_scorecard(wh, standard=benchmarks.Standard(min_responses=41)).set_index("handled_by")
     assert not strict["meets_standard"].any()
     assert strict.loc["in_house", "unmet"] == "too few responses"
+
+
+# --- the numbers behind CSAT and the ramp, on given arrays --------------------------------------------
+
+
+def test_csat_counts_each_customer_once_through_the_design_effect() -> None:
+    """``inference.clustered_share``, by hand. Four customers answering once, two of them satisfied:
+    p = 0.5; the clustered variance is C/(C-1) * sum (u - p v)^2 / n^2 = 4/3 * 4 * 0.25 / 16 = 1/12
+    against the independent 0.25 / 4 = 1/16, a design effect of 4/3, so 4 answers count as 3. Two
+    customers answering twice each, one always satisfied and one never: 2/1 * (1 + 1) / 16 = 1/4
+    against 1/16, a design effect of 4, so 4 answers count as 1. One customer, or a share of 0: not
+    measurable, so every answer counts."""
+    n, k = np.array([4.0, 4.0, 4.0, 3.0]), np.array([2.0, 2.0, 2.0, 0.0])
+    clusters = np.array([4.0, 2.0, 1.0, 3.0])
+    suu, suv, svv = np.array([2.0, 4.0, 4.0, 0.0]), np.array([2.0, 4.0, 8.0, 0.0]), np.array([4.0, 8.0, 16.0, 3.0])
+    p, effective = inference.clustered_share(n, k, clusters, suu, suv, svv)
+    assert p.tolist() == [0.5, 0.5, 0.5, 0.0]
+    assert effective.tolist() == pytest.approx([3.0, 1.0, 4.0, 3.0])
+
+
+def test_a_target_is_reached_in_the_first_week_of_an_unbroken_run() -> None:
+    """``series.first_sustained`` with runs of two: met in weeks 1, 3, 4, 5 gives week 3; a week
+    missing between 3 and 5 breaks that run, so 5; never two running gives NaN. ``series.trailing_mean``
+    over two weeks: 10, 20, 30, 40 give nothing before the first, then 10, 15, 25."""
+    weeks = np.arange(6)
+    assert series.first_sustained(weeks, np.array([False, True, False, True, True, True]), 2) == 3.0
+    gap = np.array([0, 1, 2, 3, 5, 6])
+    assert series.first_sustained(gap, np.array([False, False, False, True, True, True]), 2) == 5.0
+    assert math.isnan(series.first_sustained(weeks, np.array([True, False] * 3), 2))
+    trailing = series.trailing_mean(pd.Series([10.0, 20.0, 30.0, 40.0]), 2)
+    assert math.isnan(trailing.iloc[0]) and trailing.iloc[1:].tolist() == [10.0, 15.0, 25.0]
 
 
 # --- on the demo --------------------------------------------------------------------------------------

@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from analytics import demo
-from analytics.analyses import advocacy, benchmarks, moments
+from analytics.analyses import benchmarks, moments
 from analytics.data import schema, warehouse
-from analytics.stats import units
+from analytics.stats import nps, units
 
 
 def digest(files: dict[str, Path]) -> dict[str, str]:
@@ -419,7 +419,7 @@ def test_moments_of_truth_stand_out_from_low_impact_reasons(moment_map: pd.DataF
     truth = moment_map.loc[list(demo.MOMENTS_OF_TRUTH)]
     assert (truth["swing"] >= 15).all() and (truth["swing_low"] > 0).all() and (truth["n"] >= 300).all(), truth
     low = moment_map.loc[list(demo.LOW_IMPACT)]
-    assert (low["swing"].abs() < 10).all() and (low["n_not_met"] >= advocacy.MIN_N).all(), low
+    assert (low["swing"].abs() < 10).all() and (low["n_not_met"] >= nps.MIN_N).all(), low
 
 
 def test_the_benchmarks_find_the_planted_iconic_and_neither_stages(

@@ -20,6 +20,7 @@ from analytics import demo
 from analytics.analyses import drivers
 from analytics.data import warehouse
 from analytics.data.filters import Filters
+from analytics.stats import importance
 
 DATA = Path(__file__).parent / "data"
 SWISS_DRIVERS = ["Agriculture", "Examination", "Education", "Catholic", "Infant.Mortality"]
@@ -60,7 +61,7 @@ def test_lmg_matches_relaimpo_on_swiss() -> None:
     # R² 0.7067350; Agriculture 0.05709122, Examination 0.17117303, Education 0.26013468,
     # Catholic 0.10557015, Infant.Mortality 0.11276592
     """
-    fit = drivers.relative_importance(swiss(), "Fertility", SWISS_DRIVERS)
+    fit = importance.relative_importance(swiss(), "Fertility", SWISS_DRIVERS)
     assert fit.r2 == pytest.approx(0.7067350, abs=5e-8)
     expected = [0.05709122, 0.17117303, 0.26013468, 0.10557015, 0.11276592]
     assert fit.table["importance"].to_numpy() == pytest.approx(expected, abs=5e-9)
@@ -79,7 +80,7 @@ def test_johnson_weights_match_rwa_on_mtcars() -> None:
         # rescaled 29.32274, 28.50999, 29.79691, 12.37037 %
     """
     cars = pd.read_csv(DATA / "mtcars.csv")
-    fit = drivers.relative_importance(cars, "mpg", ["cyl", "disp", "hp", "gear"], method="johnson")
+    fit = importance.relative_importance(cars, "mpg", ["cyl", "disp", "hp", "gear"], method="johnson")
     assert fit.r2 == pytest.approx(0.779189639, abs=5e-10)
     assert fit.table["importance"].to_numpy() == pytest.approx([0.2284797, 0.2221469, 0.2321744, 0.0963886], abs=5e-8)
     assert (100 * fit.table["share"]).to_numpy() == pytest.approx([29.32274, 28.50999, 29.79691, 12.37037], abs=5e-6)
@@ -93,7 +94,7 @@ def test_lmg_equals_the_average_over_every_order_of_entry(seed: int) -> None:
     y = x @ rng.normal(size=p) + rng.normal(scale=2.0, size=n)
     data = pd.DataFrame(x, columns=[f"x{i}" for i in range(p)]).assign(y=y)
     columns = [f"x{i}" for i in range(p)]
-    fit = drivers.relative_importance(data, "y", columns)
+    fit = importance.relative_importance(data, "y", columns)
     assert fit.table["importance"].to_numpy() == pytest.approx(lmg_by_orderings(data, "y", columns), abs=1e-12)
     assert fit.r2 == pytest.approx(r2_of(data, "y", columns), abs=1e-12)
 
@@ -103,7 +104,7 @@ def test_every_subset_r2_matches_least_squares() -> None:
     data = pd.DataFrame(rng.normal(size=(40, 5)), columns=["y", "a", "b", "c", "d"])
     data["y"] += data["a"] - 0.5 * data["c"]
     cov = np.cov(data.to_numpy(), rowvar=False)
-    got = drivers.subset_r2(cov)
+    got = importance.subset_r2(cov)
     names = ["a", "b", "c", "d"]
     want = [r2_of(data, "y", [c for j, c in enumerate(names) if m >> j & 1]) for m in range(16)]
     assert got == pytest.approx(want, abs=1e-12)
@@ -111,13 +112,13 @@ def test_every_subset_r2_matches_least_squares() -> None:
 
 def test_row_order_and_scale_do_not_matter() -> None:
     data = swiss()
-    base = drivers.relative_importance(data, "Fertility", SWISS_DRIVERS).table["importance"].to_numpy()
+    base = importance.relative_importance(data, "Fertility", SWISS_DRIVERS).table["importance"].to_numpy()
     shuffled = data.sample(frac=1, random_state=3)
-    assert drivers.relative_importance(shuffled, "Fertility", SWISS_DRIVERS).table[
+    assert importance.relative_importance(shuffled, "Fertility", SWISS_DRIVERS).table[
         "importance"
     ].to_numpy() == pytest.approx(base, abs=1e-12)
     rescaled = data.assign(Agriculture=data["Agriculture"] * 1000 + 7)
-    assert drivers.relative_importance(rescaled, "Fertility", SWISS_DRIVERS).table[
+    assert importance.relative_importance(rescaled, "Fertility", SWISS_DRIVERS).table[
         "importance"
     ].to_numpy() == pytest.approx(base, abs=1e-12)
 
@@ -126,7 +127,7 @@ def test_a_redundant_driver_shares_with_its_twin_and_a_constant_gets_nothing() -
     """A copy of a driver splits that driver's LMG in two (by symmetry: every order puts one of the
     twins first, and the second adds nothing); a constant explains nothing."""
     data = swiss().assign(Twin=lambda d: d["Education"], Constant=1.0)
-    fit = drivers.relative_importance(data, "Fertility", [*SWISS_DRIVERS, "Twin", "Constant"])
+    fit = importance.relative_importance(data, "Fertility", [*SWISS_DRIVERS, "Twin", "Constant"])
     imp = dict(zip(fit.table["driver"], fit.table["importance"], strict=True))
     assert imp["Twin"] == pytest.approx(imp["Education"], abs=1e-12)
     assert imp["Constant"] == 0.0
@@ -137,38 +138,38 @@ def test_a_redundant_driver_shares_with_its_twin_and_a_constant_gets_nothing() -
 def test_more_than_fifteen_drivers_fall_back_to_johnson_and_say_so() -> None:
     rng = np.random.default_rng(1)
     data = pd.DataFrame(rng.normal(size=(200, 17)), columns=["y", *[f"x{i}" for i in range(16)]])
-    fit = drivers.relative_importance(data, "y", [f"x{i}" for i in range(16)])
+    fit = importance.relative_importance(data, "y", [f"x{i}" for i in range(16)])
     assert fit.method == "johnson" and "Johnson" in fit.note
     assert fit.table["importance"].sum() == pytest.approx(fit.r2, abs=1e-12)
 
 
 def test_pairwise_equals_listwise_without_gaps_and_uses_more_rows_with_them() -> None:
     data = swiss()
-    listwise = drivers.relative_importance(data, "Fertility", SWISS_DRIVERS)
-    pairwise = drivers.relative_importance(data, "Fertility", SWISS_DRIVERS, missing="pairwise")
+    listwise = importance.relative_importance(data, "Fertility", SWISS_DRIVERS)
+    pairwise = importance.relative_importance(data, "Fertility", SWISS_DRIVERS, missing="pairwise")
     assert pairwise.table["importance"].to_numpy() == pytest.approx(listwise.table["importance"].to_numpy(), abs=1e-12)
     gappy = data.copy()
     gappy.loc[::5, "Catholic"] = np.nan
-    assert drivers.relative_importance(gappy, "Fertility", SWISS_DRIVERS).n == 37
-    fit = drivers.relative_importance(gappy, "Fertility", SWISS_DRIVERS, missing="pairwise")
+    assert importance.relative_importance(gappy, "Fertility", SWISS_DRIVERS).n == 37
+    fit = importance.relative_importance(gappy, "Fertility", SWISS_DRIVERS, missing="pairwise")
     assert fit.n == 47
     assert fit.table["share"].sum() == pytest.approx(1.0, abs=1e-12)
 
 
 def test_too_few_rows_and_a_constant_outcome_give_a_note_not_an_error() -> None:
-    small = drivers.relative_importance(swiss().head(5), "Fertility", SWISS_DRIVERS)
+    small = importance.relative_importance(swiss().head(5), "Fertility", SWISS_DRIVERS)
     assert math.isnan(small.r2) and "too few" in small.note
-    flat = drivers.relative_importance(swiss().assign(Fertility=70.0), "Fertility", SWISS_DRIVERS)
+    flat = importance.relative_importance(swiss().assign(Fertility=70.0), "Fertility", SWISS_DRIVERS)
     assert math.isnan(flat.r2) and "does not vary" in flat.note
 
 
 def test_bad_arguments_are_refused_with_exact_messages() -> None:
     with pytest.raises(ValueError, match="data has no column 'Nope'"):
-        drivers.relative_importance(swiss(), "Fertility", ["Nope"])
+        importance.relative_importance(swiss(), "Fertility", ["Nope"])
     with pytest.raises(ValueError, match="unknown method 'ols'"):
-        drivers.relative_importance(swiss(), "Fertility", SWISS_DRIVERS, method="ols")  # type: ignore[arg-type]
+        importance.relative_importance(swiss(), "Fertility", SWISS_DRIVERS, method="ols")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="cannot also be a driver"):
-        drivers.relative_importance(swiss(), "Fertility", ["Fertility"])
+        importance.relative_importance(swiss(), "Fertility", ["Fertility"])
 
 
 # --- the customer bootstrap --------------------------------------------------------------------------
@@ -189,15 +190,15 @@ def test_each_replicate_is_the_analysis_of_a_resample_of_customers() -> None:
     """The slow reference: rebuild every replicate's data by repeating each customer's rows as often
     as the resample drew them, fit it from scratch, and compare."""
     data = clustered(4)
-    fit = drivers.importance_intervals(data, "y", ["a", "b", "c"], cluster="customer", bootstrap=25, random_state=9)
+    fit = importance.importance_intervals(data, "y", ["a", "b", "c"], cluster="customer", bootstrap=25, random_state=9)
     ids = np.sort(data["customer"].unique())
     rng = np.random.default_rng(9)
-    counts = np.concatenate([c for _, _, c in drivers._resample_counts(len(ids), 25, rng)], axis=1)
+    counts = np.concatenate([c for _, _, c in importance._resample_counts(len(ids), 25, rng)], axis=1)
     assert (counts.sum(axis=1) == len(ids)).all()
     for b in range(25):
         times = dict(zip(ids, counts[b], strict=True))
         resample = data.loc[data.index.repeat(data["customer"].map(times))]
-        again = drivers.relative_importance(resample, "y", ["a", "b", "c"])
+        again = importance.relative_importance(resample, "y", ["a", "b", "c"])
         assert fit.replicates_[b] == pytest.approx(again.table["importance"].to_numpy(), abs=1e-10)
         assert fit.r2_replicates_[b] == pytest.approx(again.r2, abs=1e-10)
     low, high = np.quantile(fit.replicates_[:, 0], [0.025, 0.975])
@@ -209,10 +210,10 @@ def test_repeating_a_customers_answers_does_not_narrow_the_interval() -> None:
     stays as it was; the same copies as new customers would pretend to five times the data."""
     data = clustered(7, customers=80)
     args = {"cluster": "customer", "bootstrap": 200, "random_state": 1}
-    once = drivers.importance_intervals(data, "y", ["a", "b", "c"], **args)
+    once = importance.importance_intervals(data, "y", ["a", "b", "c"], **args)
     five = pd.concat([data] * 5, ignore_index=True)
-    same_customers = drivers.importance_intervals(five, "y", ["a", "b", "c"], **args)
-    strangers = drivers.importance_intervals(
+    same_customers = importance.importance_intervals(five, "y", ["a", "b", "c"], **args)
+    strangers = importance.importance_intervals(
         five.assign(customer=five["customer"] + "-" + (five.index // len(data)).astype(str)),
         "y",
         ["a", "b", "c"],
@@ -226,7 +227,7 @@ def test_repeating_a_customers_answers_does_not_narrow_the_interval() -> None:
 
 def test_intervals_hold_their_estimates_and_the_split_adds_up() -> None:
     data = clustered(2, customers=150)
-    fit = drivers.importance_intervals(data, "y", ["a", "b", "c"], cluster="customer", bootstrap=200)
+    fit = importance.importance_intervals(data, "y", ["a", "b", "c"], cluster="customer", bootstrap=200)
     t = fit.table
     assert (t["low"] <= t["importance"]).all() and (t["importance"] <= t["high"]).all()
     assert fit.r2_low <= fit.r2 <= fit.r2_high
@@ -441,7 +442,7 @@ def test_analyze_drivers_moment_method_and_mistakes(demo_warehouse: Path) -> Non
 
 def test_drivers_that_explain_nothing_say_so() -> None:
     data = swiss().assign(A=1.0, B=2.0)
-    fit = drivers.relative_importance(data, "Fertility", ["A", "B"])
+    fit = importance.relative_importance(data, "Fertility", ["A", "B"])
     assert fit.r2 == 0.0 and "explain none" in fit.note
     assert (fit.table["importance"] == 0.0).all()
 

@@ -18,6 +18,9 @@ from analytics.analyses.impact import ImpactAssumptions
 from analytics.analyses.value import ValueAssumptions
 from analytics.data import memo, warehouse
 from analytics.data.filters import Filters
+from analytics.stats.payback import payback_months, value_per_contact
+from analytics.stats.reliability import quasi_simplex
+from analytics.stats.resampling import poisson_weights
 
 # --- estimators ------------------------------------------------------------------------------------
 
@@ -25,7 +28,7 @@ from analytics.data.filters import Filters
 def test_quasi_simplex_recovers_reliability_and_persistence() -> None:
     lags = np.array([6.0, 12.0, 18.0, 24.0])
     r = 0.6 * 0.97**lags
-    reliability, persistence = impact.quasi_simplex(lags, r, np.full(4, 500))
+    reliability, persistence = quasi_simplex(lags, r, np.full(4, 500))
     assert reliability == pytest.approx(0.6, rel=1e-9)
     assert persistence == pytest.approx(0.97, rel=1e-9)
     # Heise's three-wave formula gives the same reliability: r12 * r23 / r13.
@@ -33,8 +36,8 @@ def test_quasi_simplex_recovers_reliability_and_persistence() -> None:
 
 
 def test_quasi_simplex_needs_two_usable_lags() -> None:
-    assert impact.quasi_simplex(np.array([6.0, 12.0]), np.array([0.5, 0.4]), np.array([500, 10])) is None
-    assert impact.quasi_simplex(np.array([6.0, 12.0]), np.array([0.5, -0.1]), np.array([500, 500])) is None
+    assert quasi_simplex(np.array([6.0, 12.0]), np.array([0.5, 0.4]), np.array([500, 10])) is None
+    assert quasi_simplex(np.array([6.0, 12.0]), np.array([0.5, -0.1]), np.array([500, 500])) is None
 
 
 def test_value_per_contact_matches_a_month_by_month_calculation() -> None:
@@ -47,20 +50,26 @@ def test_value_per_contact_matches_a_month_by_month_calculation() -> None:
         before *= math.exp(-hazard)
         after *= math.exp(-hazard * math.exp(shift * persistence**t))
         total += (after - before) / (1 + d) ** t
-    got = impact.value_per_contact(np.array([hazard, 0.0]), shift, persistence, a)
+    got = value_per_contact(
+        np.array([hazard, 0.0]),
+        shift,
+        persistence,
+        monthly_discount=a.monthly_discount,
+        horizon_months=a.horizon_months,
+    )
     assert got[0] == pytest.approx(total, rel=1e-12)
     assert got[1] == 0.0  # nobody churns: nothing to keep
 
 
 def test_payback_counts_months_of_a_steady_flow() -> None:
     # Each month's fixed contacts keep 1 a month from then on: after m months 1 + 2 + ... + m is kept.
-    assert impact.payback_months(np.ones(24), 10.0) == 4.0
-    assert impact.payback_months(np.ones(24), 0.0) == 0.0
-    assert impact.payback_months(np.full(24, 0.001), 10.0) is None
+    assert payback_months(np.ones(24), 10.0) == 4.0
+    assert payback_months(np.ones(24), 0.0) == 0.0
+    assert payback_months(np.full(24, 0.001), 10.0) is None
 
 
 def test_resampling_weights_are_poisson_one() -> None:
-    w = impact.poisson_weights(np.random.default_rng(3), (200, 50_000))
+    w = poisson_weights(np.random.default_rng(3), (200, 50_000))
     assert w.dtype == np.uint8
     share = np.bincount(w.ravel(), minlength=8)[:8] / w.size
     pmf = np.array([math.exp(-1) / math.factorial(k) for k in range(8)])
@@ -187,7 +196,7 @@ def test_correcting_for_one_answers_noise_is_what_makes_the_interval_cover(
 ) -> None:
     """Without the reliability correction (reading one answer as attitude itself) the chain misses
     the planted value of most moments of truth: the correction is not decoration."""
-    fitted = impact.quasi_simplex
+    fitted = quasi_simplex
 
     def uncorrected(lags: np.ndarray, r: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
         out = fitted(lags, r, n)

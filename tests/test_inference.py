@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.analyses import advocacy
-from analytics.stats import inference
+from analytics.stats import inference, nps
 
 
 def _scores(counts: tuple[int, int, int]) -> list[int]:
@@ -68,9 +67,9 @@ def _false_positive_rate(n: int, *, use_exact: bool, reps: int = 1500, seed: int
     shares = (0.45, 0.30, 0.25)
     flagged = 0
     for _ in range(reps):
-        mine = advocacy.nps_estimate(*(int(x) for x in rng.multinomial(n, shares)))
-        rest = advocacy.nps_estimate(*(int(x) for x in rng.multinomial(2000, shares)))
-        d = advocacy.compare(mine, rest) if use_exact else advocacy.nps_difference(mine, rest)
+        mine = nps.nps_estimate(*(int(x) for x in rng.multinomial(n, shares)))
+        rest = nps.nps_estimate(*(int(x) for x in rng.multinomial(2000, shares)))
+        d = nps.compare(mine, rest) if use_exact else nps.nps_difference(mine, rest)
         flagged += d.p_value < 0.05
     return flagged / reps
 
@@ -78,7 +77,7 @@ def _false_positive_rate(n: int, *, use_exact: bool, reps: int = 1500, seed: int
 @pytest.mark.parametrize("n", [5, 10, 20, 50])
 def test_small_groups_keep_the_false_positive_rate_at_its_level(n: int) -> None:
     """Groups that do not differ from the rest are flagged at most 6% of the time at a nominal 5%,
-    at every size the page meets, through the same test ``nps_by`` uses (``advocacy.compare``)."""
+    at every size the page meets, through the same test ``nps_by`` uses (``nps.compare``)."""
     assert _false_positive_rate(n, use_exact=True) <= 0.06
 
 
@@ -90,11 +89,11 @@ def test_the_normal_approximation_alone_fails_small_groups() -> None:
 
 def test_exact_test_still_finds_real_differences() -> None:
     """A group of 20 all detractors against a population at +20 is flagged, exactly."""
-    d = advocacy.compare(advocacy.nps_estimate(0, 0, 20), advocacy.nps_estimate(900, 700, 400))
+    d = nps.compare(nps.nps_estimate(0, 0, 20), nps.nps_estimate(900, 700, 400))
     assert d.test == "exact" and d.p_value < 1e-6 and math.isnan(d.low)
-    big = advocacy.compare(advocacy.nps_estimate(60, 30, 30), advocacy.nps_estimate(900, 700, 400))
-    assert big.test == "normal" and big.p_value == advocacy.nps_difference(*[
-        advocacy.nps_estimate(60, 30, 30), advocacy.nps_estimate(900, 700, 400)
+    big = nps.compare(nps.nps_estimate(60, 30, 30), nps.nps_estimate(900, 700, 400))
+    assert big.test == "normal" and big.p_value == nps.nps_difference(*[
+        nps.nps_estimate(60, 30, 30), nps.nps_estimate(900, 700, 400)
     ]).p_value  # fmt: skip
 
 

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from analytics import demo
-from analytics.analyses import advocacy, moments, priorities
+from analytics.analyses import moments, priorities
 from analytics.data import warehouse
 from analytics.data.filters import Filters
-from analytics.stats import actions
+from analytics.stats import actions, nps
 from tests.conftest import load_tables
 
 
@@ -117,8 +117,8 @@ def test_swing_and_slope_equal_brute_force(tmp_path: Path) -> None:
         .sum(axis=1)
     )
     variance = len(z) / (len(z) - 1) * float((z**2).sum())
-    d = advocacy.nps_difference(
-        advocacy.nps_from_scores(met["ltr"].to_numpy()), advocacy.nps_from_scores(not_met["ltr"].to_numpy()),
+    d = nps.nps_difference(
+        nps.nps_from_scores(met["ltr"].to_numpy()), nps.nps_from_scores(not_met["ltr"].to_numpy()),
         variance=variance,
     )  # fmt: skip
     assert (row["swing_low"], row["swing_high"], row["swing_p"]) == pytest.approx((d.low, d.high, d.p_value))

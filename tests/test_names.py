@@ -16,7 +16,7 @@ from analytics.analyses import advocacy, survival
 from analytics.data import warehouse
 from analytics.data.periods import Period
 from analytics.report import columns, kpis, narrative, views
-from analytics.stats import inference
+from analytics.stats import inference, nps
 
 
 @pytest.mark.parametrize(
@@ -86,8 +86,8 @@ Q2 = Period(date(2026, 4, 1), date(2026, 6, 30), "2026-Q2")
 
 
 def nps_tile(current: tuple[int, int, int], previous: tuple[int, int, int]) -> kpis.Kpi:
-    est, before = advocacy.nps_estimate(*current), advocacy.nps_estimate(*previous)
-    h = advocacy.Headline("relationship", est, Q2, before, Q1, advocacy.nps_difference(est, before))
+    est, before = nps.nps_estimate(*current), nps.nps_estimate(*previous)
+    h = advocacy.Headline("relationship", est, Q2, before, Q1, nps.nps_difference(est, before))
     return kpis.nps_kpi("relationship_nps", h)
 
 

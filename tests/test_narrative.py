@@ -9,17 +9,18 @@ import pandas as pd
 from analytics.analyses import advocacy
 from analytics.data.periods import Period
 from analytics.report import columns, narrative
+from analytics.stats import nps
 
 Q2 = Period(date(2026, 4, 1), date(2026, 6, 30), "2026-Q2")
 Q4 = Period(date(2025, 10, 1), date(2025, 12, 31), "2025-Q4")
 
 
 def headline(current: tuple[int, int, int], previous: tuple[int, int, int] | None) -> advocacy.Headline:
-    est = advocacy.nps_estimate(*current)
+    est = nps.nps_estimate(*current)
     if previous is None:
         return advocacy.Headline("relationship", est, Q2, note="No earlier complete quarter to compare with.")
-    before = advocacy.nps_estimate(*previous)
-    return advocacy.Headline("relationship", est, Q2, before, Q4, advocacy.nps_difference(est, before))
+    before = nps.nps_estimate(*previous)
+    return advocacy.Headline("relationship", est, Q2, before, Q4, nps.nps_difference(est, before))
 
 
 def test_a_headline_gives_the_score_its_interval_n_and_whether_the_change_is_significant() -> None:

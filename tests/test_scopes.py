@@ -29,7 +29,7 @@ from analytics.data import filters, periods, warehouse
 from analytics.data.filters import Filters
 from analytics.data.warehouse import Warehouse
 from analytics.report import kpis, narrative
-from analytics.stats import actions
+from analytics.stats import actions, nps
 from analytics.ui import cached
 
 #: (estimate, lower bound, upper bound) columns that results may carry.
@@ -91,7 +91,7 @@ def scopes(draw: st.DrawFn) -> Filters:
     return Filters(start=start, end=end, **picks)
 
 
-def check_estimate(est: advocacy.NPSEstimate, where: str) -> None:
+def check_estimate(est: nps.NPSEstimate, where: str) -> None:
     assert est.promoters + est.passives + est.detractors == est.n, where
     if est.n == 0:
         assert (est.score, est.low, est.high, est.se) == (None, None, None, None), where
@@ -117,7 +117,7 @@ def check_frame(frame: pd.DataFrame, where: str) -> None:
             bounded = rows[rows[low].notna()]
             assert ((bounded[low] <= bounded[est] + 1e-9) & (bounded[est] <= bounded[high] + 1e-9)).all(), where
             if est == "swing":
-                assert (rows[low].notna() == (rows[list(sides)] >= advocacy.MIN_N).all(axis=1)).all(), where
+                assert (rows[low].notna() == (rows[list(sides)] >= nps.MIN_N).all(axis=1)).all(), where
             continue
         with_estimate = rows[est].notna()
         if est not in ("diff", "nps_diff"):  # the baseline group has no difference from itself
@@ -145,7 +145,7 @@ def check_frame(frame: pd.DataFrame, where: str) -> None:
 
 
 def check(result: Any, where: str) -> None:
-    if isinstance(result, advocacy.NPSEstimate):
+    if isinstance(result, nps.NPSEstimate):
         check_estimate(result, where)
     elif isinstance(result, advocacy.Headline):
         check_estimate(result.estimate, where)
@@ -155,7 +155,7 @@ def check(result: Any, where: str) -> None:
             assert result.previous is not None and result.previous.n > 0, where
             assert result.previous_period is not None and result.period is not None, where
             assert result.previous_period.end < result.period.start, where
-            if advocacy.comparable(result.estimate, result.previous):
+            if nps.comparable(result.estimate, result.previous):
                 assert result.change.low <= result.change.diff <= result.change.high, where
             else:  # too few for an interval: tested exactly, and the note says so
                 assert result.change.test == "exact" and result.note, where

@@ -10,14 +10,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.preprocessing import StandardScaler
 
 from analytics import demo
-from analytics.analyses import advocacy, segmentation
+from analytics.analyses import segmentation
 from analytics.data import warehouse
+from analytics.stats import clustering, inference, nps
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +89,7 @@ def test_gmm_k_is_the_lowest_bic_checked_directly(features) -> None:  # type: ig
     assert seg.k == min(seg.bic_by_k, key=seg.bic_by_k.__getitem__)
     x = StandardScaler().fit_transform(features.sort_values("customer_id")[list(segmentation.FEATURES)])
     for k, bic in seg.bic_by_k.items():  # scikit-learn called directly, with the documented settings
-        gmm = GaussianMixture(k, covariance_type="full", reg_covar=segmentation.GMM_REG_COVAR, n_init=3, random_state=0)
+        gmm = GaussianMixture(k, covariance_type="full", reg_covar=clustering.GMM_REG_COVAR, n_init=3, random_state=0)
         assert bic == pytest.approx(gmm.fit(x).bic(x))
     m = seg.assignments["membership"]
     assert m.between(1 / seg.k, 1).all()  # the largest of k posteriors
@@ -136,9 +138,9 @@ def test_nps_per_segment_comes_from_those_who_answered(features) -> None:  # typ
         inside = data["segment_id"] == row["segment_id"]
         ltr = data.loc[inside & data["answered"], "ltr"].astype(int)
         rest = data.loc[~inside & data["answered"], "ltr"].astype(int)
-        est = advocacy.nps_from_scores(ltr.to_numpy())
+        est = nps.nps_from_scores(ltr.to_numpy())
         assert row["nps_n"] == est.n == len(ltr) and row["nps"] == pytest.approx(est.score)
-        diff = advocacy.nps_difference(est, advocacy.nps_from_scores(rest.to_numpy())).diff
+        diff = nps.nps_difference(est, nps.nps_from_scores(rest.to_numpy())).diff
         assert row["nps_diff"] == pytest.approx(diff)
 
 
@@ -194,6 +196,15 @@ def test_a_segment_with_an_unclear_nps_gets_no_attitude_word() -> None:
     seg = segmentation.segment_customers(customers, k=3, random_state=0)
     assert seg.profiles["nps_n"].max() < 30
     assert not seg.profiles["segment"].str.contains("NPS").any()
+
+
+def test_names_are_tested_with_welch_and_an_undefined_test_names_nothing() -> None:
+    """``inference.welch_p_value`` is scipy's unequal-variance t test; with fewer than two values on a
+    side, or no spread on either, it is 1."""
+    a, b = np.array([1.0, 2.0, 3.0, 4.0]), np.array([2.0, 4.0, 6.0, 8.0, 10.0])
+    assert inference.welch_p_value(a, b) == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    assert inference.welch_p_value(np.array([1.0]), b) == 1.0
+    assert inference.welch_p_value(np.ones(3), np.full(4, 2.0)) == 1.0
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +267,7 @@ def test_a_fixed_k_below_two_is_refused(features) -> None:  # type: ignore[no-un
 
 
 def test_too_few_customers_give_an_empty_segmentation(features) -> None:  # type: ignore[no-untyped-def]
-    for method in segmentation.METHODS:
+    for method in clustering.METHODS:
         seg = segmentation.segment_customers(features.head(50), method=method)  # k from 3: needs 90 customers
         assert seg.is_empty and seg.method == method and "too few" in seg.note and "30 customers" in seg.note
         assert list(seg.profiles.columns) == list(segmentation.PROFILE_COLUMNS) and seg.structure_note == ""

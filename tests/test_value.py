@@ -14,6 +14,7 @@ import pytest
 from analytics.analyses import survival, value
 from analytics.data import warehouse
 from analytics.data.filters import Filters
+from analytics.stats import tails
 from analytics.stats.survival import KaplanMeierData
 
 # Fader & Hardie (2007), reference/golden.md: survivors of 1,000 at each yearly renewal, years 0-12.
@@ -28,12 +29,12 @@ HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491, 468, 445, 427, 409, 394]
 def test_sbg_reproduces_fader_and_hardie(
     cohort: list[int], alpha: float, beta: float, error: float, lifetime: float
 ) -> None:
-    a, b = value.fit_sbg(cohort[:8])  # maximum likelihood on years 1-7
+    a, b = tails.fit_sbg(cohort[:8])  # maximum likelihood on years 1-7
     assert round(a, 3) == alpha and round(b, 3) == beta
-    projected = 1000 * value.sbg_survival(a, b, 12)[8:]
+    projected = 1000 * tails.sbg_survival(a, b, 12)[8:]
     actual = np.array(cohort[8:])
     assert math.isclose(np.mean(np.abs(projected - actual) / actual), error, abs_tol=0.001)
-    assert round(value.sbg_discounted_lifetime(a, b, 0.10), 4) == lifetime
+    assert round(tails.sbg_discounted_lifetime(a, b, 0.10), 4) == lifetime
     if cohort is HIGH_END:
         assert [round(v) for v in projected] == [460, 436, 414, 395, 378]
 
@@ -76,7 +77,7 @@ def test_lifetime_value_matches_the_closed_form_under_a_constant_hazard() -> Non
 def test_the_weibull_tail_continues_a_constant_hazard() -> None:
     table = constant_hazard(hazard=0.03, follow=24.0, n=20_000)
     km = KaplanMeierData.of(table)
-    curve = value.extend(*km.curve(), float(table["duration"].max()))
+    curve = tails.extend(*km.curve(), float(table["duration"].max()))
     assert 0.8 < curve.parameters["shape"] < 1.25
     assert math.isclose(float(curve(np.array([60.0]))[0]), math.exp(-0.03 * 60), rel_tol=0.15)
     assert "Weibull" in curve.describe()
@@ -85,7 +86,7 @@ def test_the_weibull_tail_continues_a_constant_hazard() -> None:
 def test_sbg_tail_falls_back_to_weibull_when_too_few_renewals_are_seen() -> None:
     table = constant_hazard(follow=18.0)
     km = KaplanMeierData.of(table)
-    curve = value.extend(*km.curve(), float(table["duration"].max()), tail="sbg")
+    curve = tails.extend(*km.curve(), float(table["duration"].max()), tail="sbg")
     assert curve.tail == "weibull" and "two 12-month renewals" in curve.describe()
 
 

@@ -1,16 +1,10 @@
 """Advocacy: Net Promoter Score with honest uncertainty, by any dimension and over time.
 
-NPS = % promoters (LTR 9-10) minus % detractors (LTR 0-6). Its standard error treats each response as
-a trinomial draw scored +1, 0 or -1 (Rocks, B. 2016, "Interval estimation for the Net Promoter Score",
-The American Statistician 70(4)): with promoter share p and detractor share d the variance per response
-is ``p + d - (p - d)^2``. Treating promoters and detractors as two independent proportions, a common
-mistake, understates it.
-
-Post-contact (transactional) responses come several to a customer, and one customer's answers are
-alike. Their intervals and tests use a variance with customers as clusters
-(``analytics.stats.inference``), and report the design effect: that variance over the one that treats
-every response as independent. Differences with fewer than ``EXACT_BELOW`` responses on a side are
-tested exactly (a permutation test), where the normal approximation lets false differences through.
+The responses that count, cut by customer and contact dimensions and by period, come from the
+warehouse here; the estimates, intervals and tests they feed are ``analytics.stats.nps`` (the
+trinomial interval of Rocks 2016, with customers as clusters for post-contact answers, which come
+several to a customer) and ``analytics.stats.inference`` (exact tests, multiple-testing
+corrections). Value x advocacy sets what customers last said against revenue and churn.
 """
 
 from __future__ import annotations
@@ -19,365 +13,40 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import Literal
 
 import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
-from scipy import stats
 
 from analytics.data import filters, periods, schema
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.periods import Period
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.stats import inference
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import (
+    DETRACTOR_MAX,
+    MIN_N,
+    PROMOTER_MIN,
+    Method,
+    NPSDifference,
+    NPSEstimate,
+    cluster_design_effect,
+    comparable,
+    compare,
+    independent_difference_variance,
+    nps_estimate,
+    nps_estimates,
+)
 from analytics.stats.units import MONTH_SECONDS
 
-Method = Literal["adjusted_wald", "wald"]
-Correction = Literal["holm", "bh"]
 Responses = Literal["relationship", "transactional"]
 
-#: Groups with fewer responses are flagged as small (still shown, never hidden), and a difference
-#: involving them has no interval.
-MIN_N = 30
-#: Below this many responses on either side, a difference is tested exactly, not by the normal
-#: approximation: against 2,000 others at a nominal 5%, the z test flags 21% of groups of 5 and 7-9%
-#: of groups of 20 that do not differ at all.
-EXACT_BELOW = 100
 #: A design effect above this is worth showing beside n (effective n = n / design effect).
 DEFF_SHOWN = 1.2
 #: The pooled group of the smaller values when only the largest few are shown.
 OTHER = "other"
-
-
-@dataclass(frozen=True)
-class NPSEstimate:
-    """An NPS in points (-100 to 100) with its interval and the counts behind it.
-
-    With no responses there is no estimate: ``score``, ``low``, ``high`` and ``se`` are ``None`` and
-    ``n`` is 0.
-    """
-
-    score: float | None
-    low: float | None
-    high: float | None
-    n: int
-    promoters: int
-    passives: int
-    detractors: int
-    se: float | None
-    method: Method = "adjusted_wald"
-    confidence: float = 0.95
-    #: Variance allowing for repeat answers by one customer over the variance if every answer were
-    #: independent (1 for one answer per customer). The interval is widened by its square root
-    #: when above 1.
-    design_effect: float = 1.0
-    #: Customers behind the answers when they are clustered (post-contact), else ``None``.
-    customers: int | None = None
-
-    @property
-    def effective_n(self) -> float:
-        """Responses worth as much as this many independent ones: ``n / design_effect``."""
-        return self.n / max(self.design_effect, 1.0)
-
-    def to_dict(self) -> dict[str, object]:
-        """The estimate as plain JSON-ready values (``None`` where there is no estimate)."""
-        return {
-            "score": self.score,
-            "low": self.low,
-            "high": self.high,
-            "n": self.n,
-            "promoters": self.promoters,
-            "passives": self.passives,
-            "detractors": self.detractors,
-            "method": self.method,
-            "confidence": self.confidence,
-            "design_effect": self.design_effect,
-            "effective_n": self.effective_n,
-            "customers": self.customers,
-        }
-
-
-@dataclass(frozen=True)
-class NPSDifference:
-    """The difference of two NPS values (first minus second), in points.
-
-    ``test`` is ``normal`` (z test, ``z`` set) or ``exact`` (permutation test, ``z`` NaN). ``low``
-    and ``high`` are NaN where a side has fewer than ``MIN_N`` responses.
-    """
-
-    diff: float
-    se: float
-    z: float
-    p_value: float
-    low: float
-    high: float
-    test: Literal["normal", "exact"] = "normal"
-
-
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
-    return NormalDist().inv_cdf(0.5 + confidence / 2)
-
-
-def _critical(confidence: float, df: np.ndarray | float | None) -> np.ndarray | float:
-    """The two-sided critical value: normal, or Student's t with ``df`` degrees of freedom where the
-    answers are clustered (``df`` = customers - 1, at least 1): with few customers the normal value
-    makes clustered intervals too narrow (91% coverage at five customers, measured)."""
-    z = _z(confidence)
-    if df is None:
-        return z
-    dfs = np.asarray(df, dtype=float)
-    out = np.where(np.isfinite(dfs), stats.t.ppf(0.5 + confidence / 2, np.fmax(dfs, 1.0)), z)
-    return float(out) if out.ndim == 0 else out
-
-
-def _variance(promoters: float, detractors: float, n: float) -> float:
-    p, d = promoters / n, detractors / n
-    return p + d - (p - d) ** 2
-
-
-def nps_estimate(
-    promoters: int,
-    passives: int,
-    detractors: int,
-    *,
-    method: Method = "adjusted_wald",
-    confidence: float = 0.95,
-    design_effect: float = 1.0,
-    customers: int | None = None,
-) -> NPSEstimate:
-    """NPS with a confidence interval from counts (Rocks 2016).
-
-    ``wald``: score ± z·SE. ``adjusted_wald`` (default, better for small n): add 3/4 to the promoter
-    and detractor counts and 3 to n, then apply the Wald formula. It is defined even at n = 1. The
-    reported ``score`` is always the plain NPS of the counts; the interval is clipped to [-100, 100].
-    Because the adjusted interval is centred on the adjusted estimate, it contains the plain score
-    for every split of two or more responses, but not for a single promoter (score 100, interval
-    up to 98.5) or a single detractor. An interval that leaves out its own estimate only confuses,
-    so there the interval is widened to reach the score; such groups are flagged as small anyway.
-
-    With no responses there is nothing to estimate, and the result says so with ``None`` for the
-    score, interval and standard error (the adjusted interval of zero responses, -80 to +80, says
-    nothing about anyone).
-
-    ``design_effect`` (from ``cluster_design_effect``) widens the interval of responses that are not
-    independent: the standard error is multiplied by its square root when it is above 1. With
-    ``customers`` (the clusters behind clustered answers) the interval uses Student's t with
-    ``customers - 1`` degrees of freedom.
-
-    Raises
-    ------
-    ValueError
-        For negative counts or an unknown method.
-    """
-    n = promoters + passives + detractors
-    if n == 0 and min(promoters, passives, detractors) == 0:
-        nps_estimates(np.zeros(0), np.zeros(0), np.zeros(0), method=method, confidence=confidence)  # checks options
-        return NPSEstimate(None, None, None, 0, 0, 0, 0, None, method=method, confidence=confidence)
-    row = nps_estimates(
-        np.array([promoters]),
-        np.array([passives]),
-        np.array([detractors]),
-        method=method,
-        confidence=confidence,
-        design_effect=np.array([design_effect]),
-        df=None if customers is None else np.array([customers - 1.0]),
-    ).iloc[0]
-    return NPSEstimate(
-        score=float(row["score"]),
-        low=float(row["low"]),
-        high=float(row["high"]),
-        n=n,
-        promoters=promoters,
-        passives=passives,
-        detractors=detractors,
-        se=float(row["se"]),
-        method=method,
-        confidence=confidence,
-        design_effect=float(design_effect),
-        customers=customers,
-    )
-
-
-def nps_estimates(
-    promoters: np.ndarray,
-    passives: np.ndarray,
-    detractors: np.ndarray,
-    *,
-    method: Method = "adjusted_wald",
-    confidence: float = 0.95,
-    design_effect: np.ndarray | float = 1.0,
-    df: np.ndarray | float | None = None,
-) -> pd.DataFrame:
-    """``nps_estimate`` for many groups at once: columns ``score``, ``low``, ``high``, ``se`` (points).
-
-    Same formulas, vectorised; ``df`` (customers - 1 per group, for clustered answers) switches the
-    critical value to Student's t. Groups without responses get NaN for all four.
-    """
-    if method not in ("adjusted_wald", "wald"):
-        raise ValueError(f"unknown method {method!r}; use 'adjusted_wald' or 'wald'")
-    p, m, d = (np.asarray(a, dtype=float) for a in (promoters, passives, detractors))
-    if (np.minimum(np.minimum(p, m), d) < 0).any():
-        raise ValueError("counts must be non-negative")
-    n = p + m + d
-    extra = 0.75 if method == "adjusted_wald" else 0.0
-    cp, cd, cn = p + extra, d + extra, n + 4 * extra
-    with np.errstate(invalid="ignore", divide="ignore"):
-        centre = (cp - cd) / cn
-        se = np.sqrt((cp / cn + cd / cn - centre**2) / cn) * np.sqrt(np.fmax(np.asarray(design_effect, float), 1.0))
-        score = np.where(n > 0, 100 * (p - d) / n, np.nan)
-    half = _critical(confidence, df) * se
-    none = n == 0
-    with np.errstate(invalid="ignore"):
-        low = np.fmin(np.maximum(-100.0, 100 * (centre - half)), score)
-        high = np.fmax(np.minimum(100.0, 100 * (centre + half)), score)
-    return pd.DataFrame(
-        {
-            "score": score,
-            "low": np.where(none, np.nan, low),
-            "high": np.where(none, np.nan, high),
-            "se": np.where(none, np.nan, 100 * se),
-        }
-    )
-
-
-def wilson_interval(
-    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, *, confidence: float = 0.95
-) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for proportions ``successes / n``, element-wise (Wilson 1927).
-
-    Stays inside [0, 1] and is sensible at 0 or n successes, unlike the Wald interval. Returns NaN
-    where ``n`` is 0.
-    """
-    k, m = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
-    z = _z(confidence)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / m
-        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
-        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
-        # The interval always holds p; at 0 or n successes rounding can leave a bound a hair past it.
-        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
-    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
-
-
-def nps_from_scores(ltr: Sequence[int] | np.ndarray, **kwargs: object) -> NPSEstimate:
-    """NPS of raw 0-10 likelihood-to-recommend scores (see ``nps_estimate`` for the options)."""
-    scores = np.asarray(ltr)
-    if scores.size and (scores.min() < 0 or scores.max() > 10):
-        raise ValueError("likelihood-to-recommend scores must be between 0 and 10")
-    promoters = int((scores >= PROMOTER_MIN).sum())
-    detractors = int((scores <= DETRACTOR_MAX).sum())
-    return nps_estimate(promoters, scores.size - promoters - detractors, detractors, **kwargs)  # type: ignore[arg-type]
-
-
-def nps_difference(
-    a: NPSEstimate,
-    b: NPSEstimate,
-    *,
-    confidence: float = 0.95,
-    variance: float | None = None,
-    df: float | None = None,
-) -> NPSDifference:
-    """Two-sided z test of NPS(a) - NPS(b) (Rocks 2016).
-
-    Uses the plain counts: ``z = (NPS_a - NPS_b) / sqrt(var_a / n_a + var_b / n_b)`` for independent
-    samples, or ``variance`` (of the difference of the two shares, e.g. with customers as clusters,
-    ``inference.cluster_difference_variance``) when given. The interval is clipped to the possible
-    range, -200 to +200 points. With ``df`` (fewest customers on a side - 1, for clustered
-    answers) the p-value and interval use Student's t. The approximation needs enough responses on
-    both sides: ``compare`` chooses the test that holds at the samples' sizes.
-    """
-    if a.n == 0 or b.n == 0:
-        raise ValueError("both samples need at least one response")
-    diff = (a.promoters - a.detractors) / a.n - (b.promoters - b.detractors) / b.n
-    independent = _variance(a.promoters, a.detractors, a.n) / a.n + _variance(b.promoters, b.detractors, b.n) / b.n
-    se = math.sqrt(independent if variance is None or not math.isfinite(variance) else max(variance, 0.0))
-    z = diff / se if se > 0 else (0.0 if diff == 0 else math.copysign(math.inf, diff))
-    if df is None or not math.isfinite(df):
-        p_value = math.erfc(abs(z) / math.sqrt(2))
-    else:
-        p_value = float(2 * stats.t.sf(abs(z), max(df, 1.0)))
-    half = float(_critical(confidence, df)) * se
-    low, high = max(-200.0, 100 * (diff - half)), min(200.0, 100 * (diff + half))
-    return NPSDifference(100 * diff, 100 * se, z, p_value, low, high)
-
-
-def compare(
-    a: NPSEstimate,
-    b: NPSEstimate,
-    *,
-    min_n: int | None = None,
-    confidence: float = 0.95,
-    variance: float | None = None,
-    df: float | None = None,
-) -> NPSDifference:
-    """NPS(a) - NPS(b) with the test that holds at the samples' sizes.
-
-    With at least ``EXACT_BELOW`` responses on both sides, the z test of ``nps_difference`` (with
-    ``variance`` if given). Below that, the exact permutation test (``inference.exact_nps_p_value``);
-    when ``variance`` says the responses are clustered, the counts are first divided by the design
-    effect of the difference (a first-order Rao-Scott correction), so repeat answers do not pass
-    for independent evidence. The interval is given only with at least ``min_n`` (default
-    ``MIN_N``) responses on each side (``comparable``).
-    """
-    d = nps_difference(a, b, confidence=confidence, variance=variance, df=df)
-    if min(a.n, b.n) >= EXACT_BELOW:
-        return d
-    deff = 1.0
-    if variance is not None and math.isfinite(variance):
-        independent = _variance(a.promoters, a.detractors, a.n) / a.n + _variance(b.promoters, b.detractors, b.n) / b.n
-        deff = max(1.0, variance / independent) if independent > 0 else 1.0
-    p_value = inference.exact_nps_p_value(_deflated(a, deff), _deflated(b, deff))
-    low, high = (d.low, d.high) if comparable(a, b, min_n=min_n) else (math.nan, math.nan)
-    return dataclasses.replace(d, z=math.nan, p_value=p_value, low=low, high=high, test="exact")
-
-
-def _deflated(e: NPSEstimate, deff: float) -> tuple[int, int, int]:
-    """Counts worth as much as ``e``'s when its responses have design effect ``deff``."""
-    counts = np.array([e.promoters, e.passives, e.detractors], dtype=float)
-    if deff <= 1.0:
-        return (e.promoters, e.passives, e.detractors)
-    scaled = np.round(counts / deff).astype(int)
-    if scaled.sum() == 0:
-        scaled[int(np.argmax(counts))] = 1
-    return (int(scaled[0]), int(scaled[1]), int(scaled[2]))
-
-
-def comparable(a: NPSEstimate, b: NPSEstimate, *, min_n: int | None = None) -> bool:
-    """Whether the interval of ``nps_difference`` can be trusted for ``a`` against ``b``: at least
-    ``min_n`` (default ``MIN_N``) responses on each side. Below that a difference is shown without an
-    interval (``compare`` still tests it exactly)."""
-    least = MIN_N if min_n is None else min_n
-    return a.n >= least and b.n >= least
-
-
-def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -> np.ndarray:
-    """Adjust p-values for many comparisons: Holm's step-down (family-wise error) or
-    Benjamini-Hochberg (false discovery rate). Returns adjusted values in the input order.
-    """
-    p = np.asarray(p_values, dtype=float)
-    m = p.size
-    if m == 0:
-        return p
-    order = np.argsort(p)
-    ranked = p[order]
-    if method == "holm":
-        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
-    elif method == "bh":
-        adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
-    else:
-        raise ValueError(f"unknown correction {method!r}; use 'holm' or 'bh'")
-    out = np.empty(m)
-    out[order] = np.minimum(adjusted, 1.0)
-    return out
-
-
-# --- warehouse-backed -------------------------------------------------------------------------------
 
 #: Dimensions NPS can be cut by, and where each comes from. ``behaviour_segment`` is the saved
 #: segmentation (``analytics.analyses.segmentation``), null for customers it did not cover.
@@ -503,24 +172,6 @@ def nps_counts(t: ibis.Table, by: Sequence[str] = (), *, clustered: bool = False
     return t.group_by(list(by)).aggregate(**metrics) if by else t.aggregate(**metrics)
 
 
-def cluster_design_effect(counts: pd.DataFrame) -> np.ndarray:
-    """Design effect per row of clustered counts (``nps_counts(..., clustered=True)``): the variance
-    with customers as clusters over the variance if every response were independent. 1 without the
-    cluster columns or where the scores do not vary; ``n`` (all answers worth one) for one customer."""
-    n = counts["n"].to_numpy(float)
-    if "clusters" not in counts:
-        return np.ones(len(counts))
-    p, d = counts["promoters"].to_numpy(float), counts["detractors"].to_numpy(float)
-    clustered = inference.cluster_variance(
-        n, p - d, counts["clusters"].to_numpy(float), counts["suu"], counts["suv"], counts["svv"]
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        independent = (p / n + d / n - ((p - d) / n) ** 2) / n
-        deff = np.where(independent > 0, clustered / independent, 1.0)
-    one = counts["clusters"].to_numpy(float) == 1
-    return np.where(one, np.maximum(n, 1.0), np.where(np.isfinite(deff), deff, 1.0))
-
-
 def nps(
     wh: Warehouse, f: Filters = ALL_DATA, *, kind: Responses = "relationship", method: Method = "adjusted_wald"
 ) -> NPSEstimate:
@@ -641,19 +292,6 @@ def headline(
     return Headline(kind, current, spans[complete[-1]], previous, spans[complete[-2]], change, note=note)
 
 
-def _independent_periods(a: NPSEstimate, b: NPSEstimate) -> float | None:
-    """Variance of NPS(a) - NPS(b) (as shares) for two periods, each with its own design effect and
-    no covariance between them, for the trend's many period-on-period changes: a customer answering
-    in both makes them correlate positively, so leaving the covariance out overstates the variance
-    (a conservative test; the headline's single change allows for it). ``None`` when neither has
-    repeat answers (the plain formula applies)."""
-    if a.design_effect == 1.0 and b.design_effect == 1.0:
-        return None
-    va = _variance(a.promoters, a.detractors, a.n) / a.n * max(a.design_effect, 1.0)
-    vb = _variance(b.promoters, b.detractors, b.n) / b.n * max(b.design_effect, 1.0)
-    return va + vb
-
-
 def _estimates(counts: pd.DataFrame, method: Method) -> pd.DataFrame:
     """Counts with the estimate of each row: ``passives``, ``score``, ``low``, ``high``, ``se``,
     ``design_effect`` and ``effective_n`` (the cluster columns of clustered counts are dropped)."""
@@ -682,7 +320,7 @@ def nps_by(
     by: str = "segment",
     kind: Responses | None = None,
     baseline: str | None = None,
-    correction: Correction = "holm",
+    correction: inference.Correction = "holm",
     alpha: float = 0.05,
     min_n: int = MIN_N,
     method: Method = "adjusted_wald",
@@ -699,9 +337,9 @@ def nps_by(
         ``se``, ``design_effect`` and ``effective_n`` (1 and n for relationship responses),
         ``diff`` (points against the comparison; null for the baseline itself, or with no other
         responses), ``diff_low``, ``diff_high``, ``test`` (``normal`` or ``exact``, see
-        ``compare``), ``p_value``, ``p_adjusted``, ``significant`` (after correction) and
+        ``nps.compare``), ``p_value``, ``p_adjusted``, ``significant`` (after correction) and
         ``small_n`` (n < ``min_n``), sorted by score. A comparison with fewer than ``min_n``
-        responses on a side has no interval; one with fewer than ``EXACT_BELOW`` is tested exactly.
+        responses on a side has no interval; one with fewer than ``nps.EXACT_BELOW`` is tested exactly.
         Post-contact responses are clustered by customer in every interval and test.
     """
     kind = responses_for(wh, by, kind)
@@ -718,7 +356,7 @@ def nps_by_rows(
     *,
     clustered: bool,
     baseline: str | None = None,
-    correction: Correction = "holm",
+    correction: inference.Correction = "holm",
     alpha: float = 0.05,
     min_n: int = MIN_N,
     method: Method = "adjusted_wald",
@@ -765,7 +403,9 @@ def nps_by_rows(
         table[column] = table[column].astype(float)
     tested = table["p_value"].notna()
     table["p_adjusted"] = np.nan
-    table.loc[tested, "p_adjusted"] = adjust_p_values(table.loc[tested, "p_value"].to_list(), method=correction)
+    table.loc[tested, "p_adjusted"] = inference.adjust_p_values(
+        table.loc[tested, "p_value"].to_list(), method=correction
+    )
     table["significant"] = table["p_adjusted"] < alpha
     table["small_n"] = table["n"] < min_n
     return table[columns].sort_values("score", ascending=False, ignore_index=True)
@@ -893,7 +533,7 @@ def nps_trend(
         ``period`` (start), ``n``, ``promoters``, ``passives``, ``detractors``, ``score``, ``low``,
         ``high``, ``se``, ``design_effect``, ``effective_n``, ``change`` (points from the previous
         period), ``p_value`` and ``significant`` (Holm-adjusted across all the changes; see
-        ``compare`` for the test used at each size).
+        ``nps.compare`` for the test used at each size).
     """
     t = _responses_by_period(wh, f, kind=kind, period=period, contact_dimensions=False)
     counts = nps_counts(t, ["period"], clustered=kind == "transactional").execute()
@@ -911,7 +551,9 @@ def nps_trend(
             for r in (cur, prev)
         )
         fewest = min(now.customers or 0, before.customers or 0)
-        d = compare(now, before, variance=_independent_periods(now, before), df=fewest - 1 if fewest else None)
+        d = compare(
+            now, before, variance=independent_difference_variance(now, before), df=fewest - 1 if fewest else None
+        )
         changes.append(d.diff)
         p_values.append(d.p_value)
     table["change"] = changes
@@ -919,7 +561,7 @@ def nps_trend(
     tested = table["p_value"].notna().to_numpy()
     adjusted = np.full(len(table), np.nan)
     if tested.any():
-        adjusted[tested] = adjust_p_values(table.loc[tested, "p_value"].to_list(), method="holm")
+        adjusted[tested] = inference.adjust_p_values(table.loc[tested, "p_value"].to_list(), method="holm")
     table["significant"] = adjusted < alpha
     return table
 
@@ -1085,7 +727,7 @@ def value_advocacy_grid(wh: Warehouse, f: Filters = ALL_DATA, *, alpha: float = 
     grid["p_value"] = [x.p_value for x in tests]
     tested = grid["p_value"].notna()
     grid["p_adjusted"] = np.nan
-    grid.loc[tested, "p_adjusted"] = adjust_p_values(grid.loc[tested, "p_value"].to_list(), method="holm")
+    grid.loc[tested, "p_adjusted"] = inference.adjust_p_values(grid.loc[tested, "p_value"].to_list(), method="holm")
     grid["significant"] = grid["p_adjusted"] < alpha
     quicker = np.array(faster, dtype=bool)
     fits = np.where(grid["advocacy"] == "promoter", ~quicker, quicker)
@@ -1246,7 +888,7 @@ def advocacy_economics(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
     out = out.merge(_churn_by(wh, f, people, ["advocacy"]), on="advocacy", how="outer")
     out["customers"] = out["customers"].fillna(0).astype("int64")
     out["months_at_risk"] = out["months_at_risk"].fillna(0.0)
-    half = _z(0.95) / np.sqrt(out["customers"])
+    half = inference.critical_z(0.95) / np.sqrt(out["customers"])
     for mean, sd in (("monthly_revenue", "revenue_sd"), ("contacts_per_month", "contacts_sd")):
         out[f"{mean}_low"] = out[mean] - half * out[sd]
         out[f"{mean}_high"] = out[mean] + half * out[sd]

@@ -27,6 +27,10 @@ Every step is re-estimated on Poisson-weighted resamples of customers (one set o
 all steps); the Cox coefficient is drawn from its sampling distribution in each resample rather
 than refitted. The estimate is observational: it assumes that, within a segment and plan, whether
 a contact met expectations is unrelated to anything else that moves attitude.
+
+The arithmetic on arrays is in ``analytics.stats``: the quasi-simplex fit in ``reliability``, the
+margin kept and the payback in ``payback``, the resampling weights, sums and intervals in
+``resampling``.
 """
 
 from __future__ import annotations
@@ -41,17 +45,18 @@ import ibis
 import numpy as np
 import pandas as pd
 from ibis import _
-from scipy import sparse
 
 from analytics.analyses import moments, survival
-from analytics.analyses.advocacy import MIN_N
 from analytics.analyses.moments import MOMENT, MetRule
 from analytics.analyses.value import ValueAssumptions
 from analytics.data import filters, memo
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_seconds
 from analytics.errors import IconicError
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import DETRACTOR_MAX, MIN_N, PROMOTER_MIN
+from analytics.stats.payback import payback_months, value_per_contact, value_per_contact_by_month
+from analytics.stats.reliability import MIN_PAIRS, pearson_r, quasi_simplex
+from analytics.stats.resampling import percentile_interval, poisson_weights, replicate_interval, resampled_sums
 from analytics.stats.units import MONTH_DAYS, MONTH_SECONDS
 
 #: A contact's attitude is read from the customer's next relationship answer within this many days.
@@ -60,13 +65,9 @@ WITHIN_DAYS = 240
 LAG_MONTHS = 3.0
 #: Longest lag between two answers used for the reliability fit.
 MAX_LAG_MONTHS = 36.0
-#: A lag needs this many answer pairs to enter the reliability fit.
-MIN_PAIRS = 100
 #: A reliability below this is too weak a reading to correct by (the correction would blow up).
 MIN_RELIABILITY = 0.2
 PAIR_COLUMNS = ("lag", "n", "sx", "sy", "sxx", "syy", "sxy")
-#: Resamples summed per sparse product (bounds the memory of one block of weights).
-RESAMPLE_BLOCK = 50
 #: Payback is looked for within this many months.
 PAYBACK_MONTHS = 120
 IMPACT_COLUMNS = (
@@ -218,9 +219,7 @@ class ValueCase:
             [(improve or {}).get(k, self.assumptions.improve) / self.assumptions.improve for k in self.replicates.index]
         )
         sums = scale @ self.replicates.to_numpy()
-        tail = (1 - self.assumptions.confidence) / 2
-        spread = sums[1:] if sums.size > 1 else sums
-        low, high = np.quantile(spread, [tail, 1 - tail])
+        low, high = replicate_interval(sums, confidence=self.assumptions.confidence)
         return float(sums[0]), float(low), float(high)
 
     def statements(self) -> list[str]:
@@ -355,66 +354,6 @@ def _span_months(wh: Warehouse, f: Filters) -> float:
     return max(1.0 / MONTH_DAYS, (last - first).total_seconds() / MONTH_SECONDS)
 
 
-# --- estimators on arrays ------------------------------------------------------------------------------
-
-
-def quasi_simplex(lag_months: np.ndarray, r: np.ndarray, n: np.ndarray) -> tuple[float, float] | None:
-    """Reliability and monthly persistence from answer correlations at several lags:
-    ``log r = log(reliability) + lag * log(persistence)``, least squares weighted by pairs.
-    ``None`` with fewer than two usable lags. Reliability is capped at 1 and persistence at 1."""
-    ok = np.isfinite(r) & (r > 0) & (n >= MIN_PAIRS)
-    if np.unique(lag_months[ok]).size < 2:
-        return None
-    x, y, w = lag_months[ok], np.log(r[ok]), n[ok].astype(float)
-    design = np.column_stack([np.ones_like(x), x]) * np.sqrt(w)[:, None]
-    (intercept, slope), *_ = np.linalg.lstsq(design, y * np.sqrt(w), rcond=None)
-    return float(min(1.0, math.exp(intercept))), float(min(1.0, math.exp(slope)))
-
-
-def _weighted_r(stats: np.ndarray) -> np.ndarray:
-    """Pearson r per row of summed [n, sx, sy, sxx, syy, sxy]."""
-    n, sx, sy, sxx, syy, sxy = stats.T
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov = sxy - sx * sy / n
-        vx, vy = sxx - sx * sx / n, syy - sy * sy / n
-        return np.asarray(cov / np.sqrt(vx * vy))
-
-
-def value_per_contact(hazard: np.ndarray, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
-    """Discounted months of margin kept per fixed contact, per unit of monthly margin, for customers
-    churning at ``hazard`` per month (an array): the log hazard drops by ``-shift`` (``shift`` < 0
-    lowers it) and the drop fades by ``persistence`` a month, over ``value.horizon_months``."""
-    months = np.arange(1, value.horizon_months + 1, dtype=float)
-    discount = (1 + value.monthly_discount) ** -months
-    fading = np.cumsum(np.expm1(shift * persistence**months))
-    h = np.asarray(hazard, dtype=float)[:, None]
-    kept = np.exp(-h * months) * np.expm1(-h * fading)
-    return np.asarray(kept @ discount)
-
-
-def _flow(hazard: float, shift: float, persistence: float, value: ValueAssumptions) -> np.ndarray:
-    """The discounted margin kept per fixed contact in each month after it (per unit of monthly margin)."""
-    months = np.arange(1, PAYBACK_MONTHS + 1, dtype=float)
-    discount = (1 + value.monthly_discount) ** -months
-    fading = np.cumsum(np.expm1(shift * persistence**months))
-    kept = np.exp(-hazard * months) * np.expm1(-hazard * fading) * discount
-    kept[value.horizon_months :] = 0.0
-    return kept
-
-
-def payback_months(monthly_flow: np.ndarray, cost: float) -> float | None:
-    """Months until the margin kept since a fix went live adds up to its one-off ``cost``.
-
-    ``monthly_flow[t]``: the margin kept, t+1 months later, thanks to one month's fixed contacts;
-    every month after the fix brings another such month of contacts. ``None`` if the cost is not
-    reached within the flow's length."""
-    if cost <= 0:
-        return 0.0
-    cumulative = np.cumsum(np.convolve(np.ones(monthly_flow.size), monthly_flow)[: monthly_flow.size])
-    reached = np.flatnonzero(cumulative >= cost)
-    return float(reached[0] + 1) if reached.size else None
-
-
 # --- the case ------------------------------------------------------------------------------------------
 
 
@@ -466,16 +405,16 @@ def value_case(
     betas = [link.beta] + list(rng.normal(link.beta, link.beta_se, a.bootstrap)) if link else []
     links = _links(link, link_data, ids, weights, betas) if link else []
     clock.lap("attitude: reliability and fading, resampled")
-    per_year = 12.0 / months
+    resamples = _Resamples(ids, weights, hazards, links, a, per_year=12.0 / months)
     moment_rows, impact_rows, totals = [], [], {}
     by_moment = dict(iter(answered.groupby(list(MOMENT), sort=False)))
-    for (stage, reason), v in volume.groupby(list(MOMENT), sort=False):
-        g = by_moment.get((stage, reason), answered.iloc[0:0])
-        m_row, i_rows, replicated = _moment(stage, reason, v, g, ids, weights, hazards, links, a, per_year)
-        moment_rows.append(m_row)
-        impact_rows.extend(i_rows)
+    for key, contacts in volume.groupby(list(MOMENT), sort=False):
+        moment_answers = by_moment.get(key, answered.iloc[0:0])
+        row, segment_rows, replicated = _moment_value(_Moment.of(key, contacts, moment_answers), resamples=resamples)
+        moment_rows.append(row)
+        impact_rows.extend(segment_rows)
         if replicated is not None:
-            totals[(stage, reason)] = replicated
+            totals[key] = replicated
     impacts = pd.DataFrame(impact_rows, columns=[*IMPACT_COLUMNS, "contacts_not_met", "net_value"])
     table_m = pd.DataFrame(moment_rows, columns=list(MOMENT_COLUMNS))
     table_m = table_m.sort_values("value", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
@@ -530,7 +469,7 @@ def _lag_table(pairs: pd.DataFrame) -> pd.DataFrame:
         {
             "lag_months": stats.index.to_numpy() * LAG_MONTHS,
             "pairs": stats["n"].to_numpy(),
-            "r": _weighted_r(stats.to_numpy(float)),
+            "r": pearson_r(stats.to_numpy(float)),
         }
     )
 
@@ -609,18 +548,6 @@ def _customer_index(*columns: pd.Series) -> pd.Index:
     return first.append(extra.sort_values()) if len(extra) else first
 
 
-#: Poisson(1) quantiles for 2^16 equally likely codes: a code drawn uniformly and looked up here is a
-#: Poisson(1) draw with each probability exact to 2^-16, at a twentieth of the cost of drawing it.
-_POISSON_CODES = np.searchsorted(
-    np.cumsum([math.exp(-1) / math.factorial(k) for k in range(20)]), (np.arange(1 << 16) + 0.5) / (1 << 16)
-).astype(np.uint8)
-
-
-def poisson_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
-    """Poisson(1) resampling weights (one row per resample, one column per customer), as bytes."""
-    return np.asarray(_POISSON_CODES[rng.integers(0, 1 << 16, shape, dtype=np.uint16)])
-
-
 def _codes(values: pd.Series, ids: pd.Index) -> np.ndarray:
     return np.asarray(ids.get_indexer(values))
 
@@ -662,7 +589,7 @@ def _links(
         summed = np.column_stack(
             [np.bincount(lag_index, weights=stats[:, j] * w, minlength=lag_values.size) for j in range(6)]
         )
-        fitted = quasi_simplex(lag_values * LAG_MONTHS, _weighted_r(summed), summed[:, 0])
+        fitted = quasi_simplex(lag_values * LAG_MONTHS, pearson_r(summed), summed[:, 0])
         reliability, persistence = (
             fitted if fitted is not None and fitted[0] >= MIN_RELIABILITY else (link.reliability, link.persistence)
         )
@@ -671,160 +598,250 @@ def _links(
     return out
 
 
-def _resampled_sums(
-    slot: np.ndarray, who: np.ndarray, stats: np.ndarray, slots: int, weights: np.ndarray
-) -> np.ndarray:
-    """``sums[b, s, j]``: the sum of ``stats[:, j]`` over rows in ``slot`` s, each row weighted by its
-    customer's weight in resample b. One sparse product per block of resamples."""
-    rows, k = stats.shape
-    out = np.zeros((weights.shape[0], slots, k))
-    if rows == 0:
-        return out
-    z = sparse.csr_matrix(
-        (stats.ravel(), ((slot[:, None] + np.arange(k)[None, :] * slots).ravel(), np.repeat(np.arange(rows), k))),
-        shape=(k * slots, rows),
-    )
-    for lo in range(0, weights.shape[0], RESAMPLE_BLOCK):
-        block = weights[lo : lo + RESAMPLE_BLOCK, who].T.astype(float)
-        out[lo : lo + RESAMPLE_BLOCK] = (z @ block).reshape(k, slots, -1).transpose(2, 1, 0)
-    return out
+#: What one answer row sums, per customer and verdict (``_answer_rows``), for the attitude shift.
+ANSWER_SUMS = ("answers", "ltr_sum", "promoters", "detractors", "gap_sum")
 
 
-def _moment(
-    stage: str,
-    reason: str,
-    v: pd.DataFrame,
-    g: pd.DataFrame,
-    ids: pd.Index,
-    weights: np.ndarray,
-    hazards: dict[tuple[str, str], np.ndarray],
-    links: list[tuple[float, float]],
-    a: ImpactAssumptions,
-    per_year: float,
+@dataclass(frozen=True)
+class _Resamples:
+    """What every moment's value is computed from, in the estimate (index 0) and in each resample.
+
+    ``customers``: every customer, in the order of the columns of ``weights`` (one row per resample,
+    the estimate's unit weights first). ``hazards``: churns per month at risk per segment and plan
+    (``_hazards``). ``links``: the corrected log hazard ratio per LTR point and the monthly
+    persistence (``_links``); empty when the scope has no attitude link. ``per_year``: turns the
+    scope's contacts into a year's.
+    """
+
+    customers: pd.Index
+    weights: np.ndarray
+    hazards: dict[tuple[str, str], np.ndarray]
+    links: list[tuple[float, float]]
+    assumptions: ImpactAssumptions
+    per_year: float
+
+
+@dataclass(frozen=True)
+class _Moment:
+    """One moment's rows: ``contacts`` per segment, plan and verdict (``_volume_rows``), ``answers``
+    per customer and verdict (``_answer_rows``), and its not-met contacts, also counted by segment."""
+
+    key: tuple[str, str]
+    contacts: pd.DataFrame
+    answers: pd.DataFrame
+    not_met: pd.DataFrame
+    contacts_not_met: pd.Series
+    customers_affected: pd.Series
+
+    @classmethod
+    def of(cls, key: tuple[str, str], contacts: pd.DataFrame, answers: pd.DataFrame) -> _Moment:
+        not_met = contacts[~contacts["met"].to_numpy(bool)]
+        by_segment = not_met.groupby("segment")
+        return cls(key, contacts, answers, not_met, by_segment["contacts"].sum(), by_segment["customers"].sum())
+
+    @property
+    def key_columns(self) -> dict[str, str]:
+        return {"journey_stage": self.key[0], "contact_reason": self.key[1]}
+
+    def answers_by_verdict(self) -> tuple[int, int]:
+        """Answers after met contacts, and after not-met ones."""
+        met = self.answers["met"].to_numpy(bool)
+        return int(self.answers.loc[met, "answers"].sum()), int(self.answers.loc[~met, "answers"].sum())
+
+
+def _moment_value(
+    moment: _Moment, *, resamples: _Resamples
 ) -> tuple[dict[str, Any], list[dict[str, Any]], np.ndarray | None]:
-    """One moment's row, its rows by segment, and its value in the estimate and every resample.
-
-    ``v``: its contacts per segment, plan and verdict (``_volume_rows``); ``g``: its answers per
-    customer and verdict (``_answer_rows``)."""
-    v_met = v["met"].to_numpy(bool)
-    not_met = v[~v_met]
-    met = g["met"].to_numpy(bool)
-    base = {"journey_stage": stage, "contact_reason": reason}
-    answers_met, answers_not = int(g.loc[met, "answers"].sum()), int(g.loc[~met, "answers"].sum())
-    customers = not_met.groupby("segment")["customers"].sum()
-    contacts_not = not_met.groupby("segment")["contacts"].sum()
+    """One moment's row (``MOMENT_COLUMNS``), its rows by segment, and its value in the estimate and
+    every resample (``None`` when it is not valued)."""
+    answers_met, answers_not_met = moment.answers_by_verdict()
     row: dict[str, Any] = {
-        **base,
-        "contacts_not_met": int(contacts_not.sum()),
-        "contacts_per_year": float(contacts_not.sum() * per_year),
-        "customers_affected": int(customers.sum()),
+        **moment.key_columns,
+        "contacts_not_met": int(moment.contacts_not_met.sum()),
+        "contacts_per_year": float(moment.contacts_not_met.sum() * resamples.per_year),
+        "customers_affected": int(moment.customers_affected.sum()),
         "answers_met": answers_met,
-        "answers_not_met": answers_not,
+        "answers_not_met": answers_not_met,
     }
-    empty = {c: float("nan") for c in MOMENT_COLUMNS if c not in row and c not in base}
-    if contacts_not.sum() == 0:  # nothing to fix: worth nothing, and surely so
+    unknown = {c: float("nan") for c in MOMENT_COLUMNS if c not in row}
+    cost = resamples.assumptions.cost
+    if moment.contacts_not_met.sum() == 0:  # nothing to fix: worth nothing, and surely so
         zero = dict.fromkeys(("value", "value_low", "value_high"), 0.0)
-        net = -a.cost if a.cost is not None else float("nan")
-        return {**row, **empty, **zero, "net_value": net, "payback_months": None, "status": "all met"}, [], None
-    if min(answers_met, answers_not) < MIN_N or not links:
-        status = "too few answers" if min(answers_met, answers_not) < MIN_N else "no attitude link"
-        segments = [
-            {**base, "segment": s, "customers_affected": int(customers.get(s, 0)), "contacts_per_year": float(contacts_not.get(s, 0) * per_year),
-             "value": np.nan, "value_low": np.nan, "value_high": np.nan, "contacts_not_met": int(contacts_not.get(s, 0)), "net_value": np.nan}
-            for s in sorted(contacts_not.index)
-        ]  # fmt: skip
-        return {**row, **empty, "payback_months": None, "status": status}, segments, None
+        net = -cost if cost is not None else float("nan")
+        return {**row, **unknown, **zero, "net_value": net, "payback_months": None, "status": "all met"}, [], None
+    if min(answers_met, answers_not_met) < MIN_N or not resamples.links:
+        status = "too few answers" if min(answers_met, answers_not_met) < MIN_N else "no attitude link"
+        unvalued = [_segment_row(moment, s, per_year=resamples.per_year) for s in sorted(moment.contacts_not_met.index)]
+        return {**row, **unknown, "payback_months": None, "status": status}, unvalued, None
 
-    # Step 1: the LTR shift, within segment x plan, weighted to the not-met contacts' mix.
-    cells = pd.MultiIndex.from_frame(v[["segment", "plan"]].drop_duplicates())
-    mix = not_met.set_index(["segment", "plan"])["contacts"].reindex(cells, fill_value=0).to_numpy(float)
-    cell_codes = np.asarray(cells.get_indexer(pd.MultiIndex.from_frame(g[["segment", "plan"]])))
-    stats = g[["answers", "ltr_sum", "promoters", "detractors", "gap_sum"]].fillna(0).to_numpy(float)
-    slot = met.astype(int) * len(cells) + cell_codes
-    resampled = _resampled_sums(slot, _codes(g["customer_id"], ids), stats, 2 * len(cells), weights)
-
-    def shift(b: int) -> tuple[float, float, float]:
-        sums = resampled[b].reshape(2, len(cells), stats.shape[1])
-        n = sums[:, :, 0]
-        usable = (n[0] > 0) & (n[1] > 0) & (mix > 0)
-        if not usable.any():
-            return float("nan"), float("nan"), float("nan")
-        k = mix[usable] / mix[usable].sum()
-        mean = sums[:, usable, 1:] / n[:, usable, None]
-        ltr = float(k @ (mean[1, :, 0] - mean[0, :, 0]))
-        nps = float(k @ ((mean[1, :, 1] - mean[1, :, 2]) - (mean[0, :, 1] - mean[0, :, 2]))) * 100
-        gap = float(sums[0, usable, 4].sum() / n[0, usable].sum())
-        return ltr, nps, gap
-
-    # Step 3 inputs: monthly margin of the not-met contacts per segment x plan.
-    margin_by = not_met.groupby(["segment", "plan"])["revenue"].sum() * a.value.margin_rate
-    replicates = np.zeros((len(weights), len(contacts_not)))
-    segments = list(contacts_not.index)
-    first_shift = (float("nan"), float("nan"), float("nan"))
-    eta0 = float("nan")
-    shifts = np.full(len(weights), np.nan)
-    for b in range(len(weights)):
-        ltr, nps, gap = shift(b)
-        shifts[b] = ltr
-        if b == 0:
-            first_shift = (ltr, nps, gap)
-        effect, persistence = links[b]
-        log_hr = ltr * effect / persistence**gap if math.isfinite(ltr) else float("nan")
-        if b == 0:
-            eta0 = log_hr
-        for (segment, plan), m in margin_by.items():
-            h = hazards.get((segment, plan))
-            if h is None or not math.isfinite(log_hr):
-                continue
-            kept = value_per_contact(np.array([h[b]]), log_hr, persistence, a.value)[0]
-            replicates[b, segments.index(segment)] += m * kept * per_year * a.improve
-    tail = (1 - a.confidence) / 2
-    boot = replicates[1:] if len(weights) > 1 else replicates[:1]
-    low, high = np.quantile(boot, [tail, 1 - tail], axis=0)
-    total = replicates.sum(axis=1)
-    t_low, t_high = np.quantile(total[1:] if len(weights) > 1 else total[:1], [tail, 1 - tail])
-    resampled = shifts[1:][np.isfinite(shifts[1:])] if len(weights) > 1 else shifts[:1]
-    s_low, s_high = np.quantile(resampled, [tail, 1 - tail]) if resampled.size else (np.nan, np.nan)
-    cost = a.cost
+    shifts = _attitude_shifts(moment, resamples=resamples)
+    log_hazard_shifts = [_log_hazard_shift(s, link) for s, link in zip(shifts, resamples.links, strict=True)]
+    margin = moment.not_met.groupby(["segment", "plan"])["revenue"].sum() * resamples.assumptions.value.margin_rate
+    segments = list(moment.contacts_not_met.index)
+    kept = _margin_kept(log_hazard_shifts, margin=margin, segments=segments, resamples=resamples)
+    total = kept.sum(axis=1)
+    confidence = resamples.assumptions.confidence
     value = float(total[0])
-    payback = None
-    if cost is not None and math.isfinite(eta0):
-        effect, persistence = links[0]
-        flow = np.zeros(PAYBACK_MONTHS)
-        for (segment, plan), m in margin_by.items():
-            h = hazards.get((segment, plan))
-            if h is not None:
-                flow += m * a.improve * per_year / 12 * _flow(float(h[0]), eta0, persistence, a.value)
-        payback = payback_months(flow, cost)
+    value_low, value_high = replicate_interval(total, confidence=confidence)
+    ltr_low, ltr_high = _shift_interval(np.array([shift[0] for shift in shifts]), confidence=confidence)
     row.update(
-        ltr_shift=first_shift[0],
-        ltr_shift_low=float(s_low),
-        ltr_shift_high=float(s_high),
-        nps_shift=first_shift[1],
-        months_to_answer=first_shift[2],
-        log_hr_shift=eta0,
+        ltr_shift=shifts[0][0],
+        ltr_shift_low=ltr_low,
+        ltr_shift_high=ltr_high,
+        nps_shift=shifts[0][1],
+        months_to_answer=shifts[0][2],
+        log_hr_shift=log_hazard_shifts[0],
         value=value,
-        value_low=float(t_low),
-        value_high=float(t_high),
+        value_low=float(value_low),
+        value_high=float(value_high),
         net_value=value - cost if cost is not None else float("nan"),
-        payback_months=payback,
+        payback_months=_payback(log_hazard_shifts[0], margin=margin, resamples=resamples),
         status="ok",
     )
-    by_segment = []
+    return row, _segment_rows(moment, segments=segments, kept=kept, value=value, resamples=resamples), total
+
+
+def _segment_rows(
+    moment: _Moment, *, segments: list[str], kept: np.ndarray, value: float, resamples: _Resamples
+) -> list[dict[str, Any]]:
+    """The valued moment's rows by segment: ``kept`` (``_margin_kept``) per segment, and the net
+    value, with the cost shared out in proportion to each segment's part of ``value``."""
+    cost = resamples.assumptions.cost
+    low, high = replicate_interval(kept, confidence=resamples.assumptions.confidence)
+    rows = []
     for j, segment in enumerate(segments):
-        seg_value = float(replicates[0, j])
-        share = seg_value / value if value else 0.0
-        by_segment.append(
-            {
-                **base,
-                "segment": segment,
-                "customers_affected": int(customers.get(segment, 0)),
-                "contacts_per_year": float(contacts_not[segment] * per_year),
-                "value": seg_value,
-                "value_low": float(low[j]),
-                "value_high": float(high[j]),
-                "contacts_not_met": int(contacts_not[segment]),
-                "net_value": seg_value - cost * share if cost is not None else float("nan"),
-            }
+        segment_value = float(kept[0, j])
+        share = segment_value / value if value else 0.0
+        net = segment_value - cost * share if cost is not None else float("nan")
+        rows.append(
+            _segment_row(
+                moment, segment, per_year=resamples.per_year, value=segment_value, low=low[j], high=high[j], net=net
+            )
         )
-    return row, by_segment, total
+    return rows
+
+
+def _segment_row(
+    moment: _Moment,
+    segment: str,
+    *,
+    per_year: float,
+    value: float = float("nan"),
+    low: float = float("nan"),
+    high: float = float("nan"),
+    net: float = float("nan"),
+) -> dict[str, Any]:
+    """One row of ``ValueCase.impacts``: the moment in one segment, with its value if it has one."""
+    contacts = moment.contacts_not_met.get(segment, 0)
+    return {
+        **moment.key_columns,
+        "segment": segment,
+        "customers_affected": int(moment.customers_affected.get(segment, 0)),
+        "contacts_per_year": float(contacts * per_year),
+        "value": value,
+        "value_low": float(low),
+        "value_high": float(high),
+        "contacts_not_met": int(contacts),
+        "net_value": net,
+    }
+
+
+def _attitude_shifts(moment: _Moment, *, resamples: _Resamples) -> list[tuple[float, float, float]]:
+    """Step 1 in the estimate and every resample: the moment's (LTR shift, NPS shift, mean months
+    from a not-met contact to its answer), compared within segment x plan cells and weighted to the
+    not-met contacts' mix."""
+    cells = pd.MultiIndex.from_frame(moment.contacts[["segment", "plan"]].drop_duplicates())
+    mix = moment.not_met.set_index(["segment", "plan"])["contacts"].reindex(cells, fill_value=0).to_numpy(float)
+    answers = moment.answers
+    cell = np.asarray(cells.get_indexer(pd.MultiIndex.from_frame(answers[["segment", "plan"]])))
+    sums = answers[list(ANSWER_SUMS)].fillna(0).to_numpy(float)
+    # Slots 0..cells-1 hold answers after not-met contacts, the next as many after met ones.
+    slot = answers["met"].to_numpy(bool).astype(int) * len(cells) + cell
+    who = _codes(answers["customer_id"], resamples.customers)
+    resampled = resampled_sums(slot, who, sums, 2 * len(cells), resamples.weights)
+    return [_attitude_shift(one.reshape(2, len(cells), len(ANSWER_SUMS)), mix) for one in resampled]
+
+
+def _attitude_shift(sums: np.ndarray, mix: np.ndarray) -> tuple[float, float, float]:
+    """``_attitude_shifts`` in one resample. ``sums[verdict, cell]``: ``ANSWER_SUMS`` after not-met
+    (verdict 0) and met (1) contacts; ``mix``: not-met contacts per cell."""
+    answers = sums[:, :, 0]
+    comparable = (answers[0] > 0) & (answers[1] > 0) & (mix > 0)
+    if not comparable.any():
+        return float("nan"), float("nan"), float("nan")
+    weight = mix[comparable] / mix[comparable].sum()
+    mean = sums[:, comparable, 1:] / answers[:, comparable, None]
+    not_met, met = mean[0], mean[1]
+    ltr = float(weight @ (met[:, 0] - not_met[:, 0]))
+    nps = float(weight @ ((met[:, 1] - met[:, 2]) - (not_met[:, 1] - not_met[:, 2]))) * 100
+    months_to_answer = float(sums[0, comparable, 4].sum() / answers[0, comparable].sum())
+    return ltr, nps, months_to_answer
+
+
+def _log_hazard_shift(shift: tuple[float, float, float], link: tuple[float, float]) -> float:
+    """Step 2: the change in log hazard at the contact. The LTR shift is read at the answer, months
+    later, so it is scaled back up by the fading in between, then times the corrected effect of a
+    point."""
+    ltr, _nps, months_to_answer = shift
+    effect, persistence = link
+    return ltr * effect / persistence**months_to_answer if math.isfinite(ltr) else float("nan")
+
+
+def _margin_kept(
+    log_hazard_shifts: list[float], *, margin: pd.Series, segments: list[str], resamples: _Resamples
+) -> np.ndarray:
+    """Steps 3 and 4 in the estimate (row 0) and every resample: the margin kept by fixing a year of
+    the moment's not-met contacts, one column per segment. ``margin``: the not-met contacts' monthly
+    margin per segment and plan, each churning at its own rate."""
+    assumptions = resamples.assumptions
+    kept = np.zeros((len(resamples.weights), len(segments)))
+    for b, (shift, (_effect, persistence)) in enumerate(zip(log_hazard_shifts, resamples.links, strict=True)):
+        if not math.isfinite(shift):
+            continue
+        for (segment, plan), monthly_margin in margin.items():
+            hazard = resamples.hazards.get((segment, plan))
+            if hazard is None:
+                continue
+            per_contact = value_per_contact(
+                np.array([hazard[b]]),
+                shift,
+                persistence,
+                monthly_discount=assumptions.value.monthly_discount,
+                horizon_months=assumptions.value.horizon_months,
+            )[0]
+            kept[b, segments.index(segment)] += monthly_margin * per_contact * resamples.per_year * assumptions.improve
+    return kept
+
+
+def _payback(log_hazard_shift: float, *, margin: pd.Series, resamples: _Resamples) -> float | None:
+    """Months until the margin the fix keeps repays its cost, in the estimate (``None`` without a
+    cost, or when it is not repaid within ``PAYBACK_MONTHS``)."""
+    assumptions = resamples.assumptions
+    if assumptions.cost is None or not math.isfinite(log_hazard_shift):
+        return None
+    _effect, persistence = resamples.links[0]
+    flow = np.zeros(PAYBACK_MONTHS)
+    for (segment, plan), monthly_margin in margin.items():
+        hazard = resamples.hazards.get((segment, plan))
+        if hazard is None:
+            continue
+        by_month = value_per_contact_by_month(
+            float(hazard[0]),
+            log_hazard_shift,
+            persistence,
+            monthly_discount=assumptions.value.monthly_discount,
+            horizon_months=assumptions.value.horizon_months,
+            months=PAYBACK_MONTHS,
+        )
+        flow += monthly_margin * assumptions.improve * resamples.per_year / 12 * by_month
+    return payback_months(flow, assumptions.cost)
+
+
+def _shift_interval(ltr_shifts: np.ndarray, *, confidence: float) -> tuple[float, float]:
+    """The interval of the LTR shift from the resamples in which it could be compared (the
+    estimate's own without resamples)."""
+    resampled = ltr_shifts[1:][np.isfinite(ltr_shifts[1:])] if len(ltr_shifts) > 1 else ltr_shifts[:1]
+    if not resampled.size:
+        return float("nan"), float("nan")
+    low, high = percentile_interval(resampled, confidence=confidence)
+    return float(low), float(high)

@@ -36,8 +36,6 @@ import pandas as pd
 from ibis import _
 
 from analytics import names
-from analytics.analyses import advocacy
-from analytics.analyses.advocacy import MIN_N
 from analytics.data import filters, memo
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse, epoch_microseconds
@@ -53,7 +51,16 @@ from analytics.stats.actions import (
     answers_to_settle,
     evidence,
 )
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats.nps import (
+    DETRACTOR_MAX,
+    MIN_N,
+    PROMOTER_MIN,
+    cluster_design_effect,
+    comparable,
+    nps_difference,
+    nps_estimate,
+    nps_estimates,
+)
 
 #: The interaction type: one row of the map per journey stage and contact reason.
 MOMENT = ("journey_stage", "contact_reason")
@@ -330,13 +337,13 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
             pool_TT=float(g["TT"][i]), pool_TM=float(g["TM"][i]), pool_MM=float(g["MM"][i]), in_pool=False,
         )  # fmt: skip
         variance = float(inference.cluster_difference_variance(moments)[0])
-        met = advocacy.nps_estimate(int(g["p1"][i]), int(g["n1"][i] - g["p1"][i] - g["d1"][i]), int(g["d1"][i]))
-        not_met = advocacy.nps_estimate(int(g["p0"][i]), int(g["n0"][i] - g["p0"][i] - g["d0"][i]), int(g["d0"][i]))
+        met = nps_estimate(int(g["p1"][i]), int(g["n1"][i] - g["p1"][i] - g["d1"][i]), int(g["d1"][i]))
+        not_met = nps_estimate(int(g["p0"][i]), int(g["n0"][i] - g["p0"][i] - g["d0"][i]), int(g["d0"][i]))
         # The z test and the interval come from one variance, so a swing whose 95% interval excludes 0
         # is exactly a swing with p < 0.05 (the exact test ``compare`` uses below 100 a side could
         # disagree with the interval shown beside it).
-        d = advocacy.nps_difference(met, not_met, variance=variance)
-        if advocacy.comparable(met, not_met):
+        d = nps_difference(met, not_met, variance=variance)
+        if comparable(met, not_met):
             rows.append((d.diff, d.low, d.high, d.p_value))
         else:  # too few on a side for the normal approximation: the swing without an interval or test
             rows.append((d.diff, math.nan, math.nan, math.nan))
@@ -354,10 +361,10 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
                 "svv": sums["vv" if suffix == "1" else "MM"].fillna(0),
             }
         )
-        deff = advocacy.cluster_design_effect(counts)
+        deff = cluster_design_effect(counts)
         n = counts["n"].to_numpy(float)
         p, dd = counts["promoters"].to_numpy(float), counts["detractors"].to_numpy(float)
-        est = advocacy.nps_estimates(p, n - p - dd, dd, design_effect=deff)
+        est = nps_estimates(p, n - p - dd, dd, design_effect=deff)
         out[f"n_{side}"] = n
         out[f"nps_{side}"], out[f"nps_{side}_low"], out[f"nps_{side}_high"] = est["score"], est["low"], est["high"]
     return out
@@ -365,7 +372,8 @@ def _swings(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
 
 def _slopes(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
     """OLS slope of LTR on the experience measure per moment, with a customer-clustered (sandwich)
-    95% interval: two passes over per-customer sums, never the raw rows in memory."""
+    95% interval (``inference.cluster_slope_variance``): two passes over per-customer sums, never the
+    raw rows in memory."""
     t = t.filter(t.x.notnull())
     per = t.group_by([*keys, "customer_id"]).aggregate(
         m=_.count(), sx=_.x.sum(), sy=_.ltr.cast("float64").sum(), sxx=(_.x * _.x).sum(), sxy=(_.x * _.ltr).sum()
@@ -382,9 +390,7 @@ def _slopes(t: ibis.Table, keys: Sequence[str]) -> pd.DataFrame:
     score = (j.sxy - j.intercept * j.sx - j.slope * j.sxx) - j.xbar * (j.sy - j.intercept * j.m - j.slope * j.sx)
     meat = j.group_by(list(keys)).aggregate(meat=(score * score).sum())
     out = coef.join(meat, list(keys)).select(*keys, "slope", "centred", "clusters", "meat").execute()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        c = out["clusters"].to_numpy(float)
-        var = np.where(c > 1, c / (c - 1) * out["meat"].to_numpy(float) / out["centred"].to_numpy(float) ** 2, np.nan)
+    var = inference.cluster_slope_variance(*(out[c].to_numpy(float) for c in ("clusters", "meat", "centred")))
     half = 1.959963984540054 * np.sqrt(var)
     return pd.DataFrame(
         {

@@ -31,11 +31,12 @@ import pandas as pd
 from ibis import _
 
 from analytics.analyses import advocacy
-from analytics.analyses.advocacy import CONTACT_DIMENSIONS, Method
+from analytics.analyses.advocacy import CONTACT_DIMENSIONS
 from analytics.data import filters
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
-from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN
+from analytics.stats import inference
+from analytics.stats.nps import DETRACTOR_MAX, PROMOTER_MIN, Method, nps_estimates
 
 Kind = Literal["relationship", "transactional"]
 
@@ -172,7 +173,7 @@ def response_rates(
     out["answered"] = out["answered"].fillna(0).astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         out["response_rate"] = out["answered"] / out["invited"]
-    out["response_low"], out["response_high"] = advocacy.wilson_interval(out["answered"], out["invited"])
+    out["response_low"], out["response_high"] = inference.wilson_interval(out["answered"], out["invited"])
     return out
 
 
@@ -247,9 +248,7 @@ def weighted_nps_by(
         unit = share_p + share_d - (share_p - share_d) ** 2
         effective = np.where(variance > 0, unit / variance, out["n"].to_numpy(float))
         share_m = np.clip(1 - share_p - share_d, 0.0, 1.0)  # no negative rounding residue
-        est = advocacy.nps_estimates(
-            share_p * effective, share_m * effective, share_d * effective, method=method, df=c - 1
-        )
+        est = nps_estimates(share_p * effective, share_m * effective, share_d * effective, method=method, df=c - 1)
         out["unweighted"] = 100 * (out["promoters"] - out["detractors"]) / out["n"]
         out["uncovered"] = out["lost"] / out["invited"]
     out["score"], out["low"], out["high"] = est["score"], est["low"], est["high"]

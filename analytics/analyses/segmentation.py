@@ -43,78 +43,61 @@ plan alone, no clustering              0.17 / 0.14
 - **Revenue** stays although the personas do not depend on it: segments are for acting on, and value
   is half of what decides an action. It costs 0.01 ARI.
 
-Two methods: ``kmeans`` (k by silhouette over a range, or fixed) and ``gmm``, a Gaussian mixture with
-full covariances (k by BIC, or fixed), whose posterior probabilities give each customer a
-``membership``: how surely they belong to their segment. The mixture's covariances get a floor
-(``GMM_REG_COVAR``, in units of each standardised feature's variance): customers without contacts
-all sit at one point, and without the floor BIC rewards components that collapse onto it. On the
-demos BIC asks for more segments than there are personas (k = 5 on the test demo, 7 on the
-3,000-customer one, ARI 0.28 / 0.52): the clusters are not Gaussian (shares are bounded, contacts
-are counts), and a mixture pays for that with extra components. With k fixed at 3 it matches the
-personas about as well as k-means does on the larger demo (ARI 0.45 / 0.75).
+The clustering is ``analytics.stats.clustering`` (``clustering.cluster``), with two methods: ``kmeans``
+(k by silhouette over a range, or fixed) and ``gmm``, a Gaussian mixture with full covariances (k by
+BIC, or fixed), whose posterior probabilities give each customer a ``membership``: how surely they
+belong to their segment. The mixture's covariances get a floor (``clustering.GMM_REG_COVAR``, in units
+of each standardised feature's variance): customers without contacts all sit at one point, and without
+the floor BIC rewards components that collapse onto it. On the demos BIC asks for more segments than
+there are personas (k = 5 on the test demo, 7 on the 3,000-customer one, ARI 0.28 / 0.52): the clusters
+are not Gaussian (shares are bounded, contacts are counts), and a mixture pays for that with extra
+components. With k fixed at 3 it matches the personas about as well as k-means does on the larger demo
+(ARI 0.45 / 0.75).
 
 How solid the segments are is measured, not assumed: ``silhouette`` (on a sample of at most
-``SILHOUETTE_SAMPLE`` customers) and ``stability``, the mean ARI between the full fit's labels and a
-fit on each of ``STABILITY_RESAMPLES`` bootstrap resamples (of a sample of at most
-``STABILITY_SAMPLE`` customers, so the cost stays flat at any scale). Below ``LOOSE_SILHOUETTE`` or
-``LOOSE_STABILITY`` the segments are tendencies rather than types, and ``structure_note`` says so.
+``clustering.SILHOUETTE_SAMPLE`` customers) and ``stability``, the mean ARI between the full fit's
+labels and a fit on each of ``clustering.STABILITY_RESAMPLES`` bootstrap resamples (of a sample of at
+most ``clustering.STABILITY_SAMPLE`` customers, so the cost stays flat at any scale). Below
+``LOOSE_SILHOUETTE`` or ``LOOSE_STABILITY`` the segments are tendencies rather than types, and
+``structure_note`` says so.
 
-A segment is named only by what sets it apart from the rest with significance after Holm's
-correction over every test made for the names (Welch t tests for value, contact rate and channel
-shares; the NPS difference test of Rocks 2016 for attitude, only where both sides have enough
-answers), and only where the difference is also large enough to mean something.
+A segment is named only by what sets it apart from the rest with significance after Holm's correction
+over every test made for the names (Welch t tests for value, contact rate and channel shares; the NPS
+difference test of Rocks 2016 for attitude, only where both sides have enough answers), and only where
+the difference is also large enough to mean something.
 
-From ``SEEDED_FROM`` customers, k-means (ten starts) runs on a seeded sample of ``SEED_SAMPLE``
-customers and its centres start a full k-means over everyone, which converges in a few passes. On
-the 1,000,000-customer demo this is 30 times faster than mini-batch k-means and finds a better
-optimum (within-cluster sum of squares 3.21 M against 3.30 M; ARI 0.76 against 0.67, and
+From ``clustering.SEEDED_FROM`` customers, k-means (ten starts) runs on a seeded sample of
+``clustering.SEED_SAMPLE`` customers and its centres start a full k-means over everyone, which converges
+in a few passes. On the 1,000,000-customer demo this is 30 times faster than mini-batch k-means and
+finds a better optimum (within-cluster sum of squares 3.21 M against 3.30 M; ARI 0.76 against 0.67, and
 stability 0.99 against 0.70, since the bootstrap refits found the better optimum too). Above
-``GMM_FIT_SAMPLE`` customers the
-mixture is fitted, and its BIC computed, on a seeded sample of that many; then every customer is
-assigned. Everything is seeded through ``random_state``, and the row order of the features does not
-matter.
+``clustering.GMM_FIT_SAMPLE`` customers the mixture is fitted, and its BIC computed, on a seeded sample
+of that many; then every customer is assigned. Everything is seeded through ``random_state``, and the
+row order of the features does not matter.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from scipy import stats
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
-from sklearn.mixture import GaussianMixture
-from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from analytics.analyses import advocacy
 from analytics.data import schema, warehouse
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.warehouse import Warehouse
+from analytics.stats import clustering, inference
+from analytics.stats.clustering import METHODS, Method
+from analytics.stats.nps import comparable, nps_difference, nps_from_scores
 
-Method = Literal["kmeans", "gmm"]
-METHODS: tuple[Method, ...] = ("kmeans", "gmm")
-
-SILHOUETTE_SAMPLE = 5_000
 #: The fewest customers a segment is expected to hold on average: fewer cannot be profiled (an NPS
 #: needs 30 answers to have an interval), so a k above customers / 30 is refused.
 MIN_SEGMENT_CUSTOMERS = 30
-#: Native threads (OpenMP, BLAS) a model fit may use.
-FIT_THREADS = 1
-#: From this many customers, k-means starts from centres found on a sample of ``SEED_SAMPLE``.
-SEEDED_FROM = 100_000
-SEED_SAMPLE = 20_000
-GMM_FIT_SAMPLE = 20_000
-GMM_REG_COVAR = 0.05
-STABILITY_RESAMPLES = 20
-STABILITY_SAMPLE = 5_000
 #: Below either, segments are loose: tendencies rather than types.
 LOOSE_SILHOUETTE = 0.5
 LOOSE_STABILITY = 0.75
@@ -184,8 +167,7 @@ def customer_features(wh: Warehouse, f: Filters = ALL_DATA) -> pd.DataFrame:
 
 def feature_matrix(features: pd.DataFrame) -> np.ndarray:
     """The standardised matrix the clustering sees: ``FEATURES``, each with unit variance."""
-    x: np.ndarray = StandardScaler().fit_transform(features[list(FEATURES)].to_numpy(float))
-    return x
+    return clustering.standardise(features[list(FEATURES)].to_numpy(float))
 
 
 @dataclass(frozen=True)
@@ -283,57 +265,6 @@ def no_segments(note: str, *, method: Method = "kmeans") -> Segmentation:
     )
 
 
-@dataclass(frozen=True)
-class _Fit:
-    predict: Callable[[np.ndarray], np.ndarray]
-    labels: np.ndarray | None = None  # k-means: the labels of every customer, from the fit itself
-    posterior: Callable[[np.ndarray], np.ndarray] | None = None  # the mixture's membership probabilities
-    bic: float = math.nan
-
-    def assign(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Labels of every row of ``x`` with the membership probability (NaN for k-means)."""
-        if self.posterior is None:
-            labels = self.labels if self.labels is not None else self.predict(x)
-            return labels, np.full(len(x), np.nan)
-        # Only for the chosen k: at a million customers, posteriors for every candidate cost more than the fits.
-        p = self.posterior(x)
-        return p.argmax(axis=1), p.max(axis=1)
-
-
-def _fit(x: np.ndarray, k: int, method: Method, random_state: int) -> _Fit:
-    if method == "kmeans":
-        if len(x) < SEEDED_FROM:
-            model = KMeans(k, random_state=random_state, n_init=10)
-        else:
-            rows = np.random.default_rng(random_state).choice(len(x), SEED_SAMPLE, replace=False)
-            seed = KMeans(k, random_state=random_state, n_init=10).fit(x[rows])
-            model = KMeans(k, init=seed.cluster_centers_, n_init=1)
-        return _Fit(model.predict, labels=model.fit_predict(x))
-    rows = np.arange(len(x))
-    if len(x) > GMM_FIT_SAMPLE:
-        rows = np.sort(np.random.default_rng(random_state).choice(len(x), GMM_FIT_SAMPLE, replace=False))
-    gmm = GaussianMixture(
-        k, covariance_type="full", reg_covar=GMM_REG_COVAR, n_init=3, random_state=random_state, max_iter=200
-    ).fit(x[rows])
-    return _Fit(gmm.predict, posterior=gmm.predict_proba, bic=float(gmm.bic(x[rows])))
-
-
-def _stability(x: np.ndarray, labels: np.ndarray, k: int, method: Method, random_state: int) -> float:
-    """Mean ARI between ``labels`` and refits on bootstrap resamples, each compared on the customers it
-    drew. Resamples come from a seeded sample of at most ``STABILITY_SAMPLE`` customers."""
-    rng = np.random.default_rng(random_state + 1)
-    base = rng.choice(len(x), size=min(STABILITY_SAMPLE, len(x)), replace=False)
-    scores = []
-    for i in range(STABILITY_RESAMPLES):
-        drawn = rng.choice(base, size=base.size, replace=True)
-        rows = np.unique(drawn)
-        if rows.size <= k:
-            continue
-        refit = _fit(x[drawn], k, method, random_state + i)
-        scores.append(adjusted_rand_score(labels[rows], refit.predict(x[rows])))
-    return float(np.mean(scores)) if scores else math.nan
-
-
 def segment_customers(
     features: pd.DataFrame,
     *,
@@ -368,6 +299,41 @@ def segment_customers(
         For an unknown method, a fixed ``k`` below 2 or above customers / ``MIN_SEGMENT_CUSTOMERS``,
         or features without the needed columns.
     """
+    candidates = _candidates(features, method=method, k=k, k_range=k_range)
+    if not candidates:
+        asked = f"segments (k from {min(k_range)} to {max(k_range)})"
+        return no_segments(
+            f"{len(features):,} customers in scope are too few to make {asked}: each segment needs "
+            f"{MIN_SEGMENT_CUSTOMERS} customers to be profiled.",
+            method=method,
+        )
+    if features[list(FEATURES)].isna().any(axis=None):
+        return no_segments("No contacts in scope: segments are built from how customers get in touch.", method=method)
+    # The fit sees customers in one fixed order, so the order they came in cannot change it.
+    data = features.sort_values("customer_id", ignore_index=True)
+    found = clustering.cluster(feature_matrix(data), candidates, method=method, random_state=random_state)
+    profiles = _profiles(data, found.labels, found.membership)
+    return Segmentation(
+        assignments=_assignments(data, found, profiles),
+        k=len(profiles),
+        silhouette_by_k=found.silhouette_by_k,
+        profiles=profiles,
+        method=method,
+        bic_by_k=found.bic_by_k,
+        stability=found.stability,
+    )
+
+
+def _candidates(features: pd.DataFrame, *, method: Method, k: int | None, k_range: Sequence[int]) -> list[int]:
+    """The numbers of segments to try: ``k`` when given, else those of ``k_range`` the customers can
+    fill (``MIN_SEGMENT_CUSTOMERS`` each on average); empty when they can fill none.
+
+    Raises
+    ------
+    ValueError
+        For an unknown method, features without the needed columns, or a fixed ``k`` below 2 or
+        above customers / ``MIN_SEGMENT_CUSTOMERS``.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use 'kmeans' or 'gmm'")
     missing = [c for c in REQUIRED if c not in features.columns]
@@ -382,63 +348,19 @@ def segment_customers(
             f"{'s' if most != 1 else ''} of {MIN_SEGMENT_CUSTOMERS} or more customers each (fewer cannot be "
             f"profiled), not {k}; ask for fewer segments or widen the scope"
         )
-    candidates = [k] if k is not None else [c for c in k_range if 2 <= c <= most]
-    if not candidates:
-        asked = f"segments (k from {min(k_range)} to {max(k_range)})"
-        return no_segments(
-            f"{len(features):,} customers in scope are too few to make {asked}: each segment needs "
-            f"{MIN_SEGMENT_CUSTOMERS} customers to be profiled.",
-            method=method,
-        )
-    if features[list(FEATURES)].isna().any(axis=None):
-        return no_segments("No contacts in scope: segments are built from how customers get in touch.", method=method)
-    # The fit sees customers in one fixed order, so the order they came in cannot change it.
-    data = features.sort_values("customer_id", ignore_index=True)
-    x = feature_matrix(data)
-    rng = np.random.default_rng(random_state)
-    sample = rng.choice(len(x), size=min(SILHOUETTE_SAMPLE, len(x)), replace=False)
+    return [k] if k is not None else [c for c in k_range if 2 <= c <= most]
 
-    silhouettes: dict[int, float] = {}
-    bics: dict[int, float] = {}
-    fitted: dict[int, _Fit] = {}
-    # One native thread per fit: a dashboard serves several sessions on few cores, and k-means with a
-    # thread per core in every session oversubscribes them many times over (6x slower measured).
-    with threadpool_limits(limits=FIT_THREADS):
-        for c in candidates:
-            fitted[c] = _fit(x, c, method, random_state)
-            every = fitted[c].labels
-            labels_c = fitted[c].predict(x[sample]) if every is None else every[sample]
-            silhouettes[c] = float(silhouette_score(x[sample], labels_c)) if len(set(labels_c)) > 1 else -1.0
-            if method == "gmm":
-                bics[c] = fitted[c].bic
-        if k is not None:
-            best = k
-        elif method == "gmm":
-            best = min(bics, key=lambda c: bics[c])
-        else:
-            best = max(silhouettes, key=lambda c: silhouettes[c])
-        found, membership = fitted[best].assign(x)
-        stability = _stability(x, found, best, method, random_state)
-    # A mixture can leave a component without customers: number the segments that exist 0, 1, ...
-    _, labels = np.unique(found, return_inverse=True)
-    profiles = _profiles(data, labels, membership)
+
+def _assignments(data: pd.DataFrame, found: clustering.Clusters, profiles: pd.DataFrame) -> pd.DataFrame:
+    """Each customer of ``data`` with the segment ``found`` puts them in, by number and by name."""
     names = dict(zip(profiles["segment_id"], profiles["segment"], strict=True))
-    assignments = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": data["customer_id"].to_numpy(),
-            "segment_id": labels.astype("int64"),
-            "segment": [names[i] for i in labels],
-            "membership": membership,
+            "segment_id": found.labels.astype("int64"),
+            "segment": [names[i] for i in found.labels],
+            "membership": found.membership,
         }
-    )
-    return Segmentation(
-        assignments=assignments,
-        k=len(profiles),
-        silhouette_by_k=silhouettes,
-        profiles=profiles,
-        method=method,
-        bic_by_k=bics,
-        stability=stability,
     )
 
 
@@ -452,18 +374,6 @@ def segment(
 ) -> Segmentation:
     """Build the features of the customers in scope and cluster them (see ``segment_customers``)."""
     return segment_customers(customer_features(wh, f), method=method, k=k, random_state=random_state)
-
-
-def _welch_p(a: np.ndarray, b: np.ndarray) -> float:
-    """Two-sided Welch t test p-value; 1 where it is undefined (fewer than two values, no spread)."""
-    if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
-        return 1.0
-    with warnings.catch_warnings():
-        # Near-constant samples (a scope of one channel) only warn of precision; the effect-size bar
-        # that a name also needs keeps such a p-value from naming anything.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
-    return 1.0 if math.isnan(p) else p
 
 
 def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) -> pd.DataFrame:
@@ -480,13 +390,13 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
         inside = labels == seg_id
         d = data[inside]
         rest = data[~inside]
-        est = advocacy.nps_from_scores(np.round(ltr[inside & answered]).astype(int))
-        others = advocacy.nps_from_scores(np.round(ltr[~inside & answered]).astype(int))
+        est = nps_from_scores(np.round(ltr[inside & answered]).astype(int))
+        others = nps_from_scores(np.round(ltr[~inside & answered]).astype(int))
         diff = np.nan
         if est.n and others.n:
-            difference = advocacy.nps_difference(est, others)
+            difference = nps_difference(est, others)
             diff = difference.diff
-            if advocacy.comparable(est, others):
+            if comparable(est, others):
                 tests.append((int(seg_id), "nps", diff, difference.p_value))
         if len(rest):
             for what, column, effect in (
@@ -498,7 +408,7 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
                 ),
                 *((c, f"{c}_share", d[f"{c}_share"].mean() - rest[f"{c}_share"].mean()) for c in SHARE_CHANNELS),
             ):
-                p = _welch_p(d[column].to_numpy(float), rest[column].to_numpy(float))
+                p = inference.welch_p_value(d[column].to_numpy(float), rest[column].to_numpy(float))
                 tests.append((int(seg_id), what, float(effect), p))
         rows.append(
             {
@@ -515,7 +425,7 @@ def _profiles(data: pd.DataFrame, labels: np.ndarray, membership: np.ndarray) ->
                 "nps_diff": diff,
             }
         )
-    adjusted = advocacy.adjust_p_values([t[3] for t in tests], method="holm")
+    adjusted = inference.adjust_p_values([t[3] for t in tests], method="holm")
     significant: dict[int, dict[str, float]] = {}
     for (seg_id, what, effect, _), p in zip(tests, adjusted, strict=True):
         if p < ALPHA:

@@ -436,7 +436,7 @@ def _order_of(by: str | None) -> Sequence[str] | None:
 
 def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
     """Log-rank test of equal survival across the levels of ``by`` (``logrank_test``), and pairwise
-    tests with Holm's adjustment (``advocacy.adjust_p_values``). NaN where fewer than two groups
+    tests with Holm's adjustment (``inference.adjust_p_values``). NaN where fewer than two groups
     have anyone at risk."""
     require_columns(table, ["duration", "event", "entry", by])
     groups = groups_of(table, by, order=_order_of(by))
@@ -455,7 +455,7 @@ def logrank(table: pd.DataFrame, *, by: str) -> LogRank:
     finite = pairwise["p_value"].notna()
     pairwise["p_adjusted"] = np.nan
     if finite.any():
-        pairwise.loc[finite, "p_adjusted"] = advocacy.adjust_p_values(pairwise.loc[finite, "p_value"].tolist())
+        pairwise.loc[finite, "p_adjusted"] = inference.adjust_p_values(pairwise.loc[finite, "p_value"].tolist())
     return LogRank(statistic, df, chi_square_p(statistic, df), pairwise)
 
 

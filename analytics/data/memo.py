@@ -12,7 +12,7 @@ them on the data (the warehouse's data version) and the caller's key, so every h
 session on the same data shares one copy, and new data is never served old results. Two other
 stores keep results, for other jobs:
 
-- ``Warehouse.materialize`` keeps a query's rows *in the engine* (a DuckDB table, a cached Spark
+- ``Warehouse.kept_table`` keeps a query's rows *in the engine* (a DuckDB table, a cached Spark
   frame), per warehouse handle, for later queries to build on. It uses a ``Memo`` too.
 - ``analytics.ui.cached`` keeps what a page shows, per session server (Streamlit's cache), keyed by
   the arguments and the versions of just the tables the function reads.

@@ -15,12 +15,10 @@ from analytics import names
 from analytics.analyses.advocacy import (
     ADVOCACY_ORDER,
     DEFF_SHOWN,
-    MIN_N,
     RESPONSE_WORDS,
     TIER_ORDER,
     Headline,
     LongRun,
-    NPSEstimate,
 )
 from analytics.analyses.moments import moment_name
 from analytics.analyses.priorities import TIERS, PriorityList
@@ -28,6 +26,7 @@ from analytics.analyses.survival import CHURN_PER, ChurnHeadline
 from analytics.names import money
 from analytics.report.columns import fmt, spec
 from analytics.stats.actions import UNCLEAR
+from analytics.stats.nps import MIN_N, NPSEstimate
 
 #: How a group of each dimension is named in a sentence ("{}" is the group).
 SUBJECTS = {

@@ -9,6 +9,14 @@
 - ``poisson_interval`` and ``rate_ratio_test``: exact intervals for event rates per time at risk
   (Garwood 1936) and the conditional binomial test of two rates (Przyborowski and Wilenski 1940).
 - ``kish_effective_n``: the effective sample size of a weighted estimate (Kish 1965).
+- ``cluster_slope_variance``: the variance of a least-squares slope with customers as clusters (the
+  sandwich estimator; Liang and Zeger 1986).
+- ``clustered_share``: a share of answers with its effective sample size when one customer gives
+  several (the design effect of customers as clusters).
+- ``welch_p_value``: Welch's two-sample t test of two means (Welch 1947).
+- ``weighted_trend``: the precision-weighted straight line through estimates over time.
+- ``wilson_interval``: the Wilson (1927) score interval of proportions.
+- ``adjust_p_values``: Holm's and Benjamini-Hochberg's corrections for many comparisons.
 
 Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1 detractor.
 """
@@ -16,9 +24,14 @@ Scores are the trinomial NPS scores of each response: +1 promoter, 0 passive, -1
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
+from typing import Literal
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 
@@ -95,6 +108,37 @@ def cluster_variance(
         spread = np.asarray(suu, float) - 2 * r * np.asarray(suv, float) + r**2 * np.asarray(svv, float)
         out: np.ndarray = np.where(clusters > 1, clusters / (clusters - 1) * spread / n**2, np.nan)
     return out
+
+
+def cluster_slope_variance(clusters: np.ndarray, meat: np.ndarray, centred: np.ndarray) -> np.ndarray:
+    """Variance of a least-squares slope when one customer gives several answers, per group: the
+    sandwich ``C / (C - 1) * meat / Sxx^2`` (Liang and Zeger 1986), with ``C`` the customers,
+    ``centred`` = ``Sxx``, the sum of squared deviations of ``x`` from its mean, and ``meat`` the sum
+    over customers of the square of their sum of ``(x - xbar) * residual``. NaN for one customer."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = np.asarray(clusters, dtype=float)
+        out: np.ndarray = np.where(
+            c > 1, c / (c - 1) * np.asarray(meat, dtype=float) / np.asarray(centred, dtype=float) ** 2, np.nan
+        )
+    return out
+
+
+def clustered_share(
+    n: np.ndarray, successes: np.ndarray, clusters: np.ndarray, suu: np.ndarray, suv: np.ndarray, svv: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The share ``successes / n`` per group (NaN with no answers) and its effective number of
+    answers: ``n`` over the design effect, the clustered variance of the share (``cluster_variance``,
+    with ``u`` a customer's successes and ``v`` their answers) over the independent one
+    ``p (1 - p) / n``. A design effect below 1, or one that cannot be measured (a share of 0 or 1,
+    answers from one customer), counts as 1, so the effective number never exceeds ``n``.
+    """
+    clustered = cluster_variance(n, successes, clusters, suu, suv, svv)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(n > 0, successes / n, np.nan)
+        independent = p * (1 - p) / n
+        deff = np.where((independent > 0) & np.isfinite(clustered), clustered / independent, 1.0)
+    effective: np.ndarray = n / np.fmax(deff, 1.0)
+    return p, effective
 
 
 @dataclass(frozen=True)
@@ -216,6 +260,19 @@ def rate_ratio_test(
     return RateRatio(point, ratio(ci.low), ratio(ci.high), float(test.pvalue))
 
 
+def welch_p_value(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided p-value of Welch's t test that ``a`` and ``b`` have the same mean (Welch 1947); 1
+    where it is undefined (fewer than two values on a side, no spread on either)."""
+    if a.size < 2 or b.size < 2 or (np.ptp(a) == 0 and np.ptp(b) == 0):
+        return 1.0
+    with warnings.catch_warnings():
+        # Near-constant samples (a scope of one channel) only warn of precision; a caller that also
+        # asks for a large enough difference keeps such a p-value from deciding anything alone.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return 1.0 if math.isnan(p) else p
+
+
 def kish_effective_n(weights: np.ndarray) -> float:
     """Kish's effective sample size of weights ``w``: ``(sum w)^2 / sum w^2`` (n when all are equal)."""
     w = np.asarray(weights, dtype=float)
@@ -266,3 +323,52 @@ def weighted_trend(t: np.ndarray, y: np.ndarray, se: np.ndarray, *, confidence: 
     quantile = float(stats.t.ppf(0.5 + confidence / 2, k - 2))
     p = float(2 * stats.t.sf(abs(slope) / se_slope, k - 2))
     return Trend(slope, slope - quantile * se_slope, slope + quantile * se_slope, p, k, dispersion)
+
+
+Correction = Literal["holm", "bh"]
+
+
+def critical_z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(0.5 + confidence / 2)
+
+
+def wilson_interval(
+    successes: np.ndarray | pd.Series, n: np.ndarray | pd.Series, *, confidence: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for proportions ``successes / n``, element-wise (Wilson 1927).
+
+    Stays inside [0, 1] and is sensible at 0 or n successes, unlike the Wald interval. Returns NaN
+    where ``n`` is 0.
+    """
+    k, m = np.asarray(successes, dtype=float), np.asarray(n, dtype=float)
+    z = critical_z(confidence)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        centre = (p + z**2 / (2 * m)) / (1 + z**2 / m)
+        half = z * np.sqrt(p * (1 - p) / m + z**2 / (4 * m**2)) / (1 + z**2 / m)
+        # The interval always holds p; at 0 or n successes rounding can leave a bound a hair past it.
+        low, high = np.fmin(centre - half, p), np.fmax(centre + half, p)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def adjust_p_values(p_values: Sequence[float], *, method: Correction = "holm") -> np.ndarray:
+    """Adjust p-values for many comparisons: Holm's step-down (family-wise error) or
+    Benjamini-Hochberg (false discovery rate). Returns adjusted values in the input order.
+    """
+    p = np.asarray(p_values, dtype=float)
+    m = p.size
+    if m == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order]
+    if method == "holm":
+        adjusted = np.maximum.accumulate((m - np.arange(m)) * ranked)
+    elif method == "bh":
+        adjusted = np.minimum.accumulate(m / np.arange(m, 0, -1) * ranked[::-1])[::-1]
+    else:
+        raise ValueError(f"unknown correction {method!r}; use 'holm' or 'bh'")
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out

@@ -40,6 +40,7 @@ from analytics.data import catalog, filters, periods, schema
 from analytics.data import warehouse as warehouse_mod
 from analytics.data.warehouse import Warehouse
 from analytics.errors import UsageError, WarehouseError
+from analytics.stats.nps import NPSEstimate
 
 #: The tables most analyses read.
 FACTS = ("customers", "interactions", "surveys")
@@ -208,7 +209,7 @@ emptied_by: Callable[..., str | None] = _kept_results(
 )
 scope_period: Callable[[filters.Filters], periods.Period | None] = _kept_results(periods.scope_period)
 headline: Callable[..., advocacy.Headline] = _kept_results(advocacy.headline, variants=_KINDS)
-nps: Callable[..., advocacy.NPSEstimate] = _kept_results(advocacy.nps, variants=_KINDS)
+nps: Callable[..., NPSEstimate] = _kept_results(advocacy.nps, variants=_KINDS)
 nps_by: Callable[..., pd.DataFrame] = _kept_results(
     advocacy.nps_by, reads=_with_segments, variants=tuple({"by": d} for d in _DIMENSIONS)
 )

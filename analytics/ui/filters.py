@@ -17,6 +17,7 @@ import streamlit as st
 from analytics import names
 from analytics.analyses import value
 from analytics.data.filters import Filters
+from analytics.stats import tails
 from analytics.ui import cached
 
 _KEY = "iconic_filters"
@@ -116,7 +117,7 @@ def money_assumptions(*, tail: bool = False) -> value.ValueAssumptions:
     horizon = cols[2].select_slider(
         "Value horizon, months", options=[12, 24, 36, 60, 120], value=60, key="value_horizon"
     )
-    beyond: value.Tail = "weibull"
+    beyond: tails.Tail = "weibull"
     if tail:
         beyond = cols[3].selectbox(
             "Beyond the data",
