@@ -1,6 +1,8 @@
 # Two commands do everything from a fresh clone:
 #   make demo   install, build the demo warehouse, serve the dashboard on http://localhost:8501
 #   make test   install, then run the whole test suite (browser test included)
+# and, for the inner loop while you work:
+#   make check  the unit and given-rows tests only: no browser, no Spark, no demo world
 # Both are idempotent.
 
 PYTHON ?= python3
@@ -9,7 +11,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WAREHOUSE ?= data/warehouse
 
-.PHONY: demo test install browser poppler warehouse app lint typecheck bench clean
+.PHONY: demo test check install browser poppler warehouse app lint typecheck bench clean
 
 demo: warehouse app
 
@@ -39,8 +41,16 @@ poppler:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; }
 
+# The suite in two parts: most of it on two workers, one per core (the Spark tests share one worker,
+# and so one JVM), then the tests that time what they serve, alone. Both parts always run.
 test: install browser poppler
-	$(BIN)/python -m pytest
+	@status=0; \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not serial" || status=$$?; \
+	$(BIN)/python -m pytest -m serial || status=$$?; \
+	exit $$status
+
+check: install
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not e2e and not spark and not slow and not serial and not world"
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -94,34 +96,61 @@ def wh_path(tmp_path: Path) -> Path:
     return tmp_path / "warehouse"
 
 
+def shared_world(factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """A demo warehouse built once per test run and read by every test that asks for it.
+
+    Under pytest-xdist each worker has its own session, so a session fixture alone would build the
+    world once per worker. The first worker to ask builds it in the run's shared temporary folder,
+    holding a lock; the others wait for it and read the same folder. Tests only read these worlds:
+    one that needs to write copies the folder first.
+    """
+    shared = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # every worker's folder sits in the run's folder
+    folder = shared / f"world-{name}"
+    with open(shared / f"world-{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (folder / "built").exists():
+                shutil.rmtree(folder, ignore_errors=True)
+                build(folder / "warehouse")
+                (folder / "built").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder / "warehouse"
+
+
+def _committed(results: list[ingest.IngestResult]) -> None:
+    assert all(r.status == "committed" for r in results), [r.message for r in results]
+
+
 @pytest.fixture(scope="session")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small demo warehouse built once through the validated ingest path."""
-    root = tmp_path_factory.mktemp("demo") / "warehouse"
-    results = demo.build(root, customers=400, months=12, seed=3)
-    assert all(r.status == "committed" for r in results), [r.message for r in results]
-    return root
+    """A small demo warehouse (400 customers, 12 months) built once through the validated ingest path."""
+    return shared_world(
+        tmp_path_factory, "small", lambda root: _committed(demo.build(root, customers=400, months=12, seed=3))
+    )
 
 
 @pytest.fixture(scope="session")
 def segmented_demo(demo_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the small demo with a saved behavioural segmentation, so that every dimension can be
     cut. Tests only read it."""
-    root = tmp_path_factory.mktemp("segmented") / "warehouse"
-    shutil.copytree(demo_warehouse, root)
-    opened = warehouse.open(root)
-    segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
-    opened.close()
-    return root
+
+    def build(root: Path) -> None:
+        shutil.copytree(demo_warehouse, root)
+        opened = warehouse.open(root)
+        segmentation.save_assignments(opened, segmentation.segment(opened, k=3))
+        opened.close()
+
+    return shared_world(tmp_path_factory, "segmented", build)
 
 
 @pytest.fixture(scope="session")
 def default_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo at its default size (what `make demo` builds), for checks that need its volume."""
-    root = tmp_path_factory.mktemp("default_demo") / "warehouse"
-    results = demo.build(root)
-    assert all(r.status == "committed" for r in results), [r.message for r in results]
-    return root
+    """The demo at its default size (what `make demo` builds: 20,000 customers over 36 months), for
+    checks that need its volume."""
+    return shared_world(tmp_path_factory, "default", lambda root: _committed(demo.build(root)))
 
 
 @pytest.fixture
@@ -131,7 +160,33 @@ def demo_env(demo_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return demo_warehouse
 
 
+#: Fixtures that bring a demo world: a test that asks for one is a world test, left out of `make check`.
+#: Besides the shared worlds below, some modules build a world of the size their check needs.
+WORLDS = {
+    "demo_warehouse",
+    "segmented_demo",
+    "default_demo",
+    "small_world",  # test_demo: 3,000 customers, as files
+    "personas_world",  # test_segmentation: 3,000 customers over three years
+}
+#: ... and the default-size world makes it slow as well.
+LARGE_WORLDS = {"default_demo"}
+#: Modules that time what they serve (the browser and the many-sessions tests): they run after the
+#: parallel part of `make test`, on a machine with nothing else to do.
+SERIAL_MODULES = {"test_e2e.py", "test_load.py"}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if WORLDS & fixtures:
+            item.add_marker(pytest.mark.world)
+        if LARGE_WORLDS & fixtures:
+            item.add_marker(pytest.mark.slow)
+        if item.path.name in SERIAL_MODULES:
+            item.add_marker(pytest.mark.serial)
+        if "spark" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("spark"))  # one worker, so one JVM for every Spark test
     # The browser test needs Debian's Chromium (installed by `make browser`); outside CI it is skipped
     # when missing, in CI it must run.
     if os.environ.get("CI") or Path("/usr/bin/chromium").exists():

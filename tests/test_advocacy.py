@@ -363,6 +363,7 @@ def test_wilson_interval_matches_newcombe() -> None:
     assert low[0] == 0.0 and high[1] == 1.0
 
 
+@pytest.mark.world
 def test_detractors_leave_faster_on_the_demo(tmp_path: Path) -> None:
     """Planted: hazard falls by a factor exp(-0.5) per unit of attitude, and LTR follows attitude, so
     detractors churn more than promoters over the window once plan is held fixed. (Plan confounds the

@@ -149,6 +149,7 @@ def test_every_page_offers_the_demo_on_a_missing_warehouse(
     assert any("No warehouse" in i.value for i in at.info)
 
 
+@pytest.mark.world
 def test_the_demo_can_be_built_from_an_empty_dashboard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "fresh"
     monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))

@@ -385,7 +385,8 @@ def _planted_go_live(root: Path) -> pd.Timestamp:
     return start + timedelta(seconds=live_from * months * units.MONTH_SECONDS)
 
 
-@pytest.mark.parametrize("fixture", ["demo_warehouse", "default_demo"])
+@pytest.mark.world
+@pytest.mark.parametrize("fixture", ["demo_warehouse", pytest.param("default_demo", marks=pytest.mark.slow)])
 def test_the_ramp_finds_partner_c_going_live_within_a_week_of_the_planted_date(
     fixture: str, request: pytest.FixtureRequest
 ) -> None:

@@ -143,6 +143,8 @@ def test_quality_warns_about_references_to_rows_that_are_not_stored(tmp_path: Pa
     assert next(c for c in again["interactions"] if c["rule"] == "references")["success"]
 
 
+@pytest.mark.slow
+@pytest.mark.world
 def test_default_demo_builds_through_the_validated_path(tmp_path: Path) -> None:
     """`iconic demo` with its defaults (20,000 customers, 36 months) builds, and is idempotent."""
     from analytics import demo

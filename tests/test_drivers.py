@@ -271,13 +271,10 @@ def test_quadrant_actions() -> None:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def planted(default_demo: Path) -> Path:
     """The demo at its default size (20,000 customers over 36 months): several hundred post-contact
     responses for even the rarest contact reason, which the small session demo does not have."""
-    root = tmp_path_factory.mktemp("drivers") / "warehouse"
-    results = demo.build(root)
-    assert all(r.status == "committed" for r in results), [r.message for r in results]
-    return root
+    return default_demo
 
 
 def emotive_shares(root: Path, outcome: drivers.Outcome) -> pd.DataFrame:
