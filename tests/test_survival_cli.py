@@ -10,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import cli
 from analytics.analyses import survival, value
+from analytics.cli.analyze.survival import SURVIVAL_DIMENSIONS
+from analytics.cli.analyze.value import VALUE_DIMENSIONS
 from analytics.data import warehouse
 from tests.conftest import load_tables
 
@@ -21,8 +22,8 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_commands_offer_what_the_library_can_split_by() -> None:
-    assert list(survival.DIMENSIONS) == cli.SURVIVAL_DIMENSIONS
-    assert list(value.DIMENSIONS) == cli.VALUE_DIMENSIONS
+    assert list(survival.DIMENSIONS) == SURVIVAL_DIMENSIONS
+    assert list(value.DIMENSIONS) == VALUE_DIMENSIONS
 
 
 def test_survival_json_is_the_library_report(demo_warehouse: Path) -> None:
