@@ -7,37 +7,37 @@ import json
 from pathlib import Path
 
 from analytics.cli.analyze.moments import PRIORITY_FIELDS
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import EXIT_OK, progress, records
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(sub: Commands) -> None:
-    sp = sub.add_parser(
+    with command(
+        sub,
         "brief",
+        _brief,
+        json="print the headline numbers as JSON",
+        scope=True,
         help="write the executive PDF brief (2-5 pages) for a scope",
         description="A PDF for leadership: data freshness and quality, the headline numbers with their change "
         "against the previous period and 95% intervals, the top moments of truth to act on, charts, and methods "
         "and sources. It covers the latest complete quarter in scope against the one before, or --period.",
-    )
-    sp.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
-    sp.add_argument(
-        "--period",
-        metavar="PERIOD",
-        help="the quarter (2025-Q3) or month (2025-07) to report on (default: the latest complete quarter in scope); "
-        "not with --start/--end",
-    )
-    sp.add_argument("--title", metavar="TEXT", help="the brief's title (default: Customer experience brief)")
-    sp.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default a4)")
-    sp.add_argument(
-        "--without-value-case",
-        action="store_true",
-        help="leave the value case's money at stake out of the top actions (it is the slowest part at scale)",
-    )
-    sp.add_argument("--json", action="store_true", help="print the headline numbers as JSON")
-    scope_args(sp)
-    warehouse_arg(sp)
-    sp.set_defaults(run=_brief)
+    ) as p:
+        p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
+        p.add_argument(
+            "--period",
+            metavar="PERIOD",
+            help="the quarter (2025-Q3) or month (2025-07) to report on (default: the latest complete quarter in "
+            "scope); not with --start/--end",
+        )
+        p.add_argument("--title", metavar="TEXT", help="the brief's title (default: Customer experience brief)")
+        p.add_argument("--paper", choices=["a4", "letter"], default="a4", help="paper size (default a4)")
+        p.add_argument(
+            "--without-value-case",
+            action="store_true",
+            help="leave the value case's money at stake out of the top actions (it is the slowest part at scale)",
+        )
 
 
 def _brief(args: argparse.Namespace) -> int:

@@ -5,18 +5,23 @@ from __future__ import annotations
 import argparse
 
 from analytics import config
-from analytics.cli.options import Commands, at_least, warehouse_arg
+from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_FAILED, EXIT_OK, err, progress
 
 
 def register(sub: Commands) -> None:
-    sp = sub.add_parser("demo", help="generate demo data and ingest it through the validated path")
-    sp.add_argument("--customers", type=at_least(100), default=20_000, metavar="N", help="at least 100")
-    sp.add_argument("--months", type=at_least(12), default=36, metavar="M", help="at least 12")
-    sp.add_argument("--seed", type=int, default=7, metavar="S")
-    sp.add_argument("--force", action="store_true", help="rebuild even if the warehouse already exists")
-    warehouse_arg(sp, reads=False)
-    sp.set_defaults(run=_demo)
+    with command(
+        sub,
+        "demo",
+        _demo,
+        json=None,
+        warehouse="writes",
+        help="generate demo data and ingest it through the validated path",
+    ) as p:
+        p.add_argument("--customers", type=at_least(100), default=20_000, metavar="N", help="at least 100")
+        p.add_argument("--months", type=at_least(12), default=36, metavar="M", help="at least 12")
+        p.add_argument("--seed", type=int, default=7, metavar="S")
+        p.add_argument("--force", action="store_true", help="rebuild even if the warehouse already exists")
 
 
 def _demo(args: argparse.Namespace) -> int:

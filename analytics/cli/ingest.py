@@ -6,31 +6,33 @@ import argparse
 import json
 
 from analytics import config
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import EXIT_FAILED, EXIT_OK, progress
 from analytics.data import schema
 
 
 def register(sub: Commands) -> None:
-    sp = sub.add_parser(
+    with command(
+        sub,
         "ingest",
+        _ingest,
+        json="print the result as JSON",
+        warehouse="writes",
         help="validate a CSV/Parquet file and commit it to a table",
         description="Read a CSV (optionally .gz) or Parquet file, map it to a canonical table, validate it "
         "with the table's expectation suite and commit it in one transaction. Bad rows go to "
         "quarantine_<table>; if too many fail, nothing is written.",
-    )
-    sp.add_argument("table", choices=list(schema.TABLES), help="canonical table to load into")
-    sp.add_argument("file", help="CSV, CSV.gz or Parquet file")
-    sp.add_argument("--mapping", metavar="MAP.yaml", help="column renames, code recodes, date formats, CSV options")
-    sp.add_argument(
-        "--max-quarantine-share",
-        type=float,
-        metavar="SHARE",
-        help=f"reject the batch if more than this share of rows fail (default {config.DEFAULT_MAX_QUARANTINE_SHARE})",
-    )
-    sp.add_argument("--json", action="store_true", help="print the result as JSON")
-    warehouse_arg(sp, reads=False)
-    sp.set_defaults(run=_ingest)
+    ) as p:
+        p.add_argument("table", choices=list(schema.TABLES), help="canonical table to load into")
+        p.add_argument("file", help="CSV, CSV.gz or Parquet file")
+        p.add_argument("--mapping", metavar="MAP.yaml", help="column renames, code recodes, date formats, CSV options")
+        p.add_argument(
+            "--max-quarantine-share",
+            type=float,
+            metavar="SHARE",
+            help="reject the batch if more than this share of rows fail "
+            f"(default {config.DEFAULT_MAX_QUARANTINE_SHARE})",
+        )
 
 
 def _ingest(args: argparse.Namespace) -> int:

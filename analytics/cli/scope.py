@@ -15,8 +15,9 @@ def day(text: str) -> Any:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from None
 
 
-def scope_args(sp: argparse.ArgumentParser) -> None:
-    g = sp.add_argument_group(
+def scope_options(p: argparse.ArgumentParser) -> None:
+    """The sidebar's filters as options, in a group of their own in the help."""
+    g = p.add_argument_group(
         "scope", "the dashboard's global filters; repeat --segment, --region or --channel to keep several"
     )
     g.add_argument("--start", type=day, metavar="YYYY-MM-DD", help="first day in scope (inclusive)")

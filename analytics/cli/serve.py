@@ -8,34 +8,34 @@ import sys
 from pathlib import Path
 
 from analytics import config
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import err
 
 
 def register(sub: Commands) -> None:
-    sp = sub.add_parser("app", help="serve the dashboard (http://localhost:8501)")
-    sp.add_argument("--port", type=int, default=8501)
-    sp.add_argument("--host", default="localhost", help="address to bind (default: localhost only)")
-    warehouse_arg(sp)
-    sp.set_defaults(run=_app)
-
-    sp = sub.add_parser(
+    with command(sub, "app", _app, json=None, help="serve the dashboard (http://localhost:8501)") as p:
+        p.add_argument("--port", type=int, default=8501)
+        p.add_argument("--host", default="localhost", help="address to bind (default: localhost only)")
+    with command(
+        sub,
         "warm",
+        _warm,
+        json=None,
+        warehouse=None,
         help="open every dashboard page so its results are ready before people arrive",
         description="Open every page of a running dashboard, as a browser would, and wait until none is still "
         "computing a result in the background: run it after a restart or the nightly ingest "
         "(`iconic ingest ... && iconic warm`), once per server behind a proxy.",
-    )
-    sp.add_argument("--url", default="http://127.0.0.1:8501", help="the server (default: http://127.0.0.1:8501)")
-    sp.add_argument(
-        "--query",
-        action="append",
-        default=None,
-        metavar="QUERY",
-        help="a scope to warm as the page's URL query, e.g. channel=voice (repeatable; default: all data)",
-    )
-    sp.add_argument("--deadline", type=float, default=3600.0, help="seconds to wait at most (default 3600)")
-    sp.set_defaults(run=_warm)
+    ) as p:
+        p.add_argument("--url", default="http://127.0.0.1:8501", help="the server (default: http://127.0.0.1:8501)")
+        p.add_argument(
+            "--query",
+            action="append",
+            default=None,
+            metavar="QUERY",
+            help="a scope to warm as the page's URL query, e.g. channel=voice (repeatable; default: all data)",
+        )
+        p.add_argument("--deadline", type=float, default=3600.0, help="seconds to wait at most (default 3600)")
 
 
 def _app(args: argparse.Namespace) -> int:

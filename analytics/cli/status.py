@@ -6,27 +6,23 @@ import argparse
 import json
 from typing import Any
 
-from analytics.cli.options import Commands, at_least, warehouse_arg
+from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_FAILED, EXIT_OK, err, records
 from analytics.data import schema
 
 
 def register(sub: Commands) -> None:
-    sp = sub.add_parser("status", help="tables, row counts, versions and the last ingests")
-    sp.add_argument("--json", action="store_true", help="print as JSON")
-    sp.add_argument(
-        "--last", type=at_least(0), default=5, metavar="N", help="how many recent ingests to show (default 5)"
-    )
-    warehouse_arg(sp)
-    sp.set_defaults(run=_status)
-
-    sp = sub.add_parser(
-        "quality", help="re-validate what is stored: keys, references between tables, the expectation suites"
-    )
-    sp.add_argument("--table", choices=list(schema.TABLES), help="only this table (default: all stored tables)")
-    sp.add_argument("--json", action="store_true", help="print as JSON")
-    warehouse_arg(sp)
-    sp.set_defaults(run=_quality)
+    with command(sub, "status", _status, help="tables, row counts, versions and the last ingests") as p:
+        p.add_argument(
+            "--last", type=at_least(0), default=5, metavar="N", help="how many recent ingests to show (default 5)"
+        )
+    with command(
+        sub,
+        "quality",
+        _quality,
+        help="re-validate what is stored: keys, references between tables, the expectation suites",
+    ) as p:
+        p.add_argument("--table", choices=list(schema.TABLES), help="only this table (default: all stored tables)")
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -5,38 +5,37 @@ from __future__ import annotations
 import argparse
 import json
 
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, records
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    ap = analyses.add_parser(
+    with command(
+        analyses,
         "advocacy",
+        _analyze_advocacy,
+        scope=True,
         help="NPS with its 95%% interval, by a dimension, with Holm-adjusted tests",
         description="Headline NPS (adjusted Wald interval, Rocks 2016) and NPS per group of a dimension, "
         "each group tested against the rest with Holm-adjusted p-values.",
-    )
-    ap.add_argument(
-        "--by",
-        default="segment",
-        help="segment, region, plan, tenure_band, behaviour_segment (after `analyze segments --save`), "
-        "channel, handled_by, journey_stage or contact_reason",
-    )
-    ap.add_argument(
-        "--responses",
-        choices=["relationship", "transactional"],
-        help="which responses count (default: relationship; transactional for contact dimensions)",
-    )
-    ap.add_argument(
-        "--weighted",
-        action="store_true",
-        help="also show NPS weighted to everyone invited, and response rates (needs the invitations table)",
-    )
-    ap.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(ap)
-    warehouse_arg(ap)
-    ap.set_defaults(run=_analyze_advocacy)
+    ) as p:
+        p.add_argument(
+            "--by",
+            default="segment",
+            help="segment, region, plan, tenure_band, behaviour_segment (after `analyze segments --save`), "
+            "channel, handled_by, journey_stage or contact_reason",
+        )
+        p.add_argument(
+            "--responses",
+            choices=["relationship", "transactional"],
+            help="which responses count (default: relationship; transactional for contact dimensions)",
+        )
+        p.add_argument(
+            "--weighted",
+            action="store_true",
+            help="also show NPS weighted to everyone invited, and response rates (needs the invitations table)",
+        )
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:

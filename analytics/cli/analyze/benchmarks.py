@@ -6,9 +6,9 @@ import argparse
 import json
 from typing import Any
 
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import EXIT_OK
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 #: The standard's targets as options: flag, ``benchmarks.Standard`` field, metavar, what it sets.
 STANDARD_OPTIONS = (
@@ -28,35 +28,38 @@ def _standard_defaults() -> Any:
 
 
 def register(analyses: Commands) -> None:
-    bm = analyses.add_parser(
+    with command(
+        analyses,
         "benchmarks",
+        _analyze_benchmarks,
+        scope=True,
         help="iconic-firm benchmarks: the self-assessment against published profiles, stances, partners, ramp-up",
         description="The self-assessment against the iconic, all-respondent and poor-performer profiles (published "
         "figures with their sources) and the distance to iconic; the stance each journey stage shows "
         "(satisfaction-led, efficiency-led, both or neither) against what the self-assessment says; every handler "
         "against a common standard; and the first weeks of each partner that went live inside the scope.",
-    )
-    defaults = _standard_defaults()
-    for flag, target, metavar, words in STANDARD_OPTIONS:
-        bm.add_argument(
-            flag, type=float, default=getattr(defaults, target), metavar=metavar, help=f"{words} (default %(default)s)"
+    ) as p:
+        defaults = _standard_defaults()
+        for flag, target, metavar, words in STANDARD_OPTIONS:
+            p.add_argument(
+                flag,
+                type=float,
+                default=getattr(defaults, target),
+                metavar=metavar,
+                help=f"{words} (default %(default)s)",
+            )
+        p.add_argument(
+            "--in-house",
+            default=defaults.in_house,
+            metavar="NAME",
+            help="the in-house team's handled_by (default %(default)s)",
         )
-    bm.add_argument(
-        "--in-house",
-        default=defaults.in_house,
-        metavar="NAME",
-        help="the in-house team's handled_by (default %(default)s)",
-    )
-    bm.add_argument(
-        "--kpi",
-        choices=["fcr", "csat", "asa_seconds", "escalation_rate"],
-        default="fcr",
-        help="what a new partner's ramp-up is judged on (default fcr)",
-    )
-    bm.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(bm)
-    warehouse_arg(bm)
-    bm.set_defaults(run=_analyze_benchmarks)
+        p.add_argument(
+            "--kpi",
+            choices=["fcr", "csat", "asa_seconds", "escalation_rate"],
+            default="fcr",
+            help="what a new partner's ramp-up is judged on (default fcr)",
+        )
 
 
 def _analyze_benchmarks(args: argparse.Namespace) -> int:

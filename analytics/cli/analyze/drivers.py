@@ -6,49 +6,56 @@ import argparse
 import json
 from typing import Any
 
-from analytics.cli.options import Commands, at_least, warehouse_arg
+from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_OK
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    dr = analyses.add_parser(
+    with command(
+        analyses,
         "drivers",
+        _analyze_drivers,
+        scope=True,
         help="which attribute ratings drive LTR, CSAT or effort after a contact (relative importance)",
         description="Relative importance of the attribute ratings for an outcome among post-contact responses: "
         "the exact LMG (Shapley) decomposition of R² or Johnson's relative weights, with 95% intervals from a "
         "bootstrap that resamples customers; performance (mean, top-2-box), the tactile vs emotive split of the "
         "explained variance, and an action per driver (Fix, Delight, Maintain, Right-size).",
-    )
-    dr.add_argument("--outcome", choices=["ltr", "csat", "effort"], default="ltr", help="what to explain (default ltr)")
-    dr.add_argument(
-        "--moment",
-        metavar="STAGE:REASON",
-        help="only contacts at this journey stage and contact reason, e.g. pay:billing_dispute ('*' for any)",
-    )
-    dr.add_argument("--method", choices=["lmg", "johnson"], default="lmg", help="default lmg (exact up to 15 drivers)")
-    dr.add_argument(
-        "--missing",
-        choices=["listwise", "pairwise"],
-        default="listwise",
-        help="how missing ratings count (default listwise)",
-    )
-    dr.add_argument(
-        "--driver",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="analyse this driver (repeat; default: every rating); contact measures such as wait_seconds, "
-        "transfers or is_resolved count as operational drivers",
-    )
-    dr.add_argument(
-        "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap replicates (default 200; 0: none)"
-    )
-    dr.add_argument("--seed", type=int, default=0, metavar="S", help="random seed of the bootstrap (default 0)")
-    dr.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(dr)
-    warehouse_arg(dr)
-    dr.set_defaults(run=_analyze_drivers)
+    ) as p:
+        p.add_argument(
+            "--outcome", choices=["ltr", "csat", "effort"], default="ltr", help="what to explain (default ltr)"
+        )
+        p.add_argument(
+            "--moment",
+            metavar="STAGE:REASON",
+            help="only contacts at this journey stage and contact reason, e.g. pay:billing_dispute ('*' for any)",
+        )
+        p.add_argument(
+            "--method", choices=["lmg", "johnson"], default="lmg", help="default lmg (exact up to 15 drivers)"
+        )
+        p.add_argument(
+            "--missing",
+            choices=["listwise", "pairwise"],
+            default="listwise",
+            help="how missing ratings count (default listwise)",
+        )
+        p.add_argument(
+            "--driver",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="analyse this driver (repeat; default: every rating); contact measures such as wait_seconds, "
+            "transfers or is_resolved count as operational drivers",
+        )
+        p.add_argument(
+            "--bootstrap",
+            type=at_least(0),
+            default=200,
+            metavar="B",
+            help="bootstrap replicates (default 200; 0: none)",
+        )
+        p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed of the bootstrap (default 0)")
 
 
 def _analyze_drivers(args: argparse.Namespace) -> int:

@@ -6,40 +6,43 @@ import argparse
 import json
 
 from analytics.cli.analyze.moments import PRIORITY_FIELDS
-from analytics.cli.analyze.value import money_args
-from analytics.cli.options import Commands, at_least, warehouse_arg
+from analytics.cli.analyze.value import money_options
+from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_OK, progress, records
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    im = analyses.add_parser(
+    with command(
+        analyses,
         "impact",
+        _analyze_impact,
+        scope=True,
         help="the value case: lifetime value kept by fixing each moment of truth, by segment",
         description="For each moment (journey stage x contact reason): how much a contact that did not meet "
         "expectations lowers the customer's next relationship answer (compared with met contacts of customers "
         "in the same segment and plan), how much that raises churn (a Cox model, corrected for the noise in one "
         "answer), and the discounted margin a fix would keep for a year of contacts, with bootstrap intervals "
         "over customers. Observational: see the assumptions printed with the result.",
-    )
-    im.add_argument(
-        "--moment", type=_moment_arg, metavar="STAGE:REASON", help="only this moment, e.g. pay:billing_dispute"
-    )
-    im.add_argument(
-        "--improve",
-        type=float,
-        default=1.0,
-        metavar="FRACTION",
-        help="share of not-met contacts the fix turns into met ones (default 1: fixed fully)",
-    )
-    im.add_argument("--cost", type=float, metavar="AMOUNT", help="one-off cost of the fix: gives net value and payback")
-    money_args(im)
-    im.add_argument("--confidence", type=float, default=0.90, metavar="C", help="interval level (default 0.90)")
-    im.add_argument("--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap resamples (default 200)")
-    im.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(im)
-    warehouse_arg(im)
-    im.set_defaults(run=_analyze_impact)
+    ) as p:
+        p.add_argument(
+            "--moment", type=_moment_arg, metavar="STAGE:REASON", help="only this moment, e.g. pay:billing_dispute"
+        )
+        p.add_argument(
+            "--improve",
+            type=float,
+            default=1.0,
+            metavar="FRACTION",
+            help="share of not-met contacts the fix turns into met ones (default 1: fixed fully)",
+        )
+        p.add_argument(
+            "--cost", type=float, metavar="AMOUNT", help="one-off cost of the fix: gives net value and payback"
+        )
+        money_options(p)
+        p.add_argument("--confidence", type=float, default=0.90, metavar="C", help="interval level (default 0.90)")
+        p.add_argument(
+            "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap resamples (default 200)"
+        )
 
 
 def _moment_arg(text: str) -> tuple[str, str]:

@@ -6,14 +6,17 @@ import argparse
 import json
 from typing import Any
 
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, progress, records
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    mo = analyses.add_parser(
+    with command(
+        analyses,
         "moments",
+        _analyze_moments,
+        scope=True,
         help="the priority list of moments of truth: action, swing, money and rank",
         description="The priority list: one row per journey stage x contact reason, in the order to act on them, "
         "with the share of contacts that met expectations (resolved, waited no longer than the channel's target, "
@@ -21,21 +24,17 @@ def register(analyses: Commands) -> None:
         "interval, net promoters at stake, the value case's margin kept a year with its interval, and the action "
         "(Fix, Delight, Maintain, Unclear, Right-size). With --by, the map split by channel or handler, unranked "
         "and without money.",
-    )
-    mo.add_argument("--by", choices=["channel", "handled_by"], help="split each moment by channel or handler")
-    mo.add_argument("--any-wait", action="store_true", help="leave waiting time out of the met rule")
-    mo.add_argument(
-        "--max-transfers", type=int, default=1, metavar="N", help="transfers a met contact may have (default 1)"
-    )
-    mo.add_argument(
-        "--without-value-case",
-        action="store_true",
-        help="rank without the value case's money (faster at scale; the ranking then says so)",
-    )
-    mo.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(mo)
-    warehouse_arg(mo)
-    mo.set_defaults(run=_analyze_moments)
+    ) as p:
+        p.add_argument("--by", choices=["channel", "handled_by"], help="split each moment by channel or handler")
+        p.add_argument("--any-wait", action="store_true", help="leave waiting time out of the met rule")
+        p.add_argument(
+            "--max-transfers", type=int, default=1, metavar="N", help="transfers a met contact may have (default 1)"
+        )
+        p.add_argument(
+            "--without-value-case",
+            action="store_true",
+            help="rank without the value case's money (faster at scale; the ranking then says so)",
+        )
 
 
 #: The priority list's fields in the JSON of ``analyze moments`` and ``analyze impact``.

@@ -7,33 +7,32 @@ import json
 import math
 from typing import Any
 
-from analytics.cli.options import Commands, warehouse_arg
+from analytics.cli.options import Commands, command
 from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, progress, records
-from analytics.cli.scope import open_scope, scope_args, scope_dict
+from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    sg = analyses.add_parser(
+    with command(
+        analyses,
         "segments",
+        _analyze_segments,
+        scope=True,
         help="cluster customers into behavioural segments and profile them",
         description="Clusters customers on how they get in touch (voice, chat, email and web shares, contacts "
         "per month) and what they are worth (revenue), then profiles each segment's NPS from those who "
         "answered. --method kmeans picks k by silhouette over 3-7, --method gmm (a Gaussian mixture with "
         "soft memberships) by BIC, unless --k is given. Reports silhouette and bootstrap stability. --save "
         "stores the assignments so `analyze advocacy --by behaviour_segment` and the dashboard can use them.",
-    )
-    sg.add_argument(
-        "--method", choices=["kmeans", "gmm"], default="kmeans", help="k-means (default) or a Gaussian mixture"
-    )
-    sg.add_argument(
-        "--k", type=int, metavar="K", help="fixed number of segments (default: silhouette for kmeans, BIC for gmm)"
-    )
-    sg.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    sg.add_argument("--save", action="store_true", help="save the assignments to the warehouse")
-    sg.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(sg)
-    warehouse_arg(sg)
-    sg.set_defaults(run=_analyze_segments)
+    ) as p:
+        p.add_argument(
+            "--method", choices=["kmeans", "gmm"], default="kmeans", help="k-means (default) or a Gaussian mixture"
+        )
+        p.add_argument(
+            "--k", type=int, metavar="K", help="fixed number of segments (default: silhouette for kmeans, BIC for gmm)"
+        )
+        p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+        p.add_argument("--save", action="store_true", help="save the assignments to the warehouse")
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:

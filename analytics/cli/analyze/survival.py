@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from analytics.cli.options import Commands, at_least, warehouse_arg
+from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_OK, progress
-from analytics.cli.scope import day, open_scope, scope_args, scope_dict
+from analytics.cli.scope import day, open_scope, scope_dict
 
 # survival.DIMENSIONS, spelled out so that `iconic --help` does not import lifelines
 # (tests/test_survival_cli.py checks they agree).
@@ -15,30 +15,33 @@ SURVIVAL_DIMENSIONS = ["segment", "region", "plan", "nps_category", "behaviour_s
 
 
 def register(analyses: Commands) -> None:
-    su = analyses.add_parser(
+    with command(
+        analyses,
         "survival",
+        _analyze_survival,
+        scope=True,
         help="how long customers stay: Kaplan-Meier by a dimension, RMST, log-rank and the Cox model",
         description="Kaplan-Meier survival by a dimension with 95% bands, median tenure (or 'not reached'), "
         "restricted mean survival time to the horizon with a bootstrap interval, the log-rank test with "
         "Holm-adjusted pairs, and the Cox model of churn (hazard ratios, concordance, proportional-hazards check). "
         "Customers already there when the data begin count from then (left truncation). Works on a warehouse "
         "that holds only customers.",
-    )
-    su.add_argument("--by", choices=SURVIVAL_DIMENSIONS, help="split the curves (default: everyone)")
-    su.add_argument(
-        "--horizon", type=at_least(1), default=36, metavar="MONTHS", help="RMST horizon in months (default 36)"
-    )
-    su.add_argument(
-        "--as-of", type=day, metavar="YYYY-MM-DD", help="censor active customers here (default: the latest event)"
-    )
-    su.add_argument(
-        "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap replicates for RMST (default 200)"
-    )
-    su.add_argument("--no-cox", action="store_true", help="skip the Cox model")
-    su.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(su)
-    warehouse_arg(su)
-    su.set_defaults(run=_analyze_survival)
+    ) as p:
+        p.add_argument("--by", choices=SURVIVAL_DIMENSIONS, help="split the curves (default: everyone)")
+        p.add_argument(
+            "--horizon", type=at_least(1), default=36, metavar="MONTHS", help="RMST horizon in months (default 36)"
+        )
+        p.add_argument(
+            "--as-of", type=day, metavar="YYYY-MM-DD", help="censor active customers here (default: the latest event)"
+        )
+        p.add_argument(
+            "--bootstrap",
+            type=at_least(0),
+            default=200,
+            metavar="B",
+            help="bootstrap replicates for RMST (default 200)",
+        )
+        p.add_argument("--no-cox", action="store_true", help="skip the Cox model")
 
 
 def _analyze_survival(args: argparse.Namespace) -> int:

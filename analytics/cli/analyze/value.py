@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from analytics.cli.options import Commands, at_least, warehouse_arg
+from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_OK, records
-from analytics.cli.scope import day, open_scope, scope_args, scope_dict
+from analytics.cli.scope import day, open_scope, scope_dict
 
 # value.DIMENSIONS, spelled out so that `iconic --help` does not import lifelines
 # (tests/test_survival_cli.py checks they agree).
@@ -15,32 +15,31 @@ VALUE_DIMENSIONS = ["segment", "region", "plan", "behaviour_segment"]
 
 
 def register(analyses: Commands) -> None:
-    va = analyses.add_parser(
+    with command(
+        analyses,
         "value",
+        _analyze_value,
+        scope=True,
         help="lifetime value, customer equity and value at risk by segment",
         description="A new customer's discounted margin over the horizon from their group's survival curve, "
         "the residual value of active customers (customer equity) and the margin expected to be lost to churn "
         "in the next 12 months, with bootstrap 95% intervals. Survival past the last tenure with 50 customers at risk "
         "follows a stated parametric tail, and such figures are flagged as extrapolated.",
-    )
-    va.add_argument("--by", choices=VALUE_DIMENSIONS, default="segment", help="group by (default segment)")
-    money_args(va)
-    va.add_argument(
-        "--tail", choices=["weibull", "sbg"], default="weibull", help="survival past the data (default weibull)"
-    )
-    va.add_argument(
-        "--as-of",
-        type=day,
-        metavar="YYYY-MM-DD",
-        help="value customers as of this day (default: the end of the latest complete quarter in scope, as the headlines are)",
-    )
-    va.add_argument(
-        "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap replicates (default 200)"
-    )
-    va.add_argument("--json", action="store_true", help="print as JSON")
-    scope_args(va)
-    warehouse_arg(va)
-    va.set_defaults(run=_analyze_value)
+    ) as p:
+        p.add_argument("--by", choices=VALUE_DIMENSIONS, default="segment", help="group by (default segment)")
+        money_options(p)
+        p.add_argument(
+            "--tail", choices=["weibull", "sbg"], default="weibull", help="survival past the data (default weibull)"
+        )
+        p.add_argument(
+            "--as-of",
+            type=day,
+            metavar="YYYY-MM-DD",
+            help="value customers as of this day (default: the end of the latest complete quarter in scope, as the headlines are)",
+        )
+        p.add_argument(
+            "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap replicates (default 200)"
+        )
 
 
 def _analyze_value(args: argparse.Namespace) -> int:
@@ -99,7 +98,7 @@ def _analyze_value(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def money_args(p: argparse.ArgumentParser) -> None:
+def money_options(p: argparse.ArgumentParser) -> None:
     """The money side of lifetime value, shared by `analyze value` and `analyze impact`."""
     p.add_argument(
         "--margin-rate", type=float, default=0.30, metavar="R", help="share of revenue that is margin (default 0.30)"
