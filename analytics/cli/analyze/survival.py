@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from analytics.analyses.survival import DIMENSIONS
 from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_OK, progress
 from analytics.cli.scope import day, open_scope, scope_dict
-
-# survival.DIMENSIONS, spelled out so that `iconic --help` does not import lifelines
-# (tests/test_survival_cli.py checks they agree).
-SURVIVAL_DIMENSIONS = ["segment", "region", "plan", "nps_category", "behaviour_segment"]
 
 
 def register(analyses: Commands) -> None:
@@ -27,7 +24,7 @@ def register(analyses: Commands) -> None:
         "Customers already there when the data begin count from then (left truncation). Works on a warehouse "
         "that holds only customers.",
     ) as p:
-        p.add_argument("--by", choices=SURVIVAL_DIMENSIONS, help="split the curves (default: everyone)")
+        p.add_argument("--by", choices=DIMENSIONS, help="split the curves (default: everyone)")
         p.add_argument(
             "--horizon", type=at_least(1), default=36, metavar="MONTHS", help="RMST horizon in months (default 36)"
         )

@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
+from analytics.analyses.value import DIMENSIONS
 from analytics.cli.options import Commands, at_least, command
 from analytics.cli.output import EXIT_OK, records
 from analytics.cli.scope import day, open_scope, scope_dict
-
-# value.DIMENSIONS, spelled out so that `iconic --help` does not import lifelines
-# (tests/test_survival_cli.py checks they agree).
-VALUE_DIMENSIONS = ["segment", "region", "plan", "behaviour_segment"]
 
 
 def register(analyses: Commands) -> None:
@@ -26,7 +23,7 @@ def register(analyses: Commands) -> None:
         "in the next 12 months, with bootstrap 95% intervals. Survival past the last tenure with 50 customers at risk "
         "follows a stated parametric tail, and such figures are flagged as extrapolated.",
     ) as p:
-        p.add_argument("--by", choices=VALUE_DIMENSIONS, default="segment", help="group by (default segment)")
+        p.add_argument("--by", choices=DIMENSIONS, default="segment", help="group by (default segment)")
         money_options(p)
         p.add_argument(
             "--tail", choices=["weibull", "sbg"], default="weibull", help="survival past the data (default weibull)"
