@@ -13,17 +13,7 @@ from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(sub: Commands) -> None:
-    with command(
-        sub,
-        "brief",
-        _brief,
-        json="print the headline numbers as JSON",
-        scope=True,
-        help="write the executive PDF brief (2-5 pages) for a scope",
-        description="A PDF for leadership: data freshness and quality, the headline numbers with their change "
-        "against the previous period and 95% intervals, the top moments of truth to act on, charts, and methods "
-        "and sources. It covers the latest complete quarter in scope against the one before, or --period.",
-    ) as p:
+    with command(sub, "brief", _brief, json="print the headline numbers as JSON", scope=True) as p:
         p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF")
         p.add_argument(
             "--period",
@@ -41,6 +31,12 @@ def register(sub: Commands) -> None:
 
 
 def _brief(args: argparse.Namespace) -> int:
+    """write the executive PDF brief (2-5 pages) for a scope
+
+    A PDF for leadership: data freshness and quality, the headline numbers with their change against the previous
+    period and 95% intervals, the top moments of truth to act on, charts, and methods and sources. It covers the
+    latest complete quarter in scope against the one before, or --period.
+    """
     from analytics.errors import UsageError
     from analytics.report import brief, kpis
     from analytics.report.pdf import page_count, render_pdf

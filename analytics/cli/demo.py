@@ -10,14 +10,7 @@ from analytics.cli.output import EXIT_FAILED, EXIT_OK, err, progress
 
 
 def register(sub: Commands) -> None:
-    with command(
-        sub,
-        "demo",
-        _demo,
-        json=None,
-        warehouse="writes",
-        help="generate demo data and ingest it through the validated path",
-    ) as p:
+    with command(sub, "demo", _demo, json=None, warehouse="writes") as p:
         p.add_argument("--customers", type=at_least(100), default=20_000, metavar="N", help="at least 100")
         p.add_argument("--months", type=at_least(12), default=36, metavar="M", help="at least 12")
         p.add_argument("--seed", type=int, default=7, metavar="S")
@@ -25,6 +18,7 @@ def register(sub: Commands) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    """generate demo data and ingest it through the validated path"""
     from analytics import demo
 
     root = config.warehouse_path(args.warehouse)

@@ -12,17 +12,7 @@ from analytics.data import schema
 
 
 def register(sub: Commands) -> None:
-    with command(
-        sub,
-        "ingest",
-        _ingest,
-        json="print the result as JSON",
-        warehouse="writes",
-        help="validate a CSV/Parquet file and commit it to a table",
-        description="Read a CSV (optionally .gz) or Parquet file, map it to a canonical table, validate it "
-        "with the table's expectation suite and commit it in one transaction. Bad rows go to "
-        "quarantine_<table>; if too many fail, nothing is written.",
-    ) as p:
+    with command(sub, "ingest", _ingest, json="print the result as JSON", warehouse="writes") as p:
         p.add_argument("table", choices=list(schema.TABLES), help="canonical table to load into")
         p.add_argument("file", help="CSV, CSV.gz or Parquet file")
         p.add_argument("--mapping", metavar="MAP.yaml", help="column renames, code recodes, date formats, CSV options")
@@ -36,6 +26,12 @@ def register(sub: Commands) -> None:
 
 
 def _ingest(args: argparse.Namespace) -> int:
+    """validate a CSV/Parquet file and commit it to a table
+
+    Read a CSV (optionally .gz) or Parquet file, map it to a canonical table, validate it with the table's
+    expectation suite and commit it in one transaction. Bad rows go to quarantine_<table>; if too many fail, nothing
+    is written.
+    """
     from analytics.data.ingest import ingest
 
     result = ingest(

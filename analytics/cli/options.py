@@ -1,13 +1,15 @@
 """Options many commands share, declared once, and the argument types they read.
 
-A command is declared with ``command``: its own options go in the ``with`` block, and the shared
-ones it asks for follow, so each command's help lists what is particular to it first.
+A command is declared with ``command``: its help is its handler's docstring, its own options go in
+the ``with`` block, and the shared ones it asks for follow, so its help lists what is particular to
+it first.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
@@ -29,15 +31,17 @@ def command(
     json: str | None = "print as JSON",
     scope: bool = False,
     warehouse: Literal["reads", "writes"] | None = "reads",
-    **about: Any,
 ) -> Iterator[argparse.ArgumentParser]:
-    """Declare the command ``name``, handled by ``run``, with ``about`` (help, description) for its help.
+    """Declare the command ``name``, handled by ``run``; the ``with`` block adds its own options.
 
-    After the block: ``--json`` with the help ``json`` (None: no JSON), the scope options when
-    ``scope``, and ``--warehouse`` with ``--debug``, plus ``--engine`` when the command ``reads``
-    the warehouse (None: no warehouse).
+    ``run``'s docstring is the command's help, as click reads it: the first paragraph is the line
+    ``iconic --help`` lists, the rest (if any) the description ``iconic NAME --help`` opens with.
+    After the block come the shared options it asks for: ``--json`` with the help ``json`` (None:
+    no JSON), the scope options when ``scope``, and ``--warehouse`` with ``--debug``, plus
+    ``--engine`` when the command ``reads`` the warehouse (None: no warehouse).
     """
-    p = commands.add_parser(name, **about)
+    summary, description = _about(run)
+    p = commands.add_parser(name, help=summary, description=description)
     yield p
     if json is not None:
         p.add_argument("--json", action="store_true", help=json)
@@ -46,6 +50,13 @@ def command(
     if warehouse is not None:
         _warehouse_options(p, reads=warehouse == "reads")
     p.set_defaults(run=run)
+
+
+def _about(run: Handler) -> tuple[str, str | None]:
+    """A command's help and description from its handler's docstring, each on one line (argparse
+    wraps them again). argparse formats a help with %, not a description, so only the help's are doubled."""
+    summary, _, rest = inspect.cleandoc(run.__doc__ or "").partition("\n\n")
+    return " ".join(summary.split()).replace("%", "%%"), " ".join(rest.split()) or None
 
 
 def _warehouse_options(p: argparse.ArgumentParser, *, reads: bool) -> None:
@@ -65,6 +76,11 @@ def _warehouse_options(p: argparse.ArgumentParser, *, reads: bool) -> None:
             help=f"engine that reads the warehouse (default: $ICONIC_ENGINE or {config.DEFAULT_ENGINE}); "
             "spark runs on $ICONIC_SPARK_MASTER, else local[*]",
         )
+
+
+def bootstrap_option(p: argparse.ArgumentParser, words: str) -> None:
+    """``--bootstrap B``, the resamples an interval is read from (200 unless given; 0 for none), with its help ``words``."""
+    p.add_argument("--bootstrap", type=at_least(0), default=200, metavar="B", help=words)
 
 
 def at_least(least: int) -> Any:

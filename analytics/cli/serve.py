@@ -13,20 +13,10 @@ from analytics.cli.output import err
 
 
 def register(sub: Commands) -> None:
-    with command(sub, "app", _app, json=None, help="serve the dashboard (http://localhost:8501)") as p:
+    with command(sub, "app", _app, json=None) as p:
         p.add_argument("--port", type=int, default=8501)
         p.add_argument("--host", default="localhost", help="address to bind (default: localhost only)")
-    with command(
-        sub,
-        "warm",
-        _warm,
-        json=None,
-        warehouse=None,
-        help="open every dashboard page so its results are ready before people arrive",
-        description="Open every page of a running dashboard, as a browser would, and wait until none is still "
-        "computing a result in the background: run it after a restart or the nightly ingest "
-        "(`iconic ingest ... && iconic warm`), once per server behind a proxy.",
-    ) as p:
+    with command(sub, "warm", _warm, json=None, warehouse=None) as p:
         p.add_argument("--url", default="http://127.0.0.1:8501", help="the server (default: http://127.0.0.1:8501)")
         p.add_argument(
             "--query",
@@ -39,6 +29,7 @@ def register(sub: Commands) -> None:
 
 
 def _app(args: argparse.Namespace) -> int:
+    """serve the dashboard (http://localhost:8501)"""
     app = Path(__file__).resolve().parents[2] / "app.py"
     env = dict(os.environ)
     root = config.warehouse_path(args.warehouse)  # refuses a path no command could use, before serving
@@ -62,6 +53,12 @@ def _app(args: argparse.Namespace) -> int:
 
 
 def _warm(args: argparse.Namespace) -> int:
+    """open every dashboard page so its results are ready before people arrive
+
+    Open every page of a running dashboard, as a browser would, and wait until none is still computing a result in
+    the background: run it after a restart or the nightly ingest (`iconic ingest ... && iconic warm`), once per
+    server behind a proxy.
+    """
     import asyncio
 
     from analytics.errors import UsageError

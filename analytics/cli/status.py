@@ -12,20 +12,16 @@ from analytics.data import schema
 
 
 def register(sub: Commands) -> None:
-    with command(sub, "status", _status, help="tables, row counts, versions and the last ingests") as p:
+    with command(sub, "status", _status) as p:
         p.add_argument(
             "--last", type=at_least(0), default=5, metavar="N", help="how many recent ingests to show (default 5)"
         )
-    with command(
-        sub,
-        "quality",
-        _quality,
-        help="re-validate what is stored: keys, references between tables, the expectation suites",
-    ) as p:
+    with command(sub, "quality", _quality) as p:
         p.add_argument("--table", choices=list(schema.TABLES), help="only this table (default: all stored tables)")
 
 
 def _status(args: argparse.Namespace) -> int:
+    """tables, row counts, versions and the last ingests"""
     from analytics.data import catalog, warehouse
     from analytics.report import views
 
@@ -57,6 +53,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _quality(args: argparse.Namespace) -> int:
+    """re-validate what is stored: keys, references between tables, the expectation suites"""
     from analytics.data import quality, warehouse
 
     wh = warehouse.open(args.warehouse, engine=args.engine)

@@ -11,15 +11,7 @@ from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "advocacy",
-        _analyze_advocacy,
-        scope=True,
-        help="NPS with its 95%% interval, by a dimension, with Holm-adjusted tests",
-        description="Headline NPS (adjusted Wald interval, Rocks 2016) and NPS per group of a dimension, "
-        "each group tested against the rest with Holm-adjusted p-values.",
-    ) as p:
+    with command(analyses, "advocacy", _analyze_advocacy, scope=True) as p:
         p.add_argument(
             "--by",
             default="segment",
@@ -39,6 +31,11 @@ def register(analyses: Commands) -> None:
 
 
 def _analyze_advocacy(args: argparse.Namespace) -> int:
+    """NPS with its 95% interval, by a dimension, with Holm-adjusted tests
+
+    Headline NPS (adjusted Wald interval, Rocks 2016) and NPS per group of a dimension, each group tested against
+    the rest with Holm-adjusted p-values.
+    """
     from analytics.analyses import advocacy, nonresponse
     from analytics.analyses import headlines as headline
     from analytics.data import filters, periods

@@ -28,17 +28,7 @@ def _standard_defaults() -> Any:
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "benchmarks",
-        _analyze_benchmarks,
-        scope=True,
-        help="iconic-firm benchmarks: the self-assessment against published profiles, stances, partners, ramp-up",
-        description="The self-assessment against the iconic, all-respondent and poor-performer profiles (published "
-        "figures with their sources) and the distance to iconic; the stance each journey stage shows "
-        "(satisfaction-led, efficiency-led, both or neither) against what the self-assessment says; every handler "
-        "against a common standard; and the first weeks of each partner that went live inside the scope.",
-    ) as p:
+    with command(analyses, "benchmarks", _analyze_benchmarks, scope=True) as p:
         defaults = _standard_defaults()
         for flag, target, metavar, words in STANDARD_OPTIONS:
             p.add_argument(
@@ -63,6 +53,13 @@ def register(analyses: Commands) -> None:
 
 
 def _analyze_benchmarks(args: argparse.Namespace) -> int:
+    """iconic-firm benchmarks: the self-assessment against published profiles, stances, partners, ramp-up
+
+    The self-assessment against the iconic, all-respondent and poor-performer profiles (published figures with their
+    sources) and the distance to iconic; the stance each journey stage shows (satisfaction-led, efficiency-led, both
+    or neither) against what the self-assessment says; every handler against a common standard; and the first weeks
+    of each partner that went live inside the scope.
+    """
     from analytics.analyses import benchmarks
     from analytics.data import filters
     from analytics.report import views

@@ -6,23 +6,13 @@ import argparse
 import json
 from typing import Any
 
-from analytics.cli.options import Commands, at_least, command
+from analytics.cli.options import Commands, bootstrap_option, command
 from analytics.cli.output import EXIT_OK
 from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "drivers",
-        _analyze_drivers,
-        scope=True,
-        help="which attribute ratings drive LTR, CSAT or effort after a contact (relative importance)",
-        description="Relative importance of the attribute ratings for an outcome among post-contact responses: "
-        "the exact LMG (Shapley) decomposition of R² or Johnson's relative weights, with 95% intervals from a "
-        "bootstrap that resamples customers; performance (mean, top-2-box), the tactile vs emotive split of the "
-        "explained variance, and an action per driver (Fix, Delight, Maintain, Right-size).",
-    ) as p:
+    with command(analyses, "drivers", _analyze_drivers, scope=True) as p:
         p.add_argument(
             "--outcome", choices=["ltr", "csat", "effort"], default="ltr", help="what to explain (default ltr)"
         )
@@ -48,17 +38,18 @@ def register(analyses: Commands) -> None:
             help="analyse this driver (repeat; default: every rating); contact measures such as wait_seconds, "
             "transfers or is_resolved count as operational drivers",
         )
-        p.add_argument(
-            "--bootstrap",
-            type=at_least(0),
-            default=200,
-            metavar="B",
-            help="bootstrap replicates (default 200; 0: none)",
-        )
+        bootstrap_option(p, "bootstrap replicates (default %(default)s; 0: none)")
         p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed of the bootstrap (default 0)")
 
 
 def _analyze_drivers(args: argparse.Namespace) -> int:
+    """which attribute ratings drive LTR, CSAT or effort after a contact (relative importance)
+
+    Relative importance of the attribute ratings for an outcome among post-contact responses: the exact LMG
+    (Shapley) decomposition of R² or Johnson's relative weights, with 95% intervals from a bootstrap that resamples
+    customers; performance (mean, top-2-box), the tactile vs emotive split of the explained variance, and an action
+    per driver (Fix, Delight, Maintain, Right-size).
+    """
     from analytics import names
     from analytics.analyses import drivers
     from analytics.data import filters

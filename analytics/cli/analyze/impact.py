@@ -7,24 +7,13 @@ import json
 
 from analytics.cli.analyze.moments import PRIORITY_FIELDS
 from analytics.cli.analyze.value import money_options
-from analytics.cli.options import Commands, at_least, command
+from analytics.cli.options import Commands, bootstrap_option, command
 from analytics.cli.output import EXIT_OK, progress, records
 from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "impact",
-        _analyze_impact,
-        scope=True,
-        help="the value case: lifetime value kept by fixing each moment of truth, by segment",
-        description="For each moment (journey stage x contact reason): how much a contact that did not meet "
-        "expectations lowers the customer's next relationship answer (compared with met contacts of customers "
-        "in the same segment and plan), how much that raises churn (a Cox model, corrected for the noise in one "
-        "answer), and the discounted margin a fix would keep for a year of contacts, with bootstrap intervals "
-        "over customers. Observational: see the assumptions printed with the result.",
-    ) as p:
+    with command(analyses, "impact", _analyze_impact, scope=True) as p:
         p.add_argument(
             "--moment", type=_moment_arg, metavar="STAGE:REASON", help="only this moment, e.g. pay:billing_dispute"
         )
@@ -40,9 +29,7 @@ def register(analyses: Commands) -> None:
         )
         money_options(p)
         p.add_argument("--confidence", type=float, default=0.90, metavar="C", help="interval level (default 0.90)")
-        p.add_argument(
-            "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap resamples (default 200)"
-        )
+        bootstrap_option(p, "bootstrap resamples (default %(default)s)")
 
 
 def _moment_arg(text: str) -> tuple[str, str]:
@@ -53,6 +40,14 @@ def _moment_arg(text: str) -> tuple[str, str]:
 
 
 def _analyze_impact(args: argparse.Namespace) -> int:
+    """the value case: lifetime value kept by fixing each moment of truth, by segment
+
+    For each moment (journey stage x contact reason): how much a contact that did not meet expectations lowers the
+    customer's next relationship answer (compared with met contacts of customers in the same segment and plan), how
+    much that raises churn (a Cox model, corrected for the noise in one answer), and the discounted margin a fix
+    would keep for a year of contacts, with bootstrap intervals over customers. Observational: see the assumptions
+    printed with the result.
+    """
     from analytics.analyses import impact, priorities, value
     from analytics.errors import UsageError
     from analytics.report import views

@@ -12,19 +12,7 @@ from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "moments",
-        _analyze_moments,
-        scope=True,
-        help="the priority list of moments of truth: action, swing, money and rank",
-        description="The priority list: one row per journey stage x contact reason, in the order to act on them, "
-        "with the share of contacts that met expectations (resolved, waited no longer than the channel's target, "
-        "at most one transfer), the swing in NPS between met and missed contacts with a customer-clustered 95% "
-        "interval, net promoters at stake, the value case's margin kept a year with its interval, and the action "
-        "(Fix, Delight, Maintain, Unclear, Right-size). With --by, the map split by channel or handler, unranked "
-        "and without money.",
-    ) as p:
+    with command(analyses, "moments", _analyze_moments, scope=True) as p:
         p.add_argument("--by", choices=["channel", "handled_by"], help="split each moment by channel or handler")
         p.add_argument("--any-wait", action="store_true", help="leave waiting time out of the met rule")
         p.add_argument(
@@ -46,6 +34,14 @@ PRIORITY_FIELDS = (
 
 
 def _analyze_moments(args: argparse.Namespace) -> int:
+    """the priority list of moments of truth: action, swing, money and rank
+
+    The priority list: one row per journey stage x contact reason, in the order to act on them, with the share of
+    contacts that met expectations (resolved, waited no longer than the channel's target, at most one transfer), the
+    swing in NPS between met and missed contacts with a customer-clustered 95% interval, net promoters at stake, the
+    value case's margin kept a year with its interval, and the action (Fix, Delight, Maintain, Unclear, Right-size).
+    With --by, the map split by channel or handler, unranked and without money.
+    """
     from analytics.analyses import moments, priorities
     from analytics.data import filters
 

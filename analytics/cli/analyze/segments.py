@@ -13,18 +13,7 @@ from analytics.cli.scope import open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "segments",
-        _analyze_segments,
-        scope=True,
-        help="cluster customers into behavioural segments and profile them",
-        description="Clusters customers on how they get in touch (voice, chat, email and web shares, contacts "
-        "per month) and what they are worth (revenue), then profiles each segment's NPS from those who "
-        "answered. --method kmeans picks k by silhouette over 3-7, --method gmm (a Gaussian mixture with "
-        "soft memberships) by BIC, unless --k is given. Reports silhouette and bootstrap stability. --save "
-        "stores the assignments so `analyze advocacy --by behaviour_segment` and the dashboard can use them.",
-    ) as p:
+    with command(analyses, "segments", _analyze_segments, scope=True) as p:
         p.add_argument(
             "--method", choices=["kmeans", "gmm"], default="kmeans", help="k-means (default) or a Gaussian mixture"
         )
@@ -36,6 +25,14 @@ def register(analyses: Commands) -> None:
 
 
 def _analyze_segments(args: argparse.Namespace) -> int:
+    """cluster customers into behavioural segments and profile them
+
+    Clusters customers on how they get in touch (voice, chat, email and web shares, contacts per month) and what
+    they are worth (revenue), then profiles each segment's NPS from those who answered. --method kmeans picks k by
+    silhouette over 3-7, --method gmm (a Gaussian mixture with soft memberships) by BIC, unless --k is given.
+    Reports silhouette and bootstrap stability. --save stores the assignments so `analyze advocacy --by
+    behaviour_segment` and the dashboard can use them.
+    """
     from analytics.analyses import segmentation
     from analytics.report import views
 

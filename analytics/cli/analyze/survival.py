@@ -6,24 +6,13 @@ import argparse
 import json
 
 from analytics.analyses.survival import DIMENSIONS
-from analytics.cli.options import Commands, at_least, command
+from analytics.cli.options import Commands, at_least, bootstrap_option, command
 from analytics.cli.output import EXIT_OK, progress
 from analytics.cli.scope import day, open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "survival",
-        _analyze_survival,
-        scope=True,
-        help="how long customers stay: Kaplan-Meier by a dimension, RMST, log-rank and the Cox model",
-        description="Kaplan-Meier survival by a dimension with 95% bands, median tenure (or 'not reached'), "
-        "restricted mean survival time to the horizon with a bootstrap interval, the log-rank test with "
-        "Holm-adjusted pairs, and the Cox model of churn (hazard ratios, concordance, proportional-hazards check). "
-        "Customers already there when the data begin count from then (left truncation). Works on a warehouse "
-        "that holds only customers.",
-    ) as p:
+    with command(analyses, "survival", _analyze_survival, scope=True) as p:
         p.add_argument("--by", choices=DIMENSIONS, help="split the curves (default: everyone)")
         p.add_argument(
             "--horizon", type=at_least(1), default=36, metavar="MONTHS", help="RMST horizon in months (default 36)"
@@ -31,17 +20,18 @@ def register(analyses: Commands) -> None:
         p.add_argument(
             "--as-of", type=day, metavar="YYYY-MM-DD", help="censor active customers here (default: the latest event)"
         )
-        p.add_argument(
-            "--bootstrap",
-            type=at_least(0),
-            default=200,
-            metavar="B",
-            help="bootstrap replicates for RMST (default 200)",
-        )
+        bootstrap_option(p, "bootstrap replicates for RMST (default %(default)s)")
         p.add_argument("--no-cox", action="store_true", help="skip the Cox model")
 
 
 def _analyze_survival(args: argparse.Namespace) -> int:
+    """how long customers stay: Kaplan-Meier by a dimension, RMST, log-rank and the Cox model
+
+    Kaplan-Meier survival by a dimension with 95% bands, median tenure (or 'not reached'), restricted mean survival
+    time to the horizon with a bootstrap interval, the log-rank test with Holm-adjusted pairs, and the Cox model of
+    churn (hazard ratios, concordance, proportional-hazards check). Customers already there when the data begin
+    count from then (left truncation). Works on a warehouse that holds only customers.
+    """
     from analytics.analyses import survival
     from analytics.report import views
     from analytics.report.columns import COX_ALIASES, SURVIVAL_ALIASES, fmt

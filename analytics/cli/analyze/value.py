@@ -6,23 +6,13 @@ import argparse
 import json
 
 from analytics.analyses.value import DIMENSIONS
-from analytics.cli.options import Commands, at_least, command
+from analytics.cli.options import Commands, at_least, bootstrap_option, command
 from analytics.cli.output import EXIT_OK, records
 from analytics.cli.scope import day, open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
-    with command(
-        analyses,
-        "value",
-        _analyze_value,
-        scope=True,
-        help="lifetime value, customer equity and value at risk by segment",
-        description="A new customer's discounted margin over the horizon from their group's survival curve, "
-        "the residual value of active customers (customer equity) and the margin expected to be lost to churn "
-        "in the next 12 months, with bootstrap 95% intervals. Survival past the last tenure with 50 customers at risk "
-        "follows a stated parametric tail, and such figures are flagged as extrapolated.",
-    ) as p:
+    with command(analyses, "value", _analyze_value, scope=True) as p:
         p.add_argument("--by", choices=DIMENSIONS, default="segment", help="group by (default segment)")
         money_options(p)
         p.add_argument(
@@ -34,12 +24,17 @@ def register(analyses: Commands) -> None:
             metavar="YYYY-MM-DD",
             help="value customers as of this day (default: the end of the latest complete quarter in scope, as the headlines are)",
         )
-        p.add_argument(
-            "--bootstrap", type=at_least(0), default=200, metavar="B", help="bootstrap replicates (default 200)"
-        )
+        bootstrap_option(p, "bootstrap replicates (default %(default)s)")
 
 
 def _analyze_value(args: argparse.Namespace) -> int:
+    """lifetime value, customer equity and value at risk by segment
+
+    A new customer's discounted margin over the horizon from their group's survival curve, the residual value of
+    active customers (customer equity) and the margin expected to be lost to churn in the next 12 months, with
+    bootstrap 95% intervals. Survival past the last tenure with 50 customers at risk follows a stated parametric
+    tail, and such figures are flagged as extrapolated.
+    """
     from analytics import names
     from analytics.analyses import headlines, value
     from analytics.errors import UsageError
