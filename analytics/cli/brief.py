@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from analytics.cli.analyze.moments import PRIORITY_FIELDS
 from analytics.cli.options import Commands, command
-from analytics.cli.output import EXIT_OK, progress, records
+from analytics.cli.output import EXIT_OK, print_json, progress, records
 from analytics.cli.scope import open_scope, scope_dict
 
 
@@ -71,7 +70,7 @@ def _brief(args: argparse.Namespace) -> int:
             "actions": records(content.actions[list(PRIORITY_FIELDS)]),
             "value_case": content.value_case,
         }
-        print(json.dumps(out_json, indent=2, default=str))
+        print_json(out_json)
         return EXIT_OK
     print(f"wrote {out} ({pages} pages): {content.period_line}")
     for line in content.summary:

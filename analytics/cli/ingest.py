@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from analytics import config
 from analytics.cli.options import Commands, command
-from analytics.cli.output import EXIT_FAILED, EXIT_OK, progress
+from analytics.cli.output import EXIT_FAILED, EXIT_OK, print_json, progress
 from analytics.data import schema
 
 
@@ -43,7 +42,7 @@ def _ingest(args: argparse.Namespace) -> int:
         progress=None if args.json else progress(),
     )
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=str))
+        print_json(result.to_dict())
     else:
         print(result.message if result.ok else f"rejected: {result.message}")
         for check in result.failed_checks:

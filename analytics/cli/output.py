@@ -23,5 +23,10 @@ def progress() -> Any:
     return say
 
 
+def print_json(data: Any) -> None:
+    """A command's ``--json`` answer: indented, with dates and other values JSON lacks as their text."""
+    print(json.dumps(data, indent=2, default=str))
+
+
 def records(frame: Any) -> list[dict[str, Any]]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))

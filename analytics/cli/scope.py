@@ -72,6 +72,19 @@ def _check_scope(wh: Any, scope: Any) -> None:
             raise UsageError(f"{option} {unknown[0]!r} is not in the warehouse; it has: {has}")
 
 
+def nothing_in_scope(what: str, emptied: str | None) -> str:
+    """The note for a scope with no ``what`` ("contacts", "relationship responses"), naming the
+    filter that ``filters.emptied_by`` found to leave none."""
+    return f"No {what} in this scope" + (f": {emptied} leaves none." if emptied else ".")
+
+
+def no_contacts(wh: Any, scope: Any) -> str:
+    """``nothing_in_scope`` for contacts: the note of an analysis of interactions with none to read."""
+    from analytics.data import filters
+
+    return nothing_in_scope("contacts", filters.emptied_by(wh, scope, rows="interactions"))
+
+
 def scope_dict(scope: Any) -> dict[str, Any]:
     from analytics.data.filters import scope_rules
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from analytics.cli.options import Commands, at_least, command
-from analytics.cli.output import EXIT_FAILED, EXIT_OK, err, records
+from analytics.cli.output import EXIT_FAILED, EXIT_OK, err, print_json, records
 from analytics.data import schema
 
 
@@ -29,17 +28,13 @@ def _status(args: argparse.Namespace) -> int:
     summary = catalog.table_summary(wh)
     history = catalog.ingest_history(wh, limit=args.last)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "warehouse": str(wh.root),
-                    "data_version": wh.data_version,
-                    "tables": records(summary),
-                    "last_ingests": records(history.drop(columns=["message"])),
-                },
-                indent=2,
-                default=str,
-            )
+        print_json(
+            {
+                "warehouse": str(wh.root),
+                "data_version": wh.data_version,
+                "tables": records(summary),
+                "last_ingests": records(history.drop(columns=["message"])),
+            }
         )
         return EXIT_OK
     print(f"warehouse {wh.root}  (data version {wh.data_version})\n")
@@ -61,7 +56,10 @@ def _quality(args: argparse.Namespace) -> int:
     if not tables or (args.table and not wh.has(args.table)):
         what = f"no {args.table} table" if args.table else "nothing"
         message = f"{what} is stored in {wh.root} yet: ingest a file first (`iconic ingest TABLE FILE`)"
-        print(json.dumps({}) if args.json else message)
+        if args.json:
+            print_json({})
+        else:
+            print(message)
         return EXIT_OK
     report: dict[str, Any] = {}
     failed = False
@@ -72,7 +70,7 @@ def _quality(args: argparse.Namespace) -> int:
         failed = failed or any(not c.success and c.policy != "warn" for c in result.checks)
         report[table] = [c.to_dict() for c in result.checks]
     if args.json:
-        print(json.dumps(report, indent=2, default=str))
+        print_json(report)
     else:
         for table, checks in report.items():
             bad = [c for c in checks if not c["success"]]

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from analytics.cli.options import Commands, command
-from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, records
-from analytics.cli.scope import open_scope, scope_dict
+from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, print_json, records
+from analytics.cli.scope import nothing_in_scope, open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
@@ -61,8 +60,8 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     }
     span = periods.scope_period(wh, scope)
     period = span.to_dict() if span else None
-    emptied = filters.emptied_by(wh, scope, kind=kind) if overall.n == 0 else None
-    note = _no_responses(advocacy.RESPONSE_WORDS[kind], emptied) if overall.n == 0 else ""
+    words = advocacy.RESPONSE_WORDS[kind]
+    note = nothing_in_scope(f"{words} responses", filters.emptied_by(wh, scope, kind=kind)) if overall.n == 0 else ""
     grid = advocacy.value_advocacy_grid(wh, scope)
     economics = advocacy.advocacy_economics(wh, scope)
     if args.json:
@@ -89,7 +88,7 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
                 "groups": records(weighted),
                 "response_rates": records(rates),
             }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     for h in headlines.values():
@@ -98,7 +97,6 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
     print(narrative.trend_sentence(advocacy.long_run(quarterly, kind="relationship", period="quarter")))
     monthly = advocacy.nps_trend(wh, scope, kind="transactional", period="month")
     print(narrative.trend_sentence(advocacy.long_run(monthly, kind="transactional", period="month")))
-    words = advocacy.RESPONSE_WORDS[kind]
     where = f", {period['label']}" if period else ""
     if overall.n == 0:
         print(f"\n{note}")
@@ -125,7 +123,3 @@ def _analyze_advocacy(args: argparse.Namespace) -> int:
         if (grid["action"] == "").all():
             print("No value x advocacy cell churns significantly differently from the rest of its tier.")
     return EXIT_OK
-
-
-def _no_responses(words: str, emptied: str | None) -> str:
-    return f"No {words} responses in this scope" + (f": {emptied} leaves none." if emptied else ".")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from analytics.cli.options import Commands, command
-from analytics.cli.output import EXIT_OK
-from analytics.cli.scope import open_scope, scope_dict
+from analytics.cli.output import EXIT_OK, print_json
+from analytics.cli.scope import no_contacts, open_scope, scope_dict
 
 #: The standard's targets as options: flag, ``benchmarks.Standard`` field, metavar, what it sets.
 STANDARD_OPTIONS = (
@@ -61,19 +60,15 @@ def _analyze_benchmarks(args: argparse.Namespace) -> int:
     of each partner that went live inside the scope.
     """
     from analytics.analyses import benchmarks
-    from analytics.data import filters
     from analytics.report import views
 
     wh, scope = open_scope(args)
     targets = {target: getattr(args, flag[2:].replace("-", "_")) for flag, target, _, _ in STANDARD_OPTIONS}
     standard = benchmarks.Standard(**targets, in_house=args.in_house)
     result = benchmarks.report(wh, scope, standard=standard, kpi=args.kpi)
-    emptied = filters.emptied_by(wh, scope, rows="interactions") if result.stages.empty else None
-    note = (
-        ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if result.stages.empty else ""
-    )
+    note = no_contacts(wh, scope) if result.stages.empty else ""
     if args.json:
-        print(json.dumps({"scope": scope_dict(scope), **result.to_dict(), "note": note}, indent=2, default=str))
+        print_json({"scope": scope_dict(scope), **result.to_dict(), "note": note})
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     for line in benchmarks.summary(result.distances, result.stages, result.scorecard, result.share, result.ramp):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from analytics.cli.options import Commands, bootstrap_option, command
-from analytics.cli.output import EXIT_OK
+from analytics.cli.output import EXIT_OK, print_json
 from analytics.cli.scope import open_scope, scope_dict
 
 
@@ -83,7 +82,7 @@ def _analyze_drivers(args: argparse.Namespace) -> int:
         fields = ["attribute", "label", "kind", "importance", "low", "high", "share", "share_low", "share_high"]
         fields += ["performance", "top2", "performance_scaled", "n", "action"]
         out["drivers"] = [{k: d[k] for k in fields} for d in out["drivers"]]
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     where = f" at {args.moment}" if moment else ""
     print(f"scope: {scope.describe()}")

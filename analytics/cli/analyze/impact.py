@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from analytics.cli.analyze.moments import PRIORITY_FIELDS
 from analytics.cli.analyze.value import money_options
 from analytics.cli.options import Commands, bootstrap_option, command
-from analytics.cli.output import EXIT_OK, progress, records
+from analytics.cli.output import EXIT_OK, print_json, progress, records
 from analytics.cli.scope import open_scope, scope_dict
 
 
@@ -100,7 +99,7 @@ def _analyze_impact(args: argparse.Namespace) -> int:
                 **assumptions.value.to_dict(),
             },
         }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     if case.empty:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from analytics.cli.options import Commands, command
-from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, progress, records
-from analytics.cli.scope import open_scope, scope_dict
+from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, print_json, progress, records
+from analytics.cli.scope import no_contacts, open_scope, scope_dict
 
 
 def register(analyses: Commands) -> None:
@@ -43,7 +42,6 @@ def _analyze_moments(args: argparse.Namespace) -> int:
     With --by, the map split by channel or handler, unranked and without money.
     """
     from analytics.analyses import moments, priorities
-    from analytics.data import filters
 
     wh, scope = open_scope(args)
     if args.max_transfers < 0:
@@ -58,8 +56,7 @@ def _analyze_moments(args: argparse.Namespace) -> int:
         say("the moment map and the value case's money per moment")
     plist = priorities.priority_list(wh, scope, rule=rule, actions=actions, money=not args.without_value_case)
     table = plist.table
-    emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
-    note = ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if table.empty else ""
+    note = no_contacts(wh, scope) if table.empty else ""
     if args.json:
         out = {
             "scope": scope_dict(scope),
@@ -71,7 +68,7 @@ def _analyze_moments(args: argparse.Namespace) -> int:
             "what_to_do": [s.replace("**", "") for s in plist.top(5)["sentence"]] if not table.empty else [],
             "note": note,
         }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     print(rule.describe())
@@ -100,12 +97,10 @@ def _print_priorities(plist: Any) -> None:
 def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> int:
     """``analyze moments --by``: the moment map split by channel or handler, unranked and without money."""
     from analytics.analyses import moments
-    from analytics.data import filters
     from analytics.report import views
 
     table = moments.moment_map(wh, scope, by=args.by, rule=rule)
-    emptied = filters.emptied_by(wh, scope, rows="interactions") if table.empty else None
-    note = ("No contacts in this scope" + (f": {emptied} leaves none." if emptied else ".")) if table.empty else ""
+    note = no_contacts(wh, scope) if table.empty else ""
     split_note = (
         f"Split by {args.by}: not ranked and without money. The priority list (without --by) ranks the moments."
     )
@@ -120,7 +115,7 @@ def _split_moments(args: argparse.Namespace, wh: Any, scope: Any, rule: Any) -> 
             "moments": records(table[fields]),
             "note": note or split_note,
         }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     print(rule.describe())

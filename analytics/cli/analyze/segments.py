@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from typing import Any
 
 from analytics.cli.options import Commands, command
-from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, progress, records
+from analytics.cli.output import EXIT_OK, EXIT_USAGE, err, print_json, progress, records
 from analytics.cli.scope import open_scope, scope_dict
 
 
@@ -63,7 +62,7 @@ def _analyze_segments(args: argparse.Namespace) -> int:
                 "segments": [],
                 "note": seg.note,
             }
-            print(json.dumps(empty, indent=2))
+            print_json(empty)
         else:
             print(seg.note)
         return EXIT_OK
@@ -85,7 +84,7 @@ def _analyze_segments(args: argparse.Namespace) -> int:
             "saved_version": version,
             "segments": records(seg.profiles[columns]),
         }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     chosen = "fixed" if args.k else "by BIC" if seg.method == "gmm" else "by silhouette"
     scores = ", ".join(f"k={k}: {v:.3f}" for k, v in seg.silhouette_by_k.items())

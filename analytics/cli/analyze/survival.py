@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from analytics.analyses.survival import DIMENSIONS
 from analytics.cli.options import Commands, at_least, bootstrap_option, command
-from analytics.cli.output import EXIT_OK, progress
+from analytics.cli.output import EXIT_OK, print_json, progress
 from analytics.cli.scope import day, open_scope, scope_dict
 
 
@@ -57,7 +56,7 @@ def _analyze_survival(args: argparse.Namespace) -> int:
             "logrank": report.logrank.to_dict() if report.logrank else None,
             "cox": cox.to_dict() if cox else None,
         }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     if report.window:

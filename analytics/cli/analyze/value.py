@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from analytics.analyses.value import DIMENSIONS
 from analytics.cli.options import Commands, at_least, bootstrap_option, command
-from analytics.cli.output import EXIT_OK, records
+from analytics.cli.output import EXIT_OK, print_json, records
 from analytics.cli.scope import day, open_scope, scope_dict
 
 
@@ -66,7 +65,7 @@ def _analyze_value(args: argparse.Namespace) -> int:
             "total": total.to_dict(),
             "headline": [k.to_dict() for k in kpis.equity_kpis(headlines.Equity(total, None))],
         }
-        print(json.dumps(out, indent=2, default=str))
+        print_json(out)
         return EXIT_OK
     print(f"scope: {scope.describe()}")
     print(assumptions.describe())
