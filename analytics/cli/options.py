@@ -79,7 +79,7 @@ def _warehouse_options(p: argparse.ArgumentParser, *, reads: bool) -> None:
 
 
 def bootstrap_option(p: argparse.ArgumentParser, words: str) -> None:
-    """``--bootstrap B``, the resamples an interval is read from (200 unless given; 0 for none), with its help ``words``."""
+    """``--bootstrap B``: how many resamples an interval is read from (default 200, 0 for none)."""
     p.add_argument("--bootstrap", type=at_least(0), default=200, metavar="B", help=words)
 
 
