@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import shutil
@@ -12,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.cli import main
+from analytics.cli import main, parser
 from tests.conftest import valid_customers, valid_interactions
 
 
@@ -513,6 +514,24 @@ def test_a_warehouse_path_that_is_a_file_is_refused_by_every_command(command: li
 def test_a_folder_given_as_the_file_is_named_a_folder(tmp_path: Path) -> None:
     out = iconic("ingest", "customers", str(tmp_path), "--warehouse", str(tmp_path / "wh"))
     assert out.returncode == 2 and f"{tmp_path} is a folder, not a file" in out.stderr
+
+
+def test_every_command_says_what_it_does() -> None:
+    """A command's line in the help is its handler's docstring: one without would list a bare name."""
+
+    def commands(p: argparse.ArgumentParser, prefix: str = "") -> list[tuple[str, str | None]]:
+        found = []
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for choice in action._choices_actions:
+                    found.append((prefix + choice.dest, choice.help))
+                for name, sub in action.choices.items():
+                    found += commands(sub, f"{prefix}{name} ")
+        return found
+
+    listed = commands(parser())
+    assert len(listed) == 16  # 8 commands, 8 analyses
+    assert [name for name, words in listed if not words] == []
 
 
 def test_help_texts_print_percent_signs_once(capsys: pytest.CaptureFixture[str]) -> None:

@@ -20,9 +20,13 @@ def iconic(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "analytics.cli", *args], capture_output=True, text=True, timeout=300)
 
 
-def test_the_commands_offer_what_the_library_can_split_by() -> None:
-    assert list(survival.DIMENSIONS) == cli.SURVIVAL_DIMENSIONS
-    assert list(value.DIMENSIONS) == cli.VALUE_DIMENSIONS
+@pytest.mark.parametrize(("analysis", "dimensions"), [("survival", survival.DIMENSIONS), ("value", value.DIMENSIONS)])
+def test_the_commands_offer_what_the_library_can_split_by(
+    analysis: str, dimensions: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["analyze", analysis, "--help"])
+    assert f"--by {{{','.join(dimensions)}}}" in capsys.readouterr().out
 
 
 def test_survival_json_is_the_library_report(demo_warehouse: Path) -> None:
