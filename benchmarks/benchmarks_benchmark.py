@@ -22,19 +22,18 @@ the machine is shared. Prints Markdown rows and JSON.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import resource
 import statistics
 import time
-from pathlib import Path
 
 import demo1m
 
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE / "out" / "demo1m"
 TASKS = ("report", "page", "outcomes", "pareto")
+ROW = (
+    "| {what} | {interactions:,} | {cold_s} s ({cold_cpu_s} s CPU) | {warm_median_s} s ({warm_cpu_s} s CPU) | "
+    "{peak_rss_gb} GB | {load} |"
+)
 
 
 def _child(root: str, task: str) -> dict[str, object]:
@@ -80,22 +79,10 @@ def _child(root: str, task: str) -> dict[str, object]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--warehouse", type=Path, default=DEFAULT)
+    p = demo1m.task_parser(__doc__)
     p.add_argument("--task", action="append", choices=TASKS, help="run only this task (repeat for several)")
-    p.add_argument("--child", help=argparse.SUPPRESS)
     args = p.parse_args()
-    if args.child:
-        print(json.dumps(_child(str(args.warehouse), args.child)))
-        return
-    demo1m.ensure(args.warehouse)
-    results = demo1m.run_children(__file__, args.warehouse, args.task or TASKS)
-    for r in results:
-        print(
-            f"| {r['what']} | {r['interactions']:,} | {r['cold_s']} s ({r['cold_cpu_s']} s CPU) | "
-            f"{r['warm_median_s']} s ({r['warm_cpu_s']} s CPU) | {r['peak_rss_gb']} GB | {r['load']} |"
-        )
-    print(json.dumps(results, indent=2))
+    demo1m.run_tasks(args, __file__, _child, args.task or TASKS, ROW)
 
 
 if __name__ == "__main__":

@@ -87,13 +87,11 @@ def main() -> None:
             command = [sys.executable, __file__, "--child", str(root)]
             out = subprocess.run(command, check=True, capture_output=True, text=True)
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print("| customers | open | content | render | total | pages | peak RSS |\n|---|---|---|---|---|---|---|")
-    for r in results:
-        print(
-            f"| {r['customers']:,} | {r['open_s']} s | {r['content_s']} s | {r['render_s']} s | **{r['total_s']} s** "
-            f"| {r['pages']} | {r['peak_rss_gb']} GB |"
-        )
-    print(json.dumps(results, indent=2))
+    demo1m.print_results(
+        results,
+        "| {customers:,} | {open_s} s | {content_s} s | {render_s} s | **{total_s} s** | {pages} | {peak_rss_gb} GB |",
+        header="| customers | open | content | render | total | pages | peak RSS |\n|---|---|---|---|---|---|---|",
+    )
 
 
 if __name__ == "__main__":

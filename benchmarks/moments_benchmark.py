@@ -10,17 +10,14 @@ the same handle. Prints Markdown rows and JSON.
 
 from __future__ import annotations
 
-import argparse
-import json
 import resource
 import statistics
 import time
-from pathlib import Path
 
 import demo1m
 
-HERE = Path(__file__).resolve().parent
-DEFAULT = HERE / "out" / "demo1m"
+TASKS = ("map", "map by handler", "pareto")
+ROW = "| {what} | {interactions:,} | {rows} | {cold_s} s | {warm_median_s} s | {peak_rss_gb} GB |"
 
 
 def _child(root: str, task: str) -> dict[str, object]:
@@ -52,21 +49,8 @@ def _child(root: str, task: str) -> dict[str, object]:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--warehouse", type=Path, default=DEFAULT)
-    p.add_argument("--child", help=argparse.SUPPRESS)
-    args = p.parse_args()
-    if args.child:
-        print(json.dumps(_child(str(args.warehouse), args.child)))
-        return
-    demo1m.ensure(args.warehouse)
-    results = demo1m.run_children(__file__, args.warehouse, ("map", "map by handler", "pareto"))
-    for r in results:
-        print(
-            f"| {r['what']} | {r['interactions']:,} | {r['rows']} | {r['cold_s']} s | {r['warm_median_s']} s | "
-            f"{r['peak_rss_gb']} GB |"
-        )
-    print(json.dumps(results, indent=2))
+    args = demo1m.task_parser(__doc__).parse_args()
+    demo1m.run_tasks(args, __file__, _child, TASKS, ROW)
 
 
 if __name__ == "__main__":

@@ -129,7 +129,7 @@ else:
             table = cached.weighted_nps_by(scope, by=dimension, kind=kind)
             tables.show(
                 table,
-                ["group", "invited", "n", "effective_n", "weighted_nps_ci", "unweighted", "uncovered"],
+                views.WEIGHTED_NPS_BY,
                 name=f"weighted_nps_by_{dimension}",
                 scope=scope,
                 group=dimension,
@@ -143,7 +143,7 @@ else:
         if st.toggle(f"Response rates by {label.lower()}", key="response_rates"):
             tables.show(
                 cached.response_rates(scope, by=dimension, kind=kind),
-                ["group", "invited", "answered", "response_ci"],
+                views.RESPONSE_RATES,
                 name=f"response_rates_by_{dimension}",
                 scope=scope,
                 group=dimension,
@@ -183,13 +183,7 @@ else:
     for sentence in narrative.value_sentences(grid, economics):
         st.markdown(sentence)
     draw.chart(charts.value_advocacy_heatmap, grid)
-    tables.show(
-        grid,
-        ["revenue_tier", "advocacy", "customers", "revenue", "revenue_share", "churn_ci", "rate_ratio_ci"]
-        + ["p_adjusted", "action"],
-        name="value_advocacy",
-        scope=scope,
-    )
+    tables.show(grid, views.VALUE_ADVOCACY, name="value_advocacy", scope=scope)
     st.caption(
         "Customers are placed by their latest relationship answer in scope. Churn is counted per 100 customer-months "
         "at risk, each month in the state the customer was in then (their latest answer so far, or no answer yet): "
@@ -199,13 +193,7 @@ else:
         "where that difference is significant."
     )
     st.subheader("Are advocates worth more?")
-    tables.show(
-        economics,
-        ["advocacy", "customers", "monthly_revenue_ci", "contacts_per_month_ci", "churned", "months_at_risk"]
-        + ["churn_ci"],
-        name="advocacy_economics",
-        scope=scope,
-    )
+    tables.show(economics, views.ADVOCACY_ECONOMICS, name="advocacy_economics", scope=scope)
     st.caption(
         "Means per customer with 95% intervals; churn per 100 customer-months at risk after the answer, with an "
         "exact interval. These are raw comparisons: plan, tenure and segment differ between the groups and are "

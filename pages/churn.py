@@ -68,7 +68,7 @@ values = (
 )
 valued = values is not None and value_by == by
 summary = value.tenure_and_value(report, values if valued else None)
-shown = ["group", "n", "events", "median_ci", "rmst_ci", "s12_ci", "s24_ci", "s36_ci"]
+shown = views.SURVIVAL
 tables.show(
     summary,
     [*shown, "clv_ci"] if valued else shown,
@@ -85,12 +85,7 @@ if report.logrank is not None:
         "Holm-adjusted for the number of comparisons."
     )
     with st.expander("Pairwise log-rank tests"):
-        tables.show(
-            lr.pairwise,
-            ["group_a", "group_b", "chi_square", "p_value", "p_adjusted"],
-            name="logrank_pairs",
-            scope=scope,
-        )
+        tables.show(lr.pairwise, views.LOGRANK_PAIRS, name="logrank_pairs", scope=scope)
 
 st.subheader("What shortens tenure")
 # The Cox model fits on every stretch of tenure (1.7 M at a million customers): fitted when asked for,
@@ -121,15 +116,12 @@ else:
             with st.expander(f"Stratified by {', '.join(names.phrase(s) for s in cox.stratified.strata)}"):
                 tables.show(
                     cox.stratified.hazard_ratios,
-                    ["label", "reference", "hazard_ratio_ci", "p_value"],
+                    views.HAZARD_RATIOS,
                     name="hazard_ratios_stratified",
                     scope=scope,
                     aliases=COX_ALIASES,
                 )
-    tables.show(
-        cox.hazard_ratios, ["label", "reference", "hazard_ratio_ci", "p_value"], name="hazard_ratios", scope=scope,
-        aliases=COX_ALIASES,
-    )  # fmt: skip
+    tables.show(cox.hazard_ratios, views.HAZARD_RATIOS, name="hazard_ratios", scope=scope, aliases=COX_ALIASES)
 
 st.subheader("Value at risk")
 if equity is None:

@@ -99,13 +99,7 @@ if reasons is None:
     background.waiting("the contact-reason Pareto", cached.pareto, scope)
 else:
     draw.chart(charts.pareto, reasons)
-    tables.show(
-        reasons,
-        ["contact_reason", "volume", "volume_share", "cumulative_share", "vital_few", "escalation_rate"]
-        + ["repeat_rate", "cost_per_contact", "cost"],
-        name="contact_reasons",
-        scope=scope,
-    )
+    tables.show(reasons, views.PARETO, name="contact_reasons", scope=scope)
 st.caption(
     "The vital few make up the first 80% of contacts. A repeat is another contact from the same customer for the "
     "same reason within 7 days."

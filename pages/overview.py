@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics.report import kpis, narrative
+from analytics.report import kpis, narrative, views
 from analytics.ui import background, cached, export, filters, onboarding, tables
 
 st.title("Overview")
@@ -77,12 +77,7 @@ else:
         st.info(narrative.what_matters(plist))
     else:
         st.caption(plist.ranking)
-        tables.show(
-            top,
-            ["rank", "action", "moment", "met_rate", "swing_ci", "value_ci", "money"],
-            name="priorities_top",
-            scope=scope,
-        )
+        tables.show(top, views.PRIORITIES_TOP, name="priorities_top", scope=scope)
         onboarding.link("pages/moments.py", "The whole priority list", ":material/bolt:")
 
 export.brief_button(scope, plist=valued)

@@ -132,13 +132,7 @@ else:
     st.info("No moment has enough answers on both sides to be valued in this scope.")
 
 with st.expander("How the money is reckoned: the chain, step by step"):
-    tables.show(
-        ranked,
-        ["journey_stage", "contact_reason", "answers_met", "answers_not_met", "ltr_shift_ci", "nps_shift"]
-        + ["months_to_answer", "log_hr_shift", "value_ci"],
-        name="value_case_chain",
-        scope=scope,
-    )
+    tables.show(ranked, views.VALUE_CASE_CHAIN, name="value_case_chain", scope=scope)
     if case.link is not None:
         link = case.link
         st.markdown(

@@ -50,6 +50,15 @@ def on_page(page: str, **state: object) -> AppTest:
     return at.switch_page(page).run()
 
 
+@pytest.fixture
+def own_demo_env(demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the small demo for a test that changes it, with ICONIC_WAREHOUSE pointing at it."""
+    root = tmp_path / "wh"
+    shutil.copytree(demo_warehouse, root)
+    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+    return root
+
+
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
 
@@ -296,23 +305,18 @@ def test_the_scope_and_the_cut_come_from_the_url(demo_env: Path) -> None:
     assert "Region" in at.dataframe[0].value.columns
 
 
-def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(
-    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "wh"
-    shutil.copytree(demo_warehouse, root)
-    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
+def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(own_demo_env: Path) -> None:
     at = run("pages/advocacy.py", segments_k=4)
     no_exception(at)
     assert not any("Behaviour segment" in df.value.columns for df in at.dataframe)  # not fitted until asked
     at.button(key="find_segments").click().run()
     no_exception(at)
-    expected = segmentation.segment(warehouse.open(root), k=4).profiles
+    expected = segmentation.segment(warehouse.open(own_demo_env), k=4).profiles
     profiles = next(df.value for df in at.dataframe if "Behaviour segment" in df.value.columns)
     assert list(profiles["Behaviour segment"]) == list(expected["segment"])
     assert list(profiles["Customers"]) == list(expected["customers"])
     assert "behaviour_segment" not in at.selectbox(key="by").options
-    fitted = segmentation.segment(warehouse.open(root), k=4)
+    fitted = segmentation.segment(warehouse.open(own_demo_env), k=4)
     assert any(w.value == fitted.structure_note for w in at.warning)  # loose on the test demo: said plainly
     assert "Membership" not in profiles.columns  # k-means assigns outright
 
@@ -320,7 +324,7 @@ def test_segments_are_fitted_on_demand_match_the_library_and_can_be_saved(
     no_exception(at)
     assert any("Saved" in s.value for s in at.success)
     assert "Behaviour segment" in at.selectbox(key="by").options  # at once, without another rerun
-    stored = warehouse.open(root).table(schema.SEGMENT_TABLE).execute()
+    stored = warehouse.open(own_demo_env).table(schema.SEGMENT_TABLE).execute()
     assert set(stored["segment"]) == set(expected["segment"]) and len(stored) == expected["customers"].sum()
 
     # Saving again replaces what is saved, so it asks first.
@@ -356,14 +360,9 @@ def test_a_save_keeps_the_cached_results_of_other_tables(demo_env: Path) -> None
     assert cached._versions(wh, ("customers",)) == (("customers", wh.versions["customers"]),)
 
 
-def test_a_damaged_warehouse_is_reported_never_offered_for_replacement(
-    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    root = tmp_path / "wh"
-    shutil.copytree(demo_warehouse, root)
-    latest = sorted((root / "customers" / "_delta_log").glob("*.json"))[-1]
+def test_a_damaged_warehouse_is_reported_never_offered_for_replacement(own_demo_env: Path) -> None:
+    latest = sorted((own_demo_env / "customers" / "_delta_log").glob("*.json"))[-1]
     latest.write_bytes(latest.read_bytes()[:40])
-    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
     for script in PAGES:
         at = run(script)
         no_exception(at)
@@ -580,20 +579,15 @@ def test_benchmarks_quadrant_follows_the_chosen_unit(demo_env: Path) -> None:
     assert list(table["Stance"]) == list(expected["stance"])
 
 
-def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(
-    demo_warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_answer_saved_on_the_benchmarks_page_is_stored_and_shown(own_demo_env: Path) -> None:
     from analytics.analyses import benchmarks
 
-    root = tmp_path / "wh"
-    shutil.copytree(demo_warehouse, root)
-    monkeypatch.setenv("ICONIC_WAREHOUSE", str(root))
     at = run("pages/benchmarks.py")
     at.selectbox(key="answer_feedback_loop").set_value("yes")
     at.selectbox(key="answer_omnichannel").set_value("no")
     at.button(key="FormSubmitter:assessment-Save answers").click().run()
     no_exception(at)
-    stored = benchmarks.stored_answers(warehouse.open(root))
+    stored = benchmarks.stored_answers(warehouse.open(own_demo_env))
     assert stored["feedback_loop"] == "yes" and stored["omnichannel"] == "no"
     items = next(df.value for df in at.dataframe if "Your answer" in df.value.columns)
     assert (

@@ -42,15 +42,12 @@ def small(tmp_path: Path) -> Warehouse:
     - C: consumer, north, since 2024-06; one voice and one chat contact in June (a tie).
     """
     customers = pd.DataFrame(
-        {
-            "customer_id": ["A", "B", "C"],
-            "signup_at": ["2024-01-01", "2024-01-01", "2024-06-01"],
-            "churned_at": ["", "2024-02-15", ""],
-            "segment": ["smb", "consumer", "consumer"],
-            "region": ["north", "south", "north"],
-            "plan": ["monthly"] * 3,
-            "monthly_revenue": [100.0, 20.0, 30.0],
-        }
+        [
+            ("A", "2024-01-01", "", "smb", "north", "monthly", 100.0),
+            ("B", "2024-01-01", "2024-02-15", "consumer", "south", "monthly", 20.0),
+            ("C", "2024-06-01", "", "consumer", "north", "monthly", 30.0),
+        ],
+        columns=["customer_id", "signup_at", "churned_at", "segment", "region", "plan", "monthly_revenue"],
     )
     interactions = pd.DataFrame(
         [

@@ -35,6 +35,72 @@ class Case:
     quarantined: int = 0
 
 
+def _edited(
+    rows: Callable[[], pd.DataFrame], name: str, where: object, column: str, value: object, *, text: bool = False
+) -> Callable[[Path], Path]:
+    """A maker of ``name``: valid ``rows()`` with ``value`` put in ``column`` at ``where`` (a row label,
+    a list of them or a slice of labels); with ``text``, the column is read as text first, so that a
+    value that is not a number can be put in."""
+
+    def make(d: Path) -> Path:
+        frame = rows()
+        if text:
+            frame = frame.astype({column: object})
+        frame.loc[where, column] = value
+        return write_csv(frame, d / name)
+
+    return make
+
+
+def _written(name: str, content: Callable[[], bytes]) -> Callable[[Path], Path]:
+    """A maker of ``name`` holding ``content()`` byte for byte."""
+
+    def make(d: Path) -> Path:
+        path = d / name
+        path.write_bytes(content())
+        return path
+
+    return make
+
+
+def _gzipped_interactions() -> bytes:
+    return gzip.compress(valid_interactions().to_csv(index=False).encode())
+
+
+# Valid rows with one thing wrong: (rows, file, row label(s), column, value). A repeated key is the key
+# of the row before (I7 and V4 stand at labels 6 and 4).
+_non_numeric = _edited(valid_interactions, "non_numeric.csv", [4, 9], "wait_seconds", ["abc", "12 min"], text=True)
+_fractional_ltr = _edited(valid_surveys, "ltr_fraction.csv", 2, "ltr", "7.5", text=True)
+_one_out_of_range = _edited(valid_surveys, "ltr11.csv", 5, "ltr", 11)
+_many_out_of_range = _edited(valid_surveys, "csat9.csv", slice(None, 20), "csat", 9)
+_duplicate_keys = _edited(valid_interactions, "dupes.csv", 7, "interaction_id", "I7")
+_unknown_code = _edited(valid_interactions, "fax.csv", 11, "channel", "fax")
+_future_date = _edited(valid_interactions, "future.csv", 12, "started_at", "2099-01-01 09:00:00")
+_churn_before_signup = _edited(lambda: valid_customers(150), "churn_early.csv", 8, "churned_at", "2022-06-01")
+_null_key = _edited(valid_interactions, "null_key.csv", 15, "interaction_id", "")
+_bad_timestamp = _edited(valid_interactions, "bad_date.csv", 1, "started_at", "31/12/2024")
+_negative_wait = _edited(valid_interactions, "negative.csv", 20, "wait_seconds", -5)
+_invitation_sent_in_the_future = _edited(
+    valid_invitations, "invitations_future.csv", 9, "sent_at", "2099-03-01 09:30:00"
+)
+_invitation_bad_timestamp = _edited(valid_invitations, "invitations_bad_date.csv", 4, "sent_at", "yesterday")
+_invitations_without_customer = _edited(
+    valid_invitations, "invitations_no_customer.csv", slice(None, 9), "customer_id", ""
+)
+_invitation_keys_repeated = _edited(valid_invitations, "invitations_dupes.csv", 5, "invitation_id", "V4")
+
+# Files whose bytes are the point: (file, its bytes).
+_empty = _written("empty.csv", lambda: b"")
+_header_only = _written("header.csv", lambda: (",".join(valid_interactions().columns) + "\n").encode())
+_corrupt_parquet = _written("broken.parquet", lambda: b"PAR1 this is not really parquet")
+_parquet_named_csv = _written("export.csv", lambda: valid_interactions().to_parquet(index=False))
+_gzip_named_csv = _written("export.csv", _gzipped_interactions)
+_upper_case_gzip = _written("DATA.CSV.GZ", _gzipped_interactions)
+_old_excel_named_csv = _written("report.csv", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+_gzip_of_binary = _written("blob.csv", lambda: gzip.compress(bytes(range(256)) * 8))
+_utf16 = _written("wide.csv", lambda: valid_interactions().to_csv(index=False).encode("utf-16"))
+
+
 def _missing_column(d: Path) -> Path:
     return write_csv(valid_interactions().drop(columns=["channel"]), d / "missing.csv")
 
@@ -48,60 +114,6 @@ def _latin1(d: Path) -> Path:
     frame = valid_interactions()
     frame.loc[3, "contact_reason"] = "facturación"
     frame.to_csv(path, index=False, encoding="latin-1")
-    return path
-
-
-def _non_numeric(d: Path) -> Path:
-    frame = valid_interactions().astype({"wait_seconds": object})
-    frame.loc[[4, 9], "wait_seconds"] = ["abc", "12 min"]
-    return write_csv(frame, d / "non_numeric.csv")
-
-
-def _fractional_ltr(d: Path) -> Path:
-    frame = valid_surveys().astype({"ltr": object})
-    frame.loc[2, "ltr"] = "7.5"
-    return write_csv(frame, d / "ltr_fraction.csv")
-
-
-def _one_out_of_range(d: Path) -> Path:
-    frame = valid_surveys()
-    frame.loc[5, "ltr"] = 11
-    return write_csv(frame, d / "ltr11.csv")
-
-
-def _many_out_of_range(d: Path) -> Path:
-    frame = valid_surveys()
-    frame.loc[:20, "csat"] = 9
-    return write_csv(frame, d / "csat9.csv")
-
-
-def _duplicate_keys(d: Path) -> Path:
-    frame = valid_interactions()
-    frame.loc[7, "interaction_id"] = frame.loc[6, "interaction_id"]
-    return write_csv(frame, d / "dupes.csv")
-
-
-def _unknown_code(d: Path) -> Path:
-    frame = valid_interactions()
-    frame.loc[11, "channel"] = "fax"
-    return write_csv(frame, d / "fax.csv")
-
-
-def _future_date(d: Path) -> Path:
-    frame = valid_interactions()
-    frame.loc[12, "started_at"] = "2099-01-01 09:00:00"
-    return write_csv(frame, d / "future.csv")
-
-
-def _empty(d: Path) -> Path:
-    path = d / "empty.csv"
-    path.write_bytes(b"")
-    return path
-
-
-def _header_only(d: Path) -> Path:
-    path = d / "header.csv"
-    path.write_text(",".join(valid_interactions().columns) + "\n")
     return path
 
 
@@ -137,54 +149,6 @@ def _ragged(d: Path) -> Path:
     return path
 
 
-def _churn_before_signup(d: Path) -> Path:
-    frame = valid_customers(150)
-    frame.loc[8, "churned_at"] = "2022-06-01"
-    return write_csv(frame, d / "churn_early.csv")
-
-
-def _null_key(d: Path) -> Path:
-    frame = valid_interactions()
-    frame.loc[15, "interaction_id"] = ""
-    return write_csv(frame, d / "null_key.csv")
-
-
-def _bad_timestamp(d: Path) -> Path:
-    frame = valid_interactions()
-    frame.loc[1, "started_at"] = "31/12/2024"
-    return write_csv(frame, d / "bad_date.csv")
-
-
-def _corrupt_parquet(d: Path) -> Path:
-    path = d / "broken.parquet"
-    path.write_bytes(b"PAR1 this is not really parquet")
-    return path
-
-
-def _negative_wait(d: Path) -> Path:
-    frame = valid_interactions()
-    frame.loc[20, "wait_seconds"] = -5
-    return write_csv(frame, d / "negative.csv")
-
-
-def _parquet_named_csv(d: Path) -> Path:
-    path = d / "export.csv"
-    valid_interactions().to_parquet(path, index=False)
-    return path
-
-
-def _gzip_named_csv(d: Path) -> Path:
-    path = d / "export.csv"
-    path.write_bytes(gzip.compress(valid_interactions().to_csv(index=False).encode()))
-    return path
-
-
-def _upper_case_gzip(d: Path) -> Path:
-    path = d / "DATA.CSV.GZ"
-    path.write_bytes(gzip.compress(valid_interactions().to_csv(index=False).encode()))
-    return path
-
-
 def _excel_named_csv(d: Path) -> Path:
     import zipfile
 
@@ -195,50 +159,8 @@ def _excel_named_csv(d: Path) -> Path:
     return path
 
 
-def _old_excel_named_csv(d: Path) -> Path:
-    path = d / "report.csv"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    return path
-
-
-def _gzip_of_binary(d: Path) -> Path:
-    path = d / "blob.csv"
-    path.write_bytes(gzip.compress(bytes(range(256)) * 8))
-    return path
-
-
-def _utf16(d: Path) -> Path:
-    path = d / "wide.csv"
-    path.write_bytes(valid_interactions().to_csv(index=False).encode("utf-16"))
-    return path
-
-
 def _invitations_without_sent_at(d: Path) -> Path:
     return write_csv(valid_invitations().drop(columns=["sent_at"]), d / "invitations_no_date.csv")
-
-
-def _invitation_sent_in_the_future(d: Path) -> Path:
-    frame = valid_invitations()
-    frame.loc[9, "sent_at"] = "2099-03-01 09:30:00"
-    return write_csv(frame, d / "invitations_future.csv")
-
-
-def _invitation_bad_timestamp(d: Path) -> Path:
-    frame = valid_invitations()
-    frame.loc[4, "sent_at"] = "yesterday"
-    return write_csv(frame, d / "invitations_bad_date.csv")
-
-
-def _invitations_without_customer(d: Path) -> Path:
-    frame = valid_invitations()
-    frame.loc[:9, "customer_id"] = ""
-    return write_csv(frame, d / "invitations_no_customer.csv")
-
-
-def _invitation_keys_repeated(d: Path) -> Path:
-    frame = valid_invitations()
-    frame.loc[5, "invitation_id"] = frame.loc[4, "invitation_id"]
-    return write_csv(frame, d / "invitations_dupes.csv")
 
 
 CASES = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -22,9 +23,17 @@ def execute(path: Path, workdir: Path) -> tuple[list[dict[str, object]], str]:
 
 
 @pytest.fixture
-def run_notebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_env: Path):  # type: ignore[no-untyped-def]
+def notebook_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_env: Path) -> Callable[[str], str]:
+    """Run the notebook whose name starts with a prefix (``"02_"``) on the demo, check that no cell
+    failed, and return all its text output."""
     monkeypatch.setenv("ICONIC_NOTEBOOK_DIR", str(tmp_path))
-    return lambda path: execute(path, tmp_path)
+
+    def run(prefix: str) -> str:
+        errors, text = execute(next(p for p in NOTEBOOKS if p.name.startswith(prefix)), tmp_path)
+        assert not errors, errors
+        return text
+
+    return run
 
 
 def test_every_notebook_is_executed_by_a_test() -> None:
@@ -39,55 +48,45 @@ def test_every_notebook_is_executed_by_a_test() -> None:
     ]
 
 
-def test_moments_notebook_shows_the_library_map(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics.analyses import moments, priorities
+def test_moments_notebook_shows_the_library_map(notebook_text: Callable[[str], str], demo_env: Path) -> None:
+    from analytics.analyses import drivers, moments, priorities
     from analytics.data import warehouse
 
-    path = next(p for p in NOTEBOOKS if p.name.startswith("01_"))
-    errors, text = run_notebook(path)
-    assert not errors, errors
+    text = notebook_text("01_")
     plist = priorities.priority_list(warehouse.open(demo_env))
     assert plist.ranking in text
     for line in plist.top(5)["sentence"]:
         assert line.replace("**", "") in text
     assert moments.MetRule(max_transfers=0, wait_targets={**moments.WAIT_TARGETS, "voice": 60.0}).describe() in text
-    from analytics.analyses import drivers
-
     overall = drivers.driver_analysis(warehouse.open(demo_env), outcome="csat")
     assert f"R² {overall.r2:.3f} from {overall.n:,} responses" in text
     assert "wait_seconds" in text and "operational" in text
 
 
-def test_bring_your_own_data_shows_a_quarantined_row(run_notebook) -> None:  # type: ignore[no-untyped-def]
-    errors, text = run_notebook(NOTEBOOKS[0])
-    assert not errors
+def test_bring_your_own_data_shows_a_quarantined_row(notebook_text: Callable[[str], str]) -> None:
+    text = notebook_text("00_")
     assert "interactions  committed  in=120 committed=119 quarantined=1" in text
     assert "already ingested" in text
     assert "rejected" in text and "'signup_at'" in text
 
 
-def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
-    from analytics.analyses import advocacy
+def test_advocacy_notebook_shows_the_library_numbers(notebook_text: Callable[[str], str], demo_env: Path) -> None:
+    from analytics import demo
+    from analytics.analyses import advocacy, nonresponse
     from analytics.data import warehouse
+    from analytics.data.filters import Filters
+    from analytics.report import narrative
 
-    path = next(p for p in NOTEBOOKS if p.name.startswith("02_"))
-    errors, text = run_notebook(path)
-    assert not errors, errors
+    text = notebook_text("02_")
     headline = advocacy.nps(warehouse.open(demo_env))
     assert f"NPS {headline.score:+.1f}  adjusted Wald [{headline.low:+.1f}, {headline.high:+.1f}]" in text
     assert "adjusted Rand index against the planted personas: 0." in text and "(plan alone: 0." in text
     assert "Gaussian mixture: k = " in text and "stability 0." in text
-    from analytics.data.filters import Filters
-    from analytics.report import narrative
-
     wh = warehouse.open(demo_env)
     for kind in ("relationship", "transactional"):
         assert narrative.headline_sentence(advocacy.headline(wh, kind=kind)) in text
     assert narrative.headline_sentence(advocacy.headline(wh, Filters(channels=("voice",)))) in text
     assert "saved as" not in text  # read-only unless the analyst asks
-    from analytics import demo
-    from analytics.analyses import nonresponse
-
     whole = nonresponse.weighted_nps(wh)
     population = demo.load_truth(demo_env)["population_nps"]["post_contact"]["overall"]["nps"]
     assert (
@@ -95,14 +94,12 @@ def test_advocacy_notebook_shows_the_library_numbers(run_notebook, demo_env: Pat
     )
 
 
-def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+def test_churn_notebook_shows_the_library_numbers(notebook_text: Callable[[str], str], demo_env: Path) -> None:
     from analytics.analyses import headlines, survival, value
     from analytics.data import warehouse
     from analytics.report import kpis
 
-    path = next(p for p in NOTEBOOKS if p.name.startswith("03_"))
-    errors, text = run_notebook(path)
-    assert not errors, errors
+    text = notebook_text("03_")
     wh = warehouse.open(demo_env)
     report = survival.survival_report(wh, by="segment", horizon=36)
     lr = report.logrank
@@ -115,13 +112,11 @@ def test_churn_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) 
     assert "shifted-beta-geometric tail past" in text or "renewals with customers left" in text
 
 
-def test_benchmarks_notebook_shows_the_library_numbers(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+def test_benchmarks_notebook_shows_the_library_numbers(notebook_text: Callable[[str], str], demo_env: Path) -> None:
     from analytics.analyses import benchmarks
     from analytics.data import warehouse
 
-    path = next(p for p in NOTEBOOKS if p.name.startswith("04_"))
-    errors, text = run_notebook(path)
-    assert not errors, errors
+    text = notebook_text("04_")
     wh = warehouse.open(demo_env)
     for r in benchmarks.distance_to_profiles(benchmarks.assessment_items(wh)).itertuples():
         assert f"{r.profile}: {r.distance:.1f} points over {r.items} questions" in text
@@ -135,13 +130,11 @@ def test_benchmarks_notebook_shows_the_library_numbers(run_notebook, demo_env: P
     assert "planted: partner_c live from 50% of the window" in text
 
 
-def test_value_case_notebook_shows_the_library_chain(run_notebook, demo_env: Path) -> None:  # type: ignore[no-untyped-def]
+def test_value_case_notebook_shows_the_library_chain(notebook_text: Callable[[str], str], demo_env: Path) -> None:
     from analytics.analyses import impact
     from analytics.data import warehouse
 
-    path = next(p for p in NOTEBOOKS if p.name.startswith("05_"))
-    errors, text = run_notebook(path)
-    assert not errors, errors
+    text = notebook_text("05_")
     case = impact.value_case(warehouse.open(demo_env))
     total, low, high = case.total()
     assert f"every moment fixed: {total:,.0f} a year (90% interval {low:,.0f} to {high:,.0f})" in text

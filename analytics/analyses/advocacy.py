@@ -13,7 +13,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypedDict, Unpack
 
 import ibis
 import numpy as np
@@ -313,19 +313,29 @@ def _estimates(counts: pd.DataFrame, method: Method) -> pd.DataFrame:
 CLUSTER_COLUMNS = ("clusters", "suu", "suv", "svv")
 
 
+class GroupTests(TypedDict, total=False):
+    """How ``nps_by`` tests each group, with ``nps_by_rows``'s defaults: against ``baseline`` (default:
+    the rest of the responses), p-values corrected by ``correction`` (``holm``) and significant below
+    ``alpha`` (0.05), an interval only with ``min_n`` responses (``MIN_N``) on each side, NPS intervals
+    by ``method`` (``adjusted_wald``)."""
+
+    baseline: str | None
+    correction: inference.Correction
+    alpha: float
+    min_n: int
+    method: Method
+
+
 def nps_by(
     wh: Warehouse,
     f: Filters = ALL_DATA,
     *,
     by: str = "segment",
     kind: Responses | None = None,
-    baseline: str | None = None,
-    correction: inference.Correction = "holm",
-    alpha: float = 0.05,
-    min_n: int = MIN_N,
-    method: Method = "adjusted_wald",
+    **tests: Unpack[GroupTests],
 ) -> pd.DataFrame:
-    """NPS per group of a dimension, each tested against the rest (or against ``baseline``).
+    """NPS per group of a dimension, each tested against the rest (or against ``baseline``); the
+    options of the tests are ``GroupTests``.
 
     Contact dimensions (channel, handled_by, journey_stage, contact_reason) use transactional
     responses; customer dimensions default to relationship responses.
@@ -344,10 +354,7 @@ def nps_by(
     """
     kind = responses_for(wh, by, kind)
     rows = responses(wh, f, kind=kind, contact_dimensions=by in CONTACT_DIMENSIONS)
-    return nps_by_rows(
-        rows, by, clustered=kind == "transactional", baseline=baseline, correction=correction, alpha=alpha,
-        min_n=min_n, method=method,
-    )  # fmt: skip
+    return nps_by_rows(rows, by, clustered=kind == "transactional", **tests)
 
 
 def nps_by_rows(

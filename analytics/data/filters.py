@@ -51,24 +51,21 @@ class Filters:
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"the date range starts ({self.start}) after it ends ({self.end})")
 
+    def _chosen(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The dimensions with values chosen, as (label, values), in the order segment, region, channel."""
+        dimensions = (("segment", self.segments), ("region", self.regions), ("channel", self.channels))
+        return [(label, values) for label, values in dimensions if values]
+
     def describe(self) -> str:
         """A short human description, e.g. for captions and the PDF brief."""
-        parts = []
-        if self.start or self.end:
-            parts.append(f"{self.start or '…'} to {self.end or '…'}")
-        for label, values in (("segment", self.segments), ("region", self.regions), ("channel", self.channels)):
-            if values:
-                parts.append(f"{label}: {', '.join(names.name(v) for v in values)}")
+        parts = [f"{self.start or '…'} to {self.end or '…'}"] if self.start or self.end else []
+        parts += [f"{label}: {', '.join(names.name(v) for v in values)}" for label, values in self._chosen()]
         return "; ".join(parts) or "all data"
 
     def slug(self) -> str:
         """The scope as a file-name part, e.g. ``2024-01-01_to_2024-03-31_channel-voice`` or ``all-data``."""
-        parts = []
-        if self.start or self.end:
-            parts.append(f"{self.start or 'start'}_to_{self.end or 'end'}")
-        for label, values in (("segment", self.segments), ("region", self.regions), ("channel", self.channels)):
-            if values:
-                parts.append(f"{label}-{'+'.join(values)}")
+        parts = [f"{self.start or 'start'}_to_{self.end or 'end'}"] if self.start or self.end else []
+        parts += [f"{label}-{'+'.join(values)}" for label, values in self._chosen()]
         text = "_".join(parts) or "all-data"
         return re.sub(r"[^A-Za-z0-9_+.-]", "-", text)
 
@@ -225,11 +222,7 @@ def customers(wh: Warehouse, f: Filters) -> ibis.Table:
     """Customers in scope (see the module docstring): segment and region; customers at some time in
     the date range; with a channel filter, those whose contacts in the range were mainly in it."""
     t = wh.table("customers")
-    preds = []
-    if f.segments:
-        preds.append(t.segment.isin(list(f.segments)))
-    if f.regions:
-        preds.append(t.region.isin(list(f.regions)))
+    preds = _in_segment_and_region(t, f)
     if f.end:
         preds.append(t.signup_at < _day_after(f.end))
     if f.start:
@@ -242,16 +235,21 @@ def customers(wh: Warehouse, f: Filters) -> ibis.Table:
     return t
 
 
+def _in_segment_and_region(c: ibis.Table, f: Filters) -> list[ibis.BooleanValue]:
+    """The conditions on customers ``c`` that keep the chosen segments and regions (none when all are kept)."""
+    preds = []
+    if f.segments:
+        preds.append(c.segment.isin(list(f.segments)))
+    if f.regions:
+        preds.append(c.region.isin(list(f.regions)))
+    return preds
+
+
 def _by_segment_and_region(wh: Warehouse, t: ibis.Table, f: Filters) -> ibis.Table:
     """Rows of ``t`` whose customer is in the chosen segments and regions."""
     if f.segments or f.regions:
         c = wh.table("customers")
-        preds = []
-        if f.segments:
-            preds.append(c.segment.isin(list(f.segments)))
-        if f.regions:
-            preds.append(c.region.isin(list(f.regions)))
-        t = t.semi_join(c.filter(*preds).select("customer_id"), "customer_id")
+        t = t.semi_join(c.filter(*_in_segment_and_region(c, f)).select("customer_id"), "customer_id")
     return t
 
 

@@ -49,13 +49,14 @@ class Column:
     """One canonical column.
 
     ``required`` columns must be present in every file; optional ones are filled with nulls when a
-    file lacks them.
+    file lacks them. ``references`` names the table whose key the column holds (``REFERENCES``).
     """
 
     name: str
     dtype: DType
     required: bool = True
     description: str = ""
+    references: str | None = None
 
     @property
     def arrow_type(self) -> pa.DataType:
@@ -128,7 +129,7 @@ INTERACTIONS = Table(
     description="One row per contact, with its tactile measures.",
     columns=(
         Column("interaction_id", "string"),
-        Column("customer_id", "string"),
+        Column("customer_id", "string", references="customers"),
         Column("started_at", "timestamp"),
         Column("channel", "string"),
         Column("journey_stage", "string"),
@@ -152,8 +153,14 @@ SURVEYS = Table(
     dynamic_prefix=RATING_PREFIX,
     columns=(
         Column("survey_id", "string"),
-        Column("customer_id", "string"),
-        Column("interaction_id", "string", required=False, description="null for a relationship survey"),
+        Column("customer_id", "string", references="customers"),
+        Column(
+            "interaction_id",
+            "string",
+            required=False,
+            description="null for a relationship survey",
+            references="interactions",
+        ),
         Column("responded_at", "timestamp"),
         Column("ltr", "int", description="likelihood to recommend, 0-10"),
         Column("csat", "int", required=False, description="1-5"),
@@ -198,8 +205,14 @@ INVITATIONS = Table(
     ),
     columns=(
         Column("invitation_id", "string"),
-        Column("customer_id", "string"),
-        Column("interaction_id", "string", required=False, description="null for a relationship-survey invitation"),
+        Column("customer_id", "string", references="customers"),
+        Column(
+            "interaction_id",
+            "string",
+            required=False,
+            description="null for a relationship-survey invitation",
+            references="interactions",
+        ),
         Column("sent_at", "timestamp"),
         Column("channel", "string", required=False, description="how the invitation was sent, e.g. email, sms, in_app"),
     ),
@@ -210,15 +223,12 @@ TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, INTERACTIONS, SURVEYS
 #: Tables the warehouse keeps about its own ingests.
 INGEST_LOG = "ingest_log"
 QUARANTINE_PREFIX = "quarantine_"
-#: References between tables: (table, column) -> the table whose key it names. Files may arrive in
-#: any order, so these are checked on what is stored (``iconic quality``), never at ingest, and a
-#: missing reference is a warning: the row stays, but cuts that join the other table leave it out.
-REFERENCES = {
-    ("interactions", "customer_id"): "customers",
-    ("surveys", "customer_id"): "customers",
-    ("surveys", "interaction_id"): "interactions",
-    ("invitations", "customer_id"): "customers",
-    ("invitations", "interaction_id"): "interactions",
+#: References between tables: (table, column) -> the table whose key it names (``Column.references``).
+#: Files may arrive in any order, so these are checked on what is stored (``iconic quality``), never
+#: at ingest, and a missing reference is a warning: the row stays, but cuts that join the other table
+#: leave it out.
+REFERENCES: dict[tuple[str, str], str] = {
+    (t.name, c.name): c.references for t in TABLES.values() for c in t.columns if c.references is not None
 }
 
 #: Saved behavioural segmentation (``analytics.analyses.segmentation.save_assignments``): customer_id,

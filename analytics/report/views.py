@@ -26,8 +26,18 @@ VALUE_CASE = (
     "rank", "action", "journey_stage", "contact_reason", "contacts_per_year", "customers_affected", "ltr_shift_ci",
     "value_ci", "money", "status",
 )  # fmt: skip
+#: How each moment's value is reckoned, step by step (``PriorityList.valued`` or ``impact.ValueCase.moments``).
+VALUE_CASE_CHAIN = (
+    "journey_stage", "contact_reason", "answers_met", "answers_not_met", "ltr_shift_ci", "nps_shift",
+    "months_to_answer", "log_hr_shift", "value_ci",
+)  # fmt: skip
 #: One moment's value case by segment.
 VALUE_CASE_BY_SEGMENT = ("segment", "customers_affected", "value_ci")
+#: The contact-reason Pareto (``moments.pareto``), as the Moments page shows it.
+PARETO = (
+    "contact_reason", "volume", "volume_share", "cumulative_share", "vital_few", "escalation_rate", "repeat_rate",
+    "cost_per_contact", "cost",
+)  # fmt: skip
 #: NPS by a dimension (``advocacy.nps_by``); the group column is named by the dimension.
 NPS_BY = ("group", "n", "nps_ci", "diff_ci", "test", "p_adjusted", "significant", "small_n")
 #: Weighted NPS and response rates by a dimension (``nonresponse``).
