@@ -40,6 +40,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from analytics import names
 from analytics.ui.load import WAITING_NOTE, Page, Session
 from analytics.ui.serve import CHROMIUM, CHROMIUM_ARGS, running
 
@@ -121,7 +122,7 @@ def visit(browser: Any, url: str, *, timeout_s: float) -> tuple[Any, float, floa
 def pick_channel(page: Any, channel: str, *, timeout_s: float) -> float:
     sidebar = page.locator('[data-testid="stSidebar"]')
     sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Channel").click()
-    option = page.get_by_role("option", name=channel, exact=True)
+    option = page.get_by_role("option", name=names.name(channel), exact=True)  # the sidebar shows names
     start = time.perf_counter()
     option.click()
     _settled(page, timeout_s=timeout_s)
