@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import names
-from analytics.analyses import advocacy, headlines, impact, priorities, segmentation
+from analytics.analyses import advocacy, churn, headlines, impact, priorities, segmentation
 from analytics.data import catalog, filters, schema, warehouse
 from analytics.report import columns, kpis, narrative
 
@@ -624,12 +624,11 @@ def test_the_brief_button_writes_the_pdf_of_the_current_filters(demo_env: Path, 
 
 
 def test_churn_shows_the_rate_per_customer_month_the_brief_prints(demo_env: Path) -> None:
-    from analytics.analyses import survival
 
     at = run("pages/churn.py")
     no_exception(at)
     wh = warehouse.open(demo_env)
-    expected = kpis.churn_kpi(survival.churn_headline(wh, filters.Filters()))
+    expected = kpis.churn_kpi(churn.churn_headline(wh, filters.Filters()))
     metric = next(m for m in at.metric if m.label.startswith("Churn per"))
     assert metric.value == expected.value
     assert expected.period in metric.label

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from analytics import cli
-from analytics.analyses import advocacy, benchmarks, headlines, impact, survival, value
+from analytics.analyses import advocacy, benchmarks, churn, headlines, impact, survival, value
 from analytics.data import periods, warehouse
 from analytics.data.filters import Filters
 from analytics.errors import UsageError
@@ -91,12 +91,12 @@ def test_every_headline_number_is_the_library_s(
         if h.change is not None:
             assert figure("diff", h.change.diff) in row
         assert f"n = {h.estimate.n:,}" in text
-    churn = survival.churn_headline(wh, scope)
+    rate = churn.churn_headline(wh, scope)
     row = near(text, "Churn per 100")
-    assert churn.current.rate is not None and churn.change is not None
-    for number in (churn.current.rate, churn.current.low, churn.current.high):
+    assert rate.current.rate is not None and rate.change is not None
+    for number in (rate.current.rate, rate.current.low, rate.current.high):
         assert figure("churn_rate", number) in row
-    assert figure("ratio", churn.change.ratio) in row
+    assert figure("ratio", rate.change.ratio) in row
     tenure = survival.survival_report(wh, scope, horizon=headlines.HORIZON).summary.iloc[0]
     assert figure("months", tenure["median"]) in near(text, "Median lifetime")
     assert figure("months", tenure["rmst"]) in near(text, "Mean months")
@@ -261,7 +261,7 @@ def test_churn_rate_counts_churns_over_customer_months_at_risk(demo_warehouse: P
     """Brute force: each customer's months at risk inside the quarter, summed in pandas."""
     wh = warehouse.open(demo_warehouse)
     quarter = periods.latest_complete(wh, Filters())
-    result = survival.churn_rate(wh, Filters(quarter.start, quarter.end))
+    result = churn.churn_rate(wh, Filters(quarter.start, quarter.end))
     c = wh.table("customers").execute()
     first = pd.Timestamp(quarter.start, tz="UTC")
     after = pd.Timestamp(quarter.end, tz="UTC") + pd.Timedelta(days=1)

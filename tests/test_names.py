@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 from analytics import names
-from analytics.analyses import advocacy, survival
+from analytics.analyses import advocacy, churn
 from analytics.data import warehouse
 from analytics.data.periods import Period
 from analytics.report import columns, kpis, narrative, views
@@ -104,13 +104,13 @@ def test_no_change_has_no_arrow() -> None:
 
 
 def churn_tile(now: tuple[int, float], before: tuple[int, float]) -> kpis.Kpi:
-    def rate(churned: int, months: float, period: Period) -> survival.ChurnRate:
-        r = survival.CHURN_PER * churned / months
-        return survival.ChurnRate(period, 1_000, churned, months, r, r * 0.9, r * 1.1)
+    def rate(churned: int, months: float, period: Period) -> churn.ChurnRate:
+        r = churn.CHURN_PER * churned / months
+        return churn.ChurnRate(period, 1_000, churned, months, r, r * 0.9, r * 1.1)
 
     current, previous = rate(*now, Q2), rate(*before, Q1)
     change = inference.rate_ratio_test(now[0], now[1], before[0], before[1])
-    return kpis.churn_kpi(survival.ChurnHeadline(current, previous, change))
+    return kpis.churn_kpi(churn.ChurnHeadline(current, previous, change))
 
 
 def test_a_fall_in_churn_reads_as_a_percentage_and_is_good() -> None:

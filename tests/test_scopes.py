@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analytics.analyses import advocacy, drivers, headlines, impact, priorities, segmentation, survival
+from analytics.analyses import advocacy, churn, drivers, headlines, impact, priorities, segmentation, survival
 from analytics.data import filters, periods, warehouse
 from analytics.data.filters import Filters
 from analytics.data.warehouse import Warehouse
@@ -205,7 +205,7 @@ def check(result: Any, where: str) -> None:
         check_frame(result, where)
     elif isinstance(result, periods.Period):
         assert result.start <= result.end, where
-    elif isinstance(result, survival.ChurnHeadline):
+    elif isinstance(result, churn.ChurnHeadline):
         for rate in (result.current, result.previous):
             if rate is None:
                 continue

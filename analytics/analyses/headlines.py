@@ -21,7 +21,7 @@ from datetime import date
 
 import pandas as pd
 
-from analytics.analyses import advocacy, benchmarks, survival, value
+from analytics.analyses import advocacy, benchmarks, churn, survival, value
 from analytics.data import filters, periods
 from analytics.data.filters import ALL_DATA, Filters
 from analytics.data.periods import Period
@@ -104,11 +104,11 @@ def post_contact_nps(wh: Warehouse, f: Filters = ALL_DATA, *, period: str | None
     return advocacy.headline(wh, r.scope, kind="transactional", unit=r.unit)
 
 
-def churn_rate(wh: Warehouse, f: Filters = ALL_DATA, *, period: str | None = None) -> survival.ChurnHeadline:
+def churn_rate(wh: Warehouse, f: Filters = ALL_DATA, *, period: str | None = None) -> churn.ChurnHeadline:
     """Churns per 100 customer-months at risk in the reporting period, against the one before
-    (``survival.churn_headline``)."""
+    (``churn.churn_headline``)."""
     r = reporting_period(wh, f, period=period)
-    return survival.churn_headline(wh, r.scope, unit=r.unit)
+    return churn.churn_headline(wh, r.scope, unit=r.unit)
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class Headlines:
     reporting: Reporting
     relationship: advocacy.Headline
     post_contact: advocacy.Headline
-    churn: survival.ChurnHeadline
+    churn: churn.ChurnHeadline
     lifetime: Lifetime
     equity: Equity
     distances: pd.DataFrame

@@ -26,7 +26,7 @@ import altair as alt
 import pandas as pd
 
 from analytics import config
-from analytics.analyses import advocacy, benchmarks, headlines, priorities, survival
+from analytics.analyses import advocacy, benchmarks, churn, headlines, priorities, survival
 from analytics.analyses.headlines import HORIZON, Headlines
 from analytics.analyses.priorities import PriorityList
 from analytics.data import catalog, filters, periods
@@ -223,7 +223,7 @@ def _methods(h: Headlines, plist: PriorityList, unit: str) -> list[tuple[str, st
         ),
         (
             "Churn and lifetime",
-            f"Churn is counted per {survival.CHURN_PER} customer-months at risk in the {unit} (exact Poisson "
+            f"Churn is counted per {churn.CHURN_PER} customer-months at risk in the {unit} (exact Poisson "
             "interval); the change is the rate ratio with an exact binomial test. Median lifetime and the "
             f"restricted mean to {HORIZON} months come from Kaplan-Meier with left truncation "
             f"(n = {0 if tenure.is_empty else int(tenure.summary['n'].iloc[0]):,} customers), RMST with a "

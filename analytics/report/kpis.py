@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from analytics.analyses import advocacy, survival
+from analytics.analyses import advocacy, churn, survival
 from analytics.analyses.headlines import Equity, Headlines, Lifetime
 from analytics.names import money
 from analytics.report.columns import fmt
@@ -186,7 +186,7 @@ def nps_kpi(key: str, h: advocacy.Headline) -> Kpi:
     )
 
 
-def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
+def churn_kpi(c: churn.ChurnHeadline) -> Kpi:
     """The churn rate (``headlines.churn_rate``)."""
     now = c.current
     period = now.period.label if now.period else "—"
@@ -204,14 +204,14 @@ def churn_kpi(c: survival.ChurnHeadline) -> Kpi:
             high = "no upper bound" if math.isnan(c.change.high) else figure("ratio", c.change.high)
             note = f"rate ratio {before}; 95% CI {figure('ratio', c.change.low)} to {high}, p = {_p(c.change.p_value)}"
     counts = (
-        f"Churns per {survival.CHURN_PER} customer-months at risk: {now.churned:,} churns over "
+        f"Churns per {churn.CHURN_PER} customer-months at risk: {now.churned:,} churns over "
         f"{now.months_at_risk:,.0f} customer-months of {now.customers:,} customers in {period}."
         if now.rate is not None
         else (c.note or "No customers at risk in this scope.")
     )
     return _measured(
         "churn_rate",
-        f"Churn per {survival.CHURN_PER} customer-months",
+        f"Churn per {churn.CHURN_PER} customer-months",
         period,
         "churn_rate",
         now.rate,

@@ -20,9 +20,9 @@ from analytics.analyses.advocacy import (
     Headline,
     LongRun,
 )
+from analytics.analyses.churn import CHURN_PER, ChurnHeadline
 from analytics.analyses.moments import moment_name
 from analytics.analyses.priorities import TIERS, PriorityList
-from analytics.analyses.survival import CHURN_PER, ChurnHeadline
 from analytics.names import money
 from analytics.report.columns import fmt, spec
 from analytics.stats.actions import UNCLEAR

@@ -25,6 +25,7 @@ import streamlit as st
 from analytics import config
 from analytics.analyses import (
     advocacy,
+    churn,
     drivers,
     headlines,
     impact,
@@ -257,7 +258,7 @@ survival_report: Callable[..., survival.SurvivalReport] = _kept_results(
     variants=({}, *({"by": d} for d in survival.DIMENSIONS), {"by": "segment", "horizon": 12}),
 )
 hazard_ratios: Callable[..., survival.CoxResult] = _kept_results(survival.hazard_ratios)
-churn_headline: Callable[..., survival.ChurnHeadline] = _kept_results(survival.churn_headline)
+churn_headline: Callable[..., churn.ChurnHeadline] = _kept_results(churn.churn_headline)
 customer_value: Callable[..., pd.DataFrame] = _kept_results(
     value.customer_value,
     reads=_with_segments,
@@ -312,7 +313,7 @@ partner_ramp: Callable[..., pd.DataFrame] = _kept_results(
 reporting_period: Callable[..., headlines.Reporting] = _kept_results(headlines.reporting_period)
 relationship_nps: Callable[..., advocacy.Headline] = _kept_results(headlines.relationship_nps)
 post_contact_nps: Callable[..., advocacy.Headline] = _kept_results(headlines.post_contact_nps)
-churn_rate: Callable[..., survival.ChurnHeadline] = _kept_results(headlines.churn_rate)
+churn_rate: Callable[..., churn.ChurnHeadline] = _kept_results(headlines.churn_rate)
 equity: Callable[..., headlines.Equity] = _kept_results(headlines.equity, variants=({"bootstrap": 50},))
 priority_list: Callable[..., priorities.PriorityList] = _kept_results(
     priorities.priority_list,
