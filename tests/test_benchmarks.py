@@ -486,3 +486,18 @@ def test_partners_with_too_few_answers_are_not_judged_against_the_standard() -> 
         if "partners" in s
     )
     assert line.startswith("1 of 2 partners meets the common standard (Partner A does not), and 1 has too few answers")
+
+
+def test_the_ramp_sentence_names_the_surge_threshold_it_was_found_with() -> None:
+    weeks = pd.DataFrame(
+        {
+            "handled_by": ["partner_c"] * 3,
+            "week": [0, 1, 2],
+            "week_start": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19"]),
+            "target": [0.7] * 3,
+            "reached_target_week": [2.0] * 3,
+            "surge": [False, True, False],
+        }
+    )
+    assert "more than 15% above its trailing average in week 1." in benchmarks.ramp_sentence(weeks)  # type: ignore[operator]
+    assert "more than 30% above" in benchmarks.ramp_sentence(weeks, surge=0.3)  # type: ignore[operator]

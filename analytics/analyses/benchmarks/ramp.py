@@ -62,6 +62,10 @@ _RAMP_TARGET = {"fcr": ("min_fcr", True), "csat": ("min_csat", True), "asa_secon
 _RAMP_TARGET["escalation_rate"] = ("max_escalation", False)
 
 
+#: A week's volume is a surge when it runs this share above the mean of the weeks before it.
+SURGE = 0.15
+
+
 def _weeks_since(moment: ibis.Value, begin: pd.Timestamp) -> ibis.Value:
     """Whole weeks from ``begin`` to ``moment``."""
     return ((epoch_seconds(moment) - begin.timestamp()) / (7 * 86400)).floor().cast("int64")
@@ -95,7 +99,7 @@ def partner_ramp(
     standard: Standard | None = None,
     weeks: int = RAMP_WEEKS,
     trailing_weeks: int = 4,
-    surge: float = 0.15,
+    surge: float = SURGE,
     hold: int = 2,
 ) -> pd.DataFrame:
     """Week by week since go-live, for each handler that went live inside the data (``went_live``):
@@ -237,9 +241,9 @@ def _kpi_text(kpi: str, value: float) -> str:
     return f"{value:g} s" if kpi == "asa_seconds" else f"{value:.0%}"
 
 
-def ramp_sentence(ramp: pd.DataFrame, *, kpi: str = "fcr") -> str | None:
+def ramp_sentence(ramp: pd.DataFrame, *, kpi: str = "fcr", surge: float = SURGE) -> str | None:
     """One handler's first weeks in a sentence (``partner_ramp`` output for one handler, judged on
-    ``kpi``): when it went live, when it reached target, and the surge weeks."""
+    ``kpi`` with surges found at ``surge``): when it went live, when it reached target, and the surge weeks."""
     if ramp.empty:
         return None
     first = ramp.iloc[0]
@@ -254,5 +258,5 @@ def ramp_sentence(ramp: pd.DataFrame, *, kpi: str = "fcr") -> str | None:
         text += f"had not held the {target} target by week {weeks - 1}."
     surges = ramp.loc[ramp["surge"].astype(bool), "week"].astype(int).tolist()
     if surges:
-        text += f" Volume ran more than 15% above its trailing average in week {', '.join(map(str, surges))}."
+        text += f" Volume ran more than {surge:.0%} above its trailing average in week {', '.join(map(str, surges))}."
     return text
